@@ -1,0 +1,53 @@
+#include "core/progress.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace tonepoem {
+
+ProgressReporter::ProgressReporter(bool enabled)
+    : enabled_(enabled), terminal_(::isatty(STDERR_FILENO) == 1) {}
+
+ProgressFn ProgressReporter::stage(const std::string& name) {
+  if (!name_.empty()) finish_stage();
+  name_ = name;
+  last_step_ = -1;
+  start_ = std::chrono::steady_clock::now();
+  if (enabled_ && !terminal_) std::fprintf(stderr, "[tonepoem] %s ...\n", name.c_str());
+  return [this](double fraction) { draw(fraction); };
+}
+
+void ProgressReporter::draw(double fraction) {
+  if (!enabled_) return;
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  if (terminal_) {
+    const int step = static_cast<int>(fraction * 40);
+    if (step == last_step_) return;
+    last_step_ = step;
+    std::fprintf(stderr, "\r%-10s [%-40s] %3d%%", name_.c_str(), std::string(step, '#').c_str(),
+                 static_cast<int>(fraction * 100));
+  } else {
+    const int step = static_cast<int>(fraction * 10);
+    if (step == last_step_ || step == 0 || step == 10) return;
+    last_step_ = step;
+    std::fprintf(stderr, "[tonepoem] %s %d%%\n", name_.c_str(), step * 10);
+  }
+  std::fflush(stderr);
+}
+
+void ProgressReporter::finish_stage() {
+  if (name_.empty()) return;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  timings_.emplace_back(name_, seconds);
+  if (enabled_) {
+    if (terminal_) std::fprintf(stderr, "\r%-10s [%-40s] done in %.2f s\n", name_.c_str(),
+                                std::string(40, '#').c_str(), seconds);
+    else std::fprintf(stderr, "[tonepoem] %s done in %.2f s\n", name_.c_str(), seconds);
+  }
+  name_.clear();
+}
+
+}  // namespace tonepoem

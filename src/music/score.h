@@ -1,0 +1,89 @@
+// The Score: what the composer writes and every later stage (MIDI, MusicXML, synthesis, video
+// pulses, judge) reads. Times are in ticks (ppq per quarter note) with a tempo map.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/emotion.h"
+
+namespace tonepoem {
+
+// Diatonic modes ordered from brightest to darkest (Ehrlich et al. 2019 map valence along this line).
+enum class Mode { lydian, ionian, mixolydian, dorian, aeolian, phrygian, locrian };
+std::string_view mode_name(Mode mode);         // "lydian", "ionian", ...
+bool is_minor_mode(Mode mode);                  // dorian, aeolian, phrygian, locrian
+// Semitone offsets of the 7 scale degrees from the tonic.
+const std::array<int, 7>& mode_intervals(Mode mode);
+// "C", "C#", ..., "B" for pitch class 0..11.
+std::string_view pitch_class_name(int pitch_class);
+
+struct Note {
+  std::int64_t tick = 0;
+  std::int64_t duration = 0;  // > 0
+  int pitch = 60;             // MIDI 0..127
+  int velocity = 80;          // 1..127
+};
+
+struct Track {
+  std::string name;           // e.g. "Melody (Flute)"
+  std::string role;           // "melody", "chords", "bass", "drums", "pad", ...
+  int channel = 0;            // 0..15; 9 is General MIDI percussion
+  int program = 0;            // General MIDI program 0..127 (ignored on channel 9)
+  double pan = 0.0;           // -1 (left) .. 1 (right)
+  double gain = 1.0;          // linear, applied as channel volume
+  std::vector<Note> notes;    // sorted by tick
+  std::vector<std::pair<std::int64_t, int>> program_changes;  // (tick, program) after the first
+};
+
+struct TempoEvent { std::int64_t tick = 0; double bpm = 120.0; };
+struct KeyEvent { std::int64_t tick = 0; int tonic = 0; Mode mode = Mode::ionian; };
+struct MeterEvent { std::int64_t tick = 0; int numerator = 4; int denominator = 4; };
+struct Marker { std::int64_t tick = 0; std::string text; };
+
+// One section of the piece: one cue of the CueSheet, as composed.
+struct ScoreSection {
+  std::string name;
+  std::int64_t start_tick = 0, end_tick = 0;  // whole bars
+  double start_s = 0, end_s = 0;              // from the tempo map
+  int tonic = 0;                              // pitch class
+  Mode mode = Mode::ionian;
+  double tempo_bpm = 120.0;
+  int beats_per_bar = 4;
+  std::vector<std::string> instruments;       // General MIDI names of the programs used
+  Emotion target;
+};
+
+struct Score {
+  std::string title;
+  int ppq = 480;
+  std::vector<Track> tracks;
+  std::vector<TempoEvent> tempo;    // first at tick 0, ascending
+  std::vector<KeyEvent> keys;       // first at tick 0, ascending
+  std::vector<MeterEvent> meters;   // first at tick 0, ascending
+  std::vector<Marker> markers;      // one per section start, ascending
+  std::vector<ScoreSection> sections;
+  std::int64_t end_tick = 0;        // end of the last bar (notes may ring a little past it)
+
+  // Seconds at `tick` through the tempo map, and the inverse.
+  double seconds_at(std::int64_t tick) const;
+  std::int64_t tick_at(double seconds) const;
+  double duration_s() const { return seconds_at(end_tick); }
+  // Times (s) of every beat, and of every downbeat (bar start), through tempo and meter maps.
+  std::vector<double> beat_times() const;
+  std::vector<double> downbeat_times() const;
+};
+
+// General MIDI program name ("Acoustic Grand Piano", ...) for 0..127.
+std::string_view gm_program_name(int program);
+
+void to_json(nlohmann::json& j, const ScoreSection& s);
+void from_json(const nlohmann::json& j, ScoreSection& s);
+
+}  // namespace tonepoem

@@ -1,0 +1,54 @@
+// Stage 3, plan: the EmotionArc and Document into a CueSheet: sections with a time span and a
+// target emotion, plus the caption timeline. Written by `tonepoem make` as cues.json; a person can
+// edit it and re-render with `tonepoem compose cues.json`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/emotion.h"
+#include "text/analyze.h"
+#include "text/document.h"
+
+namespace tonepoem {
+
+struct Cue {
+  std::string name;            // scene title
+  double start_s = 0, end_s = 0;
+  Emotion target;              // what the music of this section should carry
+  std::vector<std::string> characters;  // named characters present in this scene
+};
+
+struct Caption {
+  std::string text;
+  double start_s = 0, end_s = 0;
+  Emotion emotion;             // the sentence's own emotion (for colouring)
+};
+
+struct CueSheet {
+  std::string title;
+  Language language = Language::en;
+  double duration_s = 0;       // total length of the piece
+  std::uint64_t seed = 1;
+  std::vector<Cue> cues;       // contiguous, in order, covering [0, duration_s]
+  std::vector<Caption> captions;  // one per sentence, in order, non-overlapping
+};
+
+struct PlanOptions {
+  // Total length in seconds; <= 0 means "from reading speed" (about 2.5 English words or
+  // 6 Chinese characters a second, at least 20 s). Otherwise scenes are scaled to fill it.
+  double duration_s = 0;
+  std::uint64_t seed = 1;
+};
+
+// Gives each scene a time span proportional to its reading time (or the sentences' own timings when
+// the document has them) and each sentence a caption span within its scene.
+CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions& options);
+
+void to_json(nlohmann::json& j, const CueSheet& c);
+void from_json(const nlohmann::json& j, CueSheet& c);  // validates; throws Error(bad_input)
+
+}  // namespace tonepoem

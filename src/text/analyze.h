@@ -1,0 +1,54 @@
+// Stage 2, analyze: a Document into an EmotionArc (emotion per sentence and per scene).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/emotion.h"
+#include "text/document.h"
+
+namespace tonepoem {
+
+struct Character {
+  std::string name;
+  std::vector<std::size_t> scenes;  // scene indices where the name occurs, ascending
+  std::size_t mentions = 0;
+};
+
+struct EmotionArc {
+  std::vector<Emotion> sentences;  // one per Document::sentences
+  std::vector<Emotion> scenes;     // one per Document::scenes, aggregated and smoothed
+  std::size_t climax_scene = 0;    // the scene of highest tension (ties: later wins)
+  std::vector<Character> characters;  // recurring named characters, most mentioned first
+};
+
+// Word lists loaded from the data folder (core/files.h: find_data_dir), plus user lexicons.
+// Loading is the slow part; build once and reuse. Chinese resources load on first Chinese use.
+class Lexicons;
+struct LexiconOptions {
+  std::filesystem::path data_dir;                   // empty: find_data_dir()
+  std::vector<std::filesystem::path> user_lexicons;  // --lexicon FILE.tsv, later ones override
+};
+std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options);
+
+struct AnalyzeOptions {
+  std::shared_ptr<const Lexicons> lexicons;  // required
+};
+
+// Emotion of one sentence in the given language (valence, arousal, tension, categories, confidence).
+Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons);
+
+// Per sentence, then per scene (mean weighted by sentence confidence, lightly smoothed between
+// neighbouring scenes so that noise does not wobble the music while real turns survive).
+EmotionArc analyze(const Document& document, const AnalyzeOptions& options);
+
+void to_json(nlohmann::json& j, const Character& c);
+void from_json(const nlohmann::json& j, Character& c);
+void to_json(nlohmann::json& j, const EmotionArc& arc);
+void from_json(const nlohmann::json& j, EmotionArc& arc);
+
+}  // namespace tonepoem

@@ -1,0 +1,29 @@
+// Reading media files back through libav, for tests and for checks after encoding.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tonepoem {
+
+struct MediaInfo {
+  bool has_video = false, has_audio = false;
+  int width = 0, height = 0;
+  double fps = 0;
+  std::int64_t video_frames = 0;   // counted by decoding
+  double video_duration_s = 0;     // frames / fps
+  double audio_duration_s = 0;     // decoded samples / sample rate
+  int audio_channels = 0, audio_sample_rate = 0;
+  std::string video_codec, audio_codec;
+};
+
+// Decodes every packet of both streams. Throws Error(bad_input) if the file cannot be opened.
+MediaInfo probe_media(const std::filesystem::path& path);
+
+// Decodes the video frame shown at time `t` seconds into packed RGB24 (width*height*3 bytes).
+std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, double t, int* width,
+                                           int* height);
+
+}  // namespace tonepoem

@@ -1,0 +1,35 @@
+// Stage 7, render: the mastered audio, the cue sheet and the score into an MP4 (H.264 + AAC)
+// showing the sentence being told over an emotion-coloured background with an audio spectrum.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "audio/audio.h"
+#include "core/progress.h"
+#include "music/score.h"
+#include "plan/cue_sheet.h"
+
+namespace tonepoem {
+
+struct VideoOptions {
+  int width = 1280, height = 720;  // even numbers, 160..3840
+  int fps = 30;                    // 1..120
+  std::string font = "Noto Sans CJK SC";  // Pango font family; CJK glyphs need Noto CJK
+  int crf = 23;                    // x264 quality
+  std::string preset = "veryfast"; // x264 preset
+};
+
+// Everything is placed at frame round(t * fps) from absolute times. The video lasts as long as the
+// audio (within one frame). Writes atomically; throws Error(output) or Error(missing_resource)
+// (no usable font, no H.264 encoder). Calls check_interrupted() periodically.
+void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+                  const VideoOptions& options, const std::filesystem::path& output,
+                  const ProgressFn& progress = {});
+
+// Background colour for an emotion: valence to hue (warm when positive, cool when negative),
+// arousal to saturation and brightness, tension darkens. r, g, b in [0, 1].
+struct Rgb { double r = 0, g = 0, b = 0; };
+Rgb emotion_colour(const Emotion& emotion);
+
+}  // namespace tonepoem

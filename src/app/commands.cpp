@@ -1,1 +1,239 @@
+#include "app/commands.h"
 
+#include <array>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/progress.h"
+#include "music/compose.h"
+#include "music/midi.h"
+#include "pipeline/make.h"
+#include "text/analyze.h"
+
+namespace tonepoem {
+namespace {
+
+const std::map<std::string, LanguageChoice> kLanguages = {
+    {"auto", LanguageChoice::automatic}, {"en", LanguageChoice::en}, {"zh", LanguageChoice::zh}};
+
+// "1280x720" -> width, height.
+std::string parse_resolution(const std::string& text, VideoOptions& video) {
+  int w = 0, h = 0;
+  char x = 0, extra = 0;
+  std::istringstream in(text);
+  if (!(in >> w >> x >> h) || (x != 'x' && x != 'X') || (in >> extra))
+    return fmt::format("'{}' is not WxH (for example 1280x720, 720x1280, 1080x1080)", text);
+  video.width = w;
+  video.height = h;
+  return {};
+}
+
+// "V,A" or "V,A,T" -> Emotion.
+std::string parse_emotion(const std::string& text, Emotion& emotion) {
+  std::vector<double> values;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    try {
+      std::size_t used = 0;
+      values.push_back(std::stod(part, &used));
+      if (used != part.size()) return fmt::format("'{}' is not a number", part);
+    } catch (const std::exception&) {
+      return fmt::format("'{}' is not a number", part);
+    }
+  }
+  if (values.size() < 2 || values.size() > 3)
+    return fmt::format("'{}' must be V,A or V,A,T (valence and arousal in [-1, 1], tension in [0, 1])", text);
+  if (values[0] < -1 || values[0] > 1 || values[1] < -1 || values[1] > 1 ||
+      (values.size() == 3 && (values[2] < 0 || values[2] > 1)))
+    return fmt::format("'{}' is out of range: valence and arousal in [-1, 1], tension in [0, 1]", text);
+  emotion = Emotion{};
+  emotion.valence = values[0];
+  emotion.arousal = values[1];
+  // Without an explicit tension, negative high-arousal emotion implies some threat.
+  emotion.tension = values.size() == 3 ? values[2] : std::clamp(0.5 * (values[1] - values[0]), 0.0, 1.0);
+  emotion.confidence = 1.0;
+  return {};
+}
+
+CommandRun define_make(CLI::App& cmd) {
+  auto o = std::make_shared<MakeOptions>();
+  auto resolution = std::make_shared<std::string>("1280x720");
+  auto lang = std::make_shared<LanguageChoice>(LanguageChoice::automatic);
+  auto quiet = std::make_shared<bool>(false);
+  cmd.add_option("STORY", o->story, "The story: a UTF-8 text or Markdown file (English or Chinese)")->required();
+  cmd.add_option("-o,--output", o->output_dir, "Folder to write score.mid, score.wav, video.mp4, report.json")
+      ->required();
+  cmd.add_option("--duration", o->duration_s, "Length of the piece in seconds, 5..3600 (default: reading speed)");
+  cmd.add_option("--seed", o->seed, "Random seed; the same story, options and seed give the same MIDI")
+      ->capture_default_str();
+  cmd.add_option("--soundfont", o->soundfont, "General MIDI SoundFont (.sf2) (default: fluid-soundfont-gm)");
+  cmd.add_option("--lang", *lang, "Story language: auto, en or zh")
+      ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case))
+      ->default_str("auto");
+  cmd.add_option("--resolution", *resolution, "Video size WxH, even numbers 160..3840")->capture_default_str();
+  cmd.add_option("--fps", o->video_options.fps, "Video frames per second, 1..120")->capture_default_str();
+  cmd.add_flag("--no-video", [o](std::int64_t) { o->video = false; }, "Skip video.mp4");
+  cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
+      ->check(CLI::ExistingFile);
+  cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
+  return [o, resolution, lang, quiet]() {
+    if (auto problem = parse_resolution(*resolution, o->video_options); !problem.empty())
+      fail_usage("--resolution: " + problem, "see tonepoem make --help");
+    o->language = *lang;
+    ProgressReporter progress(!*quiet);
+    const MakeResult result = make(*o, progress);
+    std::printf("%s: %zu sentences, %zu scenes -> %zu sections, %.1f s, %.1f LUFS\n",
+                o->story.string().c_str(), result.document.sentences.size(), result.document.scenes.size(),
+                result.score.sections.size(), result.score.duration_s(), result.loudness.integrated_lufs);
+    for (const ScoreSection& s : result.score.sections)
+      std::printf("  %6.1f-%6.1f s  %-24s %-2s %-10s %3.0f bpm  v=%+.2f a=%+.2f\n", s.start_s, s.end_s,
+                  s.name.substr(0, 24).c_str(), std::string(pitch_class_name(s.tonic)).c_str(),
+                  std::string(mode_name(s.mode)).c_str(), s.tempo_bpm, s.target.valence, s.target.arousal);
+    std::printf("wrote %s/{score.mid, score.wav%s, cues.json, report.json}\n", o->output_dir.string().c_str(),
+                o->video ? ", video.mp4" : "");
+    return 0;
+  };
+}
+
+struct ComposeArgs {
+  std::filesystem::path cues;
+  std::string emotion;
+  double duration_s = 30;
+  std::uint64_t seed = 1;
+  bool seed_given = false;
+  std::filesystem::path output;
+};
+
+CommandRun define_compose(CLI::App& cmd) {
+  auto a = std::make_shared<ComposeArgs>();
+  cmd.add_option("CUES", a->cues, "A cue sheet (cues.json written by tonepoem make, possibly edited)")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--emotion", a->emotion, "Compose for one emotion: V,A[,T] (valence, arousal in [-1,1], tension in [0,1])");
+  cmd.add_option("--duration", a->duration_s, "Length in seconds for --emotion, 5..3600")->capture_default_str();
+  cmd.add_option("--seed", a->seed, "Random seed (default: the cue sheet's, or 1)");
+  cmd.add_option("-o,--output", a->output, "The MIDI file to write")->required();
+  return [a, &cmd]() {
+    a->seed_given = cmd.count("--seed") > 0;
+    if (a->cues.empty() == a->emotion.empty())
+      fail_usage("give either a cue sheet (CUES) or --emotion V,A[,T], not both and not neither",
+                 "tonepoem compose --emotion 0.5,0.2 --duration 30 -o out.mid");
+    CueSheet sheet;
+    if (!a->emotion.empty()) {
+      Emotion e;
+      if (auto problem = parse_emotion(a->emotion, e); !problem.empty()) fail_usage("--emotion: " + problem, "");
+      if (!(a->duration_s >= 5 && a->duration_s <= 3600))
+        fail_usage(fmt::format("--duration: {} is out of range; accepts 5 to 3600 seconds", a->duration_s), "");
+      sheet = single_emotion_cues(e, a->duration_s, a->seed);
+    } else {
+      sheet = load_cue_sheet(a->cues);
+      if (a->seed_given) sheet.seed = a->seed;
+    }
+    const auto dir = a->output.has_parent_path() ? a->output.parent_path() : std::filesystem::path(".");
+    ensure_writable_dir(dir);
+    const Score score = compose(sheet, {.seed = sheet.seed});
+    save_midi(score, a->output);
+    for (const ScoreSection& s : score.sections)
+      std::printf("%6.1f-%6.1f s  %-2s %-10s %3.0f bpm\n", s.start_s, s.end_s,
+                  std::string(pitch_class_name(s.tonic)).c_str(), std::string(mode_name(s.mode)).c_str(), s.tempo_bpm);
+    std::printf("wrote %s (%.1f s)\n", a->output.string().c_str(), score.duration_s());
+    return 0;
+  };
+}
+
+struct AnalyzeArgs {
+  std::filesystem::path story;
+  std::string format = "json";
+  bool per_line = false;
+  LanguageChoice language = LanguageChoice::automatic;
+  std::vector<std::filesystem::path> lexicons;
+};
+
+nlohmann::json emotion_row(const Emotion& e) {
+  return {{"valence", e.valence}, {"arousal", e.arousal}, {"tension", e.tension},
+          {"emotion", e.dominant_name()}, {"confidence", e.confidence}};
+}
+
+CommandRun define_analyze(CLI::App& cmd) {
+  auto a = std::make_shared<AnalyzeArgs>();
+  cmd.add_option("STORY", a->story, "The text to analyse (UTF-8)")->required();
+  cmd.add_option("--format", a->format, "Output format: json, jsonl or tsv")
+      ->check(CLI::IsMember({"json", "jsonl", "tsv"}))
+      ->capture_default_str();
+  cmd.add_flag("--per-line", a->per_line, "Treat every input line as its own text (one result per line)");
+  cmd.add_option("--lang", a->language, "Language: auto, en or zh")
+      ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case))
+      ->default_str("auto");
+  cmd.add_option("--lexicon", a->lexicons, "Extra lexicon TSV; repeatable")->check(CLI::ExistingFile);
+  return [a]() {
+    auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = a->lexicons});
+    if (a->per_line) {
+      const std::string text = read_text_file(a->story);
+      std::istringstream in(text);
+      std::string line;
+      std::size_t number = 0;
+      if (a->format == "tsv") std::printf("line\tvalence\tarousal\ttension\temotion\n");
+      nlohmann::json all = nlohmann::json::array();
+      while (std::getline(in, line)) {
+        ++number;
+        const Language lang = a->language == LanguageChoice::zh   ? Language::zh
+                              : a->language == LanguageChoice::en ? Language::en
+                                                                  : parse_text(line.empty() ? "." : line, "", {}).language;
+        const Emotion e = analyze_sentence(line, lang, *lexicons);
+        nlohmann::json row = emotion_row(e);
+        row["line"] = number;
+        if (a->format == "jsonl") std::printf("%s\n", row.dump().c_str());
+        else if (a->format == "tsv")
+          std::printf("%zu\t%.4f\t%.4f\t%.4f\t%s\n", number, e.valence, e.arousal, e.tension,
+                      std::string(e.dominant_name()).c_str());
+        else all.push_back(std::move(row));
+      }
+      if (a->format == "json") std::printf("%s\n", all.dump(2).c_str());
+      return 0;
+    }
+    const Document doc = parse_file(a->story, {.language = a->language});
+    const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
+    if (a->format == "json") {
+      nlohmann::json j = {{"document", doc}, {"arc", arc}};
+      std::printf("%s\n", j.dump(2).c_str());
+    } else if (a->format == "jsonl") {
+      for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
+        nlohmann::json row = emotion_row(arc.sentences[i]);
+        row["sentence"] = i;
+        row["scene"] = doc.sentences[i].scene;
+        row["line"] = doc.sentences[i].line;
+        row["text"] = doc.sentences[i].text;
+        std::printf("%s\n", row.dump().c_str());
+      }
+    } else {
+      std::printf("sentence\tscene\tline\tvalence\tarousal\ttension\temotion\ttext\n");
+      for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
+        const Emotion& e = arc.sentences[i];
+        std::printf("%zu\t%zu\t%zu\t%.4f\t%.4f\t%.4f\t%s\t%s\n", i, doc.sentences[i].scene, doc.sentences[i].line,
+                    e.valence, e.arousal, e.tension, std::string(e.dominant_name()).c_str(),
+                    doc.sentences[i].text.c_str());
+      }
+    }
+    return 0;
+  };
+}
+
+constexpr std::array kCommandTable = {
+    CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json", define_make},
+    CommandSpec{"compose", "One emotion or a cue sheet -> a MIDI score", define_compose},
+    CommandSpec{"analyze", "Print a story's emotion arc (or one result per line with --per-line)", define_analyze},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> commands() { return kCommandTable; }
+
+}  // namespace tonepoem

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,12 @@ struct PlanOptions {
 CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions& options);
 
 void to_json(nlohmann::json& j, const CueSheet& c);
-void from_json(const nlohmann::json& j, CueSheet& c);  // validates; throws Error(bad_input)
+// Validates (contiguous cues covering [0, duration_s], emotions in range); throws Error(bad_input)
+// saying which cue and field is wrong.
+void from_json(const nlohmann::json& j, CueSheet& c);
+
+// cues.json on disk (format documented in README.md, "Cue sheet format").
+CueSheet load_cue_sheet(const std::filesystem::path& path);  // errors name the file
+void save_cue_sheet(const CueSheet& cues, const std::filesystem::path& path);  // atomic
 
 }  // namespace tonepoem

@@ -1,1 +1,338 @@
+// End-to-end tests: run the real `tonepoem` binary on the bundled examples and check what a user
+// would check: the files decode, last as long as each other, and the music follows the story.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "audio/audio.h"
+#include "music/midi.h"
+#include "music/score.h"
+#include "video/probe.h"
+
+namespace fs = std::filesystem;
+
+namespace tonepoem {
+namespace {
+
+const fs::path kBinary = TONEPOEM_BINARY;
+const fs::path kSource = TONEPOEM_SOURCE_DIR;
+const fs::path kTestSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult run(const std::string& args) {
+  const std::string command = kBinary.string() + " " + args + " 2>&1";
+  RunResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("tonepoem-e2e-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir.parent_path());
+  return dir;
+}
+
+std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+bool has_partial_files(const fs::path& dir) {
+  if (!fs::exists(dir)) return false;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().find(".partial") != std::string::npos) return true;
+  return false;
+}
+
+int mode_darkness(const std::string& mode) {
+  static const char* kOrder[] = {"lydian", "ionian", "mixolydian", "dorian", "aeolian", "phrygian", "locrian"};
+  for (int i = 0; i < 7; ++i)
+    if (mode == kOrder[i]) return i;
+  return -1;
+}
+
+// One full run of the English example, shared by the tests below (it is the slow part).
+class EnglishExample : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fresh_dir("english"));
+    result_ = new RunResult(run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " +
+                                quote(*dir_) + " --duration 24 --seed 3 --resolution 320x180 --fps 15 --soundfont " +
+                                quote(kTestSoundFont)));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete result_;
+  }
+  static fs::path* dir_;
+  static RunResult* result_;
+};
+fs::path* EnglishExample::dir_ = nullptr;
+RunResult* EnglishExample::result_ = nullptr;
+
+TEST_F(EnglishExample, SucceedsAndWritesEveryOutput) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  for (const char* name : {"score.mid", "score.wav", "video.mp4", "report.json", "cues.json"})
+    EXPECT_TRUE(fs::exists(*dir_ / name)) << name;
+  EXPECT_FALSE(has_partial_files(*dir_));
+}
+
+TEST_F(EnglishExample, MidiHasOneSectionPerSceneWithMarkersAndNamedTracks) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const Score score = load_midi(*dir_ / "score.mid");
+  const auto report = read_json(*dir_ / "report.json");
+  ASSERT_EQ(report["sections"].size(), 3u) << "the example has three scenes";
+  EXPECT_EQ(score.markers.size(), report["sections"].size());
+  EXPECT_GE(score.tracks.size(), 3u) << "chords, melody and bass at least";
+  for (const Track& t : score.tracks) EXPECT_FALSE(t.name.empty());
+  EXPECT_NEAR(score.duration_s(), 24.0, 2.0);
+}
+
+TEST_F(EnglishExample, WavIsNeitherSilentNorClipped) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const AudioBuffer audio = read_audio(*dir_ / "score.wav");
+  EXPECT_EQ(audio.sample_rate, 44100);
+  EXPECT_EQ(audio.channels, 2);
+  double sum = 0, peak = 0;
+  std::size_t at_full_scale = 0;
+  for (float s : audio.samples) {
+    sum += double(s) * s;
+    peak = std::max(peak, double(std::abs(s)));
+    if (std::abs(s) >= 0.999f) ++at_full_scale;
+  }
+  const double rms = std::sqrt(sum / double(audio.samples.size()));
+  EXPECT_GT(rms, 0.01) << "silent";
+  EXPECT_LT(peak, 1.0);
+  EXPECT_EQ(at_full_scale, 0u) << "clipped samples";
+}
+
+TEST_F(EnglishExample, VideoDecodesWithAudioAndVideoOfTheSameLength) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const MediaInfo info = probe_media(*dir_ / "video.mp4");
+  ASSERT_TRUE(info.has_video);
+  ASSERT_TRUE(info.has_audio);
+  EXPECT_EQ(info.width, 320);
+  EXPECT_EQ(info.height, 180);
+  EXPECT_EQ(info.video_codec, "h264");
+  EXPECT_EQ(info.audio_codec, "aac");
+  EXPECT_NEAR(info.video_duration_s, info.audio_duration_s, 1.0 / 15 + 0.03);  // one frame (+AAC padding)
+  const AudioBuffer wav = read_audio(*dir_ / "score.wav");
+  EXPECT_NEAR(info.video_duration_s, wav.duration_s(), 1.0 / 15 + 1e-6);
+}
+
+TEST_F(EnglishExample, DangerSectionIsFasterAndDarkerThanTheCalmOne) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const auto sections = read_json(*dir_ / "report.json")["sections"];
+  ASSERT_EQ(sections.size(), 3u);
+  // The story: calm evening, then a storm and a rescue, then joy. The plan says so...
+  const auto& calm = sections[0];
+  const auto& storm = sections[1];
+  const auto& joy = sections[2];
+  EXPECT_GT(storm["target"]["arousal"].get<double>(), calm["target"]["arousal"].get<double>());
+  EXPECT_LT(storm["target"]["valence"].get<double>(), joy["target"]["valence"].get<double>());
+  // ...and the music follows: the storm is faster than the calm evening, and in a darker mode than
+  // the happy ending.
+  EXPECT_GT(storm["tempo_bpm"].get<double>(), calm["tempo_bpm"].get<double>());
+  EXPECT_GT(mode_darkness(storm["mode"]), mode_darkness(joy["mode"]));
+  EXPECT_TRUE(storm["minor"].get<bool>());
+  // The MIDI itself carries the faster tempo at the storm's start.
+  const Score score = load_midi(*dir_ / "score.mid");
+  auto bpm_at = [&](double seconds) {
+    const std::int64_t tick = score.tick_at(seconds + 0.01);
+    double bpm = score.tempo.front().bpm;
+    for (const TempoEvent& t : score.tempo)
+      if (t.tick <= tick) bpm = t.bpm;
+    return bpm;
+  };
+  EXPECT_GT(bpm_at(storm["start_s"].get<double>()), bpm_at(calm["start_s"].get<double>()));
+}
+
+TEST_F(EnglishExample, ReportHasSegmentsWithEmotionAndSectionsWithMusic) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const auto report = read_json(*dir_ / "report.json");
+  ASSERT_GT(report["segments"].size(), 5u);
+  for (const auto& seg : report["segments"]) {
+    EXPECT_FALSE(seg["text"].get<std::string>().empty());
+    EXPECT_GE(seg["valence"].get<double>(), -1.0);
+    EXPECT_LE(seg["valence"].get<double>(), 1.0);
+    EXPECT_GE(seg["arousal"].get<double>(), -1.0);
+    EXPECT_LE(seg["arousal"].get<double>(), 1.0);
+  }
+  for (const auto& s : report["sections"]) {
+    EXPECT_TRUE(s.contains("key"));
+    EXPECT_FALSE(s["instruments"].empty());
+    EXPECT_LT(s["start_s"].get<double>(), s["end_s"].get<double>());
+  }
+  EXPECT_NEAR(report["loudness"]["integrated_lufs"].get<double>(), -14.0, 1.0);
+}
+
+TEST(E2E, ChineseStoryMakesThreeSectionsWithADarkStorm) {
+  const fs::path dir = fresh_dir("chinese");
+  const RunResult r = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
+                          " --duration 20 --no-video --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto report = read_json(dir / "report.json");
+  EXPECT_EQ(report["language"], "zh");
+  ASSERT_EQ(report["sections"].size(), 3u);
+  EXPECT_LT(report["sections"][1]["target"]["valence"].get<double>(),
+            report["sections"][0]["target"]["valence"].get<double>());
+  EXPECT_TRUE(report["sections"][1]["minor"].get<bool>());
+  EXPECT_FALSE(fs::exists(dir / "video.mp4")) << "--no-video";
+}
+
+TEST(E2E, SameSeedGivesTheSameMidiBytes) {
+  const fs::path a = fresh_dir("seed-a"), b = fresh_dir("seed-b"), c = fresh_dir("seed-c");
+  const std::string story = quote(kSource / "examples/the-lantern-at-the-ford.txt");
+  const std::string common = " --duration 15 --no-video --soundfont " + quote(kTestSoundFont);
+  ASSERT_EQ(run("make " + story + " -o " + quote(a) + " --seed 11" + common).exit_code, 0);
+  ASSERT_EQ(run("make " + story + " -o " + quote(b) + " --seed 11" + common).exit_code, 0);
+  ASSERT_EQ(run("make " + story + " -o " + quote(c) + " --seed 12" + common).exit_code, 0);
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(a / "score.mid"), bytes(b / "score.mid"));
+  EXPECT_NE(bytes(a / "score.mid"), bytes(c / "score.mid"));
+}
+
+TEST(E2E, ComposeForOneEmotionWritesAPlayableMidi) {
+  const fs::path dir = fresh_dir("compose");
+  fs::create_directories(dir);
+  const RunResult r = run("compose --emotion -0.6,0.7 --duration 20 --seed 5 -o " + quote(dir / "tense.mid"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Score score = load_midi(dir / "tense.mid");
+  EXPECT_NEAR(score.duration_s(), 20.0, 1.5);
+  std::size_t notes = 0;
+  for (const Track& t : score.tracks) notes += t.notes.size();
+  EXPECT_GT(notes, 20u);
+}
+
+// Bad input: one clear message naming the file, a documented exit code, no outputs.
+struct BadInputCase {
+  const char* name;
+  std::string content;
+  int exit_code;
+  const char* message_part;
+};
+
+class BadInput : public ::testing::TestWithParam<BadInputCase> {};
+
+TEST_P(BadInput, FailsClearlyAndWritesNothing) {
+  const BadInputCase& c = GetParam();
+  const fs::path dir = fresh_dir(std::string("bad-") + c.name);
+  fs::create_directories(dir);
+  const fs::path story = dir / "story.txt";
+  {
+    std::ofstream out(story, std::ios::binary);
+    out << c.content;
+  }
+  const fs::path out_dir = dir / "out";
+  const RunResult r = run("make " + quote(story) + " -o " + quote(out_dir) + " --no-video --soundfont " +
+                          quote(kTestSoundFont));
+  EXPECT_EQ(r.exit_code, c.exit_code) << r.output;
+  EXPECT_NE(r.output.find(story.string()), std::string::npos) << "message names the file: " << r.output;
+  EXPECT_NE(r.output.find(c.message_part), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out_dir / "score.mid"));
+  EXPECT_FALSE(fs::exists(out_dir / "report.json"));
+  EXPECT_FALSE(has_partial_files(out_dir));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    E2E, BadInput,
+    ::testing::Values(BadInputCase{"empty", "", 3, "empty"}, BadInputCase{"blank", "  \n\n\t\n", 3, "empty"},
+                      BadInputCase{"binary", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0", 12), 3, "binary"},
+                      BadInputCase{"latin1", "Once upon a time.\nThe caf\xe9 was warm.\n", 3, "line 2"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(E2E, MissingStoryNamesTheFile) {
+  const RunResult r = run("make /no/such/story.txt -o " + quote(fresh_dir("missing-story")));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("/no/such/story.txt"), std::string::npos) << r.output;
+}
+
+TEST(E2E, MissingSoundFontNamesTheFileAndTheFix) {
+  const fs::path dir = fresh_dir("missing-sf");
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(dir) +
+                          " --soundfont /no/such/font.sf2");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("/no/such/font.sf2"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "score.mid"));
+}
+
+TEST(E2E, UnwritableOutputFolderIsReported) {
+  const fs::path dir = fresh_dir("unwritable");
+  fs::create_directories(dir);
+  { std::ofstream(dir / "a-file") << "x"; }
+  // A folder inside a regular file can never be created, even by root.
+  const fs::path out = dir / "a-file" / "out";
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(out) +
+                          " --soundfont " + quote(kTestSoundFont));
+  EXPECT_EQ(r.exit_code, 5) << r.output;
+  EXPECT_NE(r.output.find(out.string()), std::string::npos) << r.output;
+}
+
+TEST(E2E, BadOptionsSayWhatIsAccepted) {
+  const std::string story = quote(kSource / "examples/the-lantern-at-the-ford.txt");
+  RunResult r = run("make " + story + " -o /tmp/x --resolution 100x100");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("accepts"), std::string::npos) << r.output;
+  r = run("make " + story + " -o /tmp/x --lang fr");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  r = run("compose --emotion 2,0 -o /tmp/x.mid");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("[-1, 1]"), std::string::npos) << r.output;
+}
+
+TEST(E2E, CtrlCLeavesNoHalfWrittenFiles) {
+  const fs::path dir = fresh_dir("interrupted");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string story = (kSource / "examples/the-lantern-at-the-ford.txt").string();
+    const std::string out = dir.string();
+    const std::string sf = kTestSoundFont.string();
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(kBinary.c_str(), "tonepoem", "make", story.c_str(), "-o", out.c_str(), "--duration", "900",
+            "--resolution", "640x360", "--soundfont", sf.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(child, SIGINT);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_FALSE(has_partial_files(dir));
+  EXPECT_FALSE(fs::exists(dir / "report.json"));
+  EXPECT_FALSE(fs::exists(dir / "video.mp4"));
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1,0 +1,131 @@
+#include "pipeline/make.h"
+
+#include <fmt/format.h>
+
+#include "core/cancel.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "judge/judge.h"
+#include "music/compose.h"
+#include "music/midi.h"
+
+namespace tonepoem {
+
+std::vector<std::string> MakeOptions::validate() const {
+  std::vector<std::string> problems;
+  if (story.empty()) problems.emplace_back("STORY: give the story file to read (.txt or .md, UTF-8)");
+  if (output_dir.empty()) problems.emplace_back("-o/--output: give the folder to write into");
+  if (duration_s != 0 && !(duration_s >= 5 && duration_s <= 3600))
+    problems.push_back(fmt::format("--duration: {} is out of range; accepts 5 to 3600 seconds (or leave it "
+                                   "out to follow reading speed)",
+                                   duration_s));
+  const VideoOptions& v = video_options;
+  if (v.width < 160 || v.width > 3840 || v.height < 160 || v.height > 3840 || v.width % 2 || v.height % 2)
+    problems.push_back(fmt::format("--resolution: {}x{} is not accepted; accepts WxH with even numbers "
+                                   "from 160 to 3840, e.g. 1280x720",
+                                   v.width, v.height));
+  if (v.fps < 1 || v.fps > 120) problems.push_back(fmt::format("--fps: {} is not accepted; accepts 1 to 120", v.fps));
+  return problems;
+}
+
+MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
+  if (auto problems = options.validate(); !problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "\n  ") + p;
+    fail_usage(all, "see tonepoem make --help");
+  }
+  MakeResult result;
+  // Resources first, so that a missing SoundFont or an unwritable folder fails in a second, not
+  // after a minute of work.
+  ensure_writable_dir(options.output_dir);
+  result.soundfont = find_soundfont(options.soundfont);
+  auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = options.lexicons});
+
+  progress.stage("read");
+  result.document = parse_file(options.story, {.language = options.language});
+  check_interrupted();
+
+  progress.stage("analyze");
+  result.arc = analyze(result.document, {.lexicons = lexicons});
+  check_interrupted();
+
+  progress.stage("plan");
+  result.cues = plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
+  save_cue_sheet(result.cues, options.output_dir / "cues.json");
+
+  progress.stage("compose");
+  result.score = compose(result.cues, {.seed = options.seed});
+  result.judged = judge_sections(result.score);
+  save_midi(result.score, options.output_dir / "score.mid");
+  check_interrupted();
+
+  auto synth_progress = progress.stage("synthesize");
+  AudioBuffer audio = synthesize(result.score, {.soundfont = result.soundfont}, synth_progress);
+  result.loudness = master(audio, {});
+  write_wav(audio, options.output_dir / "score.wav");
+
+  if (options.video) {
+    auto video_progress = progress.stage("video");
+    render_video(audio, result.cues, result.score, options.video_options, options.output_dir / "video.mp4",
+                 video_progress);
+  }
+  progress.finish_stage();
+  result.timings = progress.timings();
+  result.report = build_report(result, options);
+  write_file_atomically(options.output_dir / "report.json", result.report.dump(2) + "\n");
+  return result;
+}
+
+nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
+  nlohmann::json segments = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.document.sentences.size(); ++i) {
+    const Sentence& s = r.document.sentences[i];
+    const Emotion e = i < r.arc.sentences.size() ? r.arc.sentences[i] : Emotion{};
+    nlohmann::json seg = {{"index", i},
+                          {"text", s.text},
+                          {"line", s.line},
+                          {"scene", s.scene},
+                          {"valence", e.valence},
+                          {"arousal", e.arousal},
+                          {"tension", e.tension},
+                          {"emotion", e.dominant_name()},
+                          {"confidence", e.confidence}};
+    if (i < r.cues.captions.size()) {
+      seg["start_s"] = r.cues.captions[i].start_s;
+      seg["end_s"] = r.cues.captions[i].end_s;
+    }
+    segments.push_back(std::move(seg));
+  }
+  nlohmann::json sections = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.score.sections.size(); ++i) {
+    nlohmann::json s = r.score.sections[i];
+    if (i < r.judged.size()) s["judged"] = r.judged[i];
+    if (i < r.cues.cues.size()) s["characters"] = r.cues.cues[i].characters;
+    sections.push_back(std::move(s));
+  }
+  nlohmann::json timings = nlohmann::json::object();
+  double total = 0;
+  for (const auto& [name, seconds] : r.timings) {
+    timings[name] = seconds;
+    total += seconds;
+  }
+  timings["total"] = total;
+  nlohmann::json outputs = {{"midi", "score.mid"}, {"audio", "score.wav"}, {"cues", "cues.json"}};
+  if (options.video) outputs["video"] = "video.mp4";
+  return {{"format", "tonepoem-report/1"},
+          {"story", options.story.string()},
+          {"title", r.document.title},
+          {"language", language_name(r.document.language)},
+          {"seed", options.seed},
+          {"duration_s", r.score.duration_s()},
+          {"soundfont", r.soundfont.string()},
+          {"climax_scene", r.arc.climax_scene},
+          {"characters", r.arc.characters},
+          {"segments", std::move(segments)},
+          {"sections", std::move(sections)},
+          {"loudness", r.loudness},
+          {"outputs", std::move(outputs)},
+          {"timings_s", std::move(timings)}};
+}
+
+}  // namespace tonepoem

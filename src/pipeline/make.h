@@ -1,0 +1,56 @@
+// The whole pipeline behind `tonepoem make`: story file -> score.mid, score.wav, video.mp4,
+// cues.json and report.json in one output folder. The CLI and the end-to-end tests call this.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audio/audio.h"
+#include "core/progress.h"
+#include "music/score.h"
+#include "plan/cue_sheet.h"
+#include "text/analyze.h"
+#include "text/document.h"
+#include "video/video.h"
+
+namespace tonepoem {
+
+struct MakeOptions {
+  std::filesystem::path story;
+  std::filesystem::path output_dir;
+  double duration_s = 0;          // 0: from reading speed; else 5 .. 3600
+  std::uint64_t seed = 1;
+  std::filesystem::path soundfont;  // empty: the installed GM SoundFont (find_soundfont)
+  LanguageChoice language = LanguageChoice::automatic;
+  std::vector<std::filesystem::path> lexicons;  // extra --lexicon files
+  bool video = true;
+  VideoOptions video_options;
+
+  // Every problem with these options, each naming the option and what it accepts. Empty when valid.
+  std::vector<std::string> validate() const;
+};
+
+struct MakeResult {
+  Document document;
+  EmotionArc arc;
+  CueSheet cues;
+  Score score;
+  std::vector<Emotion> judged;    // per section, from the judge
+  LoudnessReport loudness;
+  std::filesystem::path soundfont;
+  std::vector<std::pair<std::string, double>> timings;  // wall seconds per stage
+  nlohmann::json report;          // what report.json holds
+};
+
+// Runs every stage and writes the outputs (each atomically, report.json last). Resources (data
+// folder, SoundFont, output folder) are checked before any slow work. Throws Error.
+MakeResult make(const MakeOptions& options, ProgressReporter& progress);
+
+// The report.json document for a finished run (segments, sections, loudness, timings).
+nlohmann::json build_report(const MakeResult& result, const MakeOptions& options);
+
+}  // namespace tonepoem

@@ -50,6 +50,11 @@ struct SynthOptions {
   int polyphony = 256;                // voices
   double gain = 0.2;                  // FluidSynth master gain (mastering sets the final level)
   std::vector<SectionFx> section_fx;  // empty: the SoundFont's default sends
+  // The tracks are split into `parts` groups, each rendered by its own synthesizer (on up to
+  // `threads` threads, 0 = all cores) and summed. The output depends on `parts`, never on
+  // `threads` or the machine; parts = 1 renders exactly what one FluidSynth would.
+  int parts = 2;
+  int threads = 0;
 };
 
 // Emotion-dependent effect sends, one per Score section: calm and sad sections are wetter (more
@@ -57,6 +62,8 @@ struct SynthOptions {
 std::vector<SectionFx> section_fx_for(const Score& score);
 
 // Renders the score offline (events in time order, fluid_synth_write_float between them).
+// Each track gets its own MIDI channel (its declared one when free), with program, pan (CC10) and
+// volume (CC7 = 127 * sqrt(gain)); channel-9 tracks are General MIDI drums.
 // Output: stereo float, duration = score.duration_s() + tail_s. Throws Error(missing_resource)
 // if the SoundFont cannot be loaded. Calls check_interrupted() periodically.
 AudioBuffer synthesize(const Score& score, const SynthOptions& options,

@@ -10,6 +10,7 @@ extern "C" {
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -71,6 +72,11 @@ void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
 Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& display_path,
                      const VideoOptions& options, const AudioBuffer& audio)
     : display_path_(display_path), audio_(audio), fps_(options.fps) {
+  // libx264 and the muxer report every encode at info level; only errors are worth showing.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] {
+    if (av_log_get_level() > AV_LOG_ERROR) av_log_set_level(AV_LOG_ERROR);
+  });
   const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
   if (!h264)
     fail_resource(

@@ -183,12 +183,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
   if (style_ == Style::rings) {
     const double cx = width_ / 2.0, cy = height_ * 0.45;
     const double radius = unit_ * 0.13 * (1.0 + 0.10 * pulse);
-    cairo_pattern_t* glow = cairo_pattern_create_radial(cx, cy, 0, cx, cy, radius * 2.6);
-    cairo_pattern_add_color_stop_rgba(glow, 0, tint.r, tint.g, tint.b, 0.25 + 0.35 * pulse);
-    cairo_pattern_add_color_stop_rgba(glow, 1, tint.r, tint.g, tint.b, 0);
-    cairo_set_source(cr, glow);
-    cairo_paint(cr);
-    cairo_pattern_destroy(glow);
+    draw_glow(cr, cx, cy, unit_ * 0.13 * 2.6, tint, 0.25 + 0.35 * pulse);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_width(cr, std::max(1.5, 2 * kPi * radius / (2 * bars) * 0.55));
     cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.8 + 0.2 * pulse);
@@ -226,14 +221,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
     return;
   }
   // Glow behind the bars breathes with the beat and the loudness.
-  cairo_pattern_t* glow =
-      cairo_pattern_create_radial(width_ / 2.0, baseline, 0, width_ / 2.0, baseline, width_ * 0.45);
-  cairo_pattern_add_color_stop_rgba(glow, 0, tint.r, tint.g, tint.b,
-                                    0.08 + 0.22 * pulse + 0.15 * energy);
-  cairo_pattern_add_color_stop_rgba(glow, 1, tint.r, tint.g, tint.b, 0);
-  cairo_set_source(cr, glow);
-  cairo_paint(cr);
-  cairo_pattern_destroy(glow);
+  draw_glow(cr, width_ / 2.0, baseline, width_ * 0.45, tint, 0.08 + 0.22 * pulse + 0.15 * energy);
   const double bar_w = std::max(1.0, slot * 0.62);
   const double boost = 0.85 + 0.15 * pulse;
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -250,6 +238,37 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
   }
   cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.22);
   cairo_fill(cr);
+}
+
+void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint_in,
+                             double alpha) {
+  // Colour quantized so cross-fades redraw the glow a few times, not every frame.
+  const auto q = [](double v) { return std::round(v * 96) / 96; };
+  const Rgb tint{q(tint_in.r), q(tint_in.g), q(tint_in.b)};
+  const int size = static_cast<int>(std::ceil(radius * 2));
+  if (!glow_ || glow_size_ != size || glow_tint_.r != tint.r || glow_tint_.g != tint.g ||
+      glow_tint_.b != tint.b) {
+    // A radial fade, drawn once per colour and composited with a per-frame alpha.
+    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, size, size));
+    cairo_t* g = cairo_create(glow_.get());
+    cairo_pattern_t* p =
+        cairo_pattern_create_radial(size / 2.0, size / 2.0, 0, size / 2.0, size / 2.0, size / 2.0);
+    cairo_pattern_add_color_stop_rgba(p, 0, tint.r, tint.g, tint.b, 1);
+    cairo_pattern_add_color_stop_rgba(p, 1, tint.r, tint.g, tint.b, 0);
+    cairo_set_source(g, p);
+    cairo_paint(g);
+    cairo_pattern_destroy(p);
+    cairo_destroy(g);
+    glow_size_ = size;
+    glow_tint_ = tint;
+  }
+  const double x = std::round(cx - size / 2.0), y = std::round(cy - size / 2.0);
+  cairo_save(cr);
+  cairo_rectangle(cr, x, y, size, size);
+  cairo_clip(cr);
+  cairo_set_source_surface(cr, glow_.get(), x, y);
+  cairo_paint_with_alpha(cr, std::clamp(alpha, 0.0, 1.0));
+  cairo_restore(cr);
 }
 
 void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy,

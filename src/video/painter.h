@@ -56,6 +56,7 @@ class FramePainter {
   void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
                      float rms);
   void draw_texts(cairo_t* cr, std::int64_t n, const Look& look);
+  void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
 
   const AudioBuffer& audio_;
@@ -85,6 +86,9 @@ class FramePainter {
 
   SurfacePtr background_;
   Look background_look_{{-1, -1, -1}, -1};
+  SurfacePtr glow_;
+  int glow_size_ = 0;
+  Rgb glow_tint_;
   std::string title_, credits_;
 };
 

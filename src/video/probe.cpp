@@ -6,6 +6,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -93,10 +94,19 @@ MediaInfo probe_media(const std::filesystem::path& path) {
   std::int64_t samples = 0;
   const auto receive = [&](AVCodecContext* dec, bool video) {
     while (avcodec_receive_frame(dec, frame.get()) >= 0) {
-      if (video)
+      if (video) {
         ++info.video_frames;
-      else
-        samples += frame->nb_samples;
+      } else {
+        // The last AAC packet is padded to a whole frame; its duration says how much is real.
+        std::int64_t count = frame->nb_samples;
+        if (frame->pkt_duration > 0 && ai >= 0) {
+          const std::int64_t real =
+              av_rescale_q(frame->pkt_duration, format->streams[ai]->time_base,
+                           AVRational{1, frame->sample_rate});
+          count = std::min(count, real);
+        }
+        samples += count;
+      }
       av_frame_unref(frame.get());
     }
   };

@@ -3,6 +3,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 }
 
@@ -79,6 +80,10 @@ MediaInfo probe_media(const std::filesystem::path& path) {
     info.height = s->codecpar->height;
     info.fps = stream_fps(s);
     info.video_codec = avcodec_get_name(s->codecpar->codec_id);
+    if (const char* profile = avcodec_profile_name(s->codecpar->codec_id, s->codecpar->profile))
+      info.video_profile = profile;
+    if (const char* pix = av_get_pix_fmt_name(static_cast<AVPixelFormat>(s->codecpar->format)))
+      info.video_pixel_format = pix;
     vdec = open_decoder(path, s);
   }
   if (ai >= 0) {

@@ -17,6 +17,8 @@ struct MediaInfo {
   double audio_duration_s = 0;    // decoded samples / sample rate
   int audio_channels = 0, audio_sample_rate = 0;
   std::string video_codec, audio_codec;
+  std::string video_profile;       // e.g. "High" for H.264 High profile
+  std::string video_pixel_format;  // e.g. "yuv420p"
 };
 
 // Decodes every packet of both streams. Throws Error(bad_input) if the file cannot be opened.

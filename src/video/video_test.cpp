@@ -172,6 +172,16 @@ TEST(Text, ChineseRendersGlyphsNotBoxes) {
   EXPECT_NO_THROW(video::check_font("Noto Sans CJK SC", {"风暴来了", "The storm came."}));
 }
 
+TEST(Text, UndrawableCharactersAreMissingResource) {
+  try {
+    video::check_font("DejaVu Sans", {"fine", "\xee\x80\x80\xee\x80\x81"});  // U+E000 U+E001
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("fonts-noto-cjk"), std::string::npos);
+  }
+}
+
 TEST(Text, MissingFontNamesFontAndPackage) {
   try {
     video::check_font("No Such Font Family 42", {"hello"});
@@ -195,6 +205,21 @@ TEST(RenderFrame, ChineseCaptionDrawsGlyphs) {
   EXPECT_GT(region_diff(with, without, 320, 32, 120, 288, 162), 8.0);
   EXPECT_EQ(region_diff(with, without, 320, 0, 0, 320, 60), 0.0);
   EXPECT_EQ(region_diff(with, without, 320, 0, 0, 30, 180), 0.0);
+}
+
+TEST(RenderFrame, LongCaptionStaysInsideSafeMargins) {
+  const AudioBuffer audio = make_audio(2.0);
+  const VideoOptions o = small_options();
+  const std::string text =
+      "The wind rose over the harbour, the boats pulled at their ropes, and everyone in the "
+      "village ran down to the water to help the fishermen bring their nets in before dark.";
+  const auto with = render_frame_rgb(
+      audio, make_cues(2.0, {Caption{text, 0.0, 2.0, emotion(-0.2, 0.6)}}), Score{}, o, 1.0);
+  const auto without = render_frame_rgb(audio, make_cues(2.0), Score{}, o, 1.0);
+  EXPECT_GT(region_diff(with, without, 320, 32, 110, 288, 162), 8.0);
+  EXPECT_EQ(region_diff(with, without, 320, 0, 0, 32, 180), 0.0);     // left 10%
+  EXPECT_EQ(region_diff(with, without, 320, 288, 0, 320, 180), 0.0);  // right 10%
+  EXPECT_EQ(region_diff(with, without, 320, 0, 162, 320, 180), 0.0);  // bottom 10%
 }
 
 TEST(RenderFrame, SpectrumFollowsTheAudio) {
@@ -283,14 +308,17 @@ TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {
                                   Caption{"Then the storm came.", 1.5, 2.9, emotion(-0.6, 0.7)}});
   cues.title = "River";
   double last_progress = 0;
-  render_video(audio, cues, Score{}, small_options(), dir / "video.mp4",
-               [&](double p) { last_progress = p; });
+  VideoOptions o = small_options();
+  o.preset = "veryfast";  // the default: B-frames, CABAC, High profile
+  render_video(audio, cues, Score{}, o, dir / "video.mp4", [&](double p) { last_progress = p; });
   EXPECT_DOUBLE_EQ(last_progress, 1.0);
   const MediaInfo info = probe_media(dir / "video.mp4");
   EXPECT_TRUE(info.has_video);
   EXPECT_TRUE(info.has_audio);
   EXPECT_EQ(info.video_codec, "h264");
   EXPECT_EQ(info.audio_codec, "aac");
+  EXPECT_EQ(info.video_profile, "High");
+  EXPECT_EQ(info.video_pixel_format, "yuv420p");
   EXPECT_EQ(info.width, 320);
   EXPECT_EQ(info.height, 180);
   EXPECT_DOUBLE_EQ(info.fps, 30.0);
@@ -339,6 +367,63 @@ TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
     else
       EXPECT_LT(diff, 1.0) << "frame " << n;
   }
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, MonoAt48kBecomesStereoAac) {
+  const fs::path dir = temp_dir();
+  AudioBuffer audio;
+  audio.sample_rate = 48000;
+  audio.channels = 1;
+  audio.samples.resize(48000 * 3 / 2);
+  for (std::size_t i = 0; i < audio.samples.size(); ++i)
+    audio.samples[i] = static_cast<float>(0.2 * std::sin(0.05 * static_cast<double>(i)));
+  render_video(audio, make_cues(1.5), Score{}, small_options(), dir / "mono.mp4");
+  const MediaInfo info = probe_media(dir / "mono.mp4");
+  EXPECT_EQ(info.audio_channels, 2);
+  EXPECT_EQ(info.audio_sample_rate, 48000);
+  EXPECT_NEAR(info.audio_duration_s, 1.5, 0.001);
+  EXPECT_EQ(info.video_frames, 45);
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, SameInputsGiveSameFrames) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(2.0);
+  const CueSheet cues = make_cues(2.0, {Caption{"Again and again.", 0.3, 1.7, emotion(0.2, 0.1)}});
+  VideoOptions o = small_options();
+  o.preset = "veryfast";
+  render_video(audio, cues, Score{}, o, dir / "a.mp4");
+  render_video(audio, cues, Score{}, o, dir / "b.mp4");
+  for (double t : {0.0, 0.5, 1.0, 1.9}) {
+    int w = 0, h = 0;
+    EXPECT_EQ(decode_frame_rgb(dir / "a.mp4", t, &w, &h),
+              decode_frame_rgb(dir / "b.mp4", t, &w, &h))
+        << t;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, NoBlackFramesAndTitleAtTheStart) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(3.0, 1.0);  // silent after 1 s: still not black
+  CueSheet titled = make_cues(3.0);
+  titled.title = "Harbour Lights";
+  render_video(audio, titled, Score{}, small_options(), dir / "t.mp4");
+  render_video(audio, make_cues(3.0), Score{}, small_options(), dir / "u.mp4");
+  int w = 0, h = 0;
+  for (double t : {0.0, 1.5, 2.9}) {
+    const auto rgb = decode_frame_rgb(dir / "t.mp4", t, &w, &h);
+    double mean = 0;
+    for (std::uint8_t v : rgb) mean += v;
+    EXPECT_GT(mean / static_cast<double>(rgb.size()), 20.0) << t;
+  }
+  // The title shows in the upper band at the start and is gone after it (3 s video: ~1 s title).
+  const auto upper = [&](const char* name, double t) {
+    return decode_frame_rgb(dir / name, t, &w, &h);
+  };
+  EXPECT_GT(region_diff(upper("t.mp4", 0.0), upper("u.mp4", 0.0), 320, 32, 20, 288, 60), 5.0);
+  EXPECT_LT(region_diff(upper("t.mp4", 2.0), upper("u.mp4", 2.0), 320, 32, 20, 288, 60), 1.0);
   fs::remove_all(dir);
 }
 

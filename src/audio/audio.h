@@ -18,31 +18,61 @@ struct AudioBuffer {
   int sample_rate = 44100;
   int channels = 2;
   std::vector<float> samples;  // interleaved, nominally in [-1, 1]
-  std::size_t frames() const { return channels ? samples.size() / static_cast<std::size_t>(channels) : 0; }
-  double duration_s() const { return sample_rate ? static_cast<double>(frames()) / sample_rate : 0.0; }
+  std::size_t frames() const {
+    return channels ? samples.size() / static_cast<std::size_t>(channels) : 0;
+  }
+  double duration_s() const {
+    return sample_rate ? static_cast<double>(frames()) / sample_rate : 0.0;
+  }
 };
 
 // The SoundFont to use: `requested` if non-empty (must exist and be a readable SF2), else the first
 // installed General MIDI SoundFont among Debian's paths (fluid-soundfont-gm's FluidR3_GM.sf2, then
 // timgm6mb's TimGM6mb.sf2, then /usr/share/sounds/sf2/default-GM.sf2).
-// Throws Error(missing_resource) naming the file (or the paths searched) and the package to install.
+// Throws Error(missing_resource) naming the file (or the paths searched) and the package to
+// install.
 std::filesystem::path find_soundfont(const std::filesystem::path& requested);
+
+// Effect sends from `start_s` on (CC91 reverb, CC93 chorus on every channel), 0..1.
+struct SectionFx {
+  double start_s = 0;
+  double reverb_send = 0.3;
+  double chorus_send = 0.1;
+};
 
 struct SynthOptions {
   std::filesystem::path soundfont;  // resolved path (find_soundfont)
   int sample_rate = 44100;
-  double tail_s = 1.0;              // rendered past the score's end so the last notes decay
+  double tail_s = 1.0;  // rendered past the score's end so the last notes decay
+  bool reverb = true, chorus = true;
+  double reverb_room_size = 0.2;      // FluidSynth's reverb, 0..1 (its defaults)
+  double reverb_level = 0.9;          // 0..1
+  int polyphony = 256;                // voices
+  double gain = 0.2;                  // FluidSynth master gain (mastering sets the final level)
+  std::vector<SectionFx> section_fx;  // empty: the SoundFont's default sends
+  // The tracks are split into `parts` groups, each rendered by its own synthesizer (on up to
+  // `threads` threads, 0 = all cores) and summed. The output depends on `parts`, never on
+  // `threads` or the machine; parts = 1 renders exactly what one FluidSynth would.
+  int parts = 2;
+  int threads = 0;
 };
 
+// Emotion-dependent effect sends, one per Score section: calm and sad sections are wetter (more
+// reverb, a little chorus), aroused and tense ones drier. Documented in audio.h's source.
+std::vector<SectionFx> section_fx_for(const Score& score);
+
 // Renders the score offline (events in time order, fluid_synth_write_float between them).
+// Each track gets its own MIDI channel (its declared one when free), with program, pan (CC10) and
+// volume (CC7 = 127 * sqrt(gain)); channel-9 tracks are General MIDI drums.
 // Output: stereo float, duration = score.duration_s() + tail_s. Throws Error(missing_resource)
 // if the SoundFont cannot be loaded. Calls check_interrupted() periodically.
-AudioBuffer synthesize(const Score& score, const SynthOptions& options, const ProgressFn& progress = {});
+AudioBuffer synthesize(const Score& score, const SynthOptions& options,
+                       const ProgressFn& progress = {});
 
 struct LoudnessReport {
   double integrated_lufs = 0;
   double true_peak_dbtp = 0;
-  double gain_db = 0;          // gain applied by master()
+  double gain_db = 0;  // gain applied by master()
 };
 LoudnessReport measure_loudness(const AudioBuffer& audio);
 
@@ -50,13 +80,20 @@ struct MasterOptions {
   double target_lufs = -14.0;
   double true_peak_ceiling_dbtp = -1.0;
   double fade_in_s = 0.01, fade_out_s = 0.5;
+  double limiter_margin_db = 0.3;  // the limiter aims this far under the ceiling
+  double lookahead_s = 0.005;      // limiter look-ahead (also its attack)
+  double release_s = 0.08;         // limiter release time constant
+  double tolerance_lu = 0.2;       // loudness error accepted before another gain pass
 };
 // Gain to the target loudness, a limiter that keeps true peak at or below the ceiling, and short
 // fades. Returns the measurement after mastering (gain_db = gain applied).
 LoudnessReport master(AudioBuffer& audio, const MasterOptions& options);
 
-// 16-bit PCM WAV through libsndfile, written atomically. Throws Error(output).
-void write_wav(const AudioBuffer& audio, const std::filesystem::path& path);
+enum class SampleFormat { pcm16, pcm24, float32 };
+// WAV through libsndfile (16-bit PCM by default, clipped, not wrapped), written atomically: a
+// failure leaves no file under `path`. Throws Error(output) naming the file.
+void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
+               SampleFormat format = SampleFormat::pcm16);
 // Reads any file libsndfile knows into float samples. Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
 

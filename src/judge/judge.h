@@ -15,25 +15,77 @@ namespace tonepoem {
 struct MusicFeatures {
   double tempo_bpm = 0;
   double notes_per_second = 0;
-  double mean_velocity = 0;      // 0..127
-  double velocity_spread = 0;    // standard deviation
-  double major_minor = 0;        // Krumhansl key-profile strength: > 0 major-like, < 0 minor-like
-  double mean_pitch = 0;         // MIDI number
-  double pitch_range = 0;        // semitones
-  double dissonance = 0;         // share of simultaneous intervals that are dissonant, 0..1
-  double articulation = 0;       // mean sounded fraction of inter-onset interval, 0..1+
-  double percussion_share = 0;   // share of notes on channel 9
+  double mean_velocity = 0;     // 0..127
+  double velocity_spread = 0;   // standard deviation
+  double major_minor = 0;       // Krumhansl key-profile strength: > 0 major-like, < 0 minor-like
+  double mean_pitch = 0;        // MIDI number
+  double pitch_range = 0;       // semitones
+  double dissonance = 0;        // share of simultaneous intervals that are dissonant, 0..1
+  double articulation = 0;      // mean sounded fraction of inter-onset interval, 0..1+
+  double percussion_share = 0;  // share of notes on channel 9
+  // Added beside the contract's fields:
+  int note_count = 0;            // notes starting in the range (all tracks)
+  double duration_s = 0;         // length of the range in seconds
+  double onsets_per_second = 0;  // distinct onset times (all tracks merged) per second
+  int key_tonic = 0;             // best-fitting key (Krumhansl-Kessler), pitch class
+  bool key_minor = false;
+  double key_correlation = 0;  // Pearson correlation of the pitch-class profile with that key
 };
 
 // Features of the notes sounding in [start_tick, end_tick).
 MusicFeatures extract_features(const Score& score, std::int64_t start_tick, std::int64_t end_tick);
 
 // Emotion estimated from features (valence, arousal, tension; confidence reflects note count).
+// A transparent linear formula over normalised features (each clamped to [-1, 1] or [0, 1]):
+//   tempo   T = (bpm - 100) / 50             density D = log2(onsets per s / 3) / 2
+//   loud    L = (mean velocity - 75) / 35    percussion P = percussion share / 0.25  (0..1)
+//   staccato S = (0.8 - articulation) / 0.4  mode M = major_minor / 0.25
+//   register R = (mean pitch - 62) / 12      consonance C = (0.2 - dissonance) / 0.2
+//   dissonant X = dissonance / 0.4 (0..1)    low register W = (60 - mean pitch) / 18 (0..1)
+//   arousal = 0.35 T + 0.25 D + 0.25 L + 0.10 S + 0.15 P - 0.05
+//   valence = 0.45 M + 0.20 R + 0.25 C + 0.10 T
+//   tension = 0.50 X + 0.20 W + 0.15 max(0, -M) + 0.15 max(0, arousal)
+// Categories follow the quadrant (joy: +v+a, tenderness: +v-a, sadness: -v-a, fear: -v+a with
+// tension, anger: -v+a loud). Confidence = notes / (notes + 16). No notes: a neutral Emotion{}.
+// Weights are hand-set from the music-emotion literature (Gabrielsson & Lindstrom 2010), not
+// fitted.
 Emotion judge_features(const MusicFeatures& features);
 
-// One estimate per Score section.
+// One estimate per Score section (the whole score as one section when it has none).
 std::vector<Emotion> judge_sections(const Score& score);
 
+struct JudgedWindow {
+  double start_s = 0, end_s = 0;
+  MusicFeatures features;
+  Emotion emotion;
+};
+// Sliding windows of `window_s` seconds every `hop_s` seconds over [0, score.duration_s()).
+// Throws Error(usage) if window_s or hop_s is not positive.
+std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s);
+
+// Features measured on rendered audio (audio stage: extract_audio_features in audio/audio.h).
+struct AudioFeatures {
+  double rms_db = -120;             // mean RMS level over 50 ms frames, dBFS
+  double rms_spread_db = 0;         // standard deviation of the frame levels (dynamics)
+  double spectral_centroid_hz = 0;  // energy-weighted mean over frames
+  double zero_crossing_rate = 0;    // crossings per sample, mean over frames
+  double onset_rate = 0;            // spectral-flux onsets per second
+  double duration_s = 0;
+};
+// Emotion from audio features alone: arousal from loudness, brightness and onset rate; valence
+// weakly from brightness; tension from level spread and low brightness. Confidence 0.5 at most
+// (audio features say less about valence than the score does).
+//   arousal = 0.35 (rms_db + 20) / 12 + 0.30 log2(onset_rate / 3) / 1.5
+//           + 0.25 (centroid - 1800) / 1200 + 0.10 (zcr - 0.05) / 0.05
+//   valence = 0.25 (centroid - 1800) / 1500
+//   tension = 0.5 clamp01(rms_spread_db / 12) + 0.5 clamp01((1500 - centroid) / 1500)
+Emotion judge_audio_features(const AudioFeatures& features);
+// Blend of the score and audio estimates: each axis weighted by confidence, the audio estimate
+// counting for valence half as much as for arousal.
+Emotion combine_judgements(const Emotion& from_score, const Emotion& from_audio);
+
 void to_json(nlohmann::json& j, const MusicFeatures& f);
+void to_json(nlohmann::json& j, const AudioFeatures& f);
+void to_json(nlohmann::json& j, const JudgedWindow& w);
 
 }  // namespace tonepoem

@@ -12,11 +12,13 @@ struct MediaInfo {
   bool has_video = false, has_audio = false;
   int width = 0, height = 0;
   double fps = 0;
-  std::int64_t video_frames = 0;   // counted by decoding
-  double video_duration_s = 0;     // frames / fps
-  double audio_duration_s = 0;     // decoded samples / sample rate
+  std::int64_t video_frames = 0;  // counted by decoding
+  double video_duration_s = 0;    // frames / fps
+  double audio_duration_s = 0;    // decoded samples / sample rate
   int audio_channels = 0, audio_sample_rate = 0;
   std::string video_codec, audio_codec;
+  std::string video_profile;       // e.g. "High" for H.264 High profile
+  std::string video_pixel_format;  // e.g. "yuv420p"
 };
 
 // Decodes every packet of both streams. Throws Error(bad_input) if the file cannot be opened.

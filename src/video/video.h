@@ -2,8 +2,11 @@
 // showing the sentence being told over an emotion-coloured background with an audio spectrum.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "audio/audio.h"
 #include "core/progress.h"
@@ -13,12 +16,24 @@
 namespace tonepoem {
 
 struct VideoOptions {
-  int width = 1280, height = 720;  // even numbers, 160..3840
-  int fps = 30;                    // 1..120
+  int width = 1280, height = 720;         // even numbers, 160..3840
+  int fps = 30;                           // 1..120
   std::string font = "Noto Sans CJK SC";  // Pango font family; CJK glyphs need Noto CJK
-  int crf = 23;                    // x264 quality
-  std::string preset = "veryfast"; // x264 preset
+  int crf = 23;                           // x264 quality
+  std::string preset = "veryfast";        // x264 preset
+  std::string style = "spectrum";         // one of video_styles()
+  int audio_bitrate = 192000;             // AAC bits per second
+
+  // Throws Error(usage) listing every out-of-range field and the accepted values.
+  void validate() const;
 };
+
+// The visual styles, in the order `--list-styles` shows them. The first is the default.
+struct VideoStyleInfo {
+  std::string_view name;
+  std::string_view description;
+};
+const std::vector<VideoStyleInfo>& video_styles();
 
 // Everything is placed at frame round(t * fps) from absolute times. The video lasts as long as the
 // audio (within one frame). Writes atomically; throws Error(output) or Error(missing_resource)
@@ -27,9 +42,21 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
                   const VideoOptions& options, const std::filesystem::path& output,
                   const ProgressFn& progress = {});
 
+// One frame exactly as render_video would draw it at time `t` (frame round(t * fps)), as packed
+// RGB24 (width * height * 3 bytes, before video compression). Same errors as render_video.
+std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSheet& cues,
+                                           const Score& score, const VideoOptions& options,
+                                           double t);
+
+// Writes that frame as a PNG file, atomically. Throws Error(output) if it cannot be written.
+void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+                    const VideoOptions& options, double t, const std::filesystem::path& output);
+
 // Background colour for an emotion: valence to hue (warm when positive, cool when negative),
 // arousal to saturation and brightness, tension darkens. r, g, b in [0, 1].
-struct Rgb { double r = 0, g = 0, b = 0; };
+struct Rgb {
+  double r = 0, g = 0, b = 0;
+};
 Rgb emotion_colour(const Emotion& emotion);
 
 }  // namespace tonepoem

@@ -1,0 +1,373 @@
+#include "audio/audio.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <numbers>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/cancel.h"
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace tonepoem {
+namespace {
+
+const fs::path kTestFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+
+// A small score: piano chords, a flute melody, a bass and a few drum hits, at `bpm`, `bars` bars
+// of 4/4. The first `silent_bars` bars hold no notes.
+Score make_score(double bpm = 120, int bars = 4, int silent_bars = 0) {
+  Score s;
+  s.title = "test";
+  s.ppq = 480;
+  s.tempo = {{0, bpm}};
+  s.meters = {{0, 4, 4}};
+  s.keys = {{0, 0, Mode::ionian}};
+  s.end_tick = static_cast<std::int64_t>(bars) * 4 * s.ppq;
+  Track piano{"Chords (Piano)", "chords", 0, 0, -0.3, 0.8, {}, {}};
+  Track flute{"Melody (Flute)", "melody", 1, 73, 0.2, 0.9, {}, {}};
+  Track bass{"Bass", "bass", 2, 32, 0.0, 0.9, {}, {}};
+  Track drums{"Drums", "drums", 9, 0, 0.0, 0.7, {}, {}};
+  const int melody[] = {72, 74, 76, 77, 79, 77, 76, 74};
+  for (int bar = silent_bars; bar < bars; ++bar) {
+    const std::int64_t t0 = static_cast<std::int64_t>(bar) * 4 * s.ppq;
+    for (int p : {60, 64, 67}) piano.notes.push_back({t0, 4 * s.ppq, p, 70});
+    bass.notes.push_back({t0, 2 * s.ppq, 36, 90});
+    bass.notes.push_back({t0 + 2 * s.ppq, 2 * s.ppq, 43, 90});
+    for (int beat = 0; beat < 4; ++beat) {
+      flute.notes.push_back({t0 + beat * s.ppq, s.ppq, melody[(bar * 4 + beat) % 8], 85});
+      drums.notes.push_back({t0 + beat * s.ppq, s.ppq / 2, beat % 2 ? 38 : 36, 100});
+    }
+  }
+  s.tracks = {piano, flute, bass, drums};
+  s.sections.push_back(
+      {"A", 0, s.end_tick, 0, s.seconds_at(s.end_tick), 0, Mode::ionian, bpm, 4, {}, {}});
+  return s;
+}
+
+SynthOptions test_options() {
+  SynthOptions o;
+  o.soundfont = kTestFont;
+  return o;
+}
+
+double rms(const AudioBuffer& a, double from_s, double to_s) {
+  const auto from = static_cast<std::size_t>(from_s * a.sample_rate) * 2;
+  const auto to = std::min(a.samples.size(), static_cast<std::size_t>(to_s * a.sample_rate) * 2);
+  double sum = 0;
+  for (std::size_t i = from; i < to; ++i) sum += double(a.samples[i]) * a.samples[i];
+  return to > from ? std::sqrt(sum / double(to - from)) : 0.0;
+}
+
+// A scratch folder for this test process, removed when the process ends.
+fs::path temp_dir() {
+  struct Scratch {
+    fs::path dir =
+        fs::temp_directory_path() / ("tonepoem_audio_test_" + std::to_string(::getpid()));
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  };
+  static Scratch scratch;
+  fs::create_directories(scratch.dir);
+  return scratch.dir;
+}
+
+TEST(FindSoundfont, ExplicitPathIsReturned) {
+  EXPECT_EQ(find_soundfont(kTestFont), kTestFont);
+}
+
+TEST(FindSoundfont, DefaultFindsAnInstalledOne) {
+  const fs::path p = find_soundfont({});
+  EXPECT_TRUE(fs::exists(p)) << p;
+}
+
+TEST(FindSoundfont, MissingFileNamesItAndTheFix) {
+  try {
+    find_soundfont("/nonexistent/nothing.sf2");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_EQ(e.file(), "/nonexistent/nothing.sf2");
+    EXPECT_NE(e.describe().find("fluid-soundfont-gm"), std::string::npos) << e.describe();
+  }
+}
+
+TEST(FindSoundfont, CorruptFileIsRejected) {
+  const fs::path bad = temp_dir() / "corrupt.sf2";
+  std::ofstream(bad) << "this is not a soundfont";
+  try {
+    find_soundfont(bad);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_EQ(e.file(), bad.string());
+  }
+}
+
+TEST(Synthesize, CorruptSoundfontThrowsNamingTheFile) {
+  const fs::path bad = temp_dir() / "truncated.sf2";
+  {
+    // A valid RIFF/sfbk header with nothing behind it.
+    std::ofstream f(bad, std::ios::binary);
+    f.write("RIFF\x04\x00\x00\x00sfbk", 12);
+  }
+  SynthOptions o = test_options();
+  o.soundfont = bad;
+  try {
+    synthesize(make_score(), o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_EQ(e.file(), bad.string());
+  }
+  o.soundfont = "/nonexistent/missing.sf2";
+  try {
+    synthesize(make_score(), o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_EQ(e.file(), "/nonexistent/missing.sf2");
+  }
+}
+
+TEST(Synthesize, StereoAtRateWithScoreDurationPlusTail) {
+  const Score score = make_score(120, 4);  // 8 s
+  SynthOptions o = test_options();
+  o.tail_s = 1.5;
+  double last_progress = 0;
+  const AudioBuffer a = synthesize(score, o, [&](double f) { last_progress = f; });
+  EXPECT_EQ(a.channels, 2);
+  EXPECT_EQ(a.sample_rate, 44100);
+  EXPECT_NEAR(a.duration_s(), score.duration_s() + 1.5, 1.0 / 44100);
+  EXPECT_DOUBLE_EQ(last_progress, 1.0);
+  for (float s : a.samples) ASSERT_TRUE(std::isfinite(s));
+  EXPECT_GT(rms(a, 0, 8), 1e-3);
+}
+
+TEST(Synthesize, SilentWhereNoNotesAndSoundWhereNotes) {
+  const Score score = make_score(120, 4, 2);  // notes only in bars 3-4 (from 4 s)
+  const AudioBuffer a = synthesize(score, test_options());
+  EXPECT_LT(rms(a, 0.0, 3.9), 1e-5);
+  EXPECT_GT(rms(a, 4.1, 8.0), 1e-3);
+}
+
+TEST(Synthesize, FollowsTheTempoMap) {
+  // Tempo doubles at bar 3, so the piece is 4 s + 2 s long; notes in bars 3-4 land after 4 s.
+  Score score = make_score(120, 4, 2);
+  score.tempo.push_back({2 * 4 * 480, 240});
+  const AudioBuffer a = synthesize(score, test_options());
+  EXPECT_NEAR(a.duration_s(), 6.0 + 1.0, 1e-3);
+  EXPECT_LT(rms(a, 0.0, 3.9), 1e-5);
+  EXPECT_GT(rms(a, 4.1, 6.0), 1e-3);
+}
+
+TEST(Synthesize, IsDeterministic) {
+  const Score score = make_score(100, 2);
+  const AudioBuffer a = synthesize(score, test_options());
+  const AudioBuffer b = synthesize(score, test_options());
+  EXPECT_EQ(a.samples, b.samples);
+}
+
+TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
+  const Score score = make_score(110, 2);
+  SynthOptions o = test_options();
+  o.parts = 3;
+  o.threads = 1;
+  const AudioBuffer serial = synthesize(score, o);
+  o.threads = 3;
+  const AudioBuffer parallel = synthesize(score, o);
+  EXPECT_EQ(serial.samples, parallel.samples);
+  // Splitting into parts hardly changes the sound (the effects are nearly linear; measured -41 dB).
+  o.parts = 1;
+  const AudioBuffer single = synthesize(score, o);
+  ASSERT_EQ(single.samples.size(), serial.samples.size());
+  double diff = 0, energy = 0;
+  for (std::size_t i = 0; i < single.samples.size(); ++i) {
+    const double d = double(single.samples[i]) - serial.samples[i];
+    diff += d * d;
+    energy += double(single.samples[i]) * single.samples[i];
+  }
+  EXPECT_LT(diff, 1e-3 * energy);
+}
+
+TEST(Synthesize, EmptyScoreGivesSilenceOfTailLength) {
+  Score score;
+  score.tempo = {{0, 120}};
+  const AudioBuffer a = synthesize(score, test_options());
+  EXPECT_NEAR(a.duration_s(), 1.0, 1e-3);
+  EXPECT_LT(rms(a, 0, 1), 1e-6);
+}
+
+TEST(Synthesize, SharedChannelsAreSeparated) {
+  // Two tracks on channel 0 with different programs both sound (the second is moved).
+  Score score = make_score(120, 2);
+  score.tracks[1].channel = 0;
+  const AudioBuffer a = synthesize(score, test_options());
+  EXPECT_GT(rms(a, 0, 4), 1e-3);
+}
+
+TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
+  Score score = make_score(120, 2);
+  score.sections[0].target.valence = -0.7;
+  score.sections[0].target.arousal = -0.7;
+  const auto sad = section_fx_for(score);
+  score.sections[0].target.arousal = 0.8;
+  const auto angry = section_fx_for(score);
+  ASSERT_EQ(sad.size(), 1u);
+  ASSERT_EQ(angry.size(), 1u);
+  EXPECT_GT(sad[0].reverb_send, angry[0].reverb_send + 0.2);
+  SynthOptions o = test_options();
+  o.section_fx = sad;
+  const AudioBuffer wet = synthesize(score, o);
+  o.section_fx = angry;
+  const AudioBuffer dry = synthesize(score, o);
+  // More reverb: more energy in the tail after the notes end.
+  EXPECT_GT(rms(wet, 4.05, 4.9), rms(dry, 4.05, 4.9));
+}
+
+TEST(Synthesize, InterruptStops) {
+  set_interrupted_for_test(true);
+  try {
+    synthesize(make_score(), test_options());
+    set_interrupted_for_test(false);
+    FAIL() << "expected an interruption";
+  } catch (const Error& e) {
+    set_interrupted_for_test(false);
+    EXPECT_EQ(e.code(), ExitCode::interrupted);
+  }
+}
+
+TEST(Master, HitsTargetLoudnessAndTruePeakCeiling) {
+  AudioBuffer a = synthesize(make_score(132, 8), test_options());
+  const LoudnessReport before = measure_loudness(a);
+  const LoudnessReport r = master(a, MasterOptions{});
+  RecordProperty("before_lufs", std::to_string(before.integrated_lufs));
+  RecordProperty("after_lufs", std::to_string(r.integrated_lufs));
+  RecordProperty("after_dbtp", std::to_string(r.true_peak_dbtp));
+  EXPECT_NEAR(r.integrated_lufs, -14.0, 0.5);
+  EXPECT_LE(r.true_peak_dbtp, -1.0);
+  EXPECT_NEAR(r.gain_db, -14.0 - before.integrated_lufs, 3.0);
+  const LoudnessReport again = measure_loudness(a);
+  EXPECT_NEAR(again.integrated_lufs, r.integrated_lufs, 1e-9);
+  for (float s : a.samples) ASSERT_TRUE(std::isfinite(s));
+  // Fades: the first and last samples are (near) zero.
+  EXPECT_LT(std::abs(a.samples.front()), 1e-3);
+  EXPECT_LT(std::abs(a.samples.back()), 1e-3);
+}
+
+TEST(Master, LimitsAHotPeakySignal) {
+  // Quiet tone with loud spikes: reaching -14 LUFS needs heavy limiting of the spikes.
+  AudioBuffer a;
+  a.samples.resize(44100 * 2 * 5);
+  for (std::size_t n = 0; n < a.frames(); ++n) {
+    float v =
+        0.05f * static_cast<float>(std::sin(2 * std::numbers::pi * 440.0 * double(n) / 44100.0));
+    if (n % 22050 < 200) v *= 18.0f;
+    a.samples[2 * n] = a.samples[2 * n + 1] = v;
+  }
+  MasterOptions o;
+  o.target_lufs = -10;
+  const LoudnessReport before = measure_loudness(a);
+  const LoudnessReport r = master(a, o);
+  RecordProperty("before_dbtp", std::to_string(before.true_peak_dbtp));
+  RecordProperty("after_lufs", std::to_string(r.integrated_lufs));
+  RecordProperty("after_dbtp", std::to_string(r.true_peak_dbtp));
+  EXPECT_LE(r.true_peak_dbtp, -1.0);
+  EXPECT_NEAR(r.integrated_lufs, -10.0, 0.5);
+}
+
+TEST(Master, SilenceStaysSilent) {
+  AudioBuffer a;
+  a.samples.assign(44100 * 2, 0.0f);
+  const LoudnessReport r = master(a, MasterOptions{});
+  EXPECT_EQ(r.gain_db, 0.0);
+  for (float s : a.samples) ASSERT_EQ(s, 0.0f);
+  nlohmann::json j = r;
+  EXPECT_TRUE(j["integrated_lufs"].is_null());
+}
+
+TEST(Wav, RoundTripsDurationChannelsAndSamples) {
+  AudioBuffer a = synthesize(make_score(120, 2), test_options());
+  master(a, MasterOptions{});
+  const fs::path path = temp_dir() / "score.wav";
+  write_wav(a, path);
+  const AudioBuffer b = read_audio(path);
+  EXPECT_EQ(b.channels, 2);
+  EXPECT_EQ(b.sample_rate, 44100);
+  EXPECT_EQ(b.frames(), a.frames());
+  double max_err = 0;
+  for (std::size_t i = 0; i < a.samples.size(); ++i)
+    max_err = std::max(max_err, double(std::abs(a.samples[i] - b.samples[i])));
+  EXPECT_LT(max_err, 2.0 / 32768);
+  // No temporary left beside it.
+  for (const auto& entry : fs::directory_iterator(path.parent_path()))
+    EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos) << entry.path();
+}
+
+TEST(Wav, OtherSampleFormatsRoundTrip) {
+  AudioBuffer a;
+  a.channels = 1;
+  a.samples = {0.0f, 0.5f, -0.25f, 0.999f};
+  for (SampleFormat f : {SampleFormat::pcm24, SampleFormat::float32}) {
+    const fs::path path = temp_dir() / "fmt.wav";
+    write_wav(a, path, f);
+    const AudioBuffer b = read_audio(path);
+    ASSERT_EQ(b.samples.size(), a.samples.size());
+    for (std::size_t i = 0; i < a.samples.size(); ++i)
+      EXPECT_NEAR(b.samples[i], a.samples[i], 1e-6);
+  }
+}
+
+TEST(Wav, UnwritablePathThrowsOutputAndLeavesNoFile) {
+  AudioBuffer a;
+  a.samples.assign(200, 0.1f);
+  const fs::path blocker = temp_dir() / "a_file";
+  std::ofstream(blocker) << "x";
+  for (const fs::path& path : {blocker / "out.wav", fs::path("/nonexistent/dir/out.wav")}) {
+    try {
+      write_wav(a, path);
+      FAIL() << "expected an error for " << path;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::output);
+      EXPECT_EQ(e.file(), path.string());
+    }
+    std::error_code ec;
+    EXPECT_FALSE(fs::exists(path, ec));
+  }
+  // An existing folder where the file should go: the write fails, nothing is left behind.
+  const fs::path dir_target = temp_dir() / "is_a_dir.wav";
+  fs::create_directories(dir_target);
+  EXPECT_THROW(write_wav(a, dir_target), Error);
+  EXPECT_TRUE(fs::is_directory(dir_target));
+  for (const auto& entry : fs::directory_iterator(temp_dir()))
+    EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos) << entry.path();
+}
+
+TEST(ReadAudio, MissingOrGarbageIsBadInput) {
+  try {
+    read_audio("/nonexistent/x.wav");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+  }
+  const fs::path junk = temp_dir() / "junk.wav";
+  std::ofstream(junk) << "not audio at all";
+  try {
+    read_audio(junk);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    EXPECT_EQ(e.file(), junk.string());
+  }
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1,0 +1,235 @@
+// Loudness measurement (EBU R128 / ITU-R BS.1770 through libebur128) and mastering: gain to the
+// target integrated loudness, fades, and a look-ahead true-peak limiter, verified by libebur128.
+#include <ebur128.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <numbers>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audio/audio.h"
+#include "core/error.h"
+
+namespace tonepoem {
+namespace {
+
+struct StateDeleter {
+  void operator()(ebur128_state* s) const { ebur128_destroy(&s); }
+};
+
+double db_to_linear(double db) {
+  return std::pow(10.0, db / 20.0);
+}
+double linear_to_db(double x) {
+  return x > 0 ? 20.0 * std::log10(x) : -std::numeric_limits<double>::infinity();
+}
+
+LoudnessReport measure(const AudioBuffer& audio, bool true_peak) {
+  LoudnessReport r;
+  r.integrated_lufs = -std::numeric_limits<double>::infinity();
+  r.true_peak_dbtp = -std::numeric_limits<double>::infinity();
+  if (audio.channels <= 0 || audio.sample_rate <= 0 || audio.frames() == 0) return r;
+  const int mode = EBUR128_MODE_I | (true_peak ? EBUR128_MODE_TRUE_PEAK : 0);
+  std::unique_ptr<ebur128_state, StateDeleter> st(ebur128_init(
+      static_cast<unsigned>(audio.channels), static_cast<unsigned long>(audio.sample_rate), mode));
+  if (!st) throw Error(ExitCode::internal, "libebur128 could not start a loudness measurement");
+  // Feed in chunks: libebur128 keeps its own history, so the chunk size does not change results.
+  constexpr std::size_t kChunk = 1 << 16;
+  const std::size_t frames = audio.frames();
+  for (std::size_t f = 0; f < frames; f += kChunk) {
+    const std::size_t n = std::min(kChunk, frames - f);
+    if (ebur128_add_frames_float(
+            st.get(), audio.samples.data() + f * static_cast<std::size_t>(audio.channels), n) !=
+        EBUR128_SUCCESS)
+      throw Error(ExitCode::internal, "libebur128 failed while measuring loudness");
+  }
+  double lufs = 0;
+  if (ebur128_loudness_global(st.get(), &lufs) == EBUR128_SUCCESS) r.integrated_lufs = lufs;
+  if (true_peak) {
+    double peak = 0;
+    for (int c = 0; c < audio.channels; ++c) {
+      double p = 0;
+      if (ebur128_true_peak(st.get(), static_cast<unsigned>(c), &p) == EBUR128_SUCCESS)
+        peak = std::max(peak, p);
+    }
+    r.true_peak_dbtp = linear_to_db(peak);
+  }
+  return r;
+}
+
+// 4x oversampling interpolator (49-tap Hann-windowed sinc, as BS.1770 suggests) used to estimate
+// the inter-sample peak of every frame. Returns per frame the largest |value| over all channels
+// and the four interpolated phases around it (aligned to the frame: the filter delay is removed).
+std::vector<float> frame_true_peaks(const AudioBuffer& audio) {
+  constexpr int kFactor = 4, kTaps = 49, kCenter = kTaps / 2,
+                kPerPhase = (kTaps + kFactor - 1) / kFactor;
+  static const auto kCoeffs = [] {
+    std::array<std::array<float, kPerPhase>, kFactor> c{};
+    for (int k = 0; k < kTaps; ++k) {
+      const double x = static_cast<double>(k - kCenter) / kFactor;
+      const double sinc = x == 0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
+      const double window = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * (k + 1) / (kTaps + 1));
+      c[static_cast<std::size_t>(k % kFactor)][static_cast<std::size_t>(k / kFactor)] =
+          static_cast<float>(sinc * window);
+    }
+    return c;
+  }();
+  const std::size_t frames = audio.frames();
+  const int channels = audio.channels;
+  std::vector<float> peaks(frames, 0.0f);
+  const float* x = audio.samples.data();
+  constexpr int kDelay = kCenter / kFactor;  // 6 input frames
+  for (int c = 0; c < channels; ++c) {
+    for (std::size_t n = 0; n < frames + kDelay; ++n) {
+      float best = 0;
+      for (int p = 0; p < kFactor; ++p) {
+        float acc = 0;
+        for (int j = 0; j < kPerPhase; ++j) {
+          if (static_cast<std::size_t>(j) > n) break;
+          const std::size_t i = n - static_cast<std::size_t>(j);
+          if (i >= frames) continue;
+          acc += kCoeffs[static_cast<std::size_t>(p)][static_cast<std::size_t>(j)] *
+                 x[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)];
+        }
+        best = std::max(best, std::abs(acc));
+      }
+      if (n >= static_cast<std::size_t>(kDelay)) {
+        const std::size_t at = n - kDelay;
+        const float sample =
+            std::abs(x[at * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)]);
+        peaks[at] = std::max({peaks[at], best, sample});
+        // The interpolated values between `at` and its neighbours also bound the neighbours.
+        if (at > 0) peaks[at - 1] = std::max(peaks[at - 1], best);
+      }
+    }
+  }
+  return peaks;
+}
+
+// Look-ahead limiter: required gain r[n] = min(1, ceiling / peak[n]); a running minimum over the
+// next `lookahead` frames, a release that lets the gain recover exponentially, then a moving
+// average over `lookahead` frames. Each averaged value is a mean of minima that all cover frame n,
+// so the applied gain never exceeds r[n]: the peak estimate stays at or below the ceiling.
+void limit(AudioBuffer& audio, double ceiling_linear, double lookahead_s, double release_s) {
+  const std::size_t frames = audio.frames();
+  if (frames == 0) return;
+  const std::vector<float> peaks = frame_true_peaks(audio);
+  std::vector<double> need(frames);
+  bool any = false;
+  for (std::size_t n = 0; n < frames; ++n) {
+    need[n] = peaks[n] > ceiling_linear ? ceiling_linear / peaks[n] : 1.0;
+    any = any || need[n] < 1.0;
+  }
+  if (!any) return;
+  const auto look =
+      std::max<std::size_t>(1, static_cast<std::size_t>(lookahead_s * audio.sample_rate));
+  const double release = 1.0 - std::exp(-1.0 / std::max(1.0, release_s * audio.sample_rate));
+  // Index i stands for frame k = i - (look - 1); m[i] = min need over [k, k + look - 1].
+  const std::size_t span = frames + look - 1;
+  std::vector<double> held(span);
+  std::deque<std::size_t> window;  // frames with increasing need (monotone queue)
+  std::size_t pushed = 0;
+  double gain = 1.0;
+  for (std::size_t i = 0; i < span; ++i) {
+    const std::size_t last = std::min(i, frames - 1);  // k + look - 1 = i
+    while (pushed <= last) {
+      while (!window.empty() && need[window.back()] >= need[pushed]) window.pop_back();
+      window.push_back(pushed++);
+    }
+    const std::size_t first = i + 1 >= look ? i + 1 - look : 0;  // k clamped to 0
+    while (window.front() < first) window.pop_front();
+    const double m = need[window.front()];
+    gain = std::min(m, gain + (1.0 - gain) * release);
+    held[i] = gain;
+  }
+  double sum = 0;
+  const auto ch = static_cast<std::size_t>(audio.channels);
+  for (std::size_t i = 0; i < span; ++i) {
+    sum += held[i];
+    if (i >= look) sum -= held[i - look];
+    if (i + 1 < look) continue;
+    const std::size_t n = i + 1 - look;
+    const double g = std::min(sum / static_cast<double>(look), need[n]);
+    if (g < 1.0)
+      for (std::size_t c = 0; c < ch; ++c) audio.samples[n * ch + c] *= static_cast<float>(g);
+  }
+}
+
+void apply_fades(AudioBuffer& audio, double fade_in_s, double fade_out_s) {
+  const std::size_t frames = audio.frames();
+  const auto ch = static_cast<std::size_t>(audio.channels);
+  const auto in =
+      std::min(frames, static_cast<std::size_t>(std::max(0.0, fade_in_s) * audio.sample_rate));
+  const auto out =
+      std::min(frames, static_cast<std::size_t>(std::max(0.0, fade_out_s) * audio.sample_rate));
+  for (std::size_t n = 0; n < in; ++n) {
+    const auto g = static_cast<float>(
+        std::sin(0.5 * std::numbers::pi * static_cast<double>(n) / static_cast<double>(in)));
+    for (std::size_t c = 0; c < ch; ++c) audio.samples[n * ch + c] *= g * g;
+  }
+  for (std::size_t k = 0; k < out; ++k) {
+    const std::size_t n = frames - 1 - k;  // k frames before the end: gain rises from 0 at the end
+    const auto g = static_cast<float>(
+        std::sin(0.5 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(out)));
+    for (std::size_t c = 0; c < ch; ++c) audio.samples[n * ch + c] *= g * g;
+  }
+}
+
+}  // namespace
+
+LoudnessReport measure_loudness(const AudioBuffer& audio) {
+  return measure(audio, true);
+}
+
+LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
+  for (float s : audio.samples)
+    if (!std::isfinite(s))
+      throw Error(ExitCode::internal, "the rendered audio contains NaN or infinite samples");
+  const LoudnessReport before = measure(audio, false);
+  if (!std::isfinite(before.integrated_lufs)) {
+    // Silent (or shorter than one 400 ms block): nothing to normalise.
+    apply_fades(audio, options.fade_in_s, options.fade_out_s);
+    LoudnessReport r = measure(audio, true);
+    r.gain_db = 0;
+    return r;
+  }
+  const AudioBuffer original = audio;
+  double gain_db = options.target_lufs - before.integrated_lufs;
+  double threshold_db = options.true_peak_ceiling_dbtp - options.limiter_margin_db;
+  LoudnessReport r;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    audio = original;
+    const auto g = static_cast<float>(db_to_linear(gain_db));
+    for (float& s : audio.samples) s *= g;
+    apply_fades(audio, options.fade_in_s, options.fade_out_s);
+    limit(audio, db_to_linear(threshold_db), options.lookahead_s, options.release_s);
+    r = measure(audio, true);
+    r.gain_db = gain_db;
+    if (r.true_peak_dbtp > options.true_peak_ceiling_dbtp) {
+      threshold_db -= r.true_peak_dbtp - options.true_peak_ceiling_dbtp + 0.05;
+      continue;
+    }
+    // Limiting lowers loudness: push the gain up by what is missing, within reason.
+    const double missing = options.target_lufs - r.integrated_lufs;
+    if (!std::isfinite(r.integrated_lufs) || std::abs(missing) <= options.tolerance_lu) break;
+    gain_db += missing;
+  }
+  return r;
+}
+
+void to_json(nlohmann::json& j, const LoudnessReport& r) {
+  auto finite = [](double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+  };
+  j = nlohmann::json{{"integrated_lufs", finite(r.integrated_lufs)},
+                     {"true_peak_dbtp", finite(r.true_peak_dbtp)},
+                     {"gain_db", finite(r.gain_db)}};
+}
+
+}  // namespace tonepoem

@@ -1,0 +1,383 @@
+// Offline FluidSynth rendering of a Score: one synth, no audio driver, events fed in time order
+// and fluid_synth_write_float called between them (the pull loop of FluidSynth's file renderer).
+#include <fluidsynth.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "audio/audio.h"
+#include "core/cancel.h"
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace tonepoem {
+namespace {
+
+constexpr std::array<const char*, 3> kDebianSoundFonts = {
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",  // fluid-soundfont-gm
+    "/usr/share/sounds/sf2/TimGM6mb.sf2",    // timgm6mb-soundfont
+    "/usr/share/sounds/sf2/default-GM.sf2",  // Debian alternative
+};
+constexpr const char* kInstallFix =
+    "install a General MIDI SoundFont (sudo apt-get install fluid-soundfont-gm) or give one with "
+    "--soundfont PATH";
+
+// FluidSynth reports through a global log callback; keep the last error so that a failed load can
+// say why, and print nothing.
+thread_local std::string t_fluid_last_error;
+extern "C" void fluid_log_sink(int level, const char* message, void* /*data*/) {
+  if ((level == FLUID_ERR || level == FLUID_PANIC) && message) t_fluid_last_error = message;
+}
+void quiet_fluidsynth() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int level = FLUID_PANIC; level < LAST_LOG_LEVEL; ++level)
+      fluid_set_log_function(level, fluid_log_sink, nullptr);
+  });
+}
+
+// "RIFF" <size> "sfbk": the header every SoundFont 2 file starts with.
+bool looks_like_sf2(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[12] = {};
+  if (!in.read(head, sizeof head)) return false;
+  return std::memcmp(head, "RIFF", 4) == 0 && std::memcmp(head + 8, "sfbk", 4) == 0;
+}
+
+struct SettingsDeleter {
+  void operator()(fluid_settings_t* s) const { delete_fluid_settings(s); }
+};
+struct SynthDeleter {
+  void operator()(fluid_synth_t* s) const { delete_fluid_synth(s); }
+};
+
+// One timed MIDI action. Ordered by sample position, then kind (program changes before note-offs
+// before note-ons at the same instant, so a repeated note is released before it is struck again).
+struct Event {
+  enum Kind : int { control = 0, note_off = 1, note_on = 2 };
+  std::int64_t frame = 0;
+  Kind kind = note_on;
+  int channel = 0;
+  int a = 0;      // key, program or controller
+  int b = 0;      // velocity or value
+  int order = 0;  // stable tiebreak: input order
+};
+
+int to_cc(double value) {
+  return std::clamp(static_cast<int>(std::lround(value)), 0, 127);
+}
+
+// Channel volume for a linear gain: General MIDI's CC7 curve is 40*log10(cc/127) dB, so
+// cc = 127 * sqrt(gain).
+int volume_cc(double gain) {
+  return to_cc(127.0 * std::sqrt(std::clamp(gain, 0.0, 1.0)));
+}
+int pan_cc(double pan) {
+  return to_cc(64.0 + 63.0 * std::clamp(pan, -1.0, 1.0));
+}
+
+// Each track gets its own synth channel: the one it declares when free, else the next free one
+// (drum tracks stay drum channels). Returns the channel per track and the channel count needed.
+std::vector<int> assign_channels(const Score& score, int& channel_count) {
+  std::vector<int> out(score.tracks.size(), -1);
+  std::vector<bool> used(16, false);
+  for (std::size_t i = 0; i < score.tracks.size(); ++i) {
+    const int ch = score.tracks[i].channel;
+    if (ch >= 0 && ch < 16 && !used[static_cast<std::size_t>(ch)]) {
+      used[static_cast<std::size_t>(ch)] = true;
+      out[i] = ch;
+    }
+  }
+  for (std::size_t i = 0; i < score.tracks.size(); ++i) {
+    if (out[i] >= 0) continue;
+    int ch = 0;
+    while (true) {
+      if (static_cast<std::size_t>(ch) >= used.size()) used.resize(used.size() + 16, false);
+      if (!used[static_cast<std::size_t>(ch)] && ch % 16 != 9) break;
+      ++ch;
+    }
+    used[static_cast<std::size_t>(ch)] = true;
+    out[i] = ch;
+  }
+  channel_count = static_cast<int>(used.size());
+  return out;
+}
+
+}  // namespace
+
+fs::path find_soundfont(const fs::path& requested) {
+  std::error_code ec;
+  if (!requested.empty()) {
+    const std::string name = requested.string();
+    if (!fs::exists(requested, ec))
+      fail_resource(name, "SoundFont not found",
+                    "check the --soundfont path, or leave it out to use an installed General MIDI "
+                    "SoundFont (sudo apt-get install fluid-soundfont-gm)");
+    if (!fs::is_regular_file(requested, ec) || !looks_like_sf2(requested))
+      fail_resource(
+          name, "not a readable SoundFont 2 file (.sf2)",
+          "give a valid .sf2 file with --soundfont, e.g. /usr/share/sounds/sf2/FluidR3_GM.sf2");
+    return requested;
+  }
+  std::string searched;
+  for (const char* candidate : kDebianSoundFonts) {
+    const fs::path p(candidate);
+    if (fs::is_regular_file(p, ec) && looks_like_sf2(p)) return p;
+    searched += fmt::format("{}{}", searched.empty() ? "" : ", ", candidate);
+  }
+  throw Error(ExitCode::missing_resource,
+              "no General MIDI SoundFont found (searched " + searched + ")", kDebianSoundFonts[0],
+              kInstallFix);
+}
+
+namespace {
+
+// A synthesizer with the SoundFont loaded. Throws Error(missing_resource) naming the SoundFont.
+std::unique_ptr<fluid_synth_t, SynthDeleter> make_synth(fluid_settings_t* settings,
+                                                        const std::string& sf_name) {
+  std::unique_ptr<fluid_synth_t, SynthDeleter> synth(new_fluid_synth(settings));
+  if (!synth) throw Error(ExitCode::internal, "FluidSynth could not create a synthesizer");
+  t_fluid_last_error.clear();
+  if (!looks_like_sf2(sf_name) ||
+      fluid_synth_sfload(synth.get(), sf_name.c_str(), 1) == FLUID_FAILED) {
+    const std::string why = t_fluid_last_error.empty() ? "" : " (" + t_fluid_last_error + ")";
+    fail_resource(sf_name, "cannot load the SoundFont: missing or not a valid SF2 file" + why,
+                  "give a valid .sf2 file with --soundfont, or reinstall it "
+                  "(sudo apt-get install --reinstall fluid-soundfont-gm)");
+  }
+  return synth;
+}
+
+// Splits the tracks into `parts` groups of similar note counts (greedy, largest first; ties by
+// track index), so the result depends only on the score and `parts`, never on the machine.
+std::vector<int> partition_tracks(const Score& score, int parts) {
+  std::vector<std::size_t> order(score.tracks.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return score.tracks[a].notes.size() > score.tracks[b].notes.size();
+  });
+  std::vector<std::size_t> load(static_cast<std::size_t>(parts), 0);
+  std::vector<int> part_of(score.tracks.size(), 0);
+  for (std::size_t t : order) {
+    const auto lightest =
+        static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    part_of[t] = static_cast<int>(lightest);
+    load[lightest] += score.tracks[t].notes.size() + 1;
+  }
+  return part_of;
+}
+
+constexpr const char* kSiblingFailed = "a sibling render failed";
+
+}  // namespace
+
+AudioBuffer synthesize(const Score& score, const SynthOptions& options,
+                       const ProgressFn& progress) {
+  quiet_fluidsynth();
+  const std::string sf_name = options.soundfont.string();
+  if (options.soundfont.empty())
+    fail_resource("", "no SoundFont given to the synthesizer", kInstallFix);
+  if (options.sample_rate < 8000 || options.sample_rate > 192000)
+    fail_usage(fmt::format("sample rate {} Hz is out of range", options.sample_rate),
+               "use a rate between 8000 and 192000 Hz (44100 is standard)");
+
+  int channel_count = 16;
+  const std::vector<int> channels = assign_channels(score, channel_count);
+  int sounding_tracks = 0;
+  for (const Track& t : score.tracks) sounding_tracks += t.notes.empty() ? 0 : 1;
+  const int parts = std::clamp(options.parts, 1, std::max(1, sounding_tracks));
+  const std::vector<int> part_of = partition_tracks(score, parts);
+
+  std::unique_ptr<fluid_settings_t, SettingsDeleter> settings(new_fluid_settings());
+  if (!settings) throw Error(ExitCode::internal, "FluidSynth could not create its settings");
+  fluid_settings_setnum(settings.get(), "synth.sample-rate", options.sample_rate);
+  fluid_settings_setint(settings.get(), "synth.midi-channels", channel_count);
+  fluid_settings_setint(settings.get(), "synth.reverb.active", options.reverb ? 1 : 0);
+  fluid_settings_setint(settings.get(), "synth.chorus.active", options.chorus ? 1 : 0);
+  fluid_settings_setint(settings.get(), "synth.polyphony", options.polyphony);
+  fluid_settings_setint(settings.get(), "synth.threadsafe-api", 0);
+  fluid_settings_setnum(settings.get(), "synth.gain", options.gain);
+  if (options.reverb) {
+    fluid_settings_setnum(settings.get(), "synth.reverb.room-size", options.reverb_room_size);
+    fluid_settings_setnum(settings.get(), "synth.reverb.level", options.reverb_level);
+  }
+
+  // Events through the tempo map: program changes, notes and effect sends, one list per part.
+  const double sr = options.sample_rate;
+  auto frame_of = [&](std::int64_t tick) {
+    return static_cast<std::int64_t>(std::llround(score.seconds_at(tick) * sr));
+  };
+  std::vector<std::vector<Event>> events(static_cast<std::size_t>(parts));
+  int order = 0;
+  for (std::size_t t = 0; t < score.tracks.size(); ++t) {
+    const Track& track = score.tracks[t];
+    auto& list = events[static_cast<std::size_t>(part_of[t])];
+    const int ch = channels[t];
+    const bool drums = track.channel == 9;
+    for (const auto& [tick, program] : track.program_changes)
+      if (!drums)
+        list.push_back(
+            {frame_of(tick), Event::control, ch, -1, std::clamp(program, 0, 127), order++});
+    for (const Note& n : track.notes) {
+      if (n.duration <= 0 || n.pitch < 0 || n.pitch > 127) continue;
+      const int velocity = std::clamp(n.velocity, 1, 127);
+      list.push_back({frame_of(n.tick), Event::note_on, ch, n.pitch, velocity, order++});
+      list.push_back({frame_of(n.tick + n.duration), Event::note_off, ch, n.pitch, 0, order++});
+    }
+    for (const SectionFx& fx : options.section_fx) {
+      const auto frame = static_cast<std::int64_t>(std::llround(fx.start_s * sr));
+      list.push_back({frame, Event::control, ch, 91, to_cc(fx.reverb_send * 127), order++});
+      list.push_back({frame, Event::control, ch, 93, to_cc(fx.chorus_send * 127), order++});
+    }
+  }
+  for (auto& list : events)
+    std::sort(list.begin(), list.end(), [](const Event& x, const Event& y) {
+      if (x.frame != y.frame) return x.frame < y.frame;
+      if (x.kind != y.kind) return x.kind < y.kind;
+      return x.order < y.order;
+    });
+
+  const double total_s = std::max(0.0, score.duration_s()) + std::max(0.0, options.tail_s);
+  const auto total_frames = static_cast<std::int64_t>(std::llround(total_s * sr));
+  std::vector<std::vector<float>> buffers(static_cast<std::size_t>(parts));
+  std::atomic<std::int64_t> frames_done{0};
+  std::atomic<bool> failed{false};
+
+  // Renders one part into buffers[part]. Only part 0 (on the calling thread) reports progress.
+  auto render_part = [&](int part) {
+    auto synth = make_synth(settings.get(), sf_name);
+    for (std::size_t t = 0; t < score.tracks.size(); ++t) {
+      if (part_of[t] != part) continue;
+      const Track& track = score.tracks[t];
+      const int ch = channels[t];
+      const bool drums = track.channel == 9;
+      fluid_synth_set_channel_type(synth.get(), ch,
+                                   drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
+      fluid_synth_program_change(synth.get(), ch, drums ? 0 : std::clamp(track.program, 0, 127));
+      fluid_synth_cc(synth.get(), ch, 7, volume_cc(track.gain));
+      fluid_synth_cc(synth.get(), ch, 10, pan_cc(track.pan));
+    }
+    std::vector<float>& out = buffers[static_cast<std::size_t>(part)];
+    out.assign(static_cast<std::size_t>(total_frames) * 2, 0.0f);
+    // Overlapping notes of one key on one channel: FluidSynth releases the old voice when the key
+    // is struck again, so only the last note-off of an overlapping run is sent.
+    std::map<std::pair<int, int>, int> held;
+    constexpr std::int64_t kBlock = 4096;
+    std::int64_t rendered = 0;
+    auto render_to = [&](std::int64_t frame) {
+      frame = std::min(frame, total_frames);
+      while (rendered < frame) {
+        if (failed.load(std::memory_order_relaxed)) throw Error(ExitCode::internal, kSiblingFailed);
+        check_interrupted();
+        const auto len = static_cast<int>(std::min(kBlock, frame - rendered));
+        float* base = out.data() + rendered * 2;
+        if (fluid_synth_write_float(synth.get(), len, base, 0, 2, base, 1, 2) != FLUID_OK)
+          throw Error(ExitCode::internal, "FluidSynth failed while rendering", sf_name);
+        rendered += len;
+        const std::int64_t done = frames_done.fetch_add(len) + len;
+        if (part == 0 && progress)
+          progress(static_cast<double>(done) / static_cast<double>(total_frames * parts));
+      }
+    };
+    for (const Event& e : events[static_cast<std::size_t>(part)]) {
+      if (e.frame >= total_frames) break;
+      render_to(e.frame);
+      switch (e.kind) {
+        case Event::control:
+          if (e.a < 0)
+            fluid_synth_program_change(synth.get(), e.channel, e.b);
+          else
+            fluid_synth_cc(synth.get(), e.channel, e.a, e.b);
+          break;
+        case Event::note_on:
+          ++held[{e.channel, e.a}];
+          fluid_synth_noteon(synth.get(), e.channel, e.a, e.b);
+          break;
+        case Event::note_off: {
+          int& count = held[{e.channel, e.a}];
+          if (count > 0 && --count == 0) fluid_synth_noteoff(synth.get(), e.channel, e.a);
+          break;
+        }
+      }
+    }
+    render_to(total_frames);
+  };
+
+  // Parts 1.. on their own threads (at most `threads` at once, counting the calling one).
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
+  auto guarded = [&](int part) {
+    try {
+      render_part(part);
+    } catch (...) {
+      errors[static_cast<std::size_t>(part)] = std::current_exception();
+      failed = true;
+    }
+  };
+  for (int first = 0; first < parts; first += threads) {
+    std::vector<std::thread> pool;
+    for (int part = first + 1; part < std::min(parts, first + threads); ++part)
+      pool.emplace_back(guarded, part);
+    guarded(first);
+    for (auto& th : pool) th.join();
+  }
+  // Rethrow the first real failure (interruption, SoundFont), not a sibling's echo of it.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& error : errors) {
+      if (!error) continue;
+      try {
+        std::rethrow_exception(error);
+      } catch (const Error& e) {
+        if (pass == 0 && std::string_view(e.what()) == kSiblingFailed) continue;
+        throw;
+      }
+    }
+
+  AudioBuffer result;
+  result.sample_rate = options.sample_rate;
+  result.channels = 2;
+  result.samples = std::move(buffers[0]);
+  for (std::size_t p = 1; p < buffers.size(); ++p)
+    for (std::size_t i = 0; i < result.samples.size(); ++i) result.samples[i] += buffers[p][i];
+  if (progress) progress(1.0);
+  return result;
+}
+
+}  // namespace tonepoem
+
+namespace tonepoem {
+
+std::vector<SectionFx> section_fx_for(const Score& score) {
+  // Reverb send 0.35 at the neutral centre, +0.2 for each unit of calm and +0.1 for each unit of
+  // unpleasantness (slow, sad music sounds farther away); chorus only thickens calm sections.
+  std::vector<SectionFx> out;
+  for (const ScoreSection& s : score.sections) {
+    const Emotion e = s.target.clamped();
+    SectionFx fx;
+    fx.start_s = score.seconds_at(s.start_tick);
+    fx.reverb_send = std::clamp(0.35 - 0.2 * e.arousal - 0.1 * e.valence, 0.05, 0.8);
+    fx.chorus_send = std::clamp(0.1 + 0.1 * std::max(0.0, -e.arousal), 0.0, 0.5);
+    out.push_back(fx);
+  }
+  return out;
+}
+
+}  // namespace tonepoem

@@ -1,0 +1,232 @@
+#include "video/encoder.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace tonepoem::video {
+namespace {
+
+std::string av_error_text(int err) {
+  std::array<char, AV_ERROR_MAX_STRING_SIZE> buf{};
+  av_strerror(err, buf.data(), buf.size());
+  return buf.data();
+}
+
+[[noreturn]] void fail_internal(const std::string& what) {
+  throw Error(ExitCode::internal, what);
+}
+
+}  // namespace
+
+AVFrame* alloc_yuv_frame(int width, int height) {
+  AVFrame* frame = av_frame_alloc();
+  if (!frame) fail_internal("out of memory allocating a video frame");
+  frame->format = AV_PIX_FMT_YUV420P;
+  frame->width = width;
+  frame->height = height;
+  if (const int err = av_frame_get_buffer(frame, 0); err < 0) {
+    av_frame_free(&frame);
+    fail_internal("cannot allocate a video frame: " + av_error_text(err));
+  }
+  return frame;
+}
+
+void free_frame(AVFrame* frame) {
+  av_frame_free(&frame);
+}
+
+BgraToYuv::BgraToYuv(int width, int height) : width_(width), height_(height) {
+  sws_ = sws_getContext(width, height, AV_PIX_FMT_BGRA, width, height, AV_PIX_FMT_YUV420P,
+                        SWS_BILINEAR, nullptr, nullptr, nullptr);
+  if (!sws_) fail_internal("cannot create the colour converter (libswscale)");
+  const int* coefficients = sws_getCoefficients(SWS_CS_ITU709);
+  sws_setColorspaceDetails(sws_, coefficients, 1, coefficients, 0, 0, 1 << 16, 1 << 16);
+}
+
+BgraToYuv::~BgraToYuv() {
+  sws_freeContext(sws_);
+}
+
+void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
+  if (const int err = av_frame_make_writable(out); err < 0)
+    fail_internal("cannot make a video frame writable: " + av_error_text(err));
+  const std::uint8_t* src[4] = {bgra, nullptr, nullptr, nullptr};
+  const int src_stride[4] = {stride, 0, 0, 0};
+  sws_scale(sws_, src, src_stride, 0, height_, out->data, out->linesize);
+  (void)width_;
+}
+
+Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& display_path,
+                     const VideoOptions& options, const AudioBuffer& audio)
+    : display_path_(display_path), audio_(audio), fps_(options.fps) {
+  // libx264 and the muxer report every encode at info level; only errors are worth showing.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] {
+    if (av_log_get_level() > AV_LOG_ERROR) av_log_set_level(AV_LOG_ERROR);
+  });
+  const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
+  if (!h264)
+    fail_resource(
+        "libx264", "this libavcodec has no H.264 encoder (libx264)",
+        "install Debian's libavcodec59 (it includes libx264): sudo apt-get install libavcodec59");
+  const AVCodec* aac = avcodec_find_encoder(AV_CODEC_ID_AAC);
+  if (!aac)
+    fail_resource("aac", "this libavcodec has no AAC encoder",
+                  "install Debian's libavcodec59: sudo apt-get install libavcodec59");
+
+  if (avformat_alloc_output_context2(&format_, nullptr, "mp4", path.c_str()) < 0 || !format_)
+    fail_internal("cannot create an MP4 muxer (libavformat)");
+
+  // Video: H.264 High, yuv420p, constant frame rate.
+  video_enc_ = avcodec_alloc_context3(h264);
+  packet_ = av_packet_alloc();
+  audio_frame_ = av_frame_alloc();
+  if (!video_enc_ || !packet_ || !audio_frame_) fail_internal("out of memory setting up encoders");
+  video_enc_->width = options.width;
+  video_enc_->height = options.height;
+  video_enc_->pix_fmt = AV_PIX_FMT_YUV420P;
+  video_enc_->time_base = AVRational{1, options.fps};
+  video_enc_->framerate = AVRational{options.fps, 1};
+  video_enc_->gop_size = options.fps * 4;
+  video_enc_->color_range = AVCOL_RANGE_MPEG;
+  video_enc_->colorspace = AVCOL_SPC_BT709;
+  video_enc_->color_primaries = AVCOL_PRI_BT709;
+  video_enc_->color_trc = AVCOL_TRC_BT709;
+  if (format_->oformat->flags & AVFMT_GLOBALHEADER)
+    video_enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  av_opt_set(video_enc_->priv_data, "preset", options.preset.c_str(), 0);
+  av_opt_set(video_enc_->priv_data, "profile", "high", 0);
+  av_opt_set_double(video_enc_->priv_data, "crf", options.crf, 0);
+  if (const int err = avcodec_open2(video_enc_, h264, nullptr); err < 0)
+    fail_internal("cannot open the H.264 encoder: " + av_error_text(err));
+  video_stream_ = avformat_new_stream(format_, nullptr);
+  if (!video_stream_) fail_internal("cannot add the video stream");
+  video_stream_->time_base = video_enc_->time_base;
+  video_stream_->avg_frame_rate = video_enc_->framerate;
+  video_stream_->r_frame_rate = video_enc_->framerate;
+  avcodec_parameters_from_context(video_stream_->codecpar, video_enc_);
+
+  // Audio: AAC-LC stereo at the buffer's sample rate.
+  audio_enc_ = avcodec_alloc_context3(aac);
+  if (!audio_enc_) fail_internal("out of memory setting up the AAC encoder");
+  audio_enc_->sample_fmt = AV_SAMPLE_FMT_FLTP;
+  audio_enc_->sample_rate = audio.sample_rate;
+  av_channel_layout_default(&audio_enc_->ch_layout, 2);
+  audio_enc_->bit_rate = options.audio_bitrate;
+  audio_enc_->time_base = AVRational{1, audio.sample_rate};
+  if (format_->oformat->flags & AVFMT_GLOBALHEADER)
+    audio_enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (const int err = avcodec_open2(audio_enc_, aac, nullptr); err < 0)
+    fail_internal(fmt::format("cannot open the AAC encoder at {} Hz: {}", audio.sample_rate,
+                              av_error_text(err)));
+  small_last_frame_ = (aac->capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME) != 0;
+  audio_stream_ = avformat_new_stream(format_, nullptr);
+  if (!audio_stream_) fail_internal("cannot add the audio stream");
+  audio_stream_->time_base = audio_enc_->time_base;
+  avcodec_parameters_from_context(audio_stream_->codecpar, audio_enc_);
+
+  if (const int err = avio_open(&format_->pb, path.c_str(), AVIO_FLAG_WRITE); err < 0)
+    fail_output(display_path_, fmt::format("cannot create the video file ({})", av_error_text(err)),
+                "check that the folder exists and is writable");
+  io_open_ = true;
+  AVDictionary* mux_options = nullptr;
+  av_dict_set(&mux_options, "movflags", "+faststart", 0);
+  const int err = avformat_write_header(format_, &mux_options);
+  av_dict_free(&mux_options);
+  if (err < 0) fail_write(err, "cannot write the MP4 header");
+}
+
+Mp4Writer::~Mp4Writer() {
+  if (io_open_) avio_closep(&format_->pb);
+  avcodec_free_context(&video_enc_);
+  avcodec_free_context(&audio_enc_);
+  av_frame_free(&audio_frame_);
+  av_packet_free(&packet_);
+  avformat_free_context(format_);
+}
+
+void Mp4Writer::fail_write(int err, const char* what) const {
+  fail_output(display_path_, fmt::format("{} ({})", what, av_error_text(err)),
+              "check free disk space and that the folder is writable");
+}
+
+void Mp4Writer::drain(AVCodecContext* enc, AVStream* stream, AVFrame* frame) {
+  int err = avcodec_send_frame(enc, frame);
+  if (err < 0) fail_internal("the encoder refused a frame: " + av_error_text(err));
+  while (true) {
+    err = avcodec_receive_packet(enc, packet_);
+    if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return;
+    if (err < 0) fail_internal("encoding failed: " + av_error_text(err));
+    if (enc == video_enc_ && packet_->duration == 0) packet_->duration = 1;
+    av_packet_rescale_ts(packet_, enc->time_base, stream->time_base);
+    packet_->stream_index = stream->index;
+    err = av_interleaved_write_frame(format_, packet_);  // takes the packet's reference
+    if (err < 0) fail_write(err, "cannot write to the video file");
+  }
+}
+
+void Mp4Writer::encode_audio_until(std::int64_t end_sample) {
+  const auto total = static_cast<std::int64_t>(audio_.frames());
+  end_sample = std::min(end_sample, total);
+  const int frame_size = audio_enc_->frame_size > 0 ? audio_enc_->frame_size : 1024;
+  const int channels = std::max(audio_.channels, 1);
+  while (audio_pos_ < end_sample) {
+    // Whole encoder frames only, except the last one of the audio.
+    const std::int64_t left = total - audio_pos_;
+    if (left >= frame_size && audio_pos_ + frame_size > end_sample) return;
+    const int count = static_cast<int>(std::min<std::int64_t>(left, frame_size));
+    av_frame_unref(audio_frame_);
+    audio_frame_->format = AV_SAMPLE_FMT_FLTP;
+    audio_frame_->sample_rate = audio_enc_->sample_rate;
+    audio_frame_->nb_samples = small_last_frame_ ? count : frame_size;
+    av_channel_layout_copy(&audio_frame_->ch_layout, &audio_enc_->ch_layout);
+    if (const int err = av_frame_get_buffer(audio_frame_, 0); err < 0)
+      fail_internal("cannot allocate an audio frame: " + av_error_text(err));
+    auto* left_out = reinterpret_cast<float*>(audio_frame_->data[0]);
+    auto* right_out = reinterpret_cast<float*>(audio_frame_->data[1]);
+    const float* in = audio_.samples.data() + audio_pos_ * channels;
+    for (int i = 0; i < audio_frame_->nb_samples; ++i) {
+      if (i >= count) {
+        left_out[i] = right_out[i] = 0.0f;
+        continue;
+      }
+      left_out[i] = in[i * channels];
+      right_out[i] = in[i * channels + (channels > 1 ? 1 : 0)];
+    }
+    audio_frame_->pts = audio_pos_;
+    drain(audio_enc_, audio_stream_, audio_frame_);
+    audio_pos_ += count;
+  }
+}
+
+void Mp4Writer::write_video(AVFrame* frame) {
+  frame->pts = video_pts_++;
+  drain(video_enc_, video_stream_, frame);
+  encode_audio_until(video_pts_ * audio_.sample_rate / fps_);
+}
+
+void Mp4Writer::finish() {
+  if (finished_) return;
+  encode_audio_until(static_cast<std::int64_t>(audio_.frames()));
+  drain(video_enc_, video_stream_, nullptr);
+  drain(audio_enc_, audio_stream_, nullptr);
+  if (const int err = av_write_trailer(format_); err < 0) fail_write(err, "cannot finish the MP4");
+  io_open_ = false;
+  if (const int err = avio_closep(&format_->pb); err < 0) fail_write(err, "cannot close the MP4");
+  finished_ = true;
+}
+
+}  // namespace tonepoem::video

@@ -1,0 +1,79 @@
+// The MP4 writer: H.264 video through libx264 and AAC audio through libavcodec's native encoder,
+// interleaved into one MP4 (moov up front). Video frames arrive in order as yuv420p AVFrames;
+// the audio is encoded alongside so the muxer's interleaving buffer stays small.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "audio/audio.h"
+#include "video/video.h"
+
+struct AVFormatContext;
+struct AVCodecContext;
+struct AVStream;
+struct AVFrame;
+struct AVPacket;
+struct SwsContext;
+
+namespace tonepoem::video {
+
+// Allocates a yuv420p frame of the given size. Throws Error(internal) on failure.
+AVFrame* alloc_yuv_frame(int width, int height);
+void free_frame(AVFrame* frame);
+
+// Packed BGRA (Cairo ARGB32 on little-endian machines) to yuv420p, BT.709 limited range.
+class BgraToYuv {
+ public:
+  BgraToYuv(int width, int height);
+  ~BgraToYuv();
+  BgraToYuv(const BgraToYuv&) = delete;
+  BgraToYuv& operator=(const BgraToYuv&) = delete;
+  // Makes `out` writable (the encoder may still hold its previous buffer) and converts into it.
+  void convert(const std::uint8_t* bgra, int stride, AVFrame* out);
+
+ private:
+  int width_, height_;
+  SwsContext* sws_ = nullptr;
+};
+
+class Mp4Writer {
+ public:
+  // Opens `path` (written as MP4 whatever its extension) and both encoders. `display_path` names
+  // the file in errors. Throws Error(output) if the file cannot be created, Error(missing_resource)
+  // if libavcodec lacks libx264 or AAC.
+  Mp4Writer(const std::filesystem::path& path, const std::string& display_path,
+            const VideoOptions& options, const AudioBuffer& audio);
+  ~Mp4Writer();
+  Mp4Writer(const Mp4Writer&) = delete;
+  Mp4Writer& operator=(const Mp4Writer&) = delete;
+
+  // Encodes the next video frame (pts = frames written so far) and the audio up to its end.
+  void write_video(AVFrame* frame);
+  // Encodes the remaining audio, flushes both encoders, writes the trailer and closes the file.
+  void finish();
+
+ private:
+  void encode_audio_until(std::int64_t end_sample);
+  void drain(AVCodecContext* enc, AVStream* stream, AVFrame* frame);
+  [[noreturn]] void fail_write(int err, const char* what) const;
+
+  std::string display_path_;
+  const AudioBuffer& audio_;
+  int fps_;
+  AVFormatContext* format_ = nullptr;
+  AVCodecContext* video_enc_ = nullptr;
+  AVCodecContext* audio_enc_ = nullptr;
+  AVStream* video_stream_ = nullptr;
+  AVStream* audio_stream_ = nullptr;
+  AVFrame* audio_frame_ = nullptr;
+  AVPacket* packet_ = nullptr;
+  std::int64_t video_pts_ = 0;
+  std::int64_t audio_pos_ = 0;  // next sample frame to encode
+  bool small_last_frame_ = false;
+  bool io_open_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace tonepoem::video

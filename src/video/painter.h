@@ -1,0 +1,95 @@
+// Draws the frames of the music video with Cairo: emotion background, audio spectrum, beat pulses,
+// captions, title, section cards and closing credits, in the chosen style. Every event is placed
+// at frame round(t * fps) from absolute times.
+#pragma once
+
+#include <cairo.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audio/audio.h"
+#include "music/score.h"
+#include "plan/cue_sheet.h"
+#include "video/spectrum.h"
+#include "video/text.h"
+#include "video/video.h"
+
+namespace tonepoem::video {
+
+enum class Style { spectrum, rings, minimal };
+Style style_from_name(const std::string& name);  // validated names only
+
+// Number of frames of a video of the audio: round(duration * fps), at least 1.
+std::int64_t frame_count(double duration_s, int fps);
+
+// Not thread-safe; use one painter per thread (it owns Pango and FFTW state). The inputs must
+// outlive it.
+class FramePainter {
+ public:
+  FramePainter(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+               const VideoOptions& options);
+  ~FramePainter();
+  FramePainter(const FramePainter&) = delete;
+  FramePainter& operator=(const FramePainter&) = delete;
+
+  std::int64_t frames() const { return frames_; }
+  // Paints frame `n` onto `target` (an ARGB32 image surface of the options' size). Frames are
+  // meant to come in order; a jump re-runs the spectrum smoothing over the frames just before
+  // `n`, so a frame looks the same however it is reached.
+  void paint(std::int64_t n, cairo_surface_t* target);
+
+ private:
+  struct Look {
+    Rgb colour;
+    double tension = 0;
+  };
+  Look look_at(double t) const;
+  double pulse_at(std::int64_t n) const;
+  const std::vector<float>& spectrum_at(std::int64_t n, float* rms);
+  const TextSprite& sprite(const std::string& key, const std::string& text, const TextStyle& style);
+
+  void draw_background(cairo_t* cr, const Look& look);
+  void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
+                     float rms);
+  void draw_texts(cairo_t* cr, std::int64_t n, const Look& look);
+  void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
+  void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
+
+  const AudioBuffer& audio_;
+  const CueSheet& cues_;
+  VideoOptions options_;
+  Style style_;
+  std::int64_t frames_;
+  double fps_;
+  int width_, height_;
+  double unit_;  // min(width, height): sizes scale with it
+
+  SpectrumAnalyzer analyzer_;
+  SpectrumSmoother smoother_;
+  std::int64_t last_frame_ = -2;
+  float last_rms_ = 0;
+
+  std::vector<std::int64_t> beat_frames_;
+  std::vector<bool> downbeat_;
+
+  TextRenderer text_;
+  struct CachedSprite {
+    TextSprite sprite;
+    std::uint64_t used = 0;
+  };
+  std::map<std::string, CachedSprite> sprites_;
+  std::uint64_t use_clock_ = 0;
+
+  SurfacePtr background_;
+  Look background_look_{{-1, -1, -1}, -1};
+  SurfacePtr glow_;
+  int glow_size_ = 0;
+  Rgb glow_tint_;
+  std::string title_, credits_;
+};
+
+}  // namespace tonepoem::video

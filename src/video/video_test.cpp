@@ -1,0 +1,483 @@
+#include "video/video.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <numbers>
+
+#include "core/cancel.h"
+#include "core/error.h"
+#include "video/painter.h"
+#include "video/probe.h"
+#include "video/spectrum.h"
+#include "video/text.h"
+
+namespace tonepoem {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A stereo test signal: a chord whose loudness swells, with `silent_from` seconds of silence
+// at the end when given.
+AudioBuffer make_audio(double seconds, double silent_from = 1e9, double tone_hz = 0) {
+  AudioBuffer audio;
+  const auto frames = static_cast<std::size_t>(std::llround(seconds * audio.sample_rate));
+  audio.samples.resize(frames * 2);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const double t = static_cast<double>(i) / audio.sample_rate;
+    double v = 0;
+    if (t < silent_from) {
+      if (tone_hz > 0) {
+        v = 0.3 * std::sin(2 * std::numbers::pi * tone_hz * t);
+      } else {
+        for (double f : {110.0, 220.0, 330.0, 440.0, 1760.0})
+          v += 0.08 * std::sin(2 * std::numbers::pi * f * t);
+        v *= 0.6 + 0.4 * std::sin(2 * std::numbers::pi * 0.5 * t);
+      }
+    }
+    audio.samples[2 * i] = static_cast<float>(v);
+    audio.samples[2 * i + 1] = static_cast<float>(v * 0.9);
+  }
+  return audio;
+}
+
+Emotion emotion(double v, double a, double t = 0) {
+  Emotion e;
+  e.valence = v;
+  e.arousal = a;
+  e.tension = t;
+  return e;
+}
+
+CueSheet make_cues(double seconds, std::vector<Caption> captions = {}) {
+  CueSheet cues;
+  cues.duration_s = seconds;
+  cues.cues.push_back(Cue{"Calm", 0, seconds / 2, emotion(0.7, -0.4), {}});
+  cues.cues.push_back(Cue{"Danger", seconds / 2, seconds, emotion(-0.7, 0.8, 0.8), {}});
+  cues.captions = std::move(captions);
+  return cues;
+}
+
+VideoOptions small_options(int w = 320, int h = 180, int fps = 30) {
+  VideoOptions o;
+  o.width = w;
+  o.height = h;
+  o.fps = fps;
+  o.crf = 18;
+  o.preset = "ultrafast";
+  return o;
+}
+
+fs::path temp_dir() {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem_video_test_" + std::to_string(::getpid()) + "_" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Mean absolute difference of the RGB pixels in the rectangle [x0, x1) x [y0, y1).
+double region_diff(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b,
+                   int width, int x0, int y0, int x1, int y1) {
+  double sum = 0;
+  for (int y = y0; y < y1; ++y)
+    for (int x = x0; x < x1; ++x)
+      for (int c = 0; c < 3; ++c) {
+        const std::size_t i = (static_cast<std::size_t>(y) * width + x) * 3 + c;
+        sum += std::abs(static_cast<int>(a[i]) - static_cast<int>(b[i]));
+      }
+  return sum / (static_cast<double>(x1 - x0) * (y1 - y0) * 3);
+}
+
+bool only_partial_files(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    return false;
+  }
+  return true;
+}
+
+TEST(EmotionColour, ValenceWarmthArousalBrightnessTensionDarkness) {
+  const Rgb happy = emotion_colour(emotion(0.9, 0.2));
+  const Rgb sad = emotion_colour(emotion(-0.9, 0.2));
+  EXPECT_GT(happy.r, happy.b);
+  EXPECT_GT(sad.b, sad.r);
+  const auto brightness = [](const Rgb& c) { return std::max({c.r, c.g, c.b}); };
+  const auto saturation = [&](const Rgb& c) {
+    return 1 - std::min({c.r, c.g, c.b}) / brightness(c);
+  };
+  const Rgb calm = emotion_colour(emotion(0.3, -0.9));
+  const Rgb excited = emotion_colour(emotion(0.3, 0.9));
+  EXPECT_GT(brightness(excited), brightness(calm));
+  EXPECT_GT(saturation(excited), saturation(calm));
+  EXPECT_LT(brightness(emotion_colour(emotion(0.3, 0.2, 1.0))),
+            brightness(emotion_colour(emotion(0.3, 0.2, 0.0))));
+  for (double v : {-1.0, 0.0, 1.0})
+    for (double a : {-1.0, 1.0}) {
+      const Rgb c = emotion_colour(emotion(v, a, 0.5));
+      for (double x : {c.r, c.g, c.b}) {
+        EXPECT_GE(x, 0.0);
+        EXPECT_LE(x, 1.0);
+      }
+    }
+}
+
+TEST(VideoOptions, ValidateListsEveryProblem) {
+  VideoOptions o;
+  EXPECT_NO_THROW(o.validate());
+  o.width = 321;
+  o.fps = 0;
+  o.style = "nope";
+  try {
+    o.validate();
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("width 321"), std::string::npos);
+    EXPECT_NE(what.find("fps 0"), std::string::npos);
+    EXPECT_NE(what.find("spectrum"), std::string::npos);
+  }
+  EXPECT_GE(video_styles().size(), 2u);
+  EXPECT_EQ(video_styles().front().name, "spectrum");
+}
+
+TEST(Spectrum, ToneLightsItsOwnBand) {
+  const AudioBuffer audio = make_audio(1.0, 1e9, 1000.0);
+  video::SpectrumAnalyzer analyzer(audio, 32);
+  float rms = 0;
+  const auto levels = analyzer.analyze(0.5, &rms);
+  ASSERT_EQ(levels.size(), 32u);
+  const auto peak = std::max_element(levels.begin(), levels.end()) - levels.begin();
+  // 1 kHz on a 40 Hz .. 16 kHz log axis of 32 bands sits in band floor(32*log(25)/log(400)).
+  EXPECT_NEAR(static_cast<double>(peak), std::floor(32 * std::log(25.0) / std::log(400.0)), 1.0);
+  EXPECT_GT(levels[static_cast<std::size_t>(peak)], 0.5f);
+  EXPECT_LT(levels[2], 0.2f);
+  EXPECT_NEAR(rms, 0.3 / std::sqrt(2.0), 0.02);
+  const auto outside = analyzer.analyze(5.0, &rms);
+  EXPECT_EQ(*std::max_element(outside.begin(), outside.end()), 0.0f);
+}
+
+TEST(Text, ChineseRendersGlyphsNotBoxes) {
+  video::TextRenderer renderer("Noto Sans CJK SC");
+  video::TextStyle style;
+  style.size_px = 24;
+  style.box = false;
+  const video::TextSprite sprite = renderer.render("风暴来了，但我们安全了。", style);
+  EXPECT_EQ(sprite.unknown_glyphs, 0);
+  EXPECT_GT(sprite.width, 100);
+  EXPECT_NO_THROW(video::check_font("Noto Sans CJK SC", {"风暴来了", "The storm came."}));
+}
+
+TEST(Text, UndrawableCharactersAreMissingResource) {
+  try {
+    video::check_font("DejaVu Sans", {"fine", "\xee\x80\x80\xee\x80\x81"});  // U+E000 U+E001
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("fonts-noto-cjk"), std::string::npos);
+  }
+}
+
+TEST(Text, MissingFontNamesFontAndPackage) {
+  try {
+    video::check_font("No Such Font Family 42", {"hello"});
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("No Such Font Family 42"), std::string::npos);
+    EXPECT_NE(e.describe().find("fonts-noto-cjk"), std::string::npos);
+  }
+}
+
+TEST(RenderFrame, ChineseCaptionDrawsGlyphs) {
+  const AudioBuffer audio = make_audio(2.0);
+  const VideoOptions o = small_options();
+  const auto with = render_frame_rgb(
+      audio, make_cues(2.0, {Caption{"风暴来了，我们躲进山洞。", 0.5, 1.5, emotion(-0.6, 0.7)}}),
+      Score{}, o, 1.0);
+  const auto without = render_frame_rgb(audio, make_cues(2.0), Score{}, o, 1.0);
+  ASSERT_EQ(with.size(), 320u * 180 * 3);
+  // The caption sits in the bottom band, inside the 10% margins.
+  EXPECT_GT(region_diff(with, without, 320, 32, 120, 288, 162), 8.0);
+  EXPECT_EQ(region_diff(with, without, 320, 0, 0, 320, 60), 0.0);
+  EXPECT_EQ(region_diff(with, without, 320, 0, 0, 30, 180), 0.0);
+}
+
+TEST(RenderFrame, LongCaptionStaysInsideSafeMargins) {
+  const AudioBuffer audio = make_audio(2.0);
+  const VideoOptions o = small_options();
+  const std::string text =
+      "The wind rose over the harbour, the boats pulled at their ropes, and everyone in the "
+      "village ran down to the water to help the fishermen bring their nets in before dark.";
+  const auto with = render_frame_rgb(
+      audio, make_cues(2.0, {Caption{text, 0.0, 2.0, emotion(-0.2, 0.6)}}), Score{}, o, 1.0);
+  const auto without = render_frame_rgb(audio, make_cues(2.0), Score{}, o, 1.0);
+  EXPECT_GT(region_diff(with, without, 320, 32, 110, 288, 162), 8.0);
+  EXPECT_EQ(region_diff(with, without, 320, 0, 0, 32, 180), 0.0);     // left 10%
+  EXPECT_EQ(region_diff(with, without, 320, 288, 0, 320, 180), 0.0);  // right 10%
+  EXPECT_EQ(region_diff(with, without, 320, 0, 162, 320, 180), 0.0);  // bottom 10%
+}
+
+TEST(RenderFrame, SpectrumFollowsTheAudio) {
+  const AudioBuffer audio = make_audio(3.0, 1.5);
+  const VideoOptions o = small_options();
+  const CueSheet cues = make_cues(3.0);
+  const auto loud = render_frame_rgb(audio, cues, Score{}, o, 0.5);
+  const auto quiet = render_frame_rgb(audio, cues, Score{}, o, 1.25);
+  const auto silent = render_frame_rgb(audio, cues, Score{}, o, 1.25 + 1.0 / 30);
+  const auto silent2 = render_frame_rgb(audio, cues, Score{}, o, 2.5);
+  (void)quiet;
+  // Bars region: between 30% and 60% of the height.
+  EXPECT_GT(region_diff(loud, silent2, 320, 32, 54, 288, 108), 5.0);
+  // Same frame twice gives the same pixels (the smoothing warms up the same way).
+  EXPECT_EQ(silent, render_frame_rgb(audio, cues, Score{}, o, 1.25 + 1.0 / 30));
+}
+
+TEST(RenderFrame, BackgroundCrossFadesAtCueChange) {
+  const AudioBuffer audio = make_audio(6.0, 0.0);
+  const VideoOptions o = small_options();
+  const CueSheet cues = make_cues(6.0);  // change at 3 s
+  const auto pixel = [&](double t) {
+    const auto rgb = render_frame_rgb(audio, cues, Score{}, o, t);
+    const std::size_t i = (static_cast<std::size_t>(40) * 320 + 12) * 3;  // clear of text and bars
+    return std::array<int, 3>{rgb[i], rgb[i + 1], rgb[i + 2]};
+  };
+  const auto before = pixel(2.0), early = pixel(2.8), mid = pixel(3.0), late = pixel(3.2),
+             after = pixel(4.0);
+  EXPECT_EQ(before, pixel(2.4));
+  EXPECT_GT(before[0], before[2]);  // warm
+  EXPECT_GT(after[2], after[0]);    // cool
+  // Red falls step by step through the cross-fade, never jumping all the way at once.
+  EXPECT_GT(before[0], early[0]);
+  EXPECT_GT(early[0], mid[0]);
+  EXPECT_GT(mid[0], late[0]);
+  EXPECT_GT(late[0], after[0]);
+}
+
+TEST(RenderFrame, PulsesOnTheScoreBeats) {
+  const AudioBuffer audio = make_audio(4.0, 1e9, 440.0);  // steady tone: a steady spectrum
+  const VideoOptions o = small_options();
+  const CueSheet cues = make_cues(4.0);
+  Score score;
+  score.tempo.push_back({0, 120.0});
+  score.meters.push_back({0, 4, 4});
+  score.end_tick = score.ppq * 8;
+  ASSERT_FALSE(score.beat_times().empty());
+  const auto on_beat = render_frame_rgb(audio, cues, score, o, 1.0);
+  const auto off_beat = render_frame_rgb(audio, cues, score, o, 1.4);
+  const auto no_score = render_frame_rgb(audio, cues, Score{}, o, 1.0);
+  const auto no_score_off = render_frame_rgb(audio, cues, Score{}, o, 1.4);
+  EXPECT_LT(region_diff(no_score, no_score_off, 320, 32, 54, 288, 108), 0.5);
+  EXPECT_GT(region_diff(on_beat, off_beat, 320, 32, 54, 288, 108), 1.0);
+}
+
+TEST(RenderFrame, EveryStyleDrawsSomethingDifferent) {
+  const AudioBuffer audio = make_audio(2.0);
+  const CueSheet cues = make_cues(2.0, {Caption{"A quiet morning.", 0.0, 2.0, emotion(0.5, -0.3)}});
+  VideoOptions o = small_options();
+  const auto reference = render_frame_rgb(audio, cues, Score{}, o, 1.0);
+  for (const auto& style : video_styles()) {
+    if (style.name == "spectrum") continue;
+    o.style = std::string(style.name);
+    EXPECT_GT(
+        region_diff(reference, render_frame_rgb(audio, cues, Score{}, o, 1.0), 320, 0, 0, 320, 180),
+        2.0)
+        << style.name;
+  }
+}
+
+TEST(Snapshot, WritesPng) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(1.0);
+  write_snapshot(audio, make_cues(1.0), Score{}, small_options(), 0.5, dir / "frame.png");
+  std::ifstream f(dir / "frame.png", std::ios::binary);
+  char magic[8] = {};
+  f.read(magic, 8);
+  EXPECT_EQ(std::string(magic + 1, 3), "PNG");
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(3.0);
+  CueSheet cues = make_cues(3.0, {Caption{"The river was calm.", 0.2, 1.4, emotion(0.5, -0.3)},
+                                  Caption{"Then the storm came.", 1.5, 2.9, emotion(-0.6, 0.7)}});
+  cues.title = "River";
+  double last_progress = 0;
+  VideoOptions o = small_options();
+  o.preset = "veryfast";  // the default: B-frames, CABAC, High profile
+  render_video(audio, cues, Score{}, o, dir / "video.mp4", [&](double p) { last_progress = p; });
+  EXPECT_DOUBLE_EQ(last_progress, 1.0);
+  const MediaInfo info = probe_media(dir / "video.mp4");
+  EXPECT_TRUE(info.has_video);
+  EXPECT_TRUE(info.has_audio);
+  EXPECT_EQ(info.video_codec, "h264");
+  EXPECT_EQ(info.audio_codec, "aac");
+  EXPECT_EQ(info.video_profile, "High");
+  EXPECT_EQ(info.video_pixel_format, "yuv420p");
+  EXPECT_EQ(info.width, 320);
+  EXPECT_EQ(info.height, 180);
+  EXPECT_DOUBLE_EQ(info.fps, 30.0);
+  EXPECT_EQ(info.video_frames, 90);
+  EXPECT_EQ(info.audio_channels, 2);
+  EXPECT_EQ(info.audio_sample_rate, 44100);
+  EXPECT_NEAR(info.audio_duration_s, 3.0, 0.001);
+  EXPECT_NEAR(info.video_duration_s, info.audio_duration_s, 1.0 / 30);
+  EXPECT_TRUE(only_partial_files(dir) == false);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, VerticalFormatAndOtherFrameRate) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(2.51);
+  render_video(audio, make_cues(2.51), Score{}, small_options(360, 640, 24), dir / "v.mp4");
+  const MediaInfo info = probe_media(dir / "v.mp4");
+  EXPECT_EQ(info.width, 360);
+  EXPECT_EQ(info.height, 640);
+  EXPECT_DOUBLE_EQ(info.fps, 24.0);
+  EXPECT_EQ(info.video_frames, 60);  // round(2.51 * 24)
+  EXPECT_NEAR(info.video_duration_s, info.audio_duration_s, 1.0 / 24);
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(3.0);
+  const VideoOptions o = small_options();
+  render_video(
+      audio,
+      make_cues(3.0, {Caption{"Lightning split the old oak.", 1.0, 2.0, emotion(-0.5, 0.8)}}),
+      Score{}, o, dir / "with.mp4");
+  render_video(audio, make_cues(3.0), Score{}, o, dir / "without.mp4");
+  for (int n : {0, 15, 29, 30, 31, 45, 59, 60, 61, 75, 89}) {
+    const double t = n / 30.0;
+    int w = 0, h = 0;
+    const auto a = decode_frame_rgb(dir / "with.mp4", t, &w, &h);
+    const auto b = decode_frame_rgb(dir / "without.mp4", t, &w, &h);
+    ASSERT_EQ(w, 320);
+    ASSERT_EQ(h, 180);
+    const double diff = region_diff(a, b, w, 40, 125, 280, 160);
+    if (n >= 30 && n < 60)
+      EXPECT_GT(diff, 3.0) << "frame " << n;
+    else
+      EXPECT_LT(diff, 1.0) << "frame " << n;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, MonoAt48kBecomesStereoAac) {
+  const fs::path dir = temp_dir();
+  AudioBuffer audio;
+  audio.sample_rate = 48000;
+  audio.channels = 1;
+  audio.samples.resize(48000 * 3 / 2);
+  for (std::size_t i = 0; i < audio.samples.size(); ++i)
+    audio.samples[i] = static_cast<float>(0.2 * std::sin(0.05 * static_cast<double>(i)));
+  render_video(audio, make_cues(1.5), Score{}, small_options(), dir / "mono.mp4");
+  const MediaInfo info = probe_media(dir / "mono.mp4");
+  EXPECT_EQ(info.audio_channels, 2);
+  EXPECT_EQ(info.audio_sample_rate, 48000);
+  EXPECT_NEAR(info.audio_duration_s, 1.5, 0.001);
+  EXPECT_EQ(info.video_frames, 45);
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, SameInputsGiveSameFrames) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(2.0);
+  const CueSheet cues = make_cues(2.0, {Caption{"Again and again.", 0.3, 1.7, emotion(0.2, 0.1)}});
+  VideoOptions o = small_options();
+  o.preset = "veryfast";
+  render_video(audio, cues, Score{}, o, dir / "a.mp4");
+  render_video(audio, cues, Score{}, o, dir / "b.mp4");
+  for (double t : {0.0, 0.5, 1.0, 1.9}) {
+    int w = 0, h = 0;
+    EXPECT_EQ(decode_frame_rgb(dir / "a.mp4", t, &w, &h),
+              decode_frame_rgb(dir / "b.mp4", t, &w, &h))
+        << t;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, NoBlackFramesAndTitleAtTheStart) {
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(3.0, 1.0);  // silent after 1 s: still not black
+  CueSheet titled = make_cues(3.0);
+  titled.title = "Harbour Lights";
+  render_video(audio, titled, Score{}, small_options(), dir / "t.mp4");
+  render_video(audio, make_cues(3.0), Score{}, small_options(), dir / "u.mp4");
+  int w = 0, h = 0;
+  for (double t : {0.0, 1.5, 2.9}) {
+    const auto rgb = decode_frame_rgb(dir / "t.mp4", t, &w, &h);
+    double mean = 0;
+    for (std::uint8_t v : rgb) mean += v;
+    EXPECT_GT(mean / static_cast<double>(rgb.size()), 20.0) << t;
+  }
+  // The title shows in the upper band at the start and is gone after it (3 s video: ~1 s title).
+  const auto upper = [&](const char* name, double t) {
+    return decode_frame_rgb(dir / name, t, &w, &h);
+  };
+  EXPECT_GT(region_diff(upper("t.mp4", 0.0), upper("u.mp4", 0.0), 320, 32, 20, 288, 60), 5.0);
+  EXPECT_LT(region_diff(upper("t.mp4", 2.0), upper("u.mp4", 2.0), 320, 32, 20, 288, 60), 1.0);
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, MissingFontFailsBeforeWriting) {
+  const fs::path dir = temp_dir();
+  VideoOptions o = small_options();
+  o.font = "No Such Font Family 42";
+  try {
+    render_video(make_audio(1.0), make_cues(1.0), Score{}, o, dir / "v.mp4");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("fonts-noto-cjk"), std::string::npos);
+  }
+  EXPECT_TRUE(only_partial_files(dir));
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, UnwritableOutputThrowsAndLeavesNothing) {
+  const fs::path dir = temp_dir();
+  std::ofstream(dir / "not_a_folder") << "x";
+  try {
+    render_video(make_audio(1.0), make_cues(1.0), Score{}, small_options(),
+                 dir / "not_a_folder" / "v.mp4");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::output);
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, InterruptLeavesNoFile) {
+  const fs::path dir = temp_dir();
+  set_interrupted_for_test(true);
+  try {
+    render_video(make_audio(2.0), make_cues(2.0), Score{}, small_options(), dir / "v.mp4");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::interrupted);
+  }
+  set_interrupted_for_test(false);
+  EXPECT_TRUE(only_partial_files(dir));
+  fs::remove_all(dir);
+}
+
+TEST(Probe, MissingFileIsBadInput) {
+  try {
+    probe_media("/nonexistent/video.mp4");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+  }
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -21,6 +21,7 @@
 #include <numbers>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -293,7 +294,7 @@ int next_degree(const Key& key, int from, Rng& rng) {
   for (int d = 0; d < 7; ++d) {
     auto& x = w[static_cast<std::size_t>(d)];
     if (d == special) x = x * 2.5 + 0.1;
-    if (is_diminished(key, d)) x *= 0.1;
+    if (is_diminished(key, d)) x *= (key.mode == Mode::ionian && d == 6) ? 0.5 : 0.0;
     if (d == from) x = 0;
   }
   // The minor dominant of the modal scales is weak; rely on the cadential dominant instead.
@@ -611,7 +612,15 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
   // Cadence.
   const Harm tonic = diatonic(key, 0, 0);
   const Harm dom = cadential_dominant(key, seventh_dom);
-  const int pre_degree = predominant_degree(key, rng);
+  int pre_degree = predominant_degree(key, rng);
+  if (n >= 3 && !bars[static_cast<std::size_t>(n - 3)].empty() &&
+      bars[static_cast<std::size_t>(n - 3)].front().degree == pre_degree) {
+    for (int alt : {1, 3, 5})
+      if (alt != pre_degree && !is_diminished(key, alt)) {
+        pre_degree = alt;
+        break;
+      }
+  }
   Harm pre = diatonic(key, pre_degree, extension_for(p, rng));
   auto& last = bars[static_cast<std::size_t>(n - 1)];
   auto* penult = n >= 2 ? &bars[static_cast<std::size_t>(n - 2)] : nullptr;
@@ -880,13 +889,36 @@ bool strong_slot(int slot, int beats) {
   return slot == 0 || (beats == 4 && slot == 4);
 }
 
+// The span the melody moves in: about an octave and a half around the instrument's comfortable
+// middle, shifted by the emotion's register (brighter higher, darker lower).
+std::pair<int, int> melody_window(int program, int register_shift) {
+  const InstrumentRange r = range_of(program);
+  const int center = std::clamp(r.center + register_shift, r.low + 6, r.high - 6);
+  return {std::max(r.low + 1, center - 8), std::min(r.high - 1, center + 9)};
+}
+
+// Where the chords and pad sit: below a high melody, above a low one, so the tune stays clear.
+std::pair<int, int> accompaniment_window(const MusicParams& p, int program) {
+  const auto [mlo, mhi] = melody_window(p.melody_program, p.register_shift);
+  const InstrumentRange r = range_of(program);
+  int lo, hi;
+  if (mlo >= 62) {
+    hi = mlo + 2;
+    lo = std::min(hi - 16, std::max(45, hi - 22));
+  } else {
+    lo = mhi - 2;
+    hi = lo + 22;
+  }
+  lo = std::max(lo, r.low);
+  hi = std::min(hi, r.high);
+  if (hi - lo < 14) lo = std::max(r.low, hi - 14);
+  return {lo, hi};
+}
+
 class MelodyWriter {
  public:
   MelodyWriter(const Section& s, int program, Rng& rng) : s_(s), rng_(rng) {
-    const InstrumentRange r = range_of(program);
-    const int center = std::clamp(r.center + s.p.register_shift, r.low + 6, r.high - 6);
-    lo_ = std::max(r.low + 1, center - 8);
-    hi_ = std::min(r.high - 1, center + 9);
+    std::tie(lo_, hi_) = melody_window(program, s.p.register_shift);
     lo_idx_ = index_near_pitch(s.key, lo_) + 1;
     hi_idx_ = index_near_pitch(s.key, hi_) - 1;
     const int bar_slots = 2 * s.beats;
@@ -924,7 +956,7 @@ class MelodyWriter {
   }
 
   int velocity(std::int64_t tick, double arc) {
-    double v = s_.p.velocity + 8 + 8 * arc;
+    double v = s_.p.velocity + 6 + 8 * arc;
     const std::int64_t in_bar = (tick - s_.start_tick) % s_.bar_ticks();
     if (in_bar == 0) v += 4;
     v += rng_.integer(-3, 3);
@@ -1149,8 +1181,7 @@ void write_accompaniment(Builder& b, const Section& s, const Section* next, bool
                          Rng& rng) {
   const MusicParams& p = s.p;
   const int voices = p.orchestral_weight >= 0.35 ? 4 : 3;
-  const InstrumentRange cr = range_of(p.chord_program);
-  const int lo = std::max(cr.low, 48), hi = std::min(cr.high, 77);
+  const auto [lo, hi] = accompaniment_window(p, p.chord_program);
   for (std::size_t c = 0; c < s.chords.size(); ++c) {
     const Harm& h = s.chords[c];
     const std::int64_t t0 = s.chord_ticks[c], dur = s.chord_durs[c];
@@ -1217,8 +1248,8 @@ void write_accompaniment(Builder& b, const Section& s, const Section* next, bool
     // Pad: a sustained, softer voicing above.
     if (p.pad_program >= 0) {
       const InstrumentRange pr = range_of(p.pad_program);
-      std::vector<int> pv =
-          voice_chord(h, 3, std::max(pr.low, 55), std::min(pr.high, 79), b.pad_voicing);
+      const auto [plo, phi] = accompaniment_window(p, p.pad_program);
+      std::vector<int> pv = voice_chord(h, 3, plo, phi, b.pad_voicing);
       if (pv.empty()) pv = voice_chord(h, 3, pr.low, pr.high, {});
       b.pad_voicing = pv;
       for (int pitch : pv) b.note(kPad, t0, dur, pitch, vel(s, next, t0, -20));

@@ -528,6 +528,14 @@ struct Section {
   std::string leitmotif_owner;  // first character of the cue, if any
   std::int64_t bar_ticks() const { return static_cast<std::int64_t>(beats) * kPpq; }
   std::int64_t end_tick() const { return start_tick + bars * bar_ticks(); }
+  // True inside the last bar of a phrase, where the accompaniment breathes with the cadence.
+  bool in_cadence_bar(std::int64_t tick) const {
+    for (const Phrase& ph : phrases) {
+      const std::int64_t start = start_tick + (ph.first_bar + ph.bars - 1) * bar_ticks();
+      if (tick >= start && tick < start + bar_ticks()) return true;
+    }
+    return false;
+  }
   const Harm& chord_at(std::int64_t tick) const {
     std::size_t i = 0;
     while (i + 1 < chords.size() && chord_ticks[i + 1] <= tick) ++i;
@@ -1193,6 +1201,30 @@ void write_accompaniment(Builder& b, const Section& s, const Section* next, bool
     Accompaniment pattern = final_bar ? Accompaniment::block : p.accompaniment;
     const int base_vel = vel(s, next, t0, -12);
     const std::int64_t beat = kPpq;
+    if (!final_bar && s.in_cadence_bar(t0)) {
+      // The cadence bar thins out: longer chords (or a rolled chord) instead of the running figure.
+      if (pattern == Accompaniment::arpeggio) {
+        for (std::size_t k = 0; k < v.size(); ++k) {
+          const auto roll = static_cast<std::int64_t>(k) * kEighth / 4;
+          b.note(kChords, t0 + roll, dur - roll, v[k], base_vel - 2);
+        }
+        pattern = Accompaniment::tremolo;  // handled: skip the switch below
+        v.clear();
+      } else if (pattern != Accompaniment::block && pattern != Accompaniment::tremolo) {
+        const std::int64_t step =
+            pattern == Accompaniment::ostinato
+                ? beat
+                : std::min<std::int64_t>(dur, s.beats == 3 ? 3 * beat : 2 * beat);
+        for (std::int64_t t = t0; t < t0 + dur; t += step)
+          for (int pitch : v)
+            b.note(kChords, t,
+                   static_cast<std::int64_t>(
+                       std::lround(std::min(step, t0 + dur - t) * std::max(0.8, p.articulation))),
+                   pitch, base_vel + ((t - s.start_tick) % s.bar_ticks() == 0 ? 6 : 0));
+        pattern = Accompaniment::tremolo;
+        v.clear();
+      }
+    }
     switch (pattern) {
       case Accompaniment::block:
       case Accompaniment::tremolo: {

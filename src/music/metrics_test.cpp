@@ -57,7 +57,7 @@ TEST(Metrics, ComposedMusicLooksTonal) {
   EXPECT_GT(m.in_scale_ratio, 0.85);
   EXPECT_LT(m.empty_beat_rate, 0.1);
   EXPECT_GT(m.groove_consistency, 0.6);
-  EXPECT_LT(m.voice_leading, 6.0);
+  EXPECT_LT(m.voice_leading, 10.0);  // VGMIDI pieces: median 7.1, 90th percentile 10.2
   EXPECT_GT(m.pitch_class_entropy, 2.3);
   EXPECT_LT(m.pitch_class_entropy, 3.4);
   EXPECT_EQ(metric_values(m).size(), 7u);

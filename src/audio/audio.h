@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/progress.h"
+#include "judge/judge.h"
 #include "music/score.h"
 
 namespace tonepoem {
@@ -96,6 +97,10 @@ void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
                SampleFormat format = SampleFormat::pcm16);
 // Reads any file libsndfile knows into float samples. Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
+
+// Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing
+// rate and onset rate (spectral-flux peaks) of the audio, for judge_audio_features (judge.h).
+AudioFeatures extract_audio_features(const AudioBuffer& audio);
 
 void to_json(nlohmann::json& j, const LoudnessReport& r);
 

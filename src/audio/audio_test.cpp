@@ -245,6 +245,42 @@ TEST(Synthesize, InterruptStops) {
   }
 }
 
+TEST(AudioFeatures, FastDenseLoudMusicIsBusierAndLouder) {
+  // Busy: the test score at 160 bpm. Calm: one soft low whole note per bar at 60 bpm.
+  const AudioBuffer busy = synthesize(make_score(160, 6), test_options());
+  Score calm_score = make_score(60, 3);
+  calm_score.tracks.resize(1);
+  for (Note& n : calm_score.tracks[0].notes) n.velocity = 35;
+  const AudioBuffer calm = synthesize(calm_score, test_options());
+  const AudioFeatures a = extract_audio_features(busy), b = extract_audio_features(calm);
+  RecordProperty("busy_onset_rate", std::to_string(a.onset_rate));
+  RecordProperty("calm_onset_rate", std::to_string(b.onset_rate));
+  RecordProperty("busy_centroid", std::to_string(a.spectral_centroid_hz));
+  RecordProperty("busy_rms_db", std::to_string(a.rms_db));
+  RecordProperty("calm_rms_db", std::to_string(b.rms_db));
+  RecordProperty("busy_zcr", std::to_string(a.zero_crossing_rate));
+  RecordProperty("calm_zcr", std::to_string(b.zero_crossing_rate));
+  RecordProperty("busy_spread", std::to_string(a.rms_spread_db));
+  RecordProperty("calm_spread", std::to_string(b.rms_spread_db));
+  RecordProperty("calm_centroid", std::to_string(b.spectral_centroid_hz));
+  EXPECT_NEAR(a.duration_s, busy.duration_s(), 1e-9);
+  // 24 onsets (one per beat at 160 bpm) in 10 s of audio; the calm piece has 3 in 13 s.
+  EXPECT_NEAR(a.onset_rate, 2.4, 0.4);
+  EXPECT_LT(b.onset_rate, 0.4);
+  EXPECT_GT(a.rms_db, b.rms_db + 6);
+  EXPECT_GT(a.spectral_centroid_hz, b.spectral_centroid_hz);
+  EXPECT_GT(a.zero_crossing_rate, 0);
+}
+
+TEST(AudioFeatures, SilenceAndEmptyAudio) {
+  AudioBuffer silence;
+  silence.samples.assign(44100 * 2, 0.0f);
+  const AudioFeatures f = extract_audio_features(silence);
+  EXPECT_EQ(f.rms_db, -120);
+  EXPECT_EQ(f.onset_rate, 0);
+  EXPECT_EQ(extract_audio_features(AudioBuffer{}).duration_s, 0);
+}
+
 TEST(Master, HitsTargetLoudnessAndTruePeakCeiling) {
   AudioBuffer a = synthesize(make_score(132, 8), test_options());
   const LoudnessReport before = measure_loudness(a);

@@ -81,32 +81,28 @@ std::vector<float> frame_true_peaks(const AudioBuffer& audio) {
     return c;
   }();
   const std::size_t frames = audio.frames();
-  const int channels = audio.channels;
+  const auto channels = static_cast<std::size_t>(audio.channels);
   std::vector<float> peaks(frames, 0.0f);
-  const float* x = audio.samples.data();
-  constexpr int kDelay = kCenter / kFactor;  // 6 input frames
-  for (int c = 0; c < channels; ++c) {
+  constexpr std::size_t kDelay = kCenter / kFactor;  // 6 input frames
+  constexpr std::size_t kPad = kPerPhase;
+  // Phase p of output n is the interpolated value at time n - kDelay + p / 4: it lies between
+  // frames n - kDelay and n - kDelay + 1 and bounds both.
+  std::vector<float> padded(frames + 2 * kPad, 0.0f);
+  for (std::size_t c = 0; c < channels; ++c) {
+    for (std::size_t i = 0; i < frames; ++i) padded[i + kPad] = audio.samples[i * channels + c];
     for (std::size_t n = 0; n < frames + kDelay; ++n) {
+      const float* in = padded.data() + n + kPad;  // in[-j] = x[n - j]
       float best = 0;
-      for (int p = 0; p < kFactor; ++p) {
+      for (const auto& phase : kCoeffs) {
         float acc = 0;
-        for (int j = 0; j < kPerPhase; ++j) {
-          if (static_cast<std::size_t>(j) > n) break;
-          const std::size_t i = n - static_cast<std::size_t>(j);
-          if (i >= frames) continue;
-          acc += kCoeffs[static_cast<std::size_t>(p)][static_cast<std::size_t>(j)] *
-                 x[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)];
-        }
+        for (std::size_t j = 0; j < kPerPhase; ++j)
+          acc += phase[j] * in[-static_cast<std::ptrdiff_t>(j)];
         best = std::max(best, std::abs(acc));
       }
-      if (n >= static_cast<std::size_t>(kDelay)) {
-        const std::size_t at = n - kDelay;
-        const float sample =
-            std::abs(x[at * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)]);
-        peaks[at] = std::max({peaks[at], best, sample});
-        // The interpolated values between `at` and its neighbours also bound the neighbours.
-        if (at > 0) peaks[at - 1] = std::max(peaks[at - 1], best);
-      }
+      if (n < kDelay) continue;
+      const std::size_t at = n - kDelay;
+      peaks[at] = std::max({peaks[at], best, std::abs(padded[at + kPad])});
+      if (at + 1 < frames) peaks[at + 1] = std::max(peaks[at + 1], best);
     }
   }
   return peaks;

@@ -45,11 +45,21 @@ thread_local std::string t_fluid_last_error;
 extern "C" void fluid_log_sink(int level, const char* message, void* /*data*/) {
   if ((level == FLUID_ERR || level == FLUID_PANIC) && message) t_fluid_last_error = message;
 }
-void quiet_fluidsynth() {
+
+// Process-wide FluidSynth set-up, once: silence its logging, and create (and drop) a first synth.
+// The first new_fluid_synth() fills FluidSynth's global tables (default modulators, conversion
+// tables) and a second synth created meanwhile on another thread would see them half-filled (its
+// notes then ignore velocity): renders were louder at random until this was serialised.
+void init_fluidsynth() {
   static std::once_flag once;
   std::call_once(once, [] {
     for (int level = FLUID_PANIC; level < LAST_LOG_LEVEL; ++level)
       fluid_set_log_function(level, fluid_log_sink, nullptr);
+    fluid_settings_t* settings = new_fluid_settings();
+    if (settings) {
+      if (fluid_synth_t* synth = new_fluid_synth(settings)) delete_fluid_synth(synth);
+      delete_fluid_settings(settings);
+    }
   });
 }
 
@@ -190,7 +200,7 @@ constexpr const char* kSiblingFailed = "a sibling render failed";
 
 AudioBuffer synthesize(const Score& score, const SynthOptions& options,
                        const ProgressFn& progress) {
-  quiet_fluidsynth();
+  init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
     fail_resource("", "no SoundFont given to the synthesizer", kInstallFix);
@@ -261,18 +271,22 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
   std::atomic<bool> failed{false};
 
   // Renders one part into buffers[part]. Only part 0 (on the calling thread) reports progress.
+  // Synthesizers are created and loaded one after another on this thread (FluidSynth's SoundFont
+  // loading shares a sample cache; later loads of the same file are cheap), then run in parallel.
+  std::vector<std::unique_ptr<fluid_synth_t, SynthDeleter>> synths;
+  for (int part = 0; part < parts; ++part) synths.push_back(make_synth(settings.get(), sf_name));
+
   auto render_part = [&](int part) {
-    auto synth = make_synth(settings.get(), sf_name);
+    fluid_synth_t* synth = synths[static_cast<std::size_t>(part)].get();
     for (std::size_t t = 0; t < score.tracks.size(); ++t) {
       if (part_of[t] != part) continue;
       const Track& track = score.tracks[t];
       const int ch = channels[t];
       const bool drums = track.channel == 9;
-      fluid_synth_set_channel_type(synth.get(), ch,
-                                   drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
-      fluid_synth_program_change(synth.get(), ch, drums ? 0 : std::clamp(track.program, 0, 127));
-      fluid_synth_cc(synth.get(), ch, 7, volume_cc(track.gain));
-      fluid_synth_cc(synth.get(), ch, 10, pan_cc(track.pan));
+      fluid_synth_set_channel_type(synth, ch, drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
+      fluid_synth_program_change(synth, ch, drums ? 0 : std::clamp(track.program, 0, 127));
+      fluid_synth_cc(synth, ch, 7, volume_cc(track.gain));
+      fluid_synth_cc(synth, ch, 10, pan_cc(track.pan));
     }
     std::vector<float>& out = buffers[static_cast<std::size_t>(part)];
     out.assign(static_cast<std::size_t>(total_frames) * 2, 0.0f);
@@ -288,7 +302,7 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
         check_interrupted();
         const auto len = static_cast<int>(std::min(kBlock, frame - rendered));
         float* base = out.data() + rendered * 2;
-        if (fluid_synth_write_float(synth.get(), len, base, 0, 2, base, 1, 2) != FLUID_OK)
+        if (fluid_synth_write_float(synth, len, base, 0, 2, base, 1, 2) != FLUID_OK)
           throw Error(ExitCode::internal, "FluidSynth failed while rendering", sf_name);
         rendered += len;
         const std::int64_t done = frames_done.fetch_add(len) + len;
@@ -302,17 +316,17 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
       switch (e.kind) {
         case Event::control:
           if (e.a < 0)
-            fluid_synth_program_change(synth.get(), e.channel, e.b);
+            fluid_synth_program_change(synth, e.channel, e.b);
           else
-            fluid_synth_cc(synth.get(), e.channel, e.a, e.b);
+            fluid_synth_cc(synth, e.channel, e.a, e.b);
           break;
         case Event::note_on:
           ++held[{e.channel, e.a}];
-          fluid_synth_noteon(synth.get(), e.channel, e.a, e.b);
+          fluid_synth_noteon(synth, e.channel, e.a, e.b);
           break;
         case Event::note_off: {
           int& count = held[{e.channel, e.a}];
-          if (count > 0 && --count == 0) fluid_synth_noteoff(synth.get(), e.channel, e.a);
+          if (count > 0 && --count == 0) fluid_synth_noteoff(synth, e.channel, e.a);
           break;
         }
       }

@@ -265,15 +265,15 @@ std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, dou
 
 Emotion judge_audio_features(const AudioFeatures& f) {
   Emotion e;
-  if (f.duration_s <= 0 || f.rms_db <= -90) return e;
-  const double level = clamp1((f.rms_db + 20.0) / 12.0);
-  const double onsets = clamp1(std::log2(std::max(f.onset_rate, 1e-3) / 3.0) / 1.5);
-  const double bright = clamp1((f.spectral_centroid_hz - 1800.0) / 1200.0);
-  const double zcr = clamp1((f.zero_crossing_rate - 0.05) / 0.05);
+  if (f.duration_s <= 0 || f.rms_db <= -100) return e;
+  const double level = clamp1((f.rms_db + 35.0) / 15.0);
+  const double onsets = clamp1(std::log2(std::max(f.onset_rate, 1e-3) / 2.0) / 1.5);
+  const double bright = clamp1((f.spectral_centroid_hz - 1200.0) / 800.0);
+  const double zcr = clamp1((f.zero_crossing_rate - 0.03) / 0.03);
   e.arousal = clamp1(0.35 * level + 0.30 * onsets + 0.25 * bright + 0.10 * zcr);
-  e.valence = clamp1(0.25 * (f.spectral_centroid_hz - 1800.0) / 1500.0);
-  e.tension = clamp01(0.5 * clamp01(f.rms_spread_db / 12.0) +
-                      0.5 * clamp01((1500.0 - f.spectral_centroid_hz) / 1500.0));
+  e.valence = clamp1(0.25 * (f.spectral_centroid_hz - 1200.0) / 1000.0);
+  e.tension = clamp01(0.5 * clamp01((f.rms_spread_db - 3.0) / 9.0) +
+                      0.5 * clamp01((1000.0 - f.spectral_centroid_hz) / 1000.0));
   e.confidence = 0.5 * clamp01(f.duration_s / 4.0);
   fill_categories(e, level);
   return e;

@@ -72,13 +72,14 @@ struct AudioFeatures {
   double onset_rate = 0;            // spectral-flux onsets per second
   double duration_s = 0;
 };
-// Emotion from audio features alone: arousal from loudness, brightness and onset rate; valence
-// weakly from brightness; tension from level spread and low brightness. Confidence 0.5 at most
-// (audio features say less about valence than the score does).
-//   arousal = 0.35 (rms_db + 20) / 12 + 0.30 log2(onset_rate / 3) / 1.5
-//           + 0.25 (centroid - 1800) / 1200 + 0.10 (zcr - 0.05) / 0.05
-//   valence = 0.25 (centroid - 1800) / 1500
-//   tension = 0.5 clamp01(rms_spread_db / 12) + 0.5 clamp01((1500 - centroid) / 1500)
+// Emotion from audio features alone: arousal from level, onset rate, brightness and noisiness;
+// valence weakly from brightness; tension from level spread and darkness. Meant for the
+// synthesized audio before mastering (mastering evens out the level). Confidence 0.5 at most:
+// audio features say less than the score does. Hand-set centres, not fitted:
+//   arousal = 0.35 (rms_db + 35) / 15 + 0.30 log2(onset_rate / 2) / 1.5
+//           + 0.25 (centroid - 1200) / 800 + 0.10 (zcr - 0.03) / 0.03
+//   valence = 0.25 (centroid - 1200) / 1000
+//   tension = 0.5 clamp01((rms_spread_db - 3) / 9) + 0.5 clamp01((1000 - centroid) / 1000)
 Emotion judge_audio_features(const AudioFeatures& features);
 // Blend of the score and audio estimates: each axis weighted by confidence, the audio estimate
 // counting for valence half as much as for arousal.

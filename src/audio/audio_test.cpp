@@ -214,6 +214,19 @@ TEST(Synthesize, SharedChannelsAreSeparated) {
   EXPECT_GT(rms(a, 0, 4), 1e-3);
 }
 
+TEST(Synthesize, ASecondDrumTrackMovedOffChannel9StillPlaysDrums) {
+  Score alone = make_score(120, 2);
+  alone.tracks = {alone.tracks[3]};  // drums only, on channel 9
+  Score moved = alone;
+  Track placeholder = alone.tracks[0];
+  placeholder.notes.clear();
+  moved.tracks.insert(moved.tracks.begin(), placeholder);  // takes channel 9 first
+  SynthOptions o = test_options();
+  o.parts = 1;
+  const AudioBuffer a = synthesize(alone, o), b = synthesize(moved, o);
+  EXPECT_EQ(a.samples, b.samples);
+}
+
 TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
   Score score = make_score(120, 2);
   score.sections[0].target.valence = -0.7;

@@ -284,6 +284,7 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
       const int ch = channels[t];
       const bool drums = track.channel == 9;
       fluid_synth_set_channel_type(synth, ch, drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
+      fluid_synth_bank_select(synth, ch, drums ? 128 : 0);  // General MIDI: drum kits in bank 128
       fluid_synth_program_change(synth, ch, drums ? 0 : std::clamp(track.program, 0, 127));
       fluid_synth_cc(synth, ch, 7, volume_cc(track.gain));
       fluid_synth_cc(synth, ch, 10, pan_cc(track.pan));

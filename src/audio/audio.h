@@ -70,6 +70,20 @@ std::vector<SectionFx> section_fx_for(const Score& score);
 AudioBuffer synthesize(const Score& score, const SynthOptions& options,
                        const ProgressFn& progress = {});
 
+// One instrument group rendered alone (same length and effects as synthesize()'s output; the
+// stems of a score sum to a mix equal to synthesize()'s up to float rounding).
+struct Stem {
+  std::string name;  // the tracks' role ("melody", "drums", ...), or the track name without one,
+                     // made file-name safe
+  AudioBuffer audio;
+};
+// The group name synthesize_stems() gives a track.
+std::string stem_name(const Track& track);
+// Renders each group of tracks sharing a stem_name separately (in parallel, `options.threads`),
+// in order of first appearance. An empty score gives no stems.
+std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& options,
+                                   const ProgressFn& progress = {});
+
 struct LoudnessReport {
   double integrated_lufs = 0;
   double true_peak_dbtp = 0;

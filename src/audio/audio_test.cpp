@@ -198,6 +198,37 @@ TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
   EXPECT_LT(diff, 1e-3 * energy);
 }
 
+TEST(Stems, OnePerRoleSummingToTheMix) {
+  Score score = make_score(120, 2);
+  score.tracks.push_back(score.tracks[1]);  // a second melody track joins the melody stem
+  score.tracks.back().channel = 5;
+  score.tracks.back().name = "Melody 2 (Flute)";
+  const std::vector<Stem> stems = synthesize_stems(score, test_options());
+  ASSERT_EQ(stems.size(), 4u);
+  EXPECT_EQ(stems[0].name, "chords");
+  EXPECT_EQ(stems[1].name, "melody");
+  EXPECT_EQ(stems[3].name, "drums");
+  SynthOptions o = test_options();
+  o.parts = 1;
+  const AudioBuffer mix = synthesize(score, o);
+  std::vector<float> sum(mix.samples.size(), 0.0f);
+  for (const Stem& s : stems) {
+    ASSERT_EQ(s.audio.samples.size(), mix.samples.size()) << s.name;
+    EXPECT_GT(rms(s.audio, 0, 4), 1e-4) << s.name;
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += s.audio.samples[i];
+  }
+  double diff = 0, energy = 0;
+  for (std::size_t i = 0; i < sum.size(); ++i) {
+    diff += (double(sum[i]) - mix.samples[i]) * (double(sum[i]) - mix.samples[i]);
+    energy += double(mix.samples[i]) * mix.samples[i];
+  }
+  EXPECT_LT(diff, 1e-3 * energy);
+  Track odd;
+  odd.name = "Lead / Solo";
+  EXPECT_EQ(stem_name(odd), "Lead___Solo");
+  EXPECT_TRUE(synthesize_stems(Score{}, test_options()).empty());
+}
+
 TEST(Synthesize, EmptyScoreGivesSilenceOfTailLength) {
   Score score;
   score.tempo = {{0, 120}};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -196,10 +197,12 @@ std::vector<int> partition_tracks(const Score& score, int parts) {
 
 constexpr const char* kSiblingFailed = "a sibling render failed";
 
-}  // namespace
-
-AudioBuffer synthesize(const Score& score, const SynthOptions& options,
-                       const ProgressFn& progress) {
+// Renders the tracks of each part (part_of[track] in [0, parts)) with its own synthesizer into
+// its own stereo buffer, parts in parallel. The machinery under synthesize() and
+// synthesize_stems().
+std::vector<std::vector<float>> render_parts(const Score& score, const SynthOptions& options,
+                                             const std::vector<int>& part_of, int parts,
+                                             const ProgressFn& progress) {
   init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
@@ -210,10 +213,6 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
 
   int channel_count = 16;
   const std::vector<int> channels = assign_channels(score, channel_count);
-  int sounding_tracks = 0;
-  for (const Track& t : score.tracks) sounding_tracks += t.notes.empty() ? 0 : 1;
-  const int parts = std::clamp(options.parts, 1, std::max(1, sounding_tracks));
-  const std::vector<int> part_of = partition_tracks(score, parts);
 
   std::unique_ptr<fluid_settings_t, SettingsDeleter> settings(new_fluid_settings());
   if (!settings) throw Error(ExitCode::internal, "FluidSynth could not create its settings");
@@ -366,14 +365,58 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
       }
     }
 
+  if (progress) progress(1.0);
+  return buffers;
+}
+
+}  // namespace
+
+AudioBuffer synthesize(const Score& score, const SynthOptions& options,
+                       const ProgressFn& progress) {
+  int sounding_tracks = 0;
+  for (const Track& t : score.tracks) sounding_tracks += t.notes.empty() ? 0 : 1;
+  const int parts = std::clamp(options.parts, 1, std::max(1, sounding_tracks));
+  std::vector<std::vector<float>> buffers =
+      render_parts(score, options, partition_tracks(score, parts), parts, progress);
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
   result.samples = std::move(buffers[0]);
   for (std::size_t p = 1; p < buffers.size(); ++p)
     for (std::size_t i = 0; i < result.samples.size(); ++i) result.samples[i] += buffers[p][i];
-  if (progress) progress(1.0);
   return result;
+}
+
+std::string stem_name(const Track& track) {
+  std::string name = track.role.empty() ? track.name : track.role;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  return name.empty() ? "track" : name;
+}
+
+std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& options,
+                                   const ProgressFn& progress) {
+  std::vector<std::string> names;
+  std::vector<int> part_of(score.tracks.size(), 0);
+  for (std::size_t t = 0; t < score.tracks.size(); ++t) {
+    const std::string name = stem_name(score.tracks[t]);
+    auto it = std::find(names.begin(), names.end(), name);
+    part_of[t] = static_cast<int>(it - names.begin());
+    if (it == names.end()) names.push_back(name);
+  }
+  if (names.empty()) return {};
+  std::vector<std::vector<float>> buffers =
+      render_parts(score, options, part_of, static_cast<int>(names.size()), progress);
+  std::vector<Stem> stems;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Stem stem;
+    stem.name = names[i];
+    stem.audio.sample_rate = options.sample_rate;
+    stem.audio.channels = 2;
+    stem.audio.samples = std::move(buffers[i]);
+    stems.push_back(std::move(stem));
+  }
+  return stems;
 }
 
 }  // namespace tonepoem

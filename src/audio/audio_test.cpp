@@ -138,6 +138,41 @@ TEST(Synthesize, CorruptSoundfontThrowsNamingTheFile) {
   }
 }
 
+TEST(Options, ValidateListsEveryProblem) {
+  SynthOptions o = test_options();
+  EXPECT_TRUE(o.validate().empty());
+  o.sample_rate = 100;
+  o.parts = 0;
+  o.reverb_level = 2;
+  const auto problems = o.validate();
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_NE(problems[0].find("sample_rate = 100"), std::string::npos) << problems[0];
+  try {
+    synthesize(make_score(), o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("reverb_level"), std::string::npos) << e.what();
+  }
+  MasterOptions m;
+  EXPECT_TRUE(m.validate().empty());
+  m.target_lufs = 5;
+  m.lookahead_s = 0;
+  EXPECT_EQ(m.validate().size(), 2u);
+  AudioBuffer a;
+  a.samples.assign(100, 0.0f);
+  EXPECT_THROW(master(a, m), Error);
+}
+
+TEST(Synthesize, OtherSampleRates) {
+  SynthOptions o = test_options();
+  o.sample_rate = 22050;
+  const AudioBuffer a = synthesize(make_score(120, 2), o);
+  EXPECT_EQ(a.sample_rate, 22050);
+  EXPECT_NEAR(a.duration_s(), 5.0, 1e-3);
+  EXPECT_GT(rms(a, 0, 4), 1e-3);
+}
+
 TEST(Synthesize, StereoAtRateWithScoreDurationPlusTail) {
   const Score score = make_score(120, 4);  // 8 s
   SynthOptions o = test_options();

@@ -10,9 +10,13 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
@@ -224,7 +228,28 @@ LoudnessReport measure_loudness(const AudioBuffer& audio) {
   return measure(audio, true);
 }
 
+std::vector<std::string> MasterOptions::validate() const {
+  std::vector<std::string> problems;
+  auto in = [&](std::string_view name, double value, double lo, double hi) {
+    if (!(value >= lo && value <= hi))
+      problems.push_back(fmt::format("{} = {} (accepted: {} to {})", name, value, lo, hi));
+  };
+  in("target_lufs", target_lufs, -70, 0);
+  in("true_peak_ceiling_dbtp", true_peak_ceiling_dbtp, -20, 0);
+  in("fade_in_s", fade_in_s, 0, 60);
+  in("fade_out_s", fade_out_s, 0, 60);
+  in("limiter_margin_db", limiter_margin_db, 0, 6);
+  in("lookahead_s", lookahead_s, 0.0001, 0.1);
+  in("release_s", release_s, 0.001, 5);
+  in("tolerance_lu", tolerance_lu, 0.01, 2);
+  return problems;
+}
+
 LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
+  if (const auto problems = options.validate(); !problems.empty())
+    fail_usage(
+        "invalid mastering options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
+        "correct the values listed above");
   for (float s : audio.samples)
     if (!std::isfinite(s))
       throw Error(ExitCode::internal, "the rendered audio contains NaN or infinite samples");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "audio/audio.h"
 #include "core/cancel.h"
@@ -207,9 +208,10 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
     fail_resource("", "no SoundFont given to the synthesizer", kInstallFix);
-  if (options.sample_rate < 8000 || options.sample_rate > 192000)
-    fail_usage(fmt::format("sample rate {} Hz is out of range", options.sample_rate),
-               "use a rate between 8000 and 192000 Hz (44100 is standard)");
+  if (const auto problems = options.validate(); !problems.empty())
+    fail_usage(
+        "invalid synthesis options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
+        "correct the values listed above");
 
   int channel_count = 16;
   const std::vector<int> channels = assign_channels(score, channel_count);
@@ -422,6 +424,27 @@ std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& optio
 }  // namespace tonepoem
 
 namespace tonepoem {
+
+std::vector<std::string> SynthOptions::validate() const {
+  std::vector<std::string> problems;
+  auto in = [&](std::string_view name, double value, double lo, double hi) {
+    if (!(value >= lo && value <= hi))
+      problems.push_back(fmt::format("{} = {} (accepted: {} to {})", name, value, lo, hi));
+  };
+  in("sample_rate", sample_rate, 8000, 192000);
+  in("tail_s", tail_s, 0, 60);
+  in("reverb_room_size", reverb_room_size, 0, 1);
+  in("reverb_level", reverb_level, 0, 1);
+  in("polyphony", polyphony, 1, 65535);
+  in("gain", gain, 0, 10);
+  in("parts", parts, 1, 64);
+  in("threads", threads, 0, 1024);
+  for (const SectionFx& fx : section_fx) {
+    in("section_fx.reverb_send", fx.reverb_send, 0, 1);
+    in("section_fx.chorus_send", fx.chorus_send, 0, 1);
+  }
+  return problems;
+}
 
 std::vector<SectionFx> section_fx_for(const Score& score) {
   // Reverb send 0.35 at the neutral centre, +0.2 for each unit of calm and +0.1 for each unit of

@@ -35,12 +35,21 @@ struct MusicFeatures {
 // Features of the notes sounding in [start_tick, end_tick).
 MusicFeatures extract_features(const Score& score, std::int64_t start_tick, std::int64_t end_tick);
 
+// The normalised terms of the judge's formula (below), each clamped to [-1, 1] or [0, 1]. Exposed
+// so that refinement can see which musical quantity pulls an estimate away from its target.
+struct FeatureTerms {
+  double tempo = 0, density = 0, loudness = 0, percussion = 0, staccato = 0;  // arousal
+  double mode = 0, height = 0, consonance = 0;                                // valence
+  double dissonant = 0, low = 0;                                              // tension
+};
+FeatureTerms feature_terms(const MusicFeatures& features);
+
 // Emotion estimated from features (valence, arousal, tension; confidence reflects note count).
 // A transparent linear formula over normalised features (each clamped to [-1, 1] or [0, 1]):
 //   tempo   T = (bpm - 100) / 50             density D = log2(onsets per s / 3) / 2
 //   loud    L = (mean velocity - 75) / 35    percussion P = percussion share / 0.25  (0..1)
 //   staccato S = (0.8 - articulation) / 0.4  mode M = major_minor / 0.25
-//   register R = (mean pitch - 62) / 12      consonance C = (0.2 - dissonance) / 0.2
+//   height  R = (mean pitch - 62) / 12       consonance C = (0.2 - dissonance) / 0.2
 //   dissonant X = dissonance / 0.4 (0..1)    low register W = (60 - mean pitch) / 18 (0..1)
 //   arousal = 0.35 T + 0.25 D + 0.25 L + 0.10 S + 0.15 P - 0.05
 //   valence = 0.45 M + 0.20 R + 0.25 C + 0.10 T

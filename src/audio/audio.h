@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/progress.h"
+#include "judge/judge.h"
 #include "music/score.h"
 
 namespace tonepoem {
@@ -55,10 +56,15 @@ struct SynthOptions {
   // `threads` or the machine; parts = 1 renders exactly what one FluidSynth would.
   int parts = 2;
   int threads = 0;
+
+  // Every problem with these options, one line each naming the field and the accepted range
+  // (empty: valid). synthesize() throws Error(usage) listing them.
+  std::vector<std::string> validate() const;
 };
 
-// Emotion-dependent effect sends, one per Score section: calm and sad sections are wetter (more
-// reverb, a little chorus), aroused and tense ones drier. Documented in audio.h's source.
+// Emotion-dependent effect sends, one per Score section, from the section's target emotion:
+// reverb send = 0.35 - 0.2 arousal - 0.1 valence (0.05..0.8), chorus send = 0.1 + 0.1 calm.
+// Calm and sad sections are wetter, aroused ones (angry, joyful) drier.
 std::vector<SectionFx> section_fx_for(const Score& score);
 
 // Renders the score offline (events in time order, fluid_synth_write_float between them).
@@ -68,6 +74,20 @@ std::vector<SectionFx> section_fx_for(const Score& score);
 // if the SoundFont cannot be loaded. Calls check_interrupted() periodically.
 AudioBuffer synthesize(const Score& score, const SynthOptions& options,
                        const ProgressFn& progress = {});
+
+// One instrument group rendered alone (same length and effects as synthesize()'s output; the
+// stems of a score sum to a mix equal to synthesize()'s up to float rounding).
+struct Stem {
+  std::string name;  // the tracks' role ("melody", "drums", ...), or the track name without one,
+                     // made file-name safe
+  AudioBuffer audio;
+};
+// The group name synthesize_stems() gives a track.
+std::string stem_name(const Track& track);
+// Renders each group of tracks sharing a stem_name separately (in parallel, `options.threads`),
+// in order of first appearance. An empty score gives no stems.
+std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& options,
+                                   const ProgressFn& progress = {});
 
 struct LoudnessReport {
   double integrated_lufs = 0;
@@ -84,6 +104,9 @@ struct MasterOptions {
   double lookahead_s = 0.005;      // limiter look-ahead (also its attack)
   double release_s = 0.08;         // limiter release time constant
   double tolerance_lu = 0.2;       // loudness error accepted before another gain pass
+
+  // Every problem with these options (empty: valid). master() throws Error(usage) listing them.
+  std::vector<std::string> validate() const;
 };
 // Gain to the target loudness, a limiter that keeps true peak at or below the ceiling, and short
 // fades. Returns the measurement after mastering (gain_db = gain applied).
@@ -96,6 +119,10 @@ void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
                SampleFormat format = SampleFormat::pcm16);
 // Reads any file libsndfile knows into float samples. Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
+
+// Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing
+// rate and onset rate (spectral-flux peaks) of the audio, for judge_audio_features (judge.h).
+AudioFeatures extract_audio_features(const AudioBuffer& audio);
 
 void to_json(nlohmann::json& j, const LoudnessReport& r);
 

@@ -138,6 +138,41 @@ TEST(Synthesize, CorruptSoundfontThrowsNamingTheFile) {
   }
 }
 
+TEST(Options, ValidateListsEveryProblem) {
+  SynthOptions o = test_options();
+  EXPECT_TRUE(o.validate().empty());
+  o.sample_rate = 100;
+  o.parts = 0;
+  o.reverb_level = 2;
+  const auto problems = o.validate();
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_NE(problems[0].find("sample_rate = 100"), std::string::npos) << problems[0];
+  try {
+    synthesize(make_score(), o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("reverb_level"), std::string::npos) << e.what();
+  }
+  MasterOptions m;
+  EXPECT_TRUE(m.validate().empty());
+  m.target_lufs = 5;
+  m.lookahead_s = 0;
+  EXPECT_EQ(m.validate().size(), 2u);
+  AudioBuffer a;
+  a.samples.assign(100, 0.0f);
+  EXPECT_THROW(master(a, m), Error);
+}
+
+TEST(Synthesize, OtherSampleRates) {
+  SynthOptions o = test_options();
+  o.sample_rate = 22050;
+  const AudioBuffer a = synthesize(make_score(120, 2), o);
+  EXPECT_EQ(a.sample_rate, 22050);
+  EXPECT_NEAR(a.duration_s(), 5.0, 1e-3);
+  EXPECT_GT(rms(a, 0, 4), 1e-3);
+}
+
 TEST(Synthesize, StereoAtRateWithScoreDurationPlusTail) {
   const Score score = make_score(120, 4);  // 8 s
   SynthOptions o = test_options();
@@ -198,6 +233,37 @@ TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
   EXPECT_LT(diff, 1e-3 * energy);
 }
 
+TEST(Stems, OnePerRoleSummingToTheMix) {
+  Score score = make_score(120, 2);
+  score.tracks.push_back(score.tracks[1]);  // a second melody track joins the melody stem
+  score.tracks.back().channel = 5;
+  score.tracks.back().name = "Melody 2 (Flute)";
+  const std::vector<Stem> stems = synthesize_stems(score, test_options());
+  ASSERT_EQ(stems.size(), 4u);
+  EXPECT_EQ(stems[0].name, "chords");
+  EXPECT_EQ(stems[1].name, "melody");
+  EXPECT_EQ(stems[3].name, "drums");
+  SynthOptions o = test_options();
+  o.parts = 1;
+  const AudioBuffer mix = synthesize(score, o);
+  std::vector<float> sum(mix.samples.size(), 0.0f);
+  for (const Stem& s : stems) {
+    ASSERT_EQ(s.audio.samples.size(), mix.samples.size()) << s.name;
+    EXPECT_GT(rms(s.audio, 0, 4), 1e-4) << s.name;
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += s.audio.samples[i];
+  }
+  double diff = 0, energy = 0;
+  for (std::size_t i = 0; i < sum.size(); ++i) {
+    diff += (double(sum[i]) - mix.samples[i]) * (double(sum[i]) - mix.samples[i]);
+    energy += double(mix.samples[i]) * mix.samples[i];
+  }
+  EXPECT_LT(diff, 1e-3 * energy);
+  Track odd;
+  odd.name = "Lead / Solo";
+  EXPECT_EQ(stem_name(odd), "Lead___Solo");
+  EXPECT_TRUE(synthesize_stems(Score{}, test_options()).empty());
+}
+
 TEST(Synthesize, EmptyScoreGivesSilenceOfTailLength) {
   Score score;
   score.tempo = {{0, 120}};
@@ -212,6 +278,19 @@ TEST(Synthesize, SharedChannelsAreSeparated) {
   score.tracks[1].channel = 0;
   const AudioBuffer a = synthesize(score, test_options());
   EXPECT_GT(rms(a, 0, 4), 1e-3);
+}
+
+TEST(Synthesize, ASecondDrumTrackMovedOffChannel9StillPlaysDrums) {
+  Score alone = make_score(120, 2);
+  alone.tracks = {alone.tracks[3]};  // drums only, on channel 9
+  Score moved = alone;
+  Track placeholder = alone.tracks[0];
+  placeholder.notes.clear();
+  moved.tracks.insert(moved.tracks.begin(), placeholder);  // takes channel 9 first
+  SynthOptions o = test_options();
+  o.parts = 1;
+  const AudioBuffer a = synthesize(alone, o), b = synthesize(moved, o);
+  EXPECT_EQ(a.samples, b.samples);
 }
 
 TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
@@ -243,6 +322,42 @@ TEST(Synthesize, InterruptStops) {
     set_interrupted_for_test(false);
     EXPECT_EQ(e.code(), ExitCode::interrupted);
   }
+}
+
+TEST(AudioFeatures, FastDenseLoudMusicIsBusierAndLouder) {
+  // Busy: the test score at 160 bpm. Calm: one soft low whole note per bar at 60 bpm.
+  const AudioBuffer busy = synthesize(make_score(160, 6), test_options());
+  Score calm_score = make_score(60, 3);
+  calm_score.tracks.resize(1);
+  for (Note& n : calm_score.tracks[0].notes) n.velocity = 35;
+  const AudioBuffer calm = synthesize(calm_score, test_options());
+  const AudioFeatures a = extract_audio_features(busy), b = extract_audio_features(calm);
+  RecordProperty("busy_onset_rate", std::to_string(a.onset_rate));
+  RecordProperty("calm_onset_rate", std::to_string(b.onset_rate));
+  RecordProperty("busy_centroid", std::to_string(a.spectral_centroid_hz));
+  RecordProperty("busy_rms_db", std::to_string(a.rms_db));
+  RecordProperty("calm_rms_db", std::to_string(b.rms_db));
+  RecordProperty("busy_zcr", std::to_string(a.zero_crossing_rate));
+  RecordProperty("calm_zcr", std::to_string(b.zero_crossing_rate));
+  RecordProperty("busy_spread", std::to_string(a.rms_spread_db));
+  RecordProperty("calm_spread", std::to_string(b.rms_spread_db));
+  RecordProperty("calm_centroid", std::to_string(b.spectral_centroid_hz));
+  EXPECT_NEAR(a.duration_s, busy.duration_s(), 1e-9);
+  // 24 onsets (one per beat at 160 bpm) in 10 s of audio; the calm piece has 3 in 13 s.
+  EXPECT_NEAR(a.onset_rate, 2.4, 0.4);
+  EXPECT_LT(b.onset_rate, 0.4);
+  EXPECT_GT(a.rms_db, b.rms_db + 6);
+  EXPECT_GT(a.spectral_centroid_hz, b.spectral_centroid_hz);
+  EXPECT_GT(a.zero_crossing_rate, 0);
+}
+
+TEST(AudioFeatures, SilenceAndEmptyAudio) {
+  AudioBuffer silence;
+  silence.samples.assign(44100 * 2, 0.0f);
+  const AudioFeatures f = extract_audio_features(silence);
+  EXPECT_EQ(f.rms_db, -120);
+  EXPECT_EQ(f.onset_rate, 0);
+  EXPECT_EQ(extract_audio_features(AudioBuffer{}).duration_s, 0);
 }
 
 TEST(Master, HitsTargetLoudnessAndTruePeakCeiling) {

@@ -6,14 +6,21 @@
 #include <array>
 #include <cmath>
 #include <deque>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
+#include "core/cancel.h"
 #include "core/error.h"
 
 namespace tonepoem {
@@ -30,36 +37,64 @@ double linear_to_db(double x) {
   return x > 0 ? 20.0 * std::log10(x) : -std::numeric_limits<double>::infinity();
 }
 
+using State = std::unique_ptr<ebur128_state, StateDeleter>;
+
+// Feeds interleaved frames to a libebur128 state in chunks (results do not depend on the chunking).
+void feed(ebur128_state* st, const float* samples, std::size_t frames, std::size_t channels) {
+  constexpr std::size_t kChunk = 1 << 16;
+  for (std::size_t f = 0; f < frames; f += kChunk)
+    if (ebur128_add_frames_float(st, samples + f * channels, std::min(kChunk, frames - f)) !=
+        EBUR128_SUCCESS)
+      throw Error(ExitCode::internal, "libebur128 failed while measuring loudness");
+}
+
+State new_state(std::size_t channels, int sample_rate, int mode) {
+  State st(
+      ebur128_init(static_cast<unsigned>(channels), static_cast<unsigned long>(sample_rate), mode));
+  if (!st) throw Error(ExitCode::internal, "libebur128 could not start a loudness measurement");
+  return st;
+}
+
+// Integrated loudness of all channels together and, when asked, the true peak: each channel's
+// true peak on its own thread (a mono libebur128 state), as that 4x oversampling is the slow part.
 LoudnessReport measure(const AudioBuffer& audio, bool true_peak) {
   LoudnessReport r;
   r.integrated_lufs = -std::numeric_limits<double>::infinity();
   r.true_peak_dbtp = -std::numeric_limits<double>::infinity();
   if (audio.channels <= 0 || audio.sample_rate <= 0 || audio.frames() == 0) return r;
-  const int mode = EBUR128_MODE_I | (true_peak ? EBUR128_MODE_TRUE_PEAK : 0);
-  std::unique_ptr<ebur128_state, StateDeleter> st(ebur128_init(
-      static_cast<unsigned>(audio.channels), static_cast<unsigned long>(audio.sample_rate), mode));
-  if (!st) throw Error(ExitCode::internal, "libebur128 could not start a loudness measurement");
-  // Feed in chunks: libebur128 keeps its own history, so the chunk size does not change results.
-  constexpr std::size_t kChunk = 1 << 16;
+  const auto channels = static_cast<std::size_t>(audio.channels);
   const std::size_t frames = audio.frames();
-  for (std::size_t f = 0; f < frames; f += kChunk) {
-    const std::size_t n = std::min(kChunk, frames - f);
-    if (ebur128_add_frames_float(
-            st.get(), audio.samples.data() + f * static_cast<std::size_t>(audio.channels), n) !=
-        EBUR128_SUCCESS)
-      throw Error(ExitCode::internal, "libebur128 failed while measuring loudness");
-  }
-  double lufs = 0;
-  if (ebur128_loudness_global(st.get(), &lufs) == EBUR128_SUCCESS) r.integrated_lufs = lufs;
+  std::vector<double> peaks(channels, 0.0);
+  std::vector<std::exception_ptr> errors(channels);
+  std::vector<std::thread> workers;
   if (true_peak) {
-    double peak = 0;
-    for (int c = 0; c < audio.channels; ++c) {
-      double p = 0;
-      if (ebur128_true_peak(st.get(), static_cast<unsigned>(c), &p) == EBUR128_SUCCESS)
-        peak = std::max(peak, p);
-    }
-    r.true_peak_dbtp = linear_to_db(peak);
+    for (std::size_t c = 0; c < channels; ++c)
+      workers.emplace_back([&, c] {
+        try {
+          std::vector<float> mono(frames);
+          for (std::size_t n = 0; n < frames; ++n) mono[n] = audio.samples[n * channels + c];
+          State st = new_state(1, audio.sample_rate, EBUR128_MODE_TRUE_PEAK);
+          feed(st.get(), mono.data(), frames, 1);
+          if (ebur128_true_peak(st.get(), 0, &peaks[c]) != EBUR128_SUCCESS) peaks[c] = 0;
+        } catch (...) {
+          errors[c] = std::current_exception();
+        }
+      });
   }
+  std::exception_ptr main_error;
+  try {
+    State st = new_state(channels, audio.sample_rate, EBUR128_MODE_I);
+    feed(st.get(), audio.samples.data(), frames, channels);
+    double lufs = 0;
+    if (ebur128_loudness_global(st.get(), &lufs) == EBUR128_SUCCESS) r.integrated_lufs = lufs;
+  } catch (...) {
+    main_error = std::current_exception();
+  }
+  for (auto& w : workers) w.join();
+  if (main_error) std::rethrow_exception(main_error);
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  if (true_peak) r.true_peak_dbtp = linear_to_db(*std::max_element(peaks.begin(), peaks.end()));
   return r;
 }
 
@@ -81,34 +116,40 @@ std::vector<float> frame_true_peaks(const AudioBuffer& audio) {
     return c;
   }();
   const std::size_t frames = audio.frames();
-  const int channels = audio.channels;
-  std::vector<float> peaks(frames, 0.0f);
-  const float* x = audio.samples.data();
-  constexpr int kDelay = kCenter / kFactor;  // 6 input frames
-  for (int c = 0; c < channels; ++c) {
+  const auto channels = static_cast<std::size_t>(audio.channels);
+  constexpr std::size_t kDelay = kCenter / kFactor;  // 6 input frames
+  constexpr std::size_t kPad = kPerPhase;
+  // Phase p of output n is the interpolated value at time n - kDelay + p / 4: it lies between
+  // frames n - kDelay and n - kDelay + 1 and bounds both. One channel per thread.
+  std::vector<std::vector<float>> per_channel(channels, std::vector<float>(frames, 0.0f));
+  auto scan = [&](std::size_t c) {
+    std::vector<float>& peaks = per_channel[c];
+    std::vector<float> padded(frames + 2 * kPad, 0.0f);
+    for (std::size_t i = 0; i < frames; ++i) padded[i + kPad] = audio.samples[i * channels + c];
     for (std::size_t n = 0; n < frames + kDelay; ++n) {
+      const float* in = padded.data() + n + kPad;  // in[-j] = x[n - j]
       float best = 0;
-      for (int p = 0; p < kFactor; ++p) {
+      for (const auto& phase : kCoeffs) {
         float acc = 0;
-        for (int j = 0; j < kPerPhase; ++j) {
-          if (static_cast<std::size_t>(j) > n) break;
-          const std::size_t i = n - static_cast<std::size_t>(j);
-          if (i >= frames) continue;
-          acc += kCoeffs[static_cast<std::size_t>(p)][static_cast<std::size_t>(j)] *
-                 x[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)];
-        }
+        for (std::size_t j = 0; j < kPerPhase; ++j)
+          acc += phase[j] * in[-static_cast<std::ptrdiff_t>(j)];
         best = std::max(best, std::abs(acc));
       }
-      if (n >= static_cast<std::size_t>(kDelay)) {
-        const std::size_t at = n - kDelay;
-        const float sample =
-            std::abs(x[at * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)]);
-        peaks[at] = std::max({peaks[at], best, sample});
-        // The interpolated values between `at` and its neighbours also bound the neighbours.
-        if (at > 0) peaks[at - 1] = std::max(peaks[at - 1], best);
-      }
+      if (n < kDelay) continue;
+      const std::size_t at = n - kDelay;
+      peaks[at] = std::max({peaks[at], best, std::abs(padded[at + kPad])});
+      if (at + 1 < frames) peaks[at + 1] = std::max(peaks[at + 1], best);
     }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t c = 1; c < channels; ++c) workers.emplace_back(scan, c);
+    if (channels > 0) scan(0);
   }
+  std::vector<float> peaks =
+      channels > 0 ? std::move(per_channel[0]) : std::vector<float>(frames, 0.0f);
+  for (std::size_t c = 1; c < channels; ++c)
+    for (std::size_t n = 0; n < frames; ++n) peaks[n] = std::max(peaks[n], per_channel[c][n]);
   return peaks;
 }
 
@@ -187,7 +228,28 @@ LoudnessReport measure_loudness(const AudioBuffer& audio) {
   return measure(audio, true);
 }
 
+std::vector<std::string> MasterOptions::validate() const {
+  std::vector<std::string> problems;
+  auto in = [&](std::string_view name, double value, double lo, double hi) {
+    if (!(value >= lo && value <= hi))
+      problems.push_back(fmt::format("{} = {} (accepted: {} to {})", name, value, lo, hi));
+  };
+  in("target_lufs", target_lufs, -70, 0);
+  in("true_peak_ceiling_dbtp", true_peak_ceiling_dbtp, -20, 0);
+  in("fade_in_s", fade_in_s, 0, 60);
+  in("fade_out_s", fade_out_s, 0, 60);
+  in("limiter_margin_db", limiter_margin_db, 0, 6);
+  in("lookahead_s", lookahead_s, 0.0001, 0.1);
+  in("release_s", release_s, 0.001, 5);
+  in("tolerance_lu", tolerance_lu, 0.01, 2);
+  return problems;
+}
+
 LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
+  if (const auto problems = options.validate(); !problems.empty())
+    fail_usage(
+        "invalid mastering options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
+        "correct the values listed above");
   for (float s : audio.samples)
     if (!std::isfinite(s))
       throw Error(ExitCode::internal, "the rendered audio contains NaN or infinite samples");
@@ -204,6 +266,7 @@ LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
   double threshold_db = options.true_peak_ceiling_dbtp - options.limiter_margin_db;
   LoudnessReport r;
   for (int attempt = 0; attempt < 8; ++attempt) {
+    check_interrupted();
     audio = original;
     const auto g = static_cast<float>(db_to_linear(gain_db));
     for (float& s : audio.samples) s *= g;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "audio/audio.h"
 #include "core/cancel.h"
@@ -45,11 +47,21 @@ thread_local std::string t_fluid_last_error;
 extern "C" void fluid_log_sink(int level, const char* message, void* /*data*/) {
   if ((level == FLUID_ERR || level == FLUID_PANIC) && message) t_fluid_last_error = message;
 }
-void quiet_fluidsynth() {
+
+// Process-wide FluidSynth set-up, once: silence its logging, and create (and drop) a first synth.
+// The first new_fluid_synth() fills FluidSynth's global tables (default modulators, conversion
+// tables) and a second synth created meanwhile on another thread would see them half-filled (its
+// notes then ignore velocity): renders were louder at random until this was serialised.
+void init_fluidsynth() {
   static std::once_flag once;
   std::call_once(once, [] {
     for (int level = FLUID_PANIC; level < LAST_LOG_LEVEL; ++level)
       fluid_set_log_function(level, fluid_log_sink, nullptr);
+    fluid_settings_t* settings = new_fluid_settings();
+    if (settings) {
+      if (fluid_synth_t* synth = new_fluid_synth(settings)) delete_fluid_synth(synth);
+      delete_fluid_settings(settings);
+    }
   });
 }
 
@@ -186,24 +198,23 @@ std::vector<int> partition_tracks(const Score& score, int parts) {
 
 constexpr const char* kSiblingFailed = "a sibling render failed";
 
-}  // namespace
-
-AudioBuffer synthesize(const Score& score, const SynthOptions& options,
-                       const ProgressFn& progress) {
-  quiet_fluidsynth();
+// Renders the tracks of each part (part_of[track] in [0, parts)) with its own synthesizer into
+// its own stereo buffer, parts in parallel. The machinery under synthesize() and
+// synthesize_stems().
+std::vector<std::vector<float>> render_parts(const Score& score, const SynthOptions& options,
+                                             const std::vector<int>& part_of, int parts,
+                                             const ProgressFn& progress) {
+  init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
     fail_resource("", "no SoundFont given to the synthesizer", kInstallFix);
-  if (options.sample_rate < 8000 || options.sample_rate > 192000)
-    fail_usage(fmt::format("sample rate {} Hz is out of range", options.sample_rate),
-               "use a rate between 8000 and 192000 Hz (44100 is standard)");
+  if (const auto problems = options.validate(); !problems.empty())
+    fail_usage(
+        "invalid synthesis options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
+        "correct the values listed above");
 
   int channel_count = 16;
   const std::vector<int> channels = assign_channels(score, channel_count);
-  int sounding_tracks = 0;
-  for (const Track& t : score.tracks) sounding_tracks += t.notes.empty() ? 0 : 1;
-  const int parts = std::clamp(options.parts, 1, std::max(1, sounding_tracks));
-  const std::vector<int> part_of = partition_tracks(score, parts);
 
   std::unique_ptr<fluid_settings_t, SettingsDeleter> settings(new_fluid_settings());
   if (!settings) throw Error(ExitCode::internal, "FluidSynth could not create its settings");
@@ -261,18 +272,23 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
   std::atomic<bool> failed{false};
 
   // Renders one part into buffers[part]. Only part 0 (on the calling thread) reports progress.
+  // Synthesizers are created and loaded one after another on this thread (FluidSynth's SoundFont
+  // loading shares a sample cache; later loads of the same file are cheap), then run in parallel.
+  std::vector<std::unique_ptr<fluid_synth_t, SynthDeleter>> synths;
+  for (int part = 0; part < parts; ++part) synths.push_back(make_synth(settings.get(), sf_name));
+
   auto render_part = [&](int part) {
-    auto synth = make_synth(settings.get(), sf_name);
+    fluid_synth_t* synth = synths[static_cast<std::size_t>(part)].get();
     for (std::size_t t = 0; t < score.tracks.size(); ++t) {
       if (part_of[t] != part) continue;
       const Track& track = score.tracks[t];
       const int ch = channels[t];
       const bool drums = track.channel == 9;
-      fluid_synth_set_channel_type(synth.get(), ch,
-                                   drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
-      fluid_synth_program_change(synth.get(), ch, drums ? 0 : std::clamp(track.program, 0, 127));
-      fluid_synth_cc(synth.get(), ch, 7, volume_cc(track.gain));
-      fluid_synth_cc(synth.get(), ch, 10, pan_cc(track.pan));
+      fluid_synth_set_channel_type(synth, ch, drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
+      fluid_synth_bank_select(synth, ch, drums ? 128 : 0);  // General MIDI: drum kits in bank 128
+      fluid_synth_program_change(synth, ch, drums ? 0 : std::clamp(track.program, 0, 127));
+      fluid_synth_cc(synth, ch, 7, volume_cc(track.gain));
+      fluid_synth_cc(synth, ch, 10, pan_cc(track.pan));
     }
     std::vector<float>& out = buffers[static_cast<std::size_t>(part)];
     out.assign(static_cast<std::size_t>(total_frames) * 2, 0.0f);
@@ -288,7 +304,7 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
         check_interrupted();
         const auto len = static_cast<int>(std::min(kBlock, frame - rendered));
         float* base = out.data() + rendered * 2;
-        if (fluid_synth_write_float(synth.get(), len, base, 0, 2, base, 1, 2) != FLUID_OK)
+        if (fluid_synth_write_float(synth, len, base, 0, 2, base, 1, 2) != FLUID_OK)
           throw Error(ExitCode::internal, "FluidSynth failed while rendering", sf_name);
         rendered += len;
         const std::int64_t done = frames_done.fetch_add(len) + len;
@@ -302,17 +318,17 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
       switch (e.kind) {
         case Event::control:
           if (e.a < 0)
-            fluid_synth_program_change(synth.get(), e.channel, e.b);
+            fluid_synth_program_change(synth, e.channel, e.b);
           else
-            fluid_synth_cc(synth.get(), e.channel, e.a, e.b);
+            fluid_synth_cc(synth, e.channel, e.a, e.b);
           break;
         case Event::note_on:
           ++held[{e.channel, e.a}];
-          fluid_synth_noteon(synth.get(), e.channel, e.a, e.b);
+          fluid_synth_noteon(synth, e.channel, e.a, e.b);
           break;
         case Event::note_off: {
           int& count = held[{e.channel, e.a}];
-          if (count > 0 && --count == 0) fluid_synth_noteoff(synth.get(), e.channel, e.a);
+          if (count > 0 && --count == 0) fluid_synth_noteoff(synth, e.channel, e.a);
           break;
         }
       }
@@ -351,19 +367,84 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
       }
     }
 
+  if (progress) progress(1.0);
+  return buffers;
+}
+
+}  // namespace
+
+AudioBuffer synthesize(const Score& score, const SynthOptions& options,
+                       const ProgressFn& progress) {
+  int sounding_tracks = 0;
+  for (const Track& t : score.tracks) sounding_tracks += t.notes.empty() ? 0 : 1;
+  const int parts = std::clamp(options.parts, 1, std::max(1, sounding_tracks));
+  std::vector<std::vector<float>> buffers =
+      render_parts(score, options, partition_tracks(score, parts), parts, progress);
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
   result.samples = std::move(buffers[0]);
   for (std::size_t p = 1; p < buffers.size(); ++p)
     for (std::size_t i = 0; i < result.samples.size(); ++i) result.samples[i] += buffers[p][i];
-  if (progress) progress(1.0);
   return result;
+}
+
+std::string stem_name(const Track& track) {
+  std::string name = track.role.empty() ? track.name : track.role;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  return name.empty() ? "track" : name;
+}
+
+std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& options,
+                                   const ProgressFn& progress) {
+  std::vector<std::string> names;
+  std::vector<int> part_of(score.tracks.size(), 0);
+  for (std::size_t t = 0; t < score.tracks.size(); ++t) {
+    const std::string name = stem_name(score.tracks[t]);
+    auto it = std::find(names.begin(), names.end(), name);
+    part_of[t] = static_cast<int>(it - names.begin());
+    if (it == names.end()) names.push_back(name);
+  }
+  if (names.empty()) return {};
+  std::vector<std::vector<float>> buffers =
+      render_parts(score, options, part_of, static_cast<int>(names.size()), progress);
+  std::vector<Stem> stems;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Stem stem;
+    stem.name = names[i];
+    stem.audio.sample_rate = options.sample_rate;
+    stem.audio.channels = 2;
+    stem.audio.samples = std::move(buffers[i]);
+    stems.push_back(std::move(stem));
+  }
+  return stems;
 }
 
 }  // namespace tonepoem
 
 namespace tonepoem {
+
+std::vector<std::string> SynthOptions::validate() const {
+  std::vector<std::string> problems;
+  auto in = [&](std::string_view name, double value, double lo, double hi) {
+    if (!(value >= lo && value <= hi))
+      problems.push_back(fmt::format("{} = {} (accepted: {} to {})", name, value, lo, hi));
+  };
+  in("sample_rate", sample_rate, 8000, 192000);
+  in("tail_s", tail_s, 0, 60);
+  in("reverb_room_size", reverb_room_size, 0, 1);
+  in("reverb_level", reverb_level, 0, 1);
+  in("polyphony", polyphony, 1, 65535);
+  in("gain", gain, 0, 10);
+  in("parts", parts, 1, 64);
+  in("threads", threads, 0, 1024);
+  for (const SectionFx& fx : section_fx) {
+    in("section_fx.reverb_send", fx.reverb_send, 0, 1);
+    in("section_fx.chorus_send", fx.chorus_send, 0, 1);
+  }
+  return problems;
+}
 
 std::vector<SectionFx> section_fx_for(const Score& score) {
   // Reverb send 0.35 at the neutral centre, +0.2 for each unit of calm and +0.1 for each unit of

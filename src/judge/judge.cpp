@@ -207,27 +207,33 @@ MusicFeatures extract_features(const Score& score, std::int64_t start_tick, std:
   return f;
 }
 
+FeatureTerms feature_terms(const MusicFeatures& f) {
+  FeatureTerms t;
+  const bool pitched = f.mean_pitch > 0;
+  t.tempo = clamp1((f.tempo_bpm - 100.0) / 50.0);
+  t.density = clamp1(std::log2(std::max(f.onsets_per_second, 1e-3) / 3.0) / 2.0);
+  t.loudness = clamp1((f.mean_velocity - 75.0) / 35.0);
+  t.percussion = clamp01(f.percussion_share / 0.25);
+  t.staccato = clamp1((0.8 - f.articulation) / 0.4);
+  t.mode = clamp1(f.major_minor / 0.25);
+  t.height = pitched ? clamp1((f.mean_pitch - 62.0) / 12.0) : 0.0;
+  t.consonance = clamp1((0.2 - f.dissonance) / 0.2);
+  t.dissonant = clamp01(f.dissonance / 0.4);
+  t.low = pitched ? clamp01((60.0 - f.mean_pitch) / 18.0) : 0.0;
+  return t;
+}
+
 Emotion judge_features(const MusicFeatures& f) {
   Emotion e;
   if (f.note_count <= 0) return e;
-  const double T = clamp1((f.tempo_bpm - 100.0) / 50.0);
-  const double D = clamp1(std::log2(std::max(f.onsets_per_second, 1e-3) / 3.0) / 2.0);
-  const double L = clamp1((f.mean_velocity - 75.0) / 35.0);
-  const double P = clamp01(f.percussion_share / 0.25);
-  const double S = clamp1((0.8 - f.articulation) / 0.4);
-  const bool pitched = f.mean_pitch > 0;
-  const double M = clamp1(f.major_minor / 0.25);
-  const double R = pitched ? clamp1((f.mean_pitch - 62.0) / 12.0) : 0.0;
-  const double C = clamp1((0.2 - f.dissonance) / 0.2);
-  const double X = clamp01(f.dissonance / 0.4);
-  const double W = pitched ? clamp01((60.0 - f.mean_pitch) / 18.0) : 0.0;
-
-  e.arousal = clamp1(0.35 * T + 0.25 * D + 0.25 * L + 0.10 * S + 0.15 * P - 0.05);
-  e.valence = clamp1(0.45 * M + 0.20 * R + 0.25 * C + 0.10 * T);
-  e.tension =
-      clamp01(0.50 * X + 0.20 * W + 0.15 * std::max(0.0, -M) + 0.15 * std::max(0.0, e.arousal));
+  const FeatureTerms t = feature_terms(f);
+  e.arousal = clamp1(0.35 * t.tempo + 0.25 * t.density + 0.25 * t.loudness + 0.10 * t.staccato +
+                     0.15 * t.percussion - 0.05);
+  e.valence = clamp1(0.45 * t.mode + 0.20 * t.height + 0.25 * t.consonance + 0.10 * t.tempo);
+  e.tension = clamp01(0.50 * t.dissonant + 0.20 * t.low + 0.15 * std::max(0.0, -t.mode) +
+                      0.15 * std::max(0.0, e.arousal));
   e.confidence = f.note_count / (f.note_count + 16.0);
-  fill_categories(e, L);
+  fill_categories(e, t.loudness);
   return e;
 }
 
@@ -265,15 +271,15 @@ std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, dou
 
 Emotion judge_audio_features(const AudioFeatures& f) {
   Emotion e;
-  if (f.duration_s <= 0 || f.rms_db <= -90) return e;
-  const double level = clamp1((f.rms_db + 20.0) / 12.0);
-  const double onsets = clamp1(std::log2(std::max(f.onset_rate, 1e-3) / 3.0) / 1.5);
-  const double bright = clamp1((f.spectral_centroid_hz - 1800.0) / 1200.0);
-  const double zcr = clamp1((f.zero_crossing_rate - 0.05) / 0.05);
+  if (f.duration_s <= 0 || f.rms_db <= -100) return e;
+  const double level = clamp1((f.rms_db + 35.0) / 15.0);
+  const double onsets = clamp1(std::log2(std::max(f.onset_rate, 1e-3) / 2.0) / 1.5);
+  const double bright = clamp1((f.spectral_centroid_hz - 1200.0) / 800.0);
+  const double zcr = clamp1((f.zero_crossing_rate - 0.03) / 0.03);
   e.arousal = clamp1(0.35 * level + 0.30 * onsets + 0.25 * bright + 0.10 * zcr);
-  e.valence = clamp1(0.25 * (f.spectral_centroid_hz - 1800.0) / 1500.0);
-  e.tension = clamp01(0.5 * clamp01(f.rms_spread_db / 12.0) +
-                      0.5 * clamp01((1500.0 - f.spectral_centroid_hz) / 1500.0));
+  e.valence = clamp1(0.25 * (f.spectral_centroid_hz - 1200.0) / 1000.0);
+  e.tension = clamp01(0.5 * clamp01((f.rms_spread_db - 3.0) / 9.0) +
+                      0.5 * clamp01((1000.0 - f.spectral_centroid_hz) / 1000.0));
   e.confidence = 0.5 * clamp01(f.duration_s / 4.0);
   fill_categories(e, level);
   return e;

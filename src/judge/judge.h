@@ -35,12 +35,21 @@ struct MusicFeatures {
 // Features of the notes sounding in [start_tick, end_tick).
 MusicFeatures extract_features(const Score& score, std::int64_t start_tick, std::int64_t end_tick);
 
+// The normalised terms of the judge's formula (below), each clamped to [-1, 1] or [0, 1]. Exposed
+// so that refinement can see which musical quantity pulls an estimate away from its target.
+struct FeatureTerms {
+  double tempo = 0, density = 0, loudness = 0, percussion = 0, staccato = 0;  // arousal
+  double mode = 0, height = 0, consonance = 0;                                // valence
+  double dissonant = 0, low = 0;                                              // tension
+};
+FeatureTerms feature_terms(const MusicFeatures& features);
+
 // Emotion estimated from features (valence, arousal, tension; confidence reflects note count).
 // A transparent linear formula over normalised features (each clamped to [-1, 1] or [0, 1]):
 //   tempo   T = (bpm - 100) / 50             density D = log2(onsets per s / 3) / 2
 //   loud    L = (mean velocity - 75) / 35    percussion P = percussion share / 0.25  (0..1)
 //   staccato S = (0.8 - articulation) / 0.4  mode M = major_minor / 0.25
-//   register R = (mean pitch - 62) / 12      consonance C = (0.2 - dissonance) / 0.2
+//   height  R = (mean pitch - 62) / 12       consonance C = (0.2 - dissonance) / 0.2
 //   dissonant X = dissonance / 0.4 (0..1)    low register W = (60 - mean pitch) / 18 (0..1)
 //   arousal = 0.35 T + 0.25 D + 0.25 L + 0.10 S + 0.15 P - 0.05
 //   valence = 0.45 M + 0.20 R + 0.25 C + 0.10 T
@@ -72,13 +81,14 @@ struct AudioFeatures {
   double onset_rate = 0;            // spectral-flux onsets per second
   double duration_s = 0;
 };
-// Emotion from audio features alone: arousal from loudness, brightness and onset rate; valence
-// weakly from brightness; tension from level spread and low brightness. Confidence 0.5 at most
-// (audio features say less about valence than the score does).
-//   arousal = 0.35 (rms_db + 20) / 12 + 0.30 log2(onset_rate / 3) / 1.5
-//           + 0.25 (centroid - 1800) / 1200 + 0.10 (zcr - 0.05) / 0.05
-//   valence = 0.25 (centroid - 1800) / 1500
-//   tension = 0.5 clamp01(rms_spread_db / 12) + 0.5 clamp01((1500 - centroid) / 1500)
+// Emotion from audio features alone: arousal from level, onset rate, brightness and noisiness;
+// valence weakly from brightness; tension from level spread and darkness. Meant for the
+// synthesized audio before mastering (mastering evens out the level). Confidence 0.5 at most:
+// audio features say less than the score does. Hand-set centres, not fitted:
+//   arousal = 0.35 (rms_db + 35) / 15 + 0.30 log2(onset_rate / 2) / 1.5
+//           + 0.25 (centroid - 1200) / 800 + 0.10 (zcr - 0.03) / 0.03
+//   valence = 0.25 (centroid - 1200) / 1000
+//   tension = 0.5 clamp01((rms_spread_db - 3) / 9) + 0.5 clamp01((1000 - centroid) / 1000)
 Emotion judge_audio_features(const AudioFeatures& features);
 // Blend of the score and audio estimates: each axis weighted by confidence, the audio estimate
 // counting for valence half as much as for arousal.

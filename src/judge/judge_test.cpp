@@ -94,6 +94,12 @@ TEST(ExtractFeatures, BasicFigures) {
   EXPECT_EQ(f.pitch_range, 84 - 48);
   EXPECT_FALSE(f.key_minor);
   EXPECT_EQ(f.key_tonic, 0);
+  const FeatureTerms t = feature_terms(f);
+  EXPECT_DOUBLE_EQ(t.tempo, 1.0);  // 150 bpm is the top of the tempo scale
+  EXPECT_GT(t.loudness, 0.8);
+  EXPECT_NEAR(t.staccato, 0.75, 1e-9);
+  EXPECT_GT(t.density, 0.5);
+  EXPECT_GT(t.mode, 0);
 }
 
 TEST(ExtractFeatures, TempoFollowsTheMapAcrossTheRange) {

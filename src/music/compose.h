@@ -3,6 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -12,25 +16,40 @@
 
 namespace tonepoem {
 
+// How the chord instrument plays the harmony (chosen by arousal, tension and palette).
+enum class Accompaniment { arpeggio, alberti, block, pulse, ostinato, tremolo };
+std::string_view accompaniment_name(Accompaniment a);
+
 // The musical parameters one emotion maps to (the documented mapping; see README "Emotion to
 // music"). Continuous: nearby emotions give nearby parameters.
 struct MusicParams {
-  int tonic = 0;              // pitch class of the key
-  Mode mode = Mode::ionian;   // valence: lydian (brightest) .. locrian/phrygian (darkest)
-  double tempo_bpm = 100;     // arousal: about 60 (calm) .. 160 (excited)
+  int tonic = 0;             // pitch class of the key
+  Mode mode = Mode::ionian;  // valence: lydian (brightest) .. locrian/phrygian (darkest)
+  double tempo_bpm = 100;    // arousal: about 60 (calm) .. 160 (excited)
   int beats_per_bar = 4;
   double note_density = 1.0;  // melody notes per beat, arousal-driven
   int velocity = 80;          // loudness, arousal-driven
   double articulation = 0.9;  // fraction of the note value sounded (legato ~1, staccato ~0.5)
   int register_shift = 0;     // semitones added to the melody register, valence-driven
   int melody_program = 0, chord_program = 0, bass_program = 32;  // General MIDI programs
-  bool percussion = false;    // high arousal adds drums
-  double dissonance = 0.0;    // tension: added 7ths/9ths, pedal tones, chromatic passing notes
+  bool percussion = false;                                       // high arousal adds drums
+  double dissonance = 0.0;  // tension: added 7ths/9ths, pedal tones, chromatic passing notes
+  // Added beyond the first contract:
+  int pad_program = -1;       // sustained layer (strings, low brass, choir); -1: none
+  int doubling_program = -1;  // melody doubling at the octave (glockenspiel, ...); -1: none
+  bool timpani = false;       // timpani hits and rolls at phrase starts and ends
+  Accompaniment accompaniment = Accompaniment::block;
+  double orchestral_weight = 0.5;    // 0..1: layers playing and voices per chord, arousal-driven
+  double pedal = 0.0;                // probability that a phrase sits on a tonic pedal (tension)
+  double secondary_dominants = 0.0;  // probability per chord change of a V7/x before it (tension)
+  double chromaticism = 0.0;         // probability of a chromatic passing note (tension)
+  double contour = 0.0;              // melodic arc: -1 falling (sad) .. +1 rising (bright)
+  std::string palette;               // name of the orchestration region ("serene", "fearful", ...)
 };
 MusicParams map_emotion(const Emotion& emotion);
 
 struct ComposeOptions {
-  std::uint64_t seed = 1;     // overrides CueSheet::seed when non-zero
+  std::uint64_t seed = 0;  // overrides CueSheet::seed when non-zero (0: use the sheet's seed)
 };
 
 // Sections follow the cues; each is a whole number of bars of its own tempo and starts on a
@@ -41,5 +60,12 @@ Score compose(const CueSheet& cues, const ComposeOptions& options);
 CueSheet single_emotion_cues(const Emotion& emotion, double duration_s, std::uint64_t seed);
 
 void to_json(nlohmann::json& j, const MusicParams& p);
+
+// Lowest and highest MIDI pitch an instrument plays well (General MIDI program).
+std::pair<int, int> instrument_range(int program);
+
+// A character's leitmotif: scale degrees relative to the tonic (0 = tonic, 7 = octave up), realized
+// in each scene's own key, mode, register and rhythm. Same name and seed, same motif.
+std::vector<int> leitmotif_degrees(std::string_view character, std::uint64_t seed);
 
 }  // namespace tonepoem

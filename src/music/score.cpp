@@ -28,6 +28,14 @@ const std::array<int, 7>& mode_intervals(Mode mode) {
   return kIntervals[static_cast<std::size_t>(mode)];
 }
 
+int key_fifths(int tonic, Mode mode) {
+  // Semitones from the parent major scale's tonic up to this mode's tonic.
+  static constexpr std::array<int, 7> kOffset = {5, 0, 7, 2, 9, 4, 11};
+  static constexpr std::array<int, 12> kMajorFifths = {0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5};
+  const int parent = (((tonic - kOffset[static_cast<std::size_t>(mode)]) % 12) + 12) % 12;
+  return kMajorFifths[static_cast<std::size_t>(parent)];
+}
+
 std::string_view pitch_class_name(int pitch_class) {
   static constexpr std::array<std::string_view, 12> kNames = {"C",  "C#", "D",  "Eb", "E",  "F",
                                                               "F#", "G",  "Ab", "A",  "Bb", "B"};

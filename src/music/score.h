@@ -21,6 +21,9 @@ std::string_view mode_name(Mode mode);         // "lydian", "ionian", ...
 bool is_minor_mode(Mode mode);                  // dorian, aeolian, phrygian, locrian
 // Semitone offsets of the 7 scale degrees from the tonic.
 const std::array<int, 7>& mode_intervals(Mode mode);
+// Key signature of a tonic and mode as sharps (> 0) or flats (< 0): the signature of the parent
+// major scale (D dorian -> 0, E aeolian -> 1, F lydian -> 0). MIDI and MusicXML use it.
+int key_fifths(int tonic, Mode mode);
 // "C", "C#", ..., "B" for pitch class 0..11.
 std::string_view pitch_class_name(int pitch_class);
 
@@ -47,6 +50,17 @@ struct KeyEvent { std::int64_t tick = 0; int tonic = 0; Mode mode = Mode::ionian
 struct MeterEvent { std::int64_t tick = 0; int numerator = 4; int denominator = 4; };
 struct Marker { std::int64_t tick = 0; std::string text; };
 
+// One chord of the harmony as the composer planned it (MIDI files do not carry these; read_midi
+// leaves Score::chords empty). Lets the judge, MusicXML and tests see the harmony directly.
+struct ChordEvent {
+  std::int64_t tick = 0, duration = 0;
+  int root = 0;                    // pitch class
+  std::vector<int> pitch_classes;  // every chord tone, root first
+  std::string roman;               // Roman numeral in the section's key: "I", "V7", "V7/ii", "bVII"
+  std::string cadence;             // at a phrase end: "authentic", "half", "plagal", "deceptive",
+                                   // "phrygian", "modulating"; empty inside a phrase
+};
+
 // One section of the piece: one cue of the CueSheet, as composed.
 struct ScoreSection {
   std::string name;
@@ -69,6 +83,7 @@ struct Score {
   std::vector<MeterEvent> meters;   // first at tick 0, ascending
   std::vector<Marker> markers;      // one per section start, ascending
   std::vector<ScoreSection> sections;
+  std::vector<ChordEvent> chords;   // the composer's harmony, ascending (empty when read from MIDI)
   std::int64_t end_tick = 0;        // end of the last bar (notes may ring a little past it)
 
   // Seconds at `tick` through the tempo map, and the inverse.

@@ -20,9 +20,9 @@ struct Character {
 };
 
 struct EmotionArc {
-  std::vector<Emotion> sentences;  // one per Document::sentences
-  std::vector<Emotion> scenes;     // one per Document::scenes, aggregated and smoothed
-  std::size_t climax_scene = 0;    // the scene of highest tension (ties: later wins)
+  std::vector<Emotion> sentences;     // one per Document::sentences
+  std::vector<Emotion> scenes;        // one per Document::scenes, aggregated and smoothed
+  std::size_t climax_scene = 0;       // the scene of highest tension (ties: later wins)
   std::vector<Character> characters;  // recurring named characters, most mentioned first
 };
 
@@ -30,7 +30,7 @@ struct EmotionArc {
 // Loading is the slow part; build once and reuse. Chinese resources load on first Chinese use.
 class Lexicons;
 struct LexiconOptions {
-  std::filesystem::path data_dir;                   // empty: find_data_dir()
+  std::filesystem::path data_dir;                    // empty: find_data_dir()
   std::vector<std::filesystem::path> user_lexicons;  // --lexicon FILE.tsv, later ones override
 };
 std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options);
@@ -39,7 +39,8 @@ struct AnalyzeOptions {
   std::shared_ptr<const Lexicons> lexicons;  // required
 };
 
-// Emotion of one sentence in the given language (valence, arousal, tension, categories, confidence).
+// Emotion of one sentence in the given language (valence, arousal, tension, categories,
+// confidence).
 Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons);
 
 // Per sentence, then per scene (mean weighted by sentence confidence, lightly smoothed between

@@ -19,22 +19,22 @@ std::string_view language_name(Language lang);  // "en", "zh"
 enum class LanguageChoice { automatic, en, zh };
 
 struct Sentence {
-  std::string text;         // trimmed, whitespace runs collapsed (no newlines)
-  std::size_t line = 0;     // 1-based line of the source file where the sentence starts
-  std::size_t scene = 0;    // index into Document::scenes
+  std::string text;       // trimmed, whitespace runs collapsed (no newlines)
+  std::size_t line = 0;   // 1-based line of the source file where the sentence starts
+  std::size_t scene = 0;  // index into Document::scenes
   std::optional<double> start_s, end_s;  // given by timed inputs (subtitles, lyrics); else empty
-  std::string speaker;      // from screenplays; else empty
+  std::string speaker;                   // from screenplays; else empty
 };
 
 struct Scene {
-  std::string title;        // heading text if the story has one, else "Scene N"
+  std::string title;  // heading text if the story has one, else "Scene N"
   std::size_t first_sentence = 0;
   std::size_t sentence_count = 0;
 };
 
 struct Document {
-  std::string source;       // file name, for messages
-  std::string title;        // first heading or the file's stem
+  std::string source;  // file name, for messages
+  std::string title;   // first heading or the file's stem
   Language language = Language::en;
   std::vector<Sentence> sentences;  // at least one
   std::vector<Scene> scenes;        // at least one; scenes cover the sentences in order

@@ -77,6 +77,16 @@ Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& displ
   std::call_once(quiet, [] {
     if (av_log_get_level() > AV_LOG_ERROR) av_log_set_level(AV_LOG_ERROR);
   });
+  try {
+    open(path, options);
+  } catch (...) {
+    release();  // the destructor does not run when a constructor throws
+    throw;
+  }
+}
+
+void Mp4Writer::open(const std::filesystem::path& path, const VideoOptions& options) {
+  const AudioBuffer& audio = audio_;
   const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
   if (!h264)
     fail_resource(
@@ -150,12 +160,18 @@ Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& displ
 }
 
 Mp4Writer::~Mp4Writer() {
+  release();
+}
+
+void Mp4Writer::release() {
   if (io_open_) avio_closep(&format_->pb);
+  io_open_ = false;
   avcodec_free_context(&video_enc_);
   avcodec_free_context(&audio_enc_);
   av_frame_free(&audio_frame_);
   av_packet_free(&packet_);
   avformat_free_context(format_);
+  format_ = nullptr;
 }
 
 void Mp4Writer::fail_write(int err, const char* what) const {

@@ -55,6 +55,8 @@ class Mp4Writer {
   void finish();
 
  private:
+  void open(const std::filesystem::path& path, const VideoOptions& options);
+  void release();
   void encode_audio_until(std::int64_t end_sample);
   void drain(AVCodecContext* enc, AVStream* stream, AVFrame* frame);
   [[noreturn]] void fail_write(int err, const char* what) const;

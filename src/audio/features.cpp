@@ -1,0 +1,149 @@
+// Audio features for the judge: level, dynamics, brightness, noisiness and onset rate, measured
+// on a mono mix-down in 2048-sample Hann frames with a 1024-sample hop.
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <numbers>
+#include <vector>
+
+#include "audio/audio.h"
+
+namespace tonepoem {
+namespace {
+
+constexpr std::size_t kFrame = 2048, kHop = 1024;
+// Frames more than this far below the loudest frame (or under -100 dBFS) count as silent and are
+// left out of the averages.
+constexpr double kGateBelowLoudestDb = 50.0;
+
+// In-place iterative radix-2 FFT; `data.size()` must be a power of two.
+void fft(std::vector<std::complex<double>>& data) {
+  const std::size_t n = data.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(data[i], data[j]);
+  }
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const double angle = -2 * std::numbers::pi / static_cast<double>(len);
+    const std::complex<double> step(std::cos(angle), std::sin(angle));
+    for (std::size_t i = 0; i < n; i += len) {
+      std::complex<double> w(1, 0);
+      for (std::size_t k = 0; k < len / 2; ++k) {
+        const auto u = data[i + k], v = data[i + k + len / 2] * w;
+        data[i + k] = u + v;
+        data[i + k + len / 2] = u - v;
+        w *= step;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+AudioFeatures extract_audio_features(const AudioBuffer& audio) {
+  AudioFeatures f;
+  const std::size_t frames = audio.frames();
+  f.duration_s = audio.duration_s();
+  if (frames == 0 || audio.channels <= 0) return f;
+  const auto ch = static_cast<std::size_t>(audio.channels);
+  std::vector<double> mono(frames);
+  double power = 0;
+  for (std::size_t n = 0; n < frames; ++n) {
+    double sum = 0;
+    for (std::size_t c = 0; c < ch; ++c) sum += audio.samples[n * ch + c];
+    mono[n] = sum / static_cast<double>(ch);
+    power += mono[n] * mono[n];
+  }
+  power /= static_cast<double>(frames);
+  f.rms_db = power > 0 ? std::max(-120.0, 10 * std::log10(power)) : -120.0;
+
+  std::vector<double> window(kFrame);
+  for (std::size_t i = 0; i < kFrame; ++i)
+    window[i] = 0.5 - 0.5 * std::cos(2 * std::numbers::pi * static_cast<double>(i) / kFrame);
+  std::vector<std::complex<double>> spectrum(kFrame);
+  std::vector<double> previous(kFrame / 2 + 1, 0.0), flux;
+  std::vector<double> levels;
+  struct FrameStats {
+    double level, power, centroid, zcr;
+  };
+  std::vector<FrameStats> frame_stats;
+  double centroid_sum = 0, centroid_weight = 0, zcr_sum = 0;
+  int zcr_frames = 0;
+  const double bin_hz = static_cast<double>(audio.sample_rate) / kFrame;
+  for (std::size_t start = 0; start < frames; start += kHop) {
+    double frame_power = 0;
+    int crossings = 0;
+    for (std::size_t i = 0; i < kFrame; ++i) {
+      const double x = start + i < frames ? mono[start + i] : 0.0;
+      frame_power += x * x;
+      if (i > 0 && start + i < frames && (x >= 0) != (mono[start + i - 1] >= 0)) ++crossings;
+      spectrum[i] = {x * window[i], 0.0};
+    }
+    frame_power /= kFrame;
+    const double level = frame_power > 0 ? 10 * std::log10(frame_power) : -120.0;
+    fft(spectrum);
+    double mag_sum = 0, weighted = 0, rise = 0;
+    for (std::size_t k = 0; k <= kFrame / 2; ++k) {
+      const double mag = std::abs(spectrum[k]);
+      mag_sum += mag;
+      weighted += mag * static_cast<double>(k) * bin_hz;
+      // Spectral flux on compressed magnitudes, rises only.
+      const double compressed = std::log1p(100.0 * mag);
+      rise += std::max(0.0, compressed - previous[k]);
+      previous[k] = compressed;
+    }
+    flux.push_back(rise);
+    frame_stats.push_back({level, frame_power, mag_sum > 0 ? weighted / mag_sum : 0.0,
+                           static_cast<double>(crossings) / kFrame});
+  }
+  double loudest = -120;
+  for (const FrameStats& s : frame_stats) loudest = std::max(loudest, s.level);
+  const double gate = std::max(-100.0, loudest - kGateBelowLoudestDb);
+  for (const FrameStats& s : frame_stats) {
+    if (s.level < gate) continue;
+    levels.push_back(s.level);
+    centroid_sum += s.power * s.centroid;
+    centroid_weight += s.power;
+    zcr_sum += s.zcr;
+    ++zcr_frames;
+  }
+  if (centroid_weight > 0) f.spectral_centroid_hz = centroid_sum / centroid_weight;
+  if (zcr_frames > 0) f.zero_crossing_rate = zcr_sum / zcr_frames;
+  if (!levels.empty()) {
+    double mean = 0, sq = 0;
+    for (double l : levels) mean += l;
+    mean /= static_cast<double>(levels.size());
+    for (double l : levels) sq += (l - mean) * (l - mean);
+    f.rms_spread_db = std::sqrt(sq / static_cast<double>(levels.size()));
+  }
+  // Onsets: local maxima of the flux above a moving median (+-8 frames) times 1.5 plus a floor,
+  // at least 50 ms apart.
+  const double frame_s = static_cast<double>(kHop) / audio.sample_rate;
+  double floor = 0;
+  for (double x : flux) floor = std::max(floor, x);
+  floor *= 0.05;
+  int onsets = 0;
+  double last_onset = -1.0;
+  std::vector<double> neighbourhood;
+  for (std::size_t i = 1; i + 1 < flux.size(); ++i) {
+    if (flux[i] < flux[i - 1] || flux[i] < flux[i + 1]) continue;
+    const std::size_t lo = i >= 8 ? i - 8 : 0, hi = std::min(flux.size(), i + 9);
+    neighbourhood.assign(flux.begin() + static_cast<std::ptrdiff_t>(lo),
+                         flux.begin() + static_cast<std::ptrdiff_t>(hi));
+    std::nth_element(neighbourhood.begin(),
+                     neighbourhood.begin() + static_cast<std::ptrdiff_t>(neighbourhood.size() / 2),
+                     neighbourhood.end());
+    const double median = neighbourhood[neighbourhood.size() / 2];
+    const double t = static_cast<double>(i) * frame_s;
+    if (flux[i] > 1.5 * median + floor && (last_onset < 0 || t - last_onset >= 0.05)) {
+      ++onsets;
+      last_onset = t;
+    }
+  }
+  if (f.duration_s > 0) f.onset_rate = onsets / f.duration_s;
+  return f;
+}
+
+}  // namespace tonepoem

@@ -1,0 +1,424 @@
+// Properties a musician would check in the composer's output.
+#include "music/compose.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace tonepoem {
+namespace {
+
+Emotion emo(double v, double a, double t = 0) {
+  Emotion e;
+  e.valence = v;
+  e.arousal = a;
+  e.tension = t;
+  return e;
+}
+
+CueSheet story_sheet(std::uint64_t seed = 11) {
+  CueSheet c;
+  c.title = "test story";
+  c.duration_s = 95.3;
+  c.seed = seed;
+  c.cues = {
+      Cue{"Morning", 0.0, 17.2, emo(0.6, -0.5), {"Mei"}},
+      Cue{"The storm", 17.2, 41.9, emo(-0.7, 0.7, 0.9), {"Wolf"}},
+      Cue{"Loss", 41.9, 63.0, emo(-0.6, -0.6, 0.2), {}},
+      Cue{"Home again", 63.0, 82.5, emo(0.8, 0.6), {"Mei"}},
+      Cue{"Night", 82.5, 95.3, emo(0.3, -0.8), {"Mei", "Wolf"}},
+  };
+  return c;
+}
+
+const Track* track(const Score& s, std::string_view role) {
+  for (const Track& t : s.tracks)
+    if (t.role == role) return &t;
+  return nullptr;
+}
+
+const ChordEvent* chord_at(const Score& s, std::int64_t tick) {
+  const ChordEvent* found = nullptr;
+  for (const ChordEvent& c : s.chords)
+    if (c.tick <= tick) found = &c;
+  return found;
+}
+
+const ScoreSection& section_at(const Score& s, std::int64_t tick) {
+  for (const ScoreSection& sec : s.sections)
+    if (tick >= sec.start_tick && tick < sec.end_tick) return sec;
+  return s.sections.back();
+}
+
+double notes_per_second(const Score& s) {
+  std::size_t n = 0;
+  for (const Track& t : s.tracks) n += t.notes.size();
+  return static_cast<double>(n) / s.duration_s();
+}
+
+TEST(MapEmotion, ArousalDrivesTempoDensityLoudnessAndArticulation) {
+  const MusicParams calm = map_emotion(emo(0.2, -0.8));
+  const MusicParams excited = map_emotion(emo(0.2, 0.8));
+  EXPECT_GT(excited.tempo_bpm, calm.tempo_bpm + 50);
+  EXPECT_GE(calm.tempo_bpm, 56);
+  EXPECT_LE(excited.tempo_bpm, 166);
+  EXPECT_GT(excited.note_density, calm.note_density);
+  EXPECT_GT(excited.velocity, calm.velocity);
+  EXPECT_LT(excited.articulation, calm.articulation);
+  EXPECT_TRUE(excited.percussion);
+  EXPECT_FALSE(calm.percussion);
+  EXPECT_GT(excited.orchestral_weight, calm.orchestral_weight);
+}
+
+TEST(MapEmotion, ValenceDrivesModeFromBrightToDark) {
+  int last = -1;
+  for (double v = 1.0; v >= -1.0; v -= 0.1) {
+    const int mode = static_cast<int>(map_emotion(emo(v, 0)).mode);
+    EXPECT_GE(mode, last) << "mode must darken monotonically as valence falls (v=" << v << ")";
+    last = mode;
+  }
+  EXPECT_FALSE(is_minor_mode(map_emotion(emo(0.6, 0.3)).mode));
+  EXPECT_TRUE(is_minor_mode(map_emotion(emo(-0.6, 0.3)).mode));
+  EXPECT_GT(map_emotion(emo(0.8, 0)).register_shift, map_emotion(emo(-0.8, 0)).register_shift);
+}
+
+TEST(MapEmotion, IsContinuous) {
+  for (double a = -1; a < 1; a += 0.05) {
+    const MusicParams p = map_emotion(emo(0.1, a, 0.3));
+    const MusicParams q = map_emotion(emo(0.1, a + 0.05, 0.3));
+    EXPECT_LT(std::abs(p.tempo_bpm - q.tempo_bpm), 4.0);
+    EXPECT_LT(std::abs(p.note_density - q.note_density), 0.12);
+    EXPECT_LE(std::abs(p.velocity - q.velocity), 3);
+  }
+}
+
+TEST(MapEmotion, TensionAddsDissonanceAndPedals) {
+  const MusicParams relaxed = map_emotion(emo(-0.3, 0.2, 0.0));
+  const MusicParams tense = map_emotion(emo(-0.3, 0.2, 0.9));
+  EXPECT_GT(tense.dissonance, relaxed.dissonance);
+  EXPECT_GT(tense.pedal, relaxed.pedal);
+  EXPECT_GT(tense.secondary_dominants, relaxed.secondary_dominants);
+}
+
+TEST(MapEmotion, PalettesByRegion) {
+  EXPECT_EQ(map_emotion(emo(0.6, -0.6)).melody_program, 73);      // flute, calm and bright
+  EXPECT_EQ(map_emotion(emo(-0.6, -0.6)).melody_program, 42);     // cello, sad
+  EXPECT_EQ(map_emotion(emo(-0.6, 0.5, 0.8)).chord_program, 44);  // tremolo strings, fear
+  EXPECT_TRUE(map_emotion(emo(-0.6, 0.5, 0.8)).timpani);
+  EXPECT_EQ(map_emotion(emo(0.7, 0.7)).doubling_program, 9);  // glockenspiel, joy
+}
+
+TEST(Compose, HighArousalIsFasterAndDenserThanLowArousal) {
+  const Score calm = compose(single_emotion_cues(emo(0.3, -0.8), 40, 3), {});
+  const Score wild = compose(single_emotion_cues(emo(0.3, 0.8), 40, 3), {});
+  EXPECT_GT(wild.sections[0].tempo_bpm, calm.sections[0].tempo_bpm * 1.5);
+  EXPECT_GT(notes_per_second(wild), notes_per_second(calm) * 1.5);
+  // Melody notes per beat, too.
+  const auto melody_rate = [](const Score& s) {
+    return static_cast<double>(track(s, "melody")->notes.size()) / s.beat_times().size();
+  };
+  EXPECT_GT(melody_rate(wild), melody_rate(calm));
+}
+
+TEST(Compose, NegativeValenceUsesADarkerMode) {
+  for (double a : {-0.6, 0.0, 0.6}) {
+    const Score bright = compose(single_emotion_cues(emo(0.7, a), 30, 5), {});
+    const Score dark = compose(single_emotion_cues(emo(-0.7, a), 30, 5), {});
+    EXPECT_FALSE(is_minor_mode(bright.sections[0].mode));
+    EXPECT_TRUE(is_minor_mode(dark.sections[0].mode));
+    EXPECT_GT(static_cast<int>(dark.sections[0].mode), static_cast<int>(bright.sections[0].mode));
+  }
+}
+
+TEST(Compose, SectionsStartOnDownbeatsWithinOneBeatOfThePlan) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    const CueSheet sheet = story_sheet(seed);
+    const Score s = compose(sheet, {});
+    ASSERT_EQ(s.sections.size(), sheet.cues.size());
+    ASSERT_EQ(s.markers.size(), sheet.cues.size());
+    const std::vector<double> downbeats = s.downbeat_times();
+    for (std::size_t i = 0; i < s.sections.size(); ++i) {
+      const ScoreSection& sec = s.sections[i];
+      const double beat = 60.0 / sec.tempo_bpm;
+      EXPECT_NEAR(sec.start_s, sheet.cues[i].start_s, beat) << sec.name;
+      EXPECT_EQ(s.markers[i].tick, sec.start_tick);
+      EXPECT_EQ(s.markers[i].text, sheet.cues[i].name);
+      const bool on_downbeat = std::any_of(downbeats.begin(), downbeats.end(), [&](double t) {
+        return std::abs(t - sec.start_s) < 1e-6;
+      });
+      EXPECT_TRUE(on_downbeat) << sec.name << " starts at " << sec.start_s;
+      EXPECT_EQ((sec.end_tick - sec.start_tick) % (sec.beats_per_bar * s.ppq), 0) << "whole bars";
+    }
+    const double last_beat = 60.0 / s.tempo.back().bpm;
+    EXPECT_NEAR(s.duration_s(), sheet.duration_s, last_beat);
+  }
+}
+
+TEST(Compose, EndsWithinOneBeatForManyDurations) {
+  for (double d : {4.0, 9.5, 31.0, 77.7, 180.0, 600.0}) {
+    for (double a : {-0.9, 0.0, 0.9}) {
+      const Score s = compose(single_emotion_cues(emo(0.2, a), d, 9), {});
+      EXPECT_NEAR(s.duration_s(), d, 60.0 / s.tempo.back().bpm) << "d=" << d << " a=" << a;
+      EXPECT_EQ(s.end_tick % (s.sections.back().beats_per_bar * s.ppq), 0);
+    }
+  }
+}
+
+TEST(Compose, FinalRitardandoAndHeldChord) {
+  const Score s = compose(single_emotion_cues(emo(0.5, 0.5), 40, 4), {});
+  const std::int64_t bar = s.sections.back().beats_per_bar * s.ppq;
+  std::vector<double> last_bars;
+  for (const TempoEvent& t : s.tempo)
+    if (t.tick >= s.end_tick - 2 * bar) last_bars.push_back(t.bpm);
+  ASSERT_GE(last_bars.size(), 3u) << "tempo events inside the last bars";
+  for (std::size_t i = 1; i < last_bars.size(); ++i) EXPECT_LT(last_bars[i], last_bars[i - 1]);
+  EXPECT_LT(last_bars.back(), s.sections.back().tempo_bpm * 0.8);
+  // The last bar: the melody holds one note on the tonic, the bass holds the tonic.
+  const Track* melody = track(s, "melody");
+  const Note& last = melody->notes.back();
+  EXPECT_EQ(last.tick, s.end_tick - bar);
+  EXPECT_EQ((last.pitch - s.sections.back().tonic) % 12, 0);
+  EXPECT_GE(last.duration, bar * 9 / 10);
+  const Note& bass = track(s, "bass")->notes.back();
+  EXPECT_EQ((bass.pitch - s.sections.back().tonic) % 12, 0);
+  EXPECT_EQ(bass.tick, s.end_tick - bar);
+}
+
+TEST(Compose, MelodyStaysInsideItsInstrumentRange) {
+  for (std::uint64_t seed : {1u, 7u, 21u}) {
+    const Score s = compose(story_sheet(seed), {});
+    for (const Track& t : s.tracks) {
+      if (t.channel == 9) continue;
+      for (const Note& n : t.notes) {
+        int program = t.program;
+        for (const auto& [tick, p] : t.program_changes)
+          if (tick <= n.tick) program = p;
+        const auto [lo, hi] = instrument_range(program);
+        EXPECT_GE(n.pitch, lo) << t.name << " " << gm_program_name(program);
+        EXPECT_LE(n.pitch, hi) << t.name << " " << gm_program_name(program);
+      }
+    }
+  }
+}
+
+TEST(Compose, StrongBeatMelodyNotesAreMostlyChordTones) {
+  for (std::uint64_t seed : {1u, 2u, 3u, 4u}) {
+    const Score s = compose(story_sheet(seed), {});
+    int strong = 0, chord_tones = 0;
+    for (const Note& n : track(s, "melody")->notes) {
+      const ScoreSection& sec = section_at(s, n.tick);
+      const std::int64_t in_bar = (n.tick - sec.start_tick) % (sec.beats_per_bar * s.ppq);
+      const bool is_strong = in_bar == 0 || (sec.beats_per_bar == 4 && in_bar == 2 * s.ppq);
+      if (!is_strong) continue;
+      ++strong;
+      const ChordEvent* c = chord_at(s, n.tick);
+      ASSERT_NE(c, nullptr);
+      if (std::find(c->pitch_classes.begin(), c->pitch_classes.end(), n.pitch % 12) !=
+          c->pitch_classes.end())
+        ++chord_tones;
+    }
+    ASSERT_GT(strong, 20);
+    EXPECT_GE(chord_tones, strong * 7 / 10) << chord_tones << " of " << strong;
+  }
+}
+
+TEST(Compose, ChordTrackPlaysThePlannedHarmony) {
+  const Score s = compose(story_sheet(), {});
+  const Track* chords = track(s, "chords");
+  ASSERT_NE(chords, nullptr);
+  for (const Note& n : chords->notes) {
+    const ChordEvent* c = chord_at(s, n.tick);
+    ASSERT_NE(c, nullptr);
+    EXPECT_NE(std::find(c->pitch_classes.begin(), c->pitch_classes.end(), n.pitch % 12),
+              c->pitch_classes.end())
+        << "chord note " << n.pitch << " at " << n.tick << " outside " << c->roman;
+  }
+}
+
+TEST(Compose, MelodyMovesMostlyByStep) {
+  const Score s = compose(story_sheet(), {});
+  const auto& notes = track(s, "melody")->notes;
+  int small = 0, steps = 0;
+  for (std::size_t i = 1; i < notes.size(); ++i) {
+    const int d = std::abs(notes[i].pitch - notes[i - 1].pitch);
+    small += d <= 5 ? 1 : 0;
+    steps += d <= 2 ? 1 : 0;
+  }
+  const auto intervals = static_cast<int>(notes.size()) - 1;
+  EXPECT_GE(small, intervals * 8 / 10) << "intervals up to a fourth";
+  EXPECT_GE(steps, intervals * 4 / 10) << "steps of a second or unison";
+}
+
+// The harmony's cadences: every phrase (at most 10 bars) ends with one, closed cadences land on
+// the tonic, half cadences on the dominant, and the piece ends on an authentic cadence.
+TEST(Compose, ACadenceEndsEachPhrase) {
+  for (std::uint64_t seed : {1u, 5u, 9u}) {
+    const Score s = compose(story_sheet(seed), {});
+    std::int64_t last_cadence_end = 0;
+    for (std::size_t i = 0; i < s.chords.size(); ++i) {
+      const ChordEvent& c = s.chords[i];
+      if (c.cadence.empty()) continue;
+      const ScoreSection& sec = section_at(s, c.tick);
+      const std::int64_t bar = sec.beats_per_bar * s.ppq;
+      const std::int64_t end = c.tick + c.duration;
+      EXPECT_EQ((end - sec.start_tick) % bar, 0) << "cadence ends on a barline";
+      EXPECT_LE(end - last_cadence_end, 10 * bar) << "phrase too long before " << c.roman;
+      last_cadence_end = end;
+      if (c.cadence == "authentic" || c.cadence == "plagal" || c.cadence == "phrygian") {
+        EXPECT_EQ(c.root, sec.tonic) << c.roman;
+        ASSERT_GT(i, 0u);
+        EXPECT_NE(s.chords[i - 1].root, sec.tonic) << "a cadence needs an approach chord";
+      } else if (c.cadence == "half") {
+        EXPECT_NE(c.root, sec.tonic) << c.roman;
+      } else if (c.cadence == "modulating") {
+        const ScoreSection& next = section_at(s, end);
+        EXPECT_TRUE(c.root == (next.tonic + 7) % 12 || c.root == (next.tonic + 1) % 12) << c.roman;
+      }
+    }
+    // Every section ends on a cadence.
+    for (const ScoreSection& sec : s.sections) {
+      const ChordEvent* c = chord_at(s, sec.end_tick - 1);
+      ASSERT_NE(c, nullptr);
+      EXPECT_FALSE(c->cadence.empty()) << sec.name;
+    }
+    EXPECT_EQ(s.chords.back().cadence,
+              s.sections.back().mode >= Mode::phrygian ? "phrygian" : "authentic");
+    EXPECT_EQ(s.chords.back().root, s.sections.back().tonic);
+  }
+}
+
+// Scale-degree sequence of a melody in a section's key (-99 for notes outside the scale).
+std::vector<int> degrees_in(const std::vector<Note>& notes, const ScoreSection& sec) {
+  std::vector<int> out;
+  const auto& iv = mode_intervals(sec.mode);
+  for (const Note& n : notes) {
+    if (n.tick < sec.start_tick || n.tick >= sec.end_tick) continue;
+    const int rel = n.pitch - sec.tonic;
+    const int octave = rel >= 0 ? rel / 12 : -((-rel + 11) / 12);
+    const int pc = rel - 12 * octave;
+    const auto it = std::find(iv.begin(), iv.end(), pc);
+    out.push_back(it == iv.end() ? -99 : octave * 7 + static_cast<int>(it - iv.begin()));
+  }
+  return out;
+}
+
+// True when the interval pattern of `motif` (in scale steps) occurs in `degrees`, at any
+// transposition.
+bool contains_motif(const std::vector<int>& degrees, const std::vector<int>& motif) {
+  if (degrees.size() < motif.size()) return false;
+  for (std::size_t i = 0; i + motif.size() <= degrees.size(); ++i) {
+    bool match = true;
+    for (std::size_t k = 1; k < motif.size() && match; ++k)
+      match = degrees[i + k] != -99 && degrees[i + k - 1] != -99 &&
+              degrees[i + k] - degrees[i + k - 1] == motif[k] - motif[k - 1];
+    if (match) return true;
+  }
+  return false;
+}
+
+TEST(Compose, CharacterLeitmotifReturnsInTheirScenes) {
+  const CueSheet sheet = story_sheet(17);
+  const Score s = compose(sheet, {});
+  const Track* melody = track(s, "melody");
+  const std::vector<int> mei = leitmotif_degrees("Mei", 17);
+  const std::vector<int> wolf = leitmotif_degrees("Wolf", 17);
+  ASSERT_GE(mei.size(), 4u);
+  EXPECT_NE(mei, wolf);
+  EXPECT_EQ(mei, leitmotif_degrees("Mei", 17)) << "stable for a name and seed";
+  for (std::size_t i = 0; i < sheet.cues.size(); ++i) {
+    const auto degrees = degrees_in(melody->notes, s.sections[i]);
+    for (const std::string& who : sheet.cues[i].characters) {
+      if (who != sheet.cues[i].characters.front()) continue;  // the scene's main character
+      EXPECT_TRUE(contains_motif(degrees, leitmotif_degrees(who, 17)))
+          << who << " in " << sheet.cues[i].name;
+    }
+  }
+  // Transposition-invariant across scenes in different keys: Mei's motif as pitch intervals.
+  std::set<int> mei_keys;
+  for (std::size_t i = 0; i < sheet.cues.size(); ++i)
+    if (!sheet.cues[i].characters.empty() && sheet.cues[i].characters.front() == "Mei")
+      mei_keys.insert(s.sections[i].tonic * 10 + static_cast<int>(s.sections[i].mode));
+  EXPECT_GE(mei_keys.size(), 1u);
+}
+
+TEST(Compose, SameSeedSameScoreDifferentSeedDifferentScore) {
+  const Score a = compose(story_sheet(5), {});
+  const Score b = compose(story_sheet(5), {});
+  const Score c = compose(story_sheet(6), {});
+  ASSERT_EQ(a.tracks.size(), b.tracks.size());
+  for (std::size_t i = 0; i < a.tracks.size(); ++i) {
+    ASSERT_EQ(a.tracks[i].notes.size(), b.tracks[i].notes.size());
+    for (std::size_t k = 0; k < a.tracks[i].notes.size(); ++k) {
+      EXPECT_EQ(a.tracks[i].notes[k].tick, b.tracks[i].notes[k].tick);
+      EXPECT_EQ(a.tracks[i].notes[k].pitch, b.tracks[i].notes[k].pitch);
+    }
+  }
+  bool differs = a.tracks.size() != c.tracks.size();
+  for (std::size_t i = 0; !differs && i < a.tracks.size(); ++i) {
+    const auto& x = a.tracks[i].notes;
+    const auto& y = c.tracks[i].notes;
+    differs = x.size() != y.size() ||
+              !std::equal(x.begin(), x.end(), y.begin(), [](const Note& p, const Note& q) {
+                return p.tick == q.tick && p.pitch == q.pitch && p.velocity == q.velocity;
+              });
+  }
+  EXPECT_TRUE(differs);
+  // ComposeOptions::seed overrides the sheet's seed.
+  ComposeOptions o;
+  o.seed = 6;
+  EXPECT_EQ(compose(story_sheet(5), o).tracks[0].notes.size(), c.tracks[0].notes.size());
+}
+
+TEST(Compose, SectionsCarryTheirParameters) {
+  const CueSheet sheet = story_sheet();
+  const Score s = compose(sheet, {});
+  for (std::size_t i = 0; i < s.sections.size(); ++i) {
+    const ScoreSection& sec = s.sections[i];
+    EXPECT_EQ(sec.name, sheet.cues[i].name);
+    EXPECT_FALSE(sec.instruments.empty());
+    EXPECT_DOUBLE_EQ(sec.target.valence, sheet.cues[i].target.valence);
+    EXPECT_LT(sec.start_tick, sec.end_tick);
+    EXPECT_NEAR(sec.end_s, sheet.cues[i].end_s, 60.0 / 50.0);
+  }
+  // The key map and meter map start at 0 and ascend.
+  ASSERT_FALSE(s.keys.empty());
+  EXPECT_EQ(s.keys.front().tick, 0);
+  EXPECT_EQ(s.meters.front().tick, 0);
+  EXPECT_EQ(s.tempo.front().tick, 0);
+  // Drums play only in the excited sections.
+  const Track* drums = track(s, "drums");
+  ASSERT_NE(drums, nullptr);
+  for (const Note& n : drums->notes) EXPECT_GT(section_at(s, n.tick).target.arousal, 0.35);
+}
+
+TEST(Compose, EmptyCueSheetGivesOneNeutralSection) {
+  CueSheet c;
+  c.duration_s = 12;
+  const Score s = compose(c, {});
+  EXPECT_EQ(s.sections.size(), 1u);
+  EXPECT_NEAR(s.duration_s(), 12, 60.0 / s.tempo.back().bpm);
+}
+
+TEST(Compose, RejectsAZeroDuration) {
+  CueSheet c;
+  c.duration_s = 0;
+  EXPECT_THROW(compose(c, {}), Error);
+}
+
+TEST(SingleEmotionCues, OneCueSpanningTheDuration) {
+  const CueSheet c = single_emotion_cues(emo(0.4, -0.2, 0.1), 42, 8);
+  ASSERT_EQ(c.cues.size(), 1u);
+  EXPECT_EQ(c.duration_s, 42);
+  EXPECT_EQ(c.seed, 8u);
+  EXPECT_EQ(c.cues[0].start_s, 0);
+  EXPECT_EQ(c.cues[0].end_s, 42);
+  EXPECT_DOUBLE_EQ(c.cues[0].target.arousal, -0.2);
+}
+
+}  // namespace
+}  // namespace tonepoem

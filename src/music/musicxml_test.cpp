@@ -1,0 +1,150 @@
+#include "music/musicxml.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "music/compose.h"
+
+namespace tonepoem {
+namespace {
+
+Emotion emo(double v, double a, double t = 0) {
+  Emotion e;
+  e.valence = v;
+  e.arousal = a;
+  e.tension = t;
+  return e;
+}
+
+Score story() {
+  CueSheet c;
+  c.title = "Fox & <Hound>";
+  c.duration_s = 45;
+  c.seed = 4;
+  c.cues = {Cue{"Calm", 0, 15, emo(0.5, -0.2), {"Fox"}},
+            Cue{"Chase", 15, 32, emo(-0.6, 0.7, 0.8), {"Hound"}},
+            Cue{"Rest", 32, 45, emo(0.6, -0.6), {"Fox"}}};
+  return compose(c, {});
+}
+
+// Every element opened is closed, in order (a small well-formedness check).
+bool balanced(const std::string& xml, std::string* problem) {
+  std::vector<std::string> stack;
+  std::size_t pos = 0;
+  while ((pos = xml.find('<', pos)) != std::string::npos) {
+    const std::size_t close = xml.find('>', pos);
+    if (close == std::string::npos) {
+      *problem = "unclosed tag at " + std::to_string(pos);
+      return false;
+    }
+    const std::string tag = xml.substr(pos + 1, close - pos - 1);
+    pos = close + 1;
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
+    if (tag.back() == '/') continue;
+    const std::string name =
+        tag.substr(tag[0] == '/' ? 1 : 0, tag.find_first_of(" />", 1) - (tag[0] == '/' ? 1 : 0));
+    if (tag[0] == '/') {
+      if (stack.empty() || stack.back() != name) {
+        *problem = "</" + name + "> closes <" + (stack.empty() ? "" : stack.back()) + ">";
+        return false;
+      }
+      stack.pop_back();
+    } else {
+      stack.push_back(name);
+    }
+  }
+  if (!stack.empty()) *problem = "<" + stack.back() + "> never closed";
+  return stack.empty();
+}
+
+std::vector<std::string> blocks(const std::string& text, const std::string& open,
+                                const std::string& close) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while ((pos = text.find(open, pos)) != std::string::npos) {
+    const std::size_t end = text.find(close, pos);
+    out.push_back(text.substr(pos, end + close.size() - pos));
+    pos = end + close.size();
+  }
+  return out;
+}
+
+long duration_of(const std::string& note) {
+  const std::size_t a = note.find("<duration>");
+  return std::stol(note.substr(a + 10, note.find("</duration>") - a - 10));
+}
+
+TEST(MusicXml, WellFormedWithOnePartPerTrackAndFullMeasures) {
+  const Score s = story();
+  const std::string xml = write_musicxml(s);
+  std::string problem;
+  EXPECT_TRUE(balanced(xml, &problem)) << problem;
+  EXPECT_NE(xml.find("<work-title>Fox &amp; &lt;Hound&gt;</work-title>"), std::string::npos);
+  const auto parts = blocks(xml, "<part id=", "</part>");
+  ASSERT_EQ(parts.size(), s.tracks.size());
+  const std::size_t bars = static_cast<std::size_t>(s.sections.size());
+  (void)bars;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const auto measures = blocks(parts[p], "<measure ", "</measure>");
+    // One measure per bar of the score.
+    std::size_t expected = 0;
+    for (const ScoreSection& sec : s.sections)
+      expected +=
+          static_cast<std::size_t>((sec.end_tick - sec.start_tick) / (sec.beats_per_bar * s.ppq));
+    ASSERT_EQ(measures.size(), expected) << s.tracks[p].name;
+    int beats = 4;
+    for (const std::string& m : measures) {
+      const std::size_t b = m.find("<beats>");
+      if (b != std::string::npos) beats = std::stoi(m.substr(b + 7));
+      long total = 0;
+      for (const std::string& n : blocks(m, "<note>", "</note>"))
+        if (n.find("<chord/>") == std::string::npos) total += duration_of(n);
+      EXPECT_EQ(total, beats * 4) << s.tracks[p].name << ": " << m.substr(0, 40);
+    }
+  }
+}
+
+TEST(MusicXml, CarriesKeysModesTempoAndSections) {
+  const Score s = story();
+  const std::string xml = write_musicxml(s);
+  for (const ScoreSection& sec : s.sections) {
+    EXPECT_NE(xml.find("<rehearsal>" + sec.name + "</rehearsal>"), std::string::npos) << sec.name;
+    EXPECT_NE(xml.find("<mode>" + std::string(mode_name(sec.mode)) + "</mode>"), std::string::npos);
+  }
+  EXPECT_NE(xml.find("<sound tempo="), std::string::npos);
+  EXPECT_NE(xml.find("<words>rit.</words>"), std::string::npos) << "the final ritardando is marked";
+  EXPECT_NE(xml.find("<midi-program>"), std::string::npos);
+  EXPECT_NE(xml.find("light-heavy"), std::string::npos);
+}
+
+TEST(MusicXml, MelodyNotesAllAppear) {
+  const Score s = story();
+  const std::string xml = write_musicxml(s);
+  const auto parts = blocks(xml, "<part id=", "</part>");
+  // The melody is monophonic on an eighth-note grid, so every note appears once (not counting
+  // the tied continuations of a note across a barline or into a longer value).
+  std::size_t written = 0;
+  for (const std::string& n : blocks(parts[0], "<note>", "</note>"))
+    if (n.find("<pitch>") != std::string::npos &&
+        n.find("<tie type=\"stop\"/>") == std::string::npos)
+      ++written;
+  EXPECT_EQ(written, s.tracks[0].notes.size());
+}
+
+TEST(MusicXml, Deterministic) {
+  EXPECT_EQ(write_musicxml(story()), write_musicxml(story()));
+}
+
+TEST(MusicXml, EmptyScoreStillHasAPart) {
+  Score s;
+  s.end_tick = 1920;
+  const std::string xml = write_musicxml(s);
+  std::string problem;
+  EXPECT_TRUE(balanced(xml, &problem)) << problem;
+  EXPECT_NE(xml.find("<rest measure=\"yes\"/>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1,0 +1,216 @@
+#include "text/analyze.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include <cppjieba/MixSegment.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "text/lexicons.h"
+#include "text/sentiment.h"
+#include "text/unicode.h"
+
+namespace tonepoem {
+namespace {
+
+// The language a sentence is read in: the document's, unless the sentence is clearly in the
+// other script (a Chinese line in an English story, or the reverse).
+Language sentence_language(std::string_view s, Language doc) {
+  const text::ScriptCounts c = text::count_scripts(s);
+  if (doc == Language::en && c.han > 0 && c.han * 4 > c.latin) return Language::zh;
+  if (doc == Language::zh && c.han == 0 && c.latin > 0) return Language::en;
+  return doc;
+}
+
+Emotion analyze_with_words(std::string_view sentence, Language language, const Lexicons& lex,
+                           std::vector<std::string>* words) {
+  if (sentence.empty()) return Emotion{};
+  return language == Language::zh ? text::analyze_chinese(sentence, lex, words)
+                                  : text::analyze_english(sentence, lex, words);
+}
+
+bool is_capitalised_name(std::string_view w) {
+  if (w.size() < 2 || w[0] < 'A' || w[0] > 'Z') return false;
+  bool lower = false;
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    const char c = w[i];
+    if (c >= 'a' && c <= 'z')
+      lower = true;
+    else if (!(c >= 'A' && c <= 'Z') && c != '-' && static_cast<unsigned char>(c) < 0x80)
+      return false;
+  }
+  return lower;
+}
+
+// English function words and sentence openers that are capitalised for other reasons.
+bool is_english_stop_name(std::string_view w) {
+  static constexpr std::string_view kStop[] = {
+      "The",      "A",         "An",       "And",    "But",      "Or",        "So",      "Then",
+      "When",     "While",     "What",     "Who",    "Why",      "How",       "Where",   "Oh",
+      "Ah",       "Yes",       "No",       "Not",    "If",       "It",        "He",      "She",
+      "They",     "We",        "You",      "His",    "Her",      "Their",     "Our",     "Your",
+      "My",       "This",      "That",     "These",  "Those",    "There",     "Here",    "Now",
+      "One",      "All",       "At",       "In",     "On",       "Of",        "To",      "For",
+      "With",     "As",        "By",       "From",   "After",    "Before",    "Once",    "Upon",
+      "Chapter",  "Mr",        "Mrs",      "Ms",     "Dr",       "Miss",      "Sir",     "Monday",
+      "Tuesday",  "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",    "January", "February",
+      "March",    "April",     "June",     "July",   "August",   "September", "October", "November",
+      "December", "Well",      "Come",     "Let",    "Do",       "Don't",     "Is",      "Are",
+      "Was",      "Will",      "Can",      "Good",   "Alas"};
+  return std::find(std::begin(kStop), std::end(kStop), w) != std::end(kStop);
+}
+
+struct NameStats {
+  std::size_t mentions = 0;
+  std::size_t non_initial = 0;
+  std::size_t first_seen = 0;
+  std::vector<std::size_t> scenes;
+};
+
+void note(std::map<std::string, NameStats>& names, const std::string& name, std::size_t scene,
+          std::size_t order, bool initial) {
+  NameStats& st = names[name];
+  if (st.mentions == 0) st.first_seen = order;
+  ++st.mentions;
+  if (!initial) ++st.non_initial;
+  if (st.scenes.empty() || st.scenes.back() != scene) st.scenes.push_back(scene);
+}
+
+}  // namespace
+
+Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons) {
+  return analyze_with_words(sentence, language, lexicons, nullptr);
+}
+
+EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {
+  if (!options.lexicons) throw Error(ExitCode::internal, "analyze() called without lexicons");
+  const Lexicons& lex = *options.lexicons;
+  EmotionArc arc;
+  arc.sentences.reserve(document.sentences.size());
+
+  std::map<std::string, NameStats> names;
+  std::unordered_map<std::string, std::size_t> lower_counts;  // English words written in lower case
+  std::vector<std::string> words;
+  std::size_t order = 0;
+  for (const Sentence& s : document.sentences) {
+    words.clear();
+    const Language lang = sentence_language(s.text, document.language);
+    arc.sentences.push_back(analyze_with_words(s.text, lang, lex, &words));
+    if (lang == Language::en) {
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const std::string& w = words[i];
+        if (is_capitalised_name(w) && !is_english_stop_name(w)) {
+          note(names, w, s.scene, order++, i == 0);
+        } else if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') {
+          ++lower_counts[w];
+        }
+      }
+    } else {
+      const auto& seg = *lex.chinese().segmenter;
+      for (const std::string& w : words) {
+        const std::size_t chars = text::count_scripts(w).han;
+        if (chars < 2 || chars > 4) continue;
+        const std::string tag = seg.LookupTag(w);
+        const bool familiar =
+            (w.rfind("小", 0) == 0 || w.rfind("老", 0) == 0 || w.rfind("阿", 0) == 0) && tag == "x";
+        if (tag == "nr" || familiar) note(names, w, s.scene, order++, false);
+      }
+    }
+  }
+  for (auto& [name, st] : names) {
+    if (st.mentions < 2 || st.non_initial == 0) continue;
+    const auto lc = lower_counts.find(text::ascii_lower(name));
+    if (lc != lower_counts.end() && lc->second * 2 >= st.mentions) continue;  // a common word
+    arc.characters.push_back(Character{name, st.scenes, st.mentions});
+  }
+  std::stable_sort(arc.characters.begin(), arc.characters.end(),
+                   [&](const Character& a, const Character& b) {
+                     if (a.mentions != b.mentions) return a.mentions > b.mentions;
+                     return names[a.name].first_seen < names[b.name].first_seen;
+                   });
+
+  // Per scene: confidence-weighted mean; tension also remembers the scene's sharpest moment.
+  std::vector<Emotion> raw;
+  for (const Scene& scene : document.scenes) {
+    std::vector<double> weights;
+    double peak_tension = 0.0;
+    for (std::size_t i = scene.first_sentence; i < scene.first_sentence + scene.sentence_count;
+         ++i) {
+      weights.push_back(0.15 + arc.sentences[i].confidence);
+      peak_tension = std::max(peak_tension, arc.sentences[i].tension);
+    }
+    if (weights.empty()) {
+      raw.push_back(Emotion{});
+      continue;
+    }
+    Emotion e =
+        weighted_mean(arc.sentences.data() + scene.first_sentence, weights.data(), weights.size());
+    e.tension = 0.7 * e.tension + 0.3 * peak_tension;
+    raw.push_back(e);
+  }
+  // Smoothing: each scene moves up to 30% toward its neighbours' mean, less the further it stands
+  // from them, so noise is softened while a real turn (a jump of 0.4 or more) stays nearly whole.
+  arc.scenes = raw;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    std::vector<Emotion> nb;
+    if (i > 0) nb.push_back(raw[i - 1]);
+    if (i + 1 < raw.size()) nb.push_back(raw[i + 1]);
+    if (nb.empty()) break;
+    const std::vector<double> w(nb.size(), 1.0);
+    const Emotion m = weighted_mean(nb.data(), w.data(), nb.size());
+    const double delta = std::fabs(raw[i].valence - m.valence) +
+                         std::fabs(raw[i].arousal - m.arousal) +
+                         std::fabs(raw[i].tension - m.tension);
+    const double alpha = 0.3 * std::exp(-std::pow(delta / 0.4, 2.0));
+    Emotion& e = arc.scenes[i];
+    e.valence += alpha * (m.valence - e.valence);
+    e.arousal += alpha * (m.arousal - e.arousal);
+    e.tension += alpha * (m.tension - e.tension);
+    for (std::size_t c = 0; c < kCategoryCount; ++c)
+      e.categories[c] += alpha * (m.categories[c] - e.categories[c]);
+    e = e.clamped();
+  }
+  arc.climax_scene = 0;
+  for (std::size_t i = 0; i < arc.scenes.size(); ++i) {
+    if (arc.scenes[i].tension >= arc.scenes[arc.climax_scene].tension) arc.climax_scene = i;
+  }
+  return arc;
+}
+
+void to_json(nlohmann::json& j, const Character& c) {
+  j = nlohmann::json{{"name", c.name}, {"scenes", c.scenes}, {"mentions", c.mentions}};
+}
+
+void from_json(const nlohmann::json& j, Character& c) {
+  c = Character{};
+  c.name = j.value("name", std::string());
+  c.mentions = j.value("mentions", std::size_t{0});
+  if (j.contains("scenes") && j["scenes"].is_array())
+    c.scenes = j["scenes"].get<std::vector<std::size_t>>();
+}
+
+void to_json(nlohmann::json& j, const EmotionArc& arc) {
+  j = nlohmann::json{{"sentences", arc.sentences},
+                     {"scenes", arc.scenes},
+                     {"climax_scene", arc.climax_scene},
+                     {"characters", arc.characters}};
+}
+
+void from_json(const nlohmann::json& j, EmotionArc& arc) {
+  if (!j.is_object())
+    fail_input("emotion arc JSON", "expected an object",
+               "write the arc as `tonepoem analyze --format json` does");
+  arc = EmotionArc{};
+  if (j.contains("sentences")) arc.sentences = j["sentences"].get<std::vector<Emotion>>();
+  if (j.contains("scenes")) arc.scenes = j["scenes"].get<std::vector<Emotion>>();
+  arc.climax_scene = j.value("climax_scene", std::size_t{0});
+  if (j.contains("characters")) arc.characters = j["characters"].get<std::vector<Character>>();
+  if (!arc.scenes.empty() && arc.climax_scene >= arc.scenes.size())
+    fail_input("emotion arc JSON", "climax_scene is past the last scene",
+               "give a scene index from 0");
+}
+
+}  // namespace tonepoem

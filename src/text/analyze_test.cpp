@@ -1,0 +1,323 @@
+#include "text/analyze.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "text/lexicons.h"
+
+namespace tonepoem {
+namespace {
+
+const Lexicons& lex() {
+  static const std::shared_ptr<const Lexicons> l = load_lexicons({});
+  return *l;
+}
+std::shared_ptr<const Lexicons> lex_ptr() {
+  static const std::shared_ptr<const Lexicons> l = load_lexicons({});
+  return l;
+}
+
+Emotion en(std::string_view s) {
+  return analyze_sentence(s, Language::en, lex());
+}
+Emotion zh(std::string_view s) {
+  return analyze_sentence(s, Language::zh, lex());
+}
+
+void expect_in_range(const Emotion& e) {
+  EXPECT_GE(e.valence, -1.0);
+  EXPECT_LE(e.valence, 1.0);
+  EXPECT_GE(e.arousal, -1.0);
+  EXPECT_LE(e.arousal, 1.0);
+  EXPECT_GE(e.tension, 0.0);
+  EXPECT_LE(e.tension, 1.0);
+  EXPECT_GE(e.confidence, 0.0);
+  EXPECT_LE(e.confidence, 1.0);
+  for (double c : e.categories) EXPECT_GE(c, 0.0);
+}
+
+TEST(EnglishSentence, CalmHappySentenceIsPositive) {
+  const Emotion e = en("The sun was warm and the children were happy.");
+  EXPECT_GT(e.valence, 0.3);
+  EXPECT_GT(e.confidence, 0.3);
+  expect_in_range(e);
+}
+
+TEST(EnglishSentence, NegationAndDegreeWordsMoveValence) {
+  const double happy = en("I am happy.").valence;
+  EXPECT_LT(en("I am not happy.").valence, 0.0);
+  EXPECT_LT(en("I am not happy.").valence, happy);
+  EXPECT_LT(en("I don't feel happy at all.").valence, 0.0);
+  EXPECT_GT(en("I am very happy.").valence, happy);
+  EXPECT_LT(en("I am slightly happy.").valence, happy);
+  EXPECT_GT(en("I am VERY happy.").valence, en("I am very happy.").valence);
+  EXPECT_GT(en("I am happy!!!").valence, happy);
+}
+
+TEST(EnglishSentence, ButShiftsWeightToTheSecondClause) {
+  EXPECT_LT(en("The food was good, but the service was terrible.").valence, 0.0);
+  EXPECT_GT(en("The service was terrible, but the food was wonderful.").valence, 0.0);
+}
+
+TEST(EnglishSentence, DangerIsMoreArousedAndTenseThanCalm) {
+  const Emotion calm = en("The lake was calm and quiet in the evening light.");
+  const Emotion danger = en("The wolf crept closer in the dark, and she screamed in terror!");
+  EXPECT_GT(danger.arousal, calm.arousal + 0.5);
+  EXPECT_GT(danger.tension, calm.tension + 0.4);
+  EXPECT_LT(danger.valence, 0.0);
+  EXPECT_EQ(danger.dominant_name(), "fear");
+  EXPECT_LT(calm.arousal, 0.0);
+}
+
+TEST(EnglishSentence, CategoriesFollowTheWords) {
+  EXPECT_EQ(en("He shouted in furious rage.").dominant_name(), "anger");
+  EXPECT_EQ(en("She wept alone by the grave, full of sorrow.").dominant_name(), "sadness");
+  EXPECT_EQ(en("What a disgusting, rotten stench.").dominant_name(), "disgust");
+  EXPECT_EQ(en("They laughed and danced with joy.").dominant_name(), "joy");
+  EXPECT_EQ(en("I am not happy.").dominant_name(), "sadness");
+}
+
+TEST(EnglishSentence, EmojiAndEmoticonsCount) {
+  EXPECT_GT(en("See you tomorrow \xF0\x9F\x98\x8A").valence, 0.2);
+  EXPECT_LT(en("See you tomorrow \xF0\x9F\x98\xA2").valence, -0.2);
+  EXPECT_GT(en("See you tomorrow :)").valence, 0.2);
+}
+
+TEST(EnglishSentence, NeutralAndOddInputsAreSafe) {
+  const Emotion none = en("The table stood in the room.");
+  EXPECT_EQ(none.confidence, 0.0);
+  EXPECT_EQ(none.dominant_name(), "neutral");
+  for (std::string_view s : {"", "!!!", "a", "   ", "\xF0\x9F\x98\x8A\xF0\x9F\x98\x8A", "don't",
+                             "n't n't", "VERY VERY VERY", "but but but", "least"}) {
+    expect_in_range(en(s));
+  }
+  std::string long_text;
+  for (int i = 0; i < 20000; ++i) long_text += "not very happy but sad ";
+  expect_in_range(en(long_text));
+}
+
+TEST(ChineseSentence, NegationAndDegree) {
+  const Emotion happy = zh("我很开心。");
+  const Emotion unhappy = zh("我不开心。");
+  const Emotion afraid = zh("他非常害怕！");
+  EXPECT_GT(happy.valence, 0.3);
+  EXPECT_LT(unhappy.valence, 0.0);
+  EXPECT_LT(afraid.valence, -0.3);
+  EXPECT_GT(zh("我非常开心。").valence, zh("我有点开心。").valence);
+  EXPECT_LT(zh("我不太高兴。").valence, 0.0);
+  EXPECT_GT(zh("我不太高兴。").valence, zh("我很难过。").valence);
+  EXPECT_EQ(afraid.dominant_name(), "fear");
+  EXPECT_EQ(happy.dominant_name(), "joy");
+}
+
+TEST(ChineseSentence, FearIsMoreArousedAndTenseThanCalm) {
+  const Emotion calm = zh("湖面很平静，月光温柔。");
+  const Emotion fear = zh("狼在黑暗中靠近，她害怕得尖叫起来！");
+  EXPECT_GT(fear.arousal, calm.arousal + 0.5);
+  EXPECT_GT(fear.tension, calm.tension + 0.4);
+  EXPECT_GT(calm.valence, 0.0);
+  EXPECT_LT(fear.valence, 0.0);
+}
+
+TEST(ChineseSentence, ContrastAndTraditionalCharacters) {
+  EXPECT_LT(zh("天气很好，但是我很难过。").valence, 0.0);
+  EXPECT_GT(zh("虽然很累，可是我很开心。").valence, 0.0);
+  // Traditional Chinese reads like Simplified (OpenCC t2s).
+  EXPECT_NEAR(zh("他們非常快樂。").valence, zh("他们非常快乐。").valence, 1e-9);
+  EXPECT_GT(zh("他們非常快樂。").valence, 0.3);
+}
+
+TEST(ChineseSentence, NamesAndFunctionWordsAreNeutral) {
+  EXPECT_EQ(zh("小红和老王在院子里。").confidence, 0.0);
+  for (std::string_view s : {"", "。", "！！！", "a", "不", "很很很", "不不不开心"})
+    expect_in_range(zh(s));
+}
+
+TEST(ChineseResources, LoadOnceFromManyThreads) {
+  const auto l = load_lexicons({});
+  std::vector<std::thread> threads;
+  std::vector<double> results(4);
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      results[static_cast<std::size_t>(i)] = analyze_sentence("我很开心", Language::zh, *l).valence;
+    });
+  for (auto& t : threads) t.join();
+  for (double r : results) EXPECT_EQ(r, results[0]);
+  EXPECT_GT(results[0], 0.0);
+}
+
+TEST(Lexicons, EnglishLoadIsFastAndLeavesChineseUnloaded) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto l = load_lexicons({});
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(ms, 2000.0);  // generous: a sanity bound, not a benchmark
+  EXPECT_GT(analyze_sentence("good", Language::en, *l).valence, 0.0);
+  EXPECT_FALSE(l->chinese_loaded());
+  EXPECT_GT(analyze_sentence("开心", Language::zh, *l).valence, 0.0);
+  EXPECT_TRUE(l->chinese_loaded());
+}
+
+TEST(Lexicons, MissingDataFolderIsAResourceError) {
+  LexiconOptions o;
+  o.data_dir = "/nonexistent/tonepoem-data";
+  try {
+    load_lexicons(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.file().find("en-vader.tsv"), std::string::npos);
+  }
+}
+
+class UserLexicon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("tonepoem_lex_test_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path write(const std::string& name, const std::string& body) {
+    const auto p = dir_ / name;
+    std::ofstream(p) << body;
+    return p;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(UserLexicon, AddsAndOverridesEntries) {
+  LexiconOptions o;
+  o.user_lexicons = {write(
+      "mine.tsv",
+      "# my "
+      "words\nzorblax\t0.9\t0.8\tjoy,surprise\nhappy\t-0.8\t\t\n小猫\t0.7\t-0.2\ttenderness\n")};
+  const auto l = load_lexicons(o);
+  const Emotion z = analyze_sentence("The zorblax arrived.", Language::en, *l);
+  EXPECT_GT(z.valence, 0.3);
+  EXPECT_GT(z.weight(Category::surprise), 0.0);
+  EXPECT_LT(analyze_sentence("I am happy.", Language::en, *l).valence, 0.0);
+  EXPECT_GT(analyze_sentence("一只小猫。", Language::zh, *l).valence, 0.2);
+}
+
+TEST_F(UserLexicon, MalformedRowsNameFileAndLine) {
+  struct Case {
+    std::string body, needle;
+  };
+  const Case cases[] = {
+      {"good\t0.5\n\nbad\n", "line 3"}, {"good\t0.5\nbad\t2.0\n", "not a number in [-1, 1]"},
+      {"bad\tx\n", "line 1"},           {"bad\t0.1\t0.2\tglee\n", "unknown category \"glee\""},
+      {"\t0.1\n", "term is empty"},     {"a\t0.1\t0.1\tjoy\textra\n", "at most 4"},
+  };
+  for (const Case& c : cases) {
+    LexiconOptions o;
+    o.user_lexicons = {write("bad.tsv", c.body)};
+    try {
+      load_lexicons(o);
+      ADD_FAILURE() << "accepted: " << c.body;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_input);
+      EXPECT_NE(e.file().find("bad.tsv"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find(c.needle), std::string::npos) << e.what();
+    }
+  }
+  LexiconOptions missing;
+  missing.user_lexicons = {dir_ / "nope.tsv"};
+  EXPECT_THROW(load_lexicons(missing), Error);
+}
+
+TEST(Analyze, ScenesFollowTheStoryAndTheClimaxIsTheDangerScene) {
+  const Document d = parse_text(
+      "Chapter 1\nThe village was calm and peaceful. The children laughed in the warm sun.\n"
+      "Chapter 2\nThen the wolf came out of the dark forest. Everyone screamed in terror and "
+      "fled!\n"
+      "Chapter 3\nAt last the danger was gone. They hugged each other, safe and happy.\n",
+      "story.txt", {});
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  ASSERT_EQ(arc.sentences.size(), d.sentences.size());
+  ASSERT_EQ(arc.scenes.size(), 3u);
+  EXPECT_GT(arc.scenes[0].valence, 0.0);
+  EXPECT_LT(arc.scenes[1].valence, 0.0);
+  EXPECT_GT(arc.scenes[2].valence, 0.0);
+  EXPECT_GT(arc.scenes[1].tension, arc.scenes[0].tension + 0.3);
+  EXPECT_EQ(arc.climax_scene, 1u);
+  for (const Emotion& e : arc.scenes) expect_in_range(e);
+}
+
+TEST(Analyze, SmoothingSoftensNoiseButKeepsTurns) {
+  // Five similar calm scenes around one that is only slightly different.
+  std::string story;
+  for (int i = 0; i < 5; ++i)
+    story += "Chapter " + std::to_string(i + 1) + "\nThe garden was quiet and pleasant.\n";
+  const Document d = parse_text(story, "s.txt", {});
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  for (std::size_t i = 1; i < arc.scenes.size(); ++i)
+    EXPECT_NEAR(arc.scenes[i].valence, arc.scenes[0].valence, 1e-9);
+}
+
+TEST(Analyze, FindsRecurringEnglishCharacters) {
+  const Document d = parse_text(
+      "Chapter 1\nOnce there was a girl called Gretel. Her brother Hansel was brave.\n"
+      "Chapter 2\nThe witch saw Hansel. Gretel pushed the witch. Then Gretel ran home.\n"
+      "Chapter 3\nThe house was quiet. Nobody came.",
+      "hg.txt", {});
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  ASSERT_GE(arc.characters.size(), 2u);
+  EXPECT_EQ(arc.characters[0].name, "Gretel");
+  EXPECT_EQ(arc.characters[0].mentions, 3u);
+  EXPECT_EQ(arc.characters[0].scenes, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(arc.characters[1].name, "Hansel");
+  for (const Character& c : arc.characters) {
+    EXPECT_NE(c.name, "Once");
+    EXPECT_NE(c.name, "Then");
+    EXPECT_NE(c.name, "Chapter");
+  }
+}
+
+TEST(Analyze, FindsRecurringChineseCharacters) {
+  const Document d = parse_text(
+      "第一章\n老王在院子里种花。小红来看老王。\n第二章\n小红很开心，老王也笑了。", "zh.txt", {});
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  std::vector<std::string> names;
+  for (const Character& c : arc.characters) names.push_back(c.name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "老王"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "小红"), names.end());
+  EXPECT_EQ(arc.characters[0].name, "老王");
+  EXPECT_EQ(arc.characters[0].scenes, (std::vector<std::size_t>{0, 1}));
+}
+
+TEST(Analyze, MixedLanguagesReadEachSentenceInItsOwnScript) {
+  const Document d = parse_text("The morning was lovely and bright. 他非常害怕！", "mix.txt", {});
+  ASSERT_EQ(d.language, Language::en);
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  ASSERT_EQ(arc.sentences.size(), 2u);
+  EXPECT_GT(arc.sentences[0].valence, 0.0);
+  EXPECT_LT(arc.sentences[1].valence, 0.0);
+}
+
+TEST(Analyze, RequiresLexicons) {
+  EXPECT_THROW(analyze(parse_text("Hi.", "x", {}), {}), Error);
+}
+
+TEST(EmotionArcJson, RoundTrips) {
+  const Document d = parse_text(
+      "Chapter 1\nJohn was happy. John smiled.\nChapter 2\nThen John was afraid!", "j.txt", {});
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  const nlohmann::json j = arc;
+  const EmotionArc back = j.get<EmotionArc>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  ASSERT_EQ(back.characters.size(), 1u);
+  EXPECT_EQ(back.characters[0].name, "John");
+  nlohmann::json bad = j;
+  bad["climax_scene"] = 9;
+  EXPECT_THROW(bad.get<EmotionArc>(), Error);
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1,0 +1,164 @@
+// Chinese sentence emotion: OpenCC Traditional->Simplified, cppjieba MixSegment tokens, then
+// lexicon lookups with negators (不, 没有), degree words (很, 非常, 有点), contrast (但是, 可是)
+// and sentence punctuation (！, ？).
+#include <algorithm>
+#include <cmath>
+
+#include <cppjieba/MixSegment.hpp>
+
+#include "text/sentiment.h"
+#include "text/unicode.h"
+
+namespace tonepoem::text {
+namespace {
+
+constexpr double kNegationScalar = -0.74;
+constexpr int kNegationScope = 4;  // tokens a negator or degree word reaches forward
+
+bool is_clause_break(std::string_view w) {
+  static constexpr std::string_view kBreaks[] = {"，", ",",  "；", ";", "：",
+                                                 ":",  "、", "。", "—", "…"};
+  return std::find(std::begin(kBreaks), std::end(kBreaks), w) != std::end(kBreaks);
+}
+
+}  // namespace
+
+Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
+                        std::vector<std::string>* out_words) {
+  const ChineseResources& zh = lex.chinese();
+  const std::string simple = lex.to_simplified(sentence);
+  std::vector<std::string> tokens;
+  zh.segmenter->Cut(simple, tokens, true);
+  if (out_words) out_words->insert(out_words->end(), tokens.begin(), tokens.end());
+
+  Evidence ev;
+  // Contrast: the first 但是/可是/然而... splits the sentence; weight moves to what follows.
+  std::size_t contrast = tokens.size();
+  double contrast_factor = 1.0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    auto m = zh.modifiers.find(tokens[i]);
+    if (m != zh.modifiers.end() && m->second.kind == ModifierKind::contrast) {
+      contrast = i;
+      contrast_factor = m->second.factor;
+      break;
+    }
+  }
+  int negations = 0;
+  double degree = 1.0;
+  int since_modifier = 0;  // tokens since the last negator/degree word
+  bool negator_before_degree = false;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& w = tokens[i];
+    if (w == "！" || w == "!") ++ev.exclamations;
+    if (w == "？" || w == "?") ++ev.questions;
+    if (is_clause_break(w) || w == "！" || w == "!" || w == "？" || w == "?") {
+      negations = 0;
+      degree = 1.0;
+      negator_before_degree = false;
+      continue;
+    }
+    if (w == " ") continue;
+    const WordInfo* info = nullptr;
+    if (auto u = lex.user.find(w); u != lex.user.end()) info = &u->second;
+    if (auto m = zh.modifiers.find(w); !info && m != zh.modifiers.end()) {
+      switch (m->second.kind) {
+        case ModifierKind::negator:
+          ++negations;
+          break;
+        case ModifierKind::booster:
+        case ModifierKind::dampener:
+          if (negations > 0 && m->second.kind == ModifierKind::booster)
+            negator_before_degree = true;
+          degree *= m->second.factor;
+          break;
+        case ModifierKind::contrast:
+          break;
+      }
+      since_modifier = 0;
+      // A degree word that is also an emotion word (死, 痛) counts only as the modifier.
+      continue;
+    }
+    if (!info && w.size() >= 6 && !zh.words.count(w)) {
+      // jieba keeps some modified forms whole: 不太 (negated degree), 不开心 (negated word),
+      // 太高兴 (degree + word). Split one or two leading characters that are a modifier.
+      for (std::size_t cut : {std::size_t{3}, std::size_t{6}}) {
+        if (w.size() <= cut) break;
+        auto m = zh.modifiers.find(std::string_view(w).substr(0, cut));
+        if (m == zh.modifiers.end() || m->second.kind == ModifierKind::contrast) continue;
+        const std::string_view rest = std::string_view(w).substr(cut);
+        // A one-character rest after a degree word is more often a name (老王) than a phrase.
+        if (rest.size() < 6 && m->second.kind != ModifierKind::negator) continue;
+        auto rm = zh.modifiers.find(rest);
+        auto e = zh.words.find(rest);
+        if (rm == zh.modifiers.end() && e == zh.words.end()) continue;
+        if (m->second.kind == ModifierKind::negator) {
+          ++negations;
+        } else {
+          if (negations > 0 && m->second.kind == ModifierKind::booster)
+            negator_before_degree = true;
+          degree *= m->second.factor;
+        }
+        if (rm != zh.modifiers.end() && rm->second.kind == ModifierKind::booster) {
+          if (negations > 0) negator_before_degree = true;
+          degree *= rm->second.factor;
+        } else if (rm != zh.modifiers.end() && rm->second.kind == ModifierKind::negator) {
+          ++negations;
+        } else if (e != zh.words.end()) {
+          info = &e->second;
+        }
+        break;
+      }
+      if (!info && (negations > 0 || degree != 1.0)) {
+        since_modifier = 0;
+        continue;
+      }
+    }
+    if (!info) {
+      if (auto e = zh.words.find(w); e != zh.words.end())
+        info = &e->second;
+      else if (auto j = lex.emoji.find(w); j != lex.emoji.end())
+        info = &j->second;
+    }
+    if (!info) {
+      if (++since_modifier > kNegationScope) {
+        negations = 0;
+        degree = 1.0;
+        negator_before_degree = false;
+      }
+      continue;
+    }
+    double v = info->has_valence() ? info->valence * 4.0 : 0.0;
+    double weight = 1.0;
+    bool is_negated = false;
+    if (negator_before_degree) {
+      // 不太好 / 不很高兴: "not very good" is mildly negative, not strongly.
+      v *= kNegationScalar * 0.6;
+      weight *= 0.6;
+      is_negated = true;
+    } else {
+      v *= degree;
+      weight *= std::clamp(degree, 0.3, 2.0);
+      if (negations % 2 == 1) {
+        v *= kNegationScalar;
+        is_negated = true;
+      }
+    }
+    if (contrast < tokens.size()) {
+      if (i < contrast) {
+        v *= 0.5;
+        weight *= 0.5;
+      } else if (i > contrast) {
+        v *= contrast_factor;
+        weight *= contrast_factor;
+      }
+    }
+    ev.add_word(*info, v, weight, is_negated);
+    negations = 0;
+    degree = 1.0;
+    negator_before_degree = false;
+    since_modifier = 0;
+  }
+  return ev.finish();
+}
+
+}  // namespace tonepoem::text

@@ -1,0 +1,511 @@
+#include "text/document.h"
+
+#include <algorithm>
+#include <memory>
+
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "text/segment.h"
+#include "text/unicode.h"
+
+namespace tonepoem {
+
+std::string_view language_name(Language lang) {
+  return lang == Language::zh ? "zh" : "en";
+}
+
+namespace text {
+
+std::string_view trim(std::string_view s) {
+  // ASCII white space plus the ideographic space and NBSP, which Chinese text uses for indents.
+  auto starts_space = [](std::string_view v) -> std::size_t {
+    if (v.empty()) return 0;
+    const auto c = static_cast<unsigned char>(v[0]);
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\n') return 1;
+    if (v.size() >= 3 && v.substr(0, 3) == "\xE3\x80\x80") return 3;  // U+3000
+    if (v.size() >= 2 && v.substr(0, 2) == "\xC2\xA0") return 2;      // U+00A0
+    return 0;
+  };
+  auto ends_space = [](std::string_view v) -> std::size_t {
+    if (v.empty()) return 0;
+    const auto c = static_cast<unsigned char>(v.back());
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\n') return 1;
+    if (v.size() >= 3 && v.substr(v.size() - 3) == "\xE3\x80\x80") return 3;
+    if (v.size() >= 2 && v.substr(v.size() - 2) == "\xC2\xA0") return 2;
+    return 0;
+  };
+  while (std::size_t n = starts_space(s)) s.remove_prefix(n);
+  while (std::size_t n = ends_space(s)) s.remove_suffix(n);
+  return s;
+}
+
+bool is_rule_line(std::string_view t) {
+  if (t.size() < 3) return false;
+  std::size_t marks = 0;
+  for (char c : t) {
+    if (c == '*' || c == '-' || c == '_' || c == '~' || c == '=' || c == '#') {
+      ++marks;
+    } else if (c != ' ' && c != '\t') {
+      return false;
+    }
+  }
+  return marks >= 3;
+}
+
+namespace {
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+bool is_number_word(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "one",       "two",      "three",    "four",   "five",     "six",      "seven",   "eight",
+      "nine",      "ten",      "eleven",   "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+      "seventeen", "eighteen", "nineteen", "twenty", "first",    "second",   "third",   "fourth",
+      "fifth",     "sixth",    "seventh",  "eighth", "ninth",    "tenth",    "last",    "final"};
+  const std::string lower = ascii_lower(w);
+  if (std::find(std::begin(kWords), std::end(kWords), lower) != std::end(kWords)) return true;
+  if (!lower.empty() &&
+      std::all_of(lower.begin(), lower.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return true;
+  // Roman numerals.
+  return !lower.empty() && lower.size() <= 8 && std::all_of(lower.begin(), lower.end(), [](char c) {
+    return c == 'i' || c == 'v' || c == 'x' || c == 'l' || c == 'c';
+  });
+}
+
+}  // namespace
+
+bool is_chapter_line(std::string_view t) {
+  if (t.empty() || t.size() > 120) return false;
+  // Chinese: 第 + numeral + 章/节/回/幕/卷/部/篇/集/场.
+  if (t.substr(0, 3) == "第") {
+    std::size_t pos = 3;
+    std::size_t digits = 0;
+    while (pos < t.size()) {
+      std::size_t next = pos;
+      const char32_t cp = next_code_point(t, next);
+      static constexpr std::u32string_view kNumerals =
+          U"一二三四五六七八九十百千零〇两0123456789０１２３４５６７８９";
+      if (kNumerals.find(cp) == std::u32string_view::npos) break;
+      ++digits;
+      pos = next;
+    }
+    if (digits == 0 || pos >= t.size()) return false;
+    std::size_t next = pos;
+    const char32_t unit = next_code_point(t, next);
+    static constexpr std::u32string_view kUnits = U"章节回幕卷部篇集场";
+    return kUnits.find(unit) != std::u32string_view::npos;
+  }
+  // English: keyword + number (digits, roman or a number word), optional title after it.
+  static constexpr std::string_view kKeys[] = {"chapter", "part",     "book",     "act",
+                                               "scene",   "prologue", "epilogue", "interlude"};
+  for (std::string_view key : kKeys) {
+    if (!starts_with_ci(t, key)) continue;
+    std::string_view rest = t.substr(key.size());
+    if (key == "prologue" || key == "epilogue" || key == "interlude") {
+      return rest.empty() || rest[0] == ' ' || rest[0] == ':' || rest[0] == '.';
+    }
+    if (rest.empty() || (rest[0] != ' ' && rest[0] != '\t')) return false;
+    rest = trim(rest);
+    std::size_t end = 0;
+    while (end < rest.size() && rest[end] != ' ' && rest[end] != '.' && rest[end] != ':' &&
+           rest[end] != ',' && rest[end] != '-')
+      ++end;
+    if (end == 0 || !is_number_word(rest.substr(0, end))) return false;
+    // "Part two of the plan was simple." is prose: a chapter line does not end like a sentence
+    // unless it is short.
+    return t.size() <= 60 || (t.back() != '.' && t.back() != '!' && t.back() != '?');
+  }
+  return false;
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> icu_sentences(std::string_view text) {
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  if (text.empty()) return out;
+  UErrorCode status = U_ZERO_ERROR;
+  UText* ut = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
+  // "ss=standard" suppresses breaks after common abbreviations ("Mr.", "Dr.").
+  UBreakIterator* bi = ubrk_open(UBRK_SENTENCE, "en@ss=standard", nullptr, 0, &status);
+  if (U_SUCCESS(status)) ubrk_setUText(bi, ut, &status);
+  if (U_FAILURE(status)) {
+    if (bi) ubrk_close(bi);
+    if (ut) utext_close(ut);
+    out.emplace_back(0, text.size());  // ICU unusable: keep the text whole (cut_long follows)
+    return out;
+  }
+  int32_t start = ubrk_first(bi);
+  for (int32_t end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
+    out.emplace_back(static_cast<std::size_t>(start), static_cast<std::size_t>(end));
+  }
+  ubrk_close(bi);
+  utext_close(ut);
+  return out;
+}
+
+std::vector<std::string_view> cut_long(std::string_view text, std::size_t max_bytes) {
+  std::vector<std::string_view> out;
+  while (text.size() > max_bytes) {
+    // Find the last clause mark, else the last space, within the limit.
+    std::size_t cut = std::string_view::npos;
+    std::size_t space = std::string_view::npos;
+    std::size_t pos = 0;
+    while (pos < max_bytes) {
+      std::size_t next = pos;
+      const char32_t cp = next_code_point(text, next);
+      if (next > max_bytes) break;
+      if (cp == ',' || cp == ';' || cp == ':' || cp == 0xFF0C || cp == 0xFF1B || cp == 0x3001 ||
+          cp == 0xFF1A || cp == 0x2014)
+        cut = next;
+      else if (cp == ' ')
+        space = next;
+      pos = next;
+    }
+    if (cut == std::string_view::npos || cut < max_bytes / 3) cut = space;
+    if (cut == std::string_view::npos || cut < max_bytes / 3) cut = pos;  // character boundary
+    if (cut == 0) cut = std::min(text.size(), max_bytes);
+    out.push_back(text.substr(0, cut));
+    text.remove_prefix(cut);
+  }
+  if (!text.empty()) out.push_back(text);
+  return out;
+}
+
+DocumentBuilder::DocumentBuilder(std::string_view source) {
+  doc_.source = std::string(source);
+}
+
+void DocumentBuilder::break_scene(std::string_view title) {
+  const std::string t = normalize_space(title);
+  if (scene_open_ && doc_.scenes.back().sentence_count > 0) scene_open_ = false;
+  if (!t.empty()) {
+    if (!pending_title_.empty()) pending_title_ += ": ";
+    pending_title_ += t;
+  }
+}
+
+void DocumentBuilder::set_title(std::string_view title) {
+  doc_.title = normalize_space(title);
+}
+
+void DocumentBuilder::push_sentence(std::string text, std::size_t line,
+                                    std::optional<double> start_s, std::optional<double> end_s,
+                                    std::string_view speaker) {
+  if (!has_word_character(text)) {
+    // Only punctuation ("...", "!!"): belongs to the sentence before it, if any in this scene.
+    if (scene_open_ && doc_.scenes.back().sentence_count > 0 && !start_s) {
+      std::string& prev = doc_.sentences.back().text;
+      if (prev.size() + text.size() <= kMaxSentenceBytes) prev += text;
+    }
+    return;
+  }
+  if (!scene_open_) {
+    Scene scene;
+    scene.title = std::move(pending_title_);
+    pending_title_.clear();
+    scene.first_sentence = doc_.sentences.size();
+    doc_.scenes.push_back(std::move(scene));
+    scene_open_ = true;
+  }
+  Sentence s;
+  s.text = std::move(text);
+  s.line = line;
+  s.scene = doc_.scenes.size() - 1;
+  s.start_s = start_s;
+  s.end_s = end_s;
+  s.speaker = std::string(speaker);
+  doc_.sentences.push_back(std::move(s));
+  ++doc_.scenes.back().sentence_count;
+}
+
+void DocumentBuilder::add_unit(std::string_view text, std::size_t line,
+                               std::optional<double> start_s, std::optional<double> end_s,
+                               std::string_view speaker) {
+  const std::string norm = normalize_space(text);
+  const auto pieces = cut_long(norm, kMaxSentenceBytes);
+  if (pieces.size() <= 1 || !start_s || !end_s) {
+    for (std::string_view p : pieces)
+      push_sentence(std::string(trim(p)), line, start_s, end_s, speaker);
+    return;
+  }
+  // Spread the unit's time over its pieces by length.
+  const double span = *end_s - *start_s;
+  double t = *start_s;
+  for (std::string_view p : pieces) {
+    const double d = span * static_cast<double>(p.size()) / static_cast<double>(norm.size());
+    push_sentence(std::string(trim(p)), line, t, t + d, speaker);
+    t += d;
+  }
+}
+
+void DocumentBuilder::add_paragraph(const std::vector<SourceLine>& lines,
+                                    std::string_view speaker) {
+  if (lines.empty()) return;
+  auto ends_sentence = [](std::string_view l) {
+    static constexpr std::string_view kTerminals[] = {
+        ".", "!", "?", "\xE3\x80\x82", "\xEF\xBC\x81", "\xEF\xBC\x9F", "\xE2\x80\xA6"};
+    for (std::string_view t : kTerminals)
+      if (l.find(t) != std::string_view::npos) return true;
+    return false;
+  };
+  if (lines.size() > 1 && std::none_of(lines.begin(), lines.end(), [&](const SourceLine& l) {
+        return ends_sentence(l.text);
+      })) {
+    for (const SourceLine& l : lines) add_unit(l.text, l.line, {}, {}, speaker);
+    return;
+  }
+  std::string joined;
+  std::vector<std::pair<std::size_t, std::size_t>> line_starts;  // (offset, line)
+  for (const SourceLine& l : lines) {
+    // Wrapped lines join with a space, except between CJK text (written without spaces).
+    if (!joined.empty()) {
+      std::size_t p = joined.size();
+      while (p > 0 && (static_cast<unsigned char>(joined[p - 1]) & 0xC0) == 0x80) --p;
+      if (p > 0) --p;
+      std::size_t q = p;
+      const char32_t last = next_code_point(joined, q);
+      std::size_t r = 0;
+      const char32_t first = l.text.empty() ? U' ' : next_code_point(l.text, r);
+      if (!(is_cjk(last) && is_cjk(first))) joined += ' ';
+    }
+    line_starts.emplace_back(joined.size(), l.line);
+    joined.append(l.text);
+  }
+  for (auto [begin, end] : icu_sentences(joined)) {
+    auto it = std::upper_bound(line_starts.begin(), line_starts.end(), begin,
+                               [](std::size_t off, const auto& ls) { return off < ls.first; });
+    std::size_t line = std::prev(it)->second;
+    std::string_view raw(joined.data() + begin, end - begin);
+    const std::string norm = normalize_space(raw);
+    if (norm.size() <= kMaxSentenceBytes) {
+      push_sentence(norm, line, {}, {}, speaker);
+      continue;
+    }
+    // Too long: cut, keeping track of the line each piece starts on.
+    std::size_t offset = begin;
+    for (std::string_view piece : cut_long(raw, kMaxSentenceBytes)) {
+      auto it2 = std::upper_bound(line_starts.begin(), line_starts.end(), offset,
+                                  [](std::size_t off, const auto& ls) { return off < ls.first; });
+      push_sentence(normalize_space(piece), std::prev(it2)->second, {}, {}, speaker);
+      offset += piece.size();
+    }
+  }
+}
+
+Document DocumentBuilder::finish(LanguageChoice lang, std::string_view stem) {
+  if (doc_.sentences.empty()) {
+    fail_input(doc_.source, "no sentence found (the text holds no words)",
+               "give a story with at least one word of English or Chinese");
+  }
+  for (std::size_t i = 0; i < doc_.scenes.size(); ++i) {
+    if (doc_.scenes[i].title.empty()) doc_.scenes[i].title = "Scene " + std::to_string(i + 1);
+  }
+  if (doc_.title.empty()) doc_.title = std::string(stem);
+  if (doc_.title.empty()) doc_.title = "Untitled";
+  if (lang == LanguageChoice::en) {
+    doc_.language = Language::en;
+  } else if (lang == LanguageChoice::zh) {
+    doc_.language = Language::zh;
+  } else {
+    ScriptCounts counts;
+    for (const Sentence& s : doc_.sentences) {
+      const ScriptCounts c = count_scripts(s.text);
+      counts.han += c.han;
+      counts.latin += c.latin;
+    }
+    // A Han character carries about as much as a short English word: compare characters with
+    // letters scaled to words.
+    doc_.language = counts.han * 4 > counts.latin ? Language::zh : Language::en;
+  }
+  return std::move(doc_);
+}
+
+namespace {
+
+enum class Format { plain, markdown, fountain, srt, vtt, lrc };
+
+std::string lower_extension(std::string_view source) {
+  const std::size_t dot = source.rfind('.');
+  const std::size_t slash = source.find_last_of("/\\");
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return {};
+  return ascii_lower(source.substr(dot + 1));
+}
+
+Format detect_format(std::string_view text, std::string_view source) {
+  const std::string ext = lower_extension(source);
+  if (ext == "md" || ext == "markdown") return Format::markdown;
+  if (ext == "fountain" || ext == "spmd") return Format::fountain;
+  if (ext == "srt") return Format::srt;
+  if (ext == "vtt") return Format::vtt;
+  if (ext == "lrc") return Format::lrc;
+  // Sniff content for inputs without a telling name (stdin, .txt).
+  const std::string_view head = trim(text.substr(0, 200));
+  if (head.substr(0, 6) == "WEBVTT") return Format::vtt;
+  const std::size_t nl = head.find('\n');
+  if (nl != std::string_view::npos && !head.empty() &&
+      std::all_of(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(nl),
+                  [](char c) { return (c >= '0' && c <= '9') || c == ' ' || c == '\r'; })) {
+    const std::string_view second = head.substr(nl + 1);
+    if (second.find("-->") != std::string_view::npos && second.find("-->") < 40) return Format::srt;
+  }
+  if (head.size() > 4 && head[0] == '[' &&
+      ((head[1] >= '0' && head[1] <= '9') || head.substr(1, 3) == "ti:" ||
+       head.substr(1, 3) == "ar:"))
+    return Format::lrc;
+  return Format::plain;
+}
+
+std::string stem_of(std::string_view source) {
+  if (source.empty() || source == "-") return {};
+  return std::filesystem::path(std::string(source)).stem().string();
+}
+
+}  // namespace
+}  // namespace text
+
+Document parse_text(std::string_view input, std::string_view source, const ParseOptions& options) {
+  using namespace text;
+  std::string_view body = input;
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
+  std::string lf;
+  if (body.find('\r') != std::string_view::npos) {
+    lf.reserve(body.size());
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      if (body[i] == '\r') {
+        lf += '\n';
+        if (i + 1 < body.size() && body[i + 1] == '\n') ++i;
+      } else {
+        lf += body[i];
+      }
+    }
+    body = lf;
+  }
+  if (auto bad = find_invalid_utf8(body)) {
+    const auto line =
+        1 + static_cast<std::size_t>(
+                std::count(body.begin(), body.begin() + static_cast<std::ptrdiff_t>(*bad), '\n'));
+    fail_input(source, "invalid UTF-8 at line " + std::to_string(line),
+               "save the file as UTF-8 (for example: iconv -f GB18030 -t UTF-8)");
+  }
+  DocumentBuilder builder(source);
+  switch (detect_format(body, source)) {
+    case Format::plain:
+      parse_plain(body, builder, false);
+      break;
+    case Format::markdown:
+      parse_plain(body, builder, true);
+      break;
+    case Format::fountain:
+      parse_fountain(body, builder);
+      break;
+    case Format::srt:
+      parse_srt(body, source, builder);
+      break;
+    case Format::vtt:
+      parse_vtt(body, source, builder);
+      break;
+    case Format::lrc:
+      parse_lrc(body, source, builder);
+      break;
+  }
+  return builder.finish(options.language, stem_of(source));
+}
+
+Document parse_file(const std::filesystem::path& path, const ParseOptions& options) {
+  const std::string text = read_text_file(path);
+  return parse_text(text, path.string(), options);
+}
+
+void to_json(nlohmann::json& j, const Document& d) {
+  nlohmann::json sentences = nlohmann::json::array();
+  for (const Sentence& s : d.sentences) {
+    nlohmann::json o{{"text", s.text}, {"line", s.line}, {"scene", s.scene}};
+    if (s.start_s) o["start_s"] = *s.start_s;
+    if (s.end_s) o["end_s"] = *s.end_s;
+    if (!s.speaker.empty()) o["speaker"] = s.speaker;
+    sentences.push_back(std::move(o));
+  }
+  nlohmann::json scenes = nlohmann::json::array();
+  for (const Scene& s : d.scenes) {
+    scenes.push_back({{"title", s.title},
+                      {"first_sentence", s.first_sentence},
+                      {"sentence_count", s.sentence_count}});
+  }
+  j = nlohmann::json{{"source", d.source},
+                     {"title", d.title},
+                     {"language", language_name(d.language)},
+                     {"sentences", std::move(sentences)},
+                     {"scenes", std::move(scenes)}};
+}
+
+void from_json(const nlohmann::json& j, Document& d) {
+  const std::string where = "document JSON";
+  auto bad = [&](const std::string& what) -> void {
+    fail_input(where, what, "write the document as `tonepoem analyze --format json` does");
+  };
+  if (!j.is_object()) bad("expected an object");
+  d = Document{};
+  d.source = j.value("source", std::string());
+  d.title = j.value("title", std::string());
+  const std::string lang = j.value("language", std::string("en"));
+  if (lang != "en" && lang != "zh") bad("language must be \"en\" or \"zh\", not \"" + lang + "\"");
+  d.language = lang == "zh" ? Language::zh : Language::en;
+  if (!j.contains("sentences") || !j["sentences"].is_array()) bad("missing array \"sentences\"");
+  for (const auto& o : j["sentences"]) {
+    if (!o.is_object() || !o.contains("text") || !o["text"].is_string())
+      bad("each sentence needs a \"text\" string");
+    Sentence s;
+    s.text = o["text"].get<std::string>();
+    s.line = o.value("line", std::size_t{0});
+    s.scene = o.value("scene", std::size_t{0});
+    if (o.contains("start_s") && o["start_s"].is_number()) s.start_s = o["start_s"].get<double>();
+    if (o.contains("end_s") && o["end_s"].is_number()) s.end_s = o["end_s"].get<double>();
+    s.speaker = o.value("speaker", std::string());
+    d.sentences.push_back(std::move(s));
+  }
+  if (d.sentences.empty()) bad("\"sentences\" is empty");
+  if (j.contains("scenes") && j["scenes"].is_array() && !j["scenes"].empty()) {
+    for (const auto& o : j["scenes"]) {
+      Scene s;
+      s.title = o.value("title", std::string());
+      s.first_sentence = o.value("first_sentence", std::size_t{0});
+      s.sentence_count = o.value("sentence_count", std::size_t{0});
+      d.scenes.push_back(std::move(s));
+    }
+  } else {
+    // No scenes given: one scene per distinct `scene` index, in order.
+    for (std::size_t i = 0; i < d.sentences.size(); ++i) {
+      if (i == 0 || d.sentences[i].scene != d.sentences[i - 1].scene) {
+        d.scenes.push_back(Scene{"Scene " + std::to_string(d.scenes.size() + 1), i, 0});
+      }
+      ++d.scenes.back().sentence_count;
+    }
+  }
+  // Scenes must cover the sentences in order; sentence scene indices follow from them.
+  std::size_t next = 0;
+  for (std::size_t k = 0; k < d.scenes.size(); ++k) {
+    const Scene& s = d.scenes[k];
+    if (s.first_sentence != next || s.sentence_count == 0)
+      bad("scene " + std::to_string(k + 1) + " does not continue where the previous one ended");
+    for (std::size_t i = s.first_sentence;
+         i < s.first_sentence + s.sentence_count && i < d.sentences.size(); ++i)
+      d.sentences[i].scene = k;
+    next += s.sentence_count;
+  }
+  if (next != d.sentences.size())
+    bad("scenes cover " + std::to_string(next) + " sentences, not " +
+        std::to_string(d.sentences.size()));
+}
+
+}  // namespace tonepoem

@@ -1,0 +1,126 @@
+// Internal to the text stage: the loaded word lists behind `Lexicons` (see analyze.h).
+//
+// Lexicon TSV format (README.md, "Lexicon files"), one entry a line, UTF-8, `#` starts a comment:
+//   term <TAB> valence in [-1, 1] <TAB> arousal in [-1, 1] or empty <TAB> categories or empty
+// Categories are a comma list of joy, tenderness, sadness, fear, anger, surprise, disgust.
+// Terms are matched lower-cased (English) or exactly (Chinese). Modifier files:
+//   term <TAB> negator|booster|dampener|contrast <TAB> factor
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/emotion.h"
+#include "core/error.h"
+#include "text/analyze.h"
+
+namespace cppjieba {
+class MixSegment;
+}
+
+namespace tonepoem::text {
+
+inline constexpr float kNone = std::numeric_limits<float>::quiet_NaN();
+
+// What a word list says about one term. Any field may be absent (NaN / 0).
+struct WordInfo {
+  float valence = kNone;        // [-1, 1] from the primary list (VADER, DUTIR/HowNet/Boson, user)
+  float alt_valence = kNone;    // [-1, 1] from a second list (AFINN), used as arousal evidence
+  float arousal = kNone;        // [-1, 1]
+  float tension = 0.0f;         // [0, 1] threat or suspense the word carries
+  std::uint8_t categories = 0;  // bit (1 << Category)
+
+  bool has_valence() const { return !std::isnan(valence); }
+  bool has_arousal() const { return !std::isnan(arousal); }
+  bool has(Category c) const { return (categories >> static_cast<unsigned>(c)) & 1u; }
+};
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using WordMap = std::unordered_map<std::string, WordInfo, StringHash, std::equal_to<>>;
+
+enum class ModifierKind : std::uint8_t { negator, booster, dampener, contrast };
+struct Modifier {
+  ModifierKind kind = ModifierKind::booster;
+  float factor = 1.0f;
+};
+using ModifierMap = std::unordered_map<std::string, Modifier, StringHash, std::equal_to<>>;
+
+// Chinese resources: loaded on first use (several MB of dictionaries).
+struct ChineseResources {
+  ChineseResources();
+  ~ChineseResources();
+  std::unique_ptr<cppjieba::MixSegment> segmenter;
+  WordMap words;          // DUTIR (categories), HowNet and BosonNLP merged
+  ModifierMap modifiers;  // negators, degree words, contrast words
+  std::unordered_set<std::string, StringHash, std::equal_to<>> stop_words;
+  std::vector<std::string> sources;  // the files used, for reports
+};
+
+// Reads a lexicon TSV into `map` (later entries override earlier ones field by field; `lower`
+// lower-cases ASCII in terms). Throws Error(code) naming the file and line on a malformed row.
+void load_lexicon_tsv(const std::filesystem::path& path, WordMap& map, bool lower, ExitCode code);
+// Parses lexicon TSV text (for tests and for load_lexicon_tsv); `source` names it in errors.
+void parse_lexicon_tsv(std::string_view text, std::string_view source, WordMap& map, bool lower,
+                       ExitCode code);
+void load_modifier_tsv(const std::filesystem::path& path, ModifierMap& map);
+
+// Built-in English tables (en_words.cpp), written for tonepoem.
+struct EnglishBooster {
+  std::string_view word;
+  float delta;  // added to a word's VADER-scale valence magnitude (+ intensifies, - dampens)
+};
+extern const std::vector<EnglishBooster> kEnglishBoosters;
+extern const std::vector<std::string_view> kEnglishNegations;
+// Adds emotion categories, arousal and tension of common English emotion words into `map`
+// (without touching valence).
+void add_english_emotion_words(WordMap& map);
+// tonepoem's Chinese corrections and additions (zh_words.cpp), applied over the registry lists.
+void add_chinese_emotion_words(WordMap& map);
+// Emoji and emoticons with their emotion (valence, arousal, categories).
+void add_emoji(WordMap& map);
+
+}  // namespace tonepoem::text
+
+namespace tonepoem {
+
+class Lexicons {
+ public:
+  std::filesystem::path data_dir;
+  text::WordMap english;  // VADER valence, AFINN as alt_valence, tonepoem's emotion words
+  text::WordMap user;     // --lexicon entries (both languages), consulted first
+  text::WordMap emoji;    // emoji and emoticons (both languages)
+  std::unordered_map<std::string, float, text::StringHash, std::equal_to<>> en_boosters;
+  std::unordered_set<std::string, text::StringHash, std::equal_to<>> en_negations;
+
+  // The Chinese resources, loaded on first call (thread-safe; a failure is rethrown each call).
+  const text::ChineseResources& chinese() const;
+  // Whether chinese() has loaded (for tests and reports).
+  bool chinese_loaded() const;
+  // Traditional -> Simplified Chinese (OpenCC t2s); returns the input when OpenCC is unavailable.
+  std::string to_simplified(std::string_view text) const;
+
+  Lexicons();
+  ~Lexicons();
+
+ private:
+  mutable std::mutex zh_mutex_;
+  mutable std::unique_ptr<text::ChineseResources> zh_;
+  mutable std::mutex cc_mutex_;
+  mutable void* opencc_ = nullptr;  // opencc_t
+  mutable bool opencc_tried_ = false;
+};
+
+}  // namespace tonepoem

@@ -1,0 +1,75 @@
+// tonepoem's own Chinese additions to the registry word lists, written for this project:
+// common story words the lists miss or misplace, and very frequent words whose DUTIR category
+// is a misreading in narrative text (起来 as joy, 发展 as tenderness).
+#include <string>
+
+#include "text/lexicons.h"
+
+namespace tonepoem::text {
+namespace {
+
+struct ZhEntry {
+  std::string_view words;  // space-separated
+  int category;            // Category index, or -1
+  float valence, arousal, tension;
+};
+
+constexpr int J = 0, T = 1, S = 2, F = 3, A = 4, U = 5, D = 6;
+
+const ZhEntry kZhWords[] = {
+    {"平静 安静 宁静 静静 轻轻 慢慢 温暖 温柔 安心 放心 舒服 安详 悠闲 微笑 拥抱 依偎 月光 摇篮", T,
+     0.5f, -0.5f, 0.0f},
+    {"睡 睡着 入睡 休息 静谧", T, 0.3f, -0.7f, 0.0f},
+    {"开心 高兴 快乐 欢笑 笑 大笑 欢呼 庆祝 唱歌 跳舞 兴奋 幸福 喜悦 欢乐 得意", J, 0.7f, 0.5f,
+     0.0f},
+    {"哭 哭泣 流泪 眼泪 伤心 难过 悲伤 孤独 寂寞 想念 失望 绝望 心碎 叹气 凄凉", S, -0.6f, -0.3f,
+     0.05f},
+    {"害怕 恐惧 可怕 恐怖 惊恐 吓 吓坏 颤抖 发抖 尖叫 逃 逃跑 危险 怪物 鬼 魔鬼 追赶 慌张 紧张 "
+     "不安 担心",
+     F, -0.6f, 0.7f, 0.8f},
+    {"狼 黑暗 黑影 血 鲜血 死 死亡 杀 刀 枪 陷阱 暴风雨 雷声 火焰 大火", F, -0.4f, 0.5f, 0.6f},
+    {"生气 愤怒 发火 怒吼 大吼 咆哮 恨 仇恨 打架 报仇 暴怒 气愤", A, -0.6f, 0.7f, 0.45f},
+    {"突然 忽然 竟然 居然 惊讶 吃惊 震惊 意外", U, 0.0f, 0.6f, 0.2f},
+    {"恶心 肮脏 腐烂 臭 讨厌", D, -0.6f, 0.2f, 0.1f},
+};
+
+// Frequent words that DUTIR files under an emotion but that carry none in most sentences.
+constexpr std::string_view kNotEmotion =
+    "发展 不是 起来 重要 通过 作为 建设 一定 教育 必须 增长 自然 改革 革命 不过 获得 人民政府 "
+    "原来 权力 先生 解决 先进 负责 学习 精神 重点 最高 实际 其实 丰富 批准 专家 人物 坚持 标准 "
+    "平均 消息 如今 根本 具体 不可 真正 著名 迅速 全面 人才 大道 民主 师父 平民 完善 指导 实在 "
+    "有效 手段 开展 气候 确定 普通 创造 促进 大型 保障 高速 肯定 现代化 重视 一级";
+
+template <typename F>
+void each_word(std::string_view words, F&& f) {
+  while (!words.empty()) {
+    const std::size_t space = words.find(' ');
+    const std::string_view w = words.substr(0, space);
+    words = space == std::string_view::npos ? std::string_view{} : words.substr(space + 1);
+    if (!w.empty()) f(w);
+  }
+}
+
+}  // namespace
+
+void add_chinese_emotion_words(WordMap& map) {
+  each_word(kNotEmotion, [&](std::string_view w) {
+    auto it = map.find(w);
+    if (it != map.end()) {
+      it->second.categories = 0;
+      it->second.arousal = kNone;
+      if (it->second.has_valence()) it->second.valence *= 0.3f;
+    }
+  });
+  for (const ZhEntry& e : kZhWords) {
+    each_word(e.words, [&](std::string_view w) {
+      WordInfo& info = map[std::string(w)];
+      if (!info.has_valence() || (info.valence > 0) != (e.valence > 0)) info.valence = e.valence;
+      info.arousal = e.arousal;
+      info.tension = e.tension;
+      info.categories = static_cast<std::uint8_t>(1u << e.category);
+    });
+  }
+}
+
+}  // namespace tonepoem::text

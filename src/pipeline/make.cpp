@@ -60,7 +60,10 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   check_interrupted();
 
   auto synth_progress = progress.stage("synthesize");
-  AudioBuffer audio = synthesize(result.score, {.soundfont = result.soundfont}, synth_progress);
+  SynthOptions synth;
+  synth.soundfont = result.soundfont;
+  synth.section_fx = section_fx_for(result.score);  // calm and sad sections wetter than angry ones
+  AudioBuffer audio = synthesize(result.score, synth, synth_progress);
   result.loudness = master(audio, {});
   write_wav(audio, options.output_dir / "score.wav");
 

@@ -240,6 +240,8 @@ struct BadInputCase {
   const char* message_part;
 };
 
+void PrintTo(const BadInputCase& c, std::ostream* os) { *os << c.name; }
+
 class BadInput : public ::testing::TestWithParam<BadInputCase> {};
 
 TEST_P(BadInput, FailsClearlyAndWritesNothing) {
@@ -267,7 +269,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BadInputCase{"empty", "", 3, "empty"}, BadInputCase{"blank", "  \n\n\t\n", 3, "empty"},
                       BadInputCase{"binary", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0", 12), 3, "binary"},
                       BadInputCase{"latin1", "Once upon a time.\nThe caf\xe9 was warm.\n", 3, "line 2"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<BadInputCase>& param) { return std::string(param.param.name); });
 
 TEST(E2E, MissingStoryNamesTheFile) {
   const RunResult r = run("make /no/such/story.txt -o " + quote(fresh_dir("missing-story")));

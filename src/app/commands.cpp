@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/progress.h"
+#include "judge/judge.h"
 #include "music/compose.h"
 #include "music/midi.h"
 #include "pipeline/make.h"
@@ -82,6 +83,8 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_option("--resolution", *resolution, "Video size WxH, even numbers 160..3840")->capture_default_str();
   cmd.add_option("--fps", o->video_options.fps, "Video frames per second, 1..120")->capture_default_str();
   cmd.add_flag("--no-video", [o](std::int64_t) { o->video = false; }, "Skip video.mp4");
+  cmd.add_option("--style", o->video_options.style, "Video style (see tonepoem video --list-styles)")
+      ->capture_default_str();
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
       ->check(CLI::ExistingFile);
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
@@ -226,10 +229,124 @@ CommandRun define_analyze(CLI::App& cmd) {
   };
 }
 
+bool is_audio_file(const std::filesystem::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".aiff";
+}
+
+nlohmann::json judged_row(double start_s, double end_s, const Emotion& e) {
+  return {{"start", start_s},      {"end", end_s},         {"valence", e.valence}, {"arousal", e.arousal},
+          {"tension", e.tension}, {"confidence", e.confidence}, {"quadrant", quadrant_name(e.valence, e.arousal)}};
+}
+
+struct JudgeArgs {
+  std::filesystem::path file;
+  double segments_s = 0;
+};
+
+CommandRun define_judge(CLI::App& cmd) {
+  auto a = std::make_shared<JudgeArgs>();
+  cmd.add_option("FILE", a->file, "A MIDI file (.mid) or an audio file (.wav, .flac)")->required();
+  cmd.add_option("--segments", a->segments_s,
+                 "Judge windows of this many seconds (default: the MIDI's sections, or the whole audio)");
+  return [a]() {
+    if (a->segments_s < 0 || (a->segments_s > 0 && a->segments_s < 1))
+      fail_usage(fmt::format("--segments: {} is not accepted; accepts 1 second or more", a->segments_s), "");
+    nlohmann::json windows = nlohmann::json::array();
+    if (is_audio_file(a->file)) {
+      const AudioBuffer audio = read_audio(a->file);
+      const double total = audio.duration_s();
+      const double step = a->segments_s > 0 ? a->segments_s : total;
+      for (double t = 0; t < total - 1e-9; t += step) {
+        const double end = std::min(total, t + step);
+        AudioBuffer slice;
+        slice.sample_rate = audio.sample_rate;
+        slice.channels = audio.channels;
+        const auto first = static_cast<std::size_t>(t * audio.sample_rate) * static_cast<std::size_t>(audio.channels);
+        const auto last = std::min(audio.samples.size(),
+                                   static_cast<std::size_t>(end * audio.sample_rate) * static_cast<std::size_t>(audio.channels));
+        slice.samples.assign(audio.samples.begin() + static_cast<std::ptrdiff_t>(first),
+                             audio.samples.begin() + static_cast<std::ptrdiff_t>(last));
+        windows.push_back(judged_row(t, end, judge_audio_features(extract_audio_features(slice))));
+      }
+    } else {
+      const Score score = load_midi(a->file);
+      if (a->segments_s > 0) {
+        for (const JudgedWindow& w : judge_windows(score, a->segments_s, a->segments_s))
+          windows.push_back(judged_row(w.start_s, w.end_s, w.emotion));
+      } else {
+        const auto judged = judge_sections(score);
+        for (std::size_t i = 0; i < judged.size(); ++i) {
+          const double start = i < score.sections.size() ? score.sections[i].start_s : 0.0;
+          const double end = i < score.sections.size() ? score.sections[i].end_s : score.duration_s();
+          nlohmann::json row = judged_row(start, end, judged[i]);
+          if (i < score.sections.size()) row["section"] = score.sections[i].name;
+          windows.push_back(std::move(row));
+        }
+      }
+    }
+    std::printf("%s\n", nlohmann::json{{"file", a->file.string()}, {"windows", windows}}.dump(2).c_str());
+    return 0;
+  };
+}
+
+struct VideoArgs {
+  std::filesystem::path dir;
+  std::filesystem::path output;
+  std::string resolution;
+  double snapshot_s = -1;
+  bool list_styles = false;
+  VideoOptions video;
+};
+
+CommandRun define_video(CLI::App& cmd) {
+  auto a = std::make_shared<VideoArgs>();
+  cmd.add_option("DIR", a->dir, "A folder written by tonepoem make (score.wav, score.mid, cues.json)");
+  cmd.add_option("-o,--output", a->output, "The MP4 to write (or the PNG with --snapshot)");
+  cmd.add_option("--style", a->video.style, "Visual style (--list-styles shows them)")->capture_default_str();
+  cmd.add_option("--resolution", a->resolution, "Video size WxH, even numbers 160..3840 (default 1280x720)");
+  cmd.add_option("--fps", a->video.fps, "Frames per second, 1..120")->capture_default_str();
+  cmd.add_option("--snapshot", a->snapshot_s, "Write the one frame at this time (seconds) as a PNG instead");
+  cmd.add_flag("--list-styles", a->list_styles, "List the visual styles and exit");
+  return [a]() {
+    if (a->list_styles) {
+      for (const auto& style : video_styles())
+        std::printf("%-10s %s\n", std::string(style.name).c_str(), std::string(style.description).c_str());
+      return 0;
+    }
+    if (a->dir.empty() || a->output.empty())
+      fail_usage("give the folder written by tonepoem make and -o OUTPUT", "tonepoem video out/lantern -o other.mp4");
+    if (!a->resolution.empty())
+      if (auto problem = parse_resolution(a->resolution, a->video); !problem.empty())
+        fail_usage("--resolution: " + problem, "");
+    a->video.validate();
+    for (const char* name : {"score.wav", "score.mid", "cues.json"})
+      if (!std::filesystem::exists(a->dir / name))
+        fail_input((a->dir / name).string(), "not found", "give a folder written by tonepoem make (without --no-video is fine)");
+    const AudioBuffer audio = read_audio(a->dir / "score.wav");
+    const Score score = load_midi(a->dir / "score.mid");
+    const CueSheet cues = load_cue_sheet(a->dir / "cues.json");
+    const auto out_dir = a->output.has_parent_path() ? a->output.parent_path() : std::filesystem::path(".");
+    ensure_writable_dir(out_dir);
+    if (a->snapshot_s >= 0) {
+      write_snapshot(audio, cues, score, a->video, a->snapshot_s, a->output);
+    } else {
+      ProgressReporter progress(true);
+      render_video(audio, cues, score, a->video, a->output, progress.stage("video"));
+      progress.finish_stage();
+    }
+    std::printf("wrote %s\n", a->output.string().c_str());
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json", define_make},
     CommandSpec{"compose", "One emotion or a cue sheet -> a MIDI score", define_compose},
     CommandSpec{"analyze", "Print a story's emotion arc (or one result per line with --per-line)", define_analyze},
+    CommandSpec{"judge", "Estimate the emotion a MIDI or audio file carries, per section or window", define_judge},
+    CommandSpec{"video", "Re-render the video of a make folder (another style or size) or one frame", define_video},
 };
 
 }  // namespace

@@ -934,6 +934,10 @@ class MelodyWriter {
         std::clamp(static_cast<int>(std::lround(s.p.note_density * s.beats)), 1, bar_slots);
     motif_.slots = make_rhythm(count, bar_slots, s.beats, rng_);
     motif_.steps = make_steps(static_cast<int>(motif_.slots.size()) - 1, s.p.contour, rng_);
+    // A contrasting motif for the middle of an A B A form: another rhythm, the other contour.
+    const int count_b = std::clamp(count + (rng_.chance(0.5) ? 1 : -1), 1, bar_slots);
+    contrast_.slots = make_rhythm(count_b, bar_slots, s.beats, rng_);
+    contrast_.steps = make_steps(static_cast<int>(contrast_.slots.size()) - 1, -s.p.contour, rng_);
     idx_ = index_near_pitch(s.key, (lo_ + hi_) / 2);
   }
 
@@ -1008,7 +1012,10 @@ class MelodyWriter {
         continue;
       }
       // Bar role in the phrase: statement, repetition, variation, answer.
-      Motif m = motif_;
+      // Phrase pairs follow A B A A' ...: the second pair contrasts, later ones vary the first.
+      const std::size_t pair = phrase_index / 2;
+      Motif m = pair % 3 == 1 ? contrast_ : motif_;
+      if (pair >= 2 && pair % 3 != 1 && j == 1) m = vary(m);
       const int pos = j % 4;
       const bool second_half = ph.bars >= 8 && j >= 4;
       if (pos == 2) m = vary(m);
@@ -1035,7 +1042,6 @@ class MelodyWriter {
       (void)bar_slots;
       idx_ = cur;
     }
-    (void)phrase_index;
   }
 
   Motif vary(Motif m) {
@@ -1152,7 +1158,7 @@ class MelodyWriter {
   const Section& s_;
   Rng& rng_;
   int lo_ = 60, hi_ = 84, lo_idx_ = 0, hi_idx_ = 0, idx_ = 0;
-  Motif motif_;
+  Motif motif_, contrast_;
   std::vector<MelodyNote> notes_;
 };
 

@@ -358,7 +358,10 @@ std::pair<int, int> instrument_range(int program) {
 }
 
 MusicParams map_emotion(const Emotion& emotion) {
-  const Emotion e = emotion.clamped();
+  Emotion finite = emotion;
+  for (double* x : {&finite.valence, &finite.arousal, &finite.tension})
+    if (!std::isfinite(*x)) *x = 0;  // a hand-edited cue sheet may hold NaN; treat it as neutral
+  const Emotion e = finite.clamped();
   const double v = e.valence, a = e.arousal, t = e.tension;
   const double energy = (a + 1) / 2;
   MusicParams p;
@@ -1423,10 +1426,32 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   if (cue_list.empty()) cue_list.push_back(Cue{"Section 1", 0, duration, Emotion{}, {}});
   // Planned boundaries: each cue's start, clamped into order; the end is the duration.
   std::vector<double> bounds;
-  for (const Cue& c : cue_list) bounds.push_back(std::clamp(c.start_s, 0.0, duration));
+  for (const Cue& c : cue_list)
+    bounds.push_back(std::isfinite(c.start_s) ? std::clamp(c.start_s, 0.0, duration) : 0.0);
   bounds.front() = 0;
   bounds.push_back(duration);
   for (std::size_t i = 1; i < bounds.size(); ++i) bounds[i] = std::max(bounds[i], bounds[i - 1]);
+  // A cue too short for a bar of music joins its neighbour (the longer of the two sets the
+  // emotion); its boundary could not be kept on a downbeat at any sane tempo.
+  constexpr double kMinSection = 1.5;
+  for (std::size_t i = 0; cue_list.size() > 1 && i < cue_list.size();) {
+    if (bounds[i + 1] - bounds[i] >= kMinSection) {
+      ++i;
+      continue;
+    }
+    const std::size_t keep = i > 0 ? i - 1 : i + 1;  // merge into the previous cue, or the next
+    const double len_keep = bounds[keep + 1] - bounds[keep];
+    const double len_drop = bounds[i + 1] - bounds[i];
+    Cue& kept = cue_list[keep];
+    if (len_drop > len_keep) kept.target = cue_list[i].target;
+    for (const std::string& who : cue_list[i].characters)
+      if (std::find(kept.characters.begin(), kept.characters.end(), who) == kept.characters.end())
+        kept.characters.push_back(who);
+    // Into the previous cue: its end moves to this cue's end (drop bound i). Into the next
+    // (only for the first cue): the next starts where this one did (drop bound i + 1).
+    bounds.erase(bounds.begin() + static_cast<std::ptrdiff_t>(keep < i ? i : i + 1));
+    cue_list.erase(cue_list.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 
   std::vector<Section> sections(cue_list.size());
   std::optional<Key> previous;

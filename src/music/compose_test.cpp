@@ -422,3 +422,53 @@ TEST(SingleEmotionCues, OneCueSpanningTheDuration) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(Compose, SurvivesOddCueSheets) {
+  CueSheet c;
+  c.duration_s = 30;
+  c.seed = 3;
+  Emotion nan_emotion;
+  nan_emotion.valence = std::nan("");
+  nan_emotion.arousal = 5;  // out of range
+  c.cues = {Cue{"tiny first", 0, 0.3, emo(0.5, 0.5), {"A"}}, Cue{"nan", 0.3, 10, nan_emotion, {}},
+            Cue{"tiny", 10, 10.4, emo(-0.5, 0.5), {"B"}},
+            Cue{"backwards", 9, 20, emo(-0.5, -0.5), {}},
+            Cue{"after the end", 40, 50, emo(0.5, -0.5), {}}};
+  const Score s = compose(c, {});
+  EXPECT_NEAR(s.duration_s(), 30, 60.0 / s.tempo.back().bpm);
+  ASSERT_FALSE(s.sections.empty());
+  for (std::size_t i = 1; i < s.sections.size(); ++i)
+    EXPECT_EQ(s.sections[i].start_tick, s.sections[i - 1].end_tick);
+  for (const ScoreSection& sec : s.sections) {
+    EXPECT_TRUE(std::isfinite(sec.tempo_bpm));
+    EXPECT_GT(sec.end_s - sec.start_s, 1.0) << sec.name;
+  }
+  for (const Track& t : s.tracks)
+    for (const Note& n : t.notes) {
+      EXPECT_GE(n.pitch, 0);
+      EXPECT_LE(n.pitch, 127);
+      EXPECT_GT(n.duration, 0);
+    }
+}
+
+TEST(Compose, ManyShortScenesStillLandOnTime) {
+  CueSheet c;
+  c.duration_s = 120;
+  c.seed = 8;
+  for (int i = 0; i < 40; ++i) {
+    const double v = std::sin(i * 0.7), a = std::cos(i * 1.3);
+    c.cues.push_back(
+        Cue{"scene " + std::to_string(i), i * 3.0, (i + 1) * 3.0, emo(v, a, i % 3 * 0.4), {}});
+  }
+  const Score s = compose(c, {});
+  ASSERT_EQ(s.sections.size(), 40u);
+  for (std::size_t i = 0; i < s.sections.size(); ++i)
+    EXPECT_NEAR(s.sections[i].start_s, c.cues[i].start_s, 60.0 / s.sections[i].tempo_bpm);
+  EXPECT_NEAR(s.duration_s(), 120, 60.0 / s.tempo.back().bpm);
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -661,7 +661,14 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
         if (pivot) break;
       }
       penult->clear();
-      penult->push_back(pivot ? *pivot : pre);
+      if (!pivot) {
+        // No chord is common to both keys: step into the new key through its own predominant.
+        Harm direct = diatonic(nk, is_diminished(nk, 3) ? 1 : 3, 0);
+        direct.roman += "/" + std::string(pitch_class_name(nk.tonic));
+        direct.degree = -1;
+        pivot = direct;
+      }
+      penult->push_back(*pivot);
     }
     last.clear();
     last.push_back(to_dom);

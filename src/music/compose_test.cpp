@@ -472,3 +472,86 @@ TEST(Compose, ManyShortScenesStillLandOnTime) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+// Sorted pitches of a track's notes that start at `tick`.
+std::vector<int> onset_set(const Track& t, std::int64_t tick) {
+  std::vector<int> out;
+  for (const Note& n : t.notes)
+    if (n.tick == tick) out.push_back(n.pitch);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Compose, SustainedVoicesMoveSmoothly) {
+  const Score s = compose(story_sheet(12), {});
+  const Track* pad = track(s, "pad");
+  ASSERT_NE(pad, nullptr);
+  double moved = 0;
+  int voices = 0, leaps = 0;
+  std::vector<int> prev;
+  for (const ChordEvent& c : s.chords) {
+    const std::vector<int> now = onset_set(*pad, c.tick);
+    if (now.size() == prev.size() && !now.empty()) {
+      for (std::size_t i = 0; i < now.size(); ++i) {
+        const int d = std::abs(now[i] - prev[i]);
+        moved += d;
+        leaps += d > 7 ? 1 : 0;
+        ++voices;
+      }
+    }
+    prev = now;
+  }
+  ASSERT_GT(voices, 30);
+  EXPECT_LT(moved / voices, 2.5) << "mean semitones per voice per chord change";
+  EXPECT_LT(leaps, voices / 20) << "voices leaping more than a fifth";
+}
+
+TEST(Compose, SectionsJoinByPivotChordsAndTempoRamps) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    const CueSheet sheet = story_sheet(seed);
+    const Score s = compose(sheet, {});
+    int modulations = 0;
+    for (std::size_t i = 0; i + 1 < s.sections.size(); ++i) {
+      const ScoreSection& a = s.sections[i];
+      const ScoreSection& b = s.sections[i + 1];
+      const std::int64_t bar = a.beats_per_bar * s.ppq;
+      // Tempo ramp: inside the last bar, the tempo moves toward the next section's tempo.
+      if (std::abs(b.tempo_bpm / a.tempo_bpm - 1) > 0.1) {
+        std::vector<double> ramp;
+        for (const TempoEvent& t : s.tempo)
+          if (t.tick > a.end_tick - bar && t.tick < a.end_tick) ramp.push_back(t.bpm);
+        ASSERT_FALSE(ramp.empty()) << a.name << " -> " << b.name;
+        for (double bpm : ramp) {
+          EXPECT_GT(bpm, std::min(a.tempo_bpm, b.tempo_bpm) - 1e-6);
+          EXPECT_LT(bpm, std::max(a.tempo_bpm, b.tempo_bpm) + 1e-6);
+        }
+      }
+      // Key change: the last chord is the new key's dominant, and the one before it belongs to
+      // both keys (the pivot).
+      if (a.tonic == b.tonic && a.mode == b.mode) continue;
+      ++modulations;
+      std::vector<const ChordEvent*> in_a;
+      for (const ChordEvent& c : s.chords)
+        if (c.tick >= a.start_tick && c.tick < a.end_tick) in_a.push_back(&c);
+      ASSERT_GE(in_a.size(), 2u);
+      EXPECT_EQ(in_a.back()->cadence, "modulating");
+      const ChordEvent& pivot = *in_a[in_a.size() - 2];
+      auto in_scale = [](int pc, const ScoreSection& sec) {
+        for (int iv : mode_intervals(sec.mode))
+          if ((sec.tonic + iv) % 12 == pc) return true;
+        return false;
+      };
+      for (int pc : pivot.pitch_classes) {
+        EXPECT_TRUE(in_scale(pc, a)) << pivot.roman << " in " << a.name;
+        EXPECT_TRUE(in_scale(pc, b)) << pivot.roman << " in " << b.name;
+      }
+    }
+    EXPECT_GE(modulations, 1);
+  }
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -952,7 +952,11 @@ class MelodyWriter {
   }
 
   std::vector<MelodyNote> write(const std::vector<int>& leitmotif) {
-    for (std::size_t k = 0; k < s_.phrases.size(); ++k) write_phrase(s_.phrases[k], k, leitmotif);
+    for (std::size_t k = 0; k < s_.phrases.size(); ++k) {
+      const std::size_t first = notes_.size();
+      write_phrase(s_.phrases[k], k, leitmotif);
+      single_high_point(s_.phrases[k], first);
+    }
     add_chromatic_passing();
     return notes_;
   }
@@ -991,6 +995,8 @@ class MelodyWriter {
     const std::int64_t dur =
         std::max<std::int64_t>(90, static_cast<std::int64_t>(std::lround(full * art)));
     notes_.push_back({tick, std::min(dur, full), pitch(idx, tick), velocity(tick, arc)});
+    idx_of_.push_back(idx);
+    protected_.push_back(protect_next_);
   }
 
   double arc_at(const Phrase& ph, int j) const {
@@ -1103,7 +1109,9 @@ class MelodyWriter {
     }
     int slot = 0;
     for (std::size_t i = 0; i < slots.size() && i < degrees.size(); ++i) {
+      protect_next_ = true;  // the leitmotif keeps its shape
       emit(bar_tick + slot * kEighth, slots[i], base + degrees[i], arc, false);
+      protect_next_ = false;
       slot += slots[i];
     }
     idx_ = base + degrees[std::min(slots.size(), degrees.size()) - 1];
@@ -1143,6 +1151,41 @@ class MelodyWriter {
     idx_ = cur;
   }
 
+  // One high point per phrase: the peak note nearest the phrase's planned climax stays, other
+  // notes at the same height step down (to a chord tone on strong beats).
+  void single_high_point(const Phrase& ph, std::size_t first) {
+    if (notes_.size() <= first + 1) return;
+    int top = 0;
+    for (std::size_t i = first; i < notes_.size(); ++i) top = std::max(top, notes_[i].pitch);
+    const std::int64_t start = s_.start_tick + ph.first_bar * s_.bar_ticks();
+    const auto climax =
+        static_cast<double>(start) + 0.62 * static_cast<double>(ph.bars * s_.bar_ticks());
+    std::size_t keep = notes_.size();
+    for (std::size_t i = first; i < notes_.size(); ++i) {
+      if (notes_[i].pitch != top) continue;
+      if (protected_[i]) {
+        keep = i;  // a leitmotif's own peak wins
+        break;
+      }
+      if (keep == notes_.size() || std::abs(static_cast<double>(notes_[i].tick) - climax) <
+                                       std::abs(static_cast<double>(notes_[keep].tick) - climax))
+        keep = i;
+    }
+    for (std::size_t i = first; i < notes_.size(); ++i) {
+      if (i == keep || notes_[i].pitch != top || protected_[i]) continue;
+      const std::int64_t tick = notes_[i].tick;
+      const std::int64_t in_bar = (tick - s_.start_tick) % s_.bar_ticks();
+      const bool strong = in_bar == 0 || (s_.beats == 4 && in_bar == 2 * kPpq);
+      int idx = idx_of_[i] - 1;
+      if (strong) {
+        while (idx > lo_idx_ && !chord_tone(idx, tick)) --idx;
+      }
+      if (idx < lo_idx_ || pitch(idx, tick) >= top) continue;
+      idx_of_[i] = idx;
+      notes_[i].pitch = pitch(idx, tick);
+    }
+  }
+
   // Splits a weak-beat note that moves by a whole tone into two, through the chromatic semitone.
   void add_chromatic_passing() {
     if (s_.p.chromaticism <= 0) return;
@@ -1151,8 +1194,8 @@ class MelodyWriter {
       const MelodyNote& n = notes_[i];
       const std::int64_t in_bar = (n.tick - s_.start_tick) % s_.bar_ticks();
       const bool strong = in_bar == 0 || (s_.beats == 4 && in_bar == 2 * kPpq);
-      if (i + 1 < notes_.size() && !strong && n.duration >= 2 * kEighth - 40 &&
-          std::abs(notes_[i + 1].pitch - n.pitch) == 2 &&
+      if (i + 1 < notes_.size() && !strong && !protected_[i] && !protected_[i + 1] &&
+          n.duration >= 2 * kEighth - 40 && std::abs(notes_[i + 1].pitch - n.pitch) == 2 &&
           notes_[i + 1].tick - n.tick == 2 * kEighth && rng_.chance(s_.p.chromaticism)) {
         const int mid = (n.pitch + notes_[i + 1].pitch) / 2;
         const std::int64_t half = kEighth;
@@ -1169,6 +1212,9 @@ class MelodyWriter {
   Rng& rng_;
   int lo_ = 60, hi_ = 84, lo_idx_ = 0, hi_idx_ = 0, idx_ = 0;
   Motif motif_, contrast_;
+  std::vector<int> idx_of_;      // diatonic index of each note in notes_
+  std::vector<bool> protected_;  // leitmotif notes, left as they are
+  bool protect_next_ = false;
   std::vector<MelodyNote> notes_;
 };
 

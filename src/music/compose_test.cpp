@@ -555,3 +555,37 @@ TEST(Compose, SectionsJoinByPivotChordsAndTempoRamps) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(Compose, EachPhraseHasOneHighPoint) {
+  int phrases = 0, single = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    const Score s = compose(story_sheet(seed), {});
+    const Track* melody = track(s, "melody");
+    std::int64_t start = 0;
+    for (const ChordEvent& c : s.chords) {
+      if (c.cadence.empty()) continue;
+      const std::int64_t end = c.tick + c.duration;
+      int top = -1, count = 0;
+      for (const Note& n : melody->notes) {
+        if (n.tick < start || n.tick >= end) continue;
+        if (n.pitch > top) {
+          top = n.pitch;
+          count = 1;
+        } else if (n.pitch == top) {
+          ++count;
+        }
+      }
+      ++phrases;
+      single += count == 1 ? 1 : 0;
+      start = end;
+    }
+  }
+  ASSERT_GT(phrases, 20);
+  EXPECT_GE(single, phrases * 85 / 100) << single << " of " << phrases;
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -31,7 +31,7 @@ CueSheet story_sheet(std::uint64_t seed = 11) {
       Cue{"The storm", 17.2, 41.9, emo(-0.7, 0.7, 0.9), {"Wolf"}},
       Cue{"Loss", 41.9, 63.0, emo(-0.6, -0.6, 0.2), {}},
       Cue{"Home again", 63.0, 82.5, emo(0.8, 0.6), {"Mei"}},
-      Cue{"Night", 82.5, 95.3, emo(0.3, -0.8), {"Mei", "Wolf"}},
+      Cue{"Night", 82.5, 95.3, emo(0.4, -0.3), {"Mei", "Wolf"}},  // gentle: 3/4
   };
   return c;
 }
@@ -385,6 +385,8 @@ TEST(Compose, SectionsCarryTheirParameters) {
     EXPECT_LT(sec.start_tick, sec.end_tick);
     EXPECT_NEAR(sec.end_s, sheet.cues[i].end_s, 60.0 / 50.0);
   }
+  EXPECT_EQ(s.sections.back().beats_per_bar, 3) << "gentle and pleasant: a waltz meter";
+  EXPECT_EQ(s.meters.back().numerator, 3);
   // The key map and meter map start at 0 and ascend.
   ASSERT_FALSE(s.keys.empty());
   EXPECT_EQ(s.keys.front().tick, 0);

@@ -329,13 +329,28 @@ int preferred_tonic(Mode mode, double a) {
   }
 }
 
-const Palette& palette_for(double v, double a, double t) {
+// The category each region voices best; a text's named emotion (fear rather than anger at the
+// same valence and arousal) tips the choice between neighbouring regions.
+Category palette_category(std::string_view name) {
+  if (name == "tender" || name == "serene") return Category::tenderness;
+  if (name == "joyful" || name == "playful") return Category::joy;
+  if (name == "sad" || name == "wistful") return Category::sadness;
+  if (name == "suspense" || name == "fearful") return Category::fear;
+  if (name == "angry") return Category::anger;
+  return Category::surprise;  // pensive: no category of its own
+}
+
+const Palette& palette_for(const Emotion& e) {
+  const double v = e.valence, a = e.arousal, t = e.tension;
+  double strongest = 0;
+  for (double w : e.categories) strongest = std::max(strongest, w);
   const Palette* best = &kPalettes[0];
   double best_d = std::numeric_limits<double>::max();
   for (const auto& p : kPalettes) {
     const double dt = 0.8 * (t - p.tension);
-    const double d =
-        (v - p.valence) * (v - p.valence) + (a - p.arousal) * (a - p.arousal) + dt * dt;
+    double d = (v - p.valence) * (v - p.valence) + (a - p.arousal) * (a - p.arousal) + dt * dt;
+    const Category c = palette_category(p.name);
+    if (strongest > 0 && c != Category::surprise) d -= 0.12 * e.weight(c) / strongest;
     if (d < best_d) {
       best_d = d;
       best = &p;
@@ -381,7 +396,7 @@ MusicParams map_emotion(const Emotion& emotion) {
   p.chromaticism = std::clamp(0.5 * t - 0.05, 0.0, 0.4);
   p.contour = std::clamp(0.8 * v + 0.2 * a, -1.0, 1.0);
 
-  const Palette& pal = palette_for(v, a, t);
+  const Palette& pal = palette_for(e);
   p.palette = std::string(pal.name);
   p.melody_program = pal.melody;
   p.chord_program = pal.chords;

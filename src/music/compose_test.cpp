@@ -591,3 +591,18 @@ TEST(Compose, EachPhraseHasOneHighPoint) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(MapEmotion, NamedCategoryTipsTheOrchestration) {
+  Emotion fear = emo(-0.65, 0.68, 0.65);
+  Emotion anger = fear;
+  fear.weight(Category::fear) = 1.0;
+  anger.weight(Category::anger) = 1.0;
+  EXPECT_EQ(map_emotion(fear).palette, "fearful");
+  EXPECT_EQ(map_emotion(anger).palette, "angry");
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1255,6 +1255,15 @@ struct Builder {
 int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
   double base = s.p.velocity;
   const std::int64_t bar = s.bar_ticks();
+  // Each phrase swells toward its high point (about 60% through) and relaxes into the cadence.
+  for (const Phrase& ph : s.phrases) {
+    const std::int64_t start = s.start_tick + ph.first_bar * bar;
+    const std::int64_t len = ph.bars * bar;
+    if (tick < start || tick >= start + len) continue;
+    const double x = static_cast<double>(tick - start) / static_cast<double>(len);
+    base += 6.0 * (x < 0.62 ? x / 0.62 : (1 - x) / 0.38) - 3.0;
+    break;
+  }
   if (next && tick >= s.end_tick() - bar) {
     const double frac = static_cast<double>(tick - (s.end_tick() - bar)) / static_cast<double>(bar);
     base += (next->p.velocity - base) * frac * 0.8;  // swell (or ebb) into the next section

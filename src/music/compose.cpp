@@ -544,6 +544,7 @@ struct Section {
   std::vector<Harm> chords;  // with ticks in chord_ticks
   std::vector<std::int64_t> chord_ticks, chord_durs;
   std::string leitmotif_owner;  // first character of the cue, if any
+  int leitmotif_bars = 1;       // 2 in calm scenes: the leitmotif augmented
   std::int64_t bar_ticks() const { return static_cast<std::int64_t>(beats) * kPpq; }
   std::int64_t end_tick() const { return start_tick + bars * bar_ticks(); }
   // True inside the last bar of a phrase, where the accompaniment breathes with the cadence.
@@ -734,7 +735,7 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
     const Harm& target = target_bar.front();
     if (target.degree < 1 || target.degree > 5 || before.size() != 1) continue;
     if (target.intervals.size() < 3 || target.intervals[2] != 7) continue;  // not to dim/aug
-    if (j - 1 == 0 && ph.leitmotif) continue;
+    if (j - 1 < s.leitmotif_bars && ph.leitmotif) continue;
     if (before.front() == target) continue;
     if (!rng.chance(p.secondary_dominants)) continue;
     Harm sd = dominant_on(target.root + 7, true, -1, "");
@@ -883,7 +884,7 @@ std::vector<int> make_rhythm(int count, int total, int beats, Rng& rng) {
   std::vector<double> w(static_cast<std::size_t>(total), 0.0);
   for (int s = 1; s < total; ++s) {
     double x = (s % 2 == 0) ? 2.0 : 0.8;
-    if (beats == 4 && s == 4) x = 3.0;
+    if (s % (2 * beats) == 0 || (beats == 4 && s % (2 * beats) == 4)) x = 3.0;
     w[static_cast<std::size_t>(s)] = x;
   }
   for (int k = 1; k < count; ++k) {
@@ -918,8 +919,10 @@ std::vector<int> make_steps(int count, double contour, Rng& rng) {
   return steps;
 }
 
+// Strong beats: the downbeat of each bar, and beat 3 of a 4/4 bar (slots are eighths).
 bool strong_slot(int slot, int beats) {
-  return slot == 0 || (beats == 4 && slot == 4);
+  const int in_bar = slot % (2 * beats);
+  return in_bar == 0 || (beats == 4 && in_bar == 4);
 }
 
 // The span the melody moves in: about an octave and a half around the instrument's comfortable
@@ -980,6 +983,11 @@ class MelodyWriter {
   std::array<int, 7> scale_at(std::int64_t tick) const {
     return local_scale(s_.key, s_.chord_at(tick));
   }
+  int plain_pitch(int idx) const {
+    std::array<int, 7> plain{};
+    for (int d = 0; d < 7; ++d) plain[static_cast<std::size_t>(d)] = s_.key.pc(d);
+    return pitch_of(s_.key, plain, idx);
+  }
   int pitch(int idx, std::int64_t tick) const { return pitch_of(s_.key, scale_at(tick), idx); }
   bool chord_tone(int idx, std::int64_t tick) const {
     return s_.chord_at(tick).has(pitch(idx, tick));
@@ -1009,7 +1017,9 @@ class MelodyWriter {
     const double art = legato ? 0.98 : s_.p.articulation;
     const std::int64_t dur =
         std::max<std::int64_t>(90, static_cast<std::int64_t>(std::lround(full * art)));
-    notes_.push_back({tick, std::min(dur, full), pitch(idx, tick), velocity(tick, arc)});
+    // A leitmotif keeps the plain notes of the mode (its identity); other notes follow the chord.
+    const int p = protect_next_ ? plain_pitch(idx) : pitch(idx, tick);
+    notes_.push_back({tick, std::min(dur, full), p, velocity(tick, arc)});
     idx_of_.push_back(idx);
     protected_.push_back(protect_next_);
   }
@@ -1035,7 +1045,10 @@ class MelodyWriter {
       const bool last_bar = j == ph.bars - 1;
 
       if (j == 0 && ph.leitmotif && !leitmotif.empty()) {
-        write_leitmotif(bar_tick, leitmotif, arc);
+        // Calm scenes stretch the leitmotif over two bars (augmentation).
+        const int span = ph.bars >= 4 ? s_.leitmotif_bars : 1;
+        write_leitmotif(bar_tick, leitmotif, arc, span);
+        j += span - 1;
         continue;
       }
       if (last_bar && (ph.bars > 1 || final_of_piece)) {
@@ -1099,7 +1112,8 @@ class MelodyWriter {
     return m;
   }
 
-  void write_leitmotif(std::int64_t bar_tick, const std::vector<int>& degrees, double arc) {
+  void write_leitmotif(std::int64_t bar_tick, const std::vector<int>& degrees, double arc,
+                       int bars) {
     const int B = s_.beats;
     const int count = static_cast<int>(degrees.size());
     // Base: the tonic index nearest the window's lower middle.
@@ -1109,15 +1123,16 @@ class MelodyWriter {
     const int mx = *std::max_element(degrees.begin(), degrees.end());
     while (base + mx > hi_idx_ && base + mn - 7 >= lo_idx_) base -= 7;
     while (base + mn < lo_idx_) base += 7;
-    // A rhythm that puts tonic-chord tones on the strong beats (the bar's chord is I).
+    // A rhythm that puts chord tones on the strong beats (the first bar's chord is I).
     std::vector<int> slots;
-    for (int attempt = 0; attempt < 40; ++attempt) {
-      slots = make_rhythm(count, 2 * B, B, rng_);
+    for (int attempt = 0; attempt < 60; ++attempt) {
+      slots = make_rhythm(count, 2 * B * bars, B, rng_);
       int slot = 0;
       bool ok = static_cast<int>(slots.size()) == count;
       for (std::size_t i = 0; ok && i < slots.size(); ++i) {
-        const int deg = ((degrees[i] % 7) + 7) % 7;
-        if (strong_slot(slot, B) && deg != 0 && deg != 2 && deg != 4) ok = false;
+        const std::int64_t tick = bar_tick + slot * kEighth;
+        if (strong_slot(slot, B) && !s_.chord_at(tick).has(plain_pitch(base + degrees[i])))
+          ok = false;
         slot += slots[i];
       }
       if (ok) break;
@@ -1540,6 +1555,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
     s.p.tonic = s.key.tonic;
     s.beats = s.p.beats_per_bar;
     if (!cue_list[i].characters.empty()) s.leitmotif_owner = cue_list[i].characters.front();
+    s.leitmotif_bars = s.p.note_density < 0.8 ? 2 : 1;
     previous = s.key;
   }
 

@@ -322,6 +322,19 @@ bool contains_motif(const std::vector<int>& degrees, const std::vector<int>& mot
 }
 
 TEST(Compose, CharacterLeitmotifReturnsInTheirScenes) {
+  for (std::uint64_t seed : {17u, 18u, 19u, 20u, 21u})
+    for (std::size_t i = 0; i < 5; ++i) {
+      const CueSheet sheet = story_sheet(seed);
+      const Score s = compose(sheet, {});
+      if (sheet.cues[i].characters.empty()) continue;
+      const std::string& who = sheet.cues[i].characters.front();
+      EXPECT_TRUE(contains_motif(degrees_in(track(s, "melody")->notes, s.sections[i]),
+                                 leitmotif_degrees(who, seed)))
+          << who << " in " << sheet.cues[i].name << " seed " << seed;
+    }
+}
+
+TEST(Compose, LeitmotifIsStableAndDistinct) {
   const CueSheet sheet = story_sheet(17);
   const Score s = compose(sheet, {});
   const Track* melody = track(s, "melody");

@@ -1279,9 +1279,11 @@ int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
     base += 6.0 * (x < 0.62 ? x / 0.62 : (1 - x) / 0.38) - 3.0;
     break;
   }
-  if (next && tick >= s.end_tick() - bar) {
-    const double frac = static_cast<double>(tick - (s.end_tick() - bar)) / static_cast<double>(bar);
-    base += (next->p.velocity - base) * frac * 0.8;  // swell (or ebb) into the next section
+  const std::int64_t swell = (s.bars >= 3 ? 2 : 1) * bar;
+  if (next && tick >= s.end_tick() - swell) {
+    const double frac =
+        static_cast<double>(tick - (s.end_tick() - swell) + bar / 2) / static_cast<double>(swell);
+    base += (next->p.velocity - base) * std::min(1.0, frac) * 0.8;  // swell (or ebb) into the next
   }
   return static_cast<int>(std::lround(base)) + offset;
 }

@@ -619,3 +619,35 @@ TEST(MapEmotion, NamedCategoryTipsTheOrchestration) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(Compose, DynamicsSwellIntoALouderSection) {
+  CueSheet c;
+  c.duration_s = 40;
+  c.seed = 2;
+  c.cues = {Cue{"quiet", 0, 20, emo(0.3, -0.7), {}}, Cue{"loud", 20, 40, emo(0.6, 0.8), {}}};
+  const Score s = compose(c, {});
+  const Track* bass = track(s, "bass");
+  ASSERT_NE(bass, nullptr);
+  const ScoreSection& quiet = s.sections[0];
+  const std::int64_t bar = quiet.beats_per_bar * s.ppq;
+  double early = 0, late = 0;
+  int n_early = 0, n_late = 0;
+  for (const Note& n : bass->notes) {
+    if (n.tick < quiet.start_tick + 2 * bar) {
+      early += n.velocity;
+      ++n_early;
+    } else if (n.tick >= quiet.end_tick - bar && n.tick < quiet.end_tick) {
+      late += n.velocity;
+      ++n_late;
+    }
+  }
+  ASSERT_GT(n_early, 0);
+  ASSERT_GT(n_late, 0);
+  EXPECT_GT(late / n_late, early / n_early + 5) << "a crescendo into the loud section";
+}
+
+}  // namespace
+}  // namespace tonepoem

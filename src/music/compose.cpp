@@ -18,7 +18,6 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <numbers>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -1034,7 +1033,6 @@ class MelodyWriter {
 
   void write_phrase(const Phrase& ph, std::size_t phrase_index, const std::vector<int>& leitmotif) {
     const int B = s_.beats;
-    const int bar_slots = 2 * B;
     const bool final_of_piece = ph.cadence == "authentic-final";
     for (int j = 0; j < ph.bars; ++j) {
       const std::int64_t bar_tick = s_.start_tick + (ph.first_bar + j) * s_.bar_ticks();
@@ -1083,7 +1081,6 @@ class MelodyWriter {
         emit(tick, m.slots[i], cur, arc, false);
         slot += m.slots[i];
       }
-      (void)bar_slots;
       idx_ = cur;
     }
   }

@@ -87,8 +87,6 @@ TEST(MusicXml, WellFormedWithOnePartPerTrackAndFullMeasures) {
   EXPECT_NE(xml.find("<work-title>Fox &amp; &lt;Hound&gt;</work-title>"), std::string::npos);
   const auto parts = blocks(xml, "<part id=", "</part>");
   ASSERT_EQ(parts.size(), s.tracks.size());
-  const std::size_t bars = static_cast<std::size_t>(s.sections.size());
-  (void)bars;
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const auto measures = blocks(parts[p], "<measure ", "</measure>");
     // One measure per bar of the score.

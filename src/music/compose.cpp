@@ -39,7 +39,8 @@ namespace tonepoem {
 //   articulation         0.97 - 0.4 max(a,0) - 0.1t (fraction sounded)     legato       staccato
 //   accompaniment        a<-0.55 arpeggio; <-0.05 Alberti (piano) or       arpeggio     ostinato
 //                        arpeggio; <0.35 block/pulse; else ostinato;
-//                        tremolo strings play tremolo
+//                        tremolo strings play tremolo; strings measured
+//                        tremolo when t >= 0.6
 //   percussion           drums when a > 0.35 (backbeat if v >= -0.2, toms otherwise)
 //   orchestral weight    0.15 + 0.7e + 0.15t: pad layer from 0.3, doubling from 0.6, 4-voice
 //                        chords from 0.35
@@ -408,7 +409,10 @@ MusicParams map_emotion(const Emotion& emotion) {
   if (cp == 44) {
     p.accompaniment = Accompaniment::tremolo;
   } else if (cp == 48 || cp == 49 || cp == 52) {
-    p.accompaniment = a < 0.35 ? Accompaniment::block : Accompaniment::ostinato;
+    if (t >= 0.6 && cp != 52)
+      p.accompaniment = Accompaniment::tremolo;  // measured, suspense
+    else
+      p.accompaniment = a < 0.35 ? Accompaniment::block : Accompaniment::ostinato;
   } else if (a < -0.55) {
     p.accompaniment = Accompaniment::arpeggio;
   } else if (a < -0.05) {
@@ -1326,8 +1330,18 @@ void write_accompaniment(Builder& b, const Section& s, const Section* next, bool
       }
     }
     switch (pattern) {
-      case Accompaniment::block:
-      case Accompaniment::tremolo: {
+      case Accompaniment::tremolo:
+        if (p.chord_program != 44 && !v.empty()) {
+          // Measured tremolo: the chord re-struck in sixteenths, accented on the beats.
+          for (std::int64_t t = t0; t < t0 + dur; t += kEighth / 2) {
+            const bool on_beat = (t - s.start_tick) % beat == 0;
+            for (int pitch : v)
+              b.note(kChords, t, kEighth / 2 - 10, pitch, base_vel - 10 + (on_beat ? 6 : 0));
+          }
+          break;
+        }
+        [[fallthrough]];
+      case Accompaniment::block: {
         const double art = pattern == Accompaniment::tremolo || final_bar ? 1.0 : 0.97;
         for (int pitch : v)
           b.note(kChords, t0, static_cast<std::int64_t>(std::lround(dur * art)), pitch, base_vel);

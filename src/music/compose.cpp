@@ -18,7 +18,6 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <numbers>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -40,7 +39,8 @@ namespace tonepoem {
 //   articulation         0.97 - 0.4 max(a,0) - 0.1t (fraction sounded)     legato       staccato
 //   accompaniment        a<-0.55 arpeggio; <-0.05 Alberti (piano) or       arpeggio     ostinato
 //                        arpeggio; <0.35 block/pulse; else ostinato;
-//                        tremolo strings play tremolo
+//                        tremolo strings play tremolo; strings measured
+//                        tremolo when t >= 0.6
 //   percussion           drums when a > 0.35 (backbeat if v >= -0.2, toms otherwise)
 //   orchestral weight    0.15 + 0.7e + 0.15t: pad layer from 0.3, doubling from 0.6, 4-voice
 //                        chords from 0.35
@@ -329,13 +329,28 @@ int preferred_tonic(Mode mode, double a) {
   }
 }
 
-const Palette& palette_for(double v, double a, double t) {
+// The category each region voices best; a text's named emotion (fear rather than anger at the
+// same valence and arousal) tips the choice between neighbouring regions.
+Category palette_category(std::string_view name) {
+  if (name == "tender" || name == "serene") return Category::tenderness;
+  if (name == "joyful" || name == "playful") return Category::joy;
+  if (name == "sad" || name == "wistful") return Category::sadness;
+  if (name == "suspense" || name == "fearful") return Category::fear;
+  if (name == "angry") return Category::anger;
+  return Category::surprise;  // pensive: no category of its own
+}
+
+const Palette& palette_for(const Emotion& e) {
+  const double v = e.valence, a = e.arousal, t = e.tension;
+  double strongest = 0;
+  for (double w : e.categories) strongest = std::max(strongest, w);
   const Palette* best = &kPalettes[0];
   double best_d = std::numeric_limits<double>::max();
   for (const auto& p : kPalettes) {
     const double dt = 0.8 * (t - p.tension);
-    const double d =
-        (v - p.valence) * (v - p.valence) + (a - p.arousal) * (a - p.arousal) + dt * dt;
+    double d = (v - p.valence) * (v - p.valence) + (a - p.arousal) * (a - p.arousal) + dt * dt;
+    const Category c = palette_category(p.name);
+    if (strongest > 0 && c != Category::surprise) d -= 0.12 * e.weight(c) / strongest;
     if (d < best_d) {
       best_d = d;
       best = &p;
@@ -358,7 +373,10 @@ std::pair<int, int> instrument_range(int program) {
 }
 
 MusicParams map_emotion(const Emotion& emotion) {
-  const Emotion e = emotion.clamped();
+  Emotion finite = emotion;
+  for (double* x : {&finite.valence, &finite.arousal, &finite.tension})
+    if (!std::isfinite(*x)) *x = 0;  // a hand-edited cue sheet may hold NaN; treat it as neutral
+  const Emotion e = finite.clamped();
   const double v = e.valence, a = e.arousal, t = e.tension;
   const double energy = (a + 1) / 2;
   MusicParams p;
@@ -378,7 +396,7 @@ MusicParams map_emotion(const Emotion& emotion) {
   p.chromaticism = std::clamp(0.5 * t - 0.05, 0.0, 0.4);
   p.contour = std::clamp(0.8 * v + 0.2 * a, -1.0, 1.0);
 
-  const Palette& pal = palette_for(v, a, t);
+  const Palette& pal = palette_for(e);
   p.palette = std::string(pal.name);
   p.melody_program = pal.melody;
   p.chord_program = pal.chords;
@@ -391,7 +409,10 @@ MusicParams map_emotion(const Emotion& emotion) {
   if (cp == 44) {
     p.accompaniment = Accompaniment::tremolo;
   } else if (cp == 48 || cp == 49 || cp == 52) {
-    p.accompaniment = a < 0.35 ? Accompaniment::block : Accompaniment::ostinato;
+    if (t >= 0.6 && cp != 52)
+      p.accompaniment = Accompaniment::tremolo;  // measured, suspense
+    else
+      p.accompaniment = a < 0.35 ? Accompaniment::block : Accompaniment::ostinato;
   } else if (a < -0.55) {
     p.accompaniment = Accompaniment::arpeggio;
   } else if (a < -0.05) {
@@ -526,6 +547,7 @@ struct Section {
   std::vector<Harm> chords;  // with ticks in chord_ticks
   std::vector<std::int64_t> chord_ticks, chord_durs;
   std::string leitmotif_owner;  // first character of the cue, if any
+  int leitmotif_bars = 1;       // 2 in calm scenes: the leitmotif augmented
   std::int64_t bar_ticks() const { return static_cast<std::int64_t>(beats) * kPpq; }
   std::int64_t end_tick() const { return start_tick + bars * bar_ticks(); }
   // True inside the last bar of a phrase, where the accompaniment breathes with the cadence.
@@ -658,7 +680,14 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
         if (pivot) break;
       }
       penult->clear();
-      penult->push_back(pivot ? *pivot : pre);
+      if (!pivot) {
+        // No chord is common to both keys: step into the new key through its own predominant.
+        Harm direct = diatonic(nk, is_diminished(nk, 3) ? 1 : 3, 0);
+        direct.roman += "/" + std::string(pitch_class_name(nk.tonic));
+        direct.degree = -1;
+        pivot = direct;
+      }
+      penult->push_back(*pivot);
     }
     last.clear();
     last.push_back(to_dom);
@@ -709,7 +738,7 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
     const Harm& target = target_bar.front();
     if (target.degree < 1 || target.degree > 5 || before.size() != 1) continue;
     if (target.intervals.size() < 3 || target.intervals[2] != 7) continue;  // not to dim/aug
-    if (j - 1 == 0 && ph.leitmotif) continue;
+    if (j - 1 < s.leitmotif_bars && ph.leitmotif) continue;
     if (before.front() == target) continue;
     if (!rng.chance(p.secondary_dominants)) continue;
     Harm sd = dominant_on(target.root + 7, true, -1, "");
@@ -858,7 +887,7 @@ std::vector<int> make_rhythm(int count, int total, int beats, Rng& rng) {
   std::vector<double> w(static_cast<std::size_t>(total), 0.0);
   for (int s = 1; s < total; ++s) {
     double x = (s % 2 == 0) ? 2.0 : 0.8;
-    if (beats == 4 && s == 4) x = 3.0;
+    if (s % (2 * beats) == 0 || (beats == 4 && s % (2 * beats) == 4)) x = 3.0;
     w[static_cast<std::size_t>(s)] = x;
   }
   for (int k = 1; k < count; ++k) {
@@ -893,8 +922,10 @@ std::vector<int> make_steps(int count, double contour, Rng& rng) {
   return steps;
 }
 
+// Strong beats: the downbeat of each bar, and beat 3 of a 4/4 bar (slots are eighths).
 bool strong_slot(int slot, int beats) {
-  return slot == 0 || (beats == 4 && slot == 4);
+  const int in_bar = slot % (2 * beats);
+  return in_bar == 0 || (beats == 4 && in_bar == 4);
 }
 
 // The span the melody moves in: about an octave and a half around the instrument's comfortable
@@ -934,11 +965,19 @@ class MelodyWriter {
         std::clamp(static_cast<int>(std::lround(s.p.note_density * s.beats)), 1, bar_slots);
     motif_.slots = make_rhythm(count, bar_slots, s.beats, rng_);
     motif_.steps = make_steps(static_cast<int>(motif_.slots.size()) - 1, s.p.contour, rng_);
+    // A contrasting motif for the middle of an A B A form: another rhythm, the other contour.
+    const int count_b = std::clamp(count + (rng_.chance(0.5) ? 1 : -1), 1, bar_slots);
+    contrast_.slots = make_rhythm(count_b, bar_slots, s.beats, rng_);
+    contrast_.steps = make_steps(static_cast<int>(contrast_.slots.size()) - 1, -s.p.contour, rng_);
     idx_ = index_near_pitch(s.key, (lo_ + hi_) / 2);
   }
 
   std::vector<MelodyNote> write(const std::vector<int>& leitmotif) {
-    for (std::size_t k = 0; k < s_.phrases.size(); ++k) write_phrase(s_.phrases[k], k, leitmotif);
+    for (std::size_t k = 0; k < s_.phrases.size(); ++k) {
+      const std::size_t first = notes_.size();
+      write_phrase(s_.phrases[k], k, leitmotif);
+      single_high_point(s_.phrases[k], first);
+    }
     add_chromatic_passing();
     return notes_;
   }
@@ -946,6 +985,11 @@ class MelodyWriter {
  private:
   std::array<int, 7> scale_at(std::int64_t tick) const {
     return local_scale(s_.key, s_.chord_at(tick));
+  }
+  int plain_pitch(int idx) const {
+    std::array<int, 7> plain{};
+    for (int d = 0; d < 7; ++d) plain[static_cast<std::size_t>(d)] = s_.key.pc(d);
+    return pitch_of(s_.key, plain, idx);
   }
   int pitch(int idx, std::int64_t tick) const { return pitch_of(s_.key, scale_at(tick), idx); }
   bool chord_tone(int idx, std::int64_t tick) const {
@@ -976,7 +1020,11 @@ class MelodyWriter {
     const double art = legato ? 0.98 : s_.p.articulation;
     const std::int64_t dur =
         std::max<std::int64_t>(90, static_cast<std::int64_t>(std::lround(full * art)));
-    notes_.push_back({tick, std::min(dur, full), pitch(idx, tick), velocity(tick, arc)});
+    // A leitmotif keeps the plain notes of the mode (its identity); other notes follow the chord.
+    const int p = protect_next_ ? plain_pitch(idx) : pitch(idx, tick);
+    notes_.push_back({tick, std::min(dur, full), p, velocity(tick, arc)});
+    idx_of_.push_back(idx);
+    protected_.push_back(protect_next_);
   }
 
   double arc_at(const Phrase& ph, int j) const {
@@ -989,7 +1037,6 @@ class MelodyWriter {
 
   void write_phrase(const Phrase& ph, std::size_t phrase_index, const std::vector<int>& leitmotif) {
     const int B = s_.beats;
-    const int bar_slots = 2 * B;
     const bool final_of_piece = ph.cadence == "authentic-final";
     for (int j = 0; j < ph.bars; ++j) {
       const std::int64_t bar_tick = s_.start_tick + (ph.first_bar + j) * s_.bar_ticks();
@@ -1000,7 +1047,10 @@ class MelodyWriter {
       const bool last_bar = j == ph.bars - 1;
 
       if (j == 0 && ph.leitmotif && !leitmotif.empty()) {
-        write_leitmotif(bar_tick, leitmotif, arc);
+        // Calm scenes stretch the leitmotif over two bars (augmentation).
+        const int span = ph.bars >= 4 ? s_.leitmotif_bars : 1;
+        write_leitmotif(bar_tick, leitmotif, arc, span);
+        j += span - 1;
         continue;
       }
       if (last_bar && (ph.bars > 1 || final_of_piece)) {
@@ -1008,7 +1058,10 @@ class MelodyWriter {
         continue;
       }
       // Bar role in the phrase: statement, repetition, variation, answer.
-      Motif m = motif_;
+      // Phrase pairs follow A B A A' ...: the second pair contrasts, later ones vary the first.
+      const std::size_t pair = phrase_index / 2;
+      Motif m = pair % 3 == 1 ? contrast_ : motif_;
+      if (pair >= 2 && pair % 3 != 1 && j == 1) m = vary(m);
       const int pos = j % 4;
       const bool second_half = ph.bars >= 8 && j >= 4;
       if (pos == 2) m = vary(m);
@@ -1032,10 +1085,8 @@ class MelodyWriter {
         emit(tick, m.slots[i], cur, arc, false);
         slot += m.slots[i];
       }
-      (void)bar_slots;
       idx_ = cur;
     }
-    (void)phrase_index;
   }
 
   Motif vary(Motif m) {
@@ -1062,7 +1113,8 @@ class MelodyWriter {
     return m;
   }
 
-  void write_leitmotif(std::int64_t bar_tick, const std::vector<int>& degrees, double arc) {
+  void write_leitmotif(std::int64_t bar_tick, const std::vector<int>& degrees, double arc,
+                       int bars) {
     const int B = s_.beats;
     const int count = static_cast<int>(degrees.size());
     // Base: the tonic index nearest the window's lower middle.
@@ -1072,22 +1124,25 @@ class MelodyWriter {
     const int mx = *std::max_element(degrees.begin(), degrees.end());
     while (base + mx > hi_idx_ && base + mn - 7 >= lo_idx_) base -= 7;
     while (base + mn < lo_idx_) base += 7;
-    // A rhythm that puts tonic-chord tones on the strong beats (the bar's chord is I).
+    // A rhythm that puts chord tones on the strong beats (the first bar's chord is I).
     std::vector<int> slots;
-    for (int attempt = 0; attempt < 40; ++attempt) {
-      slots = make_rhythm(count, 2 * B, B, rng_);
+    for (int attempt = 0; attempt < 60; ++attempt) {
+      slots = make_rhythm(count, 2 * B * bars, B, rng_);
       int slot = 0;
       bool ok = static_cast<int>(slots.size()) == count;
       for (std::size_t i = 0; ok && i < slots.size(); ++i) {
-        const int deg = ((degrees[i] % 7) + 7) % 7;
-        if (strong_slot(slot, B) && deg != 0 && deg != 2 && deg != 4) ok = false;
+        const std::int64_t tick = bar_tick + slot * kEighth;
+        if (strong_slot(slot, B) && !s_.chord_at(tick).has(plain_pitch(base + degrees[i])))
+          ok = false;
         slot += slots[i];
       }
       if (ok) break;
     }
     int slot = 0;
     for (std::size_t i = 0; i < slots.size() && i < degrees.size(); ++i) {
+      protect_next_ = true;  // the leitmotif keeps its shape
       emit(bar_tick + slot * kEighth, slots[i], base + degrees[i], arc, false);
+      protect_next_ = false;
       slot += slots[i];
     }
     idx_ = base + degrees[std::min(slots.size(), degrees.size()) - 1];
@@ -1127,6 +1182,41 @@ class MelodyWriter {
     idx_ = cur;
   }
 
+  // One high point per phrase: the peak note nearest the phrase's planned climax stays, other
+  // notes at the same height step down (to a chord tone on strong beats).
+  void single_high_point(const Phrase& ph, std::size_t first) {
+    if (notes_.size() <= first + 1) return;
+    int top = 0;
+    for (std::size_t i = first; i < notes_.size(); ++i) top = std::max(top, notes_[i].pitch);
+    const std::int64_t start = s_.start_tick + ph.first_bar * s_.bar_ticks();
+    const auto climax =
+        static_cast<double>(start) + 0.62 * static_cast<double>(ph.bars * s_.bar_ticks());
+    std::size_t keep = notes_.size();
+    for (std::size_t i = first; i < notes_.size(); ++i) {
+      if (notes_[i].pitch != top) continue;
+      if (protected_[i]) {
+        keep = i;  // a leitmotif's own peak wins
+        break;
+      }
+      if (keep == notes_.size() || std::abs(static_cast<double>(notes_[i].tick) - climax) <
+                                       std::abs(static_cast<double>(notes_[keep].tick) - climax))
+        keep = i;
+    }
+    for (std::size_t i = first; i < notes_.size(); ++i) {
+      if (i == keep || notes_[i].pitch != top || protected_[i]) continue;
+      const std::int64_t tick = notes_[i].tick;
+      const std::int64_t in_bar = (tick - s_.start_tick) % s_.bar_ticks();
+      const bool strong = in_bar == 0 || (s_.beats == 4 && in_bar == 2 * kPpq);
+      int idx = idx_of_[i] - 1;
+      if (strong) {
+        while (idx > lo_idx_ && !chord_tone(idx, tick)) --idx;
+      }
+      if (idx < lo_idx_ || pitch(idx, tick) >= top) continue;
+      idx_of_[i] = idx;
+      notes_[i].pitch = pitch(idx, tick);
+    }
+  }
+
   // Splits a weak-beat note that moves by a whole tone into two, through the chromatic semitone.
   void add_chromatic_passing() {
     if (s_.p.chromaticism <= 0) return;
@@ -1135,8 +1225,8 @@ class MelodyWriter {
       const MelodyNote& n = notes_[i];
       const std::int64_t in_bar = (n.tick - s_.start_tick) % s_.bar_ticks();
       const bool strong = in_bar == 0 || (s_.beats == 4 && in_bar == 2 * kPpq);
-      if (i + 1 < notes_.size() && !strong && n.duration >= 2 * kEighth - 40 &&
-          std::abs(notes_[i + 1].pitch - n.pitch) == 2 &&
+      if (i + 1 < notes_.size() && !strong && !protected_[i] && !protected_[i + 1] &&
+          n.duration >= 2 * kEighth - 40 && std::abs(notes_[i + 1].pitch - n.pitch) == 2 &&
           notes_[i + 1].tick - n.tick == 2 * kEighth && rng_.chance(s_.p.chromaticism)) {
         const int mid = (n.pitch + notes_[i + 1].pitch) / 2;
         const std::int64_t half = kEighth;
@@ -1152,7 +1242,10 @@ class MelodyWriter {
   const Section& s_;
   Rng& rng_;
   int lo_ = 60, hi_ = 84, lo_idx_ = 0, hi_idx_ = 0, idx_ = 0;
-  Motif motif_;
+  Motif motif_, contrast_;
+  std::vector<int> idx_of_;      // diatonic index of each note in notes_
+  std::vector<bool> protected_;  // leitmotif notes, left as they are
+  bool protect_next_ = false;
   std::vector<MelodyNote> notes_;
 };
 
@@ -1178,9 +1271,20 @@ struct Builder {
 int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
   double base = s.p.velocity;
   const std::int64_t bar = s.bar_ticks();
-  if (next && tick >= s.end_tick() - bar) {
-    const double frac = static_cast<double>(tick - (s.end_tick() - bar)) / static_cast<double>(bar);
-    base += (next->p.velocity - base) * frac * 0.8;  // swell (or ebb) into the next section
+  // Each phrase swells toward its high point (about 60% through) and relaxes into the cadence.
+  for (const Phrase& ph : s.phrases) {
+    const std::int64_t start = s.start_tick + ph.first_bar * bar;
+    const std::int64_t len = ph.bars * bar;
+    if (tick < start || tick >= start + len) continue;
+    const double x = static_cast<double>(tick - start) / static_cast<double>(len);
+    base += 6.0 * (x < 0.62 ? x / 0.62 : (1 - x) / 0.38) - 3.0;
+    break;
+  }
+  const std::int64_t swell = (s.bars >= 3 ? 2 : 1) * bar;
+  if (next && tick >= s.end_tick() - swell) {
+    const double frac =
+        static_cast<double>(tick - (s.end_tick() - swell) + bar / 2) / static_cast<double>(swell);
+    base += (next->p.velocity - base) * std::min(1.0, frac) * 0.8;  // swell (or ebb) into the next
   }
   return static_cast<int>(std::lround(base)) + offset;
 }
@@ -1226,8 +1330,18 @@ void write_accompaniment(Builder& b, const Section& s, const Section* next, bool
       }
     }
     switch (pattern) {
-      case Accompaniment::block:
-      case Accompaniment::tremolo: {
+      case Accompaniment::tremolo:
+        if (p.chord_program != 44 && !v.empty()) {
+          // Measured tremolo: the chord re-struck in sixteenths, accented on the beats.
+          for (std::int64_t t = t0; t < t0 + dur; t += kEighth / 2) {
+            const bool on_beat = (t - s.start_tick) % beat == 0;
+            for (int pitch : v)
+              b.note(kChords, t, kEighth / 2 - 10, pitch, base_vel - 10 + (on_beat ? 6 : 0));
+          }
+          break;
+        }
+        [[fallthrough]];
+      case Accompaniment::block: {
         const double art = pattern == Accompaniment::tremolo || final_bar ? 1.0 : 0.97;
         for (int pitch : v)
           b.note(kChords, t0, static_cast<std::int64_t>(std::lround(dur * art)), pitch, base_vel);
@@ -1417,10 +1531,32 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   if (cue_list.empty()) cue_list.push_back(Cue{"Section 1", 0, duration, Emotion{}, {}});
   // Planned boundaries: each cue's start, clamped into order; the end is the duration.
   std::vector<double> bounds;
-  for (const Cue& c : cue_list) bounds.push_back(std::clamp(c.start_s, 0.0, duration));
+  for (const Cue& c : cue_list)
+    bounds.push_back(std::isfinite(c.start_s) ? std::clamp(c.start_s, 0.0, duration) : 0.0);
   bounds.front() = 0;
   bounds.push_back(duration);
   for (std::size_t i = 1; i < bounds.size(); ++i) bounds[i] = std::max(bounds[i], bounds[i - 1]);
+  // A cue too short for a bar of music joins its neighbour (the longer of the two sets the
+  // emotion); its boundary could not be kept on a downbeat at any sane tempo.
+  constexpr double kMinSection = 1.5;
+  for (std::size_t i = 0; cue_list.size() > 1 && i < cue_list.size();) {
+    if (bounds[i + 1] - bounds[i] >= kMinSection) {
+      ++i;
+      continue;
+    }
+    const std::size_t keep = i > 0 ? i - 1 : i + 1;  // merge into the previous cue, or the next
+    const double len_keep = bounds[keep + 1] - bounds[keep];
+    const double len_drop = bounds[i + 1] - bounds[i];
+    Cue& kept = cue_list[keep];
+    if (len_drop > len_keep) kept.target = cue_list[i].target;
+    for (const std::string& who : cue_list[i].characters)
+      if (std::find(kept.characters.begin(), kept.characters.end(), who) == kept.characters.end())
+        kept.characters.push_back(who);
+    // Into the previous cue: its end moves to this cue's end (drop bound i). Into the next
+    // (only for the first cue): the next starts where this one did (drop bound i + 1).
+    bounds.erase(bounds.begin() + static_cast<std::ptrdiff_t>(keep < i ? i : i + 1));
+    cue_list.erase(cue_list.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 
   std::vector<Section> sections(cue_list.size());
   std::optional<Key> previous;
@@ -1432,6 +1568,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
     s.p.tonic = s.key.tonic;
     s.beats = s.p.beats_per_bar;
     if (!cue_list[i].characters.empty()) s.leitmotif_owner = cue_list[i].characters.front();
+    s.leitmotif_bars = s.p.note_density < 0.8 ? 2 : 1;
     previous = s.key;
   }
 

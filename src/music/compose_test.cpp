@@ -31,7 +31,7 @@ CueSheet story_sheet(std::uint64_t seed = 11) {
       Cue{"The storm", 17.2, 41.9, emo(-0.7, 0.7, 0.9), {"Wolf"}},
       Cue{"Loss", 41.9, 63.0, emo(-0.6, -0.6, 0.2), {}},
       Cue{"Home again", 63.0, 82.5, emo(0.8, 0.6), {"Mei"}},
-      Cue{"Night", 82.5, 95.3, emo(0.3, -0.8), {"Mei", "Wolf"}},
+      Cue{"Night", 82.5, 95.3, emo(0.4, -0.3), {"Mei", "Wolf"}},  // gentle: 3/4
   };
   return c;
 }
@@ -322,6 +322,19 @@ bool contains_motif(const std::vector<int>& degrees, const std::vector<int>& mot
 }
 
 TEST(Compose, CharacterLeitmotifReturnsInTheirScenes) {
+  for (std::uint64_t seed : {17u, 18u, 19u, 20u, 21u})
+    for (std::size_t i = 0; i < 5; ++i) {
+      const CueSheet sheet = story_sheet(seed);
+      const Score s = compose(sheet, {});
+      if (sheet.cues[i].characters.empty()) continue;
+      const std::string& who = sheet.cues[i].characters.front();
+      EXPECT_TRUE(contains_motif(degrees_in(track(s, "melody")->notes, s.sections[i]),
+                                 leitmotif_degrees(who, seed)))
+          << who << " in " << sheet.cues[i].name << " seed " << seed;
+    }
+}
+
+TEST(Compose, LeitmotifIsStableAndDistinct) {
   const CueSheet sheet = story_sheet(17);
   const Score s = compose(sheet, {});
   const Track* melody = track(s, "melody");
@@ -385,6 +398,8 @@ TEST(Compose, SectionsCarryTheirParameters) {
     EXPECT_LT(sec.start_tick, sec.end_tick);
     EXPECT_NEAR(sec.end_s, sheet.cues[i].end_s, 60.0 / 50.0);
   }
+  EXPECT_EQ(s.sections.back().beats_per_bar, 3) << "gentle and pleasant: a waltz meter";
+  EXPECT_EQ(s.meters.back().numerator, 3);
   // The key map and meter map start at 0 and ascend.
   ASSERT_FALSE(s.keys.empty());
   EXPECT_EQ(s.keys.front().tick, 0);
@@ -418,6 +433,220 @@ TEST(SingleEmotionCues, OneCueSpanningTheDuration) {
   EXPECT_EQ(c.cues[0].start_s, 0);
   EXPECT_EQ(c.cues[0].end_s, 42);
   EXPECT_DOUBLE_EQ(c.cues[0].target.arousal, -0.2);
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(Compose, SurvivesOddCueSheets) {
+  CueSheet c;
+  c.duration_s = 30;
+  c.seed = 3;
+  Emotion nan_emotion;
+  nan_emotion.valence = std::nan("");
+  nan_emotion.arousal = 5;  // out of range
+  c.cues = {Cue{"tiny first", 0, 0.3, emo(0.5, 0.5), {"A"}}, Cue{"nan", 0.3, 10, nan_emotion, {}},
+            Cue{"tiny", 10, 10.4, emo(-0.5, 0.5), {"B"}},
+            Cue{"backwards", 9, 20, emo(-0.5, -0.5), {}},
+            Cue{"after the end", 40, 50, emo(0.5, -0.5), {}}};
+  const Score s = compose(c, {});
+  EXPECT_NEAR(s.duration_s(), 30, 60.0 / s.tempo.back().bpm);
+  ASSERT_FALSE(s.sections.empty());
+  for (std::size_t i = 1; i < s.sections.size(); ++i)
+    EXPECT_EQ(s.sections[i].start_tick, s.sections[i - 1].end_tick);
+  for (const ScoreSection& sec : s.sections) {
+    EXPECT_TRUE(std::isfinite(sec.tempo_bpm));
+    EXPECT_GT(sec.end_s - sec.start_s, 1.0) << sec.name;
+  }
+  for (const Track& t : s.tracks)
+    for (const Note& n : t.notes) {
+      EXPECT_GE(n.pitch, 0);
+      EXPECT_LE(n.pitch, 127);
+      EXPECT_GT(n.duration, 0);
+    }
+}
+
+TEST(Compose, ManyShortScenesStillLandOnTime) {
+  CueSheet c;
+  c.duration_s = 120;
+  c.seed = 8;
+  for (int i = 0; i < 40; ++i) {
+    const double v = std::sin(i * 0.7), a = std::cos(i * 1.3);
+    c.cues.push_back(
+        Cue{"scene " + std::to_string(i), i * 3.0, (i + 1) * 3.0, emo(v, a, i % 3 * 0.4), {}});
+  }
+  const Score s = compose(c, {});
+  ASSERT_EQ(s.sections.size(), 40u);
+  for (std::size_t i = 0; i < s.sections.size(); ++i)
+    EXPECT_NEAR(s.sections[i].start_s, c.cues[i].start_s, 60.0 / s.sections[i].tempo_bpm);
+  EXPECT_NEAR(s.duration_s(), 120, 60.0 / s.tempo.back().bpm);
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+// Sorted pitches of a track's notes that start at `tick`.
+std::vector<int> onset_set(const Track& t, std::int64_t tick) {
+  std::vector<int> out;
+  for (const Note& n : t.notes)
+    if (n.tick == tick) out.push_back(n.pitch);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Compose, SustainedVoicesMoveSmoothly) {
+  const Score s = compose(story_sheet(12), {});
+  const Track* pad = track(s, "pad");
+  ASSERT_NE(pad, nullptr);
+  double moved = 0;
+  int voices = 0, leaps = 0;
+  std::vector<int> prev;
+  for (const ChordEvent& c : s.chords) {
+    const std::vector<int> now = onset_set(*pad, c.tick);
+    if (now.size() == prev.size() && !now.empty()) {
+      for (std::size_t i = 0; i < now.size(); ++i) {
+        const int d = std::abs(now[i] - prev[i]);
+        moved += d;
+        leaps += d > 7 ? 1 : 0;
+        ++voices;
+      }
+    }
+    prev = now;
+  }
+  ASSERT_GT(voices, 30);
+  EXPECT_LT(moved / voices, 2.5) << "mean semitones per voice per chord change";
+  EXPECT_LT(leaps, voices / 20) << "voices leaping more than a fifth";
+}
+
+TEST(Compose, SectionsJoinByPivotChordsAndTempoRamps) {
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    const CueSheet sheet = story_sheet(seed);
+    const Score s = compose(sheet, {});
+    int modulations = 0;
+    for (std::size_t i = 0; i + 1 < s.sections.size(); ++i) {
+      const ScoreSection& a = s.sections[i];
+      const ScoreSection& b = s.sections[i + 1];
+      const std::int64_t bar = a.beats_per_bar * s.ppq;
+      // Tempo ramp: inside the last bar, the tempo moves toward the next section's tempo.
+      if (std::abs(b.tempo_bpm / a.tempo_bpm - 1) > 0.1) {
+        std::vector<double> ramp;
+        for (const TempoEvent& t : s.tempo)
+          if (t.tick > a.end_tick - bar && t.tick < a.end_tick) ramp.push_back(t.bpm);
+        ASSERT_FALSE(ramp.empty()) << a.name << " -> " << b.name;
+        for (double bpm : ramp) {
+          EXPECT_GT(bpm, std::min(a.tempo_bpm, b.tempo_bpm) - 1e-6);
+          EXPECT_LT(bpm, std::max(a.tempo_bpm, b.tempo_bpm) + 1e-6);
+        }
+      }
+      // Key change: the last chord is the new key's dominant, and the one before it belongs to
+      // both keys (the pivot).
+      if (a.tonic == b.tonic && a.mode == b.mode) continue;
+      ++modulations;
+      std::vector<const ChordEvent*> in_a;
+      for (const ChordEvent& c : s.chords)
+        if (c.tick >= a.start_tick && c.tick < a.end_tick) in_a.push_back(&c);
+      ASSERT_GE(in_a.size(), 2u);
+      EXPECT_EQ(in_a.back()->cadence, "modulating");
+      const ChordEvent& pivot = *in_a[in_a.size() - 2];
+      auto in_scale = [](int pc, const ScoreSection& sec) {
+        for (int iv : mode_intervals(sec.mode))
+          if ((sec.tonic + iv) % 12 == pc) return true;
+        return false;
+      };
+      for (int pc : pivot.pitch_classes) {
+        EXPECT_TRUE(in_scale(pc, a)) << pivot.roman << " in " << a.name;
+        EXPECT_TRUE(in_scale(pc, b)) << pivot.roman << " in " << b.name;
+      }
+    }
+    EXPECT_GE(modulations, 1);
+  }
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(Compose, EachPhraseHasOneHighPoint) {
+  int phrases = 0, single = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    const Score s = compose(story_sheet(seed), {});
+    const Track* melody = track(s, "melody");
+    std::int64_t start = 0;
+    for (const ChordEvent& c : s.chords) {
+      if (c.cadence.empty()) continue;
+      const std::int64_t end = c.tick + c.duration;
+      int top = -1, count = 0;
+      for (const Note& n : melody->notes) {
+        if (n.tick < start || n.tick >= end) continue;
+        if (n.pitch > top) {
+          top = n.pitch;
+          count = 1;
+        } else if (n.pitch == top) {
+          ++count;
+        }
+      }
+      ++phrases;
+      single += count == 1 ? 1 : 0;
+      start = end;
+    }
+  }
+  ASSERT_GT(phrases, 20);
+  EXPECT_GE(single, phrases * 85 / 100) << single << " of " << phrases;
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(MapEmotion, NamedCategoryTipsTheOrchestration) {
+  Emotion fear = emo(-0.65, 0.68, 0.65);
+  Emotion anger = fear;
+  fear.weight(Category::fear) = 1.0;
+  anger.weight(Category::anger) = 1.0;
+  EXPECT_EQ(map_emotion(fear).palette, "fearful");
+  EXPECT_EQ(map_emotion(anger).palette, "angry");
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(Compose, DynamicsSwellIntoALouderSection) {
+  CueSheet c;
+  c.duration_s = 40;
+  c.seed = 2;
+  c.cues = {Cue{"quiet", 0, 20, emo(0.3, -0.7), {}}, Cue{"loud", 20, 40, emo(0.6, 0.8), {}}};
+  const Score s = compose(c, {});
+  const Track* bass = track(s, "bass");
+  ASSERT_NE(bass, nullptr);
+  const ScoreSection& quiet = s.sections[0];
+  const std::int64_t bar = quiet.beats_per_bar * s.ppq;
+  double early = 0, late = 0;
+  int n_early = 0, n_late = 0;
+  for (const Note& n : bass->notes) {
+    if (n.tick < quiet.start_tick + 2 * bar) {
+      early += n.velocity;
+      ++n_early;
+    } else if (n.tick >= quiet.end_tick - bar && n.tick < quiet.end_tick) {
+      late += n.velocity;
+      ++n_late;
+    }
+  }
+  ASSERT_GT(n_early, 0);
+  ASSERT_GT(n_late, 0);
+  EXPECT_GT(late / n_late, early / n_early + 5) << "a crescendo into the loud section";
 }
 
 }  // namespace

@@ -272,8 +272,10 @@ void note_xml(std::string& out, const Value& v, const std::vector<int>* pitches,
   }
 }
 
+// MusicXML knows every church mode, but notation programs (MuseScore 3 among them) read only
+// major and minor; the exact mode is written as a text mark beside the key signature instead.
 std::string_view xml_mode(Mode m) {
-  return mode_name(m);
+  return is_minor_mode(m) ? "minor" : "major";
 }
 
 template <typename T>
@@ -373,6 +375,11 @@ std::string write_musicxml(const Score& score) {
             out += "<clef><sign>G</sign><line>2</line></clef>";
         }
         out += "</attributes>";
+        if (key_changes && !drums && i == 0) {
+          out += "<direction placement=\"above\"><direction-type><words>" +
+                 std::string(pitch_class_name(key->tonic)) + " " +
+                 std::string(mode_name(key->mode)) + "</words></direction-type></direction>";
+        }
       }
       if (key) last_key = key;
       last_beats = bar.beats;

@@ -1,11 +1,14 @@
 #include "music/musicxml.h"
 
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "music/compose.h"
+#include "music/midi.h"
 
 namespace tonepoem {
 namespace {
@@ -84,8 +87,6 @@ TEST(MusicXml, WellFormedWithOnePartPerTrackAndFullMeasures) {
   EXPECT_NE(xml.find("<work-title>Fox &amp; &lt;Hound&gt;</work-title>"), std::string::npos);
   const auto parts = blocks(xml, "<part id=", "</part>");
   ASSERT_EQ(parts.size(), s.tracks.size());
-  const std::size_t bars = static_cast<std::size_t>(s.sections.size());
-  (void)bars;
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const auto measures = blocks(parts[p], "<measure ", "</measure>");
     // One measure per bar of the score.
@@ -111,7 +112,12 @@ TEST(MusicXml, CarriesKeysModesTempoAndSections) {
   const std::string xml = write_musicxml(s);
   for (const ScoreSection& sec : s.sections) {
     EXPECT_NE(xml.find("<rehearsal>" + sec.name + "</rehearsal>"), std::string::npos) << sec.name;
-    EXPECT_NE(xml.find("<mode>" + std::string(mode_name(sec.mode)) + "</mode>"), std::string::npos);
+    EXPECT_NE(
+        xml.find("<mode>" + std::string(is_minor_mode(sec.mode) ? "minor" : "major") + "</mode>"),
+        std::string::npos);
+    EXPECT_NE(xml.find("<words>" + std::string(pitch_class_name(sec.tonic)) + " " +
+                       std::string(mode_name(sec.mode)) + "</words>"),
+              std::string::npos);
   }
   EXPECT_NE(xml.find("<sound tempo="), std::string::npos);
   EXPECT_NE(xml.find("<words>rit.</words>"), std::string::npos) << "the final ritardando is marked";
@@ -144,6 +150,28 @@ TEST(MusicXml, EmptyScoreStillHasAPart) {
   std::string problem;
   EXPECT_TRUE(balanced(xml, &problem)) << problem;
   EXPECT_NE(xml.find("<rest measure=\"yes\"/>"), std::string::npos);
+}
+
+// MuseScore 3 (Debian's musescore3) opens the file headless and plays back every note we wrote.
+TEST(MusicXml, MuseScoreOpensItAndPlaysEveryNote) {
+  if (!std::filesystem::exists("/usr/bin/mscore3")) GTEST_SKIP() << "musescore3 is not installed";
+  const auto dir = std::filesystem::temp_directory_path() / "tonepoem_musicxml_test";
+  std::filesystem::create_directories(dir);
+  const Score s = story();
+  save_musicxml(s, dir / "story.musicxml");
+  const std::string command = "QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=" + dir.string() +
+                              " timeout 120 /usr/bin/mscore3 -o '" + (dir / "back.mid").string() +
+                              "' '" + (dir / "story.musicxml").string() + "' > '" +
+                              (dir / "log.txt").string() + "' 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << "see " << (dir / "log.txt");
+  const Score back = load_midi(dir / "back.mid");
+  ASSERT_EQ(back.tracks.size(), s.tracks.size());
+  for (std::size_t i = 0; i < s.tracks.size(); ++i) {
+    EXPECT_EQ(back.tracks[i].channel, s.tracks[i].channel);
+    EXPECT_EQ(back.tracks[i].notes.size(), s.tracks[i].notes.size()) << s.tracks[i].name;
+  }
+  EXPECT_NEAR(back.duration_s(), s.duration_s(), 1.0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "judge/judge.h"
 #include "music/compose.h"
 #include "music/midi.h"
+#include "music/musicxml.h"
 #include "pipeline/make.h"
 #include "text/analyze.h"
 
@@ -83,6 +84,7 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_option("--resolution", *resolution, "Video size WxH, even numbers 160..3840")->capture_default_str();
   cmd.add_option("--fps", o->video_options.fps, "Video frames per second, 1..120")->capture_default_str();
   cmd.add_flag("--no-video", [o](std::int64_t) { o->video = false; }, "Skip video.mp4");
+  cmd.add_flag("--musicxml", o->musicxml, "Also write score.musicxml (opens in MuseScore)");
   cmd.add_option("--style", o->video_options.style, "Video style (see tonepoem video --list-styles)")
       ->capture_default_str();
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
@@ -101,8 +103,10 @@ CommandRun define_make(CLI::App& cmd) {
       std::printf("  %6.1f-%6.1f s  %-24s %-2s %-10s %3.0f bpm  v=%+.2f a=%+.2f\n", s.start_s, s.end_s,
                   s.name.substr(0, 24).c_str(), std::string(pitch_class_name(s.tonic)).c_str(),
                   std::string(mode_name(s.mode)).c_str(), s.tempo_bpm, s.target.valence, s.target.arousal);
-    std::printf("wrote %s/{score.mid, score.wav%s, cues.json, report.json}\n", o->output_dir.string().c_str(),
-                o->video ? ", video.mp4" : "");
+    std::string written;
+    for (const auto& [kind, name] : result.report["outputs"].items())
+      written += (written.empty() ? "" : ", ") + name.get<std::string>();
+    std::printf("wrote %s/{%s, report.json}\n", o->output_dir.string().c_str(), written.c_str());
     return 0;
   };
 }
@@ -114,6 +118,7 @@ struct ComposeArgs {
   std::uint64_t seed = 1;
   bool seed_given = false;
   std::filesystem::path output;
+  std::filesystem::path musicxml;
 };
 
 CommandRun define_compose(CLI::App& cmd) {
@@ -124,6 +129,7 @@ CommandRun define_compose(CLI::App& cmd) {
   cmd.add_option("--duration", a->duration_s, "Length in seconds for --emotion, 5..3600")->capture_default_str();
   cmd.add_option("--seed", a->seed, "Random seed (default: the cue sheet's, or 1)");
   cmd.add_option("-o,--output", a->output, "The MIDI file to write")->required();
+  cmd.add_option("--musicxml", a->musicxml, "Also write the score as MusicXML (opens in MuseScore)");
   return [a, &cmd]() {
     a->seed_given = cmd.count("--seed") > 0;
     if (a->cues.empty() == a->emotion.empty())
@@ -144,6 +150,7 @@ CommandRun define_compose(CLI::App& cmd) {
     ensure_writable_dir(dir);
     const Score score = compose(sheet, {.seed = sheet.seed});
     save_midi(score, a->output);
+    if (!a->musicxml.empty()) save_musicxml(score, a->musicxml);
     for (const ScoreSection& s : score.sections)
       std::printf("%6.1f-%6.1f s  %-2s %-10s %3.0f bpm\n", s.start_s, s.end_s,
                   std::string(pitch_class_name(s.tonic)).c_str(), std::string(mode_name(s.mode)).c_str(), s.tempo_bpm);

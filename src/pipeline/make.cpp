@@ -8,6 +8,7 @@
 #include "judge/judge.h"
 #include "music/compose.h"
 #include "music/midi.h"
+#include "music/musicxml.h"
 
 namespace tonepoem {
 
@@ -57,6 +58,7 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   result.score = compose(result.cues, {.seed = options.seed});
   result.judged = judge_sections(result.score);
   save_midi(result.score, options.output_dir / "score.mid");
+  if (options.musicxml) save_musicxml(result.score, options.output_dir / "score.musicxml");
   check_interrupted();
 
   auto synth_progress = progress.stage("synthesize");
@@ -115,6 +117,7 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
   timings["total"] = total;
   nlohmann::json outputs = {{"midi", "score.mid"}, {"audio", "score.wav"}, {"cues", "cues.json"}};
   if (options.video) outputs["video"] = "video.mp4";
+  if (options.musicxml) outputs["musicxml"] = "score.musicxml";
   return {{"format", "tonepoem-report/1"},
           {"story", options.story.string()},
           {"title", r.document.title},

@@ -28,6 +28,7 @@ struct MakeOptions {
   LanguageChoice language = LanguageChoice::automatic;
   std::vector<std::filesystem::path> lexicons;  // extra --lexicon files
   bool video = true;
+  bool musicxml = false;          // also write score.musicxml
   VideoOptions video_options;
 
   // Every problem with these options, each naming the option and what it accepts. Empty when valid.

@@ -224,6 +224,18 @@ TEST_F(EnglishExample, VideoCommandReRendersInAnotherStyleAndShape) {
   EXPECT_NE(r.output.find("spectrum"), std::string::npos) << "lists the accepted styles: " << r.output;
 }
 
+TEST_F(EnglishExample, ComposingTheWrittenCueSheetGivesTheSameMidi) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const fs::path again = dir_->parent_path() / "again.mid";
+  const RunResult r = run("compose " + quote(*dir_ / "cues.json") + " -o " + quote(again));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(bytes(again), bytes(*dir_ / "score.mid")) << "cues.json must carry everything compose needs";
+}
+
 TEST(E2E, ChineseStoryMakesThreeSectionsWithADarkStorm) {
   const fs::path dir = fresh_dir("chinese");
   const RunResult r = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +

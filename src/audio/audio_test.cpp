@@ -293,6 +293,25 @@ TEST(Synthesize, ASecondDrumTrackMovedOffChannel9StillPlaysDrums) {
   EXPECT_EQ(a.samples, b.samples);
 }
 
+TEST(Synthesize, MoreTracksThanMidiChannelsAllSound) {
+  // 20 tracks (more than 16 channels), each playing one note in its own half second.
+  Score score;
+  score.tempo = {{0, 120}};
+  score.end_tick = 20 * 480;
+  for (int i = 0; i < 20; ++i) {
+    Track t;
+    t.name = "t" + std::to_string(i);
+    t.channel = i % 16 == 9 ? 0 : i % 16;
+    t.program = i * 5;
+    t.notes.push_back({i * 480, 240, 60 + i, 100});
+    score.tracks.push_back(t);
+  }
+  SynthOptions o = test_options();
+  o.reverb = o.chorus = false;
+  const AudioBuffer a = synthesize(score, o);
+  for (int i = 0; i < 20; ++i) EXPECT_GT(rms(a, i * 0.5, i * 0.5 + 0.25), 1e-4) << "track " << i;
+}
+
 TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
   Score score = make_score(120, 2);
   score.sections[0].target.valence = -0.7;

@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -117,6 +119,24 @@ enum class SampleFormat { pcm16, pcm24, float32 };
 // failure leaves no file under `path`. Throws Error(output) naming the file.
 void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
                SampleFormat format = SampleFormat::pcm16);
+// Output formats libsndfile writes (M4A/AAC and Opus are not among them: FFmpeg's job).
+enum class AudioFileFormat { wav16, wav24, wav_float, flac16, flac24, ogg_vorbis, mp3 };
+// "wav16", "wav24", "wav-float", "flac16", "flac24", "ogg", "mp3" (for --format and reports).
+std::string_view audio_format_name(AudioFileFormat format);
+// A --format value: the names above, or "wav", "flac", "vorbis". nullopt if unknown.
+std::optional<AudioFileFormat> parse_audio_format(std::string_view name);
+// The format a file name asks for by its extension (.wav, .flac, .ogg/.oga, .mp3; any case).
+std::optional<AudioFileFormat> audio_format_for(const std::filesystem::path& path);
+
+struct AudioTags {
+  std::string title, artist;
+  std::string comment;  // e.g. "seed 42"
+};
+// Writes `audio` in `format`, atomically, with the tags (where the format holds them). Throws
+// Error(output) naming the file, or Error(usage) if this libsndfile cannot write the format.
+void write_audio(const AudioBuffer& audio, const std::filesystem::path& path,
+                 AudioFileFormat format, const AudioTags& tags = {});
+
 // Reads any file libsndfile knows into float samples. Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
 

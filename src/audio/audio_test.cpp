@@ -8,6 +8,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sndfile.h>
 #include <nlohmann/json.hpp>
 
 #include "core/cancel.h"
@@ -458,6 +459,48 @@ TEST(Wav, OtherSampleFormatsRoundTrip) {
     for (std::size_t i = 0; i < a.samples.size(); ++i)
       EXPECT_NEAR(b.samples[i], a.samples[i], 1e-6);
   }
+}
+
+TEST(AudioFiles, EveryFormatDecodesBackWithDurationAndChannels) {
+  AudioBuffer a = synthesize(make_score(120, 2), test_options());
+  master(a, MasterOptions{});
+  const AudioTags tags{"A Test Title", "tonepoem tests", "seed 7"};
+  for (AudioFileFormat format :
+       {AudioFileFormat::wav16, AudioFileFormat::wav24, AudioFileFormat::wav_float,
+        AudioFileFormat::flac16, AudioFileFormat::flac24, AudioFileFormat::ogg_vorbis,
+        AudioFileFormat::mp3}) {
+    SCOPED_TRACE(std::string(audio_format_name(format)));
+    const fs::path path = temp_dir() / ("out." + std::string(audio_format_name(format)));
+    write_audio(a, path, format, tags);
+    const AudioBuffer b = read_audio(path);
+    EXPECT_EQ(b.channels, 2);
+    EXPECT_EQ(b.sample_rate, 44100);
+    // Lossy codecs may pad a few milliseconds.
+    EXPECT_NEAR(b.duration_s(), a.duration_s(), 0.06);
+    const LoudnessReport r = measure_loudness(b);
+    EXPECT_NEAR(r.integrated_lufs, -14.0, 0.7);
+    if (format == AudioFileFormat::flac16 || format == AudioFileFormat::ogg_vorbis) {
+      SF_INFO info{};
+      SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+      ASSERT_NE(f, nullptr);
+      const char* title = sf_get_string(f, SF_STR_TITLE);
+      EXPECT_STREQ(title ? title : "", "A Test Title");
+      sf_close(f);
+    }
+  }
+}
+
+TEST(AudioFiles, FormatFromNameAndExtension) {
+  EXPECT_EQ(audio_format_for("x/SCORE.FLAC"), AudioFileFormat::flac16);
+  EXPECT_EQ(audio_format_for("a.wav"), AudioFileFormat::wav16);
+  EXPECT_EQ(audio_format_for("a.ogg"), AudioFileFormat::ogg_vorbis);
+  EXPECT_EQ(audio_format_for("a.mp3"), AudioFileFormat::mp3);
+  EXPECT_FALSE(audio_format_for("a.m4a").has_value());
+  EXPECT_EQ(parse_audio_format("wav24"), AudioFileFormat::wav24);
+  EXPECT_EQ(parse_audio_format("flac"), AudioFileFormat::flac16);
+  EXPECT_FALSE(parse_audio_format("aiff").has_value());
+  for (auto f : {AudioFileFormat::wav16, AudioFileFormat::wav_float, AudioFileFormat::mp3})
+    EXPECT_EQ(parse_audio_format(audio_format_name(f)), f);
 }
 
 TEST(Wav, UnwritablePathThrowsOutputAndLeavesNoFile) {

@@ -144,6 +144,25 @@ AudioBuffer read_audio(const std::filesystem::path& path);
 // rate and onset rate (spectral-flux peaks) of the audio, for judge_audio_features (judge.h).
 AudioFeatures extract_audio_features(const AudioBuffer& audio);
 
+// Converts to `sample_rate` (Lanczos-windowed sinc, 8 lobes, anti-aliased when going down).
+AudioBuffer resample(const AudioBuffer& audio, int sample_rate);
+
+// Music under narration: the music's gain drops by `depth_db` while the speech is above
+// `threshold_db` (20 ms RMS windows, held `hold_s`), reaching the depth as the speech starts
+// (look-ahead = attack) and coming back over `release_s` between sentences.
+struct DuckOptions {
+  double depth_db = 10.0;
+  double threshold_db = -45.0;
+  double attack_s = 0.08, hold_s = 0.25, release_s = 0.4;
+  double speech_gain_db = 0.0;
+};
+// Per-frame linear gain for the music, at the speech's sample rate.
+std::vector<float> ducking_gain(const AudioBuffer& speech, const DuckOptions& options);
+// Music with the speech mixed in (mono speech goes to every channel; resampled to the music's
+// rate), ducked as above. As long as the longer of the two.
+AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& speech,
+                               const DuckOptions& options = {});
+
 void to_json(nlohmann::json& j, const LoudnessReport& r);
 
 }  // namespace tonepoem

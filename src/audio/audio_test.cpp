@@ -59,8 +59,9 @@ SynthOptions test_options() {
 }
 
 double rms(const AudioBuffer& a, double from_s, double to_s) {
-  const auto from = static_cast<std::size_t>(from_s * a.sample_rate) * 2;
-  const auto to = std::min(a.samples.size(), static_cast<std::size_t>(to_s * a.sample_rate) * 2);
+  const auto ch = static_cast<std::size_t>(a.channels);
+  const auto from = static_cast<std::size_t>(from_s * a.sample_rate) * ch;
+  const auto to = std::min(a.samples.size(), static_cast<std::size_t>(to_s * a.sample_rate) * ch);
   double sum = 0;
   for (std::size_t i = from; i < to; ++i) sum += double(a.samples[i]) * a.samples[i];
   return to > from ? std::sqrt(sum / double(to - from)) : 0.0;
@@ -427,6 +428,58 @@ TEST(Master, SilenceStaysSilent) {
   for (float s : a.samples) ASSERT_EQ(s, 0.0f);
   nlohmann::json j = r;
   EXPECT_TRUE(j["integrated_lufs"].is_null());
+}
+
+AudioBuffer sine(int rate, int channels, double freq, double amplitude, double seconds) {
+  AudioBuffer a;
+  a.sample_rate = rate;
+  a.channels = channels;
+  const auto frames = static_cast<std::size_t>(seconds * rate);
+  a.samples.resize(frames * static_cast<std::size_t>(channels));
+  for (std::size_t n = 0; n < frames; ++n)
+    for (int c = 0; c < channels; ++c)
+      a.samples[n * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] =
+          static_cast<float>(amplitude * std::sin(2 * std::numbers::pi * freq * double(n) / rate));
+  return a;
+}
+
+TEST(Resample, KeepsPitchLevelAndDuration) {
+  const AudioBuffer in = sine(22050, 1, 441.0, 0.5, 2.0);
+  const AudioBuffer out = resample(in, 44100);
+  EXPECT_EQ(out.sample_rate, 44100);
+  EXPECT_EQ(out.frames(), 2 * in.frames());
+  int crossings = 0;
+  for (std::size_t n = 1; n < out.frames(); ++n)
+    crossings += (out.samples[n] >= 0) != (out.samples[n - 1] >= 0);
+  EXPECT_NEAR(crossings, 2 * 441 * 2, 4);
+  EXPECT_NEAR(rms(out, 0.2, 1.8), 0.5 / std::sqrt(2.0), 0.01);
+  // Down: a tone above the new Nyquist frequency is filtered out.
+  const AudioBuffer high = resample(sine(44100, 1, 15000.0, 0.5, 1.0), 22050);
+  EXPECT_LT(rms(high, 0.2, 0.8), 0.02);
+}
+
+TEST(Narration, MusicDucksUnderSpeechAndComesBack) {
+  const AudioBuffer music = sine(44100, 2, 220.0, 0.3, 6.0);
+  // Speech: mono 22.05 kHz "sentences" of noise-like tone at 1-2 s and 4-5 s.
+  AudioBuffer speech = sine(22050, 1, 700.0, 0.0, 6.0);
+  for (std::size_t n = 0; n < speech.frames(); ++n) {
+    const double t = double(n) / 22050;
+    if ((t >= 1 && t < 2) || (t >= 4 && t < 5))
+      speech.samples[n] = static_cast<float>(0.2 * std::sin(2 * std::numbers::pi * 700.0 * t));
+  }
+  DuckOptions o;
+  o.speech_gain_db = -300;  // hear only the ducked music
+  const AudioBuffer ducked = mix_with_narration(music, speech, o);
+  ASSERT_EQ(ducked.frames(), music.frames());
+  const double under = rms(ducked, 1.05, 1.95), between = rms(ducked, 3.0, 3.9),
+               before = rms(music, 3.0, 3.9);
+  RecordProperty("duck_db", std::to_string(20 * std::log10(between / under)));
+  EXPECT_GE(20 * std::log10(between / under), 8.0);
+  EXPECT_NEAR(between, before, before * 0.05);  // back to full level between sentences
+  EXPECT_GE(20 * std::log10(between / rms(ducked, 4.0, 4.1)), 8.0);  // already down at onset
+  // With the speech audible, it is in the mix.
+  const AudioBuffer mixed = mix_with_narration(music, speech);
+  EXPECT_GT(rms(mixed, 1.05, 1.95), under * 1.5);
 }
 
 TEST(Wav, RoundTripsDurationChannelsAndSamples) {

@@ -137,6 +137,16 @@ TEST(ExtractFeatures, KeyFindingSeparatesMajorAndMinor) {
   EXPECT_LT(major.dissonance, 0.1);
 }
 
+TEST(ExtractFeatures, OutOfRangePitchesAreIgnored) {
+  Score s = empty_score(100, 1);
+  Track t = track("pad", 0, 0);
+  t.notes = {{0, kPpq, 60, 80}, {0, kPpq, 200, 80}, {0, kPpq, -5, 80}};
+  s.tracks = {t};
+  const MusicFeatures f = extract_features(s, 0, s.end_tick);
+  EXPECT_EQ(f.note_count, 1);
+  EXPECT_EQ(f.mean_pitch, 60);
+}
+
 TEST(ExtractFeatures, DissonanceOfAClusterAndOfAFifth) {
   Score s = empty_score(100, 1);
   Track t = track("pad", 0, 0);

@@ -143,6 +143,14 @@ AudioBuffer read_audio(const std::filesystem::path& path);
 // Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing
 // rate and onset rate (spectral-flux peaks) of the audio, for judge_audio_features (judge.h).
 AudioFeatures extract_audio_features(const AudioBuffer& audio);
+struct TimedAudioFeatures {
+  double start_s = 0, end_s = 0;
+  AudioFeatures features;
+};
+// The same over windows of `window_s` every `hop_s` seconds (the last window ends at the end).
+// Throws Error(usage) if either is not positive.
+std::vector<TimedAudioFeatures> audio_feature_windows(const AudioBuffer& audio, double window_s,
+                                                      double hop_s);
 
 // Converts to `sample_rate` (Lanczos-windowed sinc, 8 lobes, anti-aliased when going down).
 AudioBuffer resample(const AudioBuffer& audio, int sample_rate);

@@ -372,6 +372,18 @@ TEST(AudioFeatures, FastDenseLoudMusicIsBusierAndLouder) {
   EXPECT_GT(a.zero_crossing_rate, 0);
 }
 
+TEST(AudioFeatures, WindowsFollowTheMusic) {
+  // Silent for 4 s, then 4 s of notes (plus 1 s tail).
+  const AudioBuffer a = synthesize(make_score(120, 4, 2), test_options());
+  const auto windows = audio_feature_windows(a, 2.0, 2.0);
+  ASSERT_EQ(windows.size(), 5u);
+  EXPECT_NEAR(windows.back().end_s, a.duration_s(), 1e-9);
+  EXPECT_EQ(windows[0].features.rms_db, -120);
+  EXPECT_GT(windows[2].features.rms_db, -60);
+  EXPECT_GT(windows[2].features.onset_rate, 1.0);
+  EXPECT_THROW(audio_feature_windows(a, 0, 1), Error);
+}
+
 TEST(AudioFeatures, SilenceAndEmptyAudio) {
   AudioBuffer silence;
   silence.samples.assign(44100 * 2, 0.0f);

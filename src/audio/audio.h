@@ -53,6 +53,7 @@ struct SynthOptions {
   int polyphony = 256;                // voices
   double gain = 0.2;                  // FluidSynth master gain (mastering sets the final level)
   std::vector<SectionFx> section_fx;  // empty: the SoundFont's default sends
+  double fx_ramp_s = 1.0;             // sends glide to a new section's values over this time
   // The tracks are split into `parts` groups, each rendered by its own synthesizer (on up to
   // `threads` threads, 0 = all cores) and summed. The output depends on `parts`, never on
   // `threads` or the machine; parts = 1 renders exactly what one FluidSynth would.

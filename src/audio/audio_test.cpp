@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numbers>
@@ -331,6 +332,31 @@ TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
   const AudioBuffer dry = synthesize(score, o);
   // More reverb: more energy in the tail after the notes end.
   EXPECT_GT(rms(wet, 4.05, 4.9), rms(dry, 4.05, 4.9));
+}
+
+TEST(Synthesize, EffectSendsGlideBetweenSections) {
+  Score score = make_score(120, 4);  // sections A (0-4 s, dry) and B (4-8 s, wet)
+  score.sections[0].end_tick = 2 * 4 * 480;
+  score.sections[0].target.arousal = 0.9;
+  ScoreSection b = score.sections[0];
+  b.start_tick = b.end_tick;
+  b.end_tick = score.end_tick;
+  b.target.arousal = -0.9;
+  b.target.valence = -0.9;
+  score.sections.push_back(b);
+  SynthOptions o = test_options();
+  o.section_fx = section_fx_for(score);
+  ASSERT_EQ(o.section_fx.size(), 2u);
+  EXPECT_NEAR(o.section_fx[1].start_s, 4.0, 1e-9);
+  o.fx_ramp_s = 0;
+  const AudioBuffer jump = synthesize(score, o);
+  o.fx_ramp_s = 1.0;
+  const AudioBuffer glide = synthesize(score, o);
+  const std::size_t boundary = 4 * 44100 * 2;
+  EXPECT_TRUE(
+      std::equal(jump.samples.begin(), jump.samples.begin() + boundary, glide.samples.begin()));
+  EXPECT_FALSE(std::equal(jump.samples.begin() + boundary, jump.samples.end(),
+                          glide.samples.begin() + boundary));
 }
 
 TEST(Synthesize, InterruptStops) {

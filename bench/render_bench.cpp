@@ -5,6 +5,8 @@
 //
 // The score is generated here (a dense 6-track arrangement), written as a type-1 SMF for
 // fluidsynth, and rendered both ways; wall times include loading the SoundFont in both.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +23,14 @@ namespace fs = std::filesystem;
 using namespace tonepoem;
 
 namespace {
+
+// CPU seconds used so far by this process (all threads) or by its finished children.
+double cpu_s(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -172,28 +182,34 @@ int main(int argc, char** argv) {
     const std::string cmd = "fluidsynth -ni -q -F '" + ref.string() + "' -r 44100 -g 0.2 '" +
                             soundfont.string() + "' '" + mid.string() + "' > /dev/null 2>&1";
     double t = now_s();
+    double cpu = cpu_s(RUSAGE_CHILDREN);
     const int rc = baseline ? std::system(cmd.c_str()) : -1;
     const double fluid_s = now_s() - t;
+    const double fluid_cpu = cpu_s(RUSAGE_CHILDREN) - cpu;
     if (baseline)
-      std::printf("fluidsynth -F:          %6.2f s  (%5.1fx realtime)%s\n", fluid_s,
-                  score.duration_s() / fluid_s, rc == 0 ? "" : "  [FAILED]");
+      std::printf("fluidsynth -F:          %6.2f s  (%5.1fx realtime, %.2f CPU s)%s\n", fluid_s,
+                  score.duration_s() / fluid_s, fluid_cpu, rc == 0 ? "" : "  [FAILED]");
 
     SynthOptions o;
     o.soundfont = soundfont;
     o.parts = 1;
     o.threads = 1;
     t = now_s();
+    cpu = cpu_s(RUSAGE_SELF);
     AudioBuffer single = synthesize(score, o);
     const double single_s = now_s() - t;
-    std::printf("synthesize parts=1:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth)\n", single_s,
-                score.duration_s() / single_s, fluid_s / single_s);
+    std::printf(
+        "synthesize parts=1:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
+        single_s, score.duration_s() / single_s, fluid_s / single_s, cpu_s(RUSAGE_SELF) - cpu);
     o.parts = parts;
     o.threads = 0;
     t = now_s();
+    cpu = cpu_s(RUSAGE_SELF);
     AudioBuffer audio = synthesize(score, o);
     const double multi_s = now_s() - t;
-    std::printf("synthesize parts=%d:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth)\n", parts,
-                multi_s, score.duration_s() / multi_s, fluid_s / multi_s);
+    std::printf(
+        "synthesize parts=%d:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
+        parts, multi_s, score.duration_s() / multi_s, fluid_s / multi_s, cpu_s(RUSAGE_SELF) - cpu);
 
     t = now_s();
     const LoudnessReport before = measure_loudness(audio);

@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -51,6 +53,7 @@ struct SynthOptions {
   int polyphony = 256;                // voices
   double gain = 0.2;                  // FluidSynth master gain (mastering sets the final level)
   std::vector<SectionFx> section_fx;  // empty: the SoundFont's default sends
+  double fx_ramp_s = 1.0;             // sends glide to a new section's values over this time
   // The tracks are split into `parts` groups, each rendered by its own synthesizer (on up to
   // `threads` threads, 0 = all cores) and summed. The output depends on `parts`, never on
   // `threads` or the machine; parts = 1 renders exactly what one FluidSynth would.
@@ -117,12 +120,57 @@ enum class SampleFormat { pcm16, pcm24, float32 };
 // failure leaves no file under `path`. Throws Error(output) naming the file.
 void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
                SampleFormat format = SampleFormat::pcm16);
+// Output formats libsndfile writes (M4A/AAC and Opus are not among them: FFmpeg's job).
+enum class AudioFileFormat { wav16, wav24, wav_float, flac16, flac24, ogg_vorbis, mp3 };
+// "wav16", "wav24", "wav-float", "flac16", "flac24", "ogg", "mp3" (for --format and reports).
+std::string_view audio_format_name(AudioFileFormat format);
+// A --format value: the names above, or "wav", "flac", "vorbis". nullopt if unknown.
+std::optional<AudioFileFormat> parse_audio_format(std::string_view name);
+// The format a file name asks for by its extension (.wav, .flac, .ogg/.oga, .mp3; any case).
+std::optional<AudioFileFormat> audio_format_for(const std::filesystem::path& path);
+
+struct AudioTags {
+  std::string title, artist;
+  std::string comment;  // e.g. "seed 42"
+};
+// Writes `audio` in `format`, atomically, with the tags (where the format holds them). Throws
+// Error(output) naming the file, or Error(usage) if this libsndfile cannot write the format.
+void write_audio(const AudioBuffer& audio, const std::filesystem::path& path,
+                 AudioFileFormat format, const AudioTags& tags = {});
+
 // Reads any file libsndfile knows into float samples. Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
 
 // Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing
 // rate and onset rate (spectral-flux peaks) of the audio, for judge_audio_features (judge.h).
 AudioFeatures extract_audio_features(const AudioBuffer& audio);
+struct TimedAudioFeatures {
+  double start_s = 0, end_s = 0;
+  AudioFeatures features;
+};
+// The same over windows of `window_s` every `hop_s` seconds (the last window ends at the end).
+// Throws Error(usage) if either is not positive.
+std::vector<TimedAudioFeatures> audio_feature_windows(const AudioBuffer& audio, double window_s,
+                                                      double hop_s);
+
+// Converts to `sample_rate` (Lanczos-windowed sinc, 8 lobes, anti-aliased when going down).
+AudioBuffer resample(const AudioBuffer& audio, int sample_rate);
+
+// Music under narration: the music's gain drops by `depth_db` while the speech is above
+// `threshold_db` (20 ms RMS windows, held `hold_s`), reaching the depth as the speech starts
+// (look-ahead = attack) and coming back over `release_s` between sentences.
+struct DuckOptions {
+  double depth_db = 10.0;
+  double threshold_db = -45.0;
+  double attack_s = 0.08, hold_s = 0.25, release_s = 0.4;
+  double speech_gain_db = 0.0;
+};
+// Per-frame linear gain for the music, at the speech's sample rate.
+std::vector<float> ducking_gain(const AudioBuffer& speech, const DuckOptions& options);
+// Music with the speech mixed in (mono speech goes to every channel; resampled to the music's
+// rate), ducked as above. As long as the longer of the two.
+AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& speech,
+                               const DuckOptions& options = {});
 
 void to_json(nlohmann::json& j, const LoudnessReport& r);
 

@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numbers>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sndfile.h>
 #include <nlohmann/json.hpp>
 
 #include "core/cancel.h"
@@ -58,8 +60,9 @@ SynthOptions test_options() {
 }
 
 double rms(const AudioBuffer& a, double from_s, double to_s) {
-  const auto from = static_cast<std::size_t>(from_s * a.sample_rate) * 2;
-  const auto to = std::min(a.samples.size(), static_cast<std::size_t>(to_s * a.sample_rate) * 2);
+  const auto ch = static_cast<std::size_t>(a.channels);
+  const auto from = static_cast<std::size_t>(from_s * a.sample_rate) * ch;
+  const auto to = std::min(a.samples.size(), static_cast<std::size_t>(to_s * a.sample_rate) * ch);
   double sum = 0;
   for (std::size_t i = from; i < to; ++i) sum += double(a.samples[i]) * a.samples[i];
   return to > from ? std::sqrt(sum / double(to - from)) : 0.0;
@@ -293,6 +296,25 @@ TEST(Synthesize, ASecondDrumTrackMovedOffChannel9StillPlaysDrums) {
   EXPECT_EQ(a.samples, b.samples);
 }
 
+TEST(Synthesize, MoreTracksThanMidiChannelsAllSound) {
+  // 20 tracks (more than 16 channels), each playing one note in its own half second.
+  Score score;
+  score.tempo = {{0, 120}};
+  score.end_tick = 20 * 480;
+  for (int i = 0; i < 20; ++i) {
+    Track t;
+    t.name = "t" + std::to_string(i);
+    t.channel = i % 16 == 9 ? 0 : i % 16;
+    t.program = i * 5;
+    t.notes.push_back({i * 480, 240, 60 + i, 100});
+    score.tracks.push_back(t);
+  }
+  SynthOptions o = test_options();
+  o.reverb = o.chorus = false;
+  const AudioBuffer a = synthesize(score, o);
+  for (int i = 0; i < 20; ++i) EXPECT_GT(rms(a, i * 0.5, i * 0.5 + 0.25), 1e-4) << "track " << i;
+}
+
 TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
   Score score = make_score(120, 2);
   score.sections[0].target.valence = -0.7;
@@ -310,6 +332,31 @@ TEST(Synthesize, EmotionDependentReverbIsWetterWhenSad) {
   const AudioBuffer dry = synthesize(score, o);
   // More reverb: more energy in the tail after the notes end.
   EXPECT_GT(rms(wet, 4.05, 4.9), rms(dry, 4.05, 4.9));
+}
+
+TEST(Synthesize, EffectSendsGlideBetweenSections) {
+  Score score = make_score(120, 4);  // sections A (0-4 s, dry) and B (4-8 s, wet)
+  score.sections[0].end_tick = 2 * 4 * 480;
+  score.sections[0].target.arousal = 0.9;
+  ScoreSection b = score.sections[0];
+  b.start_tick = b.end_tick;
+  b.end_tick = score.end_tick;
+  b.target.arousal = -0.9;
+  b.target.valence = -0.9;
+  score.sections.push_back(b);
+  SynthOptions o = test_options();
+  o.section_fx = section_fx_for(score);
+  ASSERT_EQ(o.section_fx.size(), 2u);
+  EXPECT_NEAR(o.section_fx[1].start_s, 4.0, 1e-9);
+  o.fx_ramp_s = 0;
+  const AudioBuffer jump = synthesize(score, o);
+  o.fx_ramp_s = 1.0;
+  const AudioBuffer glide = synthesize(score, o);
+  const std::size_t boundary = 4 * 44100 * 2;
+  EXPECT_TRUE(
+      std::equal(jump.samples.begin(), jump.samples.begin() + boundary, glide.samples.begin()));
+  EXPECT_FALSE(std::equal(jump.samples.begin() + boundary, jump.samples.end(),
+                          glide.samples.begin() + boundary));
 }
 
 TEST(Synthesize, InterruptStops) {
@@ -349,6 +396,18 @@ TEST(AudioFeatures, FastDenseLoudMusicIsBusierAndLouder) {
   EXPECT_GT(a.rms_db, b.rms_db + 6);
   EXPECT_GT(a.spectral_centroid_hz, b.spectral_centroid_hz);
   EXPECT_GT(a.zero_crossing_rate, 0);
+}
+
+TEST(AudioFeatures, WindowsFollowTheMusic) {
+  // Silent for 4 s, then 4 s of notes (plus 1 s tail).
+  const AudioBuffer a = synthesize(make_score(120, 4, 2), test_options());
+  const auto windows = audio_feature_windows(a, 2.0, 2.0);
+  ASSERT_EQ(windows.size(), 5u);
+  EXPECT_NEAR(windows.back().end_s, a.duration_s(), 1e-9);
+  EXPECT_EQ(windows[0].features.rms_db, -120);
+  EXPECT_GT(windows[2].features.rms_db, -60);
+  EXPECT_GT(windows[2].features.onset_rate, 1.0);
+  EXPECT_THROW(audio_feature_windows(a, 0, 1), Error);
 }
 
 TEST(AudioFeatures, SilenceAndEmptyAudio) {
@@ -409,6 +468,58 @@ TEST(Master, SilenceStaysSilent) {
   EXPECT_TRUE(j["integrated_lufs"].is_null());
 }
 
+AudioBuffer sine(int rate, int channels, double freq, double amplitude, double seconds) {
+  AudioBuffer a;
+  a.sample_rate = rate;
+  a.channels = channels;
+  const auto frames = static_cast<std::size_t>(seconds * rate);
+  a.samples.resize(frames * static_cast<std::size_t>(channels));
+  for (std::size_t n = 0; n < frames; ++n)
+    for (int c = 0; c < channels; ++c)
+      a.samples[n * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] =
+          static_cast<float>(amplitude * std::sin(2 * std::numbers::pi * freq * double(n) / rate));
+  return a;
+}
+
+TEST(Resample, KeepsPitchLevelAndDuration) {
+  const AudioBuffer in = sine(22050, 1, 441.0, 0.5, 2.0);
+  const AudioBuffer out = resample(in, 44100);
+  EXPECT_EQ(out.sample_rate, 44100);
+  EXPECT_EQ(out.frames(), 2 * in.frames());
+  int crossings = 0;
+  for (std::size_t n = 1; n < out.frames(); ++n)
+    crossings += (out.samples[n] >= 0) != (out.samples[n - 1] >= 0);
+  EXPECT_NEAR(crossings, 2 * 441 * 2, 4);
+  EXPECT_NEAR(rms(out, 0.2, 1.8), 0.5 / std::sqrt(2.0), 0.01);
+  // Down: a tone above the new Nyquist frequency is filtered out.
+  const AudioBuffer high = resample(sine(44100, 1, 15000.0, 0.5, 1.0), 22050);
+  EXPECT_LT(rms(high, 0.2, 0.8), 0.02);
+}
+
+TEST(Narration, MusicDucksUnderSpeechAndComesBack) {
+  const AudioBuffer music = sine(44100, 2, 220.0, 0.3, 6.0);
+  // Speech: mono 22.05 kHz "sentences" of noise-like tone at 1-2 s and 4-5 s.
+  AudioBuffer speech = sine(22050, 1, 700.0, 0.0, 6.0);
+  for (std::size_t n = 0; n < speech.frames(); ++n) {
+    const double t = double(n) / 22050;
+    if ((t >= 1 && t < 2) || (t >= 4 && t < 5))
+      speech.samples[n] = static_cast<float>(0.2 * std::sin(2 * std::numbers::pi * 700.0 * t));
+  }
+  DuckOptions o;
+  o.speech_gain_db = -300;  // hear only the ducked music
+  const AudioBuffer ducked = mix_with_narration(music, speech, o);
+  ASSERT_EQ(ducked.frames(), music.frames());
+  const double under = rms(ducked, 1.05, 1.95), between = rms(ducked, 3.0, 3.9),
+               before = rms(music, 3.0, 3.9);
+  RecordProperty("duck_db", std::to_string(20 * std::log10(between / under)));
+  EXPECT_GE(20 * std::log10(between / under), 8.0);
+  EXPECT_NEAR(between, before, before * 0.05);  // back to full level between sentences
+  EXPECT_GE(20 * std::log10(between / rms(ducked, 4.0, 4.1)), 8.0);  // already down at onset
+  // With the speech audible, it is in the mix.
+  const AudioBuffer mixed = mix_with_narration(music, speech);
+  EXPECT_GT(rms(mixed, 1.05, 1.95), under * 1.5);
+}
+
 TEST(Wav, RoundTripsDurationChannelsAndSamples) {
   AudioBuffer a = synthesize(make_score(120, 2), test_options());
   master(a, MasterOptions{});
@@ -439,6 +550,48 @@ TEST(Wav, OtherSampleFormatsRoundTrip) {
     for (std::size_t i = 0; i < a.samples.size(); ++i)
       EXPECT_NEAR(b.samples[i], a.samples[i], 1e-6);
   }
+}
+
+TEST(AudioFiles, EveryFormatDecodesBackWithDurationAndChannels) {
+  AudioBuffer a = synthesize(make_score(120, 2), test_options());
+  master(a, MasterOptions{});
+  const AudioTags tags{"A Test Title", "tonepoem tests", "seed 7"};
+  for (AudioFileFormat format :
+       {AudioFileFormat::wav16, AudioFileFormat::wav24, AudioFileFormat::wav_float,
+        AudioFileFormat::flac16, AudioFileFormat::flac24, AudioFileFormat::ogg_vorbis,
+        AudioFileFormat::mp3}) {
+    SCOPED_TRACE(std::string(audio_format_name(format)));
+    const fs::path path = temp_dir() / ("out." + std::string(audio_format_name(format)));
+    write_audio(a, path, format, tags);
+    const AudioBuffer b = read_audio(path);
+    EXPECT_EQ(b.channels, 2);
+    EXPECT_EQ(b.sample_rate, 44100);
+    // Lossy codecs may pad a few milliseconds.
+    EXPECT_NEAR(b.duration_s(), a.duration_s(), 0.06);
+    const LoudnessReport r = measure_loudness(b);
+    EXPECT_NEAR(r.integrated_lufs, -14.0, 0.7);
+    if (format == AudioFileFormat::flac16 || format == AudioFileFormat::ogg_vorbis) {
+      SF_INFO info{};
+      SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+      ASSERT_NE(f, nullptr);
+      const char* title = sf_get_string(f, SF_STR_TITLE);
+      EXPECT_STREQ(title ? title : "", "A Test Title");
+      sf_close(f);
+    }
+  }
+}
+
+TEST(AudioFiles, FormatFromNameAndExtension) {
+  EXPECT_EQ(audio_format_for("x/SCORE.FLAC"), AudioFileFormat::flac16);
+  EXPECT_EQ(audio_format_for("a.wav"), AudioFileFormat::wav16);
+  EXPECT_EQ(audio_format_for("a.ogg"), AudioFileFormat::ogg_vorbis);
+  EXPECT_EQ(audio_format_for("a.mp3"), AudioFileFormat::mp3);
+  EXPECT_FALSE(audio_format_for("a.m4a").has_value());
+  EXPECT_EQ(parse_audio_format("wav24"), AudioFileFormat::wav24);
+  EXPECT_EQ(parse_audio_format("flac"), AudioFileFormat::flac16);
+  EXPECT_FALSE(parse_audio_format("aiff").has_value());
+  for (auto f : {AudioFileFormat::wav16, AudioFileFormat::wav_float, AudioFileFormat::mp3})
+    EXPECT_EQ(parse_audio_format(audio_format_name(f)), f);
 }
 
 TEST(Wav, UnwritablePathThrowsOutputAndLeavesNoFile) {

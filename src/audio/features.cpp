@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audio/audio.h"
+#include "core/error.h"
 
 namespace tonepoem {
 namespace {
@@ -144,6 +145,29 @@ AudioFeatures extract_audio_features(const AudioBuffer& audio) {
   }
   if (f.duration_s > 0) f.onset_rate = onsets / f.duration_s;
   return f;
+}
+
+std::vector<TimedAudioFeatures> audio_feature_windows(const AudioBuffer& audio, double window_s,
+                                                      double hop_s) {
+  if (!(window_s > 0) || !(hop_s > 0))
+    fail_usage("the analysis window and hop must be positive seconds", "give e.g. --segments 4");
+  std::vector<TimedAudioFeatures> out;
+  const double total = audio.duration_s();
+  const auto ch = static_cast<std::size_t>(std::max(1, audio.channels));
+  for (double start = 0; start < total; start += hop_s) {
+    const double end = std::min(total, start + window_s);
+    AudioBuffer slice;
+    slice.sample_rate = audio.sample_rate;
+    slice.channels = audio.channels;
+    const auto first = static_cast<std::size_t>(start * audio.sample_rate) * ch;
+    const auto last =
+        std::min(audio.samples.size(), static_cast<std::size_t>(end * audio.sample_rate) * ch);
+    slice.samples.assign(audio.samples.begin() + static_cast<std::ptrdiff_t>(first),
+                         audio.samples.begin() + static_cast<std::ptrdiff_t>(last));
+    out.push_back({start, end, extract_audio_features(slice)});
+    if (end >= total) break;
+  }
+  return out;
 }
 
 }  // namespace tonepoem

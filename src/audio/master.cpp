@@ -101,7 +101,9 @@ LoudnessReport measure(const AudioBuffer& audio, bool true_peak) {
 // 4x oversampling interpolator (49-tap Hann-windowed sinc, as BS.1770 suggests) used to estimate
 // the inter-sample peak of every frame. Returns per frame the largest |value| over all channels
 // and the four interpolated phases around it (aligned to the frame: the filter delay is removed).
-std::vector<float> frame_true_peaks(const AudioBuffer& audio) {
+// Only values above `floor` matter to the caller: blocks whose every interpolated value is
+// provably below it (the filter's gain bound times the largest input) keep their sample peaks.
+std::vector<float> frame_true_peaks(const AudioBuffer& audio, float floor) {
   constexpr int kFactor = 4, kTaps = 49, kCenter = kTaps / 2,
                 kPerPhase = (kTaps + kFactor - 1) / kFactor;
   static const auto kCoeffs = [] {
@@ -122,11 +124,35 @@ std::vector<float> frame_true_peaks(const AudioBuffer& audio) {
   // Phase p of output n is the interpolated value at time n - kDelay + p / 4: it lies between
   // frames n - kDelay and n - kDelay + 1 and bounds both. One channel per thread.
   std::vector<std::vector<float>> per_channel(channels, std::vector<float>(frames, 0.0f));
+  static const float kGainBound = [] {
+    float bound = 0;
+    for (const auto& phase : kCoeffs) {
+      float sum = 0;
+      for (float c : phase) sum += std::abs(c);
+      bound = std::max(bound, sum);
+    }
+    return bound * 1.001f;
+  }();
+  constexpr std::size_t kBlock = 64;
   auto scan = [&](std::size_t c) {
     std::vector<float>& peaks = per_channel[c];
     std::vector<float> padded(frames + 2 * kPad, 0.0f);
     for (std::size_t i = 0; i < frames; ++i) padded[i + kPad] = audio.samples[i * channels + c];
     for (std::size_t n = 0; n < frames + kDelay; ++n) {
+      if (n % kBlock == 0) {
+        // Outputs n .. n + kBlock - 1 read inputs n - kPerPhase + 1 .. n + kBlock - 1.
+        const std::size_t last = std::min(n + kBlock, frames + kDelay);
+        float loudest = 0;
+        for (std::size_t i = n; i < last + kPerPhase && i < frames + 2 * kPad; ++i)
+          loudest = std::max(loudest, std::abs(padded[i]));
+        if (loudest * kGainBound < floor) {
+          for (std::size_t m = n; m < last; ++m)
+            if (m >= kDelay)
+              peaks[m - kDelay] = std::max(peaks[m - kDelay], std::abs(padded[m - kDelay + kPad]));
+          n = last - 1;
+          continue;
+        }
+      }
       const float* in = padded.data() + n + kPad;  // in[-j] = x[n - j]
       float best = 0;
       for (const auto& phase : kCoeffs) {
@@ -160,7 +186,7 @@ std::vector<float> frame_true_peaks(const AudioBuffer& audio) {
 void limit(AudioBuffer& audio, double ceiling_linear, double lookahead_s, double release_s) {
   const std::size_t frames = audio.frames();
   if (frames == 0) return;
-  const std::vector<float> peaks = frame_true_peaks(audio);
+  const std::vector<float> peaks = frame_true_peaks(audio, static_cast<float>(ceiling_linear));
   std::vector<double> need(frames);
   bool any = false;
   for (std::size_t n = 0; n < frames; ++n) {

@@ -252,10 +252,21 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
       list.push_back({frame_of(n.tick), Event::note_on, ch, n.pitch, velocity, order++});
       list.push_back({frame_of(n.tick + n.duration), Event::note_off, ch, n.pitch, 0, order++});
     }
-    for (const SectionFx& fx : options.section_fx) {
-      const auto frame = static_cast<std::int64_t>(std::llround(fx.start_s * sr));
-      list.push_back({frame, Event::control, ch, 91, to_cc(fx.reverb_send * 127), order++});
-      list.push_back({frame, Event::control, ch, 93, to_cc(fx.chorus_send * 127), order++});
+    // Effect sends glide from one section's values to the next over fx_ramp_s (in CC steps),
+    // starting at the boundary, so the room does not jump.
+    for (std::size_t i = 0; i < options.section_fx.size(); ++i) {
+      const SectionFx& fx = options.section_fx[i];
+      const SectionFx from = i > 0 ? options.section_fx[i - 1] : fx;
+      const int steps = i > 0 && options.fx_ramp_s > 0 ? 16 : 1;
+      for (int k = 1; k <= steps; ++k) {
+        const double f = static_cast<double>(k) / steps;
+        const double at = fx.start_s + (steps > 1 ? options.fx_ramp_s * (f - 1.0 / steps) : 0.0);
+        const auto frame = static_cast<std::int64_t>(std::llround(at * sr));
+        const double reverb = from.reverb_send + (fx.reverb_send - from.reverb_send) * f;
+        const double chorus = from.chorus_send + (fx.chorus_send - from.chorus_send) * f;
+        list.push_back({frame, Event::control, ch, 91, to_cc(reverb * 127), order++});
+        list.push_back({frame, Event::control, ch, 93, to_cc(chorus * 127), order++});
+      }
     }
   }
   for (auto& list : events)
@@ -438,6 +449,7 @@ std::vector<std::string> SynthOptions::validate() const {
   in("polyphony", polyphony, 1, 65535);
   in("gain", gain, 0, 10);
   in("parts", parts, 1, 64);
+  in("fx_ramp_s", fx_ramp_s, 0, 30);
   in("threads", threads, 0, 1024);
   for (const SectionFx& fx : section_fx) {
     in("section_fx.reverb_send", fx.reverb_send, 0, 1);

@@ -1,13 +1,19 @@
-// Audio files through libsndfile: WAV out (atomically), anything libsndfile reads in.
+// Audio files through libsndfile: WAV, FLAC, Ogg Vorbis and MP3 out (atomically, with tags),
+// anything libsndfile reads in.
 #include <sndfile.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "audio/audio.h"
+#include "core/cancel.h"
 #include "core/error.h"
 #include "core/files.h"
 
@@ -20,20 +26,59 @@ struct FileCloser {
 };
 using SndFile = std::unique_ptr<SNDFILE, FileCloser>;
 
-int wav_format(SampleFormat format) {
-  switch (format) {
-    case SampleFormat::pcm24:
-      return SF_FORMAT_WAV | SF_FORMAT_PCM_24;
-    case SampleFormat::float32:
-      return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-    case SampleFormat::pcm16:
-      break;
-  }
-  return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+// The libsndfile formats, in the order of AudioFileFormat.
+struct FormatInfo {
+  AudioFileFormat format;
+  std::string_view name;
+  int sf_format;
+};
+constexpr FormatInfo kFormats[] = {
+    {AudioFileFormat::wav16, "wav16", SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+    {AudioFileFormat::wav24, "wav24", SF_FORMAT_WAV | SF_FORMAT_PCM_24},
+    {AudioFileFormat::wav_float, "wav-float", SF_FORMAT_WAV | SF_FORMAT_FLOAT},
+    {AudioFileFormat::flac16, "flac16", SF_FORMAT_FLAC | SF_FORMAT_PCM_16},
+    {AudioFileFormat::flac24, "flac24", SF_FORMAT_FLAC | SF_FORMAT_PCM_24},
+    {AudioFileFormat::ogg_vorbis, "ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
+    {AudioFileFormat::mp3, "mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III},
+};
+
+const FormatInfo& info_of(AudioFileFormat format) {
+  for (const FormatInfo& f : kFormats)
+    if (f.format == format) return f;
+  return kFormats[0];
+}
+
+std::string lower_extension(const fs::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
 }
 }  // namespace
 
-void write_wav(const AudioBuffer& audio, const fs::path& path, SampleFormat format) {
+std::string_view audio_format_name(AudioFileFormat format) {
+  return info_of(format).name;
+}
+
+std::optional<AudioFileFormat> parse_audio_format(std::string_view name) {
+  for (const FormatInfo& f : kFormats)
+    if (f.name == name) return f.format;
+  if (name == "wav") return AudioFileFormat::wav16;
+  if (name == "flac") return AudioFileFormat::flac16;
+  if (name == "vorbis") return AudioFileFormat::ogg_vorbis;
+  return std::nullopt;
+}
+
+std::optional<AudioFileFormat> audio_format_for(const fs::path& path) {
+  const std::string ext = lower_extension(path);
+  if (ext == ".wav") return AudioFileFormat::wav16;
+  if (ext == ".flac") return AudioFileFormat::flac16;
+  if (ext == ".ogg" || ext == ".oga") return AudioFileFormat::ogg_vorbis;
+  if (ext == ".mp3") return AudioFileFormat::mp3;
+  return std::nullopt;
+}
+
+void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat format,
+                 const AudioTags& tags) {
   const std::string name = path.string();
   if (audio.channels <= 0 || audio.sample_rate <= 0)
     throw Error(ExitCode::internal,
@@ -45,26 +90,47 @@ void write_wav(const AudioBuffer& audio, const fs::path& path, SampleFormat form
   if (!fs::is_directory(dir, ec))
     fail_output(name, "the output folder does not exist or is not a folder",
                 "create the folder first or choose another output path");
-  AtomicOutput out(path);
   SF_INFO info{};
   info.samplerate = audio.sample_rate;
   info.channels = audio.channels;
-  info.format = wav_format(format);
+  info.format = info_of(format).sf_format;
+  if (!sf_format_check(&info))
+    fail_usage(fmt::format("{}: this libsndfile cannot write {} at {} Hz with {} channels", name,
+                           audio_format_name(format), audio.sample_rate, audio.channels),
+               "choose another format (.wav or .flac always work)");
+  AtomicOutput out(path);
   {
     SndFile file(sf_open(out.temp_path().c_str(), SFM_WRITE, &info));
     if (!file)
       fail_output(name, fmt::format("cannot create the audio file ({})", sf_strerror(nullptr)),
                   "check that the folder is writable and has free space");
+    // Tags go in before the first sample (FLAC and Ogg write them in the header).
+    if (!tags.title.empty()) sf_set_string(file.get(), SF_STR_TITLE, tags.title.c_str());
+    if (!tags.artist.empty()) sf_set_string(file.get(), SF_STR_ARTIST, tags.artist.c_str());
+    if (!tags.comment.empty()) sf_set_string(file.get(), SF_STR_COMMENT, tags.comment.c_str());
+    sf_set_string(file.get(), SF_STR_SOFTWARE, "tonepoem");
     // Clip out-of-range samples instead of letting them wrap around.
     sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    const auto frames = static_cast<sf_count_t>(audio.frames());
-    if (sf_writef_float(file.get(), audio.samples.data(), frames) != frames)
-      fail_output(name, fmt::format("write failed ({})", sf_strerror(file.get())),
-                  "check free disk space");
+    constexpr std::size_t kChunk = 1 << 15;
+    const auto channels = static_cast<std::size_t>(audio.channels);
+    for (std::size_t f = 0; f < audio.frames(); f += kChunk) {
+      check_interrupted();
+      const auto n = static_cast<sf_count_t>(std::min(kChunk, audio.frames() - f));
+      if (sf_writef_float(file.get(), audio.samples.data() + f * channels, n) != n)
+        fail_output(name, fmt::format("write failed ({})", sf_strerror(file.get())),
+                    "check free disk space");
+    }
     if (sf_close(file.release()) != 0)
       fail_output(name, "could not finish the audio file", "check free disk space");
   }
   out.commit();
+}
+
+void write_wav(const AudioBuffer& audio, const fs::path& path, SampleFormat format) {
+  const AudioFileFormat f = format == SampleFormat::pcm24     ? AudioFileFormat::wav24
+                            : format == SampleFormat::float32 ? AudioFileFormat::wav_float
+                                                              : AudioFileFormat::wav16;
+  write_audio(audio, path, f);
 }
 
 AudioBuffer read_audio(const fs::path& path) {

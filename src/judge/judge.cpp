@@ -106,6 +106,7 @@ MusicFeatures extract_features(const Score& score, std::int64_t start_tick, std:
     track_onsets.erase(std::unique(track_onsets.begin(), track_onsets.end()), track_onsets.end());
 
     for (const Note& n : track.notes) {
+      if (n.pitch < 0 || n.pitch > 127) continue;  // not a MIDI note: ignored, never indexed
       const std::int64_t off = n.tick + std::max<std::int64_t>(1, n.duration);
       const bool starts_here = n.tick >= start_tick && n.tick < end_tick;
       if (starts_here) {

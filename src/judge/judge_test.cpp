@@ -137,6 +137,16 @@ TEST(ExtractFeatures, KeyFindingSeparatesMajorAndMinor) {
   EXPECT_LT(major.dissonance, 0.1);
 }
 
+TEST(ExtractFeatures, OutOfRangePitchesAreIgnored) {
+  Score s = empty_score(100, 1);
+  Track t = track("pad", 0, 0);
+  t.notes = {{0, kPpq, 60, 80}, {0, kPpq, 200, 80}, {0, kPpq, -5, 80}};
+  s.tracks = {t};
+  const MusicFeatures f = extract_features(s, 0, s.end_tick);
+  EXPECT_EQ(f.note_count, 1);
+  EXPECT_EQ(f.mean_pitch, 60);
+}
+
 TEST(ExtractFeatures, DissonanceOfAClusterAndOfAFifth) {
   Score s = empty_score(100, 1);
   Track t = track("pad", 0, 0);
@@ -153,6 +163,8 @@ TEST(Judge, FastLoudDenseIsMoreArousedThanSlowSoftSparse) {
   const Score fast = fast_loud_dense(), slow = slow_soft_sparse();
   const Emotion a = judge_features(extract_features(fast, 0, fast.end_tick));
   const Emotion b = judge_features(extract_features(slow, 0, slow.end_tick));
+  RecordProperty("fast_arousal", std::to_string(a.arousal));
+  RecordProperty("slow_arousal", std::to_string(b.arousal));
   EXPECT_GT(a.arousal, 0.5);
   EXPECT_LT(b.arousal, -0.5);
   EXPECT_GT(a.arousal, b.arousal + 1.0);
@@ -163,6 +175,10 @@ TEST(Judge, MajorTriadsAreMoreValentThanMinorClusters) {
   const Score major = triad_piece(false), minor = triad_piece(true);
   const Emotion a = judge_features(extract_features(major, 0, major.end_tick));
   const Emotion b = judge_features(extract_features(minor, 0, minor.end_tick));
+  RecordProperty("major_valence", std::to_string(a.valence));
+  RecordProperty("minor_cluster_valence", std::to_string(b.valence));
+  RecordProperty("major_tension", std::to_string(a.tension));
+  RecordProperty("minor_cluster_tension", std::to_string(b.tension));
   EXPECT_GT(a.valence, 0.3);
   EXPECT_LT(b.valence, -0.3);
   EXPECT_GT(b.tension, a.tension + 0.3);

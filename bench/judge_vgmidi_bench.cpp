@@ -2,7 +2,7 @@
 // and arousal by listeners). The judge's weights are hand-set (judge.h), not fitted on this data,
 // so this is an honest held-out figure for them.
 //
-//   judge_vgmidi [VGMIDI_DIR]   (default ../shared/data/vgmidi; research-use data, never copied)
+//   judge_vgmidi_bench [VGMIDI_DIR]   (default ../shared/data/vgmidi; research-use data, never copied)
 //
 // Prints per-axis accuracy, the quadrant accuracy, a confusion matrix and the mean of each
 // feature per label, so the formula's centres can be checked against real music; then, as a
@@ -168,7 +168,7 @@ std::vector<std::string> csv_fields(const std::string& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fs::path dir = argc > 1 ? argv[1] : "../shared/data/vgmidi";
+  const fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::path(TONEPOEM_SHARED_DATA) / "vgmidi";
   std::ifstream csv(dir / "vgmidi_labelled.csv");
   if (!csv) {
     std::fprintf(stderr, "judge_vgmidi: cannot read %s\n", (dir / "vgmidi_labelled.csv").c_str());

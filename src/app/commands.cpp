@@ -348,10 +348,63 @@ CommandRun define_video(CLI::App& cmd) {
   };
 }
 
+struct RenderArgs {
+  std::filesystem::path midi;
+  std::filesystem::path output;
+  std::string format;
+  std::filesystem::path soundfont;
+  double loudness_lufs = -14.0;
+  std::string title, artist;
+  bool quiet = false;
+};
+
+CommandRun define_render(CLI::App& cmd) {
+  auto a = std::make_shared<RenderArgs>();
+  cmd.add_option("MIDI", a->midi, "A Standard MIDI File (ours or anyone's)")->required();
+  cmd.add_option("-o,--output", a->output, "The audio file to write: .wav, .flac, .ogg or .mp3")->required();
+  cmd.add_option("--format", a->format,
+                 "wav16, wav24, wav-float, flac16, flac24, ogg or mp3 (default: from the output name)");
+  cmd.add_option("--soundfont", a->soundfont, "General MIDI SoundFont (default: fluid-soundfont-gm)");
+  cmd.add_option("--loudness", a->loudness_lufs, "Target integrated loudness in LUFS, -40..-5")->capture_default_str();
+  cmd.add_option("--title", a->title, "Title tag (default: the MIDI's title)");
+  cmd.add_option("--artist", a->artist, "Artist tag");
+  cmd.add_flag("-q,--quiet", a->quiet, "No progress on stderr");
+  return [a]() {
+    std::optional<AudioFileFormat> format =
+        a->format.empty() ? audio_format_for(a->output) : parse_audio_format(a->format);
+    if (!format)
+      fail_usage(a->format.empty() ? fmt::format("cannot tell the format from '{}'", a->output.string())
+                                   : fmt::format("--format: '{}' is not known", a->format),
+                 "use --format wav16, wav24, wav-float, flac16, flac24, ogg or mp3, or name the file .wav/.flac/.ogg/.mp3");
+    if (!(a->loudness_lufs >= -40 && a->loudness_lufs <= -5))
+      fail_usage(fmt::format("--loudness: {} is out of range; accepts -40 to -5 LUFS", a->loudness_lufs), "");
+    const auto dir = a->output.has_parent_path() ? a->output.parent_path() : std::filesystem::path(".");
+    ensure_writable_dir(dir);
+    SynthOptions synth;
+    synth.soundfont = find_soundfont(a->soundfont);
+    const Score score = load_midi(a->midi);
+    synth.section_fx = section_fx_for(score);
+    ProgressReporter progress(!a->quiet);
+    AudioBuffer audio = synthesize(score, synth, progress.stage("synthesize"));
+    progress.stage("master");
+    MasterOptions mastering;
+    mastering.target_lufs = a->loudness_lufs;
+    const LoudnessReport loudness = master(audio, mastering);
+    write_audio(audio, a->output, *format,
+                {.title = a->title.empty() ? score.title : a->title, .artist = a->artist, .comment = "tonepoem"});
+    progress.finish_stage();
+    std::printf("wrote %s (%s, %.1f s, %.1f LUFS, %.1f dBTP)\n", a->output.string().c_str(),
+                std::string(audio_format_name(*format)).c_str(), audio.duration_s(), loudness.integrated_lufs,
+                loudness.true_peak_dbtp);
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json", define_make},
     CommandSpec{"compose", "One emotion or a cue sheet -> a MIDI score", define_compose},
     CommandSpec{"analyze", "Print a story's emotion arc (or one result per line with --per-line)", define_analyze},
+    CommandSpec{"render", "Render and master any MIDI file to WAV, FLAC, Ogg or MP3", define_render},
     CommandSpec{"judge", "Estimate the emotion a MIDI or audio file carries, per section or window", define_judge},
     CommandSpec{"video", "Re-render the video of a make folder (another style or size) or one frame", define_video},
 };

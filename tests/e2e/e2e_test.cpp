@@ -236,6 +236,22 @@ TEST_F(EnglishExample, ComposingTheWrittenCueSheetGivesTheSameMidi) {
   EXPECT_EQ(bytes(again), bytes(*dir_ / "score.mid")) << "cues.json must carry everything compose needs";
 }
 
+TEST_F(EnglishExample, RenderMastersTheMidiToFlacAtTheTargetLoudness) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const fs::path flac = dir_->parent_path() / "render.flac";
+  const RunResult r = run("render " + quote(*dir_ / "score.mid") + " -o " + quote(flac) + " --loudness -16 -q --soundfont " +
+                          quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const AudioBuffer audio = read_audio(flac);
+  EXPECT_EQ(audio.channels, 2);
+  EXPECT_NEAR(audio.duration_s(), read_audio(*dir_ / "score.wav").duration_s(), 0.05);
+  const LoudnessReport loudness = measure_loudness(audio);
+  EXPECT_NEAR(loudness.integrated_lufs, -16.0, 0.5);
+  EXPECT_LE(loudness.true_peak_dbtp, -1.0 + 0.1);  // 16-bit quantisation may add a hair
+  const RunResult bad = run("render " + quote(*dir_ / "score.mid") + " -o " + quote(dir_->parent_path() / "x.aiff"));
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
 TEST(E2E, ChineseStoryMakesThreeSectionsWithADarkStorm) {
   const fs::path dir = fresh_dir("chinese");
   const RunResult r = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +

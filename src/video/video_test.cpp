@@ -348,7 +348,8 @@ TEST(RenderVideo, VerticalFormatAndOtherFrameRate) {
 TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(3.0);
-  const VideoOptions o = small_options();
+  VideoOptions o = small_options();
+  o.crf = 4;  // near-lossless, so frames after the caption carry no residue of it
   render_video(
       audio,
       make_cues(3.0, {Caption{"Lightning split the old oak.", 1.0, 2.0, emotion(-0.5, 0.8)}}),
@@ -367,6 +368,22 @@ TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
     else
       EXPECT_LT(diff, 1.0) << "frame " << n;
   }
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, DecodedFrameMatchesDrawnFrame) {
+  // Colour conversion round trip: BGRA -> yuv420p (BT.709) -> H.264 -> RGB stays close.
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(1.0);
+  const CueSheet cues = make_cues(1.0, {Caption{"Colour check.", 0.0, 1.0, emotion(0.5, 0.5)}});
+  VideoOptions o = small_options();
+  o.crf = 10;
+  render_video(audio, cues, Score{}, o, dir / "c.mp4");
+  int w = 0, h = 0;
+  const auto decoded = decode_frame_rgb(dir / "c.mp4", 0.5, &w, &h);
+  const auto drawn = render_frame_rgb(audio, cues, Score{}, o, 0.5);
+  EXPECT_LT(region_diff(decoded, drawn, 320, 0, 0, 320, 180), 3.0);
+  EXPECT_LT(region_diff(decoded, drawn, 320, 0, 0, 30, 30), 2.0);  // flat corner: colour exact
   fs::remove_all(dir);
 }
 

@@ -279,7 +279,7 @@ void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, doub
   cairo_paint_with_alpha(cr, std::min(alpha, 1.0));
 }
 
-void FramePainter::draw_texts(cairo_t* cr, std::int64_t n, const Look& look) {
+void FramePainter::draw_texts(cairo_t* cr, std::int64_t n) {
   const double t = static_cast<double>(n) / fps_;
   const double duration = static_cast<double>(frames_) / fps_;
   const double text_width = width_ * 0.8;
@@ -354,7 +354,6 @@ void FramePainter::draw_texts(cairo_t* cr, std::int64_t n, const Look& look) {
     const double cy = minimal ? std::min(height_ * 0.75, height_ * 0.9 - s.height / 2.0)
                               : height_ * 0.9 - s.height / 2.0;
     draw_sprite(cr, s, width_ / 2.0, cy, alpha);
-    (void)look;
     break;
   }
 }
@@ -366,7 +365,7 @@ void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
   float rms = 0;
   const auto& levels = spectrum_at(n, &rms);
   draw_spectrum(cr, levels, look, pulse_at(n), rms);
-  draw_texts(cr, n, look);
+  draw_texts(cr, n);
   cairo_destroy(cr);
   cairo_surface_flush(target);
 }

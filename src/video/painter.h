@@ -55,7 +55,7 @@ class FramePainter {
   void draw_background(cairo_t* cr, const Look& look);
   void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
                      float rms);
-  void draw_texts(cairo_t* cr, std::int64_t n, const Look& look);
+  void draw_texts(cairo_t* cr, std::int64_t n);
   void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
 

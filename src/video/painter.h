@@ -20,7 +20,7 @@
 
 namespace tonepoem::video {
 
-enum class Style { spectrum, rings, minimal };
+enum class Style { spectrum, rings, particles, minimal };
 Style style_from_name(const std::string& name);  // validated names only
 
 // Number of frames of a video of the audio: round(duration * fps), at least 1.
@@ -56,6 +56,9 @@ class FramePainter {
   void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
                      float rms);
   void draw_texts(cairo_t* cr, std::int64_t n);
+  void draw_particles(cairo_t* cr, std::int64_t n, const std::vector<float>& levels,
+                      const Look& look, double pulse, float rms);
+  double travel_at(double t) const;
   void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
 
@@ -86,6 +89,15 @@ class FramePainter {
 
   SurfacePtr background_;
   Look background_look_{{-1, -1, -1}, -1};
+  struct Particle {
+    double x = 0, y = 0;    // start, as fractions of the frame
+    double dx = 0, dy = 0;  // direction (unit vector) times a per-particle speed factor
+    double radius = 1;      // in units of unit_
+    double phase = 0;       // twinkle phase
+  };
+  std::vector<Particle> particles_;
+  std::vector<double> travel_at_cue_;  // distance travelled (in units of unit_) at each cue start
+
   SurfacePtr glow_;
   int glow_size_ = 0;
   Rgb glow_tint_;

@@ -126,6 +126,8 @@ const std::vector<VideoStyleInfo>& video_styles() {
   static const std::vector<VideoStyleInfo> kStyles = {
       {"spectrum", "glowing log-frequency bars over an emotion gradient, pulsing on the beats"},
       {"rings", "a radial spectrum around a disc that swells on the beats"},
+      {"particles",
+       "a drifting particle field: speed follows arousal, colour valence, size the music"},
       {"minimal", "a flat emotion colour, a thin spectrum line and large typographic captions"},
   };
   return kStyles;

@@ -290,6 +290,20 @@ TEST(RenderFrame, EveryStyleDrawsSomethingDifferent) {
   }
 }
 
+TEST(RenderFrame, ParticlesMoveFasterWhenAroused) {
+  const AudioBuffer audio = make_audio(6.0, 0.0);  // silence: only motion changes the pixels
+  VideoOptions o = small_options();
+  o.style = "particles";
+  const CueSheet cues = make_cues(6.0);  // calm (arousal -0.4) then danger (arousal 0.8) at 3 s
+  const auto motion = [&](double t) {
+    return region_diff(render_frame_rgb(audio, cues, Score{}, o, t),
+                       render_frame_rgb(audio, cues, Score{}, o, t + 1.0 / 30), 320, 0, 0, 320, 180);
+  };
+  EXPECT_GT(motion(4.5), 1.5 * motion(1.5));
+  EXPECT_EQ(render_frame_rgb(audio, cues, Score{}, o, 4.5),
+            render_frame_rgb(audio, cues, Score{}, o, 4.5));
+}
+
 TEST(Snapshot, WritesPng) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(1.0);

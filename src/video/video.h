@@ -52,6 +52,16 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSh
 void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                     const VideoOptions& options, double t, const std::filesystem::path& output);
 
+// Quality presets for `--quality`: "draft" (CRF 28, ultrafast), "standard" (CRF 23, veryfast, the
+// default) and "high" (CRF 18, slow). Throws Error(usage) naming the accepted values otherwise.
+void apply_quality(VideoOptions& options, std::string_view quality);
+
+// The captions as subtitles, timed from their absolute times (empty captions skipped): SubRip, and
+// Advanced SubStation Alpha styled like the video (font, bottom centre inside 10% margins, white on
+// a translucent dark box). Write them with write_file_atomically.
+std::string captions_srt(const CueSheet& cues);
+std::string captions_ass(const CueSheet& cues, const VideoOptions& options);
+
 // Background colour for an emotion: valence to hue (warm when positive, cool when negative),
 // arousal to saturation and brightness, tension darkens. r, g, b in [0, 1].
 struct Rgb {

@@ -297,11 +297,44 @@ TEST(RenderFrame, ParticlesMoveFasterWhenAroused) {
   const CueSheet cues = make_cues(6.0);  // calm (arousal -0.4) then danger (arousal 0.8) at 3 s
   const auto motion = [&](double t) {
     return region_diff(render_frame_rgb(audio, cues, Score{}, o, t),
-                       render_frame_rgb(audio, cues, Score{}, o, t + 1.0 / 30), 320, 0, 0, 320, 180);
+                       render_frame_rgb(audio, cues, Score{}, o, t + 1.0 / 30), 320, 0, 0, 320,
+                       180);
   };
   EXPECT_GT(motion(4.5), 1.5 * motion(1.5));
   EXPECT_EQ(render_frame_rgb(audio, cues, Score{}, o, 4.5),
             render_frame_rgb(audio, cues, Score{}, o, 4.5));
+}
+
+TEST(Subtitles, SrtAndAssFromAbsoluteTimes) {
+  CueSheet cues =
+      make_cues(4000.0, {Caption{"First line.", 0.5, 2.25, emotion(0, 0)},
+                         Caption{"", 2.5, 3.0, emotion(0, 0)},
+                         Caption{"风暴\n来了", 3661.001, 3663.9996, emotion(-0.5, 0.5)}});
+  EXPECT_EQ(captions_srt(cues),
+            "1\n00:00:00,500 --> 00:00:02,250\nFirst line.\n\n"
+            "2\n01:01:01,001 --> 01:01:04,000\n风暴\n来了\n\n");
+  const std::string ass = captions_ass(cues, small_options());
+  EXPECT_NE(ass.find("PlayResX: 320\nPlayResY: 180"), std::string::npos);
+  EXPECT_NE(ass.find("Style: Default,Noto Sans CJK SC,"), std::string::npos);
+  EXPECT_NE(ass.find("Dialogue: 0,0:00:00.50,0:00:02.25,Default,,0,0,0,,First line.\n"),
+            std::string::npos);
+  EXPECT_NE(ass.find("Dialogue: 0,1:01:01.00,1:01:04.00,Default,,0,0,0,,风暴\\N来了\n"),
+            std::string::npos);
+}
+
+TEST(VideoOptions, QualityPresets) {
+  VideoOptions o;
+  apply_quality(o, "draft");
+  EXPECT_EQ(o.preset, "ultrafast");
+  apply_quality(o, "high");
+  EXPECT_EQ(o.crf, 18);
+  EXPECT_NO_THROW(o.validate());
+  try {
+    apply_quality(o, "ultra");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
 }
 
 TEST(Snapshot, WritesPng) {

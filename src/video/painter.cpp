@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/rng.h"
+#include "video/image.h"
 
 namespace tonepoem::video {
 namespace {
@@ -49,6 +50,7 @@ Style style_from_name(const std::string& name) {
   if (name == "rings") return Style::rings;
   if (name == "minimal") return Style::minimal;
   if (name == "particles") return Style::particles;
+  if (name == "storybook") return Style::storybook;
   return Style::spectrum;
 }
 
@@ -78,6 +80,7 @@ FramePainter::FramePainter(const AudioBuffer& audio, const CueSheet& cues, const
                                     [&](double d) { return std::fabs(d - b) < 1e-6; }));
   }
   title_ = !cues.title.empty() ? cues.title : score.title;
+  if (!options.images.empty()) build_slides(score);
   if (style_ == Style::particles) {
     Rng rng(cues.seed ^ 0x7061727469636c65ull);  // "particle"
     const int count = std::clamp(width_ * height_ / 6000, 60, 260);
@@ -107,6 +110,67 @@ FramePainter::FramePainter(const AudioBuffer& audio, const CueSheet& cues, const
 }
 
 FramePainter::~FramePainter() = default;
+
+// Cuts at every section start and at every fourth downbeat (phrase boundaries), or every 6 s
+// without a score, never closer than 2.5 s; each slide zooms in or out and drifts its own way.
+void FramePainter::build_slides(const Score& score) {
+  constexpr double kMinSlideS = 2.5, kPhraseBars = 4, kNoScoreSlideS = 6.0;
+  const double duration = static_cast<double>(frames_) / fps_;
+  std::vector<double> cuts;
+  for (std::size_t k = 1; k < cues_.cues.size(); ++k) cuts.push_back(cues_.cues[k].start_s);
+  const auto downbeats = score.downbeat_times();
+  for (std::size_t i = 0; i < downbeats.size(); ++i)
+    if (i > 0 && i % static_cast<std::size_t>(kPhraseBars) == 0) cuts.push_back(downbeats[i]);
+  if (downbeats.empty())
+    for (double t = kNoScoreSlideS; t < duration; t += kNoScoreSlideS) cuts.push_back(t);
+  std::sort(cuts.begin(), cuts.end());
+  std::vector<double> starts{0.0};
+  for (double c : cuts) {
+    // Section starts win over nearby phrase cuts: drop a cut too close to the previous one.
+    if (c - starts.back() >= kMinSlideS && duration - c >= kMinSlideS / 2) starts.push_back(c);
+  }
+  Rng rng(cues_.seed ^ 0x736c69646573ull);  // "slides"
+  for (std::size_t j = 0; j < starts.size(); ++j) {
+    Slide slide;
+    slide.image = j % options_.images.size();
+    slide.first = frame_at(starts[j], fps_);
+    slide.end = j + 1 < starts.size() ? frame_at(starts[j + 1], fps_) : frames_;
+    if (j % 2) std::swap(slide.zoom_from, slide.zoom_to);
+    slide.pan_x = rng.uniform(-1, 1);
+    slide.pan_y = rng.uniform(-1, 1);
+    slides_.push_back(slide);
+  }
+  image_w_ = static_cast<int>(std::ceil(width_ * 1.12));
+  image_h_ = static_cast<int>(std::ceil(height_ * 1.12));
+}
+
+void FramePainter::draw_slide(cairo_t* cr, std::int64_t n) {
+  auto it = std::upper_bound(slides_.begin(), slides_.end(), n,
+                             [](std::int64_t f, const Slide& s) { return f < s.first; });
+  const Slide& slide = *std::prev(it);
+  if (!images_.count(slide.image)) {
+    while (images_.size() >= 2) images_.erase(images_.begin());
+    images_.emplace(slide.image,
+                    load_image_cover(options_.images[slide.image], image_w_, image_h_));
+  }
+  cairo_surface_t* image = images_.at(slide.image).get();
+  const double progress = slide.end > slide.first + 1
+                              ? static_cast<double>(n - slide.first) / (slide.end - slide.first - 1)
+                              : 0.0;
+  const double zoom = slide.zoom_from + (slide.zoom_to - slide.zoom_from) * progress;
+  const double s = zoom / 1.12;  // 1.0 shows the picture 1:1, cropped to the frame
+  const double view_w = width_ / s, view_h = height_ / s;
+  const double drift = progress - 0.5;
+  const double ox = (image_w_ - view_w) * std::clamp(0.5 + slide.pan_x * drift, 0.0, 1.0);
+  const double oy = (image_h_ - view_h) * std::clamp(0.5 + slide.pan_y * drift, 0.0, 1.0);
+  cairo_save(cr);
+  cairo_scale(cr, s, s);
+  cairo_set_source_surface(cr, image, -ox, -oy);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_BILINEAR);
+  cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+  cairo_paint(cr);
+  cairo_restore(cr);
+}
 
 FramePainter::Look FramePainter::look_at(double t) const {
   if (cues_.cues.empty()) return {emotion_colour(Emotion{}), 0.0};
@@ -170,7 +234,21 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
       background_.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width_, height_));
     cairo_t* bg = cairo_create(background_.get());
     const Rgb& c = look.colour;
-    if (style_ == Style::minimal) {
+    if (!slides_.empty()) {
+      // A colour grade over the pictures: a wash of the emotion colour and a tension vignette.
+      cairo_set_operator(bg, CAIRO_OPERATOR_SOURCE);
+      cairo_set_source_rgba(bg, c.r, c.g, c.b, 0.30);
+      cairo_paint(bg);
+      cairo_set_operator(bg, CAIRO_OPERATOR_OVER);
+      const double diag = std::hypot(width_, height_) / 2;
+      cairo_pattern_t* vignette = cairo_pattern_create_radial(
+          width_ / 2.0, height_ / 2.0, diag * 0.4, width_ / 2.0, height_ / 2.0, diag);
+      cairo_pattern_add_color_stop_rgba(vignette, 0, 0, 0, 0, 0);
+      cairo_pattern_add_color_stop_rgba(vignette, 1, 0, 0, 0, 0.35 + 0.45 * look.tension);
+      cairo_set_source(bg, vignette);
+      cairo_paint(bg);
+      cairo_pattern_destroy(vignette);
+    } else if (style_ == Style::minimal) {
       const Rgb flat = scale(c, 0.7);
       cairo_set_source_rgb(bg, flat.r, flat.g, flat.b);
       cairo_paint(bg);
@@ -194,7 +272,7 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
     cairo_destroy(bg);
     background_look_ = look;
   }
-  cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+  cairo_set_operator(cr, slides_.empty() ? CAIRO_OPERATOR_SOURCE : CAIRO_OPERATOR_OVER);
   cairo_set_source_surface(cr, background_.get(), 0, 0);
   cairo_paint(cr);
   cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
@@ -224,6 +302,17 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
     cairo_stroke(cr);
     cairo_arc(cr, cx, cy, radius, 0, 2 * kPi);
     cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.18 + 0.3 * energy);
+    cairo_fill(cr);
+    return;
+  }
+  if (style_ == Style::storybook) {
+    // The pictures carry the frame: a low, quiet row of bars along the bottom edge.
+    const double slot = width_ / bars, max_h = height_ * 0.07;
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      const double h = std::max(1.0, levels[i] * max_h * (0.85 + 0.15 * pulse));
+      cairo_rectangle(cr, static_cast<double>(i) * slot + slot * 0.2, height_ - h, slot * 0.6, h);
+    }
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.35 + 0.2 * pulse);
     cairo_fill(cr);
     return;
   }
@@ -418,6 +507,7 @@ void FramePainter::draw_texts(cairo_t* cr, std::int64_t n) {
 void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
   cairo_t* cr = cairo_create(target);
   const Look look = look_at(static_cast<double>(n) / fps_);
+  if (!slides_.empty()) draw_slide(cr, n);
   draw_background(cr, look);
   float rms = 0;
   const auto& levels = spectrum_at(n, &rms);

@@ -20,7 +20,7 @@
 
 namespace tonepoem::video {
 
-enum class Style { spectrum, rings, particles, minimal };
+enum class Style { spectrum, rings, particles, minimal, storybook };
 Style style_from_name(const std::string& name);  // validated names only
 
 // Number of frames of a video of the audio: round(duration * fps), at least 1.
@@ -59,6 +59,8 @@ class FramePainter {
   void draw_particles(cairo_t* cr, std::int64_t n, const std::vector<float>& levels,
                       const Look& look, double pulse, float rms);
   double travel_at(double t) const;
+  void build_slides(const Score& score);
+  void draw_slide(cairo_t* cr, std::int64_t n);
   void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
 
@@ -97,6 +99,17 @@ class FramePainter {
   };
   std::vector<Particle> particles_;
   std::vector<double> travel_at_cue_;  // distance travelled (in units of unit_) at each cue start
+
+  // Pictures: one slide per span between cuts, each with its own slow zoom and pan.
+  struct Slide {
+    std::size_t image = 0;
+    std::int64_t first = 0, end = 0;  // frames [first, end)
+    double zoom_from = 1, zoom_to = 1.12;
+    double pan_x = 0, pan_y = 0;  // -1..1, drift direction across the slide
+  };
+  std::vector<Slide> slides_;
+  std::map<std::size_t, SurfacePtr> images_;  // decoded pictures, at most two held
+  int image_w_ = 0, image_h_ = 0;
 
   SurfacePtr glow_;
   int glow_size_ = 0;

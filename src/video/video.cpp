@@ -17,6 +17,7 @@ extern "C" {
 #include "core/error.h"
 #include "core/files.h"
 #include "video/encoder.h"
+#include "video/image.h"
 #include "video/painter.h"
 #include "video/text.h"
 
@@ -44,6 +45,7 @@ void check_inputs(const AudioBuffer& audio, const CueSheet& cues, const Score& s
     throw Error(ExitCode::bad_input, "the audio for the video is empty", "",
                 "render the score to audio first");
   video::check_font(options.font, all_texts(cues, score));
+  for (const auto& image : options.images) video::check_image(image);
 }
 
 SurfacePtr make_surface(const VideoOptions& options) {
@@ -129,6 +131,7 @@ const std::vector<VideoStyleInfo>& video_styles() {
       {"particles",
        "a drifting particle field: speed follows arousal, colour valence, size the music"},
       {"minimal", "a flat emotion colour, a thin spectrum line and large typographic captions"},
+      {"storybook", "the user's pictures (--images) with slow pan and zoom, cut on downbeats"},
   };
   return kStyles;
 }
@@ -155,6 +158,8 @@ void VideoOptions::validate() const {
   if (audio_bitrate < 32000 || audio_bitrate > 512000)
     problems.push_back(fmt::format("audio bitrate {} must be in 32000..512000", audio_bitrate));
   if (font.empty()) problems.push_back("font must name a font family");
+  if (style == "storybook" && images.empty())
+    problems.push_back("style 'storybook' needs pictures (--images DIR)");
   if (problems.empty()) return;
   std::string what = "invalid video options: ";
   for (std::size_t i = 0; i < problems.size(); ++i) what += (i ? "; " : "") + problems[i];

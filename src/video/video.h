@@ -23,6 +23,10 @@ struct VideoOptions {
   std::string preset = "veryfast";        // x264 preset
   std::string style = "spectrum";         // one of video_styles()
   int audio_bitrate = 192000;             // AAC bits per second
+  // The user's pictures (list_images): shown as the background in every style, cut on downbeats
+  // at phrase and section boundaries, with slow pan and zoom and an emotion colour grade. The
+  // "storybook" style needs them.
+  std::vector<std::filesystem::path> images;
 
   // Throws Error(usage) listing every out-of-range field and the accepted values.
   void validate() const;
@@ -51,6 +55,10 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSh
 // Writes that frame as a PNG file, atomically. Throws Error(output) if it cannot be written.
 void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                     const VideoOptions& options, double t, const std::filesystem::path& output);
+
+// The pictures in `dir` (PNG, JPEG, WebP, BMP), sorted by name. Throws Error(bad_input) when the
+// folder is missing or holds none.
+std::vector<std::filesystem::path> list_images(const std::filesystem::path& dir);
 
 // Quality presets for `--quality`: "draft" (CRF 28, ultrafast), "standard" (CRF 23, veryfast, the
 // default) and "high" (CRF 18, slow). Throws Error(usage) naming the accepted values otherwise.

@@ -437,6 +437,16 @@ TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {
   EXPECT_EQ(info.audio_sample_rate, 44100);
   EXPECT_NEAR(info.audio_duration_s, 3.0, 0.001);
   EXPECT_NEAR(info.video_duration_s, info.audio_duration_s, 1.0 / 30);
+  // The audio comes back as it went in: same length, aligned, close in level.
+  const AudioBuffer back = decode_audio(dir / "video.mp4");
+  EXPECT_EQ(back.channels, 2);
+  EXPECT_EQ(back.frames(), audio.frames());
+  double err = 0, ref = 0;
+  for (std::size_t i = 0; i < std::min(back.samples.size(), audio.samples.size()); ++i) {
+    err += std::pow(back.samples[i] - audio.samples[i], 2);
+    ref += std::pow(audio.samples[i], 2);
+  }
+  EXPECT_LT(err / ref, 0.01);  // better than 20 dB signal-to-error
   EXPECT_TRUE(only_partial_files(dir) == false);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
   fs::remove_all(dir);

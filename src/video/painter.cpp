@@ -46,11 +46,27 @@ std::int64_t frame_at(double t, double fps) {
 
 }  // namespace
 
+// The style table: the one place a style is named and described.
+struct StyleEntry {
+  Style style;
+  std::string_view name;
+  std::string_view description;
+};
+constexpr StyleEntry kStyles[] = {
+    {Style::spectrum, "spectrum",
+     "glowing log-frequency bars over an emotion gradient, pulsing on the beats"},
+    {Style::rings, "rings", "a radial spectrum around a disc that swells on the beats"},
+    {Style::particles, "particles",
+     "a drifting particle field: speed follows arousal, colour valence, size the music"},
+    {Style::minimal, "minimal",
+     "a flat emotion colour, a thin spectrum line and large typographic captions"},
+    {Style::storybook, "storybook",
+     "the user's pictures (--images) with slow pan and zoom, cut on downbeats"},
+};
+
 Style style_from_name(const std::string& name) {
-  if (name == "rings") return Style::rings;
-  if (name == "minimal") return Style::minimal;
-  if (name == "particles") return Style::particles;
-  if (name == "storybook") return Style::storybook;
+  for (const auto& entry : kStyles)
+    if (entry.name == name) return entry.style;
   return Style::spectrum;
 }
 
@@ -521,3 +537,16 @@ void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
 }
 
 }  // namespace tonepoem::video
+
+namespace tonepoem {
+
+const std::vector<VideoStyleInfo>& video_styles() {
+  static const std::vector<VideoStyleInfo> styles = [] {
+    std::vector<VideoStyleInfo> out;
+    for (const auto& entry : video::kStyles) out.push_back({entry.name, entry.description});
+    return out;
+  }();
+  return styles;
+}
+
+}  // namespace tonepoem

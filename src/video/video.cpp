@@ -124,18 +124,6 @@ void bgra_to_rgb(const cairo_surface_t* surface_const, int width, int height, st
 
 }  // namespace
 
-const std::vector<VideoStyleInfo>& video_styles() {
-  static const std::vector<VideoStyleInfo> kStyles = {
-      {"spectrum", "glowing log-frequency bars over an emotion gradient, pulsing on the beats"},
-      {"rings", "a radial spectrum around a disc that swells on the beats"},
-      {"particles",
-       "a drifting particle field: speed follows arousal, colour valence, size the music"},
-      {"minimal", "a flat emotion colour, a thin spectrum line and large typographic captions"},
-      {"storybook", "the user's pictures (--images) with slow pan and zoom, cut on downbeats"},
-  };
-  return kStyles;
-}
-
 void VideoOptions::validate() const {
   std::vector<std::string> problems;
   if (width < 160 || width > 3840 || width % 2)

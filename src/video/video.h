@@ -40,8 +40,13 @@ struct VideoStyleInfo {
 const std::vector<VideoStyleInfo>& video_styles();
 
 // Everything is placed at frame round(t * fps) from absolute times. The video lasts as long as the
-// audio (within one frame). Writes atomically; throws Error(output) or Error(missing_resource)
-// (no usable font, no H.264 encoder). Calls check_interrupted() periodically.
+// audio (within one frame): round(duration * fps) frames. H.264 High (yuv420p, BT.709, constant
+// frame rate, moov up front) and AAC-LC stereo at the audio's rate. Frames are drawn on a second
+// thread and handed to the encoder through a bounded pool, so memory stays flat with length; the
+// same inputs give the same frames. All inputs are checked before any work: Error(usage) for bad
+// options, Error(bad_input) for empty audio or unreadable pictures, Error(missing_resource) for a
+// missing font, undrawable text (fonts-noto-cjk) or no H.264 encoder. Writes atomically; throws
+// Error(output) when the file cannot be written. Calls check_interrupted() once per frame.
 void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                   const VideoOptions& options, const std::filesystem::path& output,
                   const ProgressFn& progress = {});

@@ -108,8 +108,7 @@ class FramePool {
   bool closed_ = false;
 };
 
-void bgra_to_rgb(const cairo_surface_t* surface_const, int width, int height, std::uint8_t* out) {
-  auto* surface = const_cast<cairo_surface_t*>(surface_const);
+void bgra_to_rgb(cairo_surface_t* surface, int width, int height, std::uint8_t* out) {
   const std::uint8_t* data = cairo_image_surface_get_data(surface);
   const int stride = cairo_image_surface_get_stride(surface);
   for (int y = 0; y < height; ++y) {

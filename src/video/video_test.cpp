@@ -400,6 +400,18 @@ TEST(Images, ListCheckAndStorybookCutsOnSectionsAndPhrases) {
   fs::remove_all(dir);
 }
 
+TEST(RenderFrame, EmptyCueSheetAndSquareFormat) {
+  const AudioBuffer audio = make_audio(1.0);
+  const auto rgb = render_frame_rgb(audio, CueSheet{}, Score{}, small_options(480, 480), 0.5);
+  ASSERT_EQ(rgb.size(), 480u * 480 * 3);
+  double mean = 0;
+  for (std::uint8_t v : rgb) mean += v;
+  EXPECT_GT(mean / static_cast<double>(rgb.size()), 20.0);  // a neutral background, not black
+  // Times past the end show the last frame rather than failing.
+  EXPECT_EQ(render_frame_rgb(audio, CueSheet{}, Score{}, small_options(), 5.0),
+            render_frame_rgb(audio, CueSheet{}, Score{}, small_options(), 1.0 - 1.0 / 30));
+}
+
 TEST(Snapshot, WritesPng) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(1.0);

@@ -148,9 +148,6 @@ void Mp4Writer::open(const std::filesystem::path& path, const VideoOptions& opti
     video_enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   av_opt_set(video_enc_->priv_data, "preset", options.preset.c_str(), 0);
   av_opt_set(video_enc_->priv_data, "profile", "high", 0);
-  // x264's threaded lookahead made the same input give different bitstreams from run to run (seen
-  // about one run in four); a synchronous lookahead keeps frame threads and repeatable output.
-  av_opt_set(video_enc_->priv_data, "x264-params", "sync-lookahead=0", 0);
   av_opt_set_double(video_enc_->priv_data, "crf", options.crf, 0);
   if (const int err = avcodec_open2(video_enc_, h264, nullptr); err < 0)
     fail_internal("cannot open the H.264 encoder: " + av_error_text(err));

@@ -302,7 +302,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
   if (style_ == Style::rings) {
     const double cx = width_ / 2.0, cy = height_ * 0.45;
     const double radius = unit_ * 0.13 * (1.0 + 0.10 * pulse);
-    draw_glow(cr, cx, cy, unit_ * 0.13 * 2.6, tint, 0.25 + 0.35 * pulse);
+    draw_glow(cr, cx, cy, unit_ * 0.34, unit_ * 0.34, tint, 0.25 + 0.35 * pulse);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_width(cr, std::max(1.5, 2 * kPi * radius / (2 * bars) * 0.55));
     cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.8 + 0.2 * pulse);
@@ -351,7 +351,8 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
     return;
   }
   // Glow behind the bars breathes with the beat and the loudness.
-  draw_glow(cr, width_ / 2.0, baseline, width_ * 0.45, tint, 0.08 + 0.22 * pulse + 0.15 * energy);
+  draw_glow(cr, width_ / 2.0, baseline - max_h * 0.3, width_ * 0.45, height_ * 0.38, tint,
+            0.10 + 0.25 * pulse + 0.15 * energy);
   const double bar_w = std::max(1.0, slot * 0.62);
   const double boost = 0.85 + 0.15 * pulse;
   for (std::size_t i = 0; i < levels.size(); ++i) {
@@ -402,31 +403,32 @@ void FramePainter::draw_particles(cairo_t* cr, std::int64_t n, const std::vector
   }
 }
 
-void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint_in,
-                             double alpha) {
+void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry,
+                             const Rgb& tint_in, double alpha) {
   // Colour quantized so cross-fades redraw the glow a few times, not every frame.
   const auto q = [](double v) { return std::round(v * 96) / 96; };
   const Rgb tint{q(tint_in.r), q(tint_in.g), q(tint_in.b)};
-  const int size = static_cast<int>(std::ceil(radius * 2));
-  if (!glow_ || glow_size_ != size || glow_tint_.r != tint.r || glow_tint_.g != tint.g ||
+  const int w = static_cast<int>(std::ceil(rx * 2)), h = static_cast<int>(std::ceil(ry * 2));
+  if (!glow_ || glow_w_ != w || glow_h_ != h || glow_tint_.r != tint.r || glow_tint_.g != tint.g ||
       glow_tint_.b != tint.b) {
-    // A radial fade, drawn once per colour and composited with a per-frame alpha.
-    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, size, size));
+    // An elliptical radial fade, drawn once per colour and composited with a per-frame alpha.
+    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h));
     cairo_t* g = cairo_create(glow_.get());
-    cairo_pattern_t* p =
-        cairo_pattern_create_radial(size / 2.0, size / 2.0, 0, size / 2.0, size / 2.0, size / 2.0);
+    cairo_scale(g, w / 2.0, h / 2.0);
+    cairo_pattern_t* p = cairo_pattern_create_radial(1, 1, 0, 1, 1, 1);
     cairo_pattern_add_color_stop_rgba(p, 0, tint.r, tint.g, tint.b, 1);
     cairo_pattern_add_color_stop_rgba(p, 1, tint.r, tint.g, tint.b, 0);
     cairo_set_source(g, p);
     cairo_paint(g);
     cairo_pattern_destroy(p);
     cairo_destroy(g);
-    glow_size_ = size;
+    glow_w_ = w;
+    glow_h_ = h;
     glow_tint_ = tint;
   }
-  const double x = std::round(cx - size / 2.0), y = std::round(cy - size / 2.0);
+  const double x = std::round(cx - w / 2.0), y = std::round(cy - h / 2.0);
   cairo_save(cr);
-  cairo_rectangle(cr, x, y, size, size);
+  cairo_rectangle(cr, x, y, w, h);
   cairo_clip(cr);
   cairo_set_source_surface(cr, glow_.get(), x, y);
   cairo_paint_with_alpha(cr, std::clamp(alpha, 0.0, 1.0));

@@ -61,7 +61,8 @@ class FramePainter {
   double travel_at(double t) const;
   void build_slides(const Score& score);
   void draw_slide(cairo_t* cr, std::int64_t n);
-  void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
+  void draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry, const Rgb& tint,
+                 double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
 
   const AudioBuffer& audio_;
@@ -112,7 +113,7 @@ class FramePainter {
   int image_w_ = 0, image_h_ = 0;
 
   SurfacePtr glow_;
-  int glow_size_ = 0;
+  int glow_w_ = 0, glow_h_ = 0;
   Rgb glow_tint_;
   std::string title_, credits_;
 };

@@ -191,17 +191,21 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
     }
   } guard{pool, drawer};
 
-  for (std::int64_t n = 0; n < frames; ++n) {
+  std::int64_t written = 0;
+  for (; written < frames; ++written) {
     check_interrupted();
     AVFrame* frame = pool.take_full();
     if (!frame) break;
     writer.write_video(frame);
     pool.put_free(frame);
-    if (progress) progress(static_cast<double>(n + 1) / static_cast<double>(frames));
+    if (progress) progress(static_cast<double>(written + 1) / static_cast<double>(frames));
   }
   pool.close();
   drawer.join();
   if (drawer_error) std::rethrow_exception(drawer_error);
+  if (written != frames)
+    throw Error(ExitCode::internal,
+                fmt::format("the frame drawer stopped after {} of {} frames", written, frames));
   writer.finish();
   out.commit();
 }

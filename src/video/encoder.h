@@ -15,7 +15,6 @@ struct AVCodecContext;
 struct AVStream;
 struct AVFrame;
 struct AVPacket;
-struct SwsContext;
 
 namespace tonepoem::video {
 
@@ -28,14 +27,11 @@ class BgraToYuv {
  public:
   BgraToYuv(int width, int height);
   ~BgraToYuv();
-  BgraToYuv(const BgraToYuv&) = delete;
-  BgraToYuv& operator=(const BgraToYuv&) = delete;
   // Makes `out` writable (the encoder may still hold its previous buffer) and converts into it.
   void convert(const std::uint8_t* bgra, int stride, AVFrame* out);
 
  private:
   int width_, height_;
-  SwsContext* sws_ = nullptr;
 };
 
 class Mp4Writer {

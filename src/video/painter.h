@@ -20,7 +20,7 @@
 
 namespace tonepoem::video {
 
-enum class Style { spectrum, rings, minimal };
+enum class Style { spectrum, rings, particles, minimal, storybook };
 Style style_from_name(const std::string& name);  // validated names only
 
 // Number of frames of a video of the audio: round(duration * fps), at least 1.
@@ -55,8 +55,14 @@ class FramePainter {
   void draw_background(cairo_t* cr, const Look& look);
   void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
                      float rms);
-  void draw_texts(cairo_t* cr, std::int64_t n, const Look& look);
-  void draw_glow(cairo_t* cr, double cx, double cy, double radius, const Rgb& tint, double alpha);
+  void draw_texts(cairo_t* cr, std::int64_t n);
+  void draw_particles(cairo_t* cr, std::int64_t n, const std::vector<float>& levels,
+                      const Look& look, double pulse, float rms);
+  double travel_at(double t) const;
+  void build_slides(const Score& score);
+  void draw_slide(cairo_t* cr, std::int64_t n);
+  void draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry, const Rgb& tint,
+                 double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
 
   const AudioBuffer& audio_;
@@ -86,8 +92,28 @@ class FramePainter {
 
   SurfacePtr background_;
   Look background_look_{{-1, -1, -1}, -1};
+  struct Particle {
+    double x = 0, y = 0;    // start, as fractions of the frame
+    double dx = 0, dy = 0;  // direction (unit vector) times a per-particle speed factor
+    double radius = 1;      // in units of unit_
+    double phase = 0;       // twinkle phase
+  };
+  std::vector<Particle> particles_;
+  std::vector<double> travel_at_cue_;  // distance travelled (in units of unit_) at each cue start
+
+  // Pictures: one slide per span between cuts, each with its own slow zoom and pan.
+  struct Slide {
+    std::size_t image = 0;
+    std::int64_t first = 0, end = 0;  // frames [first, end)
+    double zoom_from = 1, zoom_to = 1.12;
+    double pan_x = 0, pan_y = 0;  // -1..1, drift direction across the slide
+  };
+  std::vector<Slide> slides_;
+  std::map<std::size_t, SurfacePtr> images_;  // decoded pictures, at most two held
+  int image_w_ = 0, image_h_ = 0;
+
   SurfacePtr glow_;
-  int glow_size_ = 0;
+  int glow_w_ = 0, glow_h_ = 0;
   Rgb glow_tint_;
   std::string title_, credits_;
 };

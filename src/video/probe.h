@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "audio/audio.h"
+
 namespace tonepoem {
 
 struct MediaInfo {
@@ -27,5 +29,10 @@ MediaInfo probe_media(const std::filesystem::path& path);
 // Decodes the video frame shown at time `t` seconds into packed RGB24 (width*height*3 bytes).
 std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, double t, int* width,
                                            int* height);
+
+// Decodes the file's audio stream to interleaved float samples at its own rate and channel count
+// (AAC priming and end padding removed), e.g. to measure loudness and true peak again after
+// encoding. Throws Error(bad_input) if the file cannot be opened or has no audio.
+AudioBuffer decode_audio(const std::filesystem::path& path);
 
 }  // namespace tonepoem

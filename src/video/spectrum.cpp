@@ -50,6 +50,9 @@ SpectrumAnalyzer::SpectrumAnalyzer(const AudioBuffer& audio, int bars)
     hi = std::clamp<std::size_t>(hi, lo, size_ / 2);
     band_lo_.push_back(lo);
     band_hi_.push_back(hi);
+    // Music loses energy toward the treble; lift it by 3 dB per octave above 1 kHz so the upper
+    // bars move too (the usual tilt of analyser displays).
+    band_gain_db_.push_back(3.0 * std::max(0.0, std::log2(std::sqrt(f0 * f1) / 1000.0)));
   }
 }
 
@@ -86,7 +89,7 @@ std::vector<float> SpectrumAnalyzer::analyze(double t, float* rms) {
     float peak = 0;
     for (std::size_t k = band_lo_[b]; k <= band_hi_[b]; ++k)
       peak = std::max(peak, std::hypot(out[k][0], out[k][1]) * scale);
-    const double db = 20.0 * std::log10(static_cast<double>(peak) + 1e-9);
+    const double db = 20.0 * std::log10(static_cast<double>(peak) + 1e-9) + band_gain_db_[b];
     levels[b] = static_cast<float>(std::clamp((db - kMinDb) / (kMaxDb - kMinDb), 0.0, 1.0));
   }
   return levels;

@@ -1,5 +1,6 @@
 // Audio analysis for the visuals: a log-frequency spectrum of the actual audio around a frame's
-// time (FFTW on a Hann window of the mono mix), mapped to [0, 1] per bar.
+// time (FFTW on a Hann window of the mono mix), mapped to [0, 1] per bar (-66..-6 dBFS, with a
+// +3 dB/octave tilt above 1 kHz).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +33,7 @@ class SpectrumAnalyzer {
   void* out_ = nullptr;                         // fftwf_complex*
   void* plan_ = nullptr;                        // fftwf_plan
   std::vector<std::size_t> band_lo_, band_hi_;  // FFT bin ranges per bar, inclusive
+  std::vector<double> band_gain_db_;            // display tilt per bar
 };
 
 // Smooths bar levels over frames: instant attack, exponential release. Deterministic: the state

@@ -17,6 +17,7 @@ extern "C" {
 #include "core/error.h"
 #include "core/files.h"
 #include "video/encoder.h"
+#include "video/image.h"
 #include "video/painter.h"
 #include "video/text.h"
 
@@ -44,6 +45,7 @@ void check_inputs(const AudioBuffer& audio, const CueSheet& cues, const Score& s
     throw Error(ExitCode::bad_input, "the audio for the video is empty", "",
                 "render the score to audio first");
   video::check_font(options.font, all_texts(cues, score));
+  for (const auto& image : options.images) video::check_image(image);
 }
 
 SurfacePtr make_surface(const VideoOptions& options) {
@@ -106,8 +108,7 @@ class FramePool {
   bool closed_ = false;
 };
 
-void bgra_to_rgb(const cairo_surface_t* surface_const, int width, int height, std::uint8_t* out) {
-  auto* surface = const_cast<cairo_surface_t*>(surface_const);
+void bgra_to_rgb(cairo_surface_t* surface, int width, int height, std::uint8_t* out) {
   const std::uint8_t* data = cairo_image_surface_get_data(surface);
   const int stride = cairo_image_surface_get_stride(surface);
   for (int y = 0; y < height; ++y) {
@@ -121,15 +122,6 @@ void bgra_to_rgb(const cairo_surface_t* surface_const, int width, int height, st
 }
 
 }  // namespace
-
-const std::vector<VideoStyleInfo>& video_styles() {
-  static const std::vector<VideoStyleInfo> kStyles = {
-      {"spectrum", "glowing log-frequency bars over an emotion gradient, pulsing on the beats"},
-      {"rings", "a radial spectrum around a disc that swells on the beats"},
-      {"minimal", "a flat emotion colour, a thin spectrum line and large typographic captions"},
-  };
-  return kStyles;
-}
 
 void VideoOptions::validate() const {
   std::vector<std::string> problems;
@@ -153,6 +145,8 @@ void VideoOptions::validate() const {
   if (audio_bitrate < 32000 || audio_bitrate > 512000)
     problems.push_back(fmt::format("audio bitrate {} must be in 32000..512000", audio_bitrate));
   if (font.empty()) problems.push_back("font must name a font family");
+  if (style == "storybook" && images.empty())
+    problems.push_back("style 'storybook' needs pictures (--images DIR)");
   if (problems.empty()) return;
   std::string what = "invalid video options: ";
   for (std::size_t i = 0; i < problems.size(); ++i) what += (i ? "; " : "") + problems[i];
@@ -197,17 +191,21 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
     }
   } guard{pool, drawer};
 
-  for (std::int64_t n = 0; n < frames; ++n) {
+  std::int64_t written = 0;
+  for (; written < frames; ++written) {
     check_interrupted();
     AVFrame* frame = pool.take_full();
     if (!frame) break;
     writer.write_video(frame);
     pool.put_free(frame);
-    if (progress) progress(static_cast<double>(n + 1) / static_cast<double>(frames));
+    if (progress) progress(static_cast<double>(written + 1) / static_cast<double>(frames));
   }
   pool.close();
   drawer.join();
   if (drawer_error) std::rethrow_exception(drawer_error);
+  if (written != frames)
+    throw Error(ExitCode::internal,
+                fmt::format("the frame drawer stopped after {} of {} frames", written, frames));
   writer.finish();
   out.commit();
 }

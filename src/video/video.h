@@ -23,6 +23,10 @@ struct VideoOptions {
   std::string preset = "veryfast";        // x264 preset
   std::string style = "spectrum";         // one of video_styles()
   int audio_bitrate = 192000;             // AAC bits per second
+  // The user's pictures (list_images): shown as the background in every style, cut on downbeats
+  // at phrase and section boundaries, with slow pan and zoom and an emotion colour grade. The
+  // "storybook" style needs them.
+  std::vector<std::filesystem::path> images;
 
   // Throws Error(usage) listing every out-of-range field and the accepted values.
   void validate() const;
@@ -36,8 +40,13 @@ struct VideoStyleInfo {
 const std::vector<VideoStyleInfo>& video_styles();
 
 // Everything is placed at frame round(t * fps) from absolute times. The video lasts as long as the
-// audio (within one frame). Writes atomically; throws Error(output) or Error(missing_resource)
-// (no usable font, no H.264 encoder). Calls check_interrupted() periodically.
+// audio (within one frame): round(duration * fps) frames. H.264 High (yuv420p, BT.709, constant
+// frame rate, moov up front) and AAC-LC stereo at the audio's rate. Frames are drawn on a second
+// thread and handed to the encoder through a bounded pool, so memory stays flat with length; the
+// same inputs give the same frames. All inputs are checked before any work: Error(usage) for bad
+// options, Error(bad_input) for empty audio or unreadable pictures, Error(missing_resource) for a
+// missing font, undrawable text (fonts-noto-cjk) or no H.264 encoder. Writes atomically; throws
+// Error(output) when the file cannot be written. Calls check_interrupted() once per frame.
 void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                   const VideoOptions& options, const std::filesystem::path& output,
                   const ProgressFn& progress = {});
@@ -51,6 +60,20 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSh
 // Writes that frame as a PNG file, atomically. Throws Error(output) if it cannot be written.
 void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                     const VideoOptions& options, double t, const std::filesystem::path& output);
+
+// The pictures in `dir` (PNG, JPEG, WebP, BMP), sorted by name. Throws Error(bad_input) when the
+// folder is missing or holds none.
+std::vector<std::filesystem::path> list_images(const std::filesystem::path& dir);
+
+// Quality presets for `--quality`: "draft" (CRF 28, ultrafast), "standard" (CRF 23, veryfast, the
+// default) and "high" (CRF 18, slow). Throws Error(usage) naming the accepted values otherwise.
+void apply_quality(VideoOptions& options, std::string_view quality);
+
+// The captions as subtitles, timed from their absolute times (empty captions skipped): SubRip, and
+// Advanced SubStation Alpha styled like the video (font, bottom centre inside 10% margins, white on
+// a translucent dark box). Write them with write_file_atomically.
+std::string captions_srt(const CueSheet& cues);
+std::string captions_ass(const CueSheet& cues, const VideoOptions& options);
 
 // Background colour for an emotion: valence to hue (warm when positive, cool when negative),
 // arousal to saturation and brightness, tension darkens. r, g, b in [0, 1].

@@ -92,12 +92,8 @@ double region_diff(const std::vector<std::uint8_t>& a, const std::vector<std::ui
   return sum / (static_cast<double>(x1 - x0) * (y1 - y0) * 3);
 }
 
-bool only_partial_files(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator(dir)) {
-    (void)e;
-    return false;
-  }
-  return true;
+bool is_empty_dir(const fs::path& dir) {
+  return fs::directory_iterator(dir) == fs::directory_iterator{};
 }
 
 TEST(EmotionColour, ValenceWarmthArousalBrightnessTensionDarkness) {
@@ -281,13 +277,135 @@ TEST(RenderFrame, EveryStyleDrawsSomethingDifferent) {
   VideoOptions o = small_options();
   const auto reference = render_frame_rgb(audio, cues, Score{}, o, 1.0);
   for (const auto& style : video_styles()) {
-    if (style.name == "spectrum") continue;
+    if (style.name == "spectrum" || style.name == "storybook") continue;  // storybook: Images
     o.style = std::string(style.name);
     EXPECT_GT(
         region_diff(reference, render_frame_rgb(audio, cues, Score{}, o, 1.0), 320, 0, 0, 320, 180),
         2.0)
         << style.name;
   }
+}
+
+TEST(RenderFrame, ParticlesMoveFasterWhenAroused) {
+  const AudioBuffer audio = make_audio(6.0, 0.0);  // silence: only motion changes the pixels
+  VideoOptions o = small_options();
+  o.style = "particles";
+  const CueSheet cues = make_cues(6.0);  // calm (arousal -0.4) then danger (arousal 0.8) at 3 s
+  const auto motion = [&](double t) {
+    return region_diff(render_frame_rgb(audio, cues, Score{}, o, t),
+                       render_frame_rgb(audio, cues, Score{}, o, t + 1.0 / 30), 320, 0, 0, 320,
+                       180);
+  };
+  EXPECT_GT(motion(4.5), 1.5 * motion(1.5));
+  EXPECT_EQ(render_frame_rgb(audio, cues, Score{}, o, 4.5),
+            render_frame_rgb(audio, cues, Score{}, o, 4.5));
+}
+
+TEST(Subtitles, SrtAndAssFromAbsoluteTimes) {
+  CueSheet cues =
+      make_cues(4000.0, {Caption{"First line.", 0.5, 2.25, emotion(0, 0)},
+                         Caption{"", 2.5, 3.0, emotion(0, 0)},
+                         Caption{"风暴\n来了", 3661.001, 3663.9996, emotion(-0.5, 0.5)}});
+  EXPECT_EQ(captions_srt(cues),
+            "1\n00:00:00,500 --> 00:00:02,250\nFirst line.\n\n"
+            "2\n01:01:01,001 --> 01:01:04,000\n风暴\n来了\n\n");
+  const std::string ass = captions_ass(cues, small_options());
+  EXPECT_NE(ass.find("PlayResX: 320\nPlayResY: 180"), std::string::npos);
+  EXPECT_NE(ass.find("Style: Default,Noto Sans CJK SC,"), std::string::npos);
+  EXPECT_NE(ass.find("Dialogue: 0,0:00:00.50,0:00:02.25,Default,,0,0,0,,First line.\n"),
+            std::string::npos);
+  EXPECT_NE(ass.find("Dialogue: 0,1:01:01.00,1:01:04.00,Default,,0,0,0,,风暴\\N来了\n"),
+            std::string::npos);
+}
+
+TEST(VideoOptions, QualityPresets) {
+  VideoOptions o;
+  apply_quality(o, "draft");
+  EXPECT_EQ(o.preset, "ultrafast");
+  apply_quality(o, "high");
+  EXPECT_EQ(o.crf, 18);
+  EXPECT_NO_THROW(o.validate());
+  try {
+    apply_quality(o, "ultra");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+}
+
+// Writes a PNG picture of width x height: a left-to-right gradient of `a` to `b`.
+fs::path write_picture(const fs::path& path, int width, int height, Rgb a, Rgb b) {
+  video::SurfacePtr s(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
+  cairo_t* cr = cairo_create(s.get());
+  cairo_pattern_t* p = cairo_pattern_create_linear(0, 0, width, 0);
+  cairo_pattern_add_color_stop_rgb(p, 0, a.r, a.g, a.b);
+  cairo_pattern_add_color_stop_rgb(p, 1, b.r, b.g, b.b);
+  cairo_set_source(cr, p);
+  cairo_paint(cr);
+  cairo_pattern_destroy(p);
+  cairo_destroy(cr);
+  cairo_surface_write_to_png(s.get(), path.c_str());
+  return path;
+}
+
+TEST(Images, ListCheckAndStorybookCutsOnSectionsAndPhrases) {
+  const fs::path dir = temp_dir();
+  fs::create_directories(dir / "pics");
+  write_picture(dir / "pics" / "b_red.png", 200, 300, {1, 0, 0}, {0.8, 0.1, 0});    // portrait
+  write_picture(dir / "pics" / "a_green.png", 640, 200, {0, 1, 0}, {0, 0.7, 0.2});  // panorama
+  std::ofstream(dir / "pics" / "notes.txt") << "not a picture";
+  const auto images = list_images(dir / "pics");
+  ASSERT_EQ(images.size(), 2u);
+  EXPECT_EQ(images[0].filename(), "a_green.png");
+
+  VideoOptions o = small_options();
+  o.style = "storybook";
+  EXPECT_THROW(o.validate(), Error);  // storybook needs pictures
+  o.images = images;
+  EXPECT_NO_THROW(o.validate());
+  const AudioBuffer audio = make_audio(12.0);
+  const CueSheet cues = make_cues(12.0);  // section change at 6 s
+  Score score;                            // 120 bpm, 4/4: a bar is 2 s, a phrase (4 bars) 8 s
+  score.tempo.push_back({0, 120.0});
+  score.meters.push_back({0, 4, 4});
+  score.end_tick = score.ppq * 4 * 6;
+  const auto centre = [&](double t) {
+    const auto rgb = render_frame_rgb(audio, cues, score, o, t);
+    const std::size_t i = (static_cast<std::size_t>(40) * 320 + 160) * 3;
+    return std::array<int, 3>{rgb[i], rgb[i + 1], rgb[i + 2]};
+  };
+  // Cuts: at 6 s (section start); the phrase downbeat at 8 s comes under 2.5 s after it, so none.
+  EXPECT_GT(centre(1.0)[1], centre(1.0)[0]);  // green picture
+  EXPECT_GT(centre(5.9)[1], centre(5.9)[0]);
+  EXPECT_GT(centre(6.0)[0], centre(6.0)[1]);    // red from the section start exactly
+  EXPECT_GT(centre(11.0)[0], centre(11.0)[1]);  // no cut at 8 s
+  // The picture moves slowly (pan and zoom) within a slide.
+  EXPECT_NE(render_frame_rgb(audio, cues, score, o, 2.0),
+            render_frame_rgb(audio, cues, score, o, 3.0));
+
+  o.images.push_back(dir / "pics" / "notes.txt");
+  try {
+    render_video(audio, cues, score, o, dir / "v.mp4");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    EXPECT_NE(e.describe().find("notes.txt"), std::string::npos);
+  }
+  EXPECT_FALSE(fs::exists(dir / "v.mp4"));
+  EXPECT_THROW(list_images(dir / "missing"), Error);
+  fs::remove_all(dir);
+}
+
+TEST(RenderFrame, EmptyCueSheetAndSquareFormat) {
+  const AudioBuffer audio = make_audio(1.0);
+  const auto rgb = render_frame_rgb(audio, CueSheet{}, Score{}, small_options(480, 480), 0.5);
+  ASSERT_EQ(rgb.size(), 480u * 480 * 3);
+  double mean = 0;
+  for (std::uint8_t v : rgb) mean += v;
+  EXPECT_GT(mean / static_cast<double>(rgb.size()), 20.0);  // a neutral background, not black
+  // Times past the end show the last frame rather than failing.
+  EXPECT_EQ(render_frame_rgb(audio, CueSheet{}, Score{}, small_options(), 5.0),
+            render_frame_rgb(audio, CueSheet{}, Score{}, small_options(), 1.0 - 1.0 / 30));
 }
 
 TEST(Snapshot, WritesPng) {
@@ -327,7 +445,16 @@ TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {
   EXPECT_EQ(info.audio_sample_rate, 44100);
   EXPECT_NEAR(info.audio_duration_s, 3.0, 0.001);
   EXPECT_NEAR(info.video_duration_s, info.audio_duration_s, 1.0 / 30);
-  EXPECT_TRUE(only_partial_files(dir) == false);
+  // The audio comes back as it went in: same length, aligned, close in level.
+  const AudioBuffer back = decode_audio(dir / "video.mp4");
+  EXPECT_EQ(back.channels, 2);
+  EXPECT_EQ(back.frames(), audio.frames());
+  double err = 0, ref = 0;
+  for (std::size_t i = 0; i < std::min(back.samples.size(), audio.samples.size()); ++i) {
+    err += std::pow(back.samples[i] - audio.samples[i], 2);
+    ref += std::pow(audio.samples[i], 2);
+  }
+  EXPECT_LT(err / ref, 0.01);  // better than 20 dB signal-to-error
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
   fs::remove_all(dir);
 }
@@ -348,7 +475,8 @@ TEST(RenderVideo, VerticalFormatAndOtherFrameRate) {
 TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(3.0);
-  const VideoOptions o = small_options();
+  VideoOptions o = small_options();
+  o.crf = 4;  // near-lossless, so frames after the caption carry no residue of it
   render_video(
       audio,
       make_cues(3.0, {Caption{"Lightning split the old oak.", 1.0, 2.0, emotion(-0.5, 0.8)}}),
@@ -367,6 +495,22 @@ TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
     else
       EXPECT_LT(diff, 1.0) << "frame " << n;
   }
+  fs::remove_all(dir);
+}
+
+TEST(RenderVideo, DecodedFrameMatchesDrawnFrame) {
+  // Colour conversion round trip: BGRA -> yuv420p (BT.709) -> H.264 -> RGB stays close.
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(1.0);
+  const CueSheet cues = make_cues(1.0, {Caption{"Colour check.", 0.0, 1.0, emotion(0.5, 0.5)}});
+  VideoOptions o = small_options();
+  o.crf = 10;
+  render_video(audio, cues, Score{}, o, dir / "c.mp4");
+  int w = 0, h = 0;
+  const auto decoded = decode_frame_rgb(dir / "c.mp4", 0.5, &w, &h);
+  const auto drawn = render_frame_rgb(audio, cues, Score{}, o, 0.5);
+  EXPECT_LT(region_diff(decoded, drawn, 320, 0, 0, 320, 180), 3.0);
+  EXPECT_LT(region_diff(decoded, drawn, 320, 0, 0, 30, 30), 2.0);  // flat corner: colour exact
   fs::remove_all(dir);
 }
 
@@ -393,12 +537,21 @@ TEST(RenderVideo, SameInputsGiveSameFrames) {
   const CueSheet cues = make_cues(2.0, {Caption{"Again and again.", 0.3, 1.7, emotion(0.2, 0.1)}});
   VideoOptions o = small_options();
   o.preset = "veryfast";
+  // The drawn frames are exactly repeatable, however the frame is reached.
+  for (double t : {0.0, 0.5, 1.0, 1.9})
+    EXPECT_EQ(render_frame_rgb(audio, cues, Score{}, o, t),
+              render_frame_rgb(audio, cues, Score{}, o, t))
+        << t;
+  // Encoded twice in one process, x264 was seen to differ very slightly now and then (PSNR above
+  // 45 dB) after other renders, though the frames sent were identical; fresh processes matched
+  // exactly. So the encoded frames are compared within that noise.
   render_video(audio, cues, Score{}, o, dir / "a.mp4");
   render_video(audio, cues, Score{}, o, dir / "b.mp4");
   for (double t : {0.0, 0.5, 1.0, 1.9}) {
     int w = 0, h = 0;
-    EXPECT_EQ(decode_frame_rgb(dir / "a.mp4", t, &w, &h),
-              decode_frame_rgb(dir / "b.mp4", t, &w, &h))
+    EXPECT_LT(region_diff(decode_frame_rgb(dir / "a.mp4", t, &w, &h),
+                          decode_frame_rgb(dir / "b.mp4", t, &w, &h), 320, 0, 0, 320, 180),
+              1.0)
         << t;
   }
   fs::remove_all(dir);
@@ -438,7 +591,7 @@ TEST(RenderVideo, MissingFontFailsBeforeWriting) {
     EXPECT_EQ(e.code(), ExitCode::missing_resource);
     EXPECT_NE(e.describe().find("fonts-noto-cjk"), std::string::npos);
   }
-  EXPECT_TRUE(only_partial_files(dir));
+  EXPECT_TRUE(is_empty_dir(dir));
   fs::remove_all(dir);
 }
 
@@ -466,7 +619,7 @@ TEST(RenderVideo, InterruptLeavesNoFile) {
     EXPECT_EQ(e.code(), ExitCode::interrupted);
   }
   set_interrupted_for_test(false);
-  EXPECT_TRUE(only_partial_files(dir));
+  EXPECT_TRUE(is_empty_dir(dir));
   fs::remove_all(dir);
 }
 

@@ -38,6 +38,40 @@ std::string parse_resolution(const std::string& text, VideoOptions& video) {
   return {};
 }
 
+// The video options shared by `make` and `video`, parsed into VideoOptions in one place.
+struct VideoCli {
+  std::string resolution = "1280x720";
+  std::string quality = "standard";
+  std::filesystem::path images;
+  std::string captions;  // "", "srt" or "ass"
+  VideoOptions options;
+
+  void add_to(CLI::App& cmd) {
+    cmd.add_option("--style", options.style, "Video style (tonepoem video --list-styles)")->capture_default_str();
+    cmd.add_option("--resolution", resolution, "Video size WxH, even numbers 160..3840 (16:9, 9:16 or 1:1 ...)")
+        ->capture_default_str();
+    cmd.add_option("--fps", options.fps, "Video frames per second, 1..120")->capture_default_str();
+    cmd.add_option("--quality", quality, "Encoding preset: draft, standard or high")->capture_default_str();
+    cmd.add_option("--images", images, "Folder of pictures shown behind the captions (needed by 'storybook')");
+    cmd.add_option("--captions", captions, "Also write the captions as a subtitle file: srt or ass")
+        ->check(CLI::IsMember({"srt", "ass"}));
+  }
+  // Resolves the strings into `options`; throws Error(usage) listing what is accepted.
+  VideoOptions resolve() {
+    if (auto problem = parse_resolution(resolution, options); !problem.empty())
+      fail_usage("--resolution: " + problem, "");
+    apply_quality(options, quality);
+    if (!images.empty()) options.images = list_images(images);
+    options.validate();
+    return options;
+  }
+  // Writes captions.srt or captions.ass into `dir` when asked.
+  void write_captions(const CueSheet& cues, const std::filesystem::path& dir) const {
+    if (captions == "srt") write_file_atomically(dir / "captions.srt", captions_srt(cues));
+    if (captions == "ass") write_file_atomically(dir / "captions.ass", captions_ass(cues, options));
+  }
+};
+
 // "V,A" or "V,A,T" -> Emotion.
 std::string parse_emotion(const std::string& text, Emotion& emotion) {
   std::vector<double> values;
@@ -68,7 +102,7 @@ std::string parse_emotion(const std::string& text, Emotion& emotion) {
 
 CommandRun define_make(CLI::App& cmd) {
   auto o = std::make_shared<MakeOptions>();
-  auto resolution = std::make_shared<std::string>("1280x720");
+  auto video = std::make_shared<VideoCli>();
   auto lang = std::make_shared<LanguageChoice>(LanguageChoice::automatic);
   auto quiet = std::make_shared<bool>(false);
   cmd.add_option("STORY", o->story, "The story: a UTF-8 text or Markdown file (English or Chinese)")->required();
@@ -81,21 +115,18 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_option("--lang", *lang, "Story language: auto, en or zh")
       ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case))
       ->default_str("auto");
-  cmd.add_option("--resolution", *resolution, "Video size WxH, even numbers 160..3840")->capture_default_str();
-  cmd.add_option("--fps", o->video_options.fps, "Video frames per second, 1..120")->capture_default_str();
+  video->add_to(cmd);
   cmd.add_flag("--no-video", [o](std::int64_t) { o->video = false; }, "Skip video.mp4");
   cmd.add_flag("--musicxml", o->musicxml, "Also write score.musicxml (opens in MuseScore)");
-  cmd.add_option("--style", o->video_options.style, "Video style (see tonepoem video --list-styles)")
-      ->capture_default_str();
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
       ->check(CLI::ExistingFile);
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
-  return [o, resolution, lang, quiet]() {
-    if (auto problem = parse_resolution(*resolution, o->video_options); !problem.empty())
-      fail_usage("--resolution: " + problem, "see tonepoem make --help");
+  return [o, video, lang, quiet]() {
+    o->video_options = video->resolve();
     o->language = *lang;
     ProgressReporter progress(!*quiet);
     const MakeResult result = make(*o, progress);
+    video->write_captions(result.cues, o->output_dir);
     std::printf("%s: %zu sentences, %zu scenes -> %zu sections, %.1f s, %.1f LUFS\n",
                 o->story.string().c_str(), result.document.sentences.size(), result.document.scenes.size(),
                 result.score.sections.size(), result.score.duration_s(), result.loudness.integrated_lufs);
@@ -301,19 +332,16 @@ CommandRun define_judge(CLI::App& cmd) {
 struct VideoArgs {
   std::filesystem::path dir;
   std::filesystem::path output;
-  std::string resolution;
   double snapshot_s = -1;
   bool list_styles = false;
-  VideoOptions video;
+  VideoCli video;
 };
 
 CommandRun define_video(CLI::App& cmd) {
   auto a = std::make_shared<VideoArgs>();
   cmd.add_option("DIR", a->dir, "A folder written by tonepoem make (score.wav, score.mid, cues.json)");
   cmd.add_option("-o,--output", a->output, "The MP4 to write (or the PNG with --snapshot)");
-  cmd.add_option("--style", a->video.style, "Visual style (--list-styles shows them)")->capture_default_str();
-  cmd.add_option("--resolution", a->resolution, "Video size WxH, even numbers 160..3840 (default 1280x720)");
-  cmd.add_option("--fps", a->video.fps, "Frames per second, 1..120")->capture_default_str();
+  a->video.add_to(cmd);
   cmd.add_option("--snapshot", a->snapshot_s, "Write the one frame at this time (seconds) as a PNG instead");
   cmd.add_flag("--list-styles", a->list_styles, "List the visual styles and exit");
   return [a]() {
@@ -324,10 +352,7 @@ CommandRun define_video(CLI::App& cmd) {
     }
     if (a->dir.empty() || a->output.empty())
       fail_usage("give the folder written by tonepoem make and -o OUTPUT", "tonepoem video out/lantern -o other.mp4");
-    if (!a->resolution.empty())
-      if (auto problem = parse_resolution(a->resolution, a->video); !problem.empty())
-        fail_usage("--resolution: " + problem, "");
-    a->video.validate();
+    const VideoOptions options = a->video.resolve();
     for (const char* name : {"score.wav", "score.mid", "cues.json"})
       if (!std::filesystem::exists(a->dir / name))
         fail_input((a->dir / name).string(), "not found", "give a folder written by tonepoem make (without --no-video is fine)");
@@ -337,11 +362,12 @@ CommandRun define_video(CLI::App& cmd) {
     const auto out_dir = a->output.has_parent_path() ? a->output.parent_path() : std::filesystem::path(".");
     ensure_writable_dir(out_dir);
     if (a->snapshot_s >= 0) {
-      write_snapshot(audio, cues, score, a->video, a->snapshot_s, a->output);
+      write_snapshot(audio, cues, score, options, a->snapshot_s, a->output);
     } else {
       ProgressReporter progress(true);
-      render_video(audio, cues, score, a->video, a->output, progress.stage("video"));
+      render_video(audio, cues, score, options, a->output, progress.stage("video"));
       progress.finish_stage();
+      a->video.write_captions(cues, out_dir);
     }
     std::printf("wrote %s\n", a->output.string().c_str());
     return 0;

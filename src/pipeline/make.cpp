@@ -9,6 +9,7 @@
 #include "music/compose.h"
 #include "music/midi.h"
 #include "music/musicxml.h"
+#include "video/probe.h"
 
 namespace tonepoem {
 
@@ -20,12 +21,13 @@ std::vector<std::string> MakeOptions::validate() const {
     problems.push_back(fmt::format("--duration: {} is out of range; accepts 5 to 3600 seconds (or leave it "
                                    "out to follow reading speed)",
                                    duration_s));
-  const VideoOptions& v = video_options;
-  if (v.width < 160 || v.width > 3840 || v.height < 160 || v.height > 3840 || v.width % 2 || v.height % 2)
-    problems.push_back(fmt::format("--resolution: {}x{} is not accepted; accepts WxH with even numbers "
-                                   "from 160 to 3840, e.g. 1280x720",
-                                   v.width, v.height));
-  if (v.fps < 1 || v.fps > 120) problems.push_back(fmt::format("--fps: {} is not accepted; accepts 1 to 120", v.fps));
+  if (video) {
+    try {
+      video_options.validate();
+    } catch (const Error& e) {
+      problems.emplace_back(e.what());
+    }
+  }
   return problems;
 }
 
@@ -73,6 +75,8 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
     auto video_progress = progress.stage("video");
     render_video(audio, result.cues, result.score, options.video_options, options.output_dir / "video.mp4",
                  video_progress);
+    // AAC can push peaks over the limiter's ceiling: measure what the viewer actually hears.
+    result.video_loudness = measure_loudness(decode_audio(options.output_dir / "video.mp4"));
   }
   progress.finish_stage();
   result.timings = progress.timings();
@@ -130,6 +134,7 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
           {"segments", std::move(segments)},
           {"sections", std::move(sections)},
           {"loudness", r.loudness},
+          {"video_loudness", options.video ? nlohmann::json(r.video_loudness) : nlohmann::json()},
           {"outputs", std::move(outputs)},
           {"timings_s", std::move(timings)}};
 }

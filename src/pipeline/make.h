@@ -41,7 +41,8 @@ struct MakeResult {
   CueSheet cues;
   Score score;
   std::vector<Emotion> judged;    // per section, from the judge
-  LoudnessReport loudness;
+  LoudnessReport loudness;        // of score.wav
+  LoudnessReport video_loudness;  // of the AAC audio decoded back from video.mp4
   std::filesystem::path soundfont;
   std::vector<std::pair<std::string, double>> timings;  // wall seconds per stage
   nlohmann::json report;          // what report.json holds

@@ -115,23 +115,36 @@ TextRenderer::~TextRenderer() {
 
 TextSprite TextRenderer::render(const std::string& text, const TextStyle& style) const {
   PangoLayout* layout = pango_layout_new(context_);
-  PangoFontDescription* desc = make_description(family_, style.size_px, style.bold);
-  pango_layout_set_font_description(layout, desc);
-  pango_font_description_free(desc);
   pango_layout_set_width(layout, static_cast<int>(std::max(1.0, style.max_width_px) * PANGO_SCALE));
   pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
-  if (style.max_height_px > 0) {
-    pango_layout_set_height(layout, static_cast<int>(style.max_height_px * PANGO_SCALE));
-    pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
-  }
   pango_layout_set_text(layout, text.c_str(), -1);
+  // A long sentence gets a smaller font (down to 60%) before any of it is cut: the reader should
+  // see the whole sentence being told. Only text that still does not fit is ellipsized.
+  double size_px = style.size_px;
+  for (;;) {
+    PangoFontDescription* desc = make_description(family_, size_px, style.bold);
+    pango_layout_set_font_description(layout, desc);
+    pango_font_description_free(desc);
+    if (style.max_height_px <= 0) break;
+    PangoRectangle fit;
+    pango_layout_get_pixel_extents(layout, nullptr, &fit);
+    if (fit.height <= style.max_height_px) break;
+    if (size_px * 0.9 < style.size_px * 0.6) {
+      pango_layout_set_height(layout, static_cast<int>(style.max_height_px * PANGO_SCALE));
+      pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+      break;
+    }
+    size_px *= 0.9;
+  }
 
   TextSprite sprite;
   sprite.unknown_glyphs = pango_layout_get_unknown_glyphs_count(layout);
+  sprite.size_px = size_px;
+  sprite.ellipsized = pango_layout_is_ellipsized(layout);
   PangoRectangle ink, logical;
   pango_layout_get_pixel_extents(layout, &ink, &logical);
-  const double pad = style.box ? std::round(style.size_px * 0.45) : std::ceil(style.outline_px + 2);
+  const double pad = style.box ? std::round(size_px * 0.45) : std::ceil(style.outline_px + 2);
   const double text_w = std::max(1, logical.width), text_h = std::max(1, logical.height);
   sprite.width = static_cast<int>(text_w + 2 * pad);
   sprite.height = static_cast<int>(text_h + 2 * pad);
@@ -139,7 +152,7 @@ TextSprite TextRenderer::render(const std::string& text, const TextStyle& style)
       cairo_image_surface_create(CAIRO_FORMAT_ARGB32, sprite.width, sprite.height));
   cairo_t* cr = cairo_create(sprite.surface.get());
   if (style.box) {
-    rounded_rectangle(cr, 0, 0, sprite.width, sprite.height, style.size_px * 0.4);
+    rounded_rectangle(cr, 0, 0, sprite.width, sprite.height, size_px * 0.4);
     cairo_set_source_rgba(cr, 0.02, 0.02, 0.04, style.box_alpha);
     cairo_fill(cr);
     if (style.accent_px > 0) {

@@ -31,7 +31,7 @@ using SurfacePtr = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
 struct TextStyle {
   double size_px = 32;
   double max_width_px = 1000;  // wrapping width of the text itself
-  double max_height_px = 0;    // 0: unlimited; otherwise ellipsized to fit
+  double max_height_px = 0;    // 0: unlimited; else the font shrinks (to 60%), then ellipsizes
   bool bold = false;
   Rgb colour{1, 1, 1};
   double outline_px = 0;  // dark outline around the glyphs (0: none)
@@ -45,6 +45,8 @@ struct TextSprite {
   SurfacePtr surface;
   int width = 0, height = 0;
   int unknown_glyphs = 0;
+  double size_px = 0;       // the font size used, after shrinking to fit
+  bool ellipsized = false;  // true when even the smallest size could not show all of the text
 };
 
 // Owns its own Pango font map, so each thread that draws text should hold its own TextRenderer.

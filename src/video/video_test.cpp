@@ -168,6 +168,27 @@ TEST(Text, ChineseRendersGlyphsNotBoxes) {
   EXPECT_NO_THROW(video::check_font("Noto Sans CJK SC", {"风暴来了", "The storm came."}));
 }
 
+TEST(Text, LongSentencesShrinkToFitBeforeAnythingIsCut) {
+  video::TextRenderer renderer("Noto Sans CJK SC");
+  video::TextStyle style;
+  style.size_px = 30;
+  style.max_width_px = 500;
+  style.max_height_px = 90;  // about two lines at the requested size
+  const std::string sentence =
+      "She caught the boy's hand just as the rock vanished, and together they fought their way back "
+      "to the bank.";
+  const video::TextSprite fitted = renderer.render(sentence, style);
+  EXPECT_FALSE(fitted.ellipsized);
+  EXPECT_LT(fitted.size_px, 30.0);
+  EXPECT_GE(fitted.size_px, 18.0);
+  EXPECT_LE(fitted.height, 90 + 2 * 14);  // the text plus the box padding
+  const video::TextSprite short_one = renderer.render("The end.", style);
+  EXPECT_DOUBLE_EQ(short_one.size_px, 30.0);
+  std::string chapter;
+  for (int i = 0; i < 12; ++i) chapter += sentence + " ";
+  EXPECT_TRUE(renderer.render(chapter, style).ellipsized) << "a page of text cannot fit: it is cut";
+}
+
 TEST(Text, UndrawableCharactersAreMissingResource) {
   try {
     video::check_font("DejaVu Sans", {"fine", "\xee\x80\x80\xee\x80\x81"});  // U+E000 U+E001

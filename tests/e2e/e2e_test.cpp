@@ -363,7 +363,13 @@ TEST(E2E, BadOptionsSayWhatIsAccepted) {
   const std::string story = quote(kSource / "examples/the-lantern-at-the-ford.txt");
   RunResult r = run("make " + story + " -o /tmp/x --resolution 100x100");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("accepts"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("160..3840"), std::string::npos) << r.output;
+  r = run("make " + story + " -o /tmp/x --resolution wide");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("1280x720"), std::string::npos) << "shows an example: " << r.output;
+  r = run("make " + story + " -o /tmp/x --quality best");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("draft"), std::string::npos) << r.output;
   r = run("make " + story + " -o /tmp/x --lang fr");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   r = run("compose --emotion 2,0 -o /tmp/x.mid");

@@ -28,8 +28,8 @@ Language sentence_language(std::string_view s, Language doc) {
 Emotion analyze_with_words(std::string_view sentence, Language language, const Lexicons& lex,
                            std::vector<std::string>* words) {
   if (sentence.empty()) return Emotion{};
-  return language == Language::zh ? text::analyze_chinese(sentence, lex, words)
-                                  : text::analyze_english(sentence, lex, words);
+  return language == Language::zh ? text::chinese_evidence(sentence, lex, words).finish()
+                                  : text::english_evidence(sentence, lex, words).finish();
 }
 
 bool is_capitalised_name(std::string_view w) {

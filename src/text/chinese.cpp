@@ -23,8 +23,8 @@ bool is_clause_break(std::string_view w) {
 
 }  // namespace
 
-Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
-                        std::vector<std::string>* out_words) {
+Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
+                          std::vector<std::string>* out_words) {
   const ChineseResources& zh = lex.chinese();
   const std::string simple = lex.to_simplified(sentence);
   std::vector<std::string> tokens;
@@ -32,6 +32,7 @@ Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
   if (out_words) out_words->insert(out_words->end(), tokens.begin(), tokens.end());
 
   Evidence ev;
+  for (const std::string& t : tokens) ev.words += has_word_character(t) ? 1 : 0;
   // Contrast: the first 但是/可是/然而... splits the sentence; weight moves to what follows.
   std::size_t contrast = tokens.size();
   double contrast_factor = 1.0;
@@ -158,7 +159,7 @@ Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
     negator_before_degree = false;
     since_modifier = 0;
   }
-  return ev.finish();
+  return ev;
 }
 
 }  // namespace tonepoem::text

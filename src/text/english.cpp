@@ -107,8 +107,8 @@ void tokenize(std::string_view s, const Lexicons& lex, std::vector<Token>& words
 
 }  // namespace
 
-Emotion analyze_english(std::string_view s, const Lexicons& lex,
-                        std::vector<std::string>* out_words) {
+Evidence english_evidence(std::string_view s, const Lexicons& lex,
+                          std::vector<std::string>* out_words) {
   std::vector<Token> words;
   std::vector<const WordInfo*> symbols;
   tokenize(s, lex, words, symbols);
@@ -121,6 +121,7 @@ Emotion analyze_english(std::string_view s, const Lexicons& lex,
     if (c == '?') ++ev.questions;
   }
   const std::size_t n = words.size();
+  ev.words = static_cast<int>(n);
   std::size_t caps = 0;
   for (const Token& t : words) caps += t.all_caps ? 1 : 0;
   const bool cap_diff = caps > 0 && caps < n;  // VADER: emphasis only when some words are not caps
@@ -197,7 +198,7 @@ Emotion analyze_english(std::string_view s, const Lexicons& lex,
   }
   for (const WordInfo* sym : symbols)
     ev.add_word(*sym, sym->has_valence() ? sym->valence * 4.0 : 0.0, 1.0, false);
-  return ev.finish();
+  return ev;
 }
 
 }  // namespace tonepoem::text

@@ -21,6 +21,12 @@ bool is_clause_break(std::string_view w) {
   return std::find(std::begin(kBreaks), std::end(kBreaks), w) != std::end(kBreaks);
 }
 
+bool is_ascii_word(std::string_view w) {
+  return w.size() >= 2 && std::all_of(w.begin(), w.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'';
+         });
+}
+
 }  // namespace
 
 Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
@@ -61,6 +67,21 @@ Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
     if (w == " ") continue;
     const WordInfo* info = nullptr;
     if (auto u = lex.user.find(w); u != lex.user.end()) info = &u->second;
+    if (!info && is_ascii_word(w)) {
+      // English inside Chinese text (code-switching, common on social media): English lists.
+      const std::string lower = ascii_lower(w);
+      if (lex.en_negations.count(lower)) {
+        ++negations;
+        since_modifier = 0;
+        continue;
+      }
+      if (auto b = lex.en_boosters.find(lower); b != lex.en_boosters.end()) {
+        degree *= b->second > 0 ? 1.5 : 0.6;
+        since_modifier = 0;
+        continue;
+      }
+      if (auto e = lex.english.find(lower); e != lex.english.end()) info = &e->second;
+    }
     if (auto m = zh.modifiers.find(w); !info && m != zh.modifiers.end()) {
       switch (m->second.kind) {
         case ModifierKind::negator:

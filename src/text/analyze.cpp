@@ -48,18 +48,23 @@ bool is_capitalised_name(std::string_view w) {
 // English function words and sentence openers that are capitalised for other reasons.
 bool is_english_stop_name(std::string_view w) {
   static constexpr std::string_view kStop[] = {
-      "The",      "A",         "An",       "And",    "But",      "Or",        "So",      "Then",
-      "When",     "While",     "What",     "Who",    "Why",      "How",       "Where",   "Oh",
-      "Ah",       "Yes",       "No",       "Not",    "If",       "It",        "He",      "She",
-      "They",     "We",        "You",      "His",    "Her",      "Their",     "Our",     "Your",
-      "My",       "This",      "That",     "These",  "Those",    "There",     "Here",    "Now",
-      "One",      "All",       "At",       "In",     "On",       "Of",        "To",      "For",
-      "With",     "As",        "By",       "From",   "After",    "Before",    "Once",    "Upon",
-      "Chapter",  "Mr",        "Mrs",      "Ms",     "Dr",       "Miss",      "Sir",     "Monday",
-      "Tuesday",  "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",    "January", "February",
-      "March",    "April",     "June",     "July",   "August",   "September", "October", "November",
-      "December", "Well",      "Come",     "Let",    "Do",       "Don't",     "Is",      "Are",
-      "Was",      "Will",      "Can",      "Good",   "Alas"};
+      "The",        "A",         "An",        "And",      "But",       "Or",         "So",
+      "Then",       "When",      "While",     "What",     "Who",       "Why",        "How",
+      "Where",      "Oh",        "Ah",        "Yes",      "No",        "Not",        "If",
+      "It",         "He",        "She",       "They",     "We",        "You",        "His",
+      "Her",        "Their",     "Our",       "Your",     "My",        "This",       "That",
+      "These",      "Those",     "There",     "Here",     "Now",       "One",        "All",
+      "At",         "In",        "On",        "Of",       "To",        "For",        "With",
+      "As",         "By",        "From",      "After",    "Before",    "Once",       "Upon",
+      "Chapter",    "Mr",        "Mrs",       "Ms",       "Dr",        "Miss",       "Sir",
+      "Monday",     "Tuesday",   "Wednesday", "Thursday", "Friday",    "Saturday",   "Sunday",
+      "January",    "February",  "March",     "April",    "June",      "July",       "August",
+      "September",  "October",   "November",  "December", "Well",      "Come",       "Let",
+      "Do",         "Don't",     "Is",        "Are",      "Was",       "Will",       "Can",
+      "Good",       "Alas",      "Goodbye",   "Hello",    "Please",    "Thank",      "Thanks",
+      "Underneath", "Meanwhile", "Perhaps",   "Project",  "Gutenberg", "Foundation", "Literary",
+      "Archive",    "License",   "Internet",  "United",   "States",    "Ebook",      "EBook",
+      "Copyright",  "Section",   "English",   "Contents"};
   return std::find(std::begin(kStop), std::end(kStop), w) != std::end(kStop);
 }
 
@@ -104,7 +109,15 @@ SentencePass read_sentences(const Document& document, const Lexicons& lex) {
     pass.emotions.push_back(analyze_with_words(s.text, lang, lex, &words));
     if (lang == Language::en) {
       for (std::size_t i = 0; i < words.size(); ++i) {
-        const std::string& w = words[i];
+        std::string w = words[i];
+        // Possessives count as the name ("Gretel's"); other contractions ("I'll") are no names.
+        for (std::string_view suffix : {"'s", "\xE2\x80\x99s"}) {
+          if (w.size() > suffix.size() + 1 &&
+              w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0)
+            w.resize(w.size() - suffix.size());
+        }
+        if (w.find('\'') != std::string::npos || w.find("\xE2\x80\x99") != std::string::npos)
+          continue;
         if (is_capitalised_name(w) && !is_english_stop_name(w)) {
           note(names, w, si, order++, i == 0);
         } else if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') {

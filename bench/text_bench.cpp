@@ -187,29 +187,49 @@ void report_emobank(bool fit) {
         for (auto i : idx) out.push_back(f[i]);
         return out;
       };
+      // Model selection never looks at dev: fit on 4 of every 5 train rows, score on the 5th.
       std::vector<std::vector<double>> x;
       std::vector<double> y;
+      std::size_t n_train = 0;
       for (const auto& r : rows)
-        if (r.split == "train") x.push_back(pick(r.ev)), y.push_back(valence ? r.v : r.a);
+        if (r.split == "train" && n_train++ % 5 != 4)
+          x.push_back(pick(r.ev)), y.push_back(valence ? r.v : r.a);
       const auto w = fit_linear(x, y, 1e-3);
       std::vector<double> pred, gold;
+      n_train = 0;
       for (const auto& r : rows) {
-        if (r.split != "dev") continue;
+        if (r.split != "train" || n_train++ % 5 != 4) continue;
         const auto f = pick(r.ev);
         double p = w[0];
         for (std::size_t i = 0; i < f.size(); ++i) p += w[i + 1] * f[i];
         pred.push_back(p);
         gold.push_back(valence ? r.v : r.a);
       }
-      std::printf("subset %s r(dev)=%.3f:", valence ? "valence" : "arousal", pearson(pred, gold));
+      std::printf("subset %s r(train validation fifth)=%.3f:", valence ? "valence" : "arousal",
+                  pearson(pred, gold));
       for (std::size_t i = 0; i < idx.size(); ++i)
         std::printf(" %s %+.4f", std::string(names[i]).c_str(), w[i + 1]);
+      // The same features fitted on the whole train split: the weights evidence.cpp uses.
+      x.clear();
+      y.clear();
+      for (const auto& r : rows)
+        if (r.split == "train") x.push_back(pick(r.ev)), y.push_back(valence ? r.v : r.a);
+      const auto full = fit_linear(x, y, 1e-3);
+      std::printf("\n    whole train:");
+      for (std::size_t i = 0; i < idx.size(); ++i)
+        std::printf(" %s %+.4f", std::string(names[i]).c_str(), full[i + 1]);
       std::printf("\n");
     };
     subset_r({"compound"}, true);
     subset_r({"compound", "afinn_sum"}, true);
     subset_r({"compound", "afinn_sum", "pos_cats", "neg_cats"}, true);
     subset_r({"compound", "afinn_sum", "pos_cats", "neg_cats", "exclaim"}, true);
+    subset_r({"compound", "afinn_sum", "pos_cats", "neg_cats", "mean_val"}, true);
+    subset_r({"compound", "afinn_sum", "pos_cats", "neg_cats", "mean_val", "mean_afinn"}, true);
+    subset_r({"compound", "afinn_sum", "pos_cats", "neg_cats", "mean_val", "mean_afinn", "pos_sum",
+              "neg_sum"},
+             true);
+    subset_r({"afinn_sum", "pos_cats", "neg_cats", "mean_val", "mean_afinn"}, true);
     subset_r({"exclaim"}, false);
     subset_r({"arousal_words", "intensity", "exclaim"}, false);
     subset_r({"arousal_words", "intensity", "tension_words", "exclaim", "question", "caps"}, false);

@@ -44,8 +44,8 @@ TEST(PerLine, TsvHasAHeaderAndARowPerLine) {
 }
 
 TEST(ArcView, JsonJsonlAndTsvAgree) {
-  const Document d =
-      parse_text("Chapter 1\nAnna was happy. Then Anna sang.\nChapter 2\nA wolf came!", "a.txt", {});
+  const Document d = parse_text(
+      "Chapter 1\nAnna was happy. Then Anna sang.\nChapter 2\nA wolf came!", "a.txt", {});
   const EmotionArc arc = analyze(d, {lexicons()});
   const nlohmann::json v = arc_view(d, arc);
   ASSERT_EQ(v["sentences"].size(), 3u);

@@ -34,14 +34,17 @@ struct Evidence {
   Emotion finish() const;
   // VADER's compound score from the valence evidence alone (the published algorithm's output).
   double vader_compound() const;
+  // valence_sum with VADER's '!' and '?' emphasis added in its direction.
+  double emphasised_sum() const;
   // The raw evidence as a feature vector (for calibration; see kFeatureNames).
   std::vector<double> features() const;
 };
-inline constexpr std::size_t kFeatureCount = 20;
+inline constexpr std::size_t kFeatureCount = 22;
 inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
-    "compound", "arousal_words", "intensity", "tension_words", "exclaim", "question",  "caps",
-    "pos_cats", "neg_cats",      "hits",      "pos_sum",       "neg_sum", "afinn_sum", "log_words",
-    "joy",      "tenderness",    "sadness",   "fear",          "anger",   "surprise"};
+    "compound",  "arousal_words", "intensity", "tension_words", "exclaim", "question",
+    "caps",      "pos_cats",      "neg_cats",  "hits",          "pos_sum", "neg_sum",
+    "afinn_sum", "log_words",     "joy",       "tenderness",    "sadness", "fear",
+    "anger",     "surprise",      "mean_val",  "mean_afinn"};
 
 // English: ICU word tokens, VADER's rules. `words` (optional) receives the word tokens as written.
 Evidence english_evidence(std::string_view sentence, const Lexicons& lex,

@@ -32,6 +32,10 @@ class Lexicons;
 struct LexiconOptions {
   std::filesystem::path data_dir;                    // empty: find_data_dir()
   std::vector<std::filesystem::path> user_lexicons;  // --lexicon FILE.tsv, later ones override
+  // Chinese from permissively licensed sources only (CC-CEDICT glosses scored with VADER/AFINN,
+  // tonepoem's own tables) instead of the research-use lists (BosonNLP, HowNet, DUTIR). Also
+  // the fallback when those lists are not installed. Lexicons::sources() says which were used.
+  bool permissive_only = false;
 };
 std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options);
 

@@ -383,3 +383,33 @@ TEST(ChangePoints, CharactersFollowTheNewScenes) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(PermissiveChinese, WorksFromPermissiveSourcesAloneAndSaysSo) {
+  LexiconOptions o;
+  o.permissive_only = true;
+  const auto l = load_lexicons(o);
+  const double happy = analyze_sentence("我很开心。", Language::zh, *l).valence;
+  EXPECT_GT(happy, 0.2);
+  EXPECT_LT(analyze_sentence("我不开心。", Language::zh, *l).valence, 0.0);
+  EXPECT_LT(analyze_sentence("他非常害怕！", Language::zh, *l).valence, -0.2);
+  EXPECT_LT(analyze_sentence("他遭遇了失败和痛苦。", Language::zh, *l).valence, 0.0);
+  EXPECT_GT(analyze_sentence("这是美丽的成功。", Language::zh, *l).valence, 0.0);
+  const auto sources = l->sources();
+  EXPECT_NE(std::find(sources.begin(), sources.end(), "zh-cedict.tsv"), sources.end());
+  EXPECT_EQ(std::find(sources.begin(), sources.end(), "zh-boson.tsv"), sources.end());
+  EXPECT_EQ(std::find(sources.begin(), sources.end(), "zh-dutir.tsv"), sources.end());
+}
+
+TEST(PermissiveChinese, ResearchListsAreTheDefaultAndNamed) {
+  const auto l = load_lexicons({});
+  analyze_sentence("开心", Language::zh, *l);
+  const auto sources = l->sources();
+  EXPECT_NE(std::find(sources.begin(), sources.end(), "zh-dutir.tsv"), sources.end());
+  EXPECT_NE(std::find(sources.begin(), sources.end(), "en-vader.tsv"), sources.end());
+}
+
+}  // namespace
+}  // namespace tonepoem

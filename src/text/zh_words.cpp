@@ -72,4 +72,27 @@ void add_chinese_emotion_words(WordMap& map) {
   }
 }
 
+void add_builtin_chinese_modifiers(ModifierMap& map) {
+  struct Entry {
+    std::string_view words;
+    ModifierKind kind;
+    float factor;
+  };
+  static constexpr Entry kModifiers[] = {
+      {"不 没 没有 别 未 无 非 莫 勿 毫无 并非 从未 不是 不会 不要 不用 从不 绝不",
+       ModifierKind::negator, -0.74f},
+      {"极 极其 极度 非常 十分 万分 无比 特别 太 超 超级 最 格外 分外 尤其", ModifierKind::booster,
+       2.0f},
+      {"很 挺 真 好 相当 颇 更 更加 越来越 那么 这么 多么 如此", ModifierKind::booster, 1.5f},
+      {"有点 有点儿 有些 稍 稍微 略 略微 比较 较 还算 一点", ModifierKind::dampener, 0.6f},
+      {"但是 可是 但 然而 只是", ModifierKind::contrast, 1.5f},
+      {"不过 却", ModifierKind::contrast, 1.3f},
+  };
+  for (const Entry& e : kModifiers) {
+    each_word(e.words, [&](std::string_view w) {
+      map.insert_or_assign(std::string(w), Modifier{e.kind, e.factor});
+    });
+  }
+}
+
 }  // namespace tonepoem::text

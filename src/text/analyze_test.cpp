@@ -87,6 +87,10 @@ TEST(EnglishSentence, EmojiAndEmoticonsCount) {
   EXPECT_GT(en("See you tomorrow \xF0\x9F\x98\x8A").valence, 0.2);
   EXPECT_LT(en("See you tomorrow \xF0\x9F\x98\xA2").valence, -0.2);
   EXPECT_GT(en("See you tomorrow :)").valence, 0.1);
+  // An emoji with a skin tone reads like the plain emoji.
+  EXPECT_GT(en("See you then \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD").valence, 0.1);
+  EXPECT_DOUBLE_EQ(en("See you then \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD").valence,
+                   en("See you then \xF0\x9F\x91\x8D").valence);
 }
 
 TEST(EnglishSentence, NeutralAndOddInputsAreSafe) {

@@ -61,7 +61,15 @@ void tokenize(std::string_view s, const Lexicons& lex, std::vector<Token>& words
         const std::string_view piece =
             s.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start));
         if (ubrk_getRuleStatus(it.bi) == UBRK_WORD_NONE) {
-          if (auto e = lex.emoji.find(piece); e != lex.emoji.end()) symbols.push_back(&e->second);
+          if (auto e = lex.emoji.find(piece); e != lex.emoji.end()) {
+            symbols.push_back(&e->second);
+          } else if (!piece.empty() && static_cast<unsigned char>(piece[0]) >= 0xE2) {
+            // An emoji with a skin tone, variation selector or ZWJ sequence: its first code point.
+            std::size_t len = 0;
+            next_code_point(piece, len);
+            if (auto f = lex.emoji.find(piece.substr(0, len)); f != lex.emoji.end())
+              symbols.push_back(&f->second);
+          }
           continue;
         }
         Token t;

@@ -198,16 +198,19 @@ class UserLexicon : public ::testing::Test {
 
 TEST_F(UserLexicon, AddsAndOverridesEntries) {
   LexiconOptions o;
-  o.user_lexicons = {write(
-      "mine.tsv",
-      "# my "
-      "words\nzorblax\t0.9\t0.8\tjoy,surprise\nhappy\t-0.8\t\t\n小猫\t0.7\t-0.2\ttenderness\n")};
+  o.user_lexicons = {write("mine.tsv",
+                           "# my "
+                           "words\nzorblax\t0.9\t0.8\tjoy,surprise\nhappy\t-0.8\t\t\n小猫\t0.7\t-0."
+                           "2\ttenderness\n喵喵星人\t0.8\t\tjoy\n")};
   const auto l = load_lexicons(o);
   const Emotion z = analyze_sentence("The zorblax arrived.", Language::en, *l);
   EXPECT_GT(z.valence, 0.3);
   EXPECT_GT(z.weight(Category::surprise), 0.0);
   EXPECT_LT(analyze_sentence("I am happy.", Language::en, *l).valence, 0.0);
   EXPECT_GT(analyze_sentence("一只小猫。", Language::zh, *l).valence, 0.2);
+  // A term jieba would cut apart is still found.
+  EXPECT_GT(analyze_sentence("我看见喵喵星人。", Language::zh, *l).valence, 0.2);
+  EXPECT_EQ(analyze_sentence("我看见喵喵星人。", Language::zh, *l).dominant_name(), "joy");
 }
 
 TEST_F(UserLexicon, MalformedRowsNameFileAndLine) {

@@ -35,6 +35,26 @@ Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
   const std::string simple = lex.to_simplified(sentence);
   std::vector<std::string> tokens;
   zh.segmenter->Cut(simple, tokens, true);
+  if (!lex.user.empty()) {
+    // A user's multi-word term ("喵喵星人") that jieba cut apart is joined back (longest first).
+    std::vector<std::string> joined;
+    for (std::size_t i = 0; i < tokens.size();) {
+      std::size_t take = 1;
+      for (std::size_t k = std::min<std::size_t>(5, tokens.size() - i); k >= 2; --k) {
+        std::string cand;
+        for (std::size_t j = i; j < i + k; ++j) cand += tokens[j];
+        if (lex.user.count(cand)) {
+          take = k;
+          break;
+        }
+      }
+      std::string t;
+      for (std::size_t j = i; j < i + take; ++j) t += tokens[j];
+      joined.push_back(std::move(t));
+      i += take;
+    }
+    tokens = std::move(joined);
+  }
   if (out_words) out_words->insert(out_words->end(), tokens.begin(), tokens.end());
 
   Evidence ev;

@@ -1,5 +1,6 @@
 #include "text/report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 

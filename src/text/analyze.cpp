@@ -28,8 +28,8 @@ Language sentence_language(std::string_view s, Language doc) {
 Emotion analyze_with_words(std::string_view sentence, Language language, const Lexicons& lex,
                            std::vector<std::string>* words) {
   if (sentence.empty()) return Emotion{};
-  return language == Language::zh ? text::analyze_chinese(sentence, lex, words)
-                                  : text::analyze_english(sentence, lex, words);
+  return language == Language::zh ? text::chinese_evidence(sentence, lex, words).finish()
+                                  : text::english_evidence(sentence, lex, words).finish();
 }
 
 bool is_capitalised_name(std::string_view w) {
@@ -48,18 +48,23 @@ bool is_capitalised_name(std::string_view w) {
 // English function words and sentence openers that are capitalised for other reasons.
 bool is_english_stop_name(std::string_view w) {
   static constexpr std::string_view kStop[] = {
-      "The",      "A",         "An",       "And",    "But",      "Or",        "So",      "Then",
-      "When",     "While",     "What",     "Who",    "Why",      "How",       "Where",   "Oh",
-      "Ah",       "Yes",       "No",       "Not",    "If",       "It",        "He",      "She",
-      "They",     "We",        "You",      "His",    "Her",      "Their",     "Our",     "Your",
-      "My",       "This",      "That",     "These",  "Those",    "There",     "Here",    "Now",
-      "One",      "All",       "At",       "In",     "On",       "Of",        "To",      "For",
-      "With",     "As",        "By",       "From",   "After",    "Before",    "Once",    "Upon",
-      "Chapter",  "Mr",        "Mrs",      "Ms",     "Dr",       "Miss",      "Sir",     "Monday",
-      "Tuesday",  "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",    "January", "February",
-      "March",    "April",     "June",     "July",   "August",   "September", "October", "November",
-      "December", "Well",      "Come",     "Let",    "Do",       "Don't",     "Is",      "Are",
-      "Was",      "Will",      "Can",      "Good",   "Alas"};
+      "The",        "A",         "An",        "And",      "But",       "Or",         "So",
+      "Then",       "When",      "While",     "What",     "Who",       "Why",        "How",
+      "Where",      "Oh",        "Ah",        "Yes",      "No",        "Not",        "If",
+      "It",         "He",        "She",       "They",     "We",        "You",        "His",
+      "Her",        "Their",     "Our",       "Your",     "My",        "This",       "That",
+      "These",      "Those",     "There",     "Here",     "Now",       "One",        "All",
+      "At",         "In",        "On",        "Of",       "To",        "For",        "With",
+      "As",         "By",        "From",      "After",    "Before",    "Once",       "Upon",
+      "Chapter",    "Mr",        "Mrs",       "Ms",       "Dr",        "Miss",       "Sir",
+      "Monday",     "Tuesday",   "Wednesday", "Thursday", "Friday",    "Saturday",   "Sunday",
+      "January",    "February",  "March",     "April",    "June",      "July",       "August",
+      "September",  "October",   "November",  "December", "Well",      "Come",       "Let",
+      "Do",         "Don't",     "Is",        "Are",      "Was",       "Will",       "Can",
+      "Good",       "Alas",      "Goodbye",   "Hello",    "Please",    "Thank",      "Thanks",
+      "Underneath", "Meanwhile", "Perhaps",   "Project",  "Gutenberg", "Foundation", "Literary",
+      "Archive",    "License",   "Internet",  "United",   "States",    "Ebook",      "EBook",
+      "Copyright",  "Section",   "English",   "Contents"};
   return std::find(std::begin(kStop), std::end(kStop), w) != std::end(kStop);
 }
 
@@ -67,43 +72,54 @@ struct NameStats {
   std::size_t mentions = 0;
   std::size_t non_initial = 0;
   std::size_t first_seen = 0;
-  std::vector<std::size_t> scenes;
+  std::vector<std::size_t> sentences;  // where the name occurs, ascending
 };
 
-void note(std::map<std::string, NameStats>& names, const std::string& name, std::size_t scene,
+void note(std::map<std::string, NameStats>& names, const std::string& name, std::size_t sentence,
           std::size_t order, bool initial) {
   NameStats& st = names[name];
   if (st.mentions == 0) st.first_seen = order;
   ++st.mentions;
   if (!initial) ++st.non_initial;
-  if (st.scenes.empty() || st.scenes.back() != scene) st.scenes.push_back(scene);
+  if (st.sentences.empty() || st.sentences.back() != sentence) st.sentences.push_back(sentence);
 }
 
-}  // namespace
+// What one pass over the sentences finds: their emotions and the recurring names.
+struct SentencePass {
+  std::vector<Emotion> emotions;
+  struct Name {
+    std::string name;
+    std::size_t mentions = 0;
+    std::vector<std::size_t> sentences;
+  };
+  std::vector<Name> names;  // most mentioned first
+};
 
-Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons) {
-  return analyze_with_words(sentence, language, lexicons, nullptr);
-}
-
-EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {
-  if (!options.lexicons) throw Error(ExitCode::internal, "analyze() called without lexicons");
-  const Lexicons& lex = *options.lexicons;
-  EmotionArc arc;
-  arc.sentences.reserve(document.sentences.size());
-
+SentencePass read_sentences(const Document& document, const Lexicons& lex) {
+  SentencePass pass;
+  pass.emotions.reserve(document.sentences.size());
   std::map<std::string, NameStats> names;
-  std::unordered_map<std::string, std::size_t> lower_counts;  // English words written in lower case
+  std::unordered_map<std::string, std::size_t> lower_counts;  // English words in lower case
   std::vector<std::string> words;
   std::size_t order = 0;
-  for (const Sentence& s : document.sentences) {
+  for (std::size_t si = 0; si < document.sentences.size(); ++si) {
+    const Sentence& s = document.sentences[si];
     words.clear();
     const Language lang = sentence_language(s.text, document.language);
-    arc.sentences.push_back(analyze_with_words(s.text, lang, lex, &words));
+    pass.emotions.push_back(analyze_with_words(s.text, lang, lex, &words));
     if (lang == Language::en) {
       for (std::size_t i = 0; i < words.size(); ++i) {
-        const std::string& w = words[i];
+        std::string w = words[i];
+        // Possessives count as the name ("Gretel's"); other contractions ("I'll") are no names.
+        for (std::string_view suffix : {"'s", "\xE2\x80\x99s"}) {
+          if (w.size() > suffix.size() + 1 &&
+              w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0)
+            w.resize(w.size() - suffix.size());
+        }
+        if (w.find('\'') != std::string::npos || w.find("\xE2\x80\x99") != std::string::npos)
+          continue;
         if (is_capitalised_name(w) && !is_english_stop_name(w)) {
-          note(names, w, s.scene, order++, i == 0);
+          note(names, w, si, order++, i == 0);
         } else if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') {
           ++lower_counts[w];
         }
@@ -116,22 +132,37 @@ EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {
         const std::string tag = seg.LookupTag(w);
         const bool familiar =
             (w.rfind("小", 0) == 0 || w.rfind("老", 0) == 0 || w.rfind("阿", 0) == 0) && tag == "x";
-        if (tag == "nr" || familiar) note(names, w, s.scene, order++, false);
+        if (tag == "nr" || familiar) note(names, w, si, order++, false);
       }
     }
   }
+  std::vector<std::pair<std::size_t, SentencePass::Name>> found;  // (first seen, name)
   for (auto& [name, st] : names) {
     if (st.mentions < 2 || st.non_initial == 0) continue;
     const auto lc = lower_counts.find(text::ascii_lower(name));
     if (lc != lower_counts.end() && lc->second * 2 >= st.mentions) continue;  // a common word
-    arc.characters.push_back(Character{name, st.scenes, st.mentions});
+    found.push_back({st.first_seen, {name, st.mentions, st.sentences}});
   }
-  std::stable_sort(arc.characters.begin(), arc.characters.end(),
-                   [&](const Character& a, const Character& b) {
-                     if (a.mentions != b.mentions) return a.mentions > b.mentions;
-                     return names[a.name].first_seen < names[b.name].first_seen;
-                   });
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    if (a.second.mentions != b.second.mentions) return a.second.mentions > b.second.mentions;
+    return a.first < b.first;
+  });
+  for (auto& f : found) pass.names.push_back(std::move(f.second));
+  return pass;
+}
 
+// Per scene emotions, smoothing, climax and the characters' scenes.
+EmotionArc build_arc(const Document& document, const SentencePass& pass) {
+  EmotionArc arc;
+  arc.sentences = pass.emotions;
+  for (const auto& n : pass.names) {
+    Character c{n.name, {}, n.mentions};
+    for (std::size_t si : n.sentences) {
+      const std::size_t scene = document.sentences[si].scene;
+      if (c.scenes.empty() || c.scenes.back() != scene) c.scenes.push_back(scene);
+    }
+    arc.characters.push_back(std::move(c));
+  }
   // Per scene: confidence-weighted mean; tension also remembers the scene's sharpest moment.
   std::vector<Emotion> raw;
   for (const Scene& scene : document.scenes) {
@@ -178,6 +209,111 @@ EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {
     if (arc.scenes[i].tension >= arc.scenes[arc.climax_scene].tension) arc.climax_scene = i;
   }
   return arc;
+}
+
+}  // namespace
+
+Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons) {
+  return analyze_with_words(sentence, language, lexicons, nullptr);
+}
+
+EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {
+  if (!options.lexicons) throw Error(ExitCode::internal, "analyze() called without lexicons");
+  return build_arc(document, read_sentences(document, *options.lexicons));
+}
+
+Document split_at_change_points(const Document& document,
+                                const std::vector<Emotion>& sentence_emotions,
+                                std::size_t max_sentences) {
+  if (sentence_emotions.size() != document.sentences.size())
+    throw Error(ExitCode::internal, "split_at_change_points: one emotion per sentence expected");
+  if (max_sentences < 4) max_sentences = 4;
+  const std::size_t min_piece = std::max<std::size_t>(2, max_sentences / 4);
+  // The signal: each sentence's (valence, arousal, tension), lightly smoothed (5-sentence window)
+  // so that one odd sentence does not make a scene.
+  const std::size_t n = sentence_emotions.size();
+  std::vector<std::array<double, 3>> sig(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::array<double, 3> sum{};
+    double w = 0;
+    for (std::size_t j = i >= 2 ? i - 2 : 0; j <= std::min(n - 1, i + 2); ++j) {
+      const Emotion& e = sentence_emotions[j];
+      const double wj = 0.2 + e.confidence;
+      sum[0] += wj * e.valence;
+      sum[1] += wj * e.arousal;
+      sum[2] += wj * e.tension;
+      w += wj;
+    }
+    for (double& x : sum) x /= w;
+    sig[i] = sum;
+  }
+  // Prefix sums for O(1) segment means.
+  std::vector<std::array<double, 3>> pre(n + 1, std::array<double, 3>{});
+  for (std::size_t i = 0; i < n; ++i)
+    for (int d = 0; d < 3; ++d) pre[i + 1][d] = pre[i][d] + sig[i][d];
+  auto mean = [&](std::size_t a, std::size_t b, int d) {
+    return (pre[b][d] - pre[a][d]) / static_cast<double>(b - a);
+  };
+  // Binary segmentation: split a too-long segment where the mean shift is largest (CUSUM-style
+  // statistic weighted by the sizes of the two sides), until every piece fits.
+  std::vector<std::size_t> cuts;
+  std::vector<std::pair<std::size_t, std::size_t>> todo;
+  for (const Scene& sc : document.scenes)
+    todo.emplace_back(sc.first_sentence, sc.first_sentence + sc.sentence_count);
+  std::vector<std::size_t> scene_starts;
+  for (const Scene& sc : document.scenes) scene_starts.push_back(sc.first_sentence);
+  while (!todo.empty()) {
+    auto [a, b] = todo.back();
+    todo.pop_back();
+    if (b - a <= max_sentences || b - a < 2 * min_piece) continue;
+    std::size_t best = a + (b - a) / 2;
+    double best_score = -1;
+    for (std::size_t k = a + min_piece; k + min_piece <= b; ++k) {
+      double dist = 0;
+      for (int d = 0; d < 3; ++d) dist += std::pow(mean(a, k, d) - mean(k, b, d), 2.0);
+      const double score = dist * static_cast<double>(k - a) * static_cast<double>(b - k);
+      if (score > best_score) best_score = score, best = k;
+    }
+    cuts.push_back(best);
+    todo.emplace_back(a, best);
+    todo.emplace_back(best, b);
+  }
+  if (cuts.empty()) return document;
+  Document out = document;
+  std::vector<std::size_t> starts = scene_starts;
+  starts.insert(starts.end(), cuts.begin(), cuts.end());
+  std::sort(starts.begin(), starts.end());
+  out.scenes.clear();
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : n;
+    Scene sc;
+    const auto orig = std::find(scene_starts.begin(), scene_starts.end(), starts[k]);
+    sc.title = orig != scene_starts.end()
+                   ? document.scenes[static_cast<std::size_t>(orig - scene_starts.begin())].title
+                   : std::string();
+    sc.first_sentence = starts[k];
+    sc.sentence_count = end - starts[k];
+    out.scenes.push_back(std::move(sc));
+  }
+  // Scenes found this way are numbered afresh where they had a default title.
+  for (std::size_t k = 0; k < out.scenes.size(); ++k) {
+    Scene& sc = out.scenes[k];
+    if (sc.title.empty() || sc.title.rfind("Scene ", 0) == 0)
+      sc.title = "Scene " + std::to_string(k + 1);
+    for (std::size_t i = sc.first_sentence; i < sc.first_sentence + sc.sentence_count; ++i)
+      out.sentences[i].scene = k;
+  }
+  return out;
+}
+
+EmotionArc analyze_story(Document& document, const AnalyzeOptions& options) {
+  if (!options.lexicons) throw Error(ExitCode::internal, "analyze_story() called without lexicons");
+  const SentencePass pass = read_sentences(document, *options.lexicons);
+  if (document.scenes.size() == 1 && options.change_point_sentences > 0 &&
+      document.sentences.size() > options.change_point_sentences) {
+    document = split_at_change_points(document, pass.emotions, options.change_point_sentences);
+  }
+  return build_arc(document, pass);
 }
 
 void to_json(nlohmann::json& j, const Character& c) {

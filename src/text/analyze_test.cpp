@@ -86,7 +86,11 @@ TEST(EnglishSentence, CategoriesFollowTheWords) {
 TEST(EnglishSentence, EmojiAndEmoticonsCount) {
   EXPECT_GT(en("See you tomorrow \xF0\x9F\x98\x8A").valence, 0.2);
   EXPECT_LT(en("See you tomorrow \xF0\x9F\x98\xA2").valence, -0.2);
-  EXPECT_GT(en("See you tomorrow :)").valence, 0.2);
+  EXPECT_GT(en("See you tomorrow :)").valence, 0.1);
+  // An emoji with a skin tone reads like the plain emoji.
+  EXPECT_GT(en("See you then \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD").valence, 0.1);
+  EXPECT_DOUBLE_EQ(en("See you then \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD").valence,
+                   en("See you then \xF0\x9F\x91\x8D").valence);
 }
 
 TEST(EnglishSentence, NeutralAndOddInputsAreSafe) {
@@ -194,16 +198,19 @@ class UserLexicon : public ::testing::Test {
 
 TEST_F(UserLexicon, AddsAndOverridesEntries) {
   LexiconOptions o;
-  o.user_lexicons = {write(
-      "mine.tsv",
-      "# my "
-      "words\nzorblax\t0.9\t0.8\tjoy,surprise\nhappy\t-0.8\t\t\n小猫\t0.7\t-0.2\ttenderness\n")};
+  o.user_lexicons = {write("mine.tsv",
+                           "# my "
+                           "words\nzorblax\t0.9\t0.8\tjoy,surprise\nhappy\t-0.8\t\t\n小猫\t0.7\t-0."
+                           "2\ttenderness\n喵喵星人\t0.8\t\tjoy\n")};
   const auto l = load_lexicons(o);
   const Emotion z = analyze_sentence("The zorblax arrived.", Language::en, *l);
   EXPECT_GT(z.valence, 0.3);
   EXPECT_GT(z.weight(Category::surprise), 0.0);
   EXPECT_LT(analyze_sentence("I am happy.", Language::en, *l).valence, 0.0);
   EXPECT_GT(analyze_sentence("一只小猫。", Language::zh, *l).valence, 0.2);
+  // A term jieba would cut apart is still found.
+  EXPECT_GT(analyze_sentence("我看见喵喵星人。", Language::zh, *l).valence, 0.2);
+  EXPECT_EQ(analyze_sentence("我看见喵喵星人。", Language::zh, *l).dominant_name(), "joy");
 }
 
 TEST_F(UserLexicon, MalformedRowsNameFileAndLine) {
@@ -317,6 +324,98 @@ TEST(EmotionArcJson, RoundTrips) {
   nlohmann::json bad = j;
   bad["climax_scene"] = 9;
   EXPECT_THROW(bad.get<EmotionArc>(), Error);
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+std::string long_story(int calm, int scary) {
+  std::string s;
+  for (int i = 0; i < calm; ++i) s += "The garden was calm and pleasant, and the children smiled. ";
+  for (int i = 0; i < scary; ++i)
+    s += "The wolf attacked in the dark and everyone screamed in terror! ";
+  return s;
+}
+
+TEST(ChangePoints, LongStoryWithoutBreaksIsSplitWhereTheMoodTurns) {
+  Document d = parse_text(long_story(50, 50), "long.txt", {});
+  ASSERT_EQ(d.scenes.size(), 1u);
+  ASSERT_EQ(d.sentences.size(), 100u);
+  const EmotionArc arc = analyze_story(d, {lex_ptr(), 60});
+  ASSERT_GE(d.scenes.size(), 2u);
+  ASSERT_EQ(arc.scenes.size(), d.scenes.size());
+  // One of the cuts lies at the turn.
+  bool at_turn = false;
+  for (const Scene& s : d.scenes) at_turn |= s.first_sentence >= 48 && s.first_sentence <= 52;
+  EXPECT_TRUE(at_turn);
+  EXPECT_GT(arc.scenes.front().valence, 0.0);
+  EXPECT_LT(arc.scenes.back().valence, 0.0);
+  EXPECT_EQ(arc.climax_scene, d.scenes.size() - 1);
+  std::size_t covered = 0;
+  for (std::size_t k = 0; k < d.scenes.size(); ++k) {
+    EXPECT_EQ(d.scenes[k].first_sentence, covered);
+    EXPECT_LE(d.scenes[k].sentence_count, 60u);
+    EXPECT_GE(d.scenes[k].sentence_count, 15u);
+    covered += d.scenes[k].sentence_count;
+    EXPECT_EQ(d.sentences[d.scenes[k].first_sentence].scene, k);
+  }
+  EXPECT_EQ(covered, d.sentences.size());
+}
+
+TEST(ChangePoints, ExplicitBreaksAndShortStoriesAreKept) {
+  Document short_story = parse_text(long_story(10, 10), "s.txt", {});
+  analyze_story(short_story, {lex_ptr(), 60});
+  EXPECT_EQ(short_story.scenes.size(), 1u);
+  Document chaptered = parse_text(
+      "Chapter 1\n" + long_story(50, 0) + "\nChapter 2\n" + long_story(0, 50), "c.txt", {});
+  analyze_story(chaptered, {lex_ptr(), 60});
+  EXPECT_EQ(chaptered.scenes.size(), 2u);
+  EXPECT_EQ(chaptered.scenes[0].title, "Chapter 1");
+  Document off = parse_text(long_story(50, 50), "o.txt", {});
+  analyze_story(off, {lex_ptr(), 0});
+  EXPECT_EQ(off.scenes.size(), 1u);
+}
+
+TEST(ChangePoints, CharactersFollowTheNewScenes) {
+  Document d = parse_text(
+      long_story(40, 0) + "Then Mara came. " + long_story(0, 40) + "Then Mara ran.", "m.txt", {});
+  const EmotionArc arc = analyze_story(d, {lex_ptr(), 30});
+  ASSERT_EQ(arc.characters.size(), 1u);
+  EXPECT_EQ(arc.characters[0].name, "Mara");
+  EXPECT_EQ(arc.characters[0].scenes.back(), d.scenes.size() - 1);
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+TEST(PermissiveChinese, WorksFromPermissiveSourcesAloneAndSaysSo) {
+  LexiconOptions o;
+  o.permissive_only = true;
+  const auto l = load_lexicons(o);
+  const double happy = analyze_sentence("我很开心。", Language::zh, *l).valence;
+  EXPECT_GT(happy, 0.2);
+  EXPECT_LT(analyze_sentence("我不开心。", Language::zh, *l).valence, 0.0);
+  EXPECT_LT(analyze_sentence("他非常害怕！", Language::zh, *l).valence, -0.2);
+  EXPECT_LT(analyze_sentence("他遭遇了失败和痛苦。", Language::zh, *l).valence, 0.0);
+  EXPECT_GT(analyze_sentence("这是美丽的成功。", Language::zh, *l).valence, 0.0);
+  const auto sources = l->sources();
+  EXPECT_NE(std::find(sources.begin(), sources.end(), "zh-cedict.tsv"), sources.end());
+  EXPECT_EQ(std::find(sources.begin(), sources.end(), "zh-boson.tsv"), sources.end());
+  EXPECT_EQ(std::find(sources.begin(), sources.end(), "zh-dutir.tsv"), sources.end());
+}
+
+TEST(PermissiveChinese, ResearchListsAreTheDefaultAndNamed) {
+  const auto l = load_lexicons({});
+  analyze_sentence("开心", Language::zh, *l);
+  const auto sources = l->sources();
+  EXPECT_NE(std::find(sources.begin(), sources.end(), "zh-dutir.tsv"), sources.end());
+  EXPECT_NE(std::find(sources.begin(), sources.end(), "en-vader.tsv"), sources.end());
 }
 
 }  // namespace

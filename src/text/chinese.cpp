@@ -21,17 +21,44 @@ bool is_clause_break(std::string_view w) {
   return std::find(std::begin(kBreaks), std::end(kBreaks), w) != std::end(kBreaks);
 }
 
+bool is_ascii_word(std::string_view w) {
+  return w.size() >= 2 && std::all_of(w.begin(), w.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'';
+         });
+}
+
 }  // namespace
 
-Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
-                        std::vector<std::string>* out_words) {
+Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
+                          std::vector<std::string>* out_words) {
   const ChineseResources& zh = lex.chinese();
   const std::string simple = lex.to_simplified(sentence);
   std::vector<std::string> tokens;
   zh.segmenter->Cut(simple, tokens, true);
+  if (!lex.user.empty()) {
+    // A user's multi-word term ("喵喵星人") that jieba cut apart is joined back (longest first).
+    std::vector<std::string> joined;
+    for (std::size_t i = 0; i < tokens.size();) {
+      std::size_t take = 1;
+      for (std::size_t k = std::min<std::size_t>(5, tokens.size() - i); k >= 2; --k) {
+        std::string cand;
+        for (std::size_t j = i; j < i + k; ++j) cand += tokens[j];
+        if (lex.user.count(cand)) {
+          take = k;
+          break;
+        }
+      }
+      std::string t;
+      for (std::size_t j = i; j < i + take; ++j) t += tokens[j];
+      joined.push_back(std::move(t));
+      i += take;
+    }
+    tokens = std::move(joined);
+  }
   if (out_words) out_words->insert(out_words->end(), tokens.begin(), tokens.end());
 
   Evidence ev;
+  for (const std::string& t : tokens) ev.words += has_word_character(t) ? 1 : 0;
   // Contrast: the first 但是/可是/然而... splits the sentence; weight moves to what follows.
   std::size_t contrast = tokens.size();
   double contrast_factor = 1.0;
@@ -60,6 +87,21 @@ Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
     if (w == " ") continue;
     const WordInfo* info = nullptr;
     if (auto u = lex.user.find(w); u != lex.user.end()) info = &u->second;
+    if (!info && is_ascii_word(w)) {
+      // English inside Chinese text (code-switching, common on social media): English lists.
+      const std::string lower = ascii_lower(w);
+      if (lex.en_negations.count(lower)) {
+        ++negations;
+        since_modifier = 0;
+        continue;
+      }
+      if (auto b = lex.en_boosters.find(lower); b != lex.en_boosters.end()) {
+        degree *= b->second > 0 ? 1.5 : 0.6;
+        since_modifier = 0;
+        continue;
+      }
+      if (auto e = lex.english.find(lower); e != lex.english.end()) info = &e->second;
+    }
     if (auto m = zh.modifiers.find(w); !info && m != zh.modifiers.end()) {
       switch (m->second.kind) {
         case ModifierKind::negator:
@@ -158,7 +200,7 @@ Emotion analyze_chinese(std::string_view sentence, const Lexicons& lex,
     negator_before_degree = false;
     since_modifier = 0;
   }
-  return ev.finish();
+  return ev;
 }
 
 }  // namespace tonepoem::text

@@ -131,25 +131,41 @@ bool is_chapter_line(std::string_view t) {
   return false;
 }
 
+namespace {
+// One sentence iterator per thread: opening one (with its abbreviation filter) costs far more than
+// segmenting a paragraph.
+struct SentenceIterator {
+  UBreakIterator* bi = nullptr;
+  SentenceIterator() {
+    UErrorCode status = U_ZERO_ERROR;
+    // "ss=standard" suppresses breaks after common abbreviations ("Mr.", "Dr.").
+    bi = ubrk_open(UBRK_SENTENCE, "en@ss=standard", nullptr, 0, &status);
+    if (U_FAILURE(status)) bi = nullptr;
+  }
+  ~SentenceIterator() {
+    if (bi) ubrk_close(bi);
+  }
+  SentenceIterator(const SentenceIterator&) = delete;
+  SentenceIterator& operator=(const SentenceIterator&) = delete;
+};
+}  // namespace
+
 std::vector<std::pair<std::size_t, std::size_t>> icu_sentences(std::string_view text) {
   std::vector<std::pair<std::size_t, std::size_t>> out;
   if (text.empty()) return out;
+  static thread_local SentenceIterator it;
   UErrorCode status = U_ZERO_ERROR;
   UText* ut = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
-  // "ss=standard" suppresses breaks after common abbreviations ("Mr.", "Dr.").
-  UBreakIterator* bi = ubrk_open(UBRK_SENTENCE, "en@ss=standard", nullptr, 0, &status);
-  if (U_SUCCESS(status)) ubrk_setUText(bi, ut, &status);
-  if (U_FAILURE(status)) {
-    if (bi) ubrk_close(bi);
+  if (it.bi && U_SUCCESS(status)) ubrk_setUText(it.bi, ut, &status);
+  if (!it.bi || U_FAILURE(status)) {
     if (ut) utext_close(ut);
     out.emplace_back(0, text.size());  // ICU unusable: keep the text whole (cut_long follows)
     return out;
   }
-  int32_t start = ubrk_first(bi);
-  for (int32_t end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
+  int32_t start = ubrk_first(it.bi);
+  for (int32_t end = ubrk_next(it.bi); end != UBRK_DONE; start = end, end = ubrk_next(it.bi)) {
     out.emplace_back(static_cast<std::size_t>(start), static_cast<std::size_t>(end));
   }
-  ubrk_close(bi);
   utext_close(ut);
   return out;
 }

@@ -44,11 +44,17 @@ struct ParseOptions {
   LanguageChoice language = LanguageChoice::automatic;
 };
 
-// Splits `text` (already valid UTF-8, LF line ends) into sentences with ICU's sentence
-// break iterator and into scenes at explicit breaks (blank-line groups of 2+ empty lines, lines
-// of `***` or `---`, Markdown `#` headings, chapter lines such as "Chapter 3" or "第三章").
-// Language detection: zh when Han characters outnumber Latin letters, else en.
-// Throws Error(bad_input) naming `source` when no sentence can be found.
+// Splits `text` (UTF-8; a BOM and CRLF/CR line ends are accepted) into sentences with ICU's
+// sentence break iterator and into scenes at explicit breaks (blank-line groups of 2+ empty lines,
+// lines of `***` or `---`, Markdown `#` headings, chapter lines such as "Chapter 3" or "第三章",
+// short ALL-CAPS title lines between blank lines). The format follows `source`'s extension or the
+// content: .md (Markdown), .fountain (screenplay: scene headings start scenes, character cues set
+// Sentence::speaker), .srt / .vtt (subtitles) and .lrc (lyrics), whose timings fill
+// Sentence::start_s/end_s and whose silences of 5 s or more start scenes.
+// Language detection: zh when Han characters number more than a quarter of the Latin letters (a
+// Han character carries about as much as a short English word), else en.
+// Throws Error(bad_input) naming `source` when the text is not UTF-8, when no sentence can be
+// found, or (subtitles, lyrics) naming the line and the reason when a cue is malformed.
 Document parse_text(std::string_view text, std::string_view source, const ParseOptions& options);
 
 // Reads the file (core/files.h: read_text_file) and parses it.

@@ -113,6 +113,35 @@ const EmotionWord kEmotionWords[] = {
      "revolting sick ugly foul slime slimy vomit loathe loathed loathsome repulsive greasy "
      "maggots",
      D, 0.2f, 0.1f},
+    // more of each, common in news, letters and blogs as well as stories
+    {"cheer cheered cheers enjoyment pleasure funny hilarious awesome fantastic terrific glee "
+     "ecstatic overjoyed euphoric party festival holiday gift reward prize congratulations "
+     "congratulate applause applauded",
+     J, 0.6f, 0.0f},
+    {"cuddle snuggle cherish cherished adore adored sympathy compassion mercy blessing bless "
+     "blessed pray prayer",
+     T, -0.3f, 0.0f},
+    {"sob sobbed sobbing lament tragedy tragic heartache homesick disappointed disappointment "
+     "suffering suffer suffered pain painful ache hurt hurting lonesome isolated defeat "
+     "defeated failure failed",
+     S, -0.3f, 0.05f},
+    {"terrify horrific horrifying scary spooky creepy eerie ominous sinister menacing disaster "
+     "catastrophe crisis emergency bomb shooting gunfire victim victims hostage kidnapped risk "
+     "hazard wary apprehensive jittery tense",
+     F, 0.6f, 0.7f},
+    {"annoy annoying frustrated frustration irritate hostile hostility aggression aggressive "
+     "violent violence protest protested riot outrage fuming livid seething argue argued quarrel "
+     "blame blamed accuse accused",
+     A, 0.6f, 0.4f},
+    {"shocking astounding astounded unbelievable whoa abrupt abruptly", U, 0.6f, 0.15f},
+    {"nauseating nausea sickening yuck contempt despise despised scorn repugnant obscene", D, 0.3f,
+     0.1f},
+    {"urgent urgently chaos chaotic frenzy bang boom sprint dash dashed energetic energy intense "
+     "adrenaline hectic screaming shouting",
+     N, 0.6f, 0.1f},
+    {"bored boring boredom sleepy yawn yawned relax relaxed relaxing leisurely mellow lull dull "
+     "monotonous meditate meditation nap snooze slumber",
+     N, -0.6f, 0.0f},
     // arousal only
     {"still slow slowly sleep slept asleep sleeping rest rested resting lazy drowsy hush "
      "dream dreamed dreaming silently idle",

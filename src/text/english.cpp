@@ -61,7 +61,15 @@ void tokenize(std::string_view s, const Lexicons& lex, std::vector<Token>& words
         const std::string_view piece =
             s.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start));
         if (ubrk_getRuleStatus(it.bi) == UBRK_WORD_NONE) {
-          if (auto e = lex.emoji.find(piece); e != lex.emoji.end()) symbols.push_back(&e->second);
+          if (auto e = lex.emoji.find(piece); e != lex.emoji.end()) {
+            symbols.push_back(&e->second);
+          } else if (!piece.empty() && static_cast<unsigned char>(piece[0]) >= 0xE2) {
+            // An emoji with a skin tone, variation selector or ZWJ sequence: its first code point.
+            std::size_t len = 0;
+            next_code_point(piece, len);
+            if (auto f = lex.emoji.find(piece.substr(0, len)); f != lex.emoji.end())
+              symbols.push_back(&f->second);
+          }
           continue;
         }
         Token t;
@@ -107,8 +115,8 @@ void tokenize(std::string_view s, const Lexicons& lex, std::vector<Token>& words
 
 }  // namespace
 
-Emotion analyze_english(std::string_view s, const Lexicons& lex,
-                        std::vector<std::string>* out_words) {
+Evidence english_evidence(std::string_view s, const Lexicons& lex,
+                          std::vector<std::string>* out_words) {
   std::vector<Token> words;
   std::vector<const WordInfo*> symbols;
   tokenize(s, lex, words, symbols);
@@ -121,6 +129,7 @@ Emotion analyze_english(std::string_view s, const Lexicons& lex,
     if (c == '?') ++ev.questions;
   }
   const std::size_t n = words.size();
+  ev.words = static_cast<int>(n);
   std::size_t caps = 0;
   for (const Token& t : words) caps += t.all_caps ? 1 : 0;
   const bool cap_diff = caps > 0 && caps < n;  // VADER: emphasis only when some words are not caps
@@ -197,7 +206,7 @@ Emotion analyze_english(std::string_view s, const Lexicons& lex,
   }
   for (const WordInfo* sym : symbols)
     ev.add_word(*sym, sym->has_valence() ? sym->valence * 4.0 : 0.0, 1.0, false);
-  return ev.finish();
+  return ev;
 }
 
 }  // namespace tonepoem::text

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include <opencc/opencc.h>
@@ -173,7 +174,8 @@ ChineseResources::~ChineseResources() = default;
 
 namespace {
 
-std::unique_ptr<ChineseResources> load_chinese(const std::filesystem::path& dir) {
+std::unique_ptr<ChineseResources> load_chinese(const std::filesystem::path& dir,
+                                               bool permissive_only) {
   auto zh = std::make_unique<ChineseResources>();
   const auto jieba = dir / "jieba";
   for (const char* f : {"jieba.dict.utf8", "hmm_model.utf8", "user.dict.utf8"}) {
@@ -181,20 +183,31 @@ std::unique_ptr<ChineseResources> load_chinese(const std::filesystem::path& dir)
     if (!std::filesystem::is_regular_file(jieba / f))
       fail_resource((jieba / f).string(), "Chinese dictionary missing", "run scripts/setup");
   }
-  zh->segmenter = std::make_unique<cppjieba::MixSegment>((jieba / "jieba.dict.utf8").string(),
-                                                         (jieba / "hmm_model.utf8").string(),
-                                                         (jieba / "user.dict.utf8").string());
+  // cppjieba's dictionary takes most of the load time: build it on a second thread while the
+  // word lists load on this one.
+  auto segmenter = std::async(std::launch::async, [jieba] {
+    return std::make_unique<cppjieba::MixSegment>((jieba / "jieba.dict.utf8").string(),
+                                                  (jieba / "hmm_model.utf8").string(),
+                                                  (jieba / "user.dict.utf8").string());
+  });
   const auto lex = dir / "lexicons";
+  // Research-use lists (BosonNLP, HowNet, DUTIR) unless the permissive sources are asked for or
+  // those lists are absent; then CC-CEDICT glosses scored with VADER/AFINN (zh-cedict.tsv).
+  const bool research = !permissive_only && (std::filesystem::exists(lex / "zh-boson.tsv") ||
+                                             std::filesystem::exists(lex / "zh-hownet.tsv") ||
+                                             std::filesystem::exists(lex / "zh-dutir.tsv"));
   // Later lists override earlier ones field by field: BosonNLP (broad, noisy scores), then
   // HowNet (curated polarity), then DUTIR (curated categories with valence/arousal priors).
-  // Each is optional except that at least one must exist.
   WordMap boson;
-  if (std::filesystem::exists(lex / "zh-boson.tsv")) {
+  if (research && std::filesystem::exists(lex / "zh-boson.tsv")) {
     load_lexicon_tsv(lex / "zh-boson.tsv", boson, false, ExitCode::missing_resource);
     zh->sources.push_back("zh-boson.tsv");
   }
   WordMap curated;
-  for (const char* f : {"zh-hownet.tsv", "zh-dutir.tsv"}) {
+  const std::vector<const char*> lists =
+      research ? std::vector<const char*>{"zh-hownet.tsv", "zh-dutir.tsv"}
+               : std::vector<const char*>{"zh-cedict.tsv"};
+  for (const char* f : lists) {
     if (!std::filesystem::exists(lex / f)) continue;
     WordMap one;
     load_lexicon_tsv(lex / f, one, false, ExitCode::missing_resource);
@@ -211,7 +224,8 @@ std::unique_ptr<ChineseResources> load_chinese(const std::filesystem::path& dir)
     zh->sources.push_back(f);
   }
   if (zh->sources.empty())
-    fail_resource(lex.string(), "no Chinese word list (zh-*.tsv) found", "run scripts/setup");
+    fail_resource(lex.string(), "no Chinese word list (zh-*.tsv) found",
+                  "run scripts/setup (it builds zh-cedict.tsv and the other Chinese lists)");
   if (std::filesystem::exists(jieba / "stop_words.utf8")) {
     std::ifstream in(jieba / "stop_words.utf8");
     std::string w;
@@ -242,8 +256,12 @@ std::unique_ptr<ChineseResources> load_chinese(const std::filesystem::path& dir)
     }
   }
   add_chinese_emotion_words(zh->words);
-  if (std::filesystem::exists(lex / "zh-modifiers.tsv"))
+  zh->sources.push_back("tonepoem Chinese word table");
+  add_builtin_chinese_modifiers(zh->modifiers);
+  if (research && std::filesystem::exists(lex / "zh-modifiers.tsv")) {
     load_modifier_tsv(lex / "zh-modifiers.tsv", zh->modifiers);
+    zh->sources.push_back("zh-modifiers.tsv");
+  }
   // Degree words that double as sentiment words in BosonNLP (很 +0.17, 非常 +0.32) are modifiers
   // only.
   for (const auto& [term, m] : zh->modifiers) {
@@ -253,6 +271,7 @@ std::unique_ptr<ChineseResources> load_chinese(const std::filesystem::path& dir)
     else if (it != zh->words.end() && it->second.categories == 0)
       zh->words.erase(it);
   }
+  zh->segmenter = segmenter.get();
   return zh;
 }
 
@@ -268,7 +287,7 @@ Lexicons::~Lexicons() {
 const text::ChineseResources& Lexicons::chinese() const {
   std::lock_guard lock(zh_mutex_);
   if (!zh_) {
-    zh_ = text::load_chinese(data_dir);
+    zh_ = text::load_chinese(data_dir, permissive_only);
     // User entries take part in Chinese lookups through `user`; nothing to merge here.
   }
   return *zh_;
@@ -277,6 +296,13 @@ const text::ChineseResources& Lexicons::chinese() const {
 bool Lexicons::chinese_loaded() const {
   std::lock_guard lock(zh_mutex_);
   return zh_ != nullptr;
+}
+
+std::vector<std::string> Lexicons::sources() const {
+  std::vector<std::string> out = english_sources;
+  std::lock_guard lock(zh_mutex_);
+  if (zh_) out.insert(out.end(), zh_->sources.begin(), zh_->sources.end());
+  return out;
 }
 
 std::string Lexicons::to_simplified(std::string_view text) const {
@@ -302,11 +328,14 @@ std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options) {
   if (!std::filesystem::is_regular_file(vader))
     fail_resource(vader.string(), "the VADER word list is missing",
                   "run scripts/setup (it installs the word lists)");
+  lex->permissive_only = options.permissive_only;
   text::load_lexicon_tsv(vader, lex->english, true, ExitCode::missing_resource);
+  lex->english_sources = {"en-vader.tsv", "tonepoem English word table"};
   if (std::filesystem::is_regular_file(dir / "en-afinn.tsv")) {
     text::WordMap afinn;
     text::load_lexicon_tsv(dir / "en-afinn.tsv", afinn, true, ExitCode::missing_resource);
     for (auto& [term, info] : afinn) lex->english[term].alt_valence = info.valence;
+    lex->english_sources.push_back("en-afinn.tsv");
   }
   text::add_english_emotion_words(lex->english);
   text::add_emoji(lex->emoji);
@@ -317,6 +346,7 @@ std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options) {
     if (!std::filesystem::is_regular_file(path))
       fail_input(path.string(), "lexicon file not found", "check the path given to --lexicon");
     text::load_lexicon_tsv(path, lex->user, true, ExitCode::bad_input);
+    lex->english_sources.push_back(path.string());
   }
   return lex;
 }

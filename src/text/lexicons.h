@@ -89,6 +89,9 @@ extern const std::vector<std::string_view> kEnglishNegations;
 void add_english_emotion_words(WordMap& map);
 // tonepoem's Chinese corrections and additions (zh_words.cpp), applied over the registry lists.
 void add_chinese_emotion_words(WordMap& map);
+// tonepoem's own Chinese negators, degree and contrast words (used under zh-modifiers.tsv, and
+// alone with the permissive lists).
+void add_builtin_chinese_modifiers(ModifierMap& map);
 // Emoji and emoticons with their emotion (valence, arousal, categories).
 void add_emoji(WordMap& map);
 
@@ -109,6 +112,10 @@ class Lexicons {
   const text::ChineseResources& chinese() const;
   // Whether chinese() has loaded (for tests and reports).
   bool chinese_loaded() const;
+  // The word lists in use: English ones, user lexicons, and the Chinese ones once loaded.
+  std::vector<std::string> sources() const;
+  std::vector<std::string> english_sources;
+  bool permissive_only = false;  // LexiconOptions::permissive_only
   // Traditional -> Simplified Chinese (OpenCC t2s); returns the input when OpenCC is unavailable.
   std::string to_simplified(std::string_view text) const;
 

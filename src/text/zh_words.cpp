@@ -29,6 +29,13 @@ const ZhEntry kZhWords[] = {
      F, -0.6f, 0.7f, 0.8f},
     {"狼 黑暗 黑影 血 鲜血 死 死亡 杀 刀 枪 陷阱 暴风雨 雷声 火焰 大火", F, -0.4f, 0.5f, 0.6f},
     {"生气 愤怒 发火 怒吼 大吼 咆哮 恨 仇恨 打架 报仇 暴怒 气愤", A, -0.6f, 0.7f, 0.45f},
+    {"怕 不敢 吓人 惊险 恐慌 救命 担忧 焦虑 忐忑 心慌 毛骨悚然 胆战心惊 提心吊胆 可怕的 惊吓 噩梦",
+     F, -0.5f, 0.6f, 0.7f},
+    {"操 我操 靠 妈的 他妈的 傻逼 混蛋 滚 气死 烦 真烦 烦死 可恶 该死 混账 火大 抓狂", A, -0.6f,
+     0.6f, 0.35f},
+    {"郁闷 伤感 心酸 难受 委屈 遗憾 悲剧 泪 泪流满面", S, -0.5f, -0.2f, 0.05f},
+    {"哈哈 哈哈哈 嘻嘻 呵呵 耶 好开心 太好了 棒 赞", J, 0.6f, 0.5f, 0.0f},
+    {"天哪 天啊 我的天 不敢相信 没想到 想不到 惊喜", U, 0.1f, 0.6f, 0.1f},
     {"突然 忽然 竟然 居然 惊讶 吃惊 震惊 意外", U, 0.0f, 0.6f, 0.2f},
     {"恶心 肮脏 腐烂 臭 讨厌", D, -0.6f, 0.2f, 0.1f},
 };
@@ -68,6 +75,29 @@ void add_chinese_emotion_words(WordMap& map) {
       info.arousal = e.arousal;
       info.tension = e.tension;
       info.categories = static_cast<std::uint8_t>(1u << e.category);
+    });
+  }
+}
+
+void add_builtin_chinese_modifiers(ModifierMap& map) {
+  struct Entry {
+    std::string_view words;
+    ModifierKind kind;
+    float factor;
+  };
+  static constexpr Entry kModifiers[] = {
+      {"不 没 没有 别 未 无 非 莫 勿 毫无 并非 从未 不是 不会 不要 不用 从不 绝不",
+       ModifierKind::negator, -0.74f},
+      {"极 极其 极度 非常 十分 万分 无比 特别 太 超 超级 最 格外 分外 尤其", ModifierKind::booster,
+       2.0f},
+      {"很 挺 真 好 相当 颇 更 更加 越来越 那么 这么 多么 如此", ModifierKind::booster, 1.5f},
+      {"有点 有点儿 有些 稍 稍微 略 略微 比较 较 还算 一点", ModifierKind::dampener, 0.6f},
+      {"但是 可是 但 然而 只是", ModifierKind::contrast, 1.5f},
+      {"不过 却", ModifierKind::contrast, 1.3f},
+  };
+  for (const Entry& e : kModifiers) {
+    each_word(e.words, [&](std::string_view w) {
+      map.insert_or_assign(std::string(w), Modifier{e.kind, e.factor});
     });
   }
 }

@@ -19,6 +19,7 @@
 #include "music/musicxml.h"
 #include "pipeline/make.h"
 #include "text/analyze.h"
+#include "text/report.h"
 
 namespace tonepoem {
 namespace {
@@ -198,14 +199,9 @@ struct AnalyzeArgs {
   std::vector<std::filesystem::path> lexicons;
 };
 
-nlohmann::json emotion_row(const Emotion& e) {
-  return {{"valence", e.valence}, {"arousal", e.arousal}, {"tension", e.tension},
-          {"emotion", e.dominant_name()}, {"confidence", e.confidence}};
-}
-
 CommandRun define_analyze(CLI::App& cmd) {
   auto a = std::make_shared<AnalyzeArgs>();
-  cmd.add_option("STORY", a->story, "The text to analyse (UTF-8)")->required();
+  cmd.add_option("STORY", a->story, "The text to analyse (UTF-8: .txt, .md, .fountain, .srt, .vtt, .lrc)")->required();
   cmd.add_option("--format", a->format, "Output format: json, jsonl or tsv")
       ->check(CLI::IsMember({"json", "jsonl", "tsv"}))
       ->capture_default_str();
@@ -215,54 +211,15 @@ CommandRun define_analyze(CLI::App& cmd) {
       ->default_str("auto");
   cmd.add_option("--lexicon", a->lexicons, "Extra lexicon TSV; repeatable")->check(CLI::ExistingFile);
   return [a]() {
+    const ArcFormat format = parse_arc_format(a->format);
     auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = a->lexicons});
     if (a->per_line) {
-      const std::string text = read_text_file(a->story);
-      std::istringstream in(text);
-      std::string line;
-      std::size_t number = 0;
-      if (a->format == "tsv") std::printf("line\tvalence\tarousal\ttension\temotion\n");
-      nlohmann::json all = nlohmann::json::array();
-      while (std::getline(in, line)) {
-        ++number;
-        const Language lang = a->language == LanguageChoice::zh   ? Language::zh
-                              : a->language == LanguageChoice::en ? Language::en
-                                                                  : parse_text(line.empty() ? "." : line, "", {}).language;
-        const Emotion e = analyze_sentence(line, lang, *lexicons);
-        nlohmann::json row = emotion_row(e);
-        row["line"] = number;
-        if (a->format == "jsonl") std::printf("%s\n", row.dump().c_str());
-        else if (a->format == "tsv")
-          std::printf("%zu\t%.4f\t%.4f\t%.4f\t%s\n", number, e.valence, e.arousal, e.tension,
-                      std::string(e.dominant_name()).c_str());
-        else all.push_back(std::move(row));
-      }
-      if (a->format == "json") std::printf("%s\n", all.dump(2).c_str());
+      analyze_per_line(read_text_file(a->story), a->language, *lexicons, std::cout, format);
       return 0;
     }
-    const Document doc = parse_file(a->story, {.language = a->language});
-    const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
-    if (a->format == "json") {
-      nlohmann::json j = {{"document", doc}, {"arc", arc}};
-      std::printf("%s\n", j.dump(2).c_str());
-    } else if (a->format == "jsonl") {
-      for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
-        nlohmann::json row = emotion_row(arc.sentences[i]);
-        row["sentence"] = i;
-        row["scene"] = doc.sentences[i].scene;
-        row["line"] = doc.sentences[i].line;
-        row["text"] = doc.sentences[i].text;
-        std::printf("%s\n", row.dump().c_str());
-      }
-    } else {
-      std::printf("sentence\tscene\tline\tvalence\tarousal\ttension\temotion\ttext\n");
-      for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
-        const Emotion& e = arc.sentences[i];
-        std::printf("%zu\t%zu\t%zu\t%.4f\t%.4f\t%.4f\t%s\t%s\n", i, doc.sentences[i].scene, doc.sentences[i].line,
-                    e.valence, e.arousal, e.tension, std::string(e.dominant_name()).c_str(),
-                    doc.sentences[i].text.c_str());
-      }
-    }
+    Document doc = parse_file(a->story, {.language = a->language});
+    const EmotionArc arc = analyze_story(doc, {.lexicons = lexicons});
+    write_arc(std::cout, doc, arc, format);
     return 0;
   };
 }

@@ -49,7 +49,8 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   check_interrupted();
 
   progress.stage("analyze");
-  result.arc = analyze(result.document, {.lexicons = lexicons});
+  // Long stories without explicit breaks get scenes at the emotion's change points.
+  result.arc = analyze_story(result.document, {.lexicons = lexicons});
   check_interrupted();
 
   progress.stage("plan");

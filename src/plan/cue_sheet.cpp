@@ -164,6 +164,11 @@ void to_json(nlohmann::json& j, const Cue& c) {
 
 void to_json(nlohmann::json& j, const Caption& c) {
   j = nlohmann::json{{"text", c.text}, {"start_s", c.start_s}, {"end_s", c.end_s}, {"emotion", c.emotion}};
+  if (!c.words.empty()) {
+    nlohmann::json words = nlohmann::json::array();
+    for (const WordTiming& w : c.words) words.push_back({{"text", w.text}, {"start_s", w.start_s}, {"end_s", w.end_s}});
+    j["words"] = std::move(words);
+  }
 }
 
 void to_json(nlohmann::json& j, const CueSheet& c) {
@@ -239,6 +244,8 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
     cap.start_s = jc.value("start_s", 0.0);
     cap.end_s = jc.value("end_s", 0.0);
     if (jc.contains("emotion")) cap.emotion = jc.at("emotion").get<Emotion>();
+    for (const auto& jw : jc.value("words", nlohmann::json::array()))
+      cap.words.push_back({jw.value("text", ""), jw.value("start_s", 0.0), jw.value("end_s", 0.0)});
     c.captions.push_back(std::move(cap));
   }
 }

@@ -23,10 +23,17 @@ struct Cue {
   std::vector<std::string> characters;  // named characters present in this scene
 };
 
+// When a word is heard (narration) or sung (lyrics): absolute seconds, like everything else.
+struct WordTiming {
+  std::string text;
+  double start_s = 0, end_s = 0;
+};
+
 struct Caption {
   std::string text;
   double start_s = 0, end_s = 0;
-  Emotion emotion;             // the sentence's own emotion (for colouring)
+  Emotion emotion;                // the sentence's own emotion (for colouring)
+  std::vector<WordTiming> words;  // optional, in order, inside [start_s, end_s]; empty: unknown
 };
 
 struct CueSheet {

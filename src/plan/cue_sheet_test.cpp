@@ -121,6 +121,17 @@ TEST(CueSheetJson, RoundTrips) {
   EXPECT_EQ(back.captions.size(), sheet.captions.size());
 }
 
+TEST(CueSheetJson, WordTimingsRoundTrip) {
+  const Document d = three_scene_document();
+  CueSheet sheet = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});
+  sheet.captions[2].words = {{"A", 12.0, 12.4}, {"wolf!", 12.4, 13.0}};
+  const CueSheet back = nlohmann::json(sheet).get<CueSheet>();
+  ASSERT_EQ(back.captions[2].words.size(), 2u);
+  EXPECT_EQ(back.captions[2].words[1].text, "wolf!");
+  EXPECT_DOUBLE_EQ(back.captions[2].words[1].start_s, 12.4);
+  EXPECT_TRUE(back.captions[0].words.empty());
+}
+
 TEST(CueSheetJson, RejectsGapsAndOutOfRangeEmotionsWithAClearMessage) {
   const Document d = three_scene_document();
   nlohmann::json j = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});

@@ -214,7 +214,7 @@ TEST(RenderFrame, ChineseCaptionDrawsGlyphs) {
   const AudioBuffer audio = make_audio(2.0);
   const VideoOptions o = small_options();
   const auto with = render_frame_rgb(
-      audio, make_cues(2.0, {Caption{"风暴来了，我们躲进山洞。", 0.5, 1.5, emotion(-0.6, 0.7)}}),
+      audio, make_cues(2.0, {Caption{"风暴来了，我们躲进山洞。", 0.5, 1.5, emotion(-0.6, 0.7), {}}}),
       Score{}, o, 1.0);
   const auto without = render_frame_rgb(audio, make_cues(2.0), Score{}, o, 1.0);
   ASSERT_EQ(with.size(), 320u * 180 * 3);
@@ -231,7 +231,7 @@ TEST(RenderFrame, LongCaptionStaysInsideSafeMargins) {
       "The wind rose over the harbour, the boats pulled at their ropes, and everyone in the "
       "village ran down to the water to help the fishermen bring their nets in before dark.";
   const auto with = render_frame_rgb(
-      audio, make_cues(2.0, {Caption{text, 0.0, 2.0, emotion(-0.2, 0.6)}}), Score{}, o, 1.0);
+      audio, make_cues(2.0, {Caption{text, 0.0, 2.0, emotion(-0.2, 0.6), {}}}), Score{}, o, 1.0);
   const auto without = render_frame_rgb(audio, make_cues(2.0), Score{}, o, 1.0);
   EXPECT_GT(region_diff(with, without, 320, 32, 110, 288, 162), 8.0);
   EXPECT_EQ(region_diff(with, without, 320, 0, 0, 32, 180), 0.0);     // left 10%
@@ -294,7 +294,7 @@ TEST(RenderFrame, PulsesOnTheScoreBeats) {
 
 TEST(RenderFrame, EveryStyleDrawsSomethingDifferent) {
   const AudioBuffer audio = make_audio(2.0);
-  const CueSheet cues = make_cues(2.0, {Caption{"A quiet morning.", 0.0, 2.0, emotion(0.5, -0.3)}});
+  const CueSheet cues = make_cues(2.0, {Caption{"A quiet morning.", 0.0, 2.0, emotion(0.5, -0.3), {}}});
   VideoOptions o = small_options();
   const auto reference = render_frame_rgb(audio, cues, Score{}, o, 1.0);
   for (const auto& style : video_styles()) {
@@ -324,9 +324,9 @@ TEST(RenderFrame, ParticlesMoveFasterWhenAroused) {
 
 TEST(Subtitles, SrtAndAssFromAbsoluteTimes) {
   CueSheet cues =
-      make_cues(4000.0, {Caption{"First line.", 0.5, 2.25, emotion(0, 0)},
-                         Caption{"", 2.5, 3.0, emotion(0, 0)},
-                         Caption{"风暴\n来了", 3661.001, 3663.9996, emotion(-0.5, 0.5)}});
+      make_cues(4000.0, {Caption{"First line.", 0.5, 2.25, emotion(0, 0), {}},
+                         Caption{"", 2.5, 3.0, emotion(0, 0), {}},
+                         Caption{"风暴\n来了", 3661.001, 3663.9996, emotion(-0.5, 0.5), {}}});
   EXPECT_EQ(captions_srt(cues),
             "1\n00:00:00,500 --> 00:00:02,250\nFirst line.\n\n"
             "2\n01:01:01,001 --> 01:01:04,000\n风暴\n来了\n\n");
@@ -443,8 +443,8 @@ TEST(Snapshot, WritesPng) {
 TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(3.0);
-  CueSheet cues = make_cues(3.0, {Caption{"The river was calm.", 0.2, 1.4, emotion(0.5, -0.3)},
-                                  Caption{"Then the storm came.", 1.5, 2.9, emotion(-0.6, 0.7)}});
+  CueSheet cues = make_cues(3.0, {Caption{"The river was calm.", 0.2, 1.4, emotion(0.5, -0.3), {}},
+                                  Caption{"Then the storm came.", 1.5, 2.9, emotion(-0.6, 0.7), {}}});
   cues.title = "River";
   double last_progress = 0;
   VideoOptions o = small_options();
@@ -500,7 +500,7 @@ TEST(RenderVideo, CaptionShowsOnlyDuringItsSpan) {
   o.crf = 4;  // near-lossless, so frames after the caption carry no residue of it
   render_video(
       audio,
-      make_cues(3.0, {Caption{"Lightning split the old oak.", 1.0, 2.0, emotion(-0.5, 0.8)}}),
+      make_cues(3.0, {Caption{"Lightning split the old oak.", 1.0, 2.0, emotion(-0.5, 0.8), {}}}),
       Score{}, o, dir / "with.mp4");
   render_video(audio, make_cues(3.0), Score{}, o, dir / "without.mp4");
   for (int n : {0, 15, 29, 30, 31, 45, 59, 60, 61, 75, 89}) {
@@ -523,7 +523,7 @@ TEST(RenderVideo, DecodedFrameMatchesDrawnFrame) {
   // Colour conversion round trip: BGRA -> yuv420p (BT.709) -> H.264 -> RGB stays close.
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(1.0);
-  const CueSheet cues = make_cues(1.0, {Caption{"Colour check.", 0.0, 1.0, emotion(0.5, 0.5)}});
+  const CueSheet cues = make_cues(1.0, {Caption{"Colour check.", 0.0, 1.0, emotion(0.5, 0.5), {}}});
   VideoOptions o = small_options();
   o.crf = 10;
   render_video(audio, cues, Score{}, o, dir / "c.mp4");
@@ -555,7 +555,7 @@ TEST(RenderVideo, MonoAt48kBecomesStereoAac) {
 TEST(RenderVideo, SameInputsGiveSameFrames) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(2.0);
-  const CueSheet cues = make_cues(2.0, {Caption{"Again and again.", 0.3, 1.7, emotion(0.2, 0.1)}});
+  const CueSheet cues = make_cues(2.0, {Caption{"Again and again.", 0.3, 1.7, emotion(0.2, 0.1), {}}});
   VideoOptions o = small_options();
   o.preset = "veryfast";
   // The drawn frames are exactly repeatable, however the frame is reached.

@@ -2,7 +2,8 @@
 // and arousal by listeners). The judge's weights are hand-set (judge.h), not fitted on this data,
 // so this is an honest held-out figure for them.
 //
-//   judge_vgmidi_bench [VGMIDI_DIR]   (default ../shared/data/vgmidi; research-use data, never copied)
+//   judge_vgmidi_bench [VGMIDI_DIR]   (default ../shared/data/vgmidi; research-use data, never
+//   copied)
 //
 // Prints per-axis accuracy, the quadrant accuracy, a confusion matrix and the mean of each
 // feature per label, so the formula's centres can be checked against real music; then, as a

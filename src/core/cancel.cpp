@@ -9,7 +9,9 @@ namespace tonepoem {
 namespace {
 volatile std::sig_atomic_t g_signal = 0;
 std::atomic<bool> g_test_flag{false};
-extern "C" void on_signal(int sig) { g_signal = sig; }
+extern "C" void on_signal(int sig) {
+  g_signal = sig;
+}
 }  // namespace
 
 void install_interrupt_handlers() {
@@ -17,7 +19,9 @@ void install_interrupt_handlers() {
   std::signal(SIGTERM, on_signal);
 }
 
-bool interrupted() { return g_signal != 0 || g_test_flag.load(std::memory_order_relaxed); }
+bool interrupted() {
+  return g_signal != 0 || g_test_flag.load(std::memory_order_relaxed);
+}
 
 void check_interrupted() {
   if (interrupted())
@@ -25,6 +29,8 @@ void check_interrupted() {
                 "run the command again");
 }
 
-void set_interrupted_for_test(bool value) { g_test_flag = value; }
+void set_interrupted_for_test(bool value) {
+  g_test_flag = value;
+}
 
 }  // namespace tonepoem

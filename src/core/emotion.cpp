@@ -38,7 +38,8 @@ Emotion weighted_mean(const Emotion* items, const double* weights, std::size_t c
     sum.arousal += w * items[i].arousal;
     sum.tension += w * items[i].tension;
     sum.confidence += w * items[i].confidence;
-    for (std::size_t c = 0; c < kCategoryCount; ++c) sum.categories[c] += w * items[i].categories[c];
+    for (std::size_t c = 0; c < kCategoryCount; ++c)
+      sum.categories[c] += w * items[i].categories[c];
   }
   if (total <= 0) return Emotion{};
   sum.valence /= total;
@@ -50,11 +51,14 @@ Emotion weighted_mean(const Emotion* items, const double* weights, std::size_t c
 }
 
 void to_json(nlohmann::json& j, const Emotion& e) {
-  j = nlohmann::json{{"valence", e.valence},       {"arousal", e.arousal},
-                     {"tension", e.tension},       {"confidence", e.confidence},
+  j = nlohmann::json{{"valence", e.valence},
+                     {"arousal", e.arousal},
+                     {"tension", e.tension},
+                     {"confidence", e.confidence},
                      {"emotion", e.dominant_name()}};
   nlohmann::json cats = nlohmann::json::object();
-  for (std::size_t c = 0; c < kCategoryCount; ++c) cats[std::string(kCategoryNames[c])] = e.categories[c];
+  for (std::size_t c = 0; c < kCategoryCount; ++c)
+    cats[std::string(kCategoryNames[c])] = e.categories[c];
   j["categories"] = cats;
 }
 

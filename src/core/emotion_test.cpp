@@ -23,7 +23,9 @@ TEST(Emotion, JsonRoundTripKeepsEveryField) {
   EXPECT_DOUBLE_EQ(back.weight(Category::sadness), 0.2);
 }
 
-TEST(Emotion, NeutralWhenNoCategoryHasWeight) { EXPECT_EQ(Emotion{}.dominant_name(), "neutral"); }
+TEST(Emotion, NeutralWhenNoCategoryHasWeight) {
+  EXPECT_EQ(Emotion{}.dominant_name(), "neutral");
+}
 
 TEST(Emotion, ClampedKeepsRanges) {
   Emotion e{3, -3, 2, {}, 5};

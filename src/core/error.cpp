@@ -3,7 +3,10 @@
 namespace tonepoem {
 
 Error::Error(ExitCode code, std::string what, std::string file, std::string fix)
-    : std::runtime_error(std::move(what)), code_(code), file_(std::move(file)), fix_(std::move(fix)) {}
+    : std::runtime_error(std::move(what)),
+      code_(code),
+      file_(std::move(file)),
+      fix_(std::move(fix)) {}
 
 std::string Error::describe() const {
   std::string out;

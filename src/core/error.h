@@ -11,17 +11,18 @@ namespace tonepoem {
 // Process exit codes, documented in README.md ("Exit codes"). Stable: scripts depend on them.
 enum class ExitCode : int {
   ok = 0,
-  internal = 1,      // a bug or an unexpected library failure
-  usage = 2,         // bad command line or option value
-  bad_input = 3,     // input file missing, unreadable, empty, binary, not UTF-8, malformed
+  internal = 1,          // a bug or an unexpected library failure
+  usage = 2,             // bad command line or option value
+  bad_input = 3,         // input file missing, unreadable, empty, binary, not UTF-8, malformed
   missing_resource = 4,  // SoundFont, font or data folder (lexicons) not found or unusable
-  output = 5,        // output folder or file cannot be written
-  interrupted = 130  // Ctrl-C (SIGINT) or SIGTERM; no partial outputs are left behind
+  output = 5,            // output folder or file cannot be written
+  interrupted = 130      // Ctrl-C (SIGINT) or SIGTERM; no partial outputs are left behind
 };
 
 class Error : public std::runtime_error {
  public:
-  // `what` says what is wrong; `file` names the file concerned (may be empty); `fix` says what to do.
+  // `what` says what is wrong; `file` names the file concerned (may be empty); `fix` says what to
+  // do.
   Error(ExitCode code, std::string what, std::string file = {}, std::string fix = {});
   ExitCode code() const { return code_; }
   const std::string& file() const { return file_; }

@@ -63,8 +63,10 @@ std::string read_text_file(const fs::path& path, std::uintmax_t max_bytes) {
     fail_input(name, "is a folder, not a file", "give the path of a UTF-8 text file");
   const auto size = fs::file_size(path, ec);
   if (!ec && size > max_bytes)
-    fail_input(name, fmt::format("file is too large ({} MB; the limit is {} MB)", size >> 20, max_bytes >> 20),
-               "split the story into smaller files");
+    fail_input(
+        name,
+        fmt::format("file is too large ({} MB; the limit is {} MB)", size >> 20, max_bytes >> 20),
+        "split the story into smaller files");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_input(name, "cannot open the file for reading", "check its permissions");
   std::ostringstream buffer;
@@ -77,7 +79,8 @@ std::string read_text_file(const fs::path& path, std::uintmax_t max_bytes) {
     fail_input(name, "looks like a binary file (it contains NUL bytes), not text",
                "give a plain-text story (.txt, .md) saved as UTF-8");
   if (auto bad = find_invalid_utf8(text)) {
-    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
+    const auto line =
+        1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
     fail_input(name, fmt::format("line {}: invalid UTF-8 (byte offset {})", line, *bad),
                "save the file as UTF-8 (for example: iconv -f GB18030 -t UTF-8 in.txt > out.txt)");
   }
@@ -93,7 +96,8 @@ std::string read_text_file(const fs::path& path, std::uintmax_t max_bytes) {
     }
   }
   if (out.find_first_not_of(" \t\n\f\v") == std::string::npos)
-    fail_input(name, "the file is empty (no text to read)", "give a story with at least one sentence");
+    fail_input(name, "the file is empty (no text to read)",
+               "give a story with at least one sentence");
   return out;
 }
 
@@ -107,7 +111,8 @@ void ensure_writable_dir(const fs::path& dir) {
     fail_output(name, fmt::format("cannot create the output folder ({})", ec.message()),
                 "choose a folder you can write to with -o");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    fail_output(name, "the output folder is not writable", "choose a folder you can write to with -o");
+    fail_output(name, "the output folder is not writable",
+                "choose a folder you can write to with -o");
 }
 
 AtomicOutput::AtomicOutput(fs::path final_path) : final_(std::move(final_path)) {
@@ -126,7 +131,8 @@ void AtomicOutput::commit() {
   std::error_code ec;
   fs::rename(temp_, final_, ec);
   if (ec)
-    fail_output(final_.string(), fmt::format("cannot move the finished file into place ({})", ec.message()),
+    fail_output(final_.string(),
+                fmt::format("cannot move the finished file into place ({})", ec.message()),
                 "check the output folder's permissions and free space");
   committed_ = true;
 }

@@ -13,8 +13,8 @@ namespace tonepoem {
 
 // Reads a user's text file as UTF-8. Strips a UTF-8 BOM and turns CRLF/CR line ends into LF.
 // Throws Error(bad_input) naming the file when it is missing, unreadable, a folder, empty (or only
-// whitespace), larger than `max_bytes`, binary (NUL bytes), or not valid UTF-8 (with the line of the
-// first bad byte).
+// whitespace), larger than `max_bytes`, binary (NUL bytes), or not valid UTF-8 (with the line of
+// the first bad byte).
 std::string read_text_file(const std::filesystem::path& path,
                            std::uintmax_t max_bytes = 64ull * 1024 * 1024);
 

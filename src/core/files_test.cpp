@@ -16,8 +16,9 @@ namespace {
 class FilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tonepoem-files-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("tonepoem-files-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -40,7 +41,8 @@ class FilesTest : public ::testing::Test {
 };
 
 TEST_F(FilesTest, StripsBomAndNormalisesLineEnds) {
-  EXPECT_EQ(read_text_file(write("a.txt", "\xEF\xBB\xBFOne.\r\nTwo.\rThree.\n")), "One.\nTwo.\nThree.\n");
+  EXPECT_EQ(read_text_file(write("a.txt", "\xEF\xBB\xBFOne.\r\nTwo.\rThree.\n")),
+            "One.\nTwo.\nThree.\n");
 }
 
 TEST_F(FilesTest, KeepsChineseText) {
@@ -124,8 +126,10 @@ TEST(DataDir, EnvironmentVariableComesFirst) {
     EXPECT_NE(e.describe().find("/no/such/folder"), std::string::npos);
     EXPECT_NE(e.describe().find("scripts/setup"), std::string::npos);
   }
-  if (old) ::setenv("TONEPOEM_DATA", saved.c_str(), 1);
-  else ::unsetenv("TONEPOEM_DATA");
+  if (old)
+    ::setenv("TONEPOEM_DATA", saved.c_str(), 1);
+  else
+    ::unsetenv("TONEPOEM_DATA");
 }
 
 }  // namespace

@@ -43,9 +43,11 @@ void ProgressReporter::finish_stage() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   timings_.emplace_back(name_, seconds);
   if (enabled_) {
-    if (terminal_) std::fprintf(stderr, "\r%-10s [%-40s] done in %.2f s\n", name_.c_str(),
-                                std::string(40, '#').c_str(), seconds);
-    else std::fprintf(stderr, "[tonepoem] %s done in %.2f s\n", name_.c_str(), seconds);
+    if (terminal_)
+      std::fprintf(stderr, "\r%-10s [%-40s] done in %.2f s\n", name_.c_str(),
+                   std::string(40, '#').c_str(), seconds);
+    else
+      std::fprintf(stderr, "[tonepoem] %s done in %.2f s\n", name_.c_str(), seconds);
   }
   name_.clear();
 }

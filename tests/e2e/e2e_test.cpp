@@ -49,13 +49,16 @@ RunResult run(const std::string& args) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("tonepoem-e2e-" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem-e2e-" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir.parent_path());
   return dir;
 }
 
-std::string quote(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quote(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
 
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
@@ -70,7 +73,8 @@ bool has_partial_files(const fs::path& dir) {
 }
 
 int mode_darkness(const std::string& mode) {
-  static const char* kOrder[] = {"lydian", "ionian", "mixolydian", "dorian", "aeolian", "phrygian", "locrian"};
+  static const char* kOrder[] = {"lydian",  "ionian",   "mixolydian", "dorian",
+                                 "aeolian", "phrygian", "locrian"};
   for (int i = 0; i < 7; ++i)
     if (mode == kOrder[i]) return i;
   return -1;
@@ -81,9 +85,10 @@ class EnglishExample : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new fs::path(fresh_dir("english"));
-    result_ = new RunResult(run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " +
-                                quote(*dir_) + " --duration 24 --seed 3 --resolution 320x180 --fps 15 --soundfont " +
-                                quote(kTestSoundFont)));
+    result_ = new RunResult(
+        run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " +
+            quote(*dir_) + " --duration 24 --seed 3 --resolution 320x180 --fps 15 --soundfont " +
+            quote(kTestSoundFont)));
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -140,7 +145,8 @@ TEST_F(EnglishExample, VideoDecodesWithAudioAndVideoOfTheSameLength) {
   EXPECT_EQ(info.height, 180);
   EXPECT_EQ(info.video_codec, "h264");
   EXPECT_EQ(info.audio_codec, "aac");
-  EXPECT_NEAR(info.video_duration_s, info.audio_duration_s, 1.0 / 15 + 0.03);  // one frame (+AAC padding)
+  EXPECT_NEAR(info.video_duration_s, info.audio_duration_s,
+              1.0 / 15 + 0.03);  // one frame (+AAC padding)
   const AudioBuffer wav = read_audio(*dir_ / "score.wav");
   EXPECT_NEAR(info.video_duration_s, wav.duration_s(), 1.0 / 15 + 1e-6);
 }
@@ -206,7 +212,8 @@ TEST_F(EnglishExample, JudgeHearsTheStormAsMoreArousedThanTheCalmAndDarkerThanTh
 TEST_F(EnglishExample, VideoCommandReRendersInAnotherStyleAndShape) {
   ASSERT_EQ(result_->exit_code, 0) << result_->output;
   const fs::path square = dir_->parent_path() / "square.mp4";
-  RunResult r = run("video " + quote(*dir_) + " -o " + quote(square) + " --style minimal --resolution 240x240 --fps 10");
+  RunResult r = run("video " + quote(*dir_) + " -o " + quote(square) +
+                    " --style minimal --resolution 240x240 --fps 10");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const MediaInfo info = probe_media(square);
   EXPECT_EQ(info.width, 240);
@@ -221,7 +228,8 @@ TEST_F(EnglishExample, VideoCommandReRendersInAnotherStyleAndShape) {
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
   r = run("video " + quote(*dir_) + " -o " + quote(square) + " --style nosuchstyle");
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("spectrum"), std::string::npos) << "lists the accepted styles: " << r.output;
+  EXPECT_NE(r.output.find("spectrum"), std::string::npos)
+      << "lists the accepted styles: " << r.output;
 }
 
 TEST_F(EnglishExample, ComposingTheWrittenCueSheetGivesTheSameMidi) {
@@ -233,14 +241,15 @@ TEST_F(EnglishExample, ComposingTheWrittenCueSheetGivesTheSameMidi) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  EXPECT_EQ(bytes(again), bytes(*dir_ / "score.mid")) << "cues.json must carry everything compose needs";
+  EXPECT_EQ(bytes(again), bytes(*dir_ / "score.mid"))
+      << "cues.json must carry everything compose needs";
 }
 
 TEST_F(EnglishExample, RenderMastersTheMidiToFlacAtTheTargetLoudness) {
   ASSERT_EQ(result_->exit_code, 0) << result_->output;
   const fs::path flac = dir_->parent_path() / "render.flac";
-  const RunResult r = run("render " + quote(*dir_ / "score.mid") + " -o " + quote(flac) + " --loudness -16 -q --soundfont " +
-                          quote(kTestSoundFont));
+  const RunResult r = run("render " + quote(*dir_ / "score.mid") + " -o " + quote(flac) +
+                          " --loudness -16 -q --soundfont " + quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const AudioBuffer audio = read_audio(flac);
   EXPECT_EQ(audio.channels, 2);
@@ -248,14 +257,16 @@ TEST_F(EnglishExample, RenderMastersTheMidiToFlacAtTheTargetLoudness) {
   const LoudnessReport loudness = measure_loudness(audio);
   EXPECT_NEAR(loudness.integrated_lufs, -16.0, 0.5);
   EXPECT_LE(loudness.true_peak_dbtp, -1.0 + 0.1);  // 16-bit quantisation may add a hair
-  const RunResult bad = run("render " + quote(*dir_ / "score.mid") + " -o " + quote(dir_->parent_path() / "x.aiff"));
+  const RunResult bad =
+      run("render " + quote(*dir_ / "score.mid") + " -o " + quote(dir_->parent_path() / "x.aiff"));
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
 }
 
 TEST(E2E, ChineseStoryMakesThreeSectionsWithADarkStorm) {
   const fs::path dir = fresh_dir("chinese");
-  const RunResult r = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
-                          " --duration 20 --no-video --soundfont " + quote(kTestSoundFont));
+  const RunResult r =
+      run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
+          " --duration 20 --no-video --soundfont " + quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto report = read_json(dir / "report.json");
   EXPECT_EQ(report["language"], "zh");
@@ -284,7 +295,8 @@ TEST(E2E, SameSeedGivesTheSameMidiBytes) {
 TEST(E2E, ComposeForOneEmotionWritesAPlayableMidi) {
   const fs::path dir = fresh_dir("compose");
   fs::create_directories(dir);
-  const RunResult r = run("compose --emotion -0.6,0.7 --duration 20 --seed 5 -o " + quote(dir / "tense.mid"));
+  const RunResult r =
+      run("compose --emotion -0.6,0.7 --duration 20 --seed 5 -o " + quote(dir / "tense.mid"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Score score = load_midi(dir / "tense.mid");
   EXPECT_NEAR(score.duration_s(), 20.0, 1.5);
@@ -301,7 +313,9 @@ struct BadInputCase {
   const char* message_part;
 };
 
-void PrintTo(const BadInputCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadInputCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class BadInput : public ::testing::TestWithParam<BadInputCase> {};
 
@@ -315,10 +329,11 @@ TEST_P(BadInput, FailsClearlyAndWritesNothing) {
     out << c.content;
   }
   const fs::path out_dir = dir / "out";
-  const RunResult r = run("make " + quote(story) + " -o " + quote(out_dir) + " --no-video --soundfont " +
-                          quote(kTestSoundFont));
+  const RunResult r = run("make " + quote(story) + " -o " + quote(out_dir) +
+                          " --no-video --soundfont " + quote(kTestSoundFont));
   EXPECT_EQ(r.exit_code, c.exit_code) << r.output;
-  EXPECT_NE(r.output.find(story.string()), std::string::npos) << "message names the file: " << r.output;
+  EXPECT_NE(r.output.find(story.string()), std::string::npos)
+      << "message names the file: " << r.output;
   EXPECT_NE(r.output.find(c.message_part), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out_dir / "score.mid"));
   EXPECT_FALSE(fs::exists(out_dir / "report.json"));
@@ -327,10 +342,18 @@ TEST_P(BadInput, FailsClearlyAndWritesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     E2E, BadInput,
-    ::testing::Values(BadInputCase{"empty", "", 3, "empty"}, BadInputCase{"blank", "  \n\n\t\n", 3, "empty"},
-                      BadInputCase{"binary", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0", 12), 3, "binary"},
-                      BadInputCase{"latin1", "Once upon a time.\nThe caf\xe9 was warm.\n", 3, "line 2"}),
-    [](const ::testing::TestParamInfo<BadInputCase>& param) { return std::string(param.param.name); });
+    ::testing::Values(BadInputCase{"empty", "", 3, "empty"},
+                      BadInputCase{"blank", "  \n\n\t\n", 3, "empty"},
+                      BadInputCase{"binary",
+                                   std::string("\x7f"
+                                               "ELF\x02\x01\x01\0\0\0\0",
+                                               12),
+                                   3, "binary"},
+                      BadInputCase{"latin1", "Once upon a time.\nThe caf\xe9 was warm.\n", 3,
+                                   "line 2"}),
+    [](const ::testing::TestParamInfo<BadInputCase>& param) {
+      return std::string(param.param.name);
+    });
 
 TEST(E2E, MissingStoryNamesTheFile) {
   const RunResult r = run("make /no/such/story.txt -o " + quote(fresh_dir("missing-story")));
@@ -340,8 +363,8 @@ TEST(E2E, MissingStoryNamesTheFile) {
 
 TEST(E2E, MissingSoundFontNamesTheFileAndTheFix) {
   const fs::path dir = fresh_dir("missing-sf");
-  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(dir) +
-                          " --soundfont /no/such/font.sf2");
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " -o " + quote(dir) + " --soundfont /no/such/font.sf2");
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("/no/such/font.sf2"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "score.mid"));
@@ -353,8 +376,8 @@ TEST(E2E, UnwritableOutputFolderIsReported) {
   { std::ofstream(dir / "a-file") << "x"; }
   // A folder inside a regular file can never be created, even by root.
   const fs::path out = dir / "a-file" / "out";
-  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(out) +
-                          " --soundfont " + quote(kTestSoundFont));
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " -o " + quote(out) + " --soundfont " + quote(kTestSoundFont));
   EXPECT_EQ(r.exit_code, 5) << r.output;
   EXPECT_NE(r.output.find(out.string()), std::string::npos) << r.output;
 }
@@ -388,8 +411,9 @@ TEST(E2E, CtrlCLeavesNoHalfWrittenFiles) {
     const int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, 1);
     ::dup2(devnull, 2);
-    ::execl(kBinary.c_str(), "tonepoem", "make", story.c_str(), "-o", out.c_str(), "--duration", "900",
-            "--resolution", "640x360", "--soundfont", sf.c_str(), static_cast<char*>(nullptr));
+    ::execl(kBinary.c_str(), "tonepoem", "make", story.c_str(), "-o", out.c_str(), "--duration",
+            "900", "--resolution", "640x360", "--soundfont", sf.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

@@ -10,9 +10,11 @@ trap 'rm -rf "$out"' EXIT
 for story in "$root"/examples/*.txt; do
   name=$(basename "$story" .txt)
   "$build/tonepoem" make "$story" -o "$out/$name" --duration "$duration" --quiet >/dev/null
-  printf '%s (%s s of music, 1280x720 @ 30 fps):\n' "$name" "$duration"
+  printf '%s (%s s of music, 1280x720 @ 30 fps; load average %s):\n' "$name" "$duration" "$(cut -d' ' -f1 /proc/loadavg)"
   node -e '
     const r = require(process.argv[1]);
-    for (const [k, v] of Object.entries(r.timings_s)) console.log(`  ${k.padEnd(11)} ${v.toFixed(3)} s`);
+    const order = ["read", "analyze", "plan", "compose", "synthesize", "video", "total"];
+    const keys = [...order.filter((k) => k in r.timings_s), ...Object.keys(r.timings_s).filter((k) => !order.includes(k))];
+    for (const k of keys) console.log(`  ${k.padEnd(11)} ${r.timings_s[k].toFixed(3)} s`);
   ' "$out/$name/report.json"
 done

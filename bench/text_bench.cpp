@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -137,6 +138,9 @@ struct WordStats {
 };
 struct Table {
   std::unordered_map<std::string, WordStats> words;
+  // Ridge tables: the word weights themselves (valence, arousal); `words` then only lists them.
+  std::unordered_map<std::string, std::pair<double, double>> weights;
+  bool ridge = false;
   double mean_v = 0, mean_a = 0;
   double shrink = 10;  // pseudo-count pulling rare words toward 0
   int min_count = 3;   // sentences a word needs to enter the table
@@ -182,6 +186,14 @@ text::Evidence with_table(const EmoBankRow& r, const Table& t, bool own) {
   ev.learned_valence = ev.learned_arousal = 0;
   ev.learned_hits = 0;
   for (const auto& k : text::english_learned_keys(r.keys, *g_lex)) {
+    if (t.ridge) {
+      const auto it = t.weights.find(k.key);
+      if (it == t.weights.end()) continue;
+      ev.learned_valence += k.sign * it->second.first;
+      ev.learned_arousal += it->second.second;
+      ++ev.learned_hits;
+      continue;
+    }
     const auto it = t.words.find(k.key);
     if (it == t.words.end()) continue;
     WordStats w = it->second;
@@ -192,6 +204,108 @@ text::Evidence with_table(const EmoBankRow& r, const Table& t, bool own) {
     ++ev.learned_hits;
   }
   return ev;
+}
+
+// Ridge word weights: the rating deviations regressed on all words at once, each sentence's word
+// vector (valence: signed by negation) divided by the square root of its words in the table, so
+// that the runtime feature learned_*_n is this model's prediction. Solved by conjugate gradients
+// on (X'X + lambda n I) w = X'y.
+Table ridge_table(const std::vector<const EmoBankRow*>& rows, double lambda, int min_count) {
+  Table t = build_table(rows, 0, min_count);
+  t.ridge = true;
+  std::unordered_map<std::string, std::size_t> col;
+  std::vector<std::string> names;
+  for (const auto& [k, w] : t.words)
+    if (w.count >= min_count) col.emplace(k, names.size()), names.push_back(k);
+  using Row = std::vector<std::pair<std::size_t, double>>;
+  std::vector<Row> xv(rows.size()), xa(rows.size());
+  std::vector<double> yv(rows.size()), ya(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::map<std::size_t, double> sv, sa;
+    for (const auto& k : text::english_learned_keys(rows[i]->keys, *g_lex)) {
+      const auto c = col.find(k.key);
+      if (c == col.end()) continue;
+      sv[c->second] += k.sign;
+      sa[c->second] += 1;
+    }
+    double h = 0;
+    for (const auto& [c, n] : sa) h += n;
+    const double norm = h > 0 ? 1 / std::sqrt(h) : 0;
+    for (const auto& [c, x] : sv) xv[i].push_back({c, x * norm});
+    for (const auto& [c, x] : sa) xa[i].push_back({c, x * norm});
+    yv[i] = rows[i]->v - t.mean_v;
+    ya[i] = rows[i]->a - t.mean_a;
+  }
+  const double reg = lambda * static_cast<double>(rows.size());
+  auto solve = [&](const std::vector<Row>& x, const std::vector<double>& y) {
+    const std::size_t n = names.size();
+    auto apply = [&](const std::vector<double>& w) {  // (X'X + reg I) w
+      std::vector<double> out(n);
+      for (std::size_t j = 0; j < n; ++j) out[j] = reg * w[j];
+      for (const auto& row : x) {
+        double d = 0;
+        for (const auto& [c, v] : row) d += v * w[c];
+        for (const auto& [c, v] : row) out[c] += v * d;
+      }
+      return out;
+    };
+    std::vector<double> w(n, 0.0), r(n, 0.0);
+    for (std::size_t i = 0; i < x.size(); ++i)
+      for (const auto& [c, v] : x[i]) r[c] += v * y[i];
+    std::vector<double> p = r;
+    double rr = 0;
+    for (double v : r) rr += v * v;
+    const double stop = rr * 1e-12;
+    for (int it = 0; it < 500 && rr > stop; ++it) {
+      const auto ap = apply(p);
+      double pap = 0;
+      for (std::size_t j = 0; j < n; ++j) pap += p[j] * ap[j];
+      const double alpha = rr / pap;
+      double rr_new = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        w[j] += alpha * p[j];
+        r[j] -= alpha * ap[j];
+        rr_new += r[j] * r[j];
+      }
+      for (std::size_t j = 0; j < n; ++j) p[j] = r[j] + rr_new / rr * p[j];
+      rr = rr_new;
+    }
+    return w;
+  };
+  const auto wv = solve(xv, yv), wa = solve(xa, ya);
+  for (std::size_t j = 0; j < names.size(); ++j) t.weights[names[j]] = {wv[j], wa[j]};
+  return t;
+}
+
+// Learned-table kinds tried by --fit: shrunk per-word means (leave-one-out for the rows the table
+// was built on) or ridge word weights (5-fold cross-fitted for those rows).
+struct TableChoice {
+  bool ridge = false;
+  double param = 1;  // shrinkage pseudo-count, or ridge lambda
+  int min_count = 2;
+};
+
+Table make_table(const std::vector<const EmoBankRow*>& rows, const TableChoice& c) {
+  return c.ridge ? ridge_table(rows, c.param, c.min_count)
+                 : build_table(rows, c.param, c.min_count);
+}
+
+// The evidence of `rows` with learned features from tables that never saw the row's rating.
+std::vector<text::Evidence> fitted_evidence(const std::vector<const EmoBankRow*>& rows,
+                                            const TableChoice& c, const Table& all) {
+  std::vector<text::Evidence> out(rows.size());
+  if (!c.ridge) {
+    for (std::size_t i = 0; i < rows.size(); ++i) out[i] = with_table(*rows[i], all, true);
+    return out;
+  }
+  for (std::size_t fold = 0; fold < 5; ++fold) {
+    std::vector<const EmoBankRow*> others;
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (i % 5 != fold) others.push_back(rows[i]);
+    const Table t = make_table(others, c);
+    for (std::size_t i = fold; i < rows.size(); i += 5) out[i] = with_table(*rows[i], t, false);
+  }
+  return out;
 }
 
 std::vector<double> pick(const std::vector<double>& f, const std::vector<std::size_t>& idx) {
@@ -215,16 +329,17 @@ constexpr double kRidge = 1e-3;
 
 // Fits valence and arousal on `fit_rows` (table leave-one-out) and returns Pearson r on `test`.
 std::pair<double, double> try_model(const std::vector<const EmoBankRow*>& fit_rows,
-                                    const std::vector<const EmoBankRow*>& test, double shrink,
-                                    int min_count, const std::vector<std::size_t>& vi,
+                                    const std::vector<const EmoBankRow*>& test,
+                                    const TableChoice& choice, const std::vector<std::size_t>& vi,
                                     const std::vector<std::size_t>& ai) {
-  const Table t = build_table(fit_rows, shrink, min_count);
+  const Table t = make_table(fit_rows, choice);
+  const auto evs = fitted_evidence(fit_rows, choice, t);
   std::vector<std::vector<double>> xv, xa;
   std::vector<double> yv, ya;
-  for (const auto* r : fit_rows) {
-    const auto f = with_table(*r, t, true).features();
+  for (std::size_t i = 0; i < fit_rows.size(); ++i) {
+    const auto f = evs[i].features();
     xv.push_back(pick(f, vi)), xa.push_back(pick(f, ai));
-    yv.push_back(r->v), ya.push_back(r->a);
+    yv.push_back(fit_rows[i]->v), ya.push_back(fit_rows[i]->a);
   }
   const auto wv = fit_linear(xv, yv, kRidge), wa = fit_linear(xa, ya, kRidge);
   std::vector<double> pv, pa, gv, ga;
@@ -271,37 +386,37 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
   };
   std::printf("fit on EmoBank train: %zu sentences, choices on a validation fifth (%zu)\n",
               train.size(), validation.size());
+  std::vector<TableChoice> tables;
+  for (double shrink : {1.0, 2.0, 5.0})
+    for (int min_count : {2, 3}) tables.push_back({false, shrink, min_count});
+  for (double lambda : {3e-5, 1e-4, 3e-4, 1e-3}) tables.push_back({true, lambda, 2});
   double best = -1;
   std::size_t best_c = 0;
-  double best_shrink = 10;
-  int best_min = 3;
+  TableChoice best_t;
   for (std::size_t c = 0; c < candidates.size(); ++c) {
-    // Without learned features the table plays no part: one run.
-    const std::vector<double> shrinks =
-        c == 0 ? std::vector<double>{10} : std::vector<double>{1, 2, 5, 10};
-    const std::vector<int> min_counts = c == 0 ? std::vector<int>{3} : std::vector<int>{2, 3};
-    for (double shrink : shrinks) {
-      for (int min_count : min_counts) {
-        const auto [rv, ra] =
-            try_model(fit_part, validation, shrink, min_count, feature_indices(candidates[c].v),
-                      feature_indices(candidates[c].a));
-        std::printf("  %-24s shrink %4.0f min %d: validation r valence %.3f arousal %.3f\n",
-                    candidates[c].name.c_str(), shrink, min_count, rv, ra);
-        if (rv + ra > best) best = rv + ra, best_c = c, best_shrink = shrink, best_min = min_count;
-      }
+    for (const TableChoice& tc : tables) {
+      const auto [rv, ra] = try_model(fit_part, validation, tc, feature_indices(candidates[c].v),
+                                      feature_indices(candidates[c].a));
+      std::printf("  %-22s %s %-6g min %d: validation r valence %.3f arousal %.3f\n",
+                  candidates[c].name.c_str(), tc.ridge ? "ridge lambda" : "means shrink", tc.param,
+                  tc.min_count, rv, ra);
+      if (rv + ra > best) best = rv + ra, best_c = c, best_t = tc;
+      if (c == 0) break;  // the table plays no part
     }
   }
   const Candidate& chosen = candidates[best_c];
-  std::printf("chosen: %s, shrink %.0f, min count %d\n", chosen.name.c_str(), best_shrink,
-              best_min);
-  const Table t = build_table(train, best_shrink, best_min);
+  std::printf("chosen: %s, %s %g, min count %d\n", chosen.name.c_str(),
+              best_t.ridge ? "ridge word weights, lambda" : "shrunk word means, shrinkage",
+              best_t.param, best_t.min_count);
+  const Table t = make_table(train, best_t);
+  const auto evs = fitted_evidence(train, best_t, t);
   std::vector<std::vector<double>> xv, xa;
   std::vector<double> yv, ya;
   const auto vi = feature_indices(chosen.v), ai = feature_indices(chosen.a);
-  for (const auto* r : train) {
-    const auto f = with_table(*r, t, true).features();
+  for (std::size_t i = 0; i < train.size(); ++i) {
+    const auto f = evs[i].features();
     xv.push_back(pick(f, vi)), xa.push_back(pick(f, ai));
-    yv.push_back(r->v), ya.push_back(r->a);
+    yv.push_back(train[i]->v), ya.push_back(train[i]->a);
   }
   const auto wv = fit_linear(xv, yv, kRidge), wa = fit_linear(xa, ya, kRidge);
   std::array<double, text::kFeatureCount> full_v{}, full_a{}, list_v{}, list_a{};
@@ -324,9 +439,13 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
       std::printf("  %-14s valence %+.4f arousal %+.4f\n",
                   std::string(text::kFeatureNames[i]).c_str(), full_v[i], full_a[i]);
   if (write.empty()) return;
-  std::vector<std::pair<std::string, WordStats>> words;
-  for (const auto& [k, w] : t.words)
-    if (w.count >= t.min_count) words.emplace_back(k, w);
+  std::vector<std::pair<std::string, std::pair<double, double>>> words;
+  for (const auto& [k, w] : t.words) {
+    if (w.count < t.min_count) continue;
+    words.emplace_back(
+        k, t.ridge ? t.weights.at(k)
+                   : std::pair{w.dv / (w.count + t.shrink), w.da / (w.count + t.shrink)});
+  }
   std::sort(words.begin(), words.end(),
             [](const auto& x, const auto& y) { return x.first < y.first; });
   std::ofstream out(write);
@@ -341,20 +460,29 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
          "// holds single words and numbers only, no sentence of the corpus.\n"
          "//\n"
          "// Fitted on EmoBank's `train` split only ("
-      << train.size()
-      << " sentences; `dev` is held out for the benchmark).\n"
-         "// Word table: for every lower-cased word token in at least "
-      << t.min_count
-      << " train sentences, the sum of\n// those sentences' deviations from the mean rating "
-         "(valence "
-      << t.mean_v << ", arousal " << t.mean_a << ") divided by\n// (sentences + " << t.shrink
-      << "): a mean shrunk toward 0 for rare words. Weights: ridge least squares (lambda\n"
-         "// "
-      << kRidge
-      << " x n) of the 1..5 ratings on the features named below, the table's features computed\n"
-         "// leave-one-out so a sentence never sees its own rating; intercept dropped at run "
-         "time.\n"
-         "// Table shrinkage, minimum count and features were chosen on a validation fifth of "
+      << train.size() << " sentences; `dev` is held out for the benchmark).\n"
+      << (t.ridge ? "// Word table: ridge word weights. For every lower-case word (letters, ' and "
+                    "-) in at\n"
+                    "// least "
+                  : "// Word table: shrunk word means. For every lower-case word (letters, ' and "
+                    "-) in at\n"
+                    "// least ")
+      << t.min_count << " train sentences; "
+      << (t.ridge ? "the sentences' rating deviations from the mean regressed on\n"
+                    "// all words at once (ridge, lambda "
+                  : "the sum of those sentences' deviations from the mean rating\n"
+                    "// divided by (sentences + ")
+      << best_t.param
+      << (t.ridge ? " x n; each sentence's word vector divided by the square root of\n"
+                    "// its words in the table, valence signs flipped after a negation), fitted by "
+                    "conjugate gradients.\n"
+                  : "), a mean pulled toward 0 for rare words.\n")
+      << "// Weights: ridge least squares (lambda " << kRidge
+      << " x n) of the 1..5 ratings on the features\n// named below, the table's features for a "
+         "train sentence taken from a table that never saw\n// its rating ("
+      << (t.ridge ? "5-fold cross-fitting" : "leave-one-out")
+      << "); the intercept is dropped at run time.\n"
+         "// The table's kind and parameter and the features were chosen on a validation fifth of "
          "train.\n"
          "// Features: ";
   for (std::size_t i = 0; i < text::kFeatureCount; ++i)
@@ -374,12 +502,12 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
          "Chinese).\n";
   weights("kListValenceWeights", list_v);
   weights("kListArousalWeights", list_a);
-  out << "// word<TAB>valence<TAB>arousal (rating units, deviation from the mean)\n"
+  out << "// word<TAB>valence<TAB>arousal (EmoBank rating units)\n"
          "constexpr char kLearnedTable[] = R\"tsv(\n";
   std::size_t kept = 0;
   for (const auto& [k, w] : words) {
     char buf[64];
-    const double v = w.dv / (w.count + t.shrink), a = w.da / (w.count + t.shrink);
+    const auto [v, a] = w;
     if (std::fabs(v) < 0.0005 && std::fabs(a) < 0.0005) continue;
     if (k.find_first_of("\t\n\r") != std::string::npos || k.find(")tsv") != std::string::npos)
       continue;

@@ -148,7 +148,7 @@ SentencePass read_sentences(const Document& document, const Lexicons& lex) {
         }
         if (w.find('\'') != std::string::npos || w.find("\xE2\x80\x99") != std::string::npos)
           continue;
-        if (is_capitalised_name(w) && !is_english_stop_name(w)) {
+        if (is_capitalised_name(w) && !is_english_stop_name(w.substr(0, w.find('-')))) {
           note(names, w, si, order++, i == 0);
         } else if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') {
           ++lower_counts[w];

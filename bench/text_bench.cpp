@@ -1,11 +1,13 @@
 // Text engine benchmark: accuracy on held-out data and speed.
 //
-//   text_bench [--data DIR] [--fit] [google-benchmark flags]
+//   text_bench [--data DIR] [--fit [--write src/text/en_learned.inc]] [google-benchmark flags]
 //
 // Prints, on the same sentences, for tonepoem and for the VADER compound baseline:
 //   - EmoBank (Buechel & Hahn 2017): Pearson r of valence and arousal, over all sentences and over
-//     fiction, on the corpus' `dev` split. tonepoem's calibration (evidence.cpp) was fitted on the
-//     `train` split only (`--fit` refits and prints the weights); `dev` is never used for fitting.
+//     fiction, on the corpus' `dev` split. tonepoem's calibration and learned word table
+//     (src/text/en_learned.inc) were fitted on the `train` split only: `--fit` chooses the table
+//     and features on a validation fifth of train, refits on all of train, prints the weights and
+//     no dev figure; `--write` regenerates the include (rebuild, then run without --fit for dev).
 //   - NLPCC 2018 emotion (Weibo posts): macro-F1 over happiness, sadness, anger, fear, surprise and
 //     polarity accuracy on posts whose labels are one-sided, on `dev.txt` (thresholds from train).
 //   - Speed: Grimms' Fairy Tales parsed and analysed (sentences per second), via Google Benchmark.

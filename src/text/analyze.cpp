@@ -68,6 +68,35 @@ bool is_english_stop_name(std::string_view w) {
   return std::find(std::begin(kStop), std::end(kStop), w) != std::end(kStop);
 }
 
+// Joins word tokens written with a hyphen between them and nothing else ("Red-Cap",
+// "Snow-white", "mother-in-law"): ICU splits them, but a name keeps its hyphen. `words` are the
+// word tokens of `sentence` in order.
+void join_hyphenated(std::string_view sentence, std::vector<std::string>& words) {
+  std::vector<std::string> out;
+  out.reserve(words.size());
+  std::size_t cursor = 0;
+  std::size_t prev_end = std::string_view::npos;  // where the last token ended in `sentence`
+  for (std::string& w : words) {
+    const std::size_t at = w.empty() ? std::string_view::npos : sentence.find(w, cursor);
+    if (at == std::string_view::npos) {  // not found as written: keep it, join nothing
+      out.push_back(std::move(w));
+      prev_end = std::string_view::npos;
+      continue;
+    }
+    const std::size_t end = at + w.size();
+    if (!out.empty() && prev_end != std::string_view::npos && at == prev_end + 1 &&
+        sentence[prev_end] == '-') {
+      out.back() += '-';
+      out.back() += w;
+    } else {
+      out.push_back(std::move(w));
+    }
+    prev_end = end;
+    cursor = end;
+  }
+  words = std::move(out);
+}
+
 struct NameStats {
   std::size_t mentions = 0;
   std::size_t non_initial = 0;
@@ -108,6 +137,7 @@ SentencePass read_sentences(const Document& document, const Lexicons& lex) {
     const Language lang = sentence_language(s.text, document.language);
     pass.emotions.push_back(analyze_with_words(s.text, lang, lex, &words));
     if (lang == Language::en) {
+      join_hyphenated(s.text, words);
       for (std::size_t i = 0; i < words.size(); ++i) {
         std::string w = words[i];
         // Possessives count as the name ("Gretel's"); other contractions ("I'll") are no names.
@@ -118,7 +148,7 @@ SentencePass read_sentences(const Document& document, const Lexicons& lex) {
         }
         if (w.find('\'') != std::string::npos || w.find("\xE2\x80\x99") != std::string::npos)
           continue;
-        if (is_capitalised_name(w) && !is_english_stop_name(w)) {
+        if (is_capitalised_name(w) && !is_english_stop_name(w.substr(0, w.find('-')))) {
           note(names, w, si, order++, i == 0);
         } else if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') {
           ++lower_counts[w];

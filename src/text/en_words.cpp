@@ -206,6 +206,7 @@ void add_emoji(WordMap& map) {
   for (const EmojiEntry& e : kEmoji) {
     WordInfo info;
     info.valence = e.valence;
+    info.alt_valence = e.valence;  // no second list rates emoji: tonepoem's table stands for both
     info.arousal = e.arousal;
     if (e.category >= 0) info.categories = static_cast<std::uint8_t>(1u << e.category);
     if (e.category == F) info.tension = 0.7f;

@@ -74,18 +74,7 @@ void tokenize(std::string_view s, const Lexicons& lex, std::vector<Token>& words
         }
         Token t;
         t.text = std::string(piece);
-        // Curly apostrophes as in "don’t" become straight ones for lookups.
-        std::string norm;
-        norm.reserve(t.text.size());
-        for (std::size_t p = 0; p < t.text.size(); ++p) {
-          if (t.text.compare(p, 3, "\xE2\x80\x99") == 0) {
-            norm += '\'';
-            p += 2;
-          } else {
-            norm += t.text[p];
-          }
-        }
-        t.lower = ascii_lower(norm);
+        t.lower = english_key(t.text);
         t.all_caps = is_all_caps(t.text);
         words.push_back(std::move(t));
       }
@@ -115,6 +104,36 @@ void tokenize(std::string_view s, const Lexicons& lex, std::vector<Token>& words
 
 }  // namespace
 
+std::string english_key(std::string_view word) {
+  // Curly apostrophes as in "don’t" become straight ones for lookups.
+  std::string norm;
+  norm.reserve(word.size());
+  for (std::size_t p = 0; p < word.size(); ++p) {
+    if (word.compare(p, 3, "\xE2\x80\x99") == 0) {
+      norm += '\'';
+      p += 2;
+    } else {
+      norm += word[p];
+    }
+  }
+  return ascii_lower(norm);
+}
+
+bool is_english_negation(std::string_view key, const Lexicons& lex) {
+  return lex.en_negations.count(key) > 0 || key.find("n't") != std::string_view::npos;
+}
+
+std::vector<LearnedKey> english_learned_keys(const std::vector<std::string>& keys,
+                                             const Lexicons& lex) {
+  std::vector<LearnedKey> out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    bool negated = false;
+    for (std::size_t k = 1; k <= 3 && k <= i; ++k) negated |= is_english_negation(keys[i - k], lex);
+    out.push_back({keys[i], negated ? kNegationScalar : 1.0});
+  }
+  return out;
+}
+
 Evidence english_evidence(std::string_view s, const Lexicons& lex,
                           std::vector<std::string>* out_words) {
   std::vector<Token> words;
@@ -143,9 +162,7 @@ Evidence english_evidence(std::string_view s, const Lexicons& lex,
     const WordInfo* i = lookup(w);
     return i && i->has_valence();
   };
-  auto negated = [&](const std::string& w) {
-    return lex.en_negations.count(w) > 0 || w.find("n't") != std::string::npos;
-  };
+  auto negated = [&](const std::string& w) { return is_english_negation(w, lex); };
 
   // Contrast: "but" / "however" move weight to the clause after it (VADER: 0.5 before, 1.5 after).
   std::size_t contrast = n;
@@ -206,6 +223,19 @@ Evidence english_evidence(std::string_view s, const Lexicons& lex,
   }
   for (const WordInfo* sym : symbols)
     ev.add_word(*sym, sym->has_valence() ? sym->valence * 4.0 : 0.0, 1.0, false);
+  if (!lex.learned_english.empty()) {
+    ev.learned = true;
+    std::vector<std::string> keys;
+    keys.reserve(n);
+    for (const Token& t : words) keys.push_back(t.lower);
+    for (const LearnedKey& k : english_learned_keys(keys, lex)) {
+      const auto it = lex.learned_english.find(k.key);
+      if (it == lex.learned_english.end() || lex.user.count(k.key)) continue;  // user lists win
+      ev.learned_valence += k.sign * it->second.valence;
+      ev.learned_arousal += it->second.arousal;
+      ++ev.learned_hits;
+    }
+  }
   return ev;
 }
 

@@ -338,6 +338,9 @@ std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options) {
     lex->english_sources.push_back("en-afinn.tsv");
   }
   text::add_english_emotion_words(lex->english);
+  text::parse_learned_table(text::learned_table_text(), lex->learned_english);
+  if (!lex->learned_english.empty())
+    lex->english_sources.push_back("tonepoem word table learned from EmoBank (CC BY-SA 4.0)");
   text::add_emoji(lex->emoji);
   for (const auto& b : text::kEnglishBoosters)
     lex->en_boosters.emplace(std::string(b.word), b.delta);

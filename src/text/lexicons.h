@@ -51,6 +51,18 @@ struct StringHash {
 };
 using WordMap = std::unordered_map<std::string, WordInfo, StringHash, std::equal_to<>>;
 
+// One row of the learned English word table (en_learned.inc): how far sentences holding the word
+// were rated from the corpus mean, shrunk toward 0 for rare words (EmoBank rating units, 1..5).
+struct LearnedWord {
+  float valence = 0.0f;
+  float arousal = 0.0f;
+};
+using LearnedMap = std::unordered_map<std::string, LearnedWord, StringHash, std::equal_to<>>;
+// Parses the learned table's text (`word<TAB>valence<TAB>arousal`, `#` comments) into `map`.
+void parse_learned_table(std::string_view text, LearnedMap& map);
+// The compiled-in learned table (en_learned.inc).
+std::string_view learned_table_text();
+
 enum class ModifierKind : std::uint8_t { negator, booster, dampener, contrast };
 struct Modifier {
   ModifierKind kind = ModifierKind::booster;
@@ -105,6 +117,7 @@ class Lexicons {
   text::WordMap english;  // VADER valence, AFINN as alt_valence, tonepoem's emotion words
   text::WordMap user;     // --lexicon entries (both languages), consulted first
   text::WordMap emoji;    // emoji and emoticons (both languages)
+  text::LearnedMap learned_english;  // word table learned from EmoBank train (en_learned.inc)
   std::unordered_map<std::string, float, text::StringHash, std::equal_to<>> en_boosters;
   std::unordered_set<std::string, text::StringHash, std::equal_to<>> en_negations;
 

@@ -116,6 +116,7 @@ void write_arc(std::ostream& out, const Document& document, const EmotionArc& ar
 void analyze_per_line(std::string_view text, LanguageChoice language, const Lexicons& lexicons,
                       std::ostream& out, ArcFormat format) {
   if (format == ArcFormat::tsv) out << "line\tvalence\tarousal\ttension\temotion\tconfidence\n";
+  if (format == ArcFormat::json) out << '[';
   std::size_t line = 0;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -137,9 +138,12 @@ void analyze_per_line(std::string_view text, LanguageChoice language, const Lexi
     } else {
       nlohmann::json o{{"line", line}, {"language", language_name(lang)}};
       put_emotion(o, e);
-      out << o.dump() << '\n';
+      if (format == ArcFormat::json) out << (line > 1 ? ",\n " : "\n ");
+      out << o.dump();
+      if (format == ArcFormat::jsonl) out << '\n';
     }
   }
+  if (format == ArcFormat::json) out << (line > 0 ? "\n]\n" : "]\n");
 }
 
 }  // namespace tonepoem

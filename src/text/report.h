@@ -34,7 +34,8 @@ void write_arc(std::ostream& out, const Document& document, const EmotionArc& ar
 // `tonepoem analyze --per-line`: every line of `text` is its own text (an empty line reads as
 // neutral), analysed in order. One record per input line: jsonl objects with at least "line",
 // "valence", "arousal", "tension", "emotion" (the strongest category or "neutral"), "confidence",
-// "categories" and "language"; or TSV rows (line, valence, arousal, tension, emotion, confidence).
+// "categories" and "language" (jsonl: one object a line; json: the same objects in one array,
+// one a line); or TSV rows (line, valence, arousal, tension, emotion, confidence).
 // `language` automatic picks per line (Han characters outnumbering Latin letters: zh).
 void analyze_per_line(std::string_view text, LanguageChoice language, const Lexicons& lexicons,
                       std::ostream& out, ArcFormat format);

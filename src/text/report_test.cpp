@@ -35,6 +35,24 @@ TEST(PerLine, OneRecordPerInputLineInOrder) {
   EXPECT_EQ(rows[3]["confidence"], 0.0);
 }
 
+TEST(PerLine, JsonIsOneArrayOfTheJsonlRecords) {
+  const std::string text = "I am so happy!\n\nThe wolf came.";
+  std::ostringstream jsonl, json, empty;
+  analyze_per_line(text, LanguageChoice::en, *lexicons(), jsonl, ArcFormat::jsonl);
+  analyze_per_line(text, LanguageChoice::en, *lexicons(), json, ArcFormat::json);
+  const nlohmann::json array = nlohmann::json::parse(json.str());
+  ASSERT_TRUE(array.is_array());
+  std::istringstream in(jsonl.str());
+  std::size_t i = 0;
+  for (std::string l; std::getline(in, l); ++i) {
+    ASSERT_LT(i, array.size());
+    EXPECT_EQ(array[i], nlohmann::json::parse(l));
+  }
+  EXPECT_EQ(i, array.size());
+  analyze_per_line("", LanguageChoice::en, *lexicons(), empty, ArcFormat::json);
+  EXPECT_EQ(nlohmann::json::parse(empty.str()), nlohmann::json::array());
+}
+
 TEST(PerLine, TsvHasAHeaderAndARowPerLine) {
   std::ostringstream out;
   analyze_per_line("good\nbad\n", LanguageChoice::en, *lexicons(), out, ArcFormat::tsv);

@@ -26,6 +26,13 @@ struct Evidence {
   int words = 0;                                  // word tokens in the sentence
   double positive_sum = 0.0, negative_sum = 0.0;  // valence_sum split by sign
   double alt_sum = 0.0;                           // signed AFINN evidence after rules
+  // Learned word table (en_learned.inc): sums of the words' valence and arousal deviations
+  // (EmoBank rating units) over the tokens found in it, valence flipped under negation.
+  double learned_valence = 0.0, learned_arousal = 0.0;
+  int learned_hits = 0;
+  // Whether the learned table was consulted (English with the table loaded): finish() then uses
+  // the calibration fitted with it, otherwise the one fitted on the word lists alone (Chinese).
+  bool learned = false;
 
   // Adds one word's emotion. `weight` carries degree words and contrast; `negated` flips valence
   // (applied by the caller) and moves categories (not happy -> some sadness; not afraid -> calm).
@@ -39,12 +46,29 @@ struct Evidence {
   // The raw evidence as a feature vector (for calibration; see kFeatureNames).
   std::vector<double> features() const;
 };
-inline constexpr std::size_t kFeatureCount = 22;
+inline constexpr std::size_t kFeatureCount = 26;
 inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
-    "compound",  "arousal_words", "intensity", "tension_words", "exclaim", "question",
-    "caps",      "pos_cats",      "neg_cats",  "hits",          "pos_sum", "neg_sum",
-    "afinn_sum", "log_words",     "joy",       "tenderness",    "sadness", "fear",
-    "anger",     "surprise",      "mean_val",  "mean_afinn"};
+    "compound",      "arousal_words", "intensity", "tension_words", "exclaim",     "question",
+    "caps",          "pos_cats",      "neg_cats",  "hits",          "pos_sum",     "neg_sum",
+    "afinn_sum",     "log_words",     "joy",       "tenderness",    "sadness",     "fear",
+    "anger",         "surprise",      "mean_val",  "mean_afinn",    "learned_val", "learned_aro",
+    "learned_val_n", "learned_aro_n"};
+
+// The key under which an English word token is looked up: curly apostrophes made straight, ASCII
+// lower case.
+std::string english_key(std::string_view word);
+// Whether the English word lists treat `key` as a negation ("not", "never", "don't").
+bool is_english_negation(std::string_view key, const Lexicons& lex);
+
+// A word key of a sentence and the sign the learned table's valence takes there (VADER's -0.74
+// when "not", "never", "n't" ... stands within the three words before it, else 1).
+struct LearnedKey {
+  std::string key;
+  double sign = 1.0;
+};
+// The learned-table lookups of a sentence whose word keys (english_key) are `keys`, in order.
+std::vector<LearnedKey> english_learned_keys(const std::vector<std::string>& keys,
+                                             const Lexicons& lex);
 
 // English: ICU word tokens, VADER's rules. `words` (optional) receives the word tokens as written.
 Evidence english_evidence(std::string_view sentence, const Lexicons& lex,

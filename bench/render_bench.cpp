@@ -1,10 +1,14 @@
 // Render benchmark: tonepoem's synthesize() against the plain `fluidsynth -F` renderer on the same
-// MIDI and SoundFont, then mastering (loudness error, true peak) and the judge, in one run.
+// MIDI and SoundFont, then mastering (loudness error, true peak) and the judge, in one run; then
+// the whole audio path from story to mastered FLAC (read, analyze, plan, compose, synthesize,
+// master, write) for a score of the same length, as a realtime factor.
 //
 //   render_bench [--soundfont PATH] [--minutes M] [--parts N] [--keep DIR] [--baseline on|off]
 //
 // The score is generated here (a dense 6-track arrangement), written as a type-1 SMF for
-// fluidsynth, and rendered both ways; wall times include loading the SoundFont in both.
+// fluidsynth, and rendered both ways; wall times include loading the SoundFont in both. Without
+// the fluidsynth command (Debian: fluidsynth) the baseline is skipped and said so. The story
+// stage needs the data folder (TONEPOEM_DATA) and is skipped without it.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -18,6 +22,10 @@
 
 #include "audio/audio.h"
 #include "judge/judge.h"
+#include "music/compose.h"
+#include "plan/cue_sheet.h"
+#include "text/analyze.h"
+#include "text/document.h"
 
 namespace fs = std::filesystem;
 using namespace tonepoem;
@@ -179,6 +187,11 @@ int main(int argc, char** argv) {
                 score.tracks.size(), soundfont.c_str());
 
     // Baseline: the fluidsynth command-line file renderer.
+    if (baseline && std::system("command -v fluidsynth > /dev/null 2>&1") != 0) {
+      std::printf(
+          "fluidsynth -F:          skipped (no fluidsynth command; apt-get install fluidsynth)\n");
+      baseline = false;
+    }
     const std::string cmd = "fluidsynth -ni -q -F '" + ref.string() + "' -r 44100 -g 0.2 '" +
                             soundfont.string() + "' '" + mid.string() + "' > /dev/null 2>&1";
     double t = now_s();
@@ -235,6 +248,40 @@ int main(int argc, char** argv) {
       const AudioBuffer reference = read_audio(ref);
       std::printf("fluidsynth output: %.2f s, %d channels, %.2f LUFS\n", reference.duration_s(),
                   reference.channels, measure_loudness(reference).integrated_lufs);
+    }
+
+    // Story -> mastered FLAC, the path `tonepoem make` takes (without the video), same length.
+    try {
+      const fs::path story = fs::path(TONEPOEM_SOURCE_DIR) / "examples/the-lantern-at-the-ford.txt";
+      const double start = now_s();
+      cpu = cpu_s(RUSAGE_SELF);
+      Document doc = parse_file(story, {});
+      const auto lexicons = load_lexicons({});
+      const EmotionArc arc = analyze_story(doc, {.lexicons = lexicons});
+      const CueSheet cues = plan(doc, arc, {.duration_s = score.duration_s(), .seed = 1});
+      const Score composed = compose(cues, {.seed = 1});
+      const double text_s = now_s() - start;
+      SynthOptions so;
+      so.soundfont = soundfont;
+      so.section_fx = section_fx_for(composed);
+      AudioBuffer story_audio = synthesize(composed, so);
+      const double synth_done = now_s();
+      const LoudnessReport sr = master(story_audio, MasterOptions{});
+      const double master_done = now_s();
+      write_audio(story_audio, dir / "story.flac", AudioFileFormat::flac16,
+                  {.title = doc.title, .artist = "render_bench", .comment = "seed 1"});
+      const double total = now_s() - start;
+      std::printf(
+          "story -> FLAC:          %6.2f s  (%5.1fx realtime for %.1f s; text+plan+compose %.2f s, "
+          "synthesize %.2f s, master %.2f s, FLAC %.2f s; %.2f CPU s)\n",
+          total, composed.duration_s() / total, composed.duration_s(), text_s,
+          synth_done - start - text_s, master_done - synth_done, now_s() - master_done,
+          cpu_s(RUSAGE_SELF) - cpu);
+      std::printf(
+          "story loudness:         %.2f LUFS (error %.2f LU against -14), true peak %.2f dBTP\n",
+          sr.integrated_lufs, std::abs(sr.integrated_lufs + 14.0), sr.true_peak_dbtp);
+    } catch (const std::exception& e) {
+      std::printf("story -> FLAC:          skipped (%s)\n", e.what());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "render_bench: %s\n", e.what());

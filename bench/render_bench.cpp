@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audio/audio.h"
@@ -185,6 +186,11 @@ int main(int argc, char** argv) {
     std::ofstream(mid, std::ios::binary) << smf(score);
     std::printf("score: %.1f s, %zu tracks, soundfont %s\n", score.duration_s(),
                 score.tracks.size(), soundfont.c_str());
+    // Shared machines: say how busy this one is, as parallel speed-ups depend on free cores.
+    double load[1] = {0};
+    if (getloadavg(load, 1) != 1) load[0] = -1;
+    std::printf("machine: %u cores, load average %.2f (timings compare within this run only)\n",
+                std::thread::hardware_concurrency(), load[0]);
 
     // Baseline: the fluidsynth command-line file renderer.
     if (baseline && std::system("command -v fluidsynth > /dev/null 2>&1") != 0) {
@@ -211,9 +217,10 @@ int main(int argc, char** argv) {
     cpu = cpu_s(RUSAGE_SELF);
     AudioBuffer single = synthesize(score, o);
     const double single_s = now_s() - t;
+    const double single_cpu = cpu_s(RUSAGE_SELF) - cpu;
     std::printf(
         "synthesize parts=1:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
-        single_s, score.duration_s() / single_s, fluid_s / single_s, cpu_s(RUSAGE_SELF) - cpu);
+        single_s, score.duration_s() / single_s, fluid_s / single_s, single_cpu);
     o.parts = parts;
     o.threads = 0;
     t = now_s();
@@ -246,8 +253,12 @@ int main(int argc, char** argv) {
                 judged.size(), windows.size(), now_s() - t, judged[0].valence, judged[0].arousal);
     if (rc == 0) {
       const AudioBuffer reference = read_audio(ref);
-      std::printf("fluidsynth output: %.2f s, %d channels, %.2f LUFS\n", reference.duration_s(),
-                  reference.channels, measure_loudness(reference).integrated_lufs);
+      std::printf(
+          "fluidsynth output: %.2f s, %d channels, %.2f LUFS (it renders %.1f s past the score; "
+          "per second of audio it took %.3f CPU s, tonepoem parts=1 %.3f)\n",
+          reference.duration_s(), reference.channels, measure_loudness(reference).integrated_lufs,
+          reference.duration_s() - score.duration_s(), fluid_cpu / reference.duration_s(),
+          single_cpu / single.duration_s());
     }
 
     // Story -> mastered FLAC, the path `tonepoem make` takes (without the video), same length.

@@ -82,9 +82,10 @@ void follow_narration(CueSheet& cues, const Narration& narration) {
   }
 }
 
-// The voice set 2 LU over the music's own loudness (the music then ducks under it), mixed in.
+// The voice set 2 LU over the music's own loudness (the music then ducks under it), mixed in;
+// the gain given to the voice is left in ducking.speech_gain_db.
 AudioBuffer mix_narration(const AudioBuffer& music, const AudioBuffer& speech,
-                          DuckOptions ducking) {
+                          DuckOptions& ducking) {
   const double music_lufs = measure_loudness(music).integrated_lufs;
   const double speech_lufs = measure_loudness(speech).integrated_lufs;
   if (std::isfinite(music_lufs) && std::isfinite(speech_lufs) && music_lufs > -70 &&
@@ -140,7 +141,8 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   synth.soundfont = result.soundfont;
   synth.section_fx = section_fx_for(result.score);  // calm and sad sections wetter than angry ones
   AudioBuffer audio = synthesize(result.score, synth, synth_progress);
-  if (options.narrate) audio = mix_narration(audio, result.narration.audio, options.ducking);
+  DuckOptions ducking = options.ducking;
+  if (options.narrate) audio = mix_narration(audio, result.narration.audio, ducking);
   result.loudness = master(audio, {});
   write_wav(audio, options.output_dir / "score.wav");
   if (options.audio_format != AudioFileFormat::wav16) {
@@ -159,6 +161,13 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
       const std::string file = stem.name + ".wav";
       write_audio(stem.audio, options.output_dir / "stems" / file, AudioFileFormat::wav24);
       result.stems.push_back("stems/" + file);
+    }
+    if (options.narrate) {  // the voice as it is in the mix
+      AudioBuffer voice = resample(result.narration.audio, audio.sample_rate);
+      const double voice_gain = gain * std::pow(10.0, ducking.speech_gain_db / 20.0);
+      for (float& v : voice.samples) v = static_cast<float>(v * voice_gain);
+      write_audio(voice, options.output_dir / "stems" / "narration.wav", AudioFileFormat::wav24);
+      result.stems.push_back("stems/narration.wav");
     }
   }
 

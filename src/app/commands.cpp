@@ -246,7 +246,8 @@ CommandRun define_analyze(CLI::App& cmd) {
 bool is_audio_file(const std::filesystem::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".aiff";
+  return ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".aiff" || ext == ".mp3" || ext == ".m4a" ||
+         ext == ".opus";
 }
 
 nlohmann::json judged_row(double start_s, double end_s, const Emotion& e) {

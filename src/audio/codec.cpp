@@ -6,12 +6,14 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/log.h>
 #include <libswresample/swresample.h>
 }
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -58,6 +60,12 @@ struct SwrFree {
 
 void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std::string& display,
                        LibavAudioFormat format, const AudioTags& tags) {
+  // libav's notes (encoder statistics, the muxer's doubts about the temporary file's name) are
+  // not for our users; errors come back through return codes.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] {
+    if (av_log_get_level() > AV_LOG_ERROR) av_log_set_level(AV_LOG_ERROR);
+  });
   const bool opus = format == LibavAudioFormat::ogg_opus;
   // Opus runs at 48 kHz (and libopus takes these rates only); AAC at the music's own rate.
   const AudioBuffer audio = opus && input.sample_rate != 48000 ? resample(input, 48000) : input;

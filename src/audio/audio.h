@@ -98,6 +98,8 @@ struct LoudnessReport {
   double gain_db = 0;  // gain applied by master()
 };
 LoudnessReport measure_loudness(const AudioBuffer& audio);
+// Integrated loudness alone (LUFS; -inf for silence), without the slower true-peak scan.
+double integrated_loudness(const AudioBuffer& audio);
 
 struct MasterOptions {
   double target_lufs = -14.0;

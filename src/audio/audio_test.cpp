@@ -474,6 +474,14 @@ TEST(Master, LimitsAHotPeakySignal) {
   EXPECT_NEAR(r.integrated_lufs, -10.0, 0.5);
 }
 
+TEST(Master, IntegratedLoudnessAloneMatchesTheFullMeasurement) {
+  const AudioBuffer a = synthesize(make_score(120, 2), test_options());
+  EXPECT_DOUBLE_EQ(integrated_loudness(a), measure_loudness(a).integrated_lufs);
+  AudioBuffer silence;
+  silence.samples.assign(44100 * 2, 0.0f);
+  EXPECT_FALSE(std::isfinite(integrated_loudness(silence)));
+}
+
 TEST(Master, SilenceStaysSilent) {
   AudioBuffer a;
   a.samples.assign(44100 * 2, 0.0f);

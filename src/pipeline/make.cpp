@@ -86,8 +86,8 @@ void follow_narration(CueSheet& cues, const Narration& narration) {
 // the gain given to the voice is left in ducking.speech_gain_db.
 AudioBuffer mix_narration(const AudioBuffer& music, const AudioBuffer& speech,
                           DuckOptions& ducking) {
-  const double music_lufs = measure_loudness(music).integrated_lufs;
-  const double speech_lufs = measure_loudness(speech).integrated_lufs;
+  const double music_lufs = integrated_loudness(music);
+  const double speech_lufs = integrated_loudness(speech);
   if (std::isfinite(music_lufs) && std::isfinite(speech_lufs) && music_lufs > -70 &&
       speech_lufs > -70)
     ducking.speech_gain_db = music_lufs + 2.0 - speech_lufs;

@@ -1,10 +1,14 @@
 // Render benchmark: tonepoem's synthesize() against the plain `fluidsynth -F` renderer on the same
-// MIDI and SoundFont, then mastering (loudness error, true peak) and the judge, in one run.
+// MIDI and SoundFont, then mastering (loudness error, true peak) and the judge, in one run; then
+// the whole audio path from story to mastered FLAC (read, analyze, plan, compose, synthesize,
+// master, write) for a score of the same length, as a realtime factor.
 //
 //   render_bench [--soundfont PATH] [--minutes M] [--parts N] [--keep DIR] [--baseline on|off]
 //
 // The score is generated here (a dense 6-track arrangement), written as a type-1 SMF for
-// fluidsynth, and rendered both ways; wall times include loading the SoundFont in both.
+// fluidsynth, and rendered both ways; wall times include loading the SoundFont in both. Without
+// the fluidsynth command (Debian: fluidsynth) the baseline is skipped and said so. The story
+// stage needs the data folder (TONEPOEM_DATA) and is skipped without it.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -14,10 +18,15 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audio/audio.h"
 #include "judge/judge.h"
+#include "music/compose.h"
+#include "plan/cue_sheet.h"
+#include "text/analyze.h"
+#include "text/document.h"
 
 namespace fs = std::filesystem;
 using namespace tonepoem;
@@ -177,8 +186,18 @@ int main(int argc, char** argv) {
     std::ofstream(mid, std::ios::binary) << smf(score);
     std::printf("score: %.1f s, %zu tracks, soundfont %s\n", score.duration_s(),
                 score.tracks.size(), soundfont.c_str());
+    // Shared machines: say how busy this one is, as parallel speed-ups depend on free cores.
+    double load[1] = {0};
+    if (getloadavg(load, 1) != 1) load[0] = -1;
+    std::printf("machine: %u cores, load average %.2f (timings compare within this run only)\n",
+                std::thread::hardware_concurrency(), load[0]);
 
     // Baseline: the fluidsynth command-line file renderer.
+    if (baseline && std::system("command -v fluidsynth > /dev/null 2>&1") != 0) {
+      std::printf(
+          "fluidsynth -F:          skipped (no fluidsynth command; apt-get install fluidsynth)\n");
+      baseline = false;
+    }
     const std::string cmd = "fluidsynth -ni -q -F '" + ref.string() + "' -r 44100 -g 0.2 '" +
                             soundfont.string() + "' '" + mid.string() + "' > /dev/null 2>&1";
     double t = now_s();
@@ -198,9 +217,10 @@ int main(int argc, char** argv) {
     cpu = cpu_s(RUSAGE_SELF);
     AudioBuffer single = synthesize(score, o);
     const double single_s = now_s() - t;
+    const double single_cpu = cpu_s(RUSAGE_SELF) - cpu;
     std::printf(
         "synthesize parts=1:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
-        single_s, score.duration_s() / single_s, fluid_s / single_s, cpu_s(RUSAGE_SELF) - cpu);
+        single_s, score.duration_s() / single_s, fluid_s / single_s, single_cpu);
     o.parts = parts;
     o.threads = 0;
     t = now_s();
@@ -210,6 +230,16 @@ int main(int argc, char** argv) {
     std::printf(
         "synthesize parts=%d:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
         parts, multi_s, score.duration_s() / multi_s, fluid_s / multi_s, cpu_s(RUSAGE_SELF) - cpu);
+    // On a busy machine the wall times above understate what free cores give; the CPU times do
+    // not depend on the load. Each part is its own synthesizer, so with `parts` free cores the
+    // wall time is about the CPU time of the largest part (at least CPU / parts).
+    const double multi_cpu = cpu_s(RUSAGE_SELF) - cpu;
+    if (baseline && rc == 0)
+      std::printf(
+          "by CPU time:            fluidsynth %.2f CPU s; tonepoem parts=1 %.2f (%.2fx), parts=%d "
+          "%.2f, at best %.2fx fluidsynth on %d free cores\n",
+          fluid_cpu, single_cpu, fluid_cpu / single_cpu, parts, multi_cpu,
+          fluid_cpu / (multi_cpu / parts), parts);
 
     t = now_s();
     const LoudnessReport before = measure_loudness(audio);
@@ -233,8 +263,46 @@ int main(int argc, char** argv) {
                 judged.size(), windows.size(), now_s() - t, judged[0].valence, judged[0].arousal);
     if (rc == 0) {
       const AudioBuffer reference = read_audio(ref);
-      std::printf("fluidsynth output: %.2f s, %d channels, %.2f LUFS\n", reference.duration_s(),
-                  reference.channels, measure_loudness(reference).integrated_lufs);
+      std::printf(
+          "fluidsynth output: %.2f s, %d channels, %.2f LUFS (it renders %.1f s past the score; "
+          "per second of audio it took %.3f CPU s, tonepoem parts=1 %.3f)\n",
+          reference.duration_s(), reference.channels, measure_loudness(reference).integrated_lufs,
+          reference.duration_s() - score.duration_s(), fluid_cpu / reference.duration_s(),
+          single_cpu / single.duration_s());
+    }
+
+    // Story -> mastered FLAC, the path `tonepoem make` takes (without the video), same length.
+    try {
+      const fs::path story = fs::path(TONEPOEM_SOURCE_DIR) / "examples/the-lantern-at-the-ford.txt";
+      const double start = now_s();
+      cpu = cpu_s(RUSAGE_SELF);
+      Document doc = parse_file(story, {});
+      const auto lexicons = load_lexicons({});
+      const EmotionArc arc = analyze_story(doc, {.lexicons = lexicons});
+      const CueSheet cues = plan(doc, arc, {.duration_s = score.duration_s(), .seed = 1});
+      const Score composed = compose(cues, {.seed = 1});
+      const double text_s = now_s() - start;
+      SynthOptions so;
+      so.soundfont = soundfont;
+      so.section_fx = section_fx_for(composed);
+      AudioBuffer story_audio = synthesize(composed, so);
+      const double synth_done = now_s();
+      const LoudnessReport sr = master(story_audio, MasterOptions{});
+      const double master_done = now_s();
+      write_audio(story_audio, dir / "story.flac", AudioFileFormat::flac16,
+                  {.title = doc.title, .artist = "render_bench", .comment = "seed 1"});
+      const double total = now_s() - start;
+      std::printf(
+          "story -> FLAC:          %6.2f s  (%5.1fx realtime for %.1f s; text+plan+compose %.2f s, "
+          "synthesize %.2f s, master %.2f s, FLAC %.2f s; %.2f CPU s)\n",
+          total, composed.duration_s() / total, composed.duration_s(), text_s,
+          synth_done - start - text_s, master_done - synth_done, now_s() - master_done,
+          cpu_s(RUSAGE_SELF) - cpu);
+      std::printf(
+          "story loudness:         %.2f LUFS (error %.2f LU against -14), true peak %.2f dBTP\n",
+          sr.integrated_lufs, std::abs(sr.integrated_lufs + 14.0), sr.true_peak_dbtp);
+    } catch (const std::exception& e) {
+      std::printf("story -> FLAC:          skipped (%s)\n", e.what());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "render_bench: %s\n", e.what());

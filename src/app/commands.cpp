@@ -106,6 +106,7 @@ CommandRun define_make(CLI::App& cmd) {
   auto video = std::make_shared<VideoCli>();
   auto lang = std::make_shared<LanguageChoice>(LanguageChoice::automatic);
   auto quiet = std::make_shared<bool>(false);
+  auto format = std::make_shared<std::string>();
   cmd.add_option("STORY", o->story, "The story: a UTF-8 text or Markdown file (English or Chinese)")->required();
   cmd.add_option("-o,--output", o->output_dir, "Folder to write score.mid, score.wav, video.mp4, report.json")
       ->required();
@@ -119,10 +120,27 @@ CommandRun define_make(CLI::App& cmd) {
   video->add_to(cmd);
   cmd.add_flag("--no-video", [o](std::int64_t) { o->video = false; }, "Skip video.mp4");
   cmd.add_flag("--musicxml", o->musicxml, "Also write score.musicxml (opens in MuseScore)");
+  cmd.add_option("--format", *format,
+                 "Also write the mastered audio as score.EXT: flac16, flac24, ogg, mp3, m4a, opus, wav24, wav-float");
+  cmd.add_option("--artist", o->artist, "Artist tag of the audio file")->capture_default_str();
+  cmd.add_flag("--stems", o->stems, "Also write stems/GROUP.wav: each instrument group alone, at the mix's gain");
+  cmd.add_flag("--narrate", o->narrate,
+               "espeak-ng reads the story: its timing sets the music's sections and the captions' words, "
+               "and the music ducks under the voice");
+  cmd.add_option("--voice", o->voice, "Narration voice for espeak-ng: en, cmn, ... (default: by the story's language)");
+  cmd.add_option("--duck", o->ducking.depth_db, "With --narrate: how far the music drops under the voice, 8..40 dB")
+      ->capture_default_str();
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
       ->check(CLI::ExistingFile);
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
-  return [o, video, lang, quiet]() {
+  return [o, video, lang, quiet, format]() {
+    if (!format->empty()) {
+      const auto parsed = parse_audio_format(*format);
+      if (!parsed)
+        fail_usage(fmt::format("--format: '{}' is not known", *format),
+                   "use wav16, wav24, wav-float, flac16, flac24, ogg, mp3, m4a or opus");
+      o->audio_format = *parsed;
+    }
     o->video_options = video->resolve();
     o->language = *lang;
     ProgressReporter progress(!*quiet);
@@ -137,7 +155,8 @@ CommandRun define_make(CLI::App& cmd) {
                   std::string(mode_name(s.mode)).c_str(), s.tempo_bpm, s.target.valence, s.target.arousal);
     std::string written;
     for (const auto& [kind, name] : result.report["outputs"].items())
-      written += (written.empty() ? "" : ", ") + name.get<std::string>();
+      if (name.is_string()) written += (written.empty() ? "" : ", ") + name.get<std::string>();
+    if (!result.stems.empty()) written += fmt::format(", stems/ ({} files)", result.stems.size());
     std::printf("wrote %s/{%s, report.json}\n", o->output_dir.string().c_str(), written.c_str());
     return 0;
   };
@@ -227,7 +246,8 @@ CommandRun define_analyze(CLI::App& cmd) {
 bool is_audio_file(const std::filesystem::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".aiff";
+  return ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".aiff" || ext == ".mp3" || ext == ".m4a" ||
+         ext == ".opus";
 }
 
 nlohmann::json judged_row(double start_s, double end_s, const Emotion& e) {
@@ -344,9 +364,10 @@ struct RenderArgs {
 CommandRun define_render(CLI::App& cmd) {
   auto a = std::make_shared<RenderArgs>();
   cmd.add_option("MIDI", a->midi, "A Standard MIDI File (ours or anyone's)")->required();
-  cmd.add_option("-o,--output", a->output, "The audio file to write: .wav, .flac, .ogg or .mp3")->required();
+  cmd.add_option("-o,--output", a->output, "The audio file to write: .wav, .flac, .ogg, .mp3, .m4a or .opus")
+      ->required();
   cmd.add_option("--format", a->format,
-                 "wav16, wav24, wav-float, flac16, flac24, ogg or mp3 (default: from the output name)");
+                 "wav16, wav24, wav-float, flac16, flac24, ogg, mp3, m4a or opus (default: from the output name)");
   cmd.add_option("--soundfont", a->soundfont, "General MIDI SoundFont (default: fluid-soundfont-gm)");
   cmd.add_option("--loudness", a->loudness_lufs, "Target integrated loudness in LUFS, -40..-5")->capture_default_str();
   cmd.add_option("--title", a->title, "Title tag (default: the MIDI's title)");
@@ -358,7 +379,8 @@ CommandRun define_render(CLI::App& cmd) {
     if (!format)
       fail_usage(a->format.empty() ? fmt::format("cannot tell the format from '{}'", a->output.string())
                                    : fmt::format("--format: '{}' is not known", a->format),
-                 "use --format wav16, wav24, wav-float, flac16, flac24, ogg or mp3, or name the file .wav/.flac/.ogg/.mp3");
+                 "use --format wav16, wav24, wav-float, flac16, flac24, ogg, mp3, m4a or opus, or name the file "
+                 ".wav/.flac/.ogg/.mp3/.m4a/.opus");
     if (!(a->loudness_lufs >= -40 && a->loudness_lufs <= -5))
       fail_usage(fmt::format("--loudness: {} is out of range; accepts -40 to -5 LUFS", a->loudness_lufs), "");
     const auto dir = a->output.has_parent_path() ? a->output.parent_path() : std::filesystem::path(".");
@@ -374,7 +396,8 @@ CommandRun define_render(CLI::App& cmd) {
     mastering.target_lufs = a->loudness_lufs;
     const LoudnessReport loudness = master(audio, mastering);
     write_audio(audio, a->output, *format,
-                {.title = a->title.empty() ? score.title : a->title, .artist = a->artist, .comment = "tonepoem"});
+                {.title = a->title.empty() ? score.title : a->title, .artist = a->artist,
+                 .comment = "rendered by tonepoem from " + a->midi.filename().string()});
     progress.finish_stage();
     std::printf("wrote %s (%s, %.1f s, %.1f LUFS, %.1f dBTP)\n", a->output.string().c_str(),
                 std::string(audio_format_name(*format)).c_str(), audio.duration_s(), loudness.integrated_lufs,
@@ -387,7 +410,7 @@ constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json", define_make},
     CommandSpec{"compose", "One emotion or a cue sheet -> a MIDI score", define_compose},
     CommandSpec{"analyze", "Print a story's emotion arc (or one result per line with --per-line)", define_analyze},
-    CommandSpec{"render", "Render and master any MIDI file to WAV, FLAC, Ogg or MP3", define_render},
+    CommandSpec{"render", "Render and master any MIDI file to WAV, FLAC, Ogg, MP3, M4A or Opus", define_render},
     CommandSpec{"judge", "Estimate the emotion a MIDI or audio file carries, per section or window", define_judge},
     CommandSpec{"video", "Re-render the video of a make folder (another style or size) or one frame", define_video},
 };

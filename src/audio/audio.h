@@ -98,6 +98,8 @@ struct LoudnessReport {
   double gain_db = 0;  // gain applied by master()
 };
 LoudnessReport measure_loudness(const AudioBuffer& audio);
+// Integrated loudness alone (LUFS; -inf for silence), without the slower true-peak scan.
+double integrated_loudness(const AudioBuffer& audio);
 
 struct MasterOptions {
   double target_lufs = -14.0;
@@ -120,13 +122,29 @@ enum class SampleFormat { pcm16, pcm24, float32 };
 // failure leaves no file under `path`. Throws Error(output) naming the file.
 void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
                SampleFormat format = SampleFormat::pcm16);
-// Output formats libsndfile writes (M4A/AAC and Opus are not among them: FFmpeg's job).
-enum class AudioFileFormat { wav16, wav24, wav_float, flac16, flac24, ogg_vorbis, mp3 };
-// "wav16", "wav24", "wav-float", "flac16", "flac24", "ogg", "mp3" (for --format and reports).
+// Output formats: libsndfile writes WAV, FLAC, Vorbis and MP3; FFmpeg's libraries write M4A (AAC)
+// and Ogg Opus (48 kHz).
+enum class AudioFileFormat {
+  wav16,
+  wav24,
+  wav_float,
+  flac16,
+  flac24,
+  ogg_vorbis,
+  mp3,
+  m4a_aac,
+  opus
+};
+// "wav16", "wav24", "wav-float", "flac16", "flac24", "ogg", "mp3", "m4a", "opus" (for --format
+// and reports).
 std::string_view audio_format_name(AudioFileFormat format);
-// A --format value: the names above, or "wav", "flac", "vorbis". nullopt if unknown.
+// The file extension for the format, with the dot: ".wav", ".flac", ".ogg", ".mp3", ".m4a",
+// ".opus".
+std::string_view audio_format_extension(AudioFileFormat format);
+// A --format value: the names above, or "wav", "flac", "vorbis", "aac". nullopt if unknown.
 std::optional<AudioFileFormat> parse_audio_format(std::string_view name);
-// The format a file name asks for by its extension (.wav, .flac, .ogg/.oga, .mp3; any case).
+// The format a file name asks for by its extension (.wav, .flac, .ogg/.oga, .mp3, .m4a/.aac/.mp4,
+// .opus; any case).
 std::optional<AudioFileFormat> audio_format_for(const std::filesystem::path& path);
 
 struct AudioTags {
@@ -138,7 +156,8 @@ struct AudioTags {
 void write_audio(const AudioBuffer& audio, const std::filesystem::path& path,
                  AudioFileFormat format, const AudioTags& tags = {});
 
-// Reads any file libsndfile knows into float samples. Throws Error(bad_input).
+// Reads any file libsndfile knows, else any FFmpeg decodes (M4A, Opus), into float samples.
+// Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
 
 // Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing
@@ -167,6 +186,10 @@ struct DuckOptions {
 };
 // Per-frame linear gain for the music, at the speech's sample rate.
 std::vector<float> ducking_gain(const AudioBuffer& speech, const DuckOptions& options);
+// The music bus of mix_with_narration(): the music alone, ducked under `speech` (resampled to
+// the music's rate), as long as the longer of the two.
+AudioBuffer duck_music(const AudioBuffer& music, const AudioBuffer& speech,
+                       const DuckOptions& options = {});
 // Music with the speech mixed in (mono speech goes to every channel; resampled to the music's
 // rate), ducked as above. As long as the longer of the two.
 AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& speech,

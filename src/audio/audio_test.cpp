@@ -8,6 +8,10 @@
 #include <numbers>
 #include <string>
 
+extern "C" {
+#include <libavformat/avformat.h>
+}
+
 #include <gtest/gtest.h>
 #include <sndfile.h>
 #include <nlohmann/json.hpp>
@@ -66,6 +70,18 @@ double rms(const AudioBuffer& a, double from_s, double to_s) {
   double sum = 0;
   for (std::size_t i = from; i < to; ++i) sum += double(a.samples[i]) * a.samples[i];
   return to > from ? std::sqrt(sum / double(to - from)) : 0.0;
+}
+
+// A tag as FFmpeg reads it (container or first stream), "" if absent.
+std::string libav_tag(const fs::path& path, const char* key) {
+  AVFormatContext* f = nullptr;
+  if (avformat_open_input(&f, path.c_str(), nullptr, nullptr) < 0) return "";
+  avformat_find_stream_info(f, nullptr);
+  const AVDictionaryEntry* e = av_dict_get(f->metadata, key, nullptr, 0);
+  if (!e && f->nb_streams > 0) e = av_dict_get(f->streams[0]->metadata, key, nullptr, 0);
+  std::string value = e ? e->value : "";
+  avformat_close_input(&f);
+  return value;
 }
 
 // A scratch folder for this test process, removed when the process ends.
@@ -458,6 +474,14 @@ TEST(Master, LimitsAHotPeakySignal) {
   EXPECT_NEAR(r.integrated_lufs, -10.0, 0.5);
 }
 
+TEST(Master, IntegratedLoudnessAloneMatchesTheFullMeasurement) {
+  const AudioBuffer a = synthesize(make_score(120, 2), test_options());
+  EXPECT_DOUBLE_EQ(integrated_loudness(a), measure_loudness(a).integrated_lufs);
+  AudioBuffer silence;
+  silence.samples.assign(44100 * 2, 0.0f);
+  EXPECT_FALSE(std::isfinite(integrated_loudness(silence)));
+}
+
 TEST(Master, SilenceStaysSilent) {
   AudioBuffer a;
   a.samples.assign(44100 * 2, 0.0f);
@@ -559,15 +583,16 @@ TEST(AudioFiles, EveryFormatDecodesBackWithDurationAndChannels) {
   for (AudioFileFormat format :
        {AudioFileFormat::wav16, AudioFileFormat::wav24, AudioFileFormat::wav_float,
         AudioFileFormat::flac16, AudioFileFormat::flac24, AudioFileFormat::ogg_vorbis,
-        AudioFileFormat::mp3}) {
+        AudioFileFormat::mp3, AudioFileFormat::m4a_aac, AudioFileFormat::opus}) {
     SCOPED_TRACE(std::string(audio_format_name(format)));
     const fs::path path = temp_dir() / ("out." + std::string(audio_format_name(format)));
     write_audio(a, path, format, tags);
     const AudioBuffer b = read_audio(path);
     EXPECT_EQ(b.channels, 2);
-    EXPECT_EQ(b.sample_rate, 44100);
-    // Lossy codecs may pad a few milliseconds.
-    EXPECT_NEAR(b.duration_s(), a.duration_s(), 0.06);
+    EXPECT_EQ(b.sample_rate, format == AudioFileFormat::opus ? 48000 : 44100);
+    // Lossy codecs may pad up to one codec frame (AAC 1024 samples, MP3 1152, Opus 20 ms).
+    const double frame_s = format == AudioFileFormat::opus ? 0.02 : 1152.0 / 44100;
+    EXPECT_NEAR(b.duration_s(), a.duration_s(), frame_s + 1e-3);
     const LoudnessReport r = measure_loudness(b);
     EXPECT_NEAR(r.integrated_lufs, -14.0, 0.7);
     if (format == AudioFileFormat::flac16 || format == AudioFileFormat::ogg_vorbis) {
@@ -578,6 +603,11 @@ TEST(AudioFiles, EveryFormatDecodesBackWithDurationAndChannels) {
       EXPECT_STREQ(title ? title : "", "A Test Title");
       sf_close(f);
     }
+    if (format == AudioFileFormat::m4a_aac || format == AudioFileFormat::opus) {
+      EXPECT_EQ(libav_tag(path, "title"), "A Test Title");
+      EXPECT_EQ(libav_tag(path, "artist"), "tonepoem tests");
+      EXPECT_EQ(libav_tag(path, "comment"), "seed 7");
+    }
   }
 }
 
@@ -586,11 +616,15 @@ TEST(AudioFiles, FormatFromNameAndExtension) {
   EXPECT_EQ(audio_format_for("a.wav"), AudioFileFormat::wav16);
   EXPECT_EQ(audio_format_for("a.ogg"), AudioFileFormat::ogg_vorbis);
   EXPECT_EQ(audio_format_for("a.mp3"), AudioFileFormat::mp3);
-  EXPECT_FALSE(audio_format_for("a.m4a").has_value());
+  EXPECT_EQ(audio_format_for("a.m4a"), AudioFileFormat::m4a_aac);
+  EXPECT_EQ(audio_format_for("b.OPUS"), AudioFileFormat::opus);
+  EXPECT_EQ(parse_audio_format("aac"), AudioFileFormat::m4a_aac);
+  EXPECT_FALSE(audio_format_for("a.aiff").has_value());
   EXPECT_EQ(parse_audio_format("wav24"), AudioFileFormat::wav24);
   EXPECT_EQ(parse_audio_format("flac"), AudioFileFormat::flac16);
   EXPECT_FALSE(parse_audio_format("aiff").has_value());
-  for (auto f : {AudioFileFormat::wav16, AudioFileFormat::wav_float, AudioFileFormat::mp3})
+  for (auto f : {AudioFileFormat::wav16, AudioFileFormat::wav_float, AudioFileFormat::mp3,
+                 AudioFileFormat::m4a_aac, AudioFileFormat::opus})
     EXPECT_EQ(parse_audio_format(audio_format_name(f)), f);
 }
 

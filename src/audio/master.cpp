@@ -254,6 +254,10 @@ LoudnessReport measure_loudness(const AudioBuffer& audio) {
   return measure(audio, true);
 }
 
+double integrated_loudness(const AudioBuffer& audio) {
+  return measure(audio, false).integrated_lufs;
+}
+
 std::vector<std::string> MasterOptions::validate() const {
   std::vector<std::string> problems;
   auto in = [&](std::string_view name, double value, double lo, double hi) {

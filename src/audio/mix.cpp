@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <numeric>
 #include <vector>
 
 #include <fmt/format.h>
@@ -37,19 +38,51 @@ AudioBuffer resample(const AudioBuffer& in, int sample_rate) {
   const double half_width = kLobes / cutoff;   // in input samples
   const auto ch = static_cast<std::size_t>(in.channels);
   std::vector<double> acc(ch);
+  // Output n sits at input position n * M / L (rates reduced to L/M): there are only L distinct
+  // fractional positions, so the kernel is tabulated per phase when L is small (44.1k <-> 48k,
+  // 22.05k -> 44.1k), else computed per output sample.
+  const long long g = std::gcd(in.sample_rate, sample_rate);
+  const long long L = sample_rate / g, M = in.sample_rate / g;
+  const auto k_lo = static_cast<long long>(std::floor(-half_width)) - 1;
+  const auto taps = static_cast<std::size_t>(2 * (-k_lo) + 2);
+  std::vector<double> table;
+  if (L <= 4096) {
+    table.assign(static_cast<std::size_t>(L) * taps, 0.0);
+    for (long long p = 0; p < L; ++p)
+      for (std::size_t j = 0; j < taps; ++j) {
+        const double d =
+            static_cast<double>(k_lo + static_cast<long long>(j)) - static_cast<double>(p) / L;
+        if (std::abs(d) <= half_width)
+          table[static_cast<std::size_t>(p) * taps + j] =
+              sinc(d * cutoff) * sinc(d * cutoff / kLobes);
+      }
+  }
+  const auto in_count = static_cast<long long>(in_frames);
   for (std::size_t n = 0; n < out_frames; ++n) {
-    const double centre = static_cast<double>(n) / ratio;
-    const auto first = static_cast<long long>(std::ceil(centre - half_width));
-    const auto last = static_cast<long long>(std::floor(centre + half_width));
     double norm = 0;
     std::fill(acc.begin(), acc.end(), 0.0);
-    for (long long i = std::max(0LL, first); i <= last && i < static_cast<long long>(in_frames);
-         ++i) {
-      const double x = (static_cast<double>(i) - centre) * cutoff;
-      const double w = sinc(x) * sinc(x / kLobes);
-      norm += w;
-      for (std::size_t c = 0; c < ch; ++c)
-        acc[c] += w * in.samples[static_cast<std::size_t>(i) * ch + c];
+    if (!table.empty()) {
+      const long long pos = static_cast<long long>(n) * M;
+      const long long base = pos / L, phase = pos % L;
+      const double* w = table.data() + static_cast<std::size_t>(phase) * taps;
+      for (std::size_t j = 0; j < taps; ++j) {
+        const long long i = base + k_lo + static_cast<long long>(j);
+        if (i < 0 || i >= in_count || w[j] == 0) continue;
+        norm += w[j];
+        for (std::size_t c = 0; c < ch; ++c)
+          acc[c] += w[j] * in.samples[static_cast<std::size_t>(i) * ch + c];
+      }
+    } else {
+      const double centre = static_cast<double>(n) / ratio;
+      const auto first = static_cast<long long>(std::ceil(centre - half_width));
+      const auto last = static_cast<long long>(std::floor(centre + half_width));
+      for (long long i = std::max(0LL, first); i <= last && i < in_count; ++i) {
+        const double x = (static_cast<double>(i) - centre) * cutoff;
+        const double w = sinc(x) * sinc(x / kLobes);
+        norm += w;
+        for (std::size_t c = 0; c < ch; ++c)
+          acc[c] += w * in.samples[static_cast<std::size_t>(i) * ch + c];
+      }
     }
     if (norm == 0) continue;
     for (std::size_t c = 0; c < ch; ++c)
@@ -99,29 +132,47 @@ std::vector<float> ducking_gain(const AudioBuffer& speech, const DuckOptions& op
   return gain;
 }
 
-AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& speech,
-                               const DuckOptions& options) {
+namespace {
+
+AudioBuffer speech_at(const AudioBuffer& music, const AudioBuffer& speech) {
   if (music.channels <= 0 || music.sample_rate <= 0)
     fail_usage("the music to mix has no channels or sample rate", "render the music first");
-  AudioBuffer voice = speech.sample_rate == music.sample_rate || speech.frames() == 0
-                          ? speech
-                          : resample(speech, music.sample_rate);
+  return speech.sample_rate == music.sample_rate || speech.frames() == 0
+             ? speech
+             : resample(speech, music.sample_rate);
+}
+
+// The music (padded to the speech's length) times the ducking gain of `voice`, at one rate.
+AudioBuffer duck(const AudioBuffer& music, const AudioBuffer& voice, const DuckOptions& options) {
   AudioBuffer out = music;
   const std::size_t frames = std::max(music.frames(), voice.frames());
   const auto ch = static_cast<std::size_t>(music.channels);
   out.samples.resize(frames * ch, 0.0f);
   if (voice.frames() == 0) return out;
   const std::vector<float> gain = ducking_gain(voice, options);
+  for (std::size_t n = 0; n < gain.size() && n < frames; ++n)
+    for (std::size_t c = 0; c < ch; ++c) out.samples[n * ch + c] *= gain[n];
+  return out;
+}
+
+}  // namespace
+
+AudioBuffer duck_music(const AudioBuffer& music, const AudioBuffer& speech,
+                       const DuckOptions& options) {
+  return duck(music, speech_at(music, speech), options);
+}
+
+AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& speech,
+                               const DuckOptions& options) {
+  const AudioBuffer voice = speech_at(music, speech);
+  AudioBuffer out = duck(music, voice, options);
+  if (voice.frames() == 0) return out;
+  const auto ch = static_cast<std::size_t>(out.channels);
   const auto vch = static_cast<std::size_t>(voice.channels);
   const auto speech_gain = static_cast<float>(std::pow(10.0, options.speech_gain_db / 20.0));
-  for (std::size_t n = 0; n < frames; ++n) {
-    const float g = n < gain.size() ? gain[n] : 1.0f;
-    for (std::size_t c = 0; c < ch; ++c) {
-      float v = 0;
-      if (n < voice.frames()) v = voice.samples[n * vch + std::min(c, vch - 1)];
-      out.samples[n * ch + c] = out.samples[n * ch + c] * g + v * speech_gain;
-    }
-  }
+  for (std::size_t n = 0; n < voice.frames(); ++n)
+    for (std::size_t c = 0; c < ch; ++c)
+      out.samples[n * ch + c] += voice.samples[n * vch + std::min(c, vch - 1)] * speech_gain;
   return out;
 }
 

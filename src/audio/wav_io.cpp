@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "audio/audio.h"
+#include "audio/codec.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -40,6 +41,8 @@ constexpr FormatInfo kFormats[] = {
     {AudioFileFormat::flac24, "flac24", SF_FORMAT_FLAC | SF_FORMAT_PCM_24},
     {AudioFileFormat::ogg_vorbis, "ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
     {AudioFileFormat::mp3, "mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III},
+    {AudioFileFormat::m4a_aac, "m4a", 0},  // FFmpeg (codec.h)
+    {AudioFileFormat::opus, "opus", 0},    // FFmpeg (codec.h)
 };
 
 const FormatInfo& info_of(AudioFileFormat format) {
@@ -59,12 +62,31 @@ std::string_view audio_format_name(AudioFileFormat format) {
   return info_of(format).name;
 }
 
+std::string_view audio_format_extension(AudioFileFormat format) {
+  switch (format) {
+    case AudioFileFormat::flac16:
+    case AudioFileFormat::flac24:
+      return ".flac";
+    case AudioFileFormat::ogg_vorbis:
+      return ".ogg";
+    case AudioFileFormat::mp3:
+      return ".mp3";
+    case AudioFileFormat::m4a_aac:
+      return ".m4a";
+    case AudioFileFormat::opus:
+      return ".opus";
+    default:
+      return ".wav";
+  }
+}
+
 std::optional<AudioFileFormat> parse_audio_format(std::string_view name) {
   for (const FormatInfo& f : kFormats)
     if (f.name == name) return f.format;
   if (name == "wav") return AudioFileFormat::wav16;
   if (name == "flac") return AudioFileFormat::flac16;
   if (name == "vorbis") return AudioFileFormat::ogg_vorbis;
+  if (name == "aac") return AudioFileFormat::m4a_aac;
   return std::nullopt;
 }
 
@@ -74,6 +96,8 @@ std::optional<AudioFileFormat> audio_format_for(const fs::path& path) {
   if (ext == ".flac") return AudioFileFormat::flac16;
   if (ext == ".ogg" || ext == ".oga") return AudioFileFormat::ogg_vorbis;
   if (ext == ".mp3") return AudioFileFormat::mp3;
+  if (ext == ".m4a" || ext == ".aac" || ext == ".mp4") return AudioFileFormat::m4a_aac;
+  if (ext == ".opus") return AudioFileFormat::opus;
   return std::nullopt;
 }
 
@@ -90,6 +114,19 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
   if (!fs::is_directory(dir, ec))
     fail_output(name, "the output folder does not exist or is not a folder",
                 "create the folder first or choose another output path");
+  if (info_of(format).sf_format == 0) {
+    if (audio.channels > 2)
+      fail_usage(fmt::format("{}: {} is written with at most 2 channels, not {}", name,
+                             audio_format_name(format), audio.channels),
+                 "mix down to stereo or choose .wav or .flac");
+    AtomicOutput out(path);
+    encode_with_libav(
+        audio, out.temp_path(), name,
+        format == AudioFileFormat::opus ? LibavAudioFormat::ogg_opus : LibavAudioFormat::m4a_aac,
+        tags);
+    out.commit();
+    return;
+  }
   SF_INFO info{};
   info.samplerate = audio.sample_rate;
   info.channels = audio.channels;
@@ -139,9 +176,7 @@ AudioBuffer read_audio(const fs::path& path) {
   if (!fs::is_regular_file(path, ec)) fail_input(name, "audio file not found", "check the path");
   SF_INFO info{};
   SndFile file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file)
-    fail_input(name, fmt::format("cannot read the audio file ({})", sf_strerror(nullptr)),
-               "give a WAV, FLAC or Ogg file that libsndfile can read");
+  if (!file) return decode_with_libav(path);  // M4A, Opus and others FFmpeg knows
   if (info.channels <= 0 || info.samplerate <= 0)
     fail_input(name, "the audio file has no channels or no sample rate", "give a valid audio file");
   AudioBuffer audio;

@@ -1,5 +1,7 @@
 #include "pipeline/make.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/cancel.h"
@@ -21,6 +23,10 @@ std::vector<std::string> MakeOptions::validate() const {
     problems.push_back(fmt::format("--duration: {} is out of range; accepts 5 to 3600 seconds (or leave it "
                                    "out to follow reading speed)",
                                    duration_s));
+  if (narrate && duration_s != 0)
+    problems.emplace_back("--duration: not accepted with --narrate (the reading sets the length)");
+  if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
+    problems.push_back(fmt::format("--duck: {} dB is out of range; accepts 8 to 40 dB", ducking.depth_db));
   if (video) {
     try {
       video_options.validate();
@@ -30,6 +36,65 @@ std::vector<std::string> MakeOptions::validate() const {
   }
   return problems;
 }
+
+namespace {
+
+// Reads the story aloud and gives every sentence the time slot of its reading: from the middle
+// of the pause before it (0 for the first) to the end of its speech, the last one running on to
+// the end of the outro, so that plan() changes scenes halfway through the pauses between them.
+void narrate_document(MakeResult& result, const MakeOptions& options) {
+  Document& doc = result.document;
+  result.voice = !options.voice.empty()         ? options.voice
+                 : doc.language == Language::zh ? "cmn"
+                                                : "en";
+  std::vector<std::string> texts;
+  std::vector<bool> scene_starts(doc.sentences.size(), false);
+  for (const Sentence& s : doc.sentences) texts.push_back(s.text);
+  for (const Scene& scene : doc.scenes)
+    if (scene.sentence_count > 0 && scene.first_sentence < scene_starts.size())
+      scene_starts[scene.first_sentence] = true;
+  NarrationOptions narration;
+  narration.voice = result.voice;
+  result.narration = narrate(texts, scene_starts, narration);
+  double previous_end = 0;
+  for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
+    const SpokenSentence& spoken = result.narration.sentences[i];
+    const double start =
+        i == 0 ? 0.0 : std::max(previous_end, 0.5 * (previous_end + spoken.start_s));
+    doc.sentences[i].start_s = start;
+    doc.sentences[i].end_s = std::max(spoken.end_s, start + 0.05);
+    previous_end = *doc.sentences[i].end_s;
+  }
+  if (!doc.sentences.empty())
+    doc.sentences.back().end_s =
+        std::max(*doc.sentences.back().end_s, result.narration.audio.duration_s());
+}
+
+// Captions take the spoken spans and words exactly (plan() spreads the pauses over them).
+void follow_narration(CueSheet& cues, const Narration& narration) {
+  for (std::size_t i = 0; i < cues.captions.size() && i < narration.sentences.size(); ++i) {
+    const SpokenSentence& spoken = narration.sentences[i];
+    Caption& caption = cues.captions[i];
+    caption.start_s = spoken.start_s;
+    caption.end_s = std::min(std::max(spoken.end_s, spoken.start_s + 0.05), cues.duration_s);
+    caption.words.clear();
+    for (const SpokenWord& w : spoken.words) caption.words.push_back({w.text, w.start_s, w.end_s});
+  }
+}
+
+// The voice set 2 LU over the music's own loudness (the music then ducks under it), mixed in;
+// the gain given to the voice is left in ducking.speech_gain_db.
+AudioBuffer mix_narration(const AudioBuffer& music, const AudioBuffer& speech,
+                          DuckOptions& ducking) {
+  const double music_lufs = integrated_loudness(music);
+  const double speech_lufs = integrated_loudness(speech);
+  if (std::isfinite(music_lufs) && std::isfinite(speech_lufs) && music_lufs > -70 &&
+      speech_lufs > -70)
+    ducking.speech_gain_db = music_lufs + 2.0 - speech_lufs;
+  return mix_with_narration(music, speech, ducking);
+}
+
+}  // namespace
 
 MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   if (auto problems = options.validate(); !problems.empty()) {
@@ -53,8 +118,15 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   result.arc = analyze_story(result.document, {.lexicons = lexicons});
   check_interrupted();
 
+  if (options.narrate) {
+    progress.stage("narrate");
+    narrate_document(result, options);
+    check_interrupted();
+  }
+
   progress.stage("plan");
   result.cues = plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
+  if (options.narrate) follow_narration(result.cues, result.narration);
   save_cue_sheet(result.cues, options.output_dir / "cues.json");
 
   progress.stage("compose");
@@ -69,8 +141,35 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   synth.soundfont = result.soundfont;
   synth.section_fx = section_fx_for(result.score);  // calm and sad sections wetter than angry ones
   AudioBuffer audio = synthesize(result.score, synth, synth_progress);
+  DuckOptions ducking = options.ducking;
+  if (options.narrate) audio = mix_narration(audio, result.narration.audio, ducking);
   result.loudness = master(audio, {});
   write_wav(audio, options.output_dir / "score.wav");
+  if (options.audio_format != AudioFileFormat::wav16) {
+    const AudioTags tags{.title = result.document.title.empty() ? options.story.stem().string() : result.document.title,
+                         .artist = options.artist,
+                         .comment = fmt::format("tonepoem seed {}", options.seed)};
+    write_audio(audio, options.output_dir / ("score" + std::string(audio_format_extension(options.audio_format))),
+                options.audio_format, tags);
+  }
+  if (options.stems) {
+    auto stems_progress = progress.stage("stems");
+    const double gain = std::pow(10.0, result.loudness.gain_db / 20.0);
+    ensure_writable_dir(options.output_dir / "stems");
+    for (Stem& stem : synthesize_stems(result.score, synth, stems_progress)) {
+      for (float& v : stem.audio.samples) v = static_cast<float>(v * gain);
+      const std::string file = stem.name + ".wav";
+      write_audio(stem.audio, options.output_dir / "stems" / file, AudioFileFormat::wav24);
+      result.stems.push_back("stems/" + file);
+    }
+    if (options.narrate) {  // the voice as it is in the mix
+      AudioBuffer voice = resample(result.narration.audio, audio.sample_rate);
+      const double voice_gain = gain * std::pow(10.0, ducking.speech_gain_db / 20.0);
+      for (float& v : voice.samples) v = static_cast<float>(v * voice_gain);
+      write_audio(voice, options.output_dir / "stems" / "narration.wav", AudioFileFormat::wav24);
+      result.stems.push_back("stems/narration.wav");
+    }
+  }
 
   if (options.video) {
     auto video_progress = progress.stage("video");
@@ -123,6 +222,10 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
   nlohmann::json outputs = {{"midi", "score.mid"}, {"audio", "score.wav"}, {"cues", "cues.json"}};
   if (options.video) outputs["video"] = "video.mp4";
   if (options.musicxml) outputs["musicxml"] = "score.musicxml";
+  if (options.audio_format != AudioFileFormat::wav16)
+    outputs["audio_" + std::string(audio_format_name(options.audio_format))] =
+        "score" + std::string(audio_format_extension(options.audio_format));
+  if (!r.stems.empty()) outputs["stems"] = r.stems;
   return {{"format", "tonepoem-report/1"},
           {"story", options.story.string()},
           {"title", r.document.title},
@@ -135,6 +238,14 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
           {"segments", std::move(segments)},
           {"sections", std::move(sections)},
           {"loudness", r.loudness},
+          {"mastering", {{"target_lufs", MasterOptions{}.target_lufs},
+                         {"true_peak_ceiling_dbtp", MasterOptions{}.true_peak_ceiling_dbtp},
+                         {"loudness_error_lu", std::abs(r.loudness.integrated_lufs - MasterOptions{}.target_lufs)}}},
+          {"narration", options.narrate ? nlohmann::json{{"voice", r.voice},
+                                                          {"duck_depth_db", options.ducking.depth_db},
+                                                          {"sentences", r.narration.sentences.size()},
+                                                          {"speech_s", r.narration.audio.duration_s()}}
+                                        : nlohmann::json()},
           {"video_loudness", options.video ? nlohmann::json(r.video_loudness) : nlohmann::json()},
           {"outputs", std::move(outputs)},
           {"timings_s", std::move(timings)}};

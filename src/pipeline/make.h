@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
+#include "audio/narrate.h"
 #include "core/progress.h"
 #include "music/score.h"
 #include "plan/cue_sheet.h"
@@ -30,6 +31,16 @@ struct MakeOptions {
   bool video = true;
   bool musicxml = false;          // also write score.musicxml
   VideoOptions video_options;
+  // Besides score.wav (always written: `tonepoem video` reads it), the mastered audio in this
+  // format as score.<ext> with title, artist and seed tags; wav16 writes nothing more.
+  AudioFileFormat audio_format = AudioFileFormat::wav16;
+  std::string artist = "tonepoem";
+  bool stems = false;  // also stems/<group>.wav: each instrument group alone, at the mix's gain
+  // --narrate: espeak-ng reads the story; its timings set the plan's and the captions' (words
+  // included), and the music ducks under the voice. --duration is then not accepted.
+  bool narrate = false;
+  std::string voice;            // espeak-ng voice; empty: "cmn" for Chinese stories, else "en"
+  DuckOptions ducking;          // depth_db 8 .. 40
 
   // Every problem with these options, each naming the option and what it accepts. Empty when valid.
   std::vector<std::string> validate() const;
@@ -43,6 +54,9 @@ struct MakeResult {
   std::vector<Emotion> judged;    // per section, from the judge
   LoudnessReport loudness;        // of score.wav
   LoudnessReport video_loudness;  // of the AAC audio decoded back from video.mp4
+  Narration narration;            // empty unless options.narrate
+  std::string voice;              // the voice that read it
+  std::vector<std::string> stems;  // file names under stems/, when asked
   std::filesystem::path soundfont;
   std::vector<std::pair<std::string, double>> timings;  // wall seconds per stage
   nlohmann::json report;          // what report.json holds

@@ -427,5 +427,84 @@ TEST(E2E, CtrlCLeavesNoHalfWrittenFiles) {
   EXPECT_FALSE(fs::exists(dir / "video.mp4"));
 }
 
+// Narration: espeak-ng reads the story; the sections change in the pauses between scenes, the
+// captions carry the words, the music ducks under the voice, and the mix is mastered.
+TEST(E2E, NarratedStoryFollowsTheReadingWithWordsStemsAndM4a) {
+  const fs::path dir = fresh_dir("narrated");
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(dir) +
+                          " --narrate --voice en --no-video --stems --format m4a --seed 4 --soundfont " +
+                          quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto report = read_json(dir / "report.json");
+  const auto cues = read_json(dir / "cues.json");
+  EXPECT_EQ(report["narration"]["voice"], "en");
+  const auto& captions = cues["captions"];
+  const auto& segments = report["segments"];
+  ASSERT_EQ(captions.size(), segments.size());
+  std::size_t words = 0;
+  for (std::size_t i = 0; i < captions.size(); ++i) {
+    const double start = captions[i]["start_s"], end = captions[i]["end_s"];
+    ASSERT_TRUE(captions[i].contains("words")) << i;
+    for (const auto& w : captions[i]["words"]) {
+      EXPECT_GE(w["start_s"].get<double>(), start - 1e-6) << w["text"];
+      EXPECT_LE(w["end_s"].get<double>(), end + 1e-6) << w["text"];
+      ++words;
+    }
+    if (i > 0) {
+      EXPECT_GE(start, captions[i - 1]["end_s"].get<double>()) << i;
+    }
+  }
+  EXPECT_GT(words, 200u);  // the story has 237 words
+  // Each section after the first starts in the pause before its scene's first spoken sentence.
+  const auto& sections = cues["cues"];
+  ASSERT_GE(sections.size(), 2u);
+  for (std::size_t s = 1; s < sections.size(); ++s) {
+    std::size_t first = 0;
+    while (first < segments.size() && segments[first]["scene"].get<std::size_t>() < s) ++first;
+    ASSERT_LT(first, segments.size());
+    ASSERT_GT(first, 0u);
+    const double boundary = sections[s]["start_s"];
+    EXPECT_GE(boundary, captions[first - 1]["end_s"].get<double>() - 0.05) << "section " << s;
+    EXPECT_LE(boundary, captions[first]["start_s"].get<double>() + 0.05) << "section " << s;
+  }
+  const AudioBuffer wav = read_audio(dir / "score.wav");
+  const LoudnessReport loudness = measure_loudness(wav);
+  EXPECT_NEAR(loudness.integrated_lufs, -14.0, 0.5);
+  EXPECT_LE(loudness.true_peak_dbtp, -1.0 + 0.1);
+  EXPECT_NEAR(wav.duration_s(), cues["duration_s"].get<double>(), 1.5);
+  // The M4A beside it decodes to the same length (within an AAC frame) and channel count.
+  const AudioBuffer m4a = read_audio(dir / "score.m4a");
+  EXPECT_EQ(m4a.channels, 2);
+  EXPECT_NEAR(m4a.duration_s(), wav.duration_s(), 1024.0 / 44100 + 1e-3);
+  ASSERT_TRUE(report["outputs"].contains("stems"));
+  EXPECT_GE(report["outputs"]["stems"].size(), 2u);
+  const std::size_t stem_frames = read_audio(dir / report["outputs"]["stems"][0].get<std::string>()).frames();
+  bool voice = false;
+  for (const auto& stem : report["outputs"]["stems"]) {
+    const AudioBuffer a = read_audio(dir / stem.get<std::string>());
+    if (stem == "stems/narration.wav") {
+      voice = true;
+      EXPECT_GT(measure_loudness(a).integrated_lufs, -30.0);
+    } else {
+      EXPECT_EQ(a.frames(), stem_frames) << stem;
+    }
+  }
+  EXPECT_TRUE(voice) << "the voice is a stem too";
+}
+
+TEST(E2E, ChineseNarrationUsesTheMandarinVoice) {
+  const fs::path dir = fresh_dir("narrated-zh");
+  const RunResult r = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
+                          " --narrate --no-video --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_json(dir / "report.json")["narration"]["voice"], "cmn");
+  const auto cues = read_json(dir / "cues.json");
+  ASSERT_FALSE(cues["captions"].empty());
+  EXPECT_FALSE(cues["captions"][0]["words"].empty());
+  const RunResult both = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
+                             " --narrate --duration 30 --no-video");
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+}
+
 }  // namespace
 }  // namespace tonepoem

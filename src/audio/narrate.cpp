@@ -1,0 +1,182 @@
+// espeak-ng in synchronous mode: each sentence is synthesized into memory through the synth
+// callback, which also hands over the word and end-of-clause events with their audio positions.
+#include "audio/narrate.h"
+
+#include <espeak-ng/speak_lib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/cancel.h"
+#include "core/error.h"
+
+namespace tonepoem {
+namespace {
+
+// What one espeak_Synth call produced.
+struct Capture {
+  std::vector<float> samples;
+  struct Mark {
+    int type = 0;
+    int char_pos = 0;  // 1-based, in code points
+    int char_len = 0;
+    double time_s = 0;
+  };
+  std::vector<Mark> marks;
+};
+
+// espeak-ng state, guarded by espeak_mutex(): its rate once started, and where the synth
+// callback writes during one espeak_Synth call.
+int sample_rate_of_espeak = 0;
+Capture* current_capture = nullptr;
+
+extern "C" int espeak_sink(short* wav, int count, espeak_EVENT* events) {
+  Capture* capture = current_capture;
+  if (!capture) return 0;
+  for (espeak_EVENT* e = events; e && e->type != espeakEVENT_LIST_TERMINATED; ++e)
+    if (e->type == espeakEVENT_WORD || e->type == espeakEVENT_END)
+      capture->marks.push_back({e->type, e->text_position, e->length, e->audio_position / 1000.0});
+  if (wav && count > 0)
+    for (int i = 0; i < count; ++i)
+      capture->samples.push_back(static_cast<float>(wav[i]) / 32768.0f);
+  return 0;  // go on
+}
+
+// espeak-ng keeps global state: one caller at a time, initialised once.
+std::mutex& espeak_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+void start_espeak() {
+  if (sample_rate_of_espeak > 0) return;
+  const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, 0);
+  if (rate <= 0)
+    fail_resource("espeak-ng", "espeak-ng could not start (its voice data was not found)",
+                  "install it: sudo apt-get install espeak-ng-data libespeak-ng1");
+  espeak_SetSynthCallback(espeak_sink);
+  sample_rate_of_espeak = rate;
+}
+
+// Byte offset of the code point `index` (0-based) in UTF-8 `text` (text.size() past the end).
+std::size_t byte_of_char(std::string_view text, int index) {
+  std::size_t pos = 0;
+  for (int seen = 0; pos < text.size(); ++pos) {
+    if ((static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) continue;
+    if (seen++ == index) return pos;
+  }
+  return text.size();
+}
+
+std::string word_text(std::string_view text, int char_pos, int char_len) {
+  const std::size_t from = byte_of_char(text, std::max(0, char_pos - 1));
+  const std::size_t to = byte_of_char(text, std::max(0, char_pos - 1 + std::max(1, char_len)));
+  std::string word(text.substr(from, to - from));
+  // espeak-ng's span may hold punctuation or spaces around the word (or only those, for a pause
+  // it reads as a word): keep words bare, and nothing for a pause.
+  constexpr std::string_view kTrim = " \t\n,.;:!?\"'()-";
+  const std::size_t first = word.find_first_not_of(kTrim);
+  if (first == std::string::npos) return {};
+  return word.substr(first, word.find_last_not_of(kTrim) - first + 1);
+}
+
+}  // namespace
+
+std::vector<std::string> NarrationOptions::validate() const {
+  std::vector<std::string> problems;
+  auto in = [&](std::string_view name, double value, double lo, double hi) {
+    if (!(value >= lo && value <= hi))
+      problems.push_back(fmt::format("{} = {} (accepted: {} to {})", name, value, lo, hi));
+  };
+  if (voice.empty())
+    problems.emplace_back("voice is empty (accepted: an espeak-ng voice such as en or cmn)");
+  in("rate_wpm", rate_wpm, 80, 450);
+  in("lead_in_s", lead_in_s, 0, 30);
+  in("sentence_gap_s", sentence_gap_s, 0, 10);
+  in("scene_gap_s", scene_gap_s, 0, 30);
+  in("outro_s", outro_s, 0, 60);
+  return problems;
+}
+
+Narration narrate(const std::vector<std::string>& sentences, const std::vector<bool>& scene_starts,
+                  const NarrationOptions& options) {
+  if (const auto problems = options.validate(); !problems.empty())
+    fail_usage(
+        "invalid narration options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
+        "correct the values listed above");
+  std::lock_guard lock(espeak_mutex());
+  start_espeak();
+  if (espeak_SetVoiceByName(options.voice.c_str()) != EE_OK)
+    fail_resource(
+        options.voice, "espeak-ng has no such voice",
+        "use --voice en (English) or --voice cmn (Mandarin); espeak-ng --voices lists them all");
+  espeak_SetParameter(espeakRATE, options.rate_wpm, 0);
+
+  Narration out;
+  out.audio.sample_rate = sample_rate_of_espeak;
+  out.audio.channels = 1;
+  const double sr = sample_rate_of_espeak;
+  auto& pcm = out.audio.samples;
+  pcm.assign(static_cast<std::size_t>(std::llround(options.lead_in_s * sr)), 0.0f);
+  constexpr float kSilence = 1e-3f;  // -60 dBFS: espeak-ng's padding is digital silence
+
+  for (std::size_t i = 0; i < sentences.size(); ++i) {
+    check_interrupted();
+    if (i > 0) {
+      const bool scene = i < scene_starts.size() && scene_starts[i];
+      pcm.resize(pcm.size() + static_cast<std::size_t>(std::llround(
+                                  (scene ? options.scene_gap_s : options.sentence_gap_s) * sr)),
+                 0.0f);
+    }
+    const std::string& text = sentences[i];
+    Capture capture;
+    current_capture = &capture;
+    const espeak_ERROR status = text.empty()
+                                    ? EE_OK
+                                    : espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER,
+                                                   0, espeakCHARS_UTF8, nullptr, nullptr);
+    current_capture = nullptr;
+    if (status != EE_OK)
+      throw Error(ExitCode::internal, "espeak-ng failed to read a sentence", text.substr(0, 60));
+    // Trim the silence around the speech; times below are relative to the trimmed start.
+    std::size_t first = 0, last = capture.samples.size();
+    while (first < last && std::abs(capture.samples[first]) < kSilence) ++first;
+    while (last > first && std::abs(capture.samples[last - 1]) < kSilence) --last;
+    const double offset_s = static_cast<double>(first) / sr;
+    const double length_s = static_cast<double>(last - first) / sr;
+    const double start_s = static_cast<double>(pcm.size()) / sr;
+    pcm.insert(pcm.end(), capture.samples.begin() + static_cast<std::ptrdiff_t>(first),
+               capture.samples.begin() + static_cast<std::ptrdiff_t>(last));
+
+    SpokenSentence spoken;
+    spoken.start_s = start_s;
+    spoken.end_s = start_s + length_s;
+    auto place = [&](double t) {
+      return std::clamp(start_s + t - offset_s, spoken.start_s, spoken.end_s);
+    };
+    for (std::size_t m = 0; m < capture.marks.size(); ++m) {
+      const Capture::Mark& mark = capture.marks[m];
+      if (mark.type != espeakEVENT_WORD) continue;
+      SpokenWord word;
+      word.text = word_text(text, mark.char_pos, mark.char_len);
+      if (word.text.empty()) continue;
+      word.start_s = place(mark.time_s);
+      // A word lasts until the next word or the end of its clause.
+      double end = length_s + offset_s;
+      if (m + 1 < capture.marks.size()) end = capture.marks[m + 1].time_s;
+      word.end_s = std::max(word.start_s, place(end));
+      spoken.words.push_back(std::move(word));
+    }
+    out.sentences.push_back(std::move(spoken));
+  }
+  pcm.resize(pcm.size() + static_cast<std::size_t>(std::llround(options.outro_s * sr)), 0.0f);
+  return out;
+}
+
+}  // namespace tonepoem

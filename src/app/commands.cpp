@@ -119,6 +119,11 @@ CommandRun define_make(CLI::App& cmd) {
   video->add_to(cmd);
   cmd.add_flag("--no-video", [o](std::int64_t) { o->video = false; }, "Skip video.mp4");
   cmd.add_flag("--musicxml", o->musicxml, "Also write score.musicxml (opens in MuseScore)");
+  cmd.add_flag(
+      "--no-refine", [o](std::int64_t) { o->refine = false; },
+      "Skip refinement (judging each section and re-composing it toward its target)");
+  cmd.add_option("--refine-budget", o->refine_budget_s,
+                 "Refinement time cap in seconds (default 0: none; the candidate count is fixed)");
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
       ->check(CLI::ExistingFile);
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");

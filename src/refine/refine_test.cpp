@@ -83,6 +83,20 @@ TEST(Refine, AnUnreachableTargetIsFlaggedWithAReason) {
   }
 }
 
+TEST(Refine, TheTimeCapStopsEarlyAndSaysSo) {
+  const JudgeWeights judge = biased_judge(-0.45, -0.45);
+  RefineOptions o;
+  o.weights = &judge;
+  o.time_cap_s = 1e-9;  // fires after the first candidate
+  const RefineResult r = refine(two_cues(at(0.3, 0.2), at(-0.2, 0.4)), {}, o);
+  EXPECT_TRUE(r.stopped_early);
+  ASSERT_EQ(r.sections.size(), 2u);
+  EXPECT_NE(r.sections[1].flagged.find("time cap"), std::string::npos) << r.sections[1].flagged;
+  CueSheet back;
+  from_json(nlohmann::json(r.cues), back);
+  EXPECT_EQ(write_midi(compose(back, {})), write_midi(r.score)) << "still re-composes identically";
+}
+
 TEST(Refine, ValidateListsEveryProblem) {
   RefineOptions o;
   o.seeds = 0;

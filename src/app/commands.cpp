@@ -130,6 +130,11 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_option("--voice", o->voice, "Narration voice for espeak-ng: en, cmn, ... (default: by the story's language)");
   cmd.add_option("--duck", o->ducking.depth_db, "With --narrate: how far the music drops under the voice, 8..40 dB")
       ->capture_default_str();
+  cmd.add_flag(
+      "--no-refine", [o](std::int64_t) { o->refine = false; },
+      "Skip refinement (judging each section and re-composing it toward its target)");
+  cmd.add_option("--refine-budget", o->refine_budget_s,
+                 "Refinement time cap in seconds (default 0: none; the candidate count is fixed)");
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV (term, valence, arousal, categories); repeatable")
       ->check(CLI::ExistingFile);
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");

@@ -8,11 +8,14 @@
 #include <cmath>
 #include <cstdint>
 #include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "judge/judge_weights_embedded.h"
 
 namespace tonepoem {
 namespace {
@@ -238,19 +241,160 @@ Emotion judge_features(const MusicFeatures& f) {
   return e;
 }
 
-std::vector<Emotion> judge_sections(const Score& score) {
+namespace {
+
+template <typename Judge>
+std::vector<Emotion> judge_each_section(const Score& score, Judge judge) {
   std::vector<Emotion> out;
   if (score.sections.empty()) {
     std::int64_t end = score.end_tick;
     for (const Track& t : score.tracks)
       for (const Note& n : t.notes) end = std::max(end, n.tick + 1);
-    out.push_back(judge_features(extract_features(score, 0, end)));
+    out.push_back(judge(extract_features(score, 0, end)));
     return out;
   }
   out.reserve(score.sections.size());
   for (const ScoreSection& s : score.sections)
-    out.push_back(judge_features(extract_features(score, s.start_tick, s.end_tick)));
+    out.push_back(judge(extract_features(score, s.start_tick, s.end_tick)));
   return out;
+}
+
+}  // namespace
+
+std::vector<Emotion> judge_sections(const Score& score) {
+  return judge_each_section(score, [](const MusicFeatures& f) { return judge_features(f); });
+}
+
+std::vector<Emotion> judge_sections(const Score& score, const JudgeWeights& weights) {
+  return judge_each_section(score,
+                            [&](const MusicFeatures& f) { return judge_features(f, weights); });
+}
+
+TermVector term_vector(const FeatureTerms& t) {
+  return {t.tempo, t.density, t.loudness,   t.percussion, t.staccato,
+          t.mode,  t.height,  t.consonance, t.dissonant,  t.low};
+}
+
+JudgeWeights hand_set_weights() {
+  JudgeWeights w;
+  //           tempo density loud  perc  stacc mode  height cons  diss  low
+  w.arousal = {0.35, 0.25, 0.25, 0.15, 0.10, 0, 0, 0, 0, 0};
+  w.valence = {0.10, 0, 0, 0, 0, 0.45, 0.20, 0.25, 0, 0};
+  w.arousal_bias = -0.05;
+  w.source = "hand-set";
+  return w;
+}
+
+JudgeWeights parse_judge_weights(std::string_view text, std::string_view where) {
+  JudgeWeights w;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  int number = 0;
+  std::array<bool, kTermCount> seen{};
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') {
+      if (w.source.empty() && line.size() > 2) w.source = line.substr(2);
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    auto bad = [&](const std::string& why) {
+      fail_input(std::string(where) + ":" + std::to_string(number), why,
+                 "see the format in src/judge/judge_weights.txt");
+    };
+    if (key == "term") {
+      std::string name;
+      double v = 0, a = 0;
+      if (!(fields >> name >> v >> a)) bad("expected: term NAME VALENCE_WEIGHT AROUSAL_WEIGHT");
+      const auto it = std::find(kTermNames.begin(), kTermNames.end(), name);
+      if (it == kTermNames.end()) bad("unknown term '" + name + "'");
+      const auto k = static_cast<std::size_t>(it - kTermNames.begin());
+      w.valence[k] = v;
+      w.arousal[k] = a;
+      seen[k] = true;
+      continue;
+    }
+    double x = 0;
+    if (!(fields >> x) || !std::isfinite(x)) bad("expected: " + key + " NUMBER");
+    if (key == "valence_bias")
+      w.valence_bias = x;
+    else if (key == "arousal_bias")
+      w.arousal_bias = x;
+    else if (key == "valence_scale")
+      w.valence_scale = x;
+    else if (key == "arousal_scale")
+      w.arousal_scale = x;
+    else
+      bad("unknown key '" + key + "'");
+  }
+  for (std::size_t k = 0; k < kTermCount; ++k)
+    if (!seen[k])
+      fail_input(std::string(where), "term " + std::string(kTermNames[k]) + " is missing",
+                 "give every term of kTermNames");
+  return w;
+}
+
+std::string format_judge_weights(const JudgeWeights& w, std::string_view header) {
+  std::ostringstream out;
+  out.precision(6);
+  out << header;
+  if (!header.empty() && header.back() != '\n') out << '\n';
+  out << "valence_bias " << w.valence_bias << "\narousal_bias " << w.arousal_bias
+      << "\nvalence_scale " << w.valence_scale << "\narousal_scale " << w.arousal_scale << '\n';
+  out << "#    name        valence   arousal\n";
+  for (std::size_t k = 0; k < kTermCount; ++k)
+    out << "term " << kTermNames[k] << ' ' << w.valence[k] << ' ' << w.arousal[k] << '\n';
+  return out.str();
+}
+
+JudgeWeights blend_weights(const JudgeWeights& a, const JudgeWeights& b, double share) {
+  JudgeWeights w;
+  const double ka = 1 - share, kb = share;
+  for (std::size_t k = 0; k < kTermCount; ++k) {
+    w.valence[k] = ka * a.valence_scale * a.valence[k] + kb * b.valence_scale * b.valence[k];
+    w.arousal[k] = ka * a.arousal_scale * a.arousal[k] + kb * b.arousal_scale * b.arousal[k];
+  }
+  w.valence_bias = ka * a.valence_scale * a.valence_bias + kb * b.valence_scale * b.valence_bias;
+  w.arousal_bias = ka * a.arousal_scale * a.arousal_bias + kb * b.arousal_scale * b.arousal_bias;
+  w.source = "blend of (" + a.source + ") and (" + b.source + ")";
+  return w;
+}
+
+const JudgeWeights& steering_judge_weights() {
+  static const JudgeWeights weights =
+      blend_weights(fitted_judge_weights(), hand_set_weights(), 0.5);
+  return weights;
+}
+
+const JudgeWeights& fitted_judge_weights() {
+  static const JudgeWeights weights = [] {
+    try {
+      return parse_judge_weights(kEmbeddedJudgeWeights, "judge_weights.txt (embedded)");
+    } catch (const Error&) {
+      return hand_set_weights();
+    }
+  }();
+  return weights;
+}
+
+Emotion judge_features(const MusicFeatures& f, const JudgeWeights& w) {
+  Emotion e = judge_features(f);
+  if (f.note_count <= 0) return e;
+  const FeatureTerms t = feature_terms(f);
+  const TermVector x = term_vector(t);
+  double v = w.valence_bias, a = w.arousal_bias;
+  for (std::size_t k = 0; k < kTermCount; ++k) {
+    v += w.valence[k] * x[k];
+    a += w.arousal[k] * x[k];
+  }
+  e.valence = clamp1(w.valence_scale * v);
+  e.arousal = clamp1(w.arousal_scale * a);
+  e.tension = clamp01(0.50 * t.dissonant + 0.20 * t.low + 0.15 * std::max(0.0, -t.mode) +
+                      0.15 * std::max(0.0, e.arousal));
+  fill_categories(e, t.loudness);
+  return e;
 }
 
 std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s) {

@@ -2,7 +2,10 @@
 // pipeline can check the music against the plan.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -60,8 +63,46 @@ FeatureTerms feature_terms(const MusicFeatures& features);
 // fitted.
 Emotion judge_features(const MusicFeatures& features);
 
-// One estimate per Score section (the whole score as one section when it has none).
+// A linear model over the ten FeatureTerms, per axis:
+//   valence = clamp(valence_scale * (valence_bias + sum_k valence[k] * term_k), -1, 1)
+//   arousal = clamp(arousal_scale * (arousal_bias + sum_k arousal[k] * term_k), -1, 1)
+// in the order of kTermNames. Tension and the categories always follow the hand-set formula.
+constexpr std::size_t kTermCount = 10;
+constexpr std::array<std::string_view, kTermCount> kTermNames = {
+    "tempo", "density", "loudness",   "percussion", "staccato",
+    "mode",  "height",  "consonance", "dissonant",  "low"};
+using TermVector = std::array<double, kTermCount>;
+TermVector term_vector(const FeatureTerms& terms);
+
+struct JudgeWeights {
+  TermVector valence{}, arousal{};
+  double valence_bias = 0, arousal_bias = 0;
+  double valence_scale = 1, arousal_scale = 1;
+  std::string source;  // "hand-set" or the first header line of the weights file
+};
+// The hand-set formula above, as weights (the documented fallback).
+JudgeWeights hand_set_weights();
+// The weights fitted on VGMIDI, embedded at build time from src/judge/judge_weights.txt (format and
+// provenance in its header). Falls back to hand_set_weights() if the embedded text does not parse.
+const JudgeWeights& fitted_judge_weights();
+// (1 - share) x `a` + share x `b`, before the clamp: one linear model (scales folded into the
+// weights). The steering judge of refinement is blend_weights(fitted, hand-set, 0.5): the fitted
+// model cannot see tempo or percussion (VGMIDI has neither), the hand-set one can.
+JudgeWeights blend_weights(const JudgeWeights& a, const JudgeWeights& b, double share);
+const JudgeWeights& steering_judge_weights();
+// Text format: '#' comments; lines "valence_bias X", "arousal_bias X", "valence_scale X",
+// "arousal_scale X", and "term NAME VALENCE_WEIGHT AROUSAL_WEIGHT" for each of kTermNames.
+// Throws Error(bad_input) naming `where` and the line on anything else.
+JudgeWeights parse_judge_weights(std::string_view text, std::string_view where);
+std::string format_judge_weights(const JudgeWeights& w, std::string_view header);
+
+// The same estimate as judge_features(features) with valence and arousal from `weights`.
+Emotion judge_features(const MusicFeatures& features, const JudgeWeights& weights);
+
+// One estimate per Score section (the whole score as one section when it has none), with the
+// hand-set formula, or with `weights` when given.
 std::vector<Emotion> judge_sections(const Score& score);
+std::vector<Emotion> judge_sections(const Score& score, const JudgeWeights& weights);
 
 struct JudgedWindow {
   double start_s = 0, end_s = 0;

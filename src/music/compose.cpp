@@ -1518,6 +1518,36 @@ void write_timpani(Builder& b, const Section& s, const Section* next, bool final
 
 }  // namespace
 
+namespace {
+
+// A section's random stream. The parent is advanced the same way whatever the variation, so a
+// variation on one section never changes another section's notes.
+Rng section_rng(Rng& parent, std::uint64_t salt, std::uint64_t variation) {
+  Rng r = parent.fork(salt);
+  return variation == 0 ? r : Rng(r.next() ^ (variation * 0xD1B54A32D192ED03ull));
+}
+
+}  // namespace
+
+MusicParams adjusted_params(const Emotion& target, const CueAdjust& adjust) {
+  Emotion steered = target;
+  steered.valence += adjust.valence;
+  steered.arousal += adjust.arousal;
+  steered.tension += adjust.tension;
+  MusicParams p = map_emotion(steered);  // clamps the steered emotion into range
+  if (std::isfinite(adjust.tempo_scale))
+    p.tempo_bpm = std::clamp(p.tempo_bpm * std::clamp(adjust.tempo_scale, 0.5, 2.0), 40.0, 200.0);
+  p.velocity = std::clamp(p.velocity + std::clamp(adjust.velocity, -40, 40), 20, 127);
+  p.register_shift += std::clamp(adjust.register_shift, -12, 12);
+  if (std::isfinite(adjust.density_scale))
+    p.note_density =
+        std::clamp(p.note_density * std::clamp(adjust.density_scale, 0.5, 2.0), 0.25, 3.0);
+  if (std::isfinite(adjust.articulation))
+    p.articulation =
+        std::clamp(p.articulation + std::clamp(adjust.articulation, -0.4, 0.2), 0.35, 1.0);
+  return p;
+}
+
 Score compose(const CueSheet& cues, const ComposeOptions& options) {
   double duration = cues.duration_s;
   if (duration <= 0 && !cues.cues.empty()) duration = cues.cues.back().end_s;
@@ -1528,7 +1558,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
 
   // The cues, or one neutral cue when there are none.
   std::vector<Cue> cue_list = cues.cues;
-  if (cue_list.empty()) cue_list.push_back(Cue{"Section 1", 0, duration, Emotion{}, {}});
+  if (cue_list.empty()) cue_list.push_back(Cue{"Section 1", 0, duration, Emotion{}, {}, {}});
   // Planned boundaries: each cue's start, clamped into order; the end is the duration.
   std::vector<double> bounds;
   for (const Cue& c : cue_list)
@@ -1563,7 +1593,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   for (std::size_t i = 0; i < sections.size(); ++i) {
     Section& s = sections[i];
     s.cue = &cue_list[i];
-    s.p = map_emotion(cue_list[i].target);
+    s.p = adjusted_params(cue_list[i].target, cue_list[i].adjust);
     s.key = Key{choose_tonic(s.p, previous), s.p.mode};
     s.p.tonic = s.key.tonic;
     s.beats = s.p.beats_per_bar;
@@ -1631,7 +1661,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   // Phrases and harmony.
   for (std::size_t i = 0; i < sections.size(); ++i) {
     Section& s = sections[i];
-    Rng srng = rng.fork(i + 1);
+    Rng srng = section_rng(rng, i + 1, s.cue->adjust.variation);
     const bool last_section = i + 1 == sections.size();
     const int length = (s.bars >= 16 && s.cue->target.arousal < 0.2) ? 8 : 4;
     s.phrases = cut_phrases(s.bars, length);
@@ -1689,7 +1719,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
     Section& s = sections[i];
     const Section* next = i + 1 < sections.size() ? &sections[i + 1] : nullptr;
     const bool final_section = next == nullptr;
-    Rng srng = rng.fork(1000 + i);
+    Rng srng = section_rng(rng, 1000 + i, s.cue->adjust.variation);
     const std::int64_t t0 = s.start_tick;
     b.program(kMelody, t0, s.p.melody_program);
     b.program(kChords, t0, s.p.chord_program);

@@ -47,6 +47,10 @@ struct MusicParams {
   std::string palette;               // name of the orchestration region ("serene", "fearful", ...)
 };
 MusicParams map_emotion(const Emotion& emotion);
+// What compose uses for a cue: map_emotion(target + adjust's emotion offsets), then the tempo
+// scale, velocity, register, density and articulation nudges of `adjust` (clamped to their
+// documented ranges, cue_sheet.h). A default CueAdjust gives exactly map_emotion(target).
+MusicParams adjusted_params(const Emotion& target, const CueAdjust& adjust);
 
 struct ComposeOptions {
   std::uint64_t seed = 0;  // overrides CueSheet::seed when non-zero (0: use the sheet's seed)

@@ -27,11 +27,11 @@ CueSheet story_sheet(std::uint64_t seed = 11) {
   c.duration_s = 95.3;
   c.seed = seed;
   c.cues = {
-      Cue{"Morning", 0.0, 17.2, emo(0.6, -0.5), {"Mei"}},
-      Cue{"The storm", 17.2, 41.9, emo(-0.7, 0.7, 0.9), {"Wolf"}},
-      Cue{"Loss", 41.9, 63.0, emo(-0.6, -0.6, 0.2), {}},
-      Cue{"Home again", 63.0, 82.5, emo(0.8, 0.6), {"Mei"}},
-      Cue{"Night", 82.5, 95.3, emo(0.4, -0.3), {"Mei", "Wolf"}},  // gentle: 3/4
+      Cue{"Morning", 0.0, 17.2, emo(0.6, -0.5), {"Mei"}, {}},
+      Cue{"The storm", 17.2, 41.9, emo(-0.7, 0.7, 0.9), {"Wolf"}, {}},
+      Cue{"Loss", 41.9, 63.0, emo(-0.6, -0.6, 0.2), {}, {}},
+      Cue{"Home again", 63.0, 82.5, emo(0.8, 0.6), {"Mei"}, {}},
+      Cue{"Night", 82.5, 95.3, emo(0.4, -0.3), {"Mei", "Wolf"}, {}},  // gentle: 3/4
   };
   return c;
 }
@@ -448,10 +448,11 @@ TEST(Compose, SurvivesOddCueSheets) {
   Emotion nan_emotion;
   nan_emotion.valence = std::nan("");
   nan_emotion.arousal = 5;  // out of range
-  c.cues = {Cue{"tiny first", 0, 0.3, emo(0.5, 0.5), {"A"}}, Cue{"nan", 0.3, 10, nan_emotion, {}},
-            Cue{"tiny", 10, 10.4, emo(-0.5, 0.5), {"B"}},
-            Cue{"backwards", 9, 20, emo(-0.5, -0.5), {}},
-            Cue{"after the end", 40, 50, emo(0.5, -0.5), {}}};
+  c.cues = {Cue{"tiny first", 0, 0.3, emo(0.5, 0.5), {"A"}, {}},
+            Cue{"nan", 0.3, 10, nan_emotion, {}, {}},
+            Cue{"tiny", 10, 10.4, emo(-0.5, 0.5), {"B"}, {}},
+            Cue{"backwards", 9, 20, emo(-0.5, -0.5), {}, {}},
+            Cue{"after the end", 40, 50, emo(0.5, -0.5), {}, {}}};
   const Score s = compose(c, {});
   EXPECT_NEAR(s.duration_s(), 30, 60.0 / s.tempo.back().bpm);
   ASSERT_FALSE(s.sections.empty());
@@ -476,7 +477,7 @@ TEST(Compose, ManyShortScenesStillLandOnTime) {
   for (int i = 0; i < 40; ++i) {
     const double v = std::sin(i * 0.7), a = std::cos(i * 1.3);
     c.cues.push_back(
-        Cue{"scene " + std::to_string(i), i * 3.0, (i + 1) * 3.0, emo(v, a, i % 3 * 0.4), {}});
+        Cue{"scene " + std::to_string(i), i * 3.0, (i + 1) * 3.0, emo(v, a, i % 3 * 0.4), {}, {}});
   }
   const Score s = compose(c, {});
   ASSERT_EQ(s.sections.size(), 40u);
@@ -627,7 +628,8 @@ TEST(Compose, DynamicsSwellIntoALouderSection) {
   CueSheet c;
   c.duration_s = 40;
   c.seed = 2;
-  c.cues = {Cue{"quiet", 0, 20, emo(0.3, -0.7), {}}, Cue{"loud", 20, 40, emo(0.6, 0.8), {}}};
+  c.cues = {Cue{"quiet", 0, 20, emo(0.3, -0.7), {}, {}},
+            Cue{"loud", 20, 40, emo(0.6, 0.8), {}, {}}};
   const Score s = compose(c, {});
   const Track* bass = track(s, "bass");
   ASSERT_NE(bass, nullptr);

@@ -24,7 +24,8 @@ CueSheet two_scenes(std::uint64_t seed) {
   c.title = "Calm then danger";
   c.duration_s = 40;
   c.seed = seed;
-  c.cues = {Cue{"Calm", 0, 18, emo(0.6, -0.5), {}}, Cue{"Danger", 18, 40, emo(-0.7, 0.7, 0.9), {}}};
+  c.cues = {Cue{"Calm", 0, 18, emo(0.6, -0.5), {}, {}},
+            Cue{"Danger", 18, 40, emo(-0.7, 0.7, 0.9), {}, {}}};
   return c;
 }
 

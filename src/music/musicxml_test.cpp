@@ -26,9 +26,9 @@ Score story() {
   c.title = "Fox & <Hound>";
   c.duration_s = 45;
   c.seed = 4;
-  c.cues = {Cue{"Calm", 0, 15, emo(0.5, -0.2), {"Fox"}},
-            Cue{"Chase", 15, 32, emo(-0.6, 0.7, 0.8), {"Hound"}},
-            Cue{"Rest", 32, 45, emo(0.6, -0.6), {"Fox"}}};
+  c.cues = {Cue{"Calm", 0, 15, emo(0.5, -0.2), {"Fox"}, {}},
+            Cue{"Chase", 15, 32, emo(-0.6, 0.7, 0.8), {"Hound"}, {}},
+            Cue{"Rest", 32, 45, emo(0.6, -0.6), {"Fox"}, {}}};
   return compose(c, {});
 }
 

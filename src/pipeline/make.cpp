@@ -27,6 +27,10 @@ std::vector<std::string> MakeOptions::validate() const {
     problems.emplace_back("--duration: not accepted with --narrate (the reading sets the length)");
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
     problems.push_back(fmt::format("--duck: {} dB is out of range; accepts 8 to 40 dB", ducking.depth_db));
+  if (!(refine_budget_s >= 0))
+    problems.push_back(
+        fmt::format("--refine-budget: {} is out of range; accepts 0 (no cap) or more seconds",
+                    refine_budget_s));
   if (video) {
     try {
       video_options.validate();
@@ -127,11 +131,20 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   progress.stage("plan");
   result.cues = plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
   if (options.narrate) follow_narration(result.cues, result.narration);
-  save_cue_sheet(result.cues, options.output_dir / "cues.json");
 
   progress.stage("compose");
-  result.score = compose(result.cues, {.seed = options.seed});
-  result.judged = judge_sections(result.score);
+  if (options.refine) {
+    // Refinement records its choices in the cues, so cues.json re-composes to this score.
+    RefineResult refined =
+        refine(result.cues, {.seed = options.seed}, {.time_cap_s = options.refine_budget_s});
+    result.cues = std::move(refined.cues);
+    result.score = std::move(refined.score);
+    result.refinement = std::move(refined.sections);
+  } else {
+    result.score = compose(result.cues, {.seed = options.seed});
+  }
+  save_cue_sheet(result.cues, options.output_dir / "cues.json");
+  result.judged = judge_sections(result.score, steering_judge_weights());
   save_midi(result.score, options.output_dir / "score.mid");
   if (options.musicxml) save_musicxml(result.score, options.output_dir / "score.musicxml");
   check_interrupted();
@@ -210,6 +223,7 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
     nlohmann::json s = r.score.sections[i];
     if (i < r.judged.size()) s["judged"] = r.judged[i];
     if (i < r.cues.cues.size()) s["characters"] = r.cues.cues[i].characters;
+    if (i < r.refinement.size()) s["refinement"] = r.refinement[i];
     sections.push_back(std::move(s));
   }
   nlohmann::json timings = nlohmann::json::object();
@@ -231,6 +245,7 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
           {"title", r.document.title},
           {"language", language_name(r.document.language)},
           {"seed", options.seed},
+          {"refined", options.refine},
           {"duration_s", r.score.duration_s()},
           {"soundfont", r.soundfont.string()},
           {"climax_scene", r.arc.climax_scene},

@@ -14,6 +14,7 @@
 #include "core/progress.h"
 #include "music/score.h"
 #include "plan/cue_sheet.h"
+#include "refine/refine.h"
 #include "text/analyze.h"
 #include "text/document.h"
 #include "video/video.h"
@@ -30,6 +31,8 @@ struct MakeOptions {
   std::vector<std::filesystem::path> lexicons;  // extra --lexicon files
   bool video = true;
   bool musicxml = false;          // also write score.musicxml
+  bool refine = true;             // judge each section and refine it toward its target (src/refine)
+  double refine_budget_s = 0;     // refinement time cap in seconds (0: none; see refine.h)
   VideoOptions video_options;
   // Besides score.wav (always written: `tonepoem video` reads it), the mastered audio in this
   // format as score.<ext> with title, artist and seed tags; wav16 writes nothing more.
@@ -52,6 +55,7 @@ struct MakeResult {
   CueSheet cues;
   Score score;
   std::vector<Emotion> judged;    // per section, from the judge
+  std::vector<SectionRefinement> refinement;  // per section; empty with refine off
   LoudnessReport loudness;        // of score.wav
   LoudnessReport video_loudness;  // of the AAC audio decoded back from video.mp4
   Narration narration;            // empty unless options.narrate

@@ -154,12 +154,29 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
   return sheet;
 }
 
+bool CueAdjust::is_default() const {
+  return variation == 0 && valence == 0 && arousal == 0 && tension == 0 && tempo_scale == 1.0 &&
+         velocity == 0 && register_shift == 0 && density_scale == 1.0 && articulation == 0;
+}
+
 void to_json(nlohmann::json& j, const Cue& c) {
   j = nlohmann::json{{"name", c.name},
                      {"start_s", c.start_s},
                      {"end_s", c.end_s},
                      {"target", c.target},
                      {"characters", c.characters}};
+  if (!c.adjust.is_default()) {
+    const CueAdjust& a = c.adjust;
+    j["adjust"] = {{"variation", a.variation},
+                   {"valence", a.valence},
+                   {"arousal", a.arousal},
+                   {"tension", a.tension},
+                   {"tempo_scale", a.tempo_scale},
+                   {"velocity", a.velocity},
+                   {"register_shift", a.register_shift},
+                   {"density_scale", a.density_scale},
+                   {"articulation", a.articulation}};
+  }
 }
 
 void to_json(nlohmann::json& j, const Caption& c) {
@@ -232,6 +249,27 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
                  "give every cue a positive length");
     cue.target = emotion_in(jc.contains("target") ? jc.at("target") : nlohmann::json{}, where + ".target");
     cue.characters = jc.value("characters", std::vector<std::string>{});
+    if (jc.contains("adjust")) {
+      const auto& ja = jc.at("adjust");
+      const std::string aw = where + ".adjust";
+      if (!ja.is_object())
+        fail_input("", aw + ": expected an object", "see README, \"Cue sheet format\"");
+      CueAdjust& a = cue.adjust;
+      a.variation = ja.value("variation", std::uint64_t{0});
+      a.valence = ja.contains("valence") ? number_in(ja, "valence", aw, -2, 2) : 0.0;
+      a.arousal = ja.contains("arousal") ? number_in(ja, "arousal", aw, -2, 2) : 0.0;
+      a.tension = ja.contains("tension") ? number_in(ja, "tension", aw, -1, 1) : 0.0;
+      a.tempo_scale = ja.contains("tempo_scale") ? number_in(ja, "tempo_scale", aw, 0.5, 2) : 1.0;
+      a.velocity =
+          ja.contains("velocity") ? static_cast<int>(number_in(ja, "velocity", aw, -40, 40)) : 0;
+      a.register_shift = ja.contains("register_shift")
+                             ? static_cast<int>(number_in(ja, "register_shift", aw, -12, 12))
+                             : 0;
+      a.density_scale =
+          ja.contains("density_scale") ? number_in(ja, "density_scale", aw, 0.5, 2) : 1.0;
+      a.articulation =
+          ja.contains("articulation") ? number_in(ja, "articulation", aw, -0.4, 0.2) : 0.0;
+    }
     expected_start = cue.end_s;
     c.cues.push_back(std::move(cue));
   }

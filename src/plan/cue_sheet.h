@@ -16,11 +16,27 @@
 
 namespace tonepoem {
 
+// Nudges that refinement (src/refine) chose for one cue's music. All defaults: compose maps the
+// target exactly as documented. Written to cues.json as "adjust" only when not default, so a
+// refined cue sheet re-composes to the same MIDI; a person may edit or delete it.
+struct CueAdjust {
+  std::uint64_t variation = 0;  // 0: the section's default random draw; else another
+  double valence = 0, arousal = 0, tension = 0;  // added to the target before the emotion mapping
+  double tempo_scale = 1.0;                      // multiplies the mapped tempo (0.5 .. 2)
+  int velocity = 0;                              // added to the mapped velocity (-40 .. 40)
+  int register_shift = 0;      // semitones added to the melody register (-12 .. 12)
+  double density_scale = 1.0;  // multiplies the melody's notes per beat (0.5 .. 2)
+  double articulation = 0;     // added to the sounded fraction of notes (-0.4 .. 0.2)
+  bool is_default() const;
+  bool operator==(const CueAdjust&) const = default;
+};
+
 struct Cue {
   std::string name;            // scene title
   double start_s = 0, end_s = 0;
   Emotion target;              // what the music of this section should carry
   std::vector<std::string> characters;  // named characters present in this scene
+  CueAdjust adjust;                     // refinement's nudges (default: none)
 };
 
 // When a word is heard (narration) or sung (lyrics): absolute seconds, like everything else.

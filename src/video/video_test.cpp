@@ -54,8 +54,8 @@ Emotion emotion(double v, double a, double t = 0) {
 CueSheet make_cues(double seconds, std::vector<Caption> captions = {}) {
   CueSheet cues;
   cues.duration_s = seconds;
-  cues.cues.push_back(Cue{"Calm", 0, seconds / 2, emotion(0.7, -0.4), {}});
-  cues.cues.push_back(Cue{"Danger", seconds / 2, seconds, emotion(-0.7, 0.8, 0.8), {}});
+  cues.cues.push_back(Cue{"Calm", 0, seconds / 2, emotion(0.7, -0.4), {}, {}});
+  cues.cues.push_back(Cue{"Danger", seconds / 2, seconds, emotion(-0.7, 0.8, 0.8), {}, {}});
   cues.captions = std::move(captions);
   return cues;
 }

@@ -232,6 +232,21 @@ TEST_F(EnglishExample, VideoCommandReRendersInAnotherStyleAndShape) {
       << "lists the accepted styles: " << r.output;
 }
 
+TEST_F(EnglishExample, ReportShowsRefinementPerSection) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const auto report = read_json(*dir_ / "report.json");
+  EXPECT_TRUE(report["refined"].get<bool>());
+  for (const auto& section : report["sections"]) {
+    ASSERT_TRUE(section.contains("refinement")) << section.dump();
+    const auto& r = section["refinement"];
+    for (const char* key : {"target", "judged_before", "judged_after", "distance", "changes"})
+      EXPECT_TRUE(r.contains(key)) << key << " in " << r.dump();
+    if (r.contains("flagged")) {
+      EXPECT_FALSE(r["flagged"].get<std::string>().empty());
+    }
+  }
+}
+
 TEST_F(EnglishExample, ComposingTheWrittenCueSheetGivesTheSameMidi) {
   ASSERT_EQ(result_->exit_code, 0) << result_->output;
   const fs::path again = dir_->parent_path() / "again.mid";

@@ -9,6 +9,7 @@ extern "C" {
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -28,6 +29,16 @@ std::string av_error_text(int err) {
   throw Error(ExitCode::internal, what);
 }
 
+// The padding at the end of each row and the rows below the picture are never drawn, but x264
+// reads some of it (its SIMD copies round widths up). Left as malloc gave it, it held whatever an
+// earlier video had left there: two identical renders in a row in one process then differed in 7
+// of 20 runs, against 0 of 20 with it zeroed. Zeroed once here, it stays zero, as the converter
+// writes only the picture.
+void zero_buffers(AVFrame* frame) {
+  for (AVBufferRef* buf : frame->buf)
+    if (buf) std::memset(buf->data, 0, buf->size);
+}
+
 }  // namespace
 
 AVFrame* alloc_yuv_frame(int width, int height) {
@@ -40,6 +51,7 @@ AVFrame* alloc_yuv_frame(int width, int height) {
     av_frame_free(&frame);
     fail_internal("cannot allocate a video frame: " + av_error_text(err));
   }
+  zero_buffers(frame);
   return frame;
 }
 
@@ -86,8 +98,10 @@ __attribute__((optimize("O3"), target_clones("avx2", "default"))) void chroma_ro
 }  // namespace
 
 void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
+  const std::uint8_t* before = out->data[0];
   if (const int err = av_frame_make_writable(out); err < 0)
     fail_internal("cannot make a video frame writable: " + av_error_text(err));
+  if (out->data[0] != before) zero_buffers(out);  // a new buffer: padding as in alloc_yuv_frame
   // Width and height are even (VideoOptions::validate).
   for (int y = 0; y < height_; ++y)
     luma_row(bgra + static_cast<std::ptrdiff_t>(y) * stride,

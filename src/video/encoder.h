@@ -18,7 +18,8 @@ struct AVPacket;
 
 namespace tonepoem::video {
 
-// Allocates a yuv420p frame of the given size. Throws Error(internal) on failure.
+// Allocates a yuv420p frame of the given size, every byte zero (padding included, so the encoder
+// never sees leftover memory). Throws Error(internal) on failure.
 AVFrame* alloc_yuv_frame(int width, int height);
 void free_frame(AVFrame* frame);
 
@@ -27,7 +28,8 @@ class BgraToYuv {
  public:
   BgraToYuv(int width, int height);
   ~BgraToYuv();
-  // Makes `out` writable (the encoder may still hold its previous buffer) and converts into it.
+  // Makes `out` writable (the encoder may still hold its previous buffer) and converts into it,
+  // writing only the picture: the padding stays as alloc_yuv_frame left it (zero).
   void convert(const std::uint8_t* bgra, int stride, AVFrame* out);
 
  private:

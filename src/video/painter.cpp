@@ -96,6 +96,20 @@ FramePainter::FramePainter(const AudioBuffer& audio, const CueSheet& cues, const
                                     [&](double d) { return std::fabs(d - b) < 1e-6; }));
   }
   title_ = !cues.title.empty() ? cues.title : score.title;
+  // Timed words are found in order in their caption's text; one that is not there (the text was
+  // edited) is skipped rather than highlighting the wrong letters.
+  for (const auto& cap : cues.captions) {
+    std::vector<TimedWord> words;
+    std::size_t from = 0;
+    for (const auto& word : cap.words) {
+      if (word.text.empty()) continue;
+      const std::size_t at = cap.text.find(word.text, from);
+      if (at == std::string::npos) continue;
+      from = at + word.text.size();
+      words.push_back({at, from, frame_at(word.start_s, fps_), frame_at(word.end_s, fps_)});
+    }
+    caption_words_.push_back(std::move(words));
+  }
   if (!options.images.empty()) build_slides(score);
   if (style_ == Style::particles) {
     Rng rng(cues.seed ^ 0x7061727469636c65ull);  // "particle"
@@ -225,7 +239,7 @@ const std::vector<float>& FramePainter::spectrum_at(std::int64_t n, float* rms) 
 }
 
 const TextSprite& FramePainter::sprite(const std::string& key, const std::string& text,
-                                       const TextStyle& style) {
+                                       const TextStyle& style, const TextEmphasis* emphasis) {
   auto it = sprites_.find(key);
   if (it == sprites_.end()) {
     if (sprites_.size() >= kSpriteCacheSize) {
@@ -234,7 +248,7 @@ const TextSprite& FramePainter::sprite(const std::string& key, const std::string
           [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
       sprites_.erase(oldest);
     }
-    it = sprites_.emplace(key, CachedSprite{text_.render(text, style), 0}).first;
+    it = sprites_.emplace(key, CachedSprite{text_.render(text, style, emphasis), 0}).first;
   }
   it->second.used = ++use_clock_;
   return it->second.sprite;
@@ -514,12 +528,34 @@ void FramePainter::draw_texts(cairo_t* cr, std::int64_t n) {
       st.accent = light_tint(emotion_colour(cap.emotion));
       st.accent_px = std::max(1.0, unit_ * 0.004);
     }
-    const TextSprite& s = sprite(fmt::format("caption{}", i), cap.text, st);
+    TextEmphasis emphasis;
+    std::string key = fmt::format("caption{}", i);
+    const bool timed = word_emphasis(i, n, &emphasis, &key);
+    const TextSprite& s = sprite(key, cap.text, st, timed ? &emphasis : nullptr);
     const double cy = minimal ? std::min(height_ * 0.75, height_ * 0.9 - s.height / 2.0)
                               : height_ * 0.9 - s.height / 2.0;
     draw_sprite(cr, s, width_ / 2.0, cy, alpha);
     break;
   }
+}
+
+// The word being heard is the last one started at frame n, while it lasts; the words before it
+// are drawn as heard and those after it dimmed.
+bool FramePainter::word_emphasis(std::size_t i, std::int64_t n, TextEmphasis* emphasis,
+                                 std::string* key) const {
+  if (i >= caption_words_.size() || caption_words_[i].empty()) return false;
+  const auto& words = caption_words_[i];
+  std::size_t started = 0;  // words started by frame n
+  while (started < words.size() && words[started].first <= n) ++started;
+  emphasis->upcoming_from = started < words.size() ? words[started].begin : std::string::npos;
+  bool current = false;
+  if (started > 0 && n < words[started - 1].last) {
+    emphasis->current_begin = words[started - 1].begin;
+    emphasis->current_end = words[started - 1].end;
+    current = true;
+  }
+  *key += fmt::format("w{}{}", started, current ? "c" : "");
+  return true;
 }
 
 void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {

@@ -50,7 +50,10 @@ class FramePainter {
   Look look_at(double t) const;
   double pulse_at(std::int64_t n) const;
   const std::vector<float>& spectrum_at(std::int64_t n, float* rms);
-  const TextSprite& sprite(const std::string& key, const std::string& text, const TextStyle& style);
+  const TextSprite& sprite(const std::string& key, const std::string& text, const TextStyle& style,
+                           const TextEmphasis* emphasis = nullptr);
+  // The emphasis of caption `i` at frame `n` and a key naming it; false when it has no words.
+  bool word_emphasis(std::size_t i, std::int64_t n, TextEmphasis* emphasis, std::string* key) const;
 
   void draw_background(cairo_t* cr, const Look& look);
   void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
@@ -78,6 +81,13 @@ class FramePainter {
   SpectrumSmoother smoother_;
   std::int64_t last_frame_ = -2;
   float last_rms_ = 0;
+
+  // Per caption, its timed words located in its text: byte range and frames [first, end).
+  struct TimedWord {
+    std::size_t begin = 0, end = 0;
+    std::int64_t first = 0, last = 0;  // highlighted on frames [first, last)
+  };
+  std::vector<std::vector<TimedWord>> caption_words_;
 
   std::vector<std::int64_t> beat_frames_;
   std::vector<bool> downbeat_;

@@ -113,12 +113,37 @@ TextRenderer::~TextRenderer() {
   g_object_unref(font_map_);
 }
 
-TextSprite TextRenderer::render(const std::string& text, const TextStyle& style) const {
+TextSprite TextRenderer::render(const std::string& text, const TextStyle& style,
+                                const TextEmphasis* emphasis) const {
   PangoLayout* layout = pango_layout_new(context_);
   pango_layout_set_width(layout, static_cast<int>(std::max(1.0, style.max_width_px) * PANGO_SCALE));
   pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
   pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
   pango_layout_set_text(layout, text.c_str(), -1);
+  if (emphasis) {
+    const auto clamp_index = [&](std::size_t i) {
+      return static_cast<guint>(std::min(i, text.size()));
+    };
+    const auto channel = [](double v) {
+      return static_cast<guint16>(std::lround(std::clamp(v, 0.0, 1.0) * 65535));
+    };
+    PangoAttrList* attrs = pango_attr_list_new();
+    if (emphasis->current_end > emphasis->current_begin) {
+      PangoAttribute* colour = pango_attr_foreground_new(
+          channel(emphasis->current.r), channel(emphasis->current.g), channel(emphasis->current.b));
+      colour->start_index = clamp_index(emphasis->current_begin);
+      colour->end_index = clamp_index(emphasis->current_end);
+      pango_attr_list_insert(attrs, colour);
+    }
+    if (emphasis->upcoming_from < text.size()) {
+      PangoAttribute* dim = pango_attr_foreground_alpha_new(channel(emphasis->upcoming_alpha));
+      dim->start_index = clamp_index(emphasis->upcoming_from);
+      dim->end_index = clamp_index(text.size());
+      pango_attr_list_insert(attrs, dim);
+    }
+    pango_layout_set_attributes(layout, attrs);
+    pango_attr_list_unref(attrs);
+  }
   // A long sentence gets a smaller font (down to 60%) before any of it is cut: the reader should
   // see the whole sentence being told. Only text that still does not fit is ellipsized.
   double size_px = style.size_px;

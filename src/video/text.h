@@ -4,6 +4,7 @@
 
 #include <cairo.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,16 @@ struct TextStyle {
   double accent_px = 0;
 };
 
+// Word-by-word emphasis inside a block of text, as byte offsets into it: [current_begin,
+// current_end) is the word being heard, drawn in `current`; text from `upcoming_from` on is not
+// heard yet and drawn at `upcoming_alpha`; the rest in the style's colour.
+struct TextEmphasis {
+  std::size_t current_begin = 0, current_end = 0;
+  std::size_t upcoming_from = 0;
+  Rgb current{1.0, 0.82, 0.30};
+  double upcoming_alpha = 0.62;
+};
+
 struct TextSprite {
   SurfacePtr surface;
   int width = 0, height = 0;
@@ -57,7 +68,11 @@ class TextRenderer {
   TextRenderer(const TextRenderer&) = delete;
   TextRenderer& operator=(const TextRenderer&) = delete;
 
-  TextSprite render(const std::string& text, const TextStyle& style) const;
+  // The layout (wrapping, size after shrinking) depends only on the text and the style, so the
+  // same text with different emphasis gives sprites of the same size with glyphs in the same
+  // places.
+  TextSprite render(const std::string& text, const TextStyle& style,
+                    const TextEmphasis* emphasis = nullptr) const;
 
  private:
   std::string family_;

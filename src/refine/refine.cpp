@@ -2,6 +2,7 @@
 #include "refine/refine.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -112,6 +113,45 @@ CueAdjust moved(const CueAdjust& a, int lever, double step) {
   return n;
 }
 constexpr int kLevers = 7;
+
+// True when sections a and a+1 of `piece` break the story's order: the target's arousal rises
+// (falls) by more than 0.2 but the tempo does not rise (fall) with it.
+bool out_of_tempo_order(const Score& piece, const CueSheet& cues, std::size_t a) {
+  if (a + 1 >= piece.sections.size() || a + 1 >= cues.cues.size()) return false;
+  const double tempo_a = piece.sections[a].tempo_bpm, tempo_b = piece.sections[a + 1].tempo_bpm;
+  if (tempo_a <= 0 || tempo_b <= 0) return false;
+  const double rise = cues.cues[a + 1].target.arousal - cues.cues[a].target.arousal;
+  const double faster = tempo_b - tempo_a;
+  return (rise > 0.2 && faster <= 0) || (rise < -0.2 && faster >= 0);
+}
+
+// A guard the judge cannot argue with. The search weighs the order only softly and one section at
+// a time, so a calm section refined first can outrun the storm refined after it. A refined section
+// that breaks the order goes back to its plain composition (the unrefined mapping keeps the order:
+// tempo rises with arousal), the one whose tempo moved most first.
+void keep_tempo_order(RefineResult& result, const CueSheet& original,
+                      const ComposeOptions& compose_options) {
+  const std::size_t n = result.cues.cues.size();
+  for (std::size_t round = 0; round < n; ++round) {
+    const Score piece = compose(result.cues, compose_options);
+    bool reverted = false;
+    for (std::size_t i = 0; i + 1 < n && !reverted; ++i) {
+      if (!out_of_tempo_order(piece, original, i)) continue;
+      auto moved = [&](std::size_t k) {
+        return std::abs(std::log(result.cues.cues[k].adjust.tempo_scale));
+      };
+      for (std::size_t k : moved(i) >= moved(i + 1) ? std::array{i, i + 1} : std::array{i + 1, i}) {
+        if (result.cues.cues[k].adjust.is_default()) continue;
+        result.cues.cues[k].adjust = CueAdjust{};
+        result.sections[k].adjust = CueAdjust{};
+        result.sections[k].changes = {"reverted: its refinement broke the story's tempo order"};
+        reverted = true;
+        break;
+      }
+    }
+    if (!reverted) return;
+  }
+}
 
 }  // namespace
 
@@ -225,13 +265,10 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
           continuity = std::max(
               0.0, std::abs(std::log2(sec.tempo_bpm / piece.sections[i - 1].tempo_bpm)) - 0.5);
         // Order: a section meant to be clearly more (less) aroused than the previous one must not
-        // be slower (faster) than it, whatever the judge says.
+        // be slower (faster) than it, whatever the judge says (keep_tempo_order enforces it).
         double order = 0;
-        if (i > 0 && sec.tempo_bpm > 0 && piece.sections[i - 1].tempo_bpm > 0) {
-          const double rise = target.arousal - cues.cues[i - 1].target.arousal;
-          const double faster = sec.tempo_bpm - piece.sections[i - 1].tempo_bpm;
-          if ((rise > 0.2 && faster <= 0) || (rise < -0.2 && faster >= 0)) order = 1;
-        }
+        if (i > 0 && out_of_tempo_order(piece, cues, i - 1)) order += 1;
+        if (i + 1 < n && out_of_tempo_order(piece, cues, i)) order += 1;
         c.cost = emotion_distance(c.judged, target) + options.quality_weight * quality +
                  options.continuity_weight * continuity + options.order_weight * order;
         if (!best || c.cost < best->cost) best = c;
@@ -277,6 +314,7 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
       }
     }
   }
+  keep_tempo_order(result, cues, compose_options);
   return finish(compose(result.cues, compose_options));
 }
 

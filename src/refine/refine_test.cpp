@@ -124,5 +124,18 @@ TEST(JudgeWeights, ShippedWeightsParseAndHandSetMatchesTheFormula) {
   EXPECT_THROW(parse_judge_weights("bogus 1\n", "x"), Error);
 }
 
+// A judge that hears the calm section as too calm and the storm as too wild would have refinement
+// speed up the calm and slow down the storm, until the calm outruns the storm. The story's order
+// wins: the storm stays faster than the calm before it.
+TEST(Refine, KeepsTheStorysTempoOrderWhateverTheJudgeSays) {
+  const JudgeWeights judge = biased_judge(0.0, -0.6);
+  for (std::uint64_t seed : {3u, 7u, 11u}) {
+    const RefineResult r =
+        refine(two_cues(at(0.2, -0.05), at(-0.4, 0.55, 0.8), seed), {}, {.weights = &judge});
+    ASSERT_EQ(r.score.sections.size(), 2u);
+    EXPECT_GT(r.score.sections[1].tempo_bpm, r.score.sections[0].tempo_bpm) << "seed " << seed;
+  }
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -311,7 +311,7 @@ TEST(RenderFrame, WordByWordHighlightFollowsTheWordTimings) {
   CueSheet timed;
   timed.duration_s = 3.0;
   timed.title = "Oak";  // no section card
-  timed.cues.push_back(Cue{"Storm", 0, 3.0, emotion(-0.5, 0.8), {}});
+  timed.cues.push_back(Cue{"Storm", 0, 3.0, emotion(-0.5, 0.8), {}, {}});
   timed.captions = {cap};
   CueSheet plain = timed;
   plain.captions[0].words.clear();

@@ -24,6 +24,15 @@ struct Emotion {
   std::array<double, kCategoryCount> categories{};
   double confidence = 0.0;
 
+  // A point of the valence-arousal(-tension) plane, no categories, confidence 0.
+  static Emotion at(double valence, double arousal, double tension = 0.0) {
+    Emotion e;
+    e.valence = valence;
+    e.arousal = arousal;
+    e.tension = tension;
+    return e;
+  }
+
   double& weight(Category c) { return categories[static_cast<std::size_t>(c)]; }
   double weight(Category c) const { return categories[static_cast<std::size_t>(c)]; }
   // Name of the strongest category, or "neutral" when every weight is 0.

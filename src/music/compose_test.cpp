@@ -13,13 +13,7 @@
 namespace tonepoem {
 namespace {
 
-Emotion emo(double v, double a, double t = 0) {
-  Emotion e;
-  e.valence = v;
-  e.arousal = a;
-  e.tension = t;
-  return e;
-}
+Emotion emo(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
 
 CueSheet story_sheet(std::uint64_t seed = 11) {
   CueSheet c;

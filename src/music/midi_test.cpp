@@ -11,13 +11,7 @@
 namespace tonepoem {
 namespace {
 
-Emotion emo(double v, double a, double t = 0) {
-  Emotion e;
-  e.valence = v;
-  e.arousal = a;
-  e.tension = t;
-  return e;
-}
+Emotion emo(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
 
 CueSheet two_scenes(std::uint64_t seed) {
   CueSheet c;

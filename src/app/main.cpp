@@ -12,9 +12,10 @@
 
 int main(int argc, char** argv) {
   using tonepoem::ExitCode;
-  CLI::App app{"tonepoem: turn a story into an emotion-matched score and music video, offline.\n"
-               "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 missing resource, "
-               "5 output not writable, 130 interrupted."};
+  CLI::App app{
+      "tonepoem: turn a story into an emotion-matched score and music video, offline.\n"
+      "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 4 missing resource, "
+      "5 output not writable, 130 interrupted."};
   app.set_version_flag("--version", "tonepoem 0.1.0");
   app.require_subcommand(1);
   std::map<std::string, tonepoem::CommandRun> runs;
@@ -36,7 +37,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "\ntonepoem: error: %s\n", e.describe().c_str());
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "\ntonepoem: internal error: %s\n  please report it with the command you ran\n", e.what());
+    std::fprintf(stderr,
+                 "\ntonepoem: internal error: %s\n  please report it with the command you ran\n",
+                 e.what());
     return static_cast<int>(ExitCode::internal);
   }
 }

@@ -17,16 +17,19 @@ namespace tonepoem {
 
 std::vector<std::string> MakeOptions::validate() const {
   std::vector<std::string> problems;
-  if (story.empty()) problems.emplace_back("STORY: give the story file to read (.txt or .md, UTF-8)");
+  if (story.empty())
+    problems.emplace_back("STORY: give the story file to read (.txt or .md, UTF-8)");
   if (output_dir.empty()) problems.emplace_back("-o/--output: give the folder to write into");
   if (duration_s != 0 && !(duration_s >= 5 && duration_s <= 3600))
-    problems.push_back(fmt::format("--duration: {} is out of range; accepts 5 to 3600 seconds (or leave it "
-                                   "out to follow reading speed)",
-                                   duration_s));
+    problems.push_back(
+        fmt::format("--duration: {} is out of range; accepts 5 to 3600 seconds (or leave it "
+                    "out to follow reading speed)",
+                    duration_s));
   if (narrate && duration_s != 0)
     problems.emplace_back("--duration: not accepted with --narrate (the reading sets the length)");
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
-    problems.push_back(fmt::format("--duck: {} dB is out of range; accepts 8 to 40 dB", ducking.depth_db));
+    problems.push_back(
+        fmt::format("--duck: {} dB is out of range; accepts 8 to 40 dB", ducking.depth_db));
   if (!(refine_budget_s >= 0))
     problems.push_back(
         fmt::format("--refine-budget: {} is out of range; accepts 0 (no cap) or more seconds",
@@ -129,10 +132,11 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   }
 
   progress.stage("plan");
-  result.cues = plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
+  result.cues =
+      plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
   if (options.narrate) follow_narration(result.cues, result.narration);
 
-  progress.stage("compose");
+  progress.stage(options.refine ? "compose+refine" : "compose");
   if (options.refine) {
     // Refinement records its choices in the cues, so cues.json re-composes to this score.
     RefineResult refined =
@@ -159,11 +163,14 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   result.loudness = master(audio, {});
   write_wav(audio, options.output_dir / "score.wav");
   if (options.audio_format != AudioFileFormat::wav16) {
-    const AudioTags tags{.title = result.document.title.empty() ? options.story.stem().string() : result.document.title,
+    const AudioTags tags{.title = result.document.title.empty() ? options.story.stem().string()
+                                                                : result.document.title,
                          .artist = options.artist,
                          .comment = fmt::format("tonepoem seed {}", options.seed)};
-    write_audio(audio, options.output_dir / ("score" + std::string(audio_format_extension(options.audio_format))),
-                options.audio_format, tags);
+    write_audio(
+        audio,
+        options.output_dir / ("score" + std::string(audio_format_extension(options.audio_format))),
+        options.audio_format, tags);
   }
   if (options.stems) {
     auto stems_progress = progress.stage("stems");
@@ -186,8 +193,8 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
 
   if (options.video) {
     auto video_progress = progress.stage("video");
-    render_video(audio, result.cues, result.score, options.video_options, options.output_dir / "video.mp4",
-                 video_progress);
+    render_video(audio, result.cues, result.score, options.video_options,
+                 options.output_dir / "video.mp4", video_progress);
     // AAC can push peaks over the limiter's ceiling: measure what the viewer actually hears.
     result.video_loudness = measure_loudness(decode_audio(options.output_dir / "video.mp4"));
   }
@@ -240,30 +247,32 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
     outputs["audio_" + std::string(audio_format_name(options.audio_format))] =
         "score" + std::string(audio_format_extension(options.audio_format));
   if (!r.stems.empty()) outputs["stems"] = r.stems;
-  return {{"format", "tonepoem-report/1"},
-          {"story", options.story.string()},
-          {"title", r.document.title},
-          {"language", language_name(r.document.language)},
-          {"seed", options.seed},
-          {"refined", options.refine},
-          {"duration_s", r.score.duration_s()},
-          {"soundfont", r.soundfont.string()},
-          {"climax_scene", r.arc.climax_scene},
-          {"characters", r.arc.characters},
-          {"segments", std::move(segments)},
-          {"sections", std::move(sections)},
-          {"loudness", r.loudness},
-          {"mastering", {{"target_lufs", MasterOptions{}.target_lufs},
-                         {"true_peak_ceiling_dbtp", MasterOptions{}.true_peak_ceiling_dbtp},
-                         {"loudness_error_lu", std::abs(r.loudness.integrated_lufs - MasterOptions{}.target_lufs)}}},
-          {"narration", options.narrate ? nlohmann::json{{"voice", r.voice},
-                                                          {"duck_depth_db", options.ducking.depth_db},
-                                                          {"sentences", r.narration.sentences.size()},
-                                                          {"speech_s", r.narration.audio.duration_s()}}
-                                        : nlohmann::json()},
-          {"video_loudness", options.video ? nlohmann::json(r.video_loudness) : nlohmann::json()},
-          {"outputs", std::move(outputs)},
-          {"timings_s", std::move(timings)}};
+  return {
+      {"format", "tonepoem-report/1"},
+      {"story", options.story.string()},
+      {"title", r.document.title},
+      {"language", language_name(r.document.language)},
+      {"seed", options.seed},
+      {"refined", options.refine},
+      {"duration_s", r.score.duration_s()},
+      {"soundfont", r.soundfont.string()},
+      {"climax_scene", r.arc.climax_scene},
+      {"characters", r.arc.characters},
+      {"segments", std::move(segments)},
+      {"sections", std::move(sections)},
+      {"loudness", r.loudness},
+      {"mastering",
+       {{"target_lufs", MasterOptions{}.target_lufs},
+        {"true_peak_ceiling_dbtp", MasterOptions{}.true_peak_ceiling_dbtp},
+        {"loudness_error_lu", std::abs(r.loudness.integrated_lufs - MasterOptions{}.target_lufs)}}},
+      {"narration", options.narrate ? nlohmann::json{{"voice", r.voice},
+                                                     {"duck_depth_db", options.ducking.depth_db},
+                                                     {"sentences", r.narration.sentences.size()},
+                                                     {"speech_s", r.narration.audio.duration_s()}}
+                                    : nlohmann::json()},
+      {"video_loudness", options.video ? nlohmann::json(r.video_loudness) : nlohmann::json()},
+      {"outputs", std::move(outputs)},
+      {"timings_s", std::move(timings)}};
 }
 
 }  // namespace tonepoem

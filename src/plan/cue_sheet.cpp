@@ -18,7 +18,8 @@ constexpr double kEnglishWordsPerSecond = 2.5;
 constexpr double kChineseCharsPerSecond = 6.0;
 constexpr double kMinSentenceSeconds = 1.5;
 constexpr double kMinPieceSeconds = 20.0;
-// A section shorter than this cannot hold a musical phrase; short scenes borrow time from long ones.
+// A section shorter than this cannot hold a musical phrase; short scenes borrow time from long
+// ones.
 constexpr double kMinSectionSeconds = 6.0;
 
 std::size_t count_words(std::string_view text) {
@@ -33,8 +34,9 @@ std::size_t count_words(std::string_view text) {
 }
 
 std::size_t count_code_points(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 double reading_seconds(const Sentence& s, Language lang) {
@@ -52,8 +54,10 @@ std::vector<double> fit_lengths(std::vector<double> lengths, double total, doubl
   for (int round = 0; round < 8; ++round) {
     double free_sum = 0, pinned_sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      if (pinned[i]) pinned_sum += floor;
-      else free_sum += lengths[i];
+      if (pinned[i])
+        pinned_sum += floor;
+      else
+        free_sum += lengths[i];
     }
     const double scale = free_sum > 0 ? (total - pinned_sum) / free_sum : 0;
     bool changed = false;
@@ -74,8 +78,9 @@ std::vector<double> fit_lengths(std::vector<double> lengths, double total, doubl
 }
 
 bool document_has_timings(const Document& d) {
-  return std::all_of(d.sentences.begin(), d.sentences.end(),
-                     [](const Sentence& s) { return s.start_s && s.end_s && *s.end_s > *s.start_s; });
+  return std::all_of(d.sentences.begin(), d.sentences.end(), [](const Sentence& s) {
+    return s.start_s && s.end_s && *s.end_s > *s.start_s;
+  });
 }
 
 }  // namespace
@@ -87,7 +92,8 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
   sheet.seed = options.seed;
   const std::size_t scene_count = document.scenes.size();
   if (scene_count == 0 || document.sentences.empty())
-    fail_input(document.source, "the story has no sentences to plan", "give a story with text in it");
+    fail_input(document.source, "the story has no sentences to plan",
+               "give a story with text in it");
 
   // Natural start and length of every sentence: the story's own timings, or reading time.
   std::vector<double> sentence_len(document.sentences.size());
@@ -106,7 +112,8 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
       natural_total += sentence_len[i];
     }
   }
-  sheet.duration_s = options.duration_s > 0 ? options.duration_s : std::max(kMinPieceSeconds, natural_total);
+  sheet.duration_s =
+      options.duration_s > 0 ? options.duration_s : std::max(kMinPieceSeconds, natural_total);
 
   // Scene lengths: from the sentences, fitted to the requested duration.
   std::vector<double> scene_len(scene_count, 0.0);
@@ -129,12 +136,14 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
     cue.end_s = s + 1 == scene_count ? sheet.duration_s : t + scene_len[s];
     cue.target = s < arc.scenes.size() ? arc.scenes[s] : Emotion{};
     for (const Character& c : arc.characters)
-      if (std::find(c.scenes.begin(), c.scenes.end(), s) != c.scenes.end()) cue.characters.push_back(c.name);
+      if (std::find(c.scenes.begin(), c.scenes.end(), s) != c.scenes.end())
+        cue.characters.push_back(c.name);
 
     // Captions share the scene's span in proportion to their natural lengths.
     const Scene& scene = document.scenes[s];
     double scene_natural = 0;
-    for (std::size_t i = 0; i < scene.sentence_count; ++i) scene_natural += sentence_len[scene.first_sentence + i];
+    for (std::size_t i = 0; i < scene.sentence_count; ++i)
+      scene_natural += sentence_len[scene.first_sentence + i];
     double caption_t = cue.start_s;
     for (std::size_t i = 0; i < scene.sentence_count; ++i) {
       const std::size_t k = scene.first_sentence + i;
@@ -180,27 +189,27 @@ void to_json(nlohmann::json& j, const Cue& c) {
 }
 
 void to_json(nlohmann::json& j, const Caption& c) {
-  j = nlohmann::json{{"text", c.text}, {"start_s", c.start_s}, {"end_s", c.end_s}, {"emotion", c.emotion}};
+  j = nlohmann::json{
+      {"text", c.text}, {"start_s", c.start_s}, {"end_s", c.end_s}, {"emotion", c.emotion}};
   if (!c.words.empty()) {
     nlohmann::json words = nlohmann::json::array();
-    for (const WordTiming& w : c.words) words.push_back({{"text", w.text}, {"start_s", w.start_s}, {"end_s", w.end_s}});
+    for (const WordTiming& w : c.words)
+      words.push_back({{"text", w.text}, {"start_s", w.start_s}, {"end_s", w.end_s}});
     j["words"] = std::move(words);
   }
 }
 
 void to_json(nlohmann::json& j, const CueSheet& c) {
-  j = nlohmann::json{{"format", "tonepoem-cues/1"},
-                     {"title", c.title},
-                     {"language", language_name(c.language)},
-                     {"duration_s", c.duration_s},
-                     {"seed", c.seed},
-                     {"cues", c.cues},
-                     {"captions", c.captions}};
+  j = nlohmann::json{
+      {"format", "tonepoem-cues/1"}, {"title", c.title}, {"language", language_name(c.language)},
+      {"duration_s", c.duration_s},  {"seed", c.seed},   {"cues", c.cues},
+      {"captions", c.captions}};
 }
 
 namespace {
 
-double number_in(const nlohmann::json& j, const char* key, const std::string& where, double lo, double hi) {
+double number_in(const nlohmann::json& j, const char* key, const std::string& where, double lo,
+                 double hi) {
   if (!j.contains(key) || !j.at(key).is_number())
     fail_input("", fmt::format("{}: '{}' is missing or not a number", where, key),
                "see README.md, 'Cue sheet format'");
@@ -213,7 +222,8 @@ double number_in(const nlohmann::json& j, const char* key, const std::string& wh
 
 Emotion emotion_in(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object())
-    fail_input("", where + ": expected an object with valence, arousal, tension", "see README.md, 'Cue sheet format'");
+    fail_input("", where + ": expected an object with valence, arousal, tension",
+               "see README.md, 'Cue sheet format'");
   Emotion e = j.get<Emotion>();
   e.valence = number_in(j, "valence", where, -1, 1);
   e.arousal = number_in(j, "arousal", where, -1, 1);
@@ -225,14 +235,16 @@ Emotion emotion_in(const nlohmann::json& j, const std::string& where) {
 
 void from_json(const nlohmann::json& j, CueSheet& c) {
   c = CueSheet{};
-  if (!j.is_object()) fail_input("", "a cue sheet must be a JSON object", "see README.md, 'Cue sheet format'");
+  if (!j.is_object())
+    fail_input("", "a cue sheet must be a JSON object", "see README.md, 'Cue sheet format'");
   c.title = j.value("title", "");
   c.language = j.value("language", "en") == "zh" ? Language::zh : Language::en;
   c.duration_s = number_in(j, "duration_s", "cue sheet", 1, 3 * 3600);
   const double seed = number_in(j, "seed", "cue sheet", 0, 1.8e19);
   c.seed = static_cast<std::uint64_t>(seed);
   if (!j.contains("cues") || !j.at("cues").is_array() || j.at("cues").empty())
-    fail_input("", "cue sheet: 'cues' must be a non-empty array", "see README.md, 'Cue sheet format'");
+    fail_input("", "cue sheet: 'cues' must be a non-empty array",
+               "see README.md, 'Cue sheet format'");
   double expected_start = 0;
   for (std::size_t i = 0; i < j.at("cues").size(); ++i) {
     const auto& jc = j.at("cues")[i];
@@ -242,12 +254,17 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
     cue.start_s = number_in(jc, "start_s", where, 0, c.duration_s);
     cue.end_s = number_in(jc, "end_s", where, 0, c.duration_s + 1e-6);
     if (std::abs(cue.start_s - expected_start) > 1e-3)
-      fail_input("", fmt::format("{}: starts at {} s but the previous cue ends at {} s", where, cue.start_s, expected_start),
+      fail_input("",
+                 fmt::format("{}: starts at {} s but the previous cue ends at {} s", where,
+                             cue.start_s, expected_start),
                  "cues must be contiguous and in order");
     if (cue.end_s <= cue.start_s)
-      fail_input("", fmt::format("{}: end_s ({}) is not after start_s ({})", where, cue.end_s, cue.start_s),
-                 "give every cue a positive length");
-    cue.target = emotion_in(jc.contains("target") ? jc.at("target") : nlohmann::json{}, where + ".target");
+      fail_input(
+          "",
+          fmt::format("{}: end_s ({}) is not after start_s ({})", where, cue.end_s, cue.start_s),
+          "give every cue a positive length");
+    cue.target =
+        emotion_in(jc.contains("target") ? jc.at("target") : nlohmann::json{}, where + ".target");
     cue.characters = jc.value("characters", std::vector<std::string>{});
     if (jc.contains("adjust")) {
       const auto& ja = jc.at("adjust");
@@ -274,7 +291,9 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
     c.cues.push_back(std::move(cue));
   }
   if (std::abs(expected_start - c.duration_s) > 1e-3)
-    fail_input("", fmt::format("cue sheet: the last cue ends at {} s but duration_s is {}", expected_start, c.duration_s),
+    fail_input("",
+               fmt::format("cue sheet: the last cue ends at {} s but duration_s is {}",
+                           expected_start, c.duration_s),
                "make the last cue end at duration_s");
   for (const auto& jc : j.value("captions", nlohmann::json::array())) {
     Caption cap;
@@ -302,7 +321,8 @@ CueSheet load_cue_sheet(const std::filesystem::path& path) {
   } catch (const Error& e) {
     throw Error(e.code(), e.what(), path.string(), e.fix());
   } catch (const nlohmann::json::exception& e) {
-    fail_input(path.string(), fmt::format("unexpected value: {}", e.what()), "see README.md, 'Cue sheet format'");
+    fail_input(path.string(), fmt::format("unexpected value: {}", e.what()),
+               "see README.md, 'Cue sheet format'");
   }
 }
 

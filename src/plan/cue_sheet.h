@@ -32,9 +32,9 @@ struct CueAdjust {
 };
 
 struct Cue {
-  std::string name;            // scene title
+  std::string name;  // scene title
   double start_s = 0, end_s = 0;
-  Emotion target;              // what the music of this section should carry
+  Emotion target;                       // what the music of this section should carry
   std::vector<std::string> characters;  // named characters present in this scene
   CueAdjust adjust;                     // refinement's nudges (default: none)
 };
@@ -55,9 +55,9 @@ struct Caption {
 struct CueSheet {
   std::string title;
   Language language = Language::en;
-  double duration_s = 0;       // total length of the piece
+  double duration_s = 0;  // total length of the piece
   std::uint64_t seed = 1;
-  std::vector<Cue> cues;       // contiguous, in order, covering [0, duration_s]
+  std::vector<Cue> cues;          // contiguous, in order, covering [0, duration_s]
   std::vector<Caption> captions;  // one per sentence, in order, non-overlapping
 };
 

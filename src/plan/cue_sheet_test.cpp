@@ -15,8 +15,7 @@ Document three_scene_document() {
   d.title = "Test";
   const char* texts[] = {"The meadow was quiet and warm in the morning light, and the birds sang.",
                          "The children walked slowly along the river and picked flowers.",
-                         "A wolf!",
-                         "At last they were safe at home.", "Mother laughed."};
+                         "A wolf!", "At last they were safe at home.", "Mother laughed."};
   const std::size_t scene_of[] = {0, 0, 1, 2, 2};
   for (std::size_t i = 0; i < 5; ++i) {
     Sentence s;
@@ -31,7 +30,8 @@ Document three_scene_document() {
 EmotionArc arc_for(const Document& d) {
   EmotionArc arc;
   arc.sentences.resize(d.sentences.size());
-  arc.scenes = {Emotion{0.6, -0.4, 0.1, {}, 1}, Emotion{-0.7, 0.8, 0.9, {}, 1}, Emotion{0.7, 0.1, 0.0, {}, 1}};
+  arc.scenes = {Emotion{0.6, -0.4, 0.1, {}, 1}, Emotion{-0.7, 0.8, 0.9, {}, 1},
+                Emotion{0.7, 0.1, 0.0, {}, 1}};
   arc.climax_scene = 1;
   arc.characters = {{"Wolf", {1}, 2}};
   return arc;
@@ -57,7 +57,8 @@ TEST(Plan, ShortScenesStillGetTimeForAPhrase) {
 TEST(Plan, LongerScenesGetMoreTime) {
   const Document d = three_scene_document();
   const CueSheet sheet = plan(d, arc_for(d), {.duration_s = 60, .seed = 1});
-  EXPECT_GT(sheet.cues[0].end_s - sheet.cues[0].start_s, sheet.cues[1].end_s - sheet.cues[1].start_s);
+  EXPECT_GT(sheet.cues[0].end_s - sheet.cues[0].start_s,
+            sheet.cues[1].end_s - sheet.cues[1].start_s);
 }
 
 TEST(Plan, TargetsComeFromTheSceneEmotionAndCharactersFromTheirScenes) {

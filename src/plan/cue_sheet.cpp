@@ -18,6 +18,10 @@ constexpr double kEnglishWordsPerSecond = 2.5;
 constexpr double kChineseCharsPerSecond = 6.0;
 constexpr double kMinSentenceSeconds = 1.5;
 constexpr double kMinPieceSeconds = 20.0;
+// The text engine's valence is a least-squares calibration (EmoBank, r about 0.58), and such
+// predictions are shrunk toward neutral by roughly r. The music should carry the story's contrast,
+// so the plan undoes that shrinkage for its targets (1 / 0.58); the analysis output stays calibrated.
+constexpr double kValenceExpression = 1.7;
 // A section shorter than this cannot hold a musical phrase; short scenes borrow time from long
 // ones.
 constexpr double kMinSectionSeconds = 6.0;
@@ -135,6 +139,7 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
     cue.start_s = t;
     cue.end_s = s + 1 == scene_count ? sheet.duration_s : t + scene_len[s];
     cue.target = s < arc.scenes.size() ? arc.scenes[s] : Emotion{};
+    cue.target.valence = std::clamp(cue.target.valence * kValenceExpression, -1.0, 1.0);
     for (const Character& c : arc.characters)
       if (std::find(c.scenes.begin(), c.scenes.end(), s) != c.scenes.end())
         cue.characters.push_back(c.name);

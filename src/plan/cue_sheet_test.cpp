@@ -61,6 +61,17 @@ TEST(Plan, LongerScenesGetMoreTime) {
             sheet.cues[1].end_s - sheet.cues[1].start_s);
 }
 
+TEST(Plan, TargetsExpandTheCalibratedValenceButKeepItsSignAndRange) {
+  const Document d = three_scene_document();
+  EmotionArc arc = arc_for(d);
+  arc.scenes[0].valence = 0.2;
+  arc.scenes[1].valence = -0.9;
+  const CueSheet sheet = plan(d, arc, {.duration_s = 30, .seed = 1});
+  EXPECT_GT(sheet.cues[0].target.valence, 0.3);
+  EXPECT_DOUBLE_EQ(sheet.cues[1].target.valence, -1.0);
+  EXPECT_DOUBLE_EQ(sheet.cues[0].target.arousal, arc.scenes[0].arousal);
+}
+
 TEST(Plan, TargetsComeFromTheSceneEmotionAndCharactersFromTheirScenes) {
   const Document d = three_scene_document();
   const CueSheet sheet = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});

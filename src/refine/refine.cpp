@@ -269,8 +269,14 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
         double order = 0;
         if (i > 0 && out_of_tempo_order(piece, cues, i - 1)) order += 1;
         if (i + 1 < n && out_of_tempo_order(piece, cues, i)) order += 1;
+        // The judge's valence is barely better than the majority baseline (judge_weights.txt), so
+        // it may tune brightness within a mode family but must not turn a clearly happy scene
+        // minor, or a clearly dark one major.
+        const bool flipped =
+            std::abs(target.valence) > 0.15 && is_minor_mode(sec.mode) != (target.valence < 0);
         c.cost = emotion_distance(c.judged, target) + options.quality_weight * quality +
-                 options.continuity_weight * continuity + options.order_weight * order;
+                 options.continuity_weight * continuity + options.order_weight * order +
+                 (flipped ? 1.0 : 0.0);
         if (!best || c.cost < best->cost) best = c;
         return true;
       };

@@ -137,5 +137,21 @@ TEST(Refine, KeepsTheStorysTempoOrderWhateverTheJudgeSays) {
   }
 }
 
+// A judge that hears everything far too bright would have refinement darken a happy scene into a
+// minor mode; the mode family follows the story's valence instead.
+TEST(Refine, NeverTurnsAHappySceneMinorOrADarkSceneMajor) {
+  const JudgeWeights too_bright = biased_judge(+0.7, 0.0);
+  const JudgeWeights too_dark = biased_judge(-0.7, 0.0);
+  for (std::uint64_t seed : {3u, 7u}) {
+    const RefineResult happy =
+        refine(two_cues(at(0.35, 0.3), at(0.5, 0.5), seed), {}, {.weights = &too_bright});
+    for (const ScoreSection& s : happy.score.sections)
+      EXPECT_FALSE(is_minor_mode(s.mode)) << s.name;
+    const RefineResult dark =
+        refine(two_cues(at(-0.4, -0.3), at(-0.5, 0.5, 0.6), seed), {}, {.weights = &too_dark});
+    for (const ScoreSection& s : dark.score.sections) EXPECT_TRUE(is_minor_mode(s.mode)) << s.name;
+  }
+}
+
 }  // namespace
 }  // namespace tonepoem

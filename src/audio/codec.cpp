@@ -209,6 +209,10 @@ AudioBuffer decode_with_libav(const fs::path& path) {
         }
         swr.reset(s);
       }
+      std::int64_t count = frame->nb_samples;
+      if (frame->pkt_duration > 0)  // the last packet is padded; its duration says what is real
+        count = std::min(count, av_rescale_q(frame->pkt_duration, stream->time_base,
+                                             AVRational{1, frame->sample_rate}));
       const std::size_t offset = out.samples.size();
       out.samples.resize(offset + static_cast<std::size_t>(frame->nb_samples) *
                                       static_cast<std::size_t>(out.channels));
@@ -216,8 +220,10 @@ AudioBuffer decode_with_libav(const fs::path& path) {
       const int got =
           swr_convert(swr.get(), &dst, frame->nb_samples,
                       const_cast<const std::uint8_t**>(frame->extended_data), frame->nb_samples);
-      out.samples.resize(offset + static_cast<std::size_t>(std::max(got, 0)) *
-                                      static_cast<std::size_t>(out.channels));
+      const std::int64_t kept =
+          std::clamp<std::int64_t>(std::min<std::int64_t>(got, count), 0, got);
+      out.samples.resize(offset +
+                         static_cast<std::size_t>(kept) * static_cast<std::size_t>(out.channels));
       av_frame_unref(frame.get());
     }
   };

@@ -4,7 +4,6 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/pixdesc.h>
-#include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
 
@@ -14,6 +13,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include "audio/codec.h"
 #include "core/error.h"
 
 namespace tonepoem {
@@ -194,57 +194,7 @@ std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, do
 }
 
 AudioBuffer decode_audio(const std::filesystem::path& path) {
-  FormatPtr format = open_media(path);
-  const int ai = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-  if (ai < 0) fail_input(path.string(), "the file has no audio stream", "pass a file with sound");
-  const AVStream* stream = format->streams[ai];
-  CodecPtr dec = open_decoder(path, stream);
-  AudioBuffer out;
-  out.sample_rate = stream->codecpar->sample_rate;
-  out.channels = stream->codecpar->ch_layout.nb_channels;
-  if (out.sample_rate <= 0 || out.channels <= 0)
-    fail_input(path.string(), "the audio stream has no sample rate or channels",
-               "re-encode the file");
-
-  SwrContext* swr = nullptr;
-  std::unique_ptr<SwrContext, void (*)(SwrContext*)> swr_guard(nullptr,
-                                                               [](SwrContext* s) { swr_free(&s); });
-  PacketPtr packet(av_packet_alloc());
-  FramePtr frame(av_frame_alloc());
-  const auto receive = [&] {
-    while (avcodec_receive_frame(dec.get(), frame.get()) >= 0) {
-      if (!swr) {
-        AVChannelLayout layout;
-        av_channel_layout_default(&layout, out.channels);
-        if (swr_alloc_set_opts2(&swr, &layout, AV_SAMPLE_FMT_FLT, out.sample_rate,
-                                &frame->ch_layout, static_cast<AVSampleFormat>(frame->format),
-                                frame->sample_rate, 0, nullptr) < 0 ||
-            swr_init(swr) < 0)
-          fail_input(path.string(), "cannot convert the decoded audio", "re-encode the file");
-        swr_guard.reset(swr);
-      }
-      std::int64_t count = frame->nb_samples;
-      if (frame->pkt_duration > 0)  // the last packet is padded; its duration says what is real
-        count = std::min(count, av_rescale_q(frame->pkt_duration, stream->time_base,
-                                             AVRational{1, frame->sample_rate}));
-      const std::size_t offset = out.samples.size();
-      out.samples.resize(offset + static_cast<std::size_t>(frame->nb_samples) * out.channels);
-      auto* dst = reinterpret_cast<std::uint8_t*>(out.samples.data() + offset);
-      const int got =
-          swr_convert(swr, &dst, frame->nb_samples,
-                      const_cast<const std::uint8_t**>(frame->extended_data), frame->nb_samples);
-      const std::int64_t kept =
-          std::clamp<std::int64_t>(std::min<std::int64_t>(got, count), 0, got);
-      out.samples.resize(offset + static_cast<std::size_t>(kept) * out.channels);
-      av_frame_unref(frame.get());
-    }
-  };
-  while (av_read_frame(format.get(), packet.get()) >= 0) {
-    if (packet->stream_index == ai && avcodec_send_packet(dec.get(), packet.get()) >= 0) receive();
-    av_packet_unref(packet.get());
-  }
-  if (avcodec_send_packet(dec.get(), nullptr) >= 0) receive();
-  return out;
+  return decode_with_libav(path);
 }
 
 }  // namespace tonepoem

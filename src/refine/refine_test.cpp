@@ -9,13 +9,8 @@
 namespace tonepoem {
 namespace {
 
-Emotion at(double v, double a, double t = 0.2) {
-  Emotion e;
-  e.valence = v;
-  e.arousal = a;
-  e.tension = t;
-  return e;
-}
+// Default tension 0.2: a little suspense, as most story scenes carry.
+Emotion at(double v, double a, double t = 0.2) { return Emotion::at(v, a, t); }
 
 CueSheet two_cues(const Emotion& first, const Emotion& second, std::uint64_t seed = 7) {
   CueSheet sheet;

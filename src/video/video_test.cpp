@@ -48,13 +48,7 @@ AudioBuffer make_audio(double seconds, double silent_from = 1e9, double tone_hz 
   return audio;
 }
 
-Emotion emotion(double v, double a, double t = 0) {
-  Emotion e;
-  e.valence = v;
-  e.arousal = a;
-  e.tension = t;
-  return e;
-}
+Emotion emotion(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
 
 CueSheet make_cues(double seconds, std::vector<Caption> captions = {}) {
   CueSheet cues;

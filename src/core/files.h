@@ -58,6 +58,8 @@ std::vector<std::filesystem::path> data_dir_candidates();
 // The first candidate that holds the word lists. Throws Error(missing_resource) listing the places
 // searched and saying to run scripts/setup.
 std::filesystem::path find_data_dir();
+// The same search over the given candidates (for tests and tools).
+std::filesystem::path find_data_dir(const std::vector<std::filesystem::path>& candidates);
 
 // Path of the running executable (from /proc/self/exe), empty if unknown.
 std::filesystem::path executable_path();

@@ -116,20 +116,32 @@ TEST(DataDir, EnvironmentVariableComesFirst) {
   const auto candidates = data_dir_candidates();
   ASSERT_FALSE(candidates.empty());
   EXPECT_EQ(candidates.front(), fs::path("/some/where"));
-  ::setenv("TONEPOEM_DATA", "/no/such/folder", 1);
-  // The remaining candidates (beside the binary, install prefix) may or may not hold data; when
-  // none does, the error lists where it looked and says how to fix it.
-  try {
-    (void)find_data_dir();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::missing_resource);
-    EXPECT_NE(e.describe().find("/no/such/folder"), std::string::npos);
-    EXPECT_NE(e.describe().find("scripts/setup"), std::string::npos);
-  }
   if (old)
     ::setenv("TONEPOEM_DATA", saved.c_str(), 1);
   else
     ::unsetenv("TONEPOEM_DATA");
+}
+
+// The error path, which the build tree cannot reach through find_data_dir() (build/data sits
+// beside the test binary), with candidates given explicitly.
+TEST_F(FilesTest, DataDirIsTheFirstCandidateHoldingTheWordLists) {
+  const fs::path empty = dir_ / "empty", good = dir_ / "good", later = dir_ / "later";
+  for (const fs::path& d : {empty, good, later}) fs::create_directories(d / "lexicons");
+  write("good/lexicons/en-vader.tsv", "happy\t0.5\t\t\n");
+  write("later/lexicons/en-vader.tsv", "happy\t0.5\t\t\n");
+  EXPECT_EQ(find_data_dir({empty, good, later}), good);
+}
+
+TEST_F(FilesTest, MissingDataDirListsWhereItLookedAndHowToFixIt) {
+  try {
+    (void)find_data_dir({dir_ / "nowhere", dir_ / "neither"});
+    FAIL() << "no error without any word lists";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("nowhere"), std::string::npos);
+    EXPECT_NE(e.describe().find("neither"), std::string::npos);
+    EXPECT_NE(e.describe().find("scripts/setup"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -338,10 +338,11 @@ CommandRun define_judge(CLI::App& cmd) {
     } else {
       const Score score = load_midi(a->file);
       if (a->segments_s > 0) {
-        for (const JudgedWindow& w : judge_windows(score, a->segments_s, a->segments_s))
+        for (const JudgedWindow& w :
+             judge_windows(score, a->segments_s, a->segments_s, steering_judge_weights()))
           windows.push_back(judged_row(w.start_s, w.end_s, w.emotion));
       } else {
-        const auto judged = judge_sections(score);
+        const auto judged = judge_sections(score, steering_judge_weights());
         for (std::size_t i = 0; i < judged.size(); ++i) {
           const double start = i < score.sections.size() ? score.sections[i].start_s : 0.0;
           const double end =

@@ -398,6 +398,11 @@ Emotion judge_features(const MusicFeatures& f, const JudgeWeights& w) {
 }
 
 std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s) {
+  return judge_windows(score, window_s, hop_s, hand_set_weights());
+}
+
+std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s,
+                                        const JudgeWeights& weights) {
   if (!(window_s > 0) || !(hop_s > 0))
     fail_usage("the judge's window and hop must be positive seconds", "give e.g. --segments 4");
   std::vector<JudgedWindow> out;
@@ -407,7 +412,7 @@ std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, dou
     w.start_s = start;
     w.end_s = std::min(total, start + window_s);
     w.features = extract_features(score, score.tick_at(w.start_s), score.tick_at(w.end_s));
-    w.emotion = judge_features(w.features);
+    w.emotion = judge_features(w.features, weights);
     out.push_back(w);
     if (w.end_s >= total) break;
   }

@@ -112,6 +112,9 @@ struct JudgedWindow {
 // Sliding windows of `window_s` seconds every `hop_s` seconds over [0, score.duration_s()).
 // Throws Error(usage) if window_s or hop_s is not positive.
 std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s);
+// The same with the given weights (e.g. steering_judge_weights(), as `tonepoem judge` uses).
+std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s,
+                                        const JudgeWeights& weights);
 
 // Features measured on rendered audio (audio stage: extract_audio_features in audio/audio.h).
 struct AudioFeatures {

@@ -21,7 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "audio/audio.h"
+#include "core/progress.h"
+#include "pipeline/make.h"
 #include "judge/judge.h"
 #include "music/compose.h"
 #include "plan/cue_sheet.h"
@@ -177,6 +181,9 @@ int main(int argc, char** argv) {
     else if (arg == "--baseline")
       baseline = std::string(argv[i + 1]) != "off";
   }
+  // The data folder scripts/build fills, unless TONEPOEM_DATA names another.
+  if (!std::getenv("TONEPOEM_DATA") && fs::is_directory(TONEPOEM_BUILD_DIR "/data"))
+    setenv("TONEPOEM_DATA", TONEPOEM_BUILD_DIR "/data", 0);
   try {
     soundfont = find_soundfont(soundfont);
     const Score score = bench_score(minutes);
@@ -213,23 +220,39 @@ int main(int argc, char** argv) {
     o.soundfont = soundfont;
     o.parts = 1;
     o.threads = 1;
+    o.polyphony = 256;  // one synthesizer with fluidsynth's defaults: the fidelity reference
     t = now_s();
     cpu = cpu_s(RUSAGE_SELF);
     AudioBuffer single = synthesize(score, o);
     const double single_s = now_s() - t;
     const double single_cpu = cpu_s(RUSAGE_SELF) - cpu;
     std::printf(
-        "synthesize parts=1:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
+        "synthesize parts=1, 256 voices (as fluidsynth): %6.2f s  (%5.1fx realtime, %.2fx "
+        "fluidsynth, %.2f CPU s)\n",
         single_s, score.duration_s() / single_s, fluid_s / single_s, single_cpu);
     o.parts = parts;
     o.threads = 0;
+    o.polyphony = SynthOptions{}.polyphony;
     t = now_s();
     cpu = cpu_s(RUSAGE_SELF);
     AudioBuffer audio = synthesize(score, o);
     const double multi_s = now_s() - t;
     std::printf(
-        "synthesize parts=%d:     %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, %.2f CPU s)\n",
-        parts, multi_s, score.duration_s() / multi_s, fluid_s / multi_s, cpu_s(RUSAGE_SELF) - cpu);
+        "synthesize parts=%d, %d voices (default): %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, "
+        "%.2f CPU s)\n",
+        parts, o.polyphony, multi_s, score.duration_s() / multi_s, fluid_s / multi_s, cpu_s(RUSAGE_SELF) - cpu);
+    {
+      double signal = 0, error = 0;
+      const std::size_t n = std::min(single.samples.size(), audio.samples.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(audio.samples[i]) - single.samples[i];
+        signal += static_cast<double>(single.samples[i]) * single.samples[i];
+        error += d * d;
+      }
+      std::printf("fidelity:               default render - reference: %.1f dB (energy of the "
+                  "difference against the reference's)\n",
+                  10 * std::log10(std::max(error, 1e-30) / std::max(signal, 1e-30)));
+    }
     // On a busy machine the wall times above understate what free cores give; the CPU times do
     // not depend on the load. Each part is its own synthesizer, so with `parts` free cores the
     // wall time is about the CPU time of the largest part (at least CPU / parts).
@@ -271,36 +294,31 @@ int main(int argc, char** argv) {
           single_cpu / single.duration_s());
     }
 
-    // Story -> mastered FLAC, the path `tonepoem make` takes (without the video), same length.
+    // Story -> mastered FLAC: `tonepoem make --no-video --format flac`, the same length (it also
+    // writes score.wav, score.mid, cues.json and report.json, as make does).
     try {
-      const fs::path story = fs::path(TONEPOEM_SOURCE_DIR) / "examples/the-lantern-at-the-ford.txt";
+      MakeOptions mo;
+      mo.story = fs::path(TONEPOEM_SOURCE_DIR) / "examples/the-lantern-at-the-ford.txt";
+      mo.output_dir = dir / "story";
+      mo.duration_s = score.duration_s();
+      mo.soundfont = soundfont;
+      mo.video = false;
+      mo.audio_format = AudioFileFormat::flac16;
+      ProgressReporter quiet(false);
       const double start = now_s();
       cpu = cpu_s(RUSAGE_SELF);
-      Document doc = parse_file(story, {});
-      const auto lexicons = load_lexicons({});
-      const EmotionArc arc = analyze_story(doc, {.lexicons = lexicons});
-      const CueSheet cues = plan(doc, arc, {.duration_s = score.duration_s(), .seed = 1});
-      const Score composed = compose(cues, {.seed = 1});
-      const double text_s = now_s() - start;
-      SynthOptions so;
-      so.soundfont = soundfont;
-      so.section_fx = section_fx_for(composed);
-      AudioBuffer story_audio = synthesize(composed, so);
-      const double synth_done = now_s();
-      const LoudnessReport sr = master(story_audio, MasterOptions{});
-      const double master_done = now_s();
-      write_audio(story_audio, dir / "story.flac", AudioFileFormat::flac16,
-                  {.title = doc.title, .artist = "render_bench", .comment = "seed 1"});
+      const MakeResult made = make(mo, quiet);
       const double total = now_s() - start;
-      std::printf(
-          "story -> FLAC:          %6.2f s  (%5.1fx realtime for %.1f s; text+plan+compose %.2f s, "
-          "synthesize %.2f s, master %.2f s, FLAC %.2f s; %.2f CPU s)\n",
-          total, composed.duration_s() / total, composed.duration_s(), text_s,
-          synth_done - start - text_s, master_done - synth_done, now_s() - master_done,
-          cpu_s(RUSAGE_SELF) - cpu);
+      std::string stages;
+      for (const auto& [name, seconds] : made.timings)
+        if (seconds >= 0.005) stages += fmt::format(", {} {:.2f} s", name, seconds);
+      std::printf("story -> FLAC:          %6.2f s  (%5.1fx realtime for %.1f s%s; %.2f CPU s)\n",
+                  total, made.score.duration_s() / total, made.score.duration_s(), stages.c_str(),
+                  cpu_s(RUSAGE_SELF) - cpu);
       std::printf(
           "story loudness:         %.2f LUFS (error %.2f LU against -14), true peak %.2f dBTP\n",
-          sr.integrated_lufs, std::abs(sr.integrated_lufs + 14.0), sr.true_peak_dbtp);
+          made.loudness.integrated_lufs, std::abs(made.loudness.integrated_lufs + 14.0),
+          made.loudness.true_peak_dbtp);
     } catch (const std::exception& e) {
       std::printf("story -> FLAC:          skipped (%s)\n", e.what());
     }

@@ -463,6 +463,7 @@ CommandRun define_render(CLI::App& cmd) {
     MasterOptions mastering;
     mastering.target_lufs = a->loudness_lufs;
     const LoudnessReport loudness = master(audio, mastering);
+    progress.stage("write");
     write_audio(audio, a->output, *format,
                 {.title = a->title.empty() ? score.title : a->title,
                  .artist = a->artist,

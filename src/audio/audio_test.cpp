@@ -252,6 +252,28 @@ TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
   EXPECT_LT(diff, 1e-3 * energy);
 }
 
+TEST(Synthesize, OneTrackIsSplitAcrossPartsByKey) {
+  // A lone heavy track (a harp's long release tails) no longer keeps one core busy while the
+  // other idles: its keys are spread over the parts, and the sum still sounds like one synth.
+  Score score = make_score(120, 2);
+  score.tracks.resize(1);
+  SynthOptions o = test_options();
+  o.parts = 1;
+  const AudioBuffer single = synthesize(score, o);
+  o.parts = 2;
+  const AudioBuffer split = synthesize(score, o);
+  ASSERT_EQ(single.samples.size(), split.samples.size());
+  double diff = 0, energy = 0;
+  for (std::size_t i = 0; i < single.samples.size(); ++i) {
+    const double d = double(single.samples[i]) - split.samples[i];
+    diff += d * d;
+    energy += double(single.samples[i]) * single.samples[i];
+  }
+  EXPECT_GT(energy, 0.0);
+  EXPECT_LT(diff, 1e-3 * energy);
+  EXPECT_GT(diff, 0.0) << "two parts should have rendered the track, not one";
+}
+
 TEST(Stems, OnePerRoleSummingToTheMix) {
   Score score = make_score(120, 2);
   score.tracks.push_back(score.tracks[1]);  // a second melody track joins the melody stem

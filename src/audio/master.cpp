@@ -295,23 +295,29 @@ LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
   double gain_db = options.target_lufs - before.integrated_lufs;
   double threshold_db = options.true_peak_ceiling_dbtp - options.limiter_margin_db;
   LoudnessReport r;
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // The gain is settled on integrated loudness alone (cheap); the true peak (4x oversampling,
+  // the slow part) is measured once it has, and again only if the limiter must work harder.
+  for (int attempt = 0; attempt < 12; ++attempt) {
     check_interrupted();
     audio = original;
     const auto g = static_cast<float>(db_to_linear(gain_db));
     for (float& s : audio.samples) s *= g;
     apply_fades(audio, options.fade_in_s, options.fade_out_s);
     limit(audio, db_to_linear(threshold_db), options.lookahead_s, options.release_s);
+    // Limiting lowers loudness: push the gain up by what is missing, within reason.
+    const double lufs = measure(audio, false).integrated_lufs;
+    const double missing = options.target_lufs - lufs;
+    if (std::isfinite(lufs) && std::abs(missing) > options.tolerance_lu && attempt < 6) {
+      gain_db += missing;
+      continue;
+    }
     r = measure(audio, true);
     r.gain_db = gain_db;
-    if (r.true_peak_dbtp > options.true_peak_ceiling_dbtp) {
+    if (r.true_peak_dbtp > options.true_peak_ceiling_dbtp && attempt < 11) {
       threshold_db -= r.true_peak_dbtp - options.true_peak_ceiling_dbtp + 0.05;
       continue;
     }
-    // Limiting lowers loudness: push the gain up by what is missing, within reason.
-    const double missing = options.target_lufs - r.integrated_lufs;
-    if (!std::isfinite(r.integrated_lufs) || std::abs(missing) <= options.tolerance_lu) break;
-    gain_db += missing;
+    break;
   }
   return r;
 }

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -177,32 +178,125 @@ std::unique_ptr<fluid_synth_t, SynthDeleter> make_synth(fluid_settings_t* settin
   return synth;
 }
 
-// Splits the tracks into `parts` groups of similar note counts (greedy, largest first; ties by
-// track index), so the result depends only on the score and `parts`, never on the machine.
-std::vector<int> partition_tracks(const Score& score, int parts) {
-  std::vector<std::size_t> order(score.tracks.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return score.tracks[a].notes.size() > score.tracks[b].notes.size();
-  });
-  std::vector<std::size_t> load(static_cast<std::size_t>(parts), 0);
-  std::vector<int> part_of(score.tracks.size(), 0);
-  for (std::size_t t : order) {
+// Which part renders each note: part_of[track][key]. Every note of one key on one track stays
+// in one part, so a re-struck key still cuts its previous voice as it would in one synthesizer;
+// the parts' outputs then sum to what one synthesizer renders (effects are linear), up to voice
+// stealing and float rounding.
+using KeyParts = std::vector<std::array<int, 128>>;
+
+KeyParts whole_tracks(const std::vector<int>& part_of_track) {
+  KeyParts out(part_of_track.size());
+  for (std::size_t t = 0; t < out.size(); ++t) out[t].fill(part_of_track[t]);
+  return out;
+}
+
+// What each key of each track costs to render, in voice-seconds: every note starts `voices`
+// voices that sound for its length plus `release_s` after its note-off. Both are measured on a
+// probe synth (effects off, so a probe costs microseconds) with the track's instrument at its
+// median key and velocity (drums: per key, as each drum is its own sample). Deterministic: depends
+// on the score and the SoundFont only.
+std::vector<std::array<double, 128>> key_costs(const Score& score, fluid_synth_t* probe,
+                                               double sample_rate) {
+  fluid_synth_reverb_on(probe, -1, 0);
+  fluid_synth_chorus_on(probe, -1, 0);
+  std::vector<float> scratch(2 * 1024);
+  auto render = [&](int frames) {
+    for (int done = 0; done < frames; done += 1024)
+      fluid_synth_write_float(probe, std::min(1024, frames - done), scratch.data(), 0, 2,
+                              scratch.data(), 1, 2);
+  };
+  struct Probe {
+    double voices = 1, release_s = 0.5;
+  };
+  auto measure = [&](bool drums, int program, int key, int velocity) {
+    fluid_synth_all_sounds_off(probe, -1);
+    render(64);
+    fluid_synth_set_channel_type(probe, 0, drums ? CHANNEL_TYPE_DRUM : CHANNEL_TYPE_MELODIC);
+    fluid_synth_bank_select(probe, 0, drums ? 128 : 0);
+    fluid_synth_program_change(probe, 0, drums ? 0 : program);
+    Probe p;
+    if (fluid_synth_noteon(probe, 0, key, velocity) != FLUID_OK) return p;
+    p.voices = std::max(1, fluid_synth_get_active_voice_count(probe));
+    render(1024);
+    fluid_synth_noteoff(probe, 0, key);
+    const int limit = static_cast<int>(8 * sample_rate);  // longer tails count as 8 s
+    int after = 0;
+    while (after < limit && fluid_synth_get_active_voice_count(probe) > 0) {
+      render(1024);
+      after += 1024;
+    }
+    p.release_s = after / sample_rate;
+    return p;
+  };
+  auto median = [](std::vector<int> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  std::vector<std::array<double, 128>> cost(score.tracks.size());
+  for (std::size_t t = 0; t < score.tracks.size(); ++t) {
+    cost[t].fill(0.0);
+    const Track& track = score.tracks[t];
+    if (track.notes.empty()) continue;
+    const bool drums = track.channel == 9;
+    std::vector<int> keys, velocities;
+    for (const Note& n : track.notes) {
+      keys.push_back(std::clamp(n.pitch, 0, 127));
+      velocities.push_back(std::clamp(n.velocity, 1, 127));
+    }
+    const int velocity = median(velocities);
+    std::map<int, Probe> by_key;
+    const Probe melodic = drums ? Probe{} : measure(false, track.program, median(keys), velocity);
+    for (const Note& n : track.notes) {
+      if (n.duration <= 0 || n.pitch < 0 || n.pitch > 127) continue;
+      Probe p = melodic;
+      if (drums) {
+        auto it = by_key.find(n.pitch);
+        if (it == by_key.end())
+          it = by_key.emplace(n.pitch, measure(true, 0, n.pitch, velocity)).first;
+        p = it->second;
+      }
+      const double length = score.seconds_at(n.tick + n.duration) - score.seconds_at(n.tick);
+      cost[t][static_cast<std::size_t>(n.pitch)] += p.voices * (length + p.release_s);
+    }
+  }
+  fluid_synth_all_sounds_off(probe, -1);
+  return cost;
+}
+
+// Splits the (track, key) units into `parts` groups of similar cost (greedy, costliest first;
+// ties by track, then key), so the result depends only on the score, the SoundFont and `parts`.
+KeyParts balance_parts(const std::vector<std::array<double, 128>>& cost, int parts) {
+  struct Unit {
+    double cost;
+    std::size_t track;
+    int key;
+  };
+  std::vector<Unit> units;
+  for (std::size_t t = 0; t < cost.size(); ++t)
+    for (int k = 0; k < 128; ++k)
+      if (cost[t][static_cast<std::size_t>(k)] > 0)
+        units.push_back({cost[t][static_cast<std::size_t>(k)], t, k});
+  std::stable_sort(units.begin(), units.end(),
+                   [](const Unit& a, const Unit& b) { return a.cost > b.cost; });
+  std::vector<double> load(static_cast<std::size_t>(parts), 0.0);
+  KeyParts part_of = whole_tracks(std::vector<int>(cost.size(), 0));
+  for (const Unit& u : units) {
     const auto lightest =
         static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    part_of[t] = static_cast<int>(lightest);
-    load[lightest] += score.tracks[t].notes.size() + 1;
+    part_of[u.track][static_cast<std::size_t>(u.key)] = static_cast<int>(lightest);
+    load[lightest] += u.cost;
   }
   return part_of;
 }
 
 constexpr const char* kSiblingFailed = "a sibling render failed";
 
-// Renders the tracks of each part (part_of[track] in [0, parts)) with its own synthesizer into
-// its own stereo buffer, parts in parallel. The machinery under synthesize() and
-// synthesize_stems().
+// Renders the notes of each part (part_of[track][key] in [0, parts); empty: balanced by
+// key_costs) with its own synthesizer into its own stereo buffer, parts in parallel. Every part
+// sets up every track's channel (program, volume, pan, effect sends). The machinery under
+// synthesize() and synthesize_stems().
 std::vector<std::vector<float>> render_parts(const Score& score, const SynthOptions& options,
-                                             const std::vector<int>& part_of, int parts,
+                                             KeyParts part_of, int parts, int voices_per_part,
                                              const ProgressFn& progress) {
   init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
@@ -222,12 +316,18 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   fluid_settings_setint(settings.get(), "synth.midi-channels", channel_count);
   fluid_settings_setint(settings.get(), "synth.reverb.active", options.reverb ? 1 : 0);
   fluid_settings_setint(settings.get(), "synth.chorus.active", options.chorus ? 1 : 0);
-  fluid_settings_setint(settings.get(), "synth.polyphony", options.polyphony);
+  fluid_settings_setint(settings.get(), "synth.polyphony", voices_per_part);
   fluid_settings_setint(settings.get(), "synth.threadsafe-api", 0);
   fluid_settings_setnum(settings.get(), "synth.gain", options.gain);
   if (options.reverb) {
     fluid_settings_setnum(settings.get(), "synth.reverb.room-size", options.reverb_room_size);
     fluid_settings_setnum(settings.get(), "synth.reverb.level", options.reverb_level);
+  }
+
+  if (part_of.empty() && parts == 1) part_of = whole_tracks(std::vector<int>(score.tracks.size(), 0));
+  if (part_of.empty()) {
+    const auto probe = make_synth(settings.get(), sf_name);
+    part_of = balance_parts(key_costs(score, probe.get(), options.sample_rate), parts);
   }
 
   // Events through the tempo map: program changes, notes and effect sends, one list per part.
@@ -239,16 +339,19 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   int order = 0;
   for (std::size_t t = 0; t < score.tracks.size(); ++t) {
     const Track& track = score.tracks[t];
-    auto& list = events[static_cast<std::size_t>(part_of[t])];
+    // Channel set-up goes to every part; each note to its key's part.
+    auto to_all = [&](const Event& e) {
+      for (auto& list : events) list.push_back(e);
+    };
     const int ch = channels[t];
     const bool drums = track.channel == 9;
     for (const auto& [tick, program] : track.program_changes)
       if (!drums)
-        list.push_back(
-            {frame_of(tick), Event::control, ch, -1, std::clamp(program, 0, 127), order++});
+        to_all({frame_of(tick), Event::control, ch, -1, std::clamp(program, 0, 127), order++});
     for (const Note& n : track.notes) {
       if (n.duration <= 0 || n.pitch < 0 || n.pitch > 127) continue;
       const int velocity = std::clamp(n.velocity, 1, 127);
+      auto& list = events[static_cast<std::size_t>(part_of[t][static_cast<std::size_t>(n.pitch)])];
       list.push_back({frame_of(n.tick), Event::note_on, ch, n.pitch, velocity, order++});
       list.push_back({frame_of(n.tick + n.duration), Event::note_off, ch, n.pitch, 0, order++});
     }
@@ -264,8 +367,8 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
         const auto frame = static_cast<std::int64_t>(std::llround(at * sr));
         const double reverb = from.reverb_send + (fx.reverb_send - from.reverb_send) * f;
         const double chorus = from.chorus_send + (fx.chorus_send - from.chorus_send) * f;
-        list.push_back({frame, Event::control, ch, 91, to_cc(reverb * 127), order++});
-        list.push_back({frame, Event::control, ch, 93, to_cc(chorus * 127), order++});
+        to_all({frame, Event::control, ch, 91, to_cc(reverb * 127), order++});
+        to_all({frame, Event::control, ch, 93, to_cc(chorus * 127), order++});
       }
     }
   }
@@ -291,7 +394,6 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   auto render_part = [&](int part) {
     fluid_synth_t* synth = synths[static_cast<std::size_t>(part)].get();
     for (std::size_t t = 0; t < score.tracks.size(); ++t) {
-      if (part_of[t] != part) continue;
       const Track& track = score.tracks[t];
       const int ch = channels[t];
       const bool drums = track.channel == 9;
@@ -386,11 +488,13 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
 
 AudioBuffer synthesize(const Score& score, const SynthOptions& options,
                        const ProgressFn& progress) {
-  int sounding_tracks = 0;
-  for (const Track& t : score.tracks) sounding_tracks += t.notes.empty() ? 0 : 1;
-  const int parts = std::clamp(options.parts, 1, std::max(1, sounding_tracks));
+  // More parts than sounding (track, key) pairs would render silence.
+  std::set<std::pair<std::size_t, int>> keys;
+  for (std::size_t t = 0; t < score.tracks.size(); ++t)
+    for (const Note& n : score.tracks[t].notes) keys.emplace(t, n.pitch);
+  const int parts = std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
   std::vector<std::vector<float>> buffers =
-      render_parts(score, options, partition_tracks(score, parts), parts, progress);
+      render_parts(score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress);
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
@@ -419,7 +523,8 @@ std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& optio
   }
   if (names.empty()) return {};
   std::vector<std::vector<float>> buffers =
-      render_parts(score, options, part_of, static_cast<int>(names.size()), progress);
+      render_parts(score, options, whole_tracks(part_of), static_cast<int>(names.size()),
+                   options.polyphony, progress);
   std::vector<Stem> stems;
   for (std::size_t i = 0; i < names.size(); ++i) {
     Stem stem;

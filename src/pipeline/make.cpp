@@ -1,6 +1,8 @@
 #include "pipeline/make.h"
 
 #include <cmath>
+#include <exception>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -159,19 +161,36 @@ MakeResult make(const MakeOptions& options, ProgressReporter& progress) {
   synth.section_fx = section_fx_for(result.score);  // calm and sad sections wetter than angry ones
   AudioBuffer audio = synthesize(result.score, synth, synth_progress);
   DuckOptions ducking = options.ducking;
+  progress.stage("master");
   if (options.narrate) audio = mix_narration(audio, result.narration.audio, ducking);
   result.loudness = master(audio, {});
-  write_wav(audio, options.output_dir / "score.wav");
-  if (options.audio_format != AudioFileFormat::wav16) {
-    const AudioTags tags{.title = result.document.title.empty() ? options.story.stem().string()
-                                                                : result.document.title,
-                         .artist = options.artist,
-                         .comment = fmt::format("tonepoem seed {}", options.seed)};
-    write_audio(
-        audio,
-        options.output_dir / ("score" + std::string(audio_format_extension(options.audio_format))),
-        options.audio_format, tags);
+  progress.stage("write audio");
+  // score.wav and the chosen format are written side by side (the encoder is the slow one).
+  std::exception_ptr wav_error;
+  std::thread wav_writer([&] {
+    try {
+      write_wav(audio, options.output_dir / "score.wav");
+    } catch (...) {
+      wav_error = std::current_exception();
+    }
+  });
+  try {
+    if (options.audio_format != AudioFileFormat::wav16) {
+      const AudioTags tags{.title = result.document.title.empty() ? options.story.stem().string()
+                                                                  : result.document.title,
+                           .artist = options.artist,
+                           .comment = fmt::format("tonepoem seed {}", options.seed)};
+      write_audio(audio,
+                  options.output_dir /
+                      ("score" + std::string(audio_format_extension(options.audio_format))),
+                  options.audio_format, tags);
+    }
+  } catch (...) {
+    wav_writer.join();
+    throw;
   }
+  wav_writer.join();
+  if (wav_error) std::rethrow_exception(wav_error);
   if (options.stems) {
     auto stems_progress = progress.stage("stems");
     const double gain = std::pow(10.0, result.loudness.gain_db / 20.0);

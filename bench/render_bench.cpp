@@ -25,9 +25,9 @@
 
 #include "audio/audio.h"
 #include "core/progress.h"
-#include "pipeline/make.h"
 #include "judge/judge.h"
 #include "music/compose.h"
+#include "pipeline/make.h"
 #include "plan/cue_sheet.h"
 #include "text/analyze.h"
 #include "text/document.h"
@@ -240,7 +240,8 @@ int main(int argc, char** argv) {
     std::printf(
         "synthesize parts=%d, %d voices (default): %6.2f s  (%5.1fx realtime, %.2fx fluidsynth, "
         "%.2f CPU s)\n",
-        parts, o.polyphony, multi_s, score.duration_s() / multi_s, fluid_s / multi_s, cpu_s(RUSAGE_SELF) - cpu);
+        parts, o.polyphony, multi_s, score.duration_s() / multi_s, fluid_s / multi_s,
+        cpu_s(RUSAGE_SELF) - cpu);
     {
       double signal = 0, error = 0;
       const std::size_t n = std::min(single.samples.size(), audio.samples.size());
@@ -249,9 +250,10 @@ int main(int argc, char** argv) {
         signal += static_cast<double>(single.samples[i]) * single.samples[i];
         error += d * d;
       }
-      std::printf("fidelity:               default render - reference: %.1f dB (energy of the "
-                  "difference against the reference's)\n",
-                  10 * std::log10(std::max(error, 1e-30) / std::max(signal, 1e-30)));
+      std::printf(
+          "fidelity:               default render - reference: %.1f dB (energy of the "
+          "difference against the reference's)\n",
+          10 * std::log10(std::max(error, 1e-30) / std::max(signal, 1e-30)));
     }
     // On a busy machine the wall times above understate what free cores give; the CPU times do
     // not depend on the load. Each part is its own synthesizer, so with `parts` free cores the

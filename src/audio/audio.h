@@ -48,8 +48,8 @@ struct SynthOptions {
   int sample_rate = 44100;
   double tail_s = 1.0;  // rendered past the score's end so the last notes decay
   bool reverb = true, chorus = true;
-  double reverb_room_size = 0.2;      // FluidSynth's reverb, 0..1 (its defaults)
-  double reverb_level = 0.9;          // 0..1
+  double reverb_room_size = 0.2;  // FluidSynth's reverb, 0..1 (its defaults)
+  double reverb_level = 0.9;      // 0..1
   // Voices in all, split evenly between the parts (a stem gets them all). Beyond it FluidSynth
   // steals the quietest released voices: on a dense score 128 voices render within -58 dB of an
   // uncapped synthesizer (bench/render_bench) at about 60% of its CPU time, as most voices of a

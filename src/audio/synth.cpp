@@ -324,7 +324,8 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
     fluid_settings_setnum(settings.get(), "synth.reverb.level", options.reverb_level);
   }
 
-  if (part_of.empty() && parts == 1) part_of = whole_tracks(std::vector<int>(score.tracks.size(), 0));
+  if (part_of.empty() && parts == 1)
+    part_of = whole_tracks(std::vector<int>(score.tracks.size(), 0));
   if (part_of.empty()) {
     const auto probe = make_synth(settings.get(), sf_name);
     part_of = balance_parts(key_costs(score, probe.get(), options.sample_rate), parts);

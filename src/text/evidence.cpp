@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -141,12 +142,11 @@ void parse_learned_table(std::string_view text, LearnedMap& map) {
     if (pos == std::string_view::npos || pos > line.size()) return false;
     std::size_t end = line.find('\t', pos);
     if (end == std::string_view::npos) end = line.size();
-    const std::string f(line.substr(pos, end - pos));
+    const std::string_view f = line.substr(pos, end - pos);
     pos = end == line.size() ? std::string_view::npos : end + 1;
-    if (f.empty()) return false;
-    value = std::strtof(f.c_str(), nullptr);
-    return true;
+    return !f.empty() && std::from_chars(f.data(), f.data() + f.size(), value).ec == std::errc{};
   };
+  map.reserve(map.size() + static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);

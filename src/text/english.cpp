@@ -229,11 +229,12 @@ Evidence english_evidence(std::string_view s, const Lexicons& lex,
     keys.reserve(n);
     for (const Token& t : words) keys.push_back(t.lower);
     for (const LearnedKey& k : english_learned_keys(keys, lex)) {
+      if (k.sign < 0) ++ev.negated_words;
       const auto it = lex.learned_english.find(k.key);
       if (it == lex.learned_english.end() || lex.user.count(k.key)) continue;  // user lists win
-      ev.learned_valence += k.sign * it->second.valence;
-      ev.learned_arousal += it->second.arousal;
-      ++ev.learned_hits;
+      const LearnedWord& w = it->second;
+      if (w.in_corpus) ev.add_learned(k.sign * w.valence, w.arousal);
+      if (w.embedded) ev.add_embedded(k.sign * w.embed_valence, w.embed_arousal, w.embed_weight);
     }
   }
   return ev;

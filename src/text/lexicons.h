@@ -51,14 +51,25 @@ struct StringHash {
 };
 using WordMap = std::unordered_map<std::string, WordInfo, StringHash, std::equal_to<>>;
 
-// One row of the learned English word table (en_learned.inc): how far sentences holding the word
-// were rated from the corpus mean, shrunk toward 0 for rare words (EmoBank rating units, 1..5).
+// One row of the learned English word table (en_learned.inc), in EmoBank rating units (1..5):
+// how far sentences holding the word were rated from the corpus mean, shrunk toward 0 for rare
+// words (`in_corpus`: the word was frequent enough in EmoBank train), and the word's projection
+// through the ridge model of ratings on mean GloVe word vectors (`embedded`: the word is among
+// the GloVe words kept), which also speaks for words EmoBank never saw.
 struct LearnedWord {
   float valence = 0.0f;
   float arousal = 0.0f;
+  float embed_valence = 0.0f;
+  float embed_arousal = 0.0f;
+  float embed_weight = 1.0f;
+  bool in_corpus = false;
+  bool embedded = false;
 };
 using LearnedMap = std::unordered_map<std::string, LearnedWord, StringHash, std::equal_to<>>;
-// Parses the learned table's text (`word<TAB>valence<TAB>arousal`, `#` comments) into `map`.
+// Parses the learned table's text (`#` comments; rows
+// `word<TAB>valence<TAB>arousal[<TAB>embed_valence<TAB>embed_arousal[<TAB>embed_weight]]`, a
+// pair of fields left empty where the word has no such value, the weight 1 when absent) into
+// `map`.
 void parse_learned_table(std::string_view text, LearnedMap& map);
 // The compiled-in learned table (en_learned.inc).
 std::string_view learned_table_text();

@@ -30,6 +30,15 @@ struct Evidence {
   // (EmoBank rating units) over the tokens found in it, valence flipped under negation.
   double learned_valence = 0.0, learned_arousal = 0.0;
   int learned_hits = 0;
+  // The table's GloVe projections summed over the tokens that have one (valence flipped under
+  // negation as above).
+  double embed_valence = 0.0, embed_arousal = 0.0;
+  double embed_weight = 0.0;  // the sum of those tokens' weights (frequent words weigh less)
+  int embed_hits = 0;
+  int negated_words = 0;  // word tokens within a negation's scope (learned keys with sign < 0)
+  // The lowest and highest signed valence among the tokens' table entries and among their GloVe
+  // projections (0 without one).
+  double learned_min = 0.0, learned_max = 0.0, embed_min = 0.0, embed_max = 0.0;
   // Whether the learned table was consulted (English with the table loaded): finish() then uses
   // the calibration fitted with it, otherwise the one fitted on the word lists alone (Chinese).
   bool learned = false;
@@ -37,6 +46,10 @@ struct Evidence {
   // Adds one word's emotion. `weight` carries degree words and contrast; `negated` flips valence
   // (applied by the caller) and moves categories (not happy -> some sadness; not afraid -> calm).
   void add_word(const WordInfo& info, double valence_scaled, double weight, bool negated);
+  // Adds one token's learned-table entry (valence already signed by negation) or GloVe
+  // projection.
+  void add_learned(double valence, double arousal);
+  void add_embedded(double valence, double arousal, double weight);
 
   Emotion finish() const;
   // VADER's compound score from the valence evidence alone (the published algorithm's output).
@@ -46,13 +59,14 @@ struct Evidence {
   // The raw evidence as a feature vector (for calibration; see kFeatureNames).
   std::vector<double> features() const;
 };
-inline constexpr std::size_t kFeatureCount = 26;
+inline constexpr std::size_t kFeatureCount = 35;
 inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "compound",      "arousal_words", "intensity", "tension_words", "exclaim",     "question",
     "caps",          "pos_cats",      "neg_cats",  "hits",          "pos_sum",     "neg_sum",
     "afinn_sum",     "log_words",     "joy",       "tenderness",    "sadness",     "fear",
     "anger",         "surprise",      "mean_val",  "mean_afinn",    "learned_val", "learned_aro",
-    "learned_val_n", "learned_aro_n"};
+    "learned_val_n", "learned_aro_n", "embed_val", "embed_aro",     "embed_val_n", "embed_aro_n",
+    "learned_min",   "learned_max",   "embed_min", "embed_max",     "negated"};
 
 // The key under which an English word token is looked up: curly apostrophes made straight, ASCII
 // lower case.

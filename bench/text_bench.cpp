@@ -766,7 +766,14 @@ void report_emobank(bool fit, const std::string& write) {
     rows.push_back(std::move(r));
   }
   if (fit) {
-    if (fs::exists(glove_path())) load_glove(glove_path());
+    if (!fs::exists(glove_path())) {
+      std::fprintf(stderr,
+                   "text_bench --fit: %s is missing; the fit needs the GloVe vectors: run "
+                   "scripts/setup --fit-data\n",
+                   glove_path().string().c_str());
+      std::exit(4);
+    }
+    load_glove(glove_path());
     fit_emobank(rows, write);
     return;  // dev figures come from a run without --fit, with the regenerated weights built in
   }

@@ -71,10 +71,15 @@ LoudnessReport measure(const AudioBuffer& audio, bool true_peak) {
     for (std::size_t c = 0; c < channels; ++c)
       workers.emplace_back([&, c] {
         try {
-          std::vector<float> mono(frames);
-          for (std::size_t n = 0; n < frames; ++n) mono[n] = audio.samples[n * channels + c];
+          // Channel c alone, a chunk at a time (no second copy of the whole signal).
           State st = new_state(1, audio.sample_rate, EBUR128_MODE_TRUE_PEAK);
-          feed(st.get(), mono.data(), frames, 1);
+          constexpr std::size_t kChunk = 1 << 16;
+          std::vector<float> mono(std::min(kChunk, frames));
+          for (std::size_t f = 0; f < frames; f += kChunk) {
+            const std::size_t len = std::min(kChunk, frames - f);
+            for (std::size_t n = 0; n < len; ++n) mono[n] = audio.samples[(f + n) * channels + c];
+            feed(st.get(), mono.data(), len, 1);
+          }
           if (ebur128_true_peak(st.get(), 0, &peaks[c]) != EBUR128_SUCCESS) peaks[c] = 0;
         } catch (...) {
           errors[c] = std::current_exception();

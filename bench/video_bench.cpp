@@ -136,24 +136,29 @@ Score bench_score(double seconds) {
 // The video's own frames, drawn and converted exactly as render_video does, in order, written
 // tightly packed as raw yuv420p (plus a little zero padding, as SIMD readers may read past the
 // last row). Not timed: the bare encodes below start from this file.
-// Returns the CPU seconds spent painting and converting.
+// Returns the CPU seconds spent drawing frames as render_video does, and painting them whole and
+// converting them.
 std::pair<double, double> predraw_yuv(const AudioBuffer& audio, const CueSheet& cues,
                                       const Score& score, const VideoOptions& options,
                                       const fs::path& path) {
-  video::FramePainter painter(audio, cues, score, options);
+  video::FramePainter painter(audio, cues, score, options),
+      whole_painter(audio, cues, score, options);
   video::BgraToYuv converter(options.width, options.height);
   video::SurfacePtr surface(
       cairo_image_surface_create(CAIRO_FORMAT_ARGB32, options.width, options.height));
   AVFrame* frame = video::alloc_yuv_frame(options.width, options.height);
+  AVFrame* whole = video::alloc_yuv_frame(options.width, options.height);
   std::FILE* file = std::fopen(path.c_str(), "wb");
   if (!file) throw std::runtime_error("cannot write " + path.string());
   double paint_s = 0, convert_s = 0;
   for (std::int64_t n = 0; n < painter.frames(); ++n) {
+    // As render_video draws; the whole frame painted and converted too, for comparison.
     const double c0 = thread_cpu_s();
-    painter.paint(n, surface.get());
+    painter.paint_yuv(n, surface.get(), converter, frame);
     const double c1 = thread_cpu_s();
+    whole_painter.paint(n, surface.get());
     converter.convert(cairo_image_surface_get_data(surface.get()),
-                      cairo_image_surface_get_stride(surface.get()), frame);
+                      cairo_image_surface_get_stride(surface.get()), whole);
     paint_s += c1 - c0;
     convert_s += thread_cpu_s() - c1;
     for (int plane = 0; plane < 3; ++plane) {
@@ -168,6 +173,7 @@ std::pair<double, double> predraw_yuv(const AudioBuffer& audio, const CueSheet& 
   std::fwrite(pad.data(), 1, pad.size(), file);
   std::fclose(file);
   video::free_frame(frame);
+  video::free_frame(whole);
   return {paint_s, convert_s};
 }
 
@@ -315,7 +321,7 @@ int main(int argc, char** argv) {
 
   const fs::path yuv = work / "frames.yuv";
   const auto [paint_s, convert_s] = predraw_yuv(audio, cues, score, options, yuv);
-  std::printf("drawing alone, one thread: paint %.2f + convert %.2f CPU ms/frame\n",
+  std::printf("drawing alone, one thread: %.2f CPU ms/frame (whole frames and conversion: %.2f)\n",
               1e3 * paint_s / static_cast<double>(frames),
               1e3 * convert_s / static_cast<double>(frames));
   const bool cqt_ok = have_showcqt();

@@ -97,20 +97,116 @@ __attribute__((optimize("O3"), target_clones("avx2", "default"))) void chroma_ro
 
 }  // namespace
 
-void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
+void BgraToYuv::prepare(AVFrame* out) {
   const std::uint8_t* before = out->data[0];
   if (const int err = av_frame_make_writable(out); err < 0)
     fail_internal("cannot make a video frame writable: " + av_error_text(err));
   if (out->data[0] != before) zero_buffers(out);  // a new buffer: padding as in alloc_yuv_frame
+}
+
+void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
+  prepare(out);
   // Width and height are even (VideoOptions::validate).
-  for (int y = 0; y < height_; ++y)
-    luma_row(bgra + static_cast<std::ptrdiff_t>(y) * stride,
-             out->data[0] + static_cast<std::ptrdiff_t>(y) * out->linesize[0], width_);
-  for (int y = 0; y + 1 < height_; y += 2) {
-    const std::uint8_t* row0 = bgra + static_cast<std::ptrdiff_t>(y) * stride;
+  convert_box(bgra, stride, 0, 0, width_, height_, out);
+}
+
+void BgraToYuv::convert_box(const std::uint8_t* bgra, int stride, int x, int y, int w, int h,
+                            AVFrame* out) {
+  for (int row = y; row < y + h; ++row)
+    luma_row(bgra + static_cast<std::ptrdiff_t>(row) * stride + 4 * x,
+             out->data[0] + static_cast<std::ptrdiff_t>(row) * out->linesize[0] + x, w);
+  for (int row = y; row + 1 < y + h; row += 2) {
+    const std::uint8_t* row0 = bgra + static_cast<std::ptrdiff_t>(row) * stride + 4 * x;
     chroma_row(row0, row0 + stride,
-               out->data[1] + static_cast<std::ptrdiff_t>(y / 2) * out->linesize[1],
-               out->data[2] + static_cast<std::ptrdiff_t>(y / 2) * out->linesize[2], width_ / 2);
+               out->data[1] + static_cast<std::ptrdiff_t>(row / 2) * out->linesize[1] + x / 2,
+               out->data[2] + static_cast<std::ptrdiff_t>(row / 2) * out->linesize[2] + x / 2,
+               w / 2);
+  }
+}
+
+namespace {
+
+// One row of YuvOverlay::apply: v' = v + alpha * (layer - A * (v - zero)), in fixed point:
+// layer in 1/16 levels, A/255 as A * 257 / 65536, alpha in 1/65536.
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_row(
+    std::uint8_t* row, const std::uint8_t* a, const std::int16_t* layer, std::int32_t alpha_q16,
+    std::int32_t zero, int width) {
+  for (int x = 0; x < width; ++x) {
+    const std::int32_t v = row[x];
+    const std::int32_t d = layer[x] - ((a[x] * (v - zero) * (16 * 257) + (1 << 15)) >> 16);
+    row[x] = static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
+  }
+}
+
+}  // namespace
+
+void YuvOverlay::build(cairo_surface_t* layer, int x, int y, int frame_w, int frame_h) {
+  cairo_surface_flush(layer);
+  const int layer_w = cairo_image_surface_get_width(layer);
+  const int layer_h = cairo_image_surface_get_height(layer);
+  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
+  const int x1 = std::min(frame_w, (x + layer_w + 1) & ~1);
+  const int y1 = std::min(frame_h, (y + layer_h + 1) & ~1);
+  x_ = x0;
+  y_ = y0;
+  w_ = std::max(0, x1 - x0);
+  h_ = std::max(0, y1 - y0);
+  const std::uint8_t* data = cairo_image_surface_get_data(layer);
+  const int stride = cairo_image_surface_get_stride(layer);
+  // The layer's pixel at frame position (fx, fy), transparent outside it.
+  const auto pixel = [&](int fx, int fy) -> const std::uint8_t* {
+    static constexpr std::uint8_t kClear[4] = {0, 0, 0, 0};
+    const int lx = fx - x, ly = fy - y;
+    if (lx < 0 || ly < 0 || lx >= layer_w || ly >= layer_h) return kClear;
+    return data + static_cast<std::ptrdiff_t>(ly) * stride + 4 * lx;
+  };
+  a_.assign(static_cast<std::size_t>(w_) * h_, 0);
+  y_of_.assign(a_.size(), 0);
+  for (int row = 0; row < h_; ++row)
+    for (int col = 0; col < w_; ++col) {
+      const std::uint8_t* p = pixel(x0 + col, y0 + row);  // B, G, R, A premultiplied
+      const std::size_t i = static_cast<std::size_t>(row) * w_ + col;
+      a_[i] = p[3];
+      y_of_[i] = static_cast<std::int16_t>((kYr * p[2] + kYg * p[1] + kYb * p[0] + 2048) >> 12);
+    }
+  const std::size_t blocks = static_cast<std::size_t>(w_ / 2) * (h_ / 2);
+  a_chroma_.assign(blocks, 0);
+  u_of_.assign(blocks, 0);
+  v_of_.assign(blocks, 0);
+  for (int row = 0; row < h_ / 2; ++row)
+    for (int col = 0; col < w_ / 2; ++col) {
+      std::int32_t b = 0, g = 0, r = 0, a = 0;
+      for (int k = 0; k < 4; ++k) {
+        const std::uint8_t* p = pixel(x0 + 2 * col + k % 2, y0 + 2 * row + k / 2);
+        b += p[0];
+        g += p[1];
+        r += p[2];
+        a += p[3];
+      }
+      const std::size_t i = static_cast<std::size_t>(row) * (w_ / 2) + col;
+      a_chroma_[i] = static_cast<std::uint8_t>((a + 2) >> 2);
+      u_of_[i] = static_cast<std::int16_t>((kUr * r + kUg * g + kUb * b + (1 << 13)) >> 14);
+      v_of_[i] = static_cast<std::int16_t>((kVr * r + kVg * g + kVb * b + (1 << 13)) >> 14);
+    }
+}
+
+void YuvOverlay::apply(double alpha, AVFrame* out) const {
+  // Cairo hands pixman the alpha as 16 bits and pixman keeps the top 8.
+  const int alpha8 = static_cast<int>(std::clamp(alpha, 0.0, 1.0) * 65535 + 0.5) >> 8;
+  const auto alpha_q16 = static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0));
+  if (alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
+  for (int row = 0; row < h_; ++row) {
+    const std::size_t at = static_cast<std::size_t>(row) * w_;
+    overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(y_ + row) * out->linesize[0] + x_,
+                &a_[at], &y_of_[at], alpha_q16, 16, w_);
+  }
+  for (int row = 0; row < h_ / 2; ++row) {
+    const std::size_t at = static_cast<std::size_t>(row) * (w_ / 2);
+    const std::ptrdiff_t c = y_ / 2 + row;
+    overlay_row(out->data[1] + c * out->linesize[1] + x_ / 2, &a_chroma_[at], &u_of_[at], alpha_q16,
+                128, w_ / 2);
+    overlay_row(out->data[2] + c * out->linesize[2] + x_ / 2, &a_chroma_[at], &v_of_[at], alpha_q16,
+                128, w_ / 2);
   }
 }
 

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include <cairo.h>
 
 #include "audio/audio.h"
 #include "video/video.h"
@@ -31,9 +34,36 @@ class BgraToYuv {
   // Makes `out` writable (the encoder may still hold its previous buffer) and converts into it,
   // writing only the picture: the padding stays as alloc_yuv_frame left it (zero).
   void convert(const std::uint8_t* bgra, int stride, AVFrame* out);
+  // Makes `out` writable, keeping its padding zero; its picture is then undefined.
+  void prepare(AVFrame* out);
+  // Converts only the box [x, x + w) x [y, y + h) of the picture into a prepared `out`, exactly
+  // as convert() would there. x, y, w and h are even and the box lies inside the picture.
+  void convert_box(const std::uint8_t* bgra, int stride, int x, int y, int w, int h, AVFrame* out);
 
  private:
   int width_, height_;
+};
+
+// A translucent layer (Cairo ARGB32, premultiplied) kept in YUV terms, to be painted with any
+// alpha straight onto a yuv420p picture: OVER is affine in the colour, so the result is
+// out = background * (1 - alpha * A) + alpha * layer per sample, a multiply-add on the planes
+// instead of an RGB composite and a conversion. It matches compositing with Cairo and converting
+// within rounding (a level, now and then two); independent of the background, it is rebuilt only
+// when the layer changes.
+class YuvOverlay {
+ public:
+  // The layer's top-left corner at (x, y) in a frame of frame_w x frame_h; what falls outside the
+  // frame is dropped.
+  void build(cairo_surface_t* layer, int x, int y, int frame_w, int frame_h);
+  // Paints the layer at `alpha` (0..1, as cairo_paint_with_alpha) over the picture in `out`.
+  void apply(double alpha, AVFrame* out) const;
+
+ private:
+  int x_ = 0, y_ = 0, w_ = 0, h_ = 0;  // even-aligned box inside the frame
+  // Per pixel: the layer's alpha and its luma contribution in 1/16 levels; per 2x2 block: the
+  // mean alpha and the chroma contributions.
+  std::vector<std::uint8_t> a_, a_chroma_;
+  std::vector<std::int16_t> y_of_, u_of_, v_of_;
 };
 
 class Mp4Writer {

@@ -1,7 +1,12 @@
 #include "video/painter.h"
 
+extern "C" {
+#include <libavutil/frame.h>
+}
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include <fmt/format.h>
@@ -139,7 +144,9 @@ FramePainter::FramePainter(const AudioBuffer& audio, const CueSheet& cues, const
   }
 }
 
-FramePainter::~FramePainter() = default;
+FramePainter::~FramePainter() {
+  if (base_) free_frame(base_);
+}
 
 // Cuts at every section start and at every fourth downbeat (phrase boundaries), or every 6 s
 // without a score, never closer than 2.5 s; each slide zooms in or out and drifts its own way.
@@ -301,7 +308,9 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
     }
     cairo_destroy(bg);
     background_look_ = look;
+    ++background_version_;
   }
+  if (layout_) return;  // paint_yuv starts from the background's conversion
   cairo_set_operator(cr, slides_.empty() ? CAIRO_OPERATOR_SOURCE : CAIRO_OPERATOR_OVER);
   cairo_set_source_surface(cr, background_.get(), 0, 0);
   cairo_paint(cr);
@@ -329,10 +338,10 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
                       cy + std::sin(a) * (radius + 3 + len));
       }
     }
-    cairo_stroke(cr);
+    stroke(cr);
     cairo_arc(cr, cx, cy, radius, 0, 2 * kPi);
     cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.18 + 0.3 * energy);
-    cairo_fill(cr);
+    fill(cr);
     return;
   }
   if (style_ == Style::storybook) {
@@ -343,7 +352,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
       cairo_rectangle(cr, static_cast<double>(i) * slot + slot * 0.2, height_ - h, slot * 0.6, h);
     }
     cairo_set_source_rgba(cr, 1, 1, 1, 0.35 + 0.2 * pulse);
-    cairo_fill(cr);
+    fill(cr);
     return;
   }
   const double x0 = width_ * 0.1, x1 = width_ * 0.9;
@@ -361,7 +370,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
       else
         cairo_line_to(cr, x, y);
     }
-    cairo_stroke(cr);
+    stroke(cr);
     return;
   }
   // Glow behind the bars breathes with the beat and the loudness.
@@ -375,14 +384,14 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
     cairo_rectangle(cr, x, baseline - h, bar_w, h);
   }
   cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.78 + 0.22 * pulse);
-  cairo_fill(cr);
+  fill(cr);
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const double h = std::max(2.0, levels[i] * max_h * boost) * 0.35;
     const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
     cairo_rectangle(cr, x, baseline + 3, bar_w, h);
   }
   cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.22);
-  cairo_fill(cr);
+  fill(cr);
 }
 
 // Distance (in units of the frame's short side) a particle of speed 1 has travelled by time t:
@@ -439,8 +448,17 @@ void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double rx, doubl
     glow_w_ = w;
     glow_h_ = h;
     glow_tint_ = tint;
+    ++glow_version_;
   }
   const double x = std::round(cx - w / 2.0), y = std::round(cy - h / 2.0);
+  if (layout_) {
+    // Drawn straight over the background in every style that has one: blended in YUV.
+    layout_->glow = true;
+    layout_->glow_x = static_cast<int>(x);
+    layout_->glow_y = static_cast<int>(y);
+    layout_->glow_alpha = std::clamp(alpha, 0.0, 1.0);
+    return;
+  }
   cairo_save(cr);
   cairo_rectangle(cr, x, y, w, h);
   cairo_clip(cr);
@@ -450,11 +468,50 @@ void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double rx, doubl
 }
 
 void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy,
-                               double alpha) const {
+                               double alpha) {
   if (alpha <= 0) return;
-  cairo_set_source_surface(cr, s.surface.get(), std::round(cx - s.width / 2.0),
-                           std::round(cy - s.height / 2.0));
+  const double x = std::round(cx - s.width / 2.0), y = std::round(cy - s.height / 2.0);
+  if (layout_) {
+    note_box(x, y, x + s.width, y + s.height);
+    return;
+  }
+  cairo_set_source_surface(cr, s.surface.get(), x, y);
   cairo_paint_with_alpha(cr, std::min(alpha, 1.0));
+}
+
+void FramePainter::fill(cairo_t* cr) {
+  if (!layout_) {
+    cairo_fill(cr);
+    return;
+  }
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  cairo_fill_extents(cr, &x0, &y0, &x1, &y1);
+  note_box(x0, y0, x1, y1);
+  cairo_new_path(cr);
+}
+
+void FramePainter::stroke(cairo_t* cr) {
+  if (!layout_) {
+    cairo_stroke(cr);
+    return;
+  }
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  cairo_stroke_extents(cr, &x0, &y0, &x1, &y1);
+  note_box(x0, y0, x1, y1);
+  cairo_new_path(cr);
+}
+
+// Widened by a pixel for antialiasing, to even coordinates for the chroma, clipped to the frame.
+void FramePainter::note_box(double x0, double y0, double x1, double y1) {
+  if (!(x1 > x0 && y1 > y0)) return;
+  const auto down = [](double v, int hi) {
+    return std::clamp(static_cast<int>(std::floor(v)) - 1, 0, hi) & ~1;
+  };
+  const auto up = [](double v, int hi) {
+    return std::clamp((static_cast<int>(std::ceil(v)) + 2) & ~1, 0, hi);
+  };
+  const Box box{down(x0, width_), down(y0, height_), up(x1, width_), up(y1, height_)};
+  if (box.x1 > box.x0 && box.y1 > box.y0) layout_->boxes.push_back(box);
 }
 
 void FramePainter::draw_texts(cairo_t* cr, std::int64_t n) {
@@ -560,6 +617,66 @@ bool FramePainter::word_emphasis(std::size_t i, std::int64_t n, TextEmphasis* em
 
 void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
   cairo_t* cr = cairo_create(target);
+  draw(cr, n);
+  cairo_destroy(cr);
+  cairo_surface_flush(target);
+}
+
+void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv& converter,
+                             AVFrame* out) {
+  converter.prepare(out);
+  const std::uint8_t* data = cairo_image_surface_get_data(scratch);
+  const int stride = cairo_image_surface_get_stride(scratch);
+  if (!slides_.empty() || style_ == Style::particles) {
+    paint(n, scratch);
+    converter.convert_box(data, stride, 0, 0, width_, height_, out);
+    return;
+  }
+  // First where things go, then the background and glow in YUV, then the rest in its boxes.
+  Layout layout;
+  layout_ = &layout;
+  cairo_t* cr = cairo_create(scratch);
+  cairo_save(cr);
+  draw(cr, n);
+  cairo_restore(cr);
+  layout_ = nullptr;
+  if (!base_ || base_version_ != background_version_) {
+    if (!base_) base_ = alloc_yuv_frame(width_, height_);
+    cairo_surface_flush(background_.get());
+    converter.convert(cairo_image_surface_get_data(background_.get()),
+                      cairo_image_surface_get_stride(background_.get()), base_);
+    base_version_ = background_version_;
+  }
+  for (int plane = 0; plane < 3; ++plane) {
+    const int rows = plane ? height_ / 2 : height_;
+    const int bytes = plane ? width_ / 2 : width_;
+    for (int y = 0; y < rows; ++y)
+      std::memcpy(out->data[plane] + static_cast<std::ptrdiff_t>(y) * out->linesize[plane],
+                  base_->data[plane] + static_cast<std::ptrdiff_t>(y) * base_->linesize[plane],
+                  static_cast<std::size_t>(bytes));
+  }
+  if (layout.glow) {
+    if (glow_yuv_glow_ != glow_version_ || glow_yuv_x_ != layout.glow_x ||
+        glow_yuv_y_ != layout.glow_y) {
+      glow_yuv_.build(glow_.get(), layout.glow_x, layout.glow_y, width_, height_);
+      glow_yuv_glow_ = glow_version_;
+      glow_yuv_x_ = layout.glow_x;
+      glow_yuv_y_ = layout.glow_y;
+    }
+    glow_yuv_.apply(layout.glow_alpha, out);
+  }
+  if (!layout.boxes.empty()) {
+    for (const Box& b : layout.boxes) cairo_rectangle(cr, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+    cairo_clip(cr);
+    draw(cr, n);
+    cairo_surface_flush(scratch);
+    for (const Box& b : layout.boxes)
+      converter.convert_box(data, stride, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, out);
+  }
+  cairo_destroy(cr);
+}
+
+void FramePainter::draw(cairo_t* cr, std::int64_t n) {
   const Look look = look_at(static_cast<double>(n) / fps_);
   if (!slides_.empty()) draw_slide(cr, n);
   draw_background(cr, look);
@@ -570,8 +687,6 @@ void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
   else
     draw_spectrum(cr, levels, look, pulse_at(n), rms);
   draw_texts(cr, n);
-  cairo_destroy(cr);
-  cairo_surface_flush(target);
 }
 
 }  // namespace tonepoem::video

@@ -126,87 +126,75 @@ void BgraToYuv::convert_box(const std::uint8_t* bgra, int stride, int x, int y, 
 
 namespace {
 
-// One row of YuvOverlay::apply: v' = v + alpha * (layer - A * (v - zero)), in fixed point:
-// layer in 1/16 levels, A/255 as A * 257 / 65536, alpha in 1/65536.
+// One row of YuvOverlay::apply: v' = v + alpha * mask * (colour - v), in fixed point: colour
+// relative to `zero` in 1/16 levels, mask / 255 as mask * 257 / 65536, alpha in 1/65536.
 __attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_row(
-    std::uint8_t* row, const std::uint8_t* a, const std::int16_t* layer, std::int32_t alpha_q16,
+    std::uint8_t* row, const std::uint8_t* mask, std::int32_t colour16, std::int32_t alpha_q16,
     std::int32_t zero, int width) {
   for (int x = 0; x < width; ++x) {
     const std::int32_t v = row[x];
-    const std::int32_t d = layer[x] - ((a[x] * (v - zero) * (16 * 257) + (1 << 15)) >> 16);
+    const std::int32_t d = (mask[x] * (colour16 - (v - zero) * 16) * 257 + (1 << 15)) >> 16;
     row[x] = static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
   }
 }
 
 }  // namespace
 
-void YuvOverlay::build(cairo_surface_t* layer, int x, int y, int frame_w, int frame_h) {
-  cairo_surface_flush(layer);
-  const int layer_w = cairo_image_surface_get_width(layer);
-  const int layer_h = cairo_image_surface_get_height(layer);
+void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int frame_h) {
+  cairo_surface_flush(mask);
+  const int mask_w = cairo_image_surface_get_width(mask);
+  const int mask_h = cairo_image_surface_get_height(mask);
   const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
-  const int x1 = std::min(frame_w, (x + layer_w + 1) & ~1);
-  const int y1 = std::min(frame_h, (y + layer_h + 1) & ~1);
+  const int x1 = std::min(frame_w, (x + mask_w + 1) & ~1);
+  const int y1 = std::min(frame_h, (y + mask_h + 1) & ~1);
   x_ = x0;
   y_ = y0;
   w_ = std::max(0, x1 - x0);
   h_ = std::max(0, y1 - y0);
-  const std::uint8_t* data = cairo_image_surface_get_data(layer);
-  const int stride = cairo_image_surface_get_stride(layer);
-  // The layer's pixel at frame position (fx, fy), transparent outside it.
-  const auto pixel = [&](int fx, int fy) -> const std::uint8_t* {
-    static constexpr std::uint8_t kClear[4] = {0, 0, 0, 0};
-    const int lx = fx - x, ly = fy - y;
-    if (lx < 0 || ly < 0 || lx >= layer_w || ly >= layer_h) return kClear;
-    return data + static_cast<std::ptrdiff_t>(ly) * stride + 4 * lx;
+  const std::uint8_t* data = cairo_image_surface_get_data(mask);
+  const int stride = cairo_image_surface_get_stride(mask);
+  const auto at = [&](int fx, int fy) -> int {  // the mask at frame position (fx, fy)
+    const int mx = fx - x, my = fy - y;
+    if (mx < 0 || my < 0 || mx >= mask_w || my >= mask_h) return 0;
+    return data[static_cast<std::ptrdiff_t>(my) * stride + mx];
   };
   a_.assign(static_cast<std::size_t>(w_) * h_, 0);
-  y_of_.assign(a_.size(), 0);
   for (int row = 0; row < h_; ++row)
-    for (int col = 0; col < w_; ++col) {
-      const std::uint8_t* p = pixel(x0 + col, y0 + row);  // B, G, R, A premultiplied
-      const std::size_t i = static_cast<std::size_t>(row) * w_ + col;
-      a_[i] = p[3];
-      y_of_[i] = static_cast<std::int16_t>((kYr * p[2] + kYg * p[1] + kYb * p[0] + 2048) >> 12);
-    }
-  const std::size_t blocks = static_cast<std::size_t>(w_ / 2) * (h_ / 2);
-  a_chroma_.assign(blocks, 0);
-  u_of_.assign(blocks, 0);
-  v_of_.assign(blocks, 0);
+    for (int col = 0; col < w_; ++col)
+      a_[static_cast<std::size_t>(row) * w_ + col] =
+          static_cast<std::uint8_t>(at(x0 + col, y0 + row));
+  a_chroma_.assign(static_cast<std::size_t>(w_ / 2) * (h_ / 2), 0);
   for (int row = 0; row < h_ / 2; ++row)
     for (int col = 0; col < w_ / 2; ++col) {
-      std::int32_t b = 0, g = 0, r = 0, a = 0;
-      for (int k = 0; k < 4; ++k) {
-        const std::uint8_t* p = pixel(x0 + 2 * col + k % 2, y0 + 2 * row + k / 2);
-        b += p[0];
-        g += p[1];
-        r += p[2];
-        a += p[3];
-      }
-      const std::size_t i = static_cast<std::size_t>(row) * (w_ / 2) + col;
-      a_chroma_[i] = static_cast<std::uint8_t>((a + 2) >> 2);
-      u_of_[i] = static_cast<std::int16_t>((kUr * r + kUg * g + kUb * b + (1 << 13)) >> 14);
-      v_of_[i] = static_cast<std::int16_t>((kVr * r + kVg * g + kVb * b + (1 << 13)) >> 14);
+      const int fx = x0 + 2 * col, fy = y0 + 2 * row;
+      const int sum = at(fx, fy) + at(fx + 1, fy) + at(fx, fy + 1) + at(fx + 1, fy + 1);
+      a_chroma_[static_cast<std::size_t>(row) * (w_ / 2) + col] =
+          static_cast<std::uint8_t>((sum + 2) >> 2);
     }
 }
 
-void YuvOverlay::apply(double alpha, AVFrame* out) const {
+void YuvOverlay::apply(double r, double g, double b, double alpha, AVFrame* out) const {
   // Cairo hands pixman the alpha as 16 bits and pixman keeps the top 8.
   const int alpha8 = static_cast<int>(std::clamp(alpha, 0.0, 1.0) * 65535 + 0.5) >> 8;
   const auto alpha_q16 = static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0));
   if (alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
-  for (int row = 0; row < h_; ++row) {
-    const std::size_t at = static_cast<std::size_t>(row) * w_;
+  // The colour's luma and chroma relative to black and grey, in 1/16 levels.
+  const double r8 = std::round(std::clamp(r, 0.0, 1.0) * 255);
+  const double g8 = std::round(std::clamp(g, 0.0, 1.0) * 255);
+  const double b8 = std::round(std::clamp(b, 0.0, 1.0) * 255);
+  const auto level16 = [&](std::int32_t kr, std::int32_t kg, std::int32_t kb) {
+    return static_cast<std::int32_t>(std::lround((kr * r8 + kg * g8 + kb * b8) * 16 / 65536.0));
+  };
+  const std::int32_t y16 = level16(kYr, kYg, kYb), u16 = level16(kUr, kUg, kUb),
+                     v16 = level16(kVr, kVg, kVb);
+  for (int row = 0; row < h_; ++row)
     overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(y_ + row) * out->linesize[0] + x_,
-                &a_[at], &y_of_[at], alpha_q16, 16, w_);
-  }
+                &a_[static_cast<std::size_t>(row) * w_], y16, alpha_q16, 16, w_);
   for (int row = 0; row < h_ / 2; ++row) {
-    const std::size_t at = static_cast<std::size_t>(row) * (w_ / 2);
+    const std::uint8_t* mask = &a_chroma_[static_cast<std::size_t>(row) * (w_ / 2)];
     const std::ptrdiff_t c = y_ / 2 + row;
-    overlay_row(out->data[1] + c * out->linesize[1] + x_ / 2, &a_chroma_[at], &u_of_[at], alpha_q16,
-                128, w_ / 2);
-    overlay_row(out->data[2] + c * out->linesize[2] + x_ / 2, &a_chroma_[at], &v_of_[at], alpha_q16,
-                128, w_ / 2);
+    overlay_row(out->data[1] + c * out->linesize[1] + x_ / 2, mask, u16, alpha_q16, 128, w_ / 2);
+    overlay_row(out->data[2] + c * out->linesize[2] + x_ / 2, mask, v16, alpha_q16, 128, w_ / 2);
   }
 }
 

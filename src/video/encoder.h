@@ -44,26 +44,22 @@ class BgraToYuv {
   int width_, height_;
 };
 
-// A translucent layer (Cairo ARGB32, premultiplied) kept in YUV terms, to be painted with any
-// alpha straight onto a yuv420p picture: OVER is affine in the colour, so the result is
-// out = background * (1 - alpha * A) + alpha * layer per sample, a multiply-add on the planes
-// instead of an RGB composite and a conversion. It matches compositing with Cairo and converting
-// within rounding (a level, now and then two); independent of the background, it is rebuilt only
-// when the layer changes.
+// A mask filled with a colour, kept in YUV terms to be painted with any colour and alpha straight
+// onto a yuv420p picture. OVER is affine in the colour, so each sample becomes
+// v + alpha * mask * (colour - v): a multiply-add on the planes instead of an RGB composite and a
+// conversion. It matches cairo_mask_surface followed by BgraToYuv within rounding (a level, now
+// and then two).
 class YuvOverlay {
  public:
-  // The layer's top-left corner at (x, y) in a frame of frame_w x frame_h; what falls outside the
-  // frame is dropped.
-  void build(cairo_surface_t* layer, int x, int y, int frame_w, int frame_h);
-  // Paints the layer at `alpha` (0..1, as cairo_paint_with_alpha) over the picture in `out`.
-  void apply(double alpha, AVFrame* out) const;
+  // `mask` (Cairo A8) with its top-left corner at (x, y) in a frame of frame_w x frame_h; what
+  // falls outside the frame is dropped.
+  void build(cairo_surface_t* mask, int x, int y, int frame_w, int frame_h);
+  // Paints the mask filled with colour (r, g, b in 0..1) at `alpha` over the picture in `out`.
+  void apply(double r, double g, double b, double alpha, AVFrame* out) const;
 
  private:
-  int x_ = 0, y_ = 0, w_ = 0, h_ = 0;  // even-aligned box inside the frame
-  // Per pixel: the layer's alpha and its luma contribution in 1/16 levels; per 2x2 block: the
-  // mean alpha and the chroma contributions.
-  std::vector<std::uint8_t> a_, a_chroma_;
-  std::vector<std::int16_t> y_of_, u_of_, v_of_;
+  int x_ = 0, y_ = 0, w_ = 0, h_ = 0;       // even-aligned box inside the frame
+  std::vector<std::uint8_t> a_, a_chroma_;  // the mask per pixel, and its mean per 2x2 block
 };
 
 class Mp4Writer {

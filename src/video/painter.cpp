@@ -261,6 +261,27 @@ const TextSprite& FramePainter::sprite(const std::string& key, const std::string
   return it->second.sprite;
 }
 
+// A radial darkening from `inner` (a fraction of the half diagonal) to the corners, reaching
+// `alpha` there. Its shape is drawn once as a mask, so a change of tension or colour is a cheap
+// masked fill instead of a radial gradient again.
+void FramePainter::draw_vignette(cairo_t* cr, double inner, double alpha) {
+  if (!vignette_) {
+    vignette_.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, width_, height_));
+    cairo_t* v = cairo_create(vignette_.get());
+    const double diag = std::hypot(width_, height_) / 2;
+    cairo_pattern_t* ramp = cairo_pattern_create_radial(width_ / 2.0, height_ / 2.0, diag * inner,
+                                                        width_ / 2.0, height_ / 2.0, diag);
+    cairo_pattern_add_color_stop_rgba(ramp, 0, 0, 0, 0, 0);
+    cairo_pattern_add_color_stop_rgba(ramp, 1, 0, 0, 0, 1);
+    cairo_set_source(v, ramp);
+    cairo_paint(v);
+    cairo_pattern_destroy(ramp);
+    cairo_destroy(v);
+  }
+  cairo_set_source_rgba(cr, 0, 0, 0, alpha);
+  cairo_mask_surface(cr, vignette_.get(), 0, 0);
+}
+
 void FramePainter::draw_background(cairo_t* cr, const Look& look) {
   const auto same = [](double a, double b) { return std::fabs(a - b) < 1.0 / 2048; };
   if (!background_ || !same(look.colour.r, background_look_.colour.r) ||
@@ -277,14 +298,7 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
       cairo_set_source_rgba(bg, c.r, c.g, c.b, 0.30);
       cairo_paint(bg);
       cairo_set_operator(bg, CAIRO_OPERATOR_OVER);
-      const double diag = std::hypot(width_, height_) / 2;
-      cairo_pattern_t* vignette = cairo_pattern_create_radial(
-          width_ / 2.0, height_ / 2.0, diag * 0.4, width_ / 2.0, height_ / 2.0, diag);
-      cairo_pattern_add_color_stop_rgba(vignette, 0, 0, 0, 0, 0);
-      cairo_pattern_add_color_stop_rgba(vignette, 1, 0, 0, 0, 0.35 + 0.45 * look.tension);
-      cairo_set_source(bg, vignette);
-      cairo_paint(bg);
-      cairo_pattern_destroy(vignette);
+      draw_vignette(bg, 0.4, 0.35 + 0.45 * look.tension);
     } else if (style_ == Style::minimal) {
       const Rgb flat = scale(c, 0.7);
       cairo_set_source_rgb(bg, flat.r, flat.g, flat.b);
@@ -297,20 +311,13 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
       cairo_set_source(bg, grad);
       cairo_paint(bg);
       cairo_pattern_destroy(grad);
-      const double diag = std::hypot(width_, height_) / 2;
-      cairo_pattern_t* vignette = cairo_pattern_create_radial(
-          width_ / 2.0, height_ / 2.0, diag * 0.35, width_ / 2.0, height_ / 2.0, diag);
-      cairo_pattern_add_color_stop_rgba(vignette, 0, 0, 0, 0, 0);
-      cairo_pattern_add_color_stop_rgba(vignette, 1, 0, 0, 0, 0.30 + 0.50 * look.tension);
-      cairo_set_source(bg, vignette);
-      cairo_paint(bg);
-      cairo_pattern_destroy(vignette);
+      draw_vignette(bg, 0.35, 0.30 + 0.50 * look.tension);
     }
     cairo_destroy(bg);
     background_look_ = look;
     ++background_version_;
   }
-  if (layout_) return;  // paint_yuv starts from the background's conversion
+  if (layout_ || part_ == Part::over) return;  // paint_yuv starts from its conversion
   cairo_set_operator(cr, slides_.empty() ? CAIRO_OPERATOR_SOURCE : CAIRO_OPERATOR_OVER);
   cairo_set_source_surface(cr, background_.get(), 0, 0);
   cairo_paint(cr);
@@ -382,16 +389,18 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
     const double h = std::max(2.0, levels[i] * max_h * boost);
     const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
     cairo_rectangle(cr, x, baseline - h, bar_w, h);
+    // A box per bar and its reflection: the bars are mostly short, so far less to draw.
+    if (layout_) note_box(x, baseline - h, x + bar_w, baseline + 3 + h * 0.35);
   }
   cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.78 + 0.22 * pulse);
-  fill(cr);
+  fill(cr, true);
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const double h = std::max(2.0, levels[i] * max_h * boost) * 0.35;
     const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
     cairo_rectangle(cr, x, baseline + 3, bar_w, h);
   }
   cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.22);
-  fill(cr);
+  fill(cr, true);
 }
 
 // Distance (in units of the frame's short side) a particle of speed 1 has travelled by time t:
@@ -427,44 +436,38 @@ void FramePainter::draw_particles(cairo_t* cr, std::int64_t n, const std::vector
 }
 
 void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry,
-                             const Rgb& tint_in, double alpha) {
-  // Colour quantized so cross-fades redraw the glow a few times, not every frame.
-  const auto q = [](double v) { return std::round(v * 96) / 96; };
-  const Rgb tint{q(tint_in.r), q(tint_in.g), q(tint_in.b)};
+                             const Rgb& tint, double alpha) {
   const int w = static_cast<int>(std::ceil(rx * 2)), h = static_cast<int>(std::ceil(ry * 2));
-  if (!glow_ || glow_w_ != w || glow_h_ != h || glow_tint_.r != tint.r || glow_tint_.g != tint.g ||
-      glow_tint_.b != tint.b) {
-    // An elliptical radial fade, drawn once per colour and composited with a per-frame alpha.
-    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h));
+  if (!glow_ || glow_w_ != w || glow_h_ != h) {
+    // An elliptical radial fade, drawn once as a mask and filled with each frame's tint and alpha.
+    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, w, h));
     cairo_t* g = cairo_create(glow_.get());
     cairo_scale(g, w / 2.0, h / 2.0);
     cairo_pattern_t* p = cairo_pattern_create_radial(1, 1, 0, 1, 1, 1);
-    cairo_pattern_add_color_stop_rgba(p, 0, tint.r, tint.g, tint.b, 1);
-    cairo_pattern_add_color_stop_rgba(p, 1, tint.r, tint.g, tint.b, 0);
+    cairo_pattern_add_color_stop_rgba(p, 0, 0, 0, 0, 1);
+    cairo_pattern_add_color_stop_rgba(p, 1, 0, 0, 0, 0);
     cairo_set_source(g, p);
     cairo_paint(g);
     cairo_pattern_destroy(p);
     cairo_destroy(g);
     glow_w_ = w;
     glow_h_ = h;
-    glow_tint_ = tint;
     ++glow_version_;
   }
   const double x = std::round(cx - w / 2.0), y = std::round(cy - h / 2.0);
+  alpha = std::clamp(alpha, 0.0, 1.0);
   if (layout_) {
     // Drawn straight over the background in every style that has one: blended in YUV.
     layout_->glow = true;
     layout_->glow_x = static_cast<int>(x);
     layout_->glow_y = static_cast<int>(y);
-    layout_->glow_alpha = std::clamp(alpha, 0.0, 1.0);
+    layout_->glow_tint = tint;
+    layout_->glow_alpha = alpha;
     return;
   }
-  cairo_save(cr);
-  cairo_rectangle(cr, x, y, w, h);
-  cairo_clip(cr);
-  cairo_set_source_surface(cr, glow_.get(), x, y);
-  cairo_paint_with_alpha(cr, std::clamp(alpha, 0.0, 1.0));
-  cairo_restore(cr);
+  if (part_ == Part::over) return;
+  cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, alpha);
+  cairo_mask_surface(cr, glow_.get(), x, y);
 }
 
 void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy,
@@ -475,13 +478,18 @@ void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, doub
     note_box(x, y, x + s.width, y + s.height);
     return;
   }
+  if (part_ == Part::under) return;
   cairo_set_source_surface(cr, s.surface.get(), x, y);
   cairo_paint_with_alpha(cr, std::min(alpha, 1.0));
 }
 
-void FramePainter::fill(cairo_t* cr) {
-  if (!layout_) {
+void FramePainter::fill(cairo_t* cr, bool noted) {
+  if (!layout_ && part_ != Part::under) {
     cairo_fill(cr);
+    return;
+  }
+  if (!layout_ || noted) {
+    cairo_new_path(cr);
     return;
   }
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
@@ -491,8 +499,12 @@ void FramePainter::fill(cairo_t* cr) {
 }
 
 void FramePainter::stroke(cairo_t* cr) {
-  if (!layout_) {
+  if (!layout_ && part_ != Part::under) {
     cairo_stroke(cr);
+    return;
+  }
+  if (!layout_) {
+    cairo_new_path(cr);
     return;
   }
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
@@ -663,12 +675,21 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
       glow_yuv_x_ = layout.glow_x;
       glow_yuv_y_ = layout.glow_y;
     }
-    glow_yuv_.apply(layout.glow_alpha, out);
+    glow_yuv_.apply(layout.glow_tint.r, layout.glow_tint.g, layout.glow_tint.b, layout.glow_alpha,
+                    out);
   }
   if (!layout.boxes.empty()) {
+    // Only the background and the glow are clipped to the boxes: Cairo rasterizes paths and
+    // strokes a little differently under a clip, so the rest is drawn whole, as paint() does.
+    cairo_save(cr);
     for (const Box& b : layout.boxes) cairo_rectangle(cr, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
     cairo_clip(cr);
+    part_ = Part::under;
     draw(cr, n);
+    cairo_restore(cr);
+    part_ = Part::over;
+    draw(cr, n);
+    part_ = Part::all;
     cairo_surface_flush(scratch);
     for (const Box& b : layout.boxes)
       converter.convert_box(data, stride, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, out);

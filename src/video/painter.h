@@ -63,13 +63,16 @@ class FramePainter {
   struct Layout {
     bool glow = false;
     int glow_x = 0, glow_y = 0;
+    Rgb glow_tint;
     double glow_alpha = 0;
     std::vector<Box> boxes;
   };
 
   // Draws frame n with `cr`; with layout_ set, only notes where (see Layout).
   void draw(cairo_t* cr, std::int64_t n);
-  void fill(cairo_t* cr);
+  // Fill or stroke the path; with layout_ set, note its box instead (none when `noted`: the caller
+  // noted finer boxes).
+  void fill(cairo_t* cr, bool noted = false);
   void stroke(cairo_t* cr);
   void note_box(double x0, double y0, double x1, double y1);
 
@@ -90,6 +93,7 @@ class FramePainter {
   double travel_at(double t) const;
   void build_slides(const Score& score);
   void draw_slide(cairo_t* cr, std::int64_t n);
+  void draw_vignette(cairo_t* cr, double inner, double alpha);
   void draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry, const Rgb& tint,
                  double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha);
@@ -149,6 +153,9 @@ class FramePainter {
   int image_w_ = 0, image_h_ = 0;
 
   Layout* layout_ = nullptr;
+  // What draw() paints: everything, or for paint_yuv's boxes the background and glow under the
+  // rest, or the rest.
+  enum class Part { all, under, over } part_ = Part::all;
   std::uint64_t background_version_ = 0, glow_version_ = 0;
   AVFrame* base_ = nullptr;  // the background as yuv420p
   std::uint64_t base_version_ = 0;
@@ -156,9 +163,9 @@ class FramePainter {
   std::uint64_t glow_yuv_glow_ = 0;
   int glow_yuv_x_ = 0, glow_yuv_y_ = 0;
 
-  SurfacePtr glow_;
+  SurfacePtr vignette_;  // A8 mask
+  SurfacePtr glow_;      // A8 mask
   int glow_w_ = 0, glow_h_ = 0;
-  Rgb glow_tint_;
   std::string title_, credits_;
 };
 

@@ -173,20 +173,84 @@ void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int fra
     }
 }
 
-void YuvOverlay::apply(double r, double g, double b, double alpha, AVFrame* out) const {
+namespace {
+
+// A fill colour and alpha in the fixed point overlay_row takes.
+struct Paint {
+  std::int32_t alpha_q16 = 0;              // alpha in 1/65536
+  std::int32_t y16 = 0, u16 = 0, v16 = 0;  // luma and chroma above black and grey, 1/16 levels
+};
+
+Paint paint_of(double r, double g, double b, double alpha) {
   // Cairo hands pixman the alpha as 16 bits and pixman keeps the top 8.
   const int alpha8 = static_cast<int>(std::clamp(alpha, 0.0, 1.0) * 65535 + 0.5) >> 8;
-  const auto alpha_q16 = static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0));
-  if (alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
-  // The colour's luma and chroma relative to black and grey, in 1/16 levels.
   const double r8 = std::round(std::clamp(r, 0.0, 1.0) * 255);
   const double g8 = std::round(std::clamp(g, 0.0, 1.0) * 255);
   const double b8 = std::round(std::clamp(b, 0.0, 1.0) * 255);
   const auto level16 = [&](std::int32_t kr, std::int32_t kg, std::int32_t kb) {
     return static_cast<std::int32_t>(std::lround((kr * r8 + kg * g8 + kb * b8) * 16 / 65536.0));
   };
-  const std::int32_t y16 = level16(kYr, kYg, kYb), u16 = level16(kUr, kUg, kUb),
-                     v16 = level16(kVr, kVg, kVb);
+  return {static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0)), level16(kYr, kYg, kYb),
+          level16(kUr, kUg, kUb), level16(kVr, kVg, kVb)};
+}
+
+}  // namespace
+
+void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double g, double b,
+                   double alpha, AVFrame* out) {
+  const Paint paint = paint_of(r, g, b, alpha);
+  if (paint.alpha_q16 == 0) return;
+  // Edges in 24.8 fixed point, clipped to the picture.
+  const auto fixed = [](double v, int hi) {
+    return static_cast<int>(std::clamp<long>(std::lround(v * 256), 0, 256L * hi));
+  };
+  const int fx0 = fixed(x0, out->width), fx1 = fixed(x1, out->width);
+  const int fy0 = fixed(y0, out->height), fy1 = fixed(y1, out->height);
+  if (fx1 <= fx0 || fy1 <= fy0) return;
+  // The pixels touched, widened to whole 2x2 chroma blocks.
+  const int c0 = (fx0 >> 8) & ~1, c1 = std::min(out->width, (((fx1 + 255) >> 8) + 1) & ~1);
+  const int r0 = (fy0 >> 8) & ~1, r1 = std::min(out->height, (((fy1 + 255) >> 8) + 1) & ~1);
+  const int w = c1 - c0;
+  const auto cover = [](int lo, int hi, int pixel) {  // 0..256
+    return std::clamp(std::min(hi, 256 * (pixel + 1)) - std::max(lo, 256 * pixel), 0, 256);
+  };
+  thread_local std::vector<std::int32_t> across;
+  thread_local std::vector<std::uint8_t> mask, mask2, chroma;
+  across.resize(static_cast<std::size_t>(w));
+  mask.resize(static_cast<std::size_t>(w));
+  mask2.resize(static_cast<std::size_t>(w));
+  chroma.resize(static_cast<std::size_t>(w / 2));
+  for (int i = 0; i < w; ++i) across[static_cast<std::size_t>(i)] = cover(fx0, fx1, c0 + i);
+  const auto mask_row = [&](int row, std::vector<std::uint8_t>& m) {
+    const int down = cover(fy0, fy1, row);
+    for (int i = 0; i < w; ++i)
+      m[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(
+          (across[static_cast<std::size_t>(i)] * down * 255 + 32768) >> 16);
+  };
+  for (int row = r0; row < r1; row += 2) {
+    mask_row(row, mask);
+    mask_row(row + 1, mask2);
+    overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(row) * out->linesize[0] + c0,
+                mask.data(), paint.y16, paint.alpha_q16, 16, w);
+    overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(row + 1) * out->linesize[0] + c0,
+                mask2.data(), paint.y16, paint.alpha_q16, 16, w);
+    for (int i = 0; i < w / 2; ++i) {
+      const std::size_t k = 2 * static_cast<std::size_t>(i);
+      chroma[static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>((mask[k] + mask[k + 1] + mask2[k] + mask2[k + 1] + 2) >> 2);
+    }
+    const std::ptrdiff_t c = row / 2;
+    overlay_row(out->data[1] + c * out->linesize[1] + c0 / 2, chroma.data(), paint.u16,
+                paint.alpha_q16, 128, w / 2);
+    overlay_row(out->data[2] + c * out->linesize[2] + c0 / 2, chroma.data(), paint.v16,
+                paint.alpha_q16, 128, w / 2);
+  }
+}
+
+void YuvOverlay::apply(double r, double g, double b, double alpha, AVFrame* out) const {
+  const Paint paint = paint_of(r, g, b, alpha);
+  if (paint.alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
+  const std::int32_t alpha_q16 = paint.alpha_q16, y16 = paint.y16, u16 = paint.u16, v16 = paint.v16;
   for (int row = 0; row < h_; ++row)
     overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(y_ + row) * out->linesize[0] + x_,
                 &a_[static_cast<std::size_t>(row) * w_], y16, alpha_q16, 16, w_);

@@ -62,6 +62,13 @@ class YuvOverlay {
   std::vector<std::uint8_t> a_, a_chroma_;  // the mask per pixel, and its mean per 2x2 block
 };
 
+// Fills the rectangle [x0, x1) x [y0, y1) (pixels; edges between pixels antialiased by the area
+// they cover, to 1/256 of a pixel as Cairo does) with colour (r, g, b in 0..1) at `alpha` over the
+// yuv420p picture in `out`: cairo_rectangle and cairo_fill followed by BgraToYuv, within rounding
+// (a level, now and then two).
+void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double g, double b,
+                   double alpha, AVFrame* out);
+
 class Mp4Writer {
  public:
   // Opens `path` (written as MP4 whatever its extension) and both encoders. `display_path` names

@@ -385,22 +385,15 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
             0.10 + 0.25 * pulse + 0.15 * energy);
   const double bar_w = std::max(1.0, slot * 0.62);
   const double boost = 0.85 + 0.15 * pulse;
+  std::vector<FillRect> bars_up, bars_down;  // the bars and their faint reflection
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const double h = std::max(2.0, levels[i] * max_h * boost);
     const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
-    cairo_rectangle(cr, x, baseline - h, bar_w, h);
-    // A box per bar and its reflection: the bars are mostly short, so far less to draw.
-    if (layout_) note_box(x, baseline - h, x + bar_w, baseline + 3 + h * 0.35);
+    bars_up.push_back({x, baseline - h, x + bar_w, baseline});
+    bars_down.push_back({x, baseline + 3, x + bar_w, baseline + 3 + h * 0.35});
   }
-  cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.78 + 0.22 * pulse);
-  fill(cr, true);
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    const double h = std::max(2.0, levels[i] * max_h * boost) * 0.35;
-    const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
-    cairo_rectangle(cr, x, baseline + 3, bar_w, h);
-  }
-  cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.22);
-  fill(cr, true);
+  fill_rects(cr, bars_up, tint, 0.78 + 0.22 * pulse);
+  fill_rects(cr, bars_down, tint, 0.22);
 }
 
 // Distance (in units of the frame's short side) a particle of speed 1 has travelled by time t:
@@ -481,6 +474,28 @@ void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, doub
   if (part_ == Part::under) return;
   cairo_set_source_surface(cr, s.surface.get(), x, y);
   cairo_paint_with_alpha(cr, std::min(alpha, 1.0));
+}
+
+void FramePainter::fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour,
+                              double alpha) {
+  if (layout_) {
+    layout_->fills.push_back({rects, colour, alpha});
+    return;
+  }
+  if (part_ == Part::under) return;
+  bool any = false;
+  for (const FillRect& r : rects) {
+    // For paint_yuv's boxes only those that reach into one: the rest are filled in YUV.
+    if (part_ == Part::over && std::none_of(boxes_->begin(), boxes_->end(), [&](const Box& b) {
+          return r.x0 < b.x1 && r.x1 > b.x0 && r.y0 < b.y1 && r.y1 > b.y0;
+        }))
+      continue;
+    cairo_rectangle(cr, r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+    any = true;
+  }
+  if (!any) return;
+  cairo_set_source_rgba(cr, colour.r, colour.g, colour.b, alpha);
+  cairo_fill(cr);
 }
 
 void FramePainter::fill(cairo_t* cr, bool noted) {
@@ -678,6 +693,9 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
     glow_yuv_.apply(layout.glow_tint.r, layout.glow_tint.g, layout.glow_tint.b, layout.glow_alpha,
                     out);
   }
+  for (const auto& f : layout.fills)
+    for (const FillRect& r : f.rects)
+      fill_rect_yuv(r.x0, r.y0, r.x1, r.y1, f.colour.r, f.colour.g, f.colour.b, f.alpha, out);
   if (!layout.boxes.empty()) {
     // Only the background and the glow are clipped to the boxes: Cairo rasterizes paths and
     // strokes a little differently under a clip, so the rest is drawn whole, as paint() does.
@@ -688,8 +706,10 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
     draw(cr, n);
     cairo_restore(cr);
     part_ = Part::over;
+    boxes_ = &layout.boxes;
     draw(cr, n);
     part_ = Part::all;
+    boxes_ = nullptr;
     cairo_surface_flush(scratch);
     for (const Box& b : layout.boxes)
       converter.convert_box(data, stride, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, out);

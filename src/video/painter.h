@@ -60,12 +60,21 @@ class FramePainter {
   struct Box {
     int x0, y0, x1, y1;
   };
+  struct FillRect {
+    double x0, y0, x1, y1;
+  };
+  struct Fill {  // rectangles filled with one colour, drawn in YUV by paint_yuv
+    std::vector<FillRect> rects;
+    Rgb colour;
+    double alpha = 1;
+  };
   struct Layout {
     bool glow = false;
     int glow_x = 0, glow_y = 0;
     Rgb glow_tint;
     double glow_alpha = 0;
-    std::vector<Box> boxes;
+    std::vector<Fill> fills;  // over the glow, in order
+    std::vector<Box> boxes;   // over everything else
   };
 
   // Draws frame n with `cr`; with layout_ set, only notes where (see Layout).
@@ -73,6 +82,7 @@ class FramePainter {
   // Fill or stroke the path; with layout_ set, note its box instead (none when `noted`: the caller
   // noted finer boxes).
   void fill(cairo_t* cr, bool noted = false);
+  void fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour, double alpha);
   void stroke(cairo_t* cr);
   void note_box(double x0, double y0, double x1, double y1);
 
@@ -156,6 +166,7 @@ class FramePainter {
   // What draw() paints: everything, or for paint_yuv's boxes the background and glow under the
   // rest, or the rest.
   enum class Part { all, under, over } part_ = Part::all;
+  const std::vector<Box>* boxes_ = nullptr;  // paint_yuv's boxes while it draws Part::over
   std::uint64_t background_version_ = 0, glow_version_ = 0;
   AVFrame* base_ = nullptr;  // the background as yuv420p
   std::uint64_t base_version_ = 0;

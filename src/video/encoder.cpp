@@ -126,15 +126,22 @@ void BgraToYuv::convert_box(const std::uint8_t* bgra, int stride, int x, int y, 
 
 namespace {
 
-// One row of YuvOverlay::apply: v' = v + alpha * mask * (colour - v), in fixed point: colour
-// relative to `zero` in 1/16 levels, mask / 255 as mask * 257 / 65536, alpha in 1/65536.
-__attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_row(
-    std::uint8_t* row, const std::uint8_t* mask, std::int32_t colour16, std::int32_t alpha_q16,
-    std::int32_t zero, int width) {
-  for (int x = 0; x < width; ++x) {
-    const std::int32_t v = row[x];
-    const std::int32_t d = (mask[x] * (colour16 - (v - zero) * 16) * 257 + (1 << 15)) >> 16;
-    row[x] = static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
+// Rows of YuvOverlay::apply and fill_rect_yuv: v' = v + alpha * mask * (colour - v), in fixed
+// point: colour relative to `zero` in 1/16 levels, mask / 255 as mask * 257 / 65536, alpha in
+// 1/65536. Row y uses the mask at mask + y * mask_stride (0: one mask for every row).
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_rows(
+    std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
+    std::ptrdiff_t mask_stride, std::int32_t colour16, std::int32_t alpha_q16, std::int32_t zero,
+    int width) {
+  for (int y = 0; y < rows; ++y) {
+    std::uint8_t* row = dst + y * stride;
+    const std::uint8_t* m = mask + y * mask_stride;
+    for (int x = 0; x < width; ++x) {
+      const std::int32_t v = row[x];
+      const std::int32_t d = (m[x] * (colour16 - (v - zero) * 16) * 257 + (1 << 15)) >> 16;
+      row[x] =
+          static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
+    }
   }
 }
 
@@ -227,39 +234,46 @@ void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double 
       m[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(
           (across[static_cast<std::size_t>(i)] * down * 255 + 32768) >> 16);
   };
-  for (int row = r0; row < r1; row += 2) {
+  // Row pairs: those fully covered from top to bottom share one mask, so they go in one call.
+  for (int row = r0; row < r1;) {
+    int pairs = 1;
     mask_row(row, mask);
     mask_row(row + 1, mask2);
-    overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(row) * out->linesize[0] + c0,
-                mask.data(), paint.y16, paint.alpha_q16, 16, w);
-    overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(row + 1) * out->linesize[0] + c0,
-                mask2.data(), paint.y16, paint.alpha_q16, 16, w);
+    if (cover(fy0, fy1, row) == 256 && cover(fy0, fy1, row + 1) == 256)
+      while (row + 2 * pairs + 1 < r1 && cover(fy0, fy1, row + 2 * pairs + 1) == 256) ++pairs;
     for (int i = 0; i < w / 2; ++i) {
       const std::size_t k = 2 * static_cast<std::size_t>(i);
       chroma[static_cast<std::size_t>(i)] =
           static_cast<std::uint8_t>((mask[k] + mask[k + 1] + mask2[k] + mask2[k + 1] + 2) >> 2);
     }
+    std::uint8_t* luma = out->data[0] + static_cast<std::ptrdiff_t>(row) * out->linesize[0] + c0;
+    if (pairs == 1) {
+      overlay_rows(luma, 0, 1, mask.data(), 0, paint.y16, paint.alpha_q16, 16, w);
+      overlay_rows(luma + out->linesize[0], 0, 1, mask2.data(), 0, paint.y16, paint.alpha_q16, 16,
+                   w);
+    } else {
+      overlay_rows(luma, out->linesize[0], 2 * pairs, mask.data(), 0, paint.y16, paint.alpha_q16,
+                   16, w);
+    }
     const std::ptrdiff_t c = row / 2;
-    overlay_row(out->data[1] + c * out->linesize[1] + c0 / 2, chroma.data(), paint.u16,
-                paint.alpha_q16, 128, w / 2);
-    overlay_row(out->data[2] + c * out->linesize[2] + c0 / 2, chroma.data(), paint.v16,
-                paint.alpha_q16, 128, w / 2);
+    overlay_rows(out->data[1] + c * out->linesize[1] + c0 / 2, out->linesize[1], pairs,
+                 chroma.data(), 0, paint.u16, paint.alpha_q16, 128, w / 2);
+    overlay_rows(out->data[2] + c * out->linesize[2] + c0 / 2, out->linesize[2], pairs,
+                 chroma.data(), 0, paint.v16, paint.alpha_q16, 128, w / 2);
+    row += 2 * pairs;
   }
 }
 
 void YuvOverlay::apply(double r, double g, double b, double alpha, AVFrame* out) const {
   const Paint paint = paint_of(r, g, b, alpha);
   if (paint.alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
-  const std::int32_t alpha_q16 = paint.alpha_q16, y16 = paint.y16, u16 = paint.u16, v16 = paint.v16;
-  for (int row = 0; row < h_; ++row)
-    overlay_row(out->data[0] + static_cast<std::ptrdiff_t>(y_ + row) * out->linesize[0] + x_,
-                &a_[static_cast<std::size_t>(row) * w_], y16, alpha_q16, 16, w_);
-  for (int row = 0; row < h_ / 2; ++row) {
-    const std::uint8_t* mask = &a_chroma_[static_cast<std::size_t>(row) * (w_ / 2)];
-    const std::ptrdiff_t c = y_ / 2 + row;
-    overlay_row(out->data[1] + c * out->linesize[1] + x_ / 2, mask, u16, alpha_q16, 128, w_ / 2);
-    overlay_row(out->data[2] + c * out->linesize[2] + x_ / 2, mask, v16, alpha_q16, 128, w_ / 2);
-  }
+  overlay_rows(out->data[0] + static_cast<std::ptrdiff_t>(y_) * out->linesize[0] + x_,
+               out->linesize[0], h_, a_.data(), w_, paint.y16, paint.alpha_q16, 16, w_);
+  for (int plane = 1; plane < 3; ++plane)
+    overlay_rows(
+        out->data[plane] + static_cast<std::ptrdiff_t>(y_ / 2) * out->linesize[plane] + x_ / 2,
+        out->linesize[plane], h_ / 2, a_chroma_.data(), w_ / 2, plane == 1 ? paint.u16 : paint.v16,
+        paint.alpha_q16, 128, w_ / 2);
 }
 
 Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& display_path,

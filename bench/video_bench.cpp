@@ -34,11 +34,13 @@
 #include <numbers>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
 extern "C" {
+#include <libavformat/avformat.h>
 #include <libavutil/buffer.h>
 #include <libavutil/frame.h>
 }
@@ -244,6 +246,34 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
+// The H.264 packets of a file's video stream hashed (FNV-1a), and x264's option string (from its
+// SEI), to show the encodes compared did the same work: "" for a file that cannot be read.
+struct VideoStream {
+  std::uint64_t hash = 1469598103934665603ull;
+  std::string x264_options;
+};
+
+VideoStream video_stream(const fs::path& path) {
+  VideoStream out;
+  AVFormatContext* format = nullptr;
+  if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) return {};
+  const int index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  AVPacket* packet = av_packet_alloc();
+  while (index >= 0 && av_read_frame(format, packet) >= 0) {
+    if (packet->stream_index == index) {
+      const std::string_view data(reinterpret_cast<const char*>(packet->data),
+                                  static_cast<std::size_t>(packet->size));
+      for (unsigned char c : data) out.hash = (out.hash ^ c) * 1099511628211ull;
+      if (const auto at = data.find("options: "); out.x264_options.empty() && at != data.npos)
+        out.x264_options = std::string(data.substr(at + 9, data.find('\0', at) - at - 9));
+    }
+    av_packet_unref(packet);
+  }
+  av_packet_free(&packet);
+  avformat_close_input(&format);
+  return out;
+}
+
 bool have_showcqt() {
   return std::system("ffmpeg -hide_banner -h filter=showcqt >/dev/null 2>&1") == 0;
 }
@@ -371,6 +401,23 @@ int main(int argc, char** argv) {
       std::printf("  full/showcqt wall %.3f (target <= 1.0)\n", vs_cqt.back());
     }
   }
+  // The same frames at the same settings give the same H.264 bitstream, whoever feeds x264.
+  const VideoStream ours = video_stream(work / "tonepoem.mp4");
+  const auto same = [&](const char* file) {
+    return video_stream(work / file).hash == ours.hash ? "same" : "DIFFERENT";
+  };
+  std::printf("H.264 bitstream of the bare encodes vs full: in process %s, ffmpeg CLI %s\n",
+              same("encode.mp4"), same("encode_cli.mp4"));
+  const auto threads = [](const std::string& o) {
+    std::string t;
+    for (const char* key : {"threads=", "lookahead_threads=", "sliced_threads=", "rc_lookahead="})
+      if (const auto at = o.find(std::string(" ") + key); at != o.npos)
+        t += o.substr(at + 1, o.find(' ', at + 1) - at - 1) + " ";
+    return t;
+  };
+  const std::string cqt_options = video_stream(work / "showcqt.mp4").x264_options;
+  std::printf("x264 settings: %s(showcqt: %s)\n", threads(ours.x264_options).c_str(),
+              cqt_options == ours.x264_options ? "identical options" : "options DIFFER");
   const auto summary = [&](const char* name, const std::vector<double>& v, bool is_fps) {
     if (v.empty()) return;
     const auto [lo, hi] = std::minmax_element(v.begin(), v.end());

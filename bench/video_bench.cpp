@@ -378,12 +378,27 @@ int main(int argc, char** argv) {
   std::vector<double> full_s, bare_s, cli_s, cqt_s, vs_bare, vs_cqt;
   for (int round = 1; round <= repeat; ++round) {
     std::printf("round %d of %d (load average %.2f)\n", round, repeat, load_average());
-    const double t0 = now_s(), c0 = cpu_s(RUSAGE_SELF);
-    render_video(audio, cues, score, options, work / "tonepoem.mp4");
-    const Timing full{now_s() - t0, cpu_s(RUSAGE_SELF) - c0};
-    const Timing bare = bare_encode(audio, options, yuv, frames, work / "encode.mp4");
-    const Timing cli = run_child(cli_cmd);
-    const Timing cqt = cqt_ok ? run_child(cqt_cmd) : Timing{-1, -1};
+    // Each round starts with another of the four, so a busy spell on a shared machine does not
+    // always fall on the same one.
+    Timing full, bare, cli, cqt{-1, -1};
+    for (int k = 0; k < 4; ++k) {
+      switch ((k + round - 1) % 4) {
+        case 0: {
+          const double t0 = now_s(), c0 = cpu_s(RUSAGE_SELF);
+          render_video(audio, cues, score, options, work / "tonepoem.mp4");
+          full = {now_s() - t0, cpu_s(RUSAGE_SELF) - c0};
+          break;
+        }
+        case 1:
+          bare = bare_encode(audio, options, yuv, frames, work / "encode.mp4");
+          break;
+        case 2:
+          cli = run_child(cli_cmd);
+          break;
+        default:
+          if (cqt_ok) cqt = run_child(cqt_cmd);
+      }
+    }
     row("tonepoem video stage (full)", full);
     row("bare encode, in process (mmap YUV)", bare);
     row("bare encode, ffmpeg CLI (raw YUV)", cli);

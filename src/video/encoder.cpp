@@ -145,7 +145,105 @@ __attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_r
   }
 }
 
+// Rows of YuvLayer::apply: v' = v + alpha * (layer - mask * (v - zero)), with the layer's own
+// premultiplied colour per sample (1/16 levels) in place of one colour.
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) void layer_rows(
+    std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
+    const std::int16_t* layer, int width, std::int32_t alpha_q16, std::int32_t zero) {
+  for (int y = 0; y < rows; ++y) {
+    std::uint8_t* row = dst + y * stride;
+    const std::uint8_t* m = mask + static_cast<std::ptrdiff_t>(y) * width;
+    const std::int16_t* l = layer + static_cast<std::ptrdiff_t>(y) * width;
+    for (int x = 0; x < width; ++x) {
+      const std::int32_t v = row[x];
+      const std::int32_t d = l[x] - ((m[x] * (v - zero) * 16 * 257 + (1 << 15)) >> 16);
+      row[x] =
+          static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
+    }
+  }
+}
+
+// A fill colour and alpha in the fixed point overlay_row takes.
+struct Paint {
+  std::int32_t alpha_q16 = 0;              // alpha in 1/65536
+  std::int32_t y16 = 0, u16 = 0, v16 = 0;  // luma and chroma above black and grey, 1/16 levels
+};
+
+Paint paint_of(double r, double g, double b, double alpha) {
+  // Cairo hands pixman the alpha as 16 bits and pixman keeps the top 8.
+  const int alpha8 = static_cast<int>(std::clamp(alpha, 0.0, 1.0) * 65535 + 0.5) >> 8;
+  const double r8 = std::round(std::clamp(r, 0.0, 1.0) * 255);
+  const double g8 = std::round(std::clamp(g, 0.0, 1.0) * 255);
+  const double b8 = std::round(std::clamp(b, 0.0, 1.0) * 255);
+  const auto level16 = [&](std::int32_t kr, std::int32_t kg, std::int32_t kb) {
+    return static_cast<std::int32_t>(std::lround((kr * r8 + kg * g8 + kb * b8) * 16 / 65536.0));
+  };
+  return {static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0)), level16(kYr, kYg, kYb),
+          level16(kUr, kUg, kUb), level16(kVr, kVg, kVb)};
+}
+
 }  // namespace
+
+void YuvLayer::build(cairo_surface_t* picture, int x, int y, int frame_w, int frame_h) {
+  cairo_surface_flush(picture);
+  const int pic_w = cairo_image_surface_get_width(picture);
+  const int pic_h = cairo_image_surface_get_height(picture);
+  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
+  const int x1 = std::min(frame_w, (x + pic_w + 1) & ~1);
+  const int y1 = std::min(frame_h, (y + pic_h + 1) & ~1);
+  x_ = x0;
+  y_ = y0;
+  w_ = std::max(0, x1 - x0);
+  h_ = std::max(0, y1 - y0);
+  const std::uint8_t* data = cairo_image_surface_get_data(picture);
+  const int stride = cairo_image_surface_get_stride(picture);
+  const auto pixel = [&](int fx, int fy) -> const std::uint8_t* {  // B, G, R, A premultiplied
+    static constexpr std::uint8_t kClear[4] = {0, 0, 0, 0};
+    const int px = fx - x, py = fy - y;
+    if (px < 0 || py < 0 || px >= pic_w || py >= pic_h) return kClear;
+    return data + static_cast<std::ptrdiff_t>(py) * stride + 4 * px;
+  };
+  a_.assign(static_cast<std::size_t>(w_) * h_, 0);
+  y_of_.assign(a_.size(), 0);
+  for (int row = 0; row < h_; ++row)
+    for (int col = 0; col < w_; ++col) {
+      const std::uint8_t* p = pixel(x0 + col, y0 + row);
+      const std::size_t i = static_cast<std::size_t>(row) * w_ + col;
+      a_[i] = p[3];
+      y_of_[i] = static_cast<std::int16_t>((kYr * p[2] + kYg * p[1] + kYb * p[0] + 2048) >> 12);
+    }
+  const std::size_t blocks = static_cast<std::size_t>(w_ / 2) * (h_ / 2);
+  a_chroma_.assign(blocks, 0);
+  u_of_.assign(blocks, 0);
+  v_of_.assign(blocks, 0);
+  for (int row = 0; row < h_ / 2; ++row)
+    for (int col = 0; col < w_ / 2; ++col) {
+      std::int32_t b = 0, g = 0, r = 0, a = 0;
+      for (int k = 0; k < 4; ++k) {
+        const std::uint8_t* p = pixel(x0 + 2 * col + k % 2, y0 + 2 * row + k / 2);
+        b += p[0];
+        g += p[1];
+        r += p[2];
+        a += p[3];
+      }
+      const std::size_t i = static_cast<std::size_t>(row) * (w_ / 2) + col;
+      a_chroma_[i] = static_cast<std::uint8_t>((a + 2) >> 2);
+      u_of_[i] = static_cast<std::int16_t>((kUr * r + kUg * g + kUb * b + (1 << 13)) >> 14);
+      v_of_[i] = static_cast<std::int16_t>((kVr * r + kVg * g + kVb * b + (1 << 13)) >> 14);
+    }
+}
+
+void YuvLayer::apply(double alpha, AVFrame* out) const {
+  const std::int32_t alpha_q16 = paint_of(0, 0, 0, alpha).alpha_q16;
+  if (alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
+  layer_rows(out->data[0] + static_cast<std::ptrdiff_t>(y_) * out->linesize[0] + x_,
+             out->linesize[0], h_, a_.data(), y_of_.data(), w_, alpha_q16, 16);
+  for (int plane = 1; plane < 3; ++plane)
+    layer_rows(
+        out->data[plane] + static_cast<std::ptrdiff_t>(y_ / 2) * out->linesize[plane] + x_ / 2,
+        out->linesize[plane], h_ / 2, a_chroma_.data(), plane == 1 ? u_of_.data() : v_of_.data(),
+        w_ / 2, alpha_q16, 128);
+}
 
 void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int frame_h) {
   cairo_surface_flush(mask);
@@ -179,29 +277,6 @@ void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int fra
           static_cast<std::uint8_t>((sum + 2) >> 2);
     }
 }
-
-namespace {
-
-// A fill colour and alpha in the fixed point overlay_row takes.
-struct Paint {
-  std::int32_t alpha_q16 = 0;              // alpha in 1/65536
-  std::int32_t y16 = 0, u16 = 0, v16 = 0;  // luma and chroma above black and grey, 1/16 levels
-};
-
-Paint paint_of(double r, double g, double b, double alpha) {
-  // Cairo hands pixman the alpha as 16 bits and pixman keeps the top 8.
-  const int alpha8 = static_cast<int>(std::clamp(alpha, 0.0, 1.0) * 65535 + 0.5) >> 8;
-  const double r8 = std::round(std::clamp(r, 0.0, 1.0) * 255);
-  const double g8 = std::round(std::clamp(g, 0.0, 1.0) * 255);
-  const double b8 = std::round(std::clamp(b, 0.0, 1.0) * 255);
-  const auto level16 = [&](std::int32_t kr, std::int32_t kg, std::int32_t kb) {
-    return static_cast<std::int32_t>(std::lround((kr * r8 + kg * g8 + kb * b8) * 16 / 65536.0));
-  };
-  return {static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0)), level16(kYr, kYg, kYb),
-          level16(kUr, kUg, kUb), level16(kVr, kVg, kVb)};
-}
-
-}  // namespace
 
 void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double g, double b,
                    double alpha, AVFrame* out) {

@@ -62,6 +62,24 @@ class YuvOverlay {
   std::vector<std::uint8_t> a_, a_chroma_;  // the mask per pixel, and its mean per 2x2 block
 };
 
+// A picture with its own colours and alpha (Cairo ARGB32, premultiplied: a text sprite), kept in
+// YUV terms to be painted at any alpha over a yuv420p picture as YuvOverlay does. Its chroma is
+// blended per 2x2 block with the block's mean alpha, so where sharp edges under it meet its own
+// it differs from Cairo and BgraToYuv by a few levels; over smooth backgrounds, by rounding.
+class YuvLayer {
+ public:
+  // The picture's top-left corner at (x, y) in a frame of frame_w x frame_h.
+  void build(cairo_surface_t* picture, int x, int y, int frame_w, int frame_h);
+  // Paints the picture at `alpha` (0..1, as cairo_paint_with_alpha) over `out`.
+  void apply(double alpha, AVFrame* out) const;
+
+ private:
+  int x_ = 0, y_ = 0, w_ = 0, h_ = 0;  // even-aligned box inside the frame
+  // Per pixel: alpha and luma; per 2x2 block: mean alpha and chroma; colours in 1/16 levels.
+  std::vector<std::uint8_t> a_, a_chroma_;
+  std::vector<std::int16_t> y_of_, u_of_, v_of_;
+};
+
 // Fills the rectangle [x0, x1) x [y0, y1) (pixels; edges between pixels antialiased by the area
 // they cover, to 1/256 of a pixel as Cairo does) with colour (r, g, b in 0..1) at `alpha` over the
 // yuv420p picture in `out`: cairo_rectangle and cairo_fill followed by BgraToYuv, within rounding

@@ -468,10 +468,15 @@ void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, doub
   if (alpha <= 0) return;
   const double x = std::round(cx - s.width / 2.0), y = std::round(cy - s.height / 2.0);
   if (layout_) {
-    note_box(x, y, x + s.width, y + s.height);
+    layout_->sprites.push_back({s.surface.get(), static_cast<int>(x), static_cast<int>(y), alpha});
     return;
   }
   if (part_ == Part::under) return;
+  // For paint_yuv's boxes only where it reaches into one: elsewhere it is painted in YUV.
+  if (part_ == Part::over && std::none_of(boxes_->begin(), boxes_->end(), [&](const Box& b) {
+        return x < b.x1 && x + s.width > b.x0 && y < b.y1 && y + s.height > b.y0;
+      }))
+    return;
   cairo_set_source_surface(cr, s.surface.get(), x, y);
   cairo_paint_with_alpha(cr, std::min(alpha, 1.0));
 }
@@ -696,6 +701,7 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
   for (const auto& f : layout.fills)
     for (const FillRect& r : f.rects)
       fill_rect_yuv(r.x0, r.y0, r.x1, r.y1, f.colour.r, f.colour.g, f.colour.b, f.alpha, out);
+  for (const auto& use : layout.sprites) sprite_layer(use).apply(use.alpha, out);
   if (!layout.boxes.empty()) {
     // Only the background and the glow are clipped to the boxes: Cairo rasterizes paths and
     // strokes a little differently under a clip, so the rest is drawn whole, as paint() does.
@@ -715,6 +721,25 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
       converter.convert_box(data, stride, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, out);
   }
   cairo_destroy(cr);
+}
+
+const YuvLayer& FramePainter::sprite_layer(const SpriteUse& use) {
+  auto it = std::find_if(sprite_layers_.begin(), sprite_layers_.end(), [&](const auto& l) {
+    return l.surface.get() == use.surface && l.x == use.x && l.y == use.y;
+  });
+  if (it == sprite_layers_.end()) {
+    if (sprite_layers_.size() >= kSpriteCacheSize)
+      sprite_layers_.erase(
+          std::min_element(sprite_layers_.begin(), sprite_layers_.end(),
+                           [](const auto& a, const auto& b) { return a.used < b.used; }));
+    // Holding a reference keeps the surface's address from being reused by another sprite.
+    SpriteLayer layer{SurfacePtr(cairo_surface_reference(use.surface)), use.x, use.y, {}, 0};
+    layer.layer.build(use.surface, use.x, use.y, width_, height_);
+    sprite_layers_.push_back(std::move(layer));
+    it = std::prev(sprite_layers_.end());
+  }
+  it->used = ++use_clock_;
+  return it->layer;
 }
 
 void FramePainter::draw(cairo_t* cr, std::int64_t n) {

@@ -68,13 +68,19 @@ class FramePainter {
     Rgb colour;
     double alpha = 1;
   };
+  struct SpriteUse {  // a text sprite at (x, y), painted in YUV by paint_yuv
+    cairo_surface_t* surface = nullptr;
+    int x = 0, y = 0;
+    double alpha = 1;
+  };
   struct Layout {
     bool glow = false;
     int glow_x = 0, glow_y = 0;
     Rgb glow_tint;
     double glow_alpha = 0;
-    std::vector<Fill> fills;  // over the glow, in order
-    std::vector<Box> boxes;   // over everything else
+    std::vector<Fill> fills;         // over the glow, in order
+    std::vector<SpriteUse> sprites;  // over the fills, in order
+    std::vector<Box> boxes;          // over everything else
   };
 
   // Draws frame n with `cr`; with layout_ set, only notes where (see Layout).
@@ -167,6 +173,15 @@ class FramePainter {
   // rest, or the rest.
   enum class Part { all, under, over } part_ = Part::all;
   const std::vector<Box>* boxes_ = nullptr;  // paint_yuv's boxes while it draws Part::over
+  // Text sprites in YUV terms, by surface and place, least recently used dropped first.
+  struct SpriteLayer {
+    SurfacePtr surface;
+    int x = 0, y = 0;
+    YuvLayer layer;
+    std::uint64_t used = 0;
+  };
+  std::vector<SpriteLayer> sprite_layers_;
+  const YuvLayer& sprite_layer(const SpriteUse& use);
   std::uint64_t background_version_ = 0, glow_version_ = 0;
   AVFrame* base_ = nullptr;  // the background as yuv420p
   std::uint64_t base_version_ = 0;

@@ -375,7 +375,7 @@ int main(int argc, char** argv) {
     std::printf("  %-36s %7.2f s %7.1f fps %7.2f CPU s %6.2f CPU ms/frame\n", name, t.wall,
                 fps(t.wall), t.cpu, 1e3 * t.cpu / static_cast<double>(frames));
   };
-  std::vector<double> full_s, bare_s, cli_s, cqt_s, vs_bare, vs_cqt;
+  std::vector<double> full_s, bare_s, cli_s, cqt_s, vs_bare, vs_cqt, cpu_vs_bare, cpu_vs_cqt;
   for (int round = 1; round <= repeat; ++round) {
     std::printf("round %d of %d (load average %.2f)\n", round, repeat, load_average());
     // Each round starts with another of the four, so a busy spell on a shared machine does not
@@ -408,12 +408,17 @@ int main(int argc, char** argv) {
     full_s.push_back(full.wall);
     bare_s.push_back(bare.wall);
     if (cli.wall > 0) cli_s.push_back(cli.wall);
+    const double best_cpu = cli.wall > 0 && cli.wall < bare.wall ? cli.cpu : bare.cpu;
     vs_bare.push_back(full.wall / best);
-    std::printf("  full/bare    wall %.3f (target <= 1.15)\n", vs_bare.back());
+    cpu_vs_bare.push_back(full.cpu / best_cpu);
+    std::printf("  full/bare    wall %.3f (target <= 1.15), CPU %.3f\n", vs_bare.back(),
+                cpu_vs_bare.back());
     if (cqt.wall > 0) {
       cqt_s.push_back(cqt.wall);
       vs_cqt.push_back(full.wall / cqt.wall);
-      std::printf("  full/showcqt wall %.3f (target <= 1.0)\n", vs_cqt.back());
+      cpu_vs_cqt.push_back(full.cpu / cqt.cpu);
+      std::printf("  full/showcqt wall %.3f (target <= 1.0), CPU %.3f\n", vs_cqt.back(),
+                  cpu_vs_cqt.back());
     }
   }
   // The same frames at the same settings give the same H.264 bitstream, whoever feeds x264.
@@ -437,10 +442,10 @@ int main(int argc, char** argv) {
     if (v.empty()) return;
     const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
     if (is_fps)
-      std::printf("%-14s median %7.1f fps (%.1f..%.1f)\n", name, fps(median(v)), fps(*hi),
+      std::printf("%-16s median %7.1f fps (%.1f..%.1f)\n", name, fps(median(v)), fps(*hi),
                   fps(*lo));
     else
-      std::printf("%-14s median %.3f (%.3f..%.3f)\n", name, median(v), *lo, *hi);
+      std::printf("%-16s median %.3f (%.3f..%.3f)\n", name, median(v), *lo, *hi);
   };
   std::printf("over %d rounds (load average now %.2f):\n", repeat, load_average());
   summary("full", full_s, true);
@@ -449,6 +454,17 @@ int main(int argc, char** argv) {
   summary("showcqt", cqt_s, true);
   summary("full/bare", vs_bare, false);
   summary("full/showcqt", vs_cqt, false);
+  summary("CPU full/bare", cpu_vs_bare, false);
+  summary("CPU full/showcqt", cpu_vs_cqt, false);
+  // Other work on the machine only ever slows a run down, so the fastest of each is the best
+  // estimate of what it costs on its own.
+  const auto fastest = [](const std::vector<double>& v) {
+    return v.empty() ? -1.0 : *std::min_element(v.begin(), v.end());
+  };
+  const double bare_best =
+      cli_s.empty() ? fastest(bare_s) : std::min(fastest(bare_s), fastest(cli_s));
+  std::printf("fastest of each: full/bare %.3f, full/showcqt %.3f\n", fastest(full_s) / bare_best,
+              cqt_s.empty() ? -1.0 : fastest(full_s) / fastest(cqt_s));
   if (keep.empty()) fs::remove_all(work);
   return 0;
 }

@@ -132,12 +132,17 @@ namespace {
 __attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_rows(
     std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
     std::ptrdiff_t mask_stride, std::int32_t colour16, std::int32_t alpha_q16, std::int32_t zero,
-    int width) {
+    int width, const std::uint8_t* src = nullptr, std::ptrdiff_t src_stride = 0) {
+  if (!src) {
+    src = dst;
+    src_stride = stride;
+  }
   for (int y = 0; y < rows; ++y) {
     std::uint8_t* row = dst + y * stride;
+    const std::uint8_t* in = src + y * src_stride;
     const std::uint8_t* m = mask + y * mask_stride;
     for (int x = 0; x < width; ++x) {
-      const std::int32_t v = row[x];
+      const std::int32_t v = in[x];
       const std::int32_t d = (m[x] * (colour16 - (v - zero) * 16) * 257 + (1 << 15)) >> 16;
       row[x] =
           static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
@@ -276,6 +281,20 @@ void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int fra
       a_chroma_[static_cast<std::size_t>(row) * (w_ / 2) + col] =
           static_cast<std::uint8_t>((sum + 2) >> 2);
     }
+  // Where each row's mask is not zero, to leave the rest (a glow's corners) alone.
+  const auto spans = [](const std::vector<std::uint8_t>& m, int w, int h) {
+    std::vector<std::pair<int, int>> out(static_cast<std::size_t>(h), {0, 0});
+    for (int row = 0; row < h; ++row) {
+      const std::uint8_t* r = &m[static_cast<std::size_t>(row) * w];
+      int lo = 0, hi = w;
+      while (lo < w && r[lo] == 0) ++lo;
+      while (hi > lo && r[hi - 1] == 0) --hi;
+      out[static_cast<std::size_t>(row)] = {lo, hi};
+    }
+    return out;
+  };
+  span_ = spans(a_, w_, h_);
+  span_chroma_ = spans(a_chroma_, w_ / 2, h_ / 2);
 }
 
 void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double g, double b,
@@ -339,16 +358,37 @@ void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double 
   }
 }
 
-void YuvOverlay::apply(double r, double g, double b, double alpha, AVFrame* out) const {
+void YuvOverlay::apply(double r, double g, double b, double alpha, const AVFrame* under,
+                       AVFrame* out) const {
   const Paint paint = paint_of(r, g, b, alpha);
-  if (paint.alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
-  overlay_rows(out->data[0] + static_cast<std::ptrdiff_t>(y_) * out->linesize[0] + x_,
-               out->linesize[0], h_, a_.data(), w_, paint.y16, paint.alpha_q16, 16, w_);
-  for (int plane = 1; plane < 3; ++plane)
-    overlay_rows(
-        out->data[plane] + static_cast<std::ptrdiff_t>(y_ / 2) * out->linesize[plane] + x_ / 2,
-        out->linesize[plane], h_ / 2, a_chroma_.data(), w_ / 2, plane == 1 ? paint.u16 : paint.v16,
-        paint.alpha_q16, 128, w_ / 2);
+  for (int plane = 0; plane < 3; ++plane) {
+    const int shift = plane ? 1 : 0;
+    const int rows = out->height >> shift, width = out->width >> shift;
+    const int bx = x_ >> shift, by = y_ >> shift, bh = h_ >> shift, bw = w_ >> shift;
+    const auto& spans = plane ? span_chroma_ : span_;
+    const std::uint8_t* mask = plane ? a_chroma_.data() : a_.data();
+    const std::int32_t colour16 = plane == 0 ? paint.y16 : plane == 1 ? paint.u16 : paint.v16;
+    for (int y = 0; y < rows; ++y) {
+      std::uint8_t* dst = out->data[plane] + static_cast<std::ptrdiff_t>(y) * out->linesize[plane];
+      const std::uint8_t* src =
+          under->data[plane] + static_cast<std::ptrdiff_t>(y) * under->linesize[plane];
+      int lo = 0, hi = 0;  // columns painted, in the frame
+      if (paint.alpha_q16 != 0 && y >= by && y < by + bh) {
+        lo = bx + spans[static_cast<std::size_t>(y - by)].first;
+        hi = bx + spans[static_cast<std::size_t>(y - by)].second;
+      }
+      if (lo >= hi) {
+        if (dst != src) std::memcpy(dst, src, static_cast<std::size_t>(width));
+        continue;
+      }
+      if (dst != src) {
+        std::memcpy(dst, src, static_cast<std::size_t>(lo));
+        std::memcpy(dst + hi, src + hi, static_cast<std::size_t>(width - hi));
+      }
+      overlay_rows(dst + lo, 0, 1, mask + static_cast<std::ptrdiff_t>(y - by) * bw + (lo - bx), 0,
+                   colour16, paint.alpha_q16, plane ? 128 : 16, hi - lo, src + lo, 0);
+    }
+  }
 }
 
 Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& display_path,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <cairo.h>
@@ -54,12 +55,14 @@ class YuvOverlay {
   // `mask` (Cairo A8) with its top-left corner at (x, y) in a frame of frame_w x frame_h; what
   // falls outside the frame is dropped.
   void build(cairo_surface_t* mask, int x, int y, int frame_w, int frame_h);
-  // Paints the mask filled with colour (r, g, b in 0..1) at `alpha` over the picture in `out`.
-  void apply(double r, double g, double b, double alpha, AVFrame* out) const;
+  // Paints the mask filled with colour (r, g, b in 0..1) at `alpha` over the picture in `under`
+  // into `out` (the same frame, or one of the same size: the whole picture is written).
+  void apply(double r, double g, double b, double alpha, const AVFrame* under, AVFrame* out) const;
 
  private:
   int x_ = 0, y_ = 0, w_ = 0, h_ = 0;       // even-aligned box inside the frame
   std::vector<std::uint8_t> a_, a_chroma_;  // the mask per pixel, and its mean per 2x2 block
+  std::vector<std::pair<int, int>> span_, span_chroma_;  // per row: [first, last) non-zero
 };
 
 // A picture with its own colours and alpha (Cairo ARGB32, premultiplied: a text sprite), kept in

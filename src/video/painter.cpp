@@ -679,14 +679,6 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
                       cairo_image_surface_get_stride(background_.get()), base_);
     base_version_ = background_version_;
   }
-  for (int plane = 0; plane < 3; ++plane) {
-    const int rows = plane ? height_ / 2 : height_;
-    const int bytes = plane ? width_ / 2 : width_;
-    for (int y = 0; y < rows; ++y)
-      std::memcpy(out->data[plane] + static_cast<std::ptrdiff_t>(y) * out->linesize[plane],
-                  base_->data[plane] + static_cast<std::ptrdiff_t>(y) * base_->linesize[plane],
-                  static_cast<std::size_t>(bytes));
-  }
   if (layout.glow) {
     if (glow_yuv_glow_ != glow_version_ || glow_yuv_x_ != layout.glow_x ||
         glow_yuv_y_ != layout.glow_y) {
@@ -695,8 +687,18 @@ void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv
       glow_yuv_x_ = layout.glow_x;
       glow_yuv_y_ = layout.glow_y;
     }
+    // The background and the glow over it in one pass.
     glow_yuv_.apply(layout.glow_tint.r, layout.glow_tint.g, layout.glow_tint.b, layout.glow_alpha,
-                    out);
+                    base_, out);
+  } else {
+    for (int plane = 0; plane < 3; ++plane) {
+      const int rows = plane ? height_ / 2 : height_;
+      const int bytes = plane ? width_ / 2 : width_;
+      for (int y = 0; y < rows; ++y)
+        std::memcpy(out->data[plane] + static_cast<std::ptrdiff_t>(y) * out->linesize[plane],
+                    base_->data[plane] + static_cast<std::ptrdiff_t>(y) * base_->linesize[plane],
+                    static_cast<std::size_t>(bytes));
+    }
   }
   for (const auto& f : layout.fills)
     for (const FillRect& r : f.rects)

@@ -643,9 +643,11 @@ std::vector<std::vector<std::uint8_t>> drawn_yuv_frames(const AudioBuffer& audio
 TEST(RenderVideo, YuvFramesMatchConvertedRgbFrames) {
   // Title, section card, captions (one word by word), credits over the bars, cross-fades.
   const AudioBuffer audio = make_audio(9.0);
-  CueSheet cues = make_cues(9.0, {Caption{"Side by side.", 0.2, 1.8, emotion(0.4, 0.3), {}},
-                                  Caption{"Word by word.", 5.0, 6.5, emotion(-0.5, 0.6),
-                                          {{"Word", 5.0, 5.4}, {"by", 5.4, 5.8}}}});
+  CueSheet cues = make_cues(
+      9.0,
+      {Caption{"Side by side.", 0.2, 1.8, emotion(0.4, 0.3), {}},
+       Caption{
+           "Word by word.", 5.0, 6.5, emotion(-0.5, 0.6), {{"Word", 5.0, 5.4}, {"by", 5.4, 5.8}}}});
   cues.title = "Both Ways";
   for (const auto& style : video_styles()) {
     if (style.name == "storybook") continue;  // drawn whole either way; needs pictures

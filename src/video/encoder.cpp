@@ -97,20 +97,297 @@ __attribute__((optimize("O3"), target_clones("avx2", "default"))) void chroma_ro
 
 }  // namespace
 
-void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
+void BgraToYuv::prepare(AVFrame* out) {
   const std::uint8_t* before = out->data[0];
   if (const int err = av_frame_make_writable(out); err < 0)
     fail_internal("cannot make a video frame writable: " + av_error_text(err));
   if (out->data[0] != before) zero_buffers(out);  // a new buffer: padding as in alloc_yuv_frame
+}
+
+void BgraToYuv::convert(const std::uint8_t* bgra, int stride, AVFrame* out) {
+  prepare(out);
   // Width and height are even (VideoOptions::validate).
-  for (int y = 0; y < height_; ++y)
-    luma_row(bgra + static_cast<std::ptrdiff_t>(y) * stride,
-             out->data[0] + static_cast<std::ptrdiff_t>(y) * out->linesize[0], width_);
-  for (int y = 0; y + 1 < height_; y += 2) {
-    const std::uint8_t* row0 = bgra + static_cast<std::ptrdiff_t>(y) * stride;
+  convert_box(bgra, stride, 0, 0, width_, height_, out);
+}
+
+void BgraToYuv::convert_box(const std::uint8_t* bgra, int stride, int x, int y, int w, int h,
+                            AVFrame* out) {
+  for (int row = y; row < y + h; ++row)
+    luma_row(bgra + static_cast<std::ptrdiff_t>(row) * stride + 4 * x,
+             out->data[0] + static_cast<std::ptrdiff_t>(row) * out->linesize[0] + x, w);
+  for (int row = y; row + 1 < y + h; row += 2) {
+    const std::uint8_t* row0 = bgra + static_cast<std::ptrdiff_t>(row) * stride + 4 * x;
     chroma_row(row0, row0 + stride,
-               out->data[1] + static_cast<std::ptrdiff_t>(y / 2) * out->linesize[1],
-               out->data[2] + static_cast<std::ptrdiff_t>(y / 2) * out->linesize[2], width_ / 2);
+               out->data[1] + static_cast<std::ptrdiff_t>(row / 2) * out->linesize[1] + x / 2,
+               out->data[2] + static_cast<std::ptrdiff_t>(row / 2) * out->linesize[2] + x / 2,
+               w / 2);
+  }
+}
+
+namespace {
+
+// Rows of YuvOverlay::apply and fill_rect_yuv: v' = v + alpha * mask * (colour - v), in fixed
+// point: colour relative to `zero` in 1/16 levels, mask / 255 as mask * 257 / 65536, alpha in
+// 1/65536. Row y uses the mask at mask + y * mask_stride (0: one mask for every row).
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_rows(
+    std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
+    std::ptrdiff_t mask_stride, std::int32_t colour16, std::int32_t alpha_q16, std::int32_t zero,
+    int width, const std::uint8_t* src = nullptr, std::ptrdiff_t src_stride = 0) {
+  if (!src) {
+    src = dst;
+    src_stride = stride;
+  }
+  for (int y = 0; y < rows; ++y) {
+    std::uint8_t* row = dst + y * stride;
+    const std::uint8_t* in = src + y * src_stride;
+    const std::uint8_t* m = mask + y * mask_stride;
+    for (int x = 0; x < width; ++x) {
+      const std::int32_t v = in[x];
+      const std::int32_t d = (m[x] * (colour16 - (v - zero) * 16) * 257 + (1 << 15)) >> 16;
+      row[x] =
+          static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
+    }
+  }
+}
+
+// Rows of YuvLayer::apply: v' = v + alpha * (layer - mask * (v - zero)), with the layer's own
+// premultiplied colour per sample (1/16 levels) in place of one colour.
+__attribute__((optimize("O3"), target_clones("avx2", "default"))) void layer_rows(
+    std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
+    const std::int16_t* layer, int width, std::int32_t alpha_q16, std::int32_t zero) {
+  for (int y = 0; y < rows; ++y) {
+    std::uint8_t* row = dst + y * stride;
+    const std::uint8_t* m = mask + static_cast<std::ptrdiff_t>(y) * width;
+    const std::int16_t* l = layer + static_cast<std::ptrdiff_t>(y) * width;
+    for (int x = 0; x < width; ++x) {
+      const std::int32_t v = row[x];
+      const std::int32_t d = l[x] - ((m[x] * (v - zero) * 16 * 257 + (1 << 15)) >> 16);
+      row[x] =
+          static_cast<std::uint8_t>(std::clamp(v + ((alpha_q16 * d + (1 << 19)) >> 20), 0, 255));
+    }
+  }
+}
+
+// A fill colour and alpha in the fixed point overlay_row takes.
+struct Paint {
+  std::int32_t alpha_q16 = 0;              // alpha in 1/65536
+  std::int32_t y16 = 0, u16 = 0, v16 = 0;  // luma and chroma above black and grey, 1/16 levels
+};
+
+Paint paint_of(double r, double g, double b, double alpha) {
+  // Cairo hands pixman the alpha as 16 bits and pixman keeps the top 8.
+  const int alpha8 = static_cast<int>(std::clamp(alpha, 0.0, 1.0) * 65535 + 0.5) >> 8;
+  const double r8 = std::round(std::clamp(r, 0.0, 1.0) * 255);
+  const double g8 = std::round(std::clamp(g, 0.0, 1.0) * 255);
+  const double b8 = std::round(std::clamp(b, 0.0, 1.0) * 255);
+  const auto level16 = [&](std::int32_t kr, std::int32_t kg, std::int32_t kb) {
+    return static_cast<std::int32_t>(std::lround((kr * r8 + kg * g8 + kb * b8) * 16 / 65536.0));
+  };
+  return {static_cast<std::int32_t>(std::lround(alpha8 * 65536.0 / 255.0)), level16(kYr, kYg, kYb),
+          level16(kUr, kUg, kUb), level16(kVr, kVg, kVb)};
+}
+
+}  // namespace
+
+void YuvLayer::build(cairo_surface_t* picture, int x, int y, int frame_w, int frame_h) {
+  cairo_surface_flush(picture);
+  const int pic_w = cairo_image_surface_get_width(picture);
+  const int pic_h = cairo_image_surface_get_height(picture);
+  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
+  const int x1 = std::min(frame_w, (x + pic_w + 1) & ~1);
+  const int y1 = std::min(frame_h, (y + pic_h + 1) & ~1);
+  x_ = x0;
+  y_ = y0;
+  w_ = std::max(0, x1 - x0);
+  h_ = std::max(0, y1 - y0);
+  const std::uint8_t* data = cairo_image_surface_get_data(picture);
+  const int stride = cairo_image_surface_get_stride(picture);
+  const auto pixel = [&](int fx, int fy) -> const std::uint8_t* {  // B, G, R, A premultiplied
+    static constexpr std::uint8_t kClear[4] = {0, 0, 0, 0};
+    const int px = fx - x, py = fy - y;
+    if (px < 0 || py < 0 || px >= pic_w || py >= pic_h) return kClear;
+    return data + static_cast<std::ptrdiff_t>(py) * stride + 4 * px;
+  };
+  a_.assign(static_cast<std::size_t>(w_) * h_, 0);
+  y_of_.assign(a_.size(), 0);
+  for (int row = 0; row < h_; ++row)
+    for (int col = 0; col < w_; ++col) {
+      const std::uint8_t* p = pixel(x0 + col, y0 + row);
+      const std::size_t i = static_cast<std::size_t>(row) * w_ + col;
+      a_[i] = p[3];
+      y_of_[i] = static_cast<std::int16_t>((kYr * p[2] + kYg * p[1] + kYb * p[0] + 2048) >> 12);
+    }
+  const std::size_t blocks = static_cast<std::size_t>(w_ / 2) * (h_ / 2);
+  a_chroma_.assign(blocks, 0);
+  u_of_.assign(blocks, 0);
+  v_of_.assign(blocks, 0);
+  for (int row = 0; row < h_ / 2; ++row)
+    for (int col = 0; col < w_ / 2; ++col) {
+      std::int32_t b = 0, g = 0, r = 0, a = 0;
+      for (int k = 0; k < 4; ++k) {
+        const std::uint8_t* p = pixel(x0 + 2 * col + k % 2, y0 + 2 * row + k / 2);
+        b += p[0];
+        g += p[1];
+        r += p[2];
+        a += p[3];
+      }
+      const std::size_t i = static_cast<std::size_t>(row) * (w_ / 2) + col;
+      a_chroma_[i] = static_cast<std::uint8_t>((a + 2) >> 2);
+      u_of_[i] = static_cast<std::int16_t>((kUr * r + kUg * g + kUb * b + (1 << 13)) >> 14);
+      v_of_[i] = static_cast<std::int16_t>((kVr * r + kVg * g + kVb * b + (1 << 13)) >> 14);
+    }
+}
+
+void YuvLayer::apply(double alpha, AVFrame* out) const {
+  const std::int32_t alpha_q16 = paint_of(0, 0, 0, alpha).alpha_q16;
+  if (alpha_q16 == 0 || w_ == 0 || h_ == 0) return;
+  layer_rows(out->data[0] + static_cast<std::ptrdiff_t>(y_) * out->linesize[0] + x_,
+             out->linesize[0], h_, a_.data(), y_of_.data(), w_, alpha_q16, 16);
+  for (int plane = 1; plane < 3; ++plane)
+    layer_rows(
+        out->data[plane] + static_cast<std::ptrdiff_t>(y_ / 2) * out->linesize[plane] + x_ / 2,
+        out->linesize[plane], h_ / 2, a_chroma_.data(), plane == 1 ? u_of_.data() : v_of_.data(),
+        w_ / 2, alpha_q16, 128);
+}
+
+void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int frame_h) {
+  cairo_surface_flush(mask);
+  const int mask_w = cairo_image_surface_get_width(mask);
+  const int mask_h = cairo_image_surface_get_height(mask);
+  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
+  const int x1 = std::min(frame_w, (x + mask_w + 1) & ~1);
+  const int y1 = std::min(frame_h, (y + mask_h + 1) & ~1);
+  x_ = x0;
+  y_ = y0;
+  w_ = std::max(0, x1 - x0);
+  h_ = std::max(0, y1 - y0);
+  const std::uint8_t* data = cairo_image_surface_get_data(mask);
+  const int stride = cairo_image_surface_get_stride(mask);
+  const auto at = [&](int fx, int fy) -> int {  // the mask at frame position (fx, fy)
+    const int mx = fx - x, my = fy - y;
+    if (mx < 0 || my < 0 || mx >= mask_w || my >= mask_h) return 0;
+    return data[static_cast<std::ptrdiff_t>(my) * stride + mx];
+  };
+  a_.assign(static_cast<std::size_t>(w_) * h_, 0);
+  for (int row = 0; row < h_; ++row)
+    for (int col = 0; col < w_; ++col)
+      a_[static_cast<std::size_t>(row) * w_ + col] =
+          static_cast<std::uint8_t>(at(x0 + col, y0 + row));
+  a_chroma_.assign(static_cast<std::size_t>(w_ / 2) * (h_ / 2), 0);
+  for (int row = 0; row < h_ / 2; ++row)
+    for (int col = 0; col < w_ / 2; ++col) {
+      const int fx = x0 + 2 * col, fy = y0 + 2 * row;
+      const int sum = at(fx, fy) + at(fx + 1, fy) + at(fx, fy + 1) + at(fx + 1, fy + 1);
+      a_chroma_[static_cast<std::size_t>(row) * (w_ / 2) + col] =
+          static_cast<std::uint8_t>((sum + 2) >> 2);
+    }
+  // Where each row's mask is not zero, to leave the rest (a glow's corners) alone.
+  const auto spans = [](const std::vector<std::uint8_t>& m, int w, int h) {
+    std::vector<std::pair<int, int>> out(static_cast<std::size_t>(h), {0, 0});
+    for (int row = 0; row < h; ++row) {
+      const std::uint8_t* r = &m[static_cast<std::size_t>(row) * w];
+      int lo = 0, hi = w;
+      while (lo < w && r[lo] == 0) ++lo;
+      while (hi > lo && r[hi - 1] == 0) --hi;
+      out[static_cast<std::size_t>(row)] = {lo, hi};
+    }
+    return out;
+  };
+  span_ = spans(a_, w_, h_);
+  span_chroma_ = spans(a_chroma_, w_ / 2, h_ / 2);
+}
+
+void fill_rect_yuv(double x0, double y0, double x1, double y1, double r, double g, double b,
+                   double alpha, AVFrame* out) {
+  const Paint paint = paint_of(r, g, b, alpha);
+  if (paint.alpha_q16 == 0) return;
+  // Edges in 24.8 fixed point, clipped to the picture.
+  const auto fixed = [](double v, int hi) {
+    return static_cast<int>(std::clamp<long>(std::lround(v * 256), 0, 256L * hi));
+  };
+  const int fx0 = fixed(x0, out->width), fx1 = fixed(x1, out->width);
+  const int fy0 = fixed(y0, out->height), fy1 = fixed(y1, out->height);
+  if (fx1 <= fx0 || fy1 <= fy0) return;
+  // The pixels touched, widened to whole 2x2 chroma blocks.
+  const int c0 = (fx0 >> 8) & ~1, c1 = std::min(out->width, (((fx1 + 255) >> 8) + 1) & ~1);
+  const int r0 = (fy0 >> 8) & ~1, r1 = std::min(out->height, (((fy1 + 255) >> 8) + 1) & ~1);
+  const int w = c1 - c0;
+  const auto cover = [](int lo, int hi, int pixel) {  // 0..256
+    return std::clamp(std::min(hi, 256 * (pixel + 1)) - std::max(lo, 256 * pixel), 0, 256);
+  };
+  thread_local std::vector<std::int32_t> across;
+  thread_local std::vector<std::uint8_t> mask, mask2, chroma;
+  across.resize(static_cast<std::size_t>(w));
+  mask.resize(static_cast<std::size_t>(w));
+  mask2.resize(static_cast<std::size_t>(w));
+  chroma.resize(static_cast<std::size_t>(w / 2));
+  for (int i = 0; i < w; ++i) across[static_cast<std::size_t>(i)] = cover(fx0, fx1, c0 + i);
+  const auto mask_row = [&](int row, std::vector<std::uint8_t>& m) {
+    const int down = cover(fy0, fy1, row);
+    for (int i = 0; i < w; ++i)
+      m[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(
+          (across[static_cast<std::size_t>(i)] * down * 255 + 32768) >> 16);
+  };
+  // Row pairs: those fully covered from top to bottom share one mask, so they go in one call.
+  for (int row = r0; row < r1;) {
+    int pairs = 1;
+    mask_row(row, mask);
+    mask_row(row + 1, mask2);
+    if (cover(fy0, fy1, row) == 256 && cover(fy0, fy1, row + 1) == 256)
+      while (row + 2 * pairs + 1 < r1 && cover(fy0, fy1, row + 2 * pairs + 1) == 256) ++pairs;
+    for (int i = 0; i < w / 2; ++i) {
+      const std::size_t k = 2 * static_cast<std::size_t>(i);
+      chroma[static_cast<std::size_t>(i)] =
+          static_cast<std::uint8_t>((mask[k] + mask[k + 1] + mask2[k] + mask2[k + 1] + 2) >> 2);
+    }
+    std::uint8_t* luma = out->data[0] + static_cast<std::ptrdiff_t>(row) * out->linesize[0] + c0;
+    if (pairs == 1) {
+      overlay_rows(luma, 0, 1, mask.data(), 0, paint.y16, paint.alpha_q16, 16, w);
+      overlay_rows(luma + out->linesize[0], 0, 1, mask2.data(), 0, paint.y16, paint.alpha_q16, 16,
+                   w);
+    } else {
+      overlay_rows(luma, out->linesize[0], 2 * pairs, mask.data(), 0, paint.y16, paint.alpha_q16,
+                   16, w);
+    }
+    const std::ptrdiff_t c = row / 2;
+    overlay_rows(out->data[1] + c * out->linesize[1] + c0 / 2, out->linesize[1], pairs,
+                 chroma.data(), 0, paint.u16, paint.alpha_q16, 128, w / 2);
+    overlay_rows(out->data[2] + c * out->linesize[2] + c0 / 2, out->linesize[2], pairs,
+                 chroma.data(), 0, paint.v16, paint.alpha_q16, 128, w / 2);
+    row += 2 * pairs;
+  }
+}
+
+void YuvOverlay::apply(double r, double g, double b, double alpha, const AVFrame* under,
+                       AVFrame* out) const {
+  const Paint paint = paint_of(r, g, b, alpha);
+  for (int plane = 0; plane < 3; ++plane) {
+    const int shift = plane ? 1 : 0;
+    const int rows = out->height >> shift, width = out->width >> shift;
+    const int bx = x_ >> shift, by = y_ >> shift, bh = h_ >> shift, bw = w_ >> shift;
+    const auto& spans = plane ? span_chroma_ : span_;
+    const std::uint8_t* mask = plane ? a_chroma_.data() : a_.data();
+    const std::int32_t colour16 = plane == 0 ? paint.y16 : plane == 1 ? paint.u16 : paint.v16;
+    for (int y = 0; y < rows; ++y) {
+      std::uint8_t* dst = out->data[plane] + static_cast<std::ptrdiff_t>(y) * out->linesize[plane];
+      const std::uint8_t* src =
+          under->data[plane] + static_cast<std::ptrdiff_t>(y) * under->linesize[plane];
+      int lo = 0, hi = 0;  // columns painted, in the frame
+      if (paint.alpha_q16 != 0 && y >= by && y < by + bh) {
+        lo = bx + spans[static_cast<std::size_t>(y - by)].first;
+        hi = bx + spans[static_cast<std::size_t>(y - by)].second;
+      }
+      if (lo >= hi) {
+        if (dst != src) std::memcpy(dst, src, static_cast<std::size_t>(width));
+        continue;
+      }
+      if (dst != src) {
+        std::memcpy(dst, src, static_cast<std::size_t>(lo));
+        std::memcpy(dst + hi, src + hi, static_cast<std::size_t>(width - hi));
+      }
+      overlay_rows(dst + lo, 0, 1, mask + static_cast<std::ptrdiff_t>(y - by) * bw + (lo - bx), 0,
+                   colour16, paint.alpha_q16, plane ? 128 : 16, hi - lo, src + lo, 0);
+    }
   }
 }
 

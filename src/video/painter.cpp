@@ -1,7 +1,12 @@
 #include "video/painter.h"
 
+extern "C" {
+#include <libavutil/frame.h>
+}
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include <fmt/format.h>
@@ -139,7 +144,9 @@ FramePainter::FramePainter(const AudioBuffer& audio, const CueSheet& cues, const
   }
 }
 
-FramePainter::~FramePainter() = default;
+FramePainter::~FramePainter() {
+  if (base_) free_frame(base_);
+}
 
 // Cuts at every section start and at every fourth downbeat (phrase boundaries), or every 6 s
 // without a score, never closer than 2.5 s; each slide zooms in or out and drifts its own way.
@@ -254,6 +261,27 @@ const TextSprite& FramePainter::sprite(const std::string& key, const std::string
   return it->second.sprite;
 }
 
+// A radial darkening from `inner` (a fraction of the half diagonal) to the corners, reaching
+// `alpha` there. Its shape is drawn once as a mask, so a change of tension or colour is a cheap
+// masked fill instead of a radial gradient again.
+void FramePainter::draw_vignette(cairo_t* cr, double inner, double alpha) {
+  if (!vignette_) {
+    vignette_.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, width_, height_));
+    cairo_t* v = cairo_create(vignette_.get());
+    const double diag = std::hypot(width_, height_) / 2;
+    cairo_pattern_t* ramp = cairo_pattern_create_radial(width_ / 2.0, height_ / 2.0, diag * inner,
+                                                        width_ / 2.0, height_ / 2.0, diag);
+    cairo_pattern_add_color_stop_rgba(ramp, 0, 0, 0, 0, 0);
+    cairo_pattern_add_color_stop_rgba(ramp, 1, 0, 0, 0, 1);
+    cairo_set_source(v, ramp);
+    cairo_paint(v);
+    cairo_pattern_destroy(ramp);
+    cairo_destroy(v);
+  }
+  cairo_set_source_rgba(cr, 0, 0, 0, alpha);
+  cairo_mask_surface(cr, vignette_.get(), 0, 0);
+}
+
 void FramePainter::draw_background(cairo_t* cr, const Look& look) {
   const auto same = [](double a, double b) { return std::fabs(a - b) < 1.0 / 2048; };
   if (!background_ || !same(look.colour.r, background_look_.colour.r) ||
@@ -270,14 +298,7 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
       cairo_set_source_rgba(bg, c.r, c.g, c.b, 0.30);
       cairo_paint(bg);
       cairo_set_operator(bg, CAIRO_OPERATOR_OVER);
-      const double diag = std::hypot(width_, height_) / 2;
-      cairo_pattern_t* vignette = cairo_pattern_create_radial(
-          width_ / 2.0, height_ / 2.0, diag * 0.4, width_ / 2.0, height_ / 2.0, diag);
-      cairo_pattern_add_color_stop_rgba(vignette, 0, 0, 0, 0, 0);
-      cairo_pattern_add_color_stop_rgba(vignette, 1, 0, 0, 0, 0.35 + 0.45 * look.tension);
-      cairo_set_source(bg, vignette);
-      cairo_paint(bg);
-      cairo_pattern_destroy(vignette);
+      draw_vignette(bg, 0.4, 0.35 + 0.45 * look.tension);
     } else if (style_ == Style::minimal) {
       const Rgb flat = scale(c, 0.7);
       cairo_set_source_rgb(bg, flat.r, flat.g, flat.b);
@@ -290,18 +311,13 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
       cairo_set_source(bg, grad);
       cairo_paint(bg);
       cairo_pattern_destroy(grad);
-      const double diag = std::hypot(width_, height_) / 2;
-      cairo_pattern_t* vignette = cairo_pattern_create_radial(
-          width_ / 2.0, height_ / 2.0, diag * 0.35, width_ / 2.0, height_ / 2.0, diag);
-      cairo_pattern_add_color_stop_rgba(vignette, 0, 0, 0, 0, 0);
-      cairo_pattern_add_color_stop_rgba(vignette, 1, 0, 0, 0, 0.30 + 0.50 * look.tension);
-      cairo_set_source(bg, vignette);
-      cairo_paint(bg);
-      cairo_pattern_destroy(vignette);
+      draw_vignette(bg, 0.35, 0.30 + 0.50 * look.tension);
     }
     cairo_destroy(bg);
     background_look_ = look;
+    ++background_version_;
   }
+  if (layout_ || part_ == Part::over) return;  // paint_yuv starts from its conversion
   cairo_set_operator(cr, slides_.empty() ? CAIRO_OPERATOR_SOURCE : CAIRO_OPERATOR_OVER);
   cairo_set_source_surface(cr, background_.get(), 0, 0);
   cairo_paint(cr);
@@ -329,10 +345,10 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
                       cy + std::sin(a) * (radius + 3 + len));
       }
     }
-    cairo_stroke(cr);
+    stroke(cr);
     cairo_arc(cr, cx, cy, radius, 0, 2 * kPi);
     cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.18 + 0.3 * energy);
-    cairo_fill(cr);
+    fill(cr);
     return;
   }
   if (style_ == Style::storybook) {
@@ -343,7 +359,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
       cairo_rectangle(cr, static_cast<double>(i) * slot + slot * 0.2, height_ - h, slot * 0.6, h);
     }
     cairo_set_source_rgba(cr, 1, 1, 1, 0.35 + 0.2 * pulse);
-    cairo_fill(cr);
+    fill(cr);
     return;
   }
   const double x0 = width_ * 0.1, x1 = width_ * 0.9;
@@ -361,7 +377,7 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
       else
         cairo_line_to(cr, x, y);
     }
-    cairo_stroke(cr);
+    stroke(cr);
     return;
   }
   // Glow behind the bars breathes with the beat and the loudness.
@@ -369,20 +385,15 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
             0.10 + 0.25 * pulse + 0.15 * energy);
   const double bar_w = std::max(1.0, slot * 0.62);
   const double boost = 0.85 + 0.15 * pulse;
+  std::vector<FillRect> bars_up, bars_down;  // the bars and their faint reflection
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const double h = std::max(2.0, levels[i] * max_h * boost);
     const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
-    cairo_rectangle(cr, x, baseline - h, bar_w, h);
+    bars_up.push_back({x, baseline - h, x + bar_w, baseline});
+    bars_down.push_back({x, baseline + 3, x + bar_w, baseline + 3 + h * 0.35});
   }
-  cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.78 + 0.22 * pulse);
-  cairo_fill(cr);
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    const double h = std::max(2.0, levels[i] * max_h * boost) * 0.35;
-    const double x = x0 + static_cast<double>(i) * slot + (slot - bar_w) / 2;
-    cairo_rectangle(cr, x, baseline + 3, bar_w, h);
-  }
-  cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.22);
-  cairo_fill(cr);
+  fill_rects(cr, bars_up, tint, 0.78 + 0.22 * pulse);
+  fill_rects(cr, bars_down, tint, 0.22);
 }
 
 // Distance (in units of the frame's short side) a particle of speed 1 has travelled by time t:
@@ -418,43 +429,121 @@ void FramePainter::draw_particles(cairo_t* cr, std::int64_t n, const std::vector
 }
 
 void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry,
-                             const Rgb& tint_in, double alpha) {
-  // Colour quantized so cross-fades redraw the glow a few times, not every frame.
-  const auto q = [](double v) { return std::round(v * 96) / 96; };
-  const Rgb tint{q(tint_in.r), q(tint_in.g), q(tint_in.b)};
+                             const Rgb& tint, double alpha) {
   const int w = static_cast<int>(std::ceil(rx * 2)), h = static_cast<int>(std::ceil(ry * 2));
-  if (!glow_ || glow_w_ != w || glow_h_ != h || glow_tint_.r != tint.r || glow_tint_.g != tint.g ||
-      glow_tint_.b != tint.b) {
-    // An elliptical radial fade, drawn once per colour and composited with a per-frame alpha.
-    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h));
+  if (!glow_ || glow_w_ != w || glow_h_ != h) {
+    // An elliptical radial fade, drawn once as a mask and filled with each frame's tint and alpha.
+    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, w, h));
     cairo_t* g = cairo_create(glow_.get());
     cairo_scale(g, w / 2.0, h / 2.0);
     cairo_pattern_t* p = cairo_pattern_create_radial(1, 1, 0, 1, 1, 1);
-    cairo_pattern_add_color_stop_rgba(p, 0, tint.r, tint.g, tint.b, 1);
-    cairo_pattern_add_color_stop_rgba(p, 1, tint.r, tint.g, tint.b, 0);
+    cairo_pattern_add_color_stop_rgba(p, 0, 0, 0, 0, 1);
+    cairo_pattern_add_color_stop_rgba(p, 1, 0, 0, 0, 0);
     cairo_set_source(g, p);
     cairo_paint(g);
     cairo_pattern_destroy(p);
     cairo_destroy(g);
     glow_w_ = w;
     glow_h_ = h;
-    glow_tint_ = tint;
+    ++glow_version_;
   }
   const double x = std::round(cx - w / 2.0), y = std::round(cy - h / 2.0);
-  cairo_save(cr);
-  cairo_rectangle(cr, x, y, w, h);
-  cairo_clip(cr);
-  cairo_set_source_surface(cr, glow_.get(), x, y);
-  cairo_paint_with_alpha(cr, std::clamp(alpha, 0.0, 1.0));
-  cairo_restore(cr);
+  alpha = std::clamp(alpha, 0.0, 1.0);
+  if (layout_) {
+    // Drawn straight over the background in every style that has one: blended in YUV.
+    layout_->glow = true;
+    layout_->glow_x = static_cast<int>(x);
+    layout_->glow_y = static_cast<int>(y);
+    layout_->glow_tint = tint;
+    layout_->glow_alpha = alpha;
+    return;
+  }
+  if (part_ == Part::over) return;
+  cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, alpha);
+  cairo_mask_surface(cr, glow_.get(), x, y);
 }
 
 void FramePainter::draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy,
-                               double alpha) const {
+                               double alpha) {
   if (alpha <= 0) return;
-  cairo_set_source_surface(cr, s.surface.get(), std::round(cx - s.width / 2.0),
-                           std::round(cy - s.height / 2.0));
+  const double x = std::round(cx - s.width / 2.0), y = std::round(cy - s.height / 2.0);
+  if (layout_) {
+    layout_->sprites.push_back({s.surface.get(), static_cast<int>(x), static_cast<int>(y), alpha});
+    return;
+  }
+  if (part_ == Part::under) return;
+  // For paint_yuv's boxes only where it reaches into one: elsewhere it is painted in YUV.
+  if (part_ == Part::over && std::none_of(boxes_->begin(), boxes_->end(), [&](const Box& b) {
+        return x < b.x1 && x + s.width > b.x0 && y < b.y1 && y + s.height > b.y0;
+      }))
+    return;
+  cairo_set_source_surface(cr, s.surface.get(), x, y);
   cairo_paint_with_alpha(cr, std::min(alpha, 1.0));
+}
+
+void FramePainter::fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour,
+                              double alpha) {
+  if (layout_) {
+    layout_->fills.push_back({rects, colour, alpha});
+    return;
+  }
+  if (part_ == Part::under) return;
+  bool any = false;
+  for (const FillRect& r : rects) {
+    // For paint_yuv's boxes only those that reach into one: the rest are filled in YUV.
+    if (part_ == Part::over && std::none_of(boxes_->begin(), boxes_->end(), [&](const Box& b) {
+          return r.x0 < b.x1 && r.x1 > b.x0 && r.y0 < b.y1 && r.y1 > b.y0;
+        }))
+      continue;
+    cairo_rectangle(cr, r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+    any = true;
+  }
+  if (!any) return;
+  cairo_set_source_rgba(cr, colour.r, colour.g, colour.b, alpha);
+  cairo_fill(cr);
+}
+
+void FramePainter::fill(cairo_t* cr, bool noted) {
+  if (!layout_ && part_ != Part::under) {
+    cairo_fill(cr);
+    return;
+  }
+  if (!layout_ || noted) {
+    cairo_new_path(cr);
+    return;
+  }
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  cairo_fill_extents(cr, &x0, &y0, &x1, &y1);
+  note_box(x0, y0, x1, y1);
+  cairo_new_path(cr);
+}
+
+void FramePainter::stroke(cairo_t* cr) {
+  if (!layout_ && part_ != Part::under) {
+    cairo_stroke(cr);
+    return;
+  }
+  if (!layout_) {
+    cairo_new_path(cr);
+    return;
+  }
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  cairo_stroke_extents(cr, &x0, &y0, &x1, &y1);
+  note_box(x0, y0, x1, y1);
+  cairo_new_path(cr);
+}
+
+// Widened by a pixel for antialiasing, to even coordinates for the chroma, clipped to the frame.
+void FramePainter::note_box(double x0, double y0, double x1, double y1) {
+  if (!(x1 > x0 && y1 > y0)) return;
+  const auto down = [](double v, int hi) {
+    return std::clamp(static_cast<int>(std::floor(v)) - 1, 0, hi) & ~1;
+  };
+  const auto up = [](double v, int hi) {
+    return std::clamp((static_cast<int>(std::ceil(v)) + 2) & ~1, 0, hi);
+  };
+  const Box box{down(x0, width_), down(y0, height_), up(x1, width_), up(y1, height_)};
+  if (box.x1 > box.x0 && box.y1 > box.y0) layout_->boxes.push_back(box);
 }
 
 void FramePainter::draw_texts(cairo_t* cr, std::int64_t n) {
@@ -560,6 +649,102 @@ bool FramePainter::word_emphasis(std::size_t i, std::int64_t n, TextEmphasis* em
 
 void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
   cairo_t* cr = cairo_create(target);
+  draw(cr, n);
+  cairo_destroy(cr);
+  cairo_surface_flush(target);
+}
+
+void FramePainter::paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv& converter,
+                             AVFrame* out) {
+  converter.prepare(out);
+  const std::uint8_t* data = cairo_image_surface_get_data(scratch);
+  const int stride = cairo_image_surface_get_stride(scratch);
+  if (!slides_.empty() || style_ == Style::particles) {
+    paint(n, scratch);
+    converter.convert_box(data, stride, 0, 0, width_, height_, out);
+    return;
+  }
+  // First where things go, then the background and glow in YUV, then the rest in its boxes.
+  Layout layout;
+  layout_ = &layout;
+  cairo_t* cr = cairo_create(scratch);
+  cairo_save(cr);
+  draw(cr, n);
+  cairo_restore(cr);
+  layout_ = nullptr;
+  if (!base_ || base_version_ != background_version_) {
+    if (!base_) base_ = alloc_yuv_frame(width_, height_);
+    cairo_surface_flush(background_.get());
+    converter.convert(cairo_image_surface_get_data(background_.get()),
+                      cairo_image_surface_get_stride(background_.get()), base_);
+    base_version_ = background_version_;
+  }
+  if (layout.glow) {
+    if (glow_yuv_glow_ != glow_version_ || glow_yuv_x_ != layout.glow_x ||
+        glow_yuv_y_ != layout.glow_y) {
+      glow_yuv_.build(glow_.get(), layout.glow_x, layout.glow_y, width_, height_);
+      glow_yuv_glow_ = glow_version_;
+      glow_yuv_x_ = layout.glow_x;
+      glow_yuv_y_ = layout.glow_y;
+    }
+    // The background and the glow over it in one pass.
+    glow_yuv_.apply(layout.glow_tint.r, layout.glow_tint.g, layout.glow_tint.b, layout.glow_alpha,
+                    base_, out);
+  } else {
+    for (int plane = 0; plane < 3; ++plane) {
+      const int rows = plane ? height_ / 2 : height_;
+      const int bytes = plane ? width_ / 2 : width_;
+      for (int y = 0; y < rows; ++y)
+        std::memcpy(out->data[plane] + static_cast<std::ptrdiff_t>(y) * out->linesize[plane],
+                    base_->data[plane] + static_cast<std::ptrdiff_t>(y) * base_->linesize[plane],
+                    static_cast<std::size_t>(bytes));
+    }
+  }
+  for (const auto& f : layout.fills)
+    for (const FillRect& r : f.rects)
+      fill_rect_yuv(r.x0, r.y0, r.x1, r.y1, f.colour.r, f.colour.g, f.colour.b, f.alpha, out);
+  for (const auto& use : layout.sprites) sprite_layer(use).apply(use.alpha, out);
+  if (!layout.boxes.empty()) {
+    // Only the background and the glow are clipped to the boxes: Cairo rasterizes paths and
+    // strokes a little differently under a clip, so the rest is drawn whole, as paint() does.
+    cairo_save(cr);
+    for (const Box& b : layout.boxes) cairo_rectangle(cr, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+    cairo_clip(cr);
+    part_ = Part::under;
+    draw(cr, n);
+    cairo_restore(cr);
+    part_ = Part::over;
+    boxes_ = &layout.boxes;
+    draw(cr, n);
+    part_ = Part::all;
+    boxes_ = nullptr;
+    cairo_surface_flush(scratch);
+    for (const Box& b : layout.boxes)
+      converter.convert_box(data, stride, b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0, out);
+  }
+  cairo_destroy(cr);
+}
+
+const YuvLayer& FramePainter::sprite_layer(const SpriteUse& use) {
+  auto it = std::find_if(sprite_layers_.begin(), sprite_layers_.end(), [&](const auto& l) {
+    return l.surface.get() == use.surface && l.x == use.x && l.y == use.y;
+  });
+  if (it == sprite_layers_.end()) {
+    if (sprite_layers_.size() >= kSpriteCacheSize)
+      sprite_layers_.erase(
+          std::min_element(sprite_layers_.begin(), sprite_layers_.end(),
+                           [](const auto& a, const auto& b) { return a.used < b.used; }));
+    // Holding a reference keeps the surface's address from being reused by another sprite.
+    SpriteLayer layer{SurfacePtr(cairo_surface_reference(use.surface)), use.x, use.y, {}, 0};
+    layer.layer.build(use.surface, use.x, use.y, width_, height_);
+    sprite_layers_.push_back(std::move(layer));
+    it = std::prev(sprite_layers_.end());
+  }
+  it->used = ++use_clock_;
+  return it->layer;
+}
+
+void FramePainter::draw(cairo_t* cr, std::int64_t n) {
   const Look look = look_at(static_cast<double>(n) / fps_);
   if (!slides_.empty()) draw_slide(cr, n);
   draw_background(cr, look);
@@ -570,8 +755,6 @@ void FramePainter::paint(std::int64_t n, cairo_surface_t* target) {
   else
     draw_spectrum(cr, levels, look, pulse_at(n), rms);
   draw_texts(cr, n);
-  cairo_destroy(cr);
-  cairo_surface_flush(target);
 }
 
 }  // namespace tonepoem::video

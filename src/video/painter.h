@@ -14,6 +14,7 @@
 #include "audio/audio.h"
 #include "music/score.h"
 #include "plan/cue_sheet.h"
+#include "video/encoder.h"
 #include "video/spectrum.h"
 #include "video/text.h"
 #include "video/video.h"
@@ -41,12 +42,56 @@ class FramePainter {
   // meant to come in order; a jump re-runs the spectrum smoothing over the frames just before
   // `n`, so a frame looks the same however it is reached.
   void paint(std::int64_t n, cairo_surface_t* target);
+  // The same frame `n` as yuv420p into `out`: what paint() and converter.convert() give, within
+  // the rounding of YuvOverlay (a level, now and then two) where the glow lies bare. Cheaper:
+  // the background and the glow are converted once while they stay the same, and only the boxes
+  // around the bars and texts are drawn (onto `scratch`, an ARGB32 surface of the frame's size)
+  // and converted. Styles that move everywhere (particles, pictures) are drawn and converted
+  // whole. Frames are meant to come in order, as for paint().
+  void paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv& converter, AVFrame* out);
 
  private:
   struct Look {
     Rgb colour;
     double tension = 0;
   };
+  // Where paint_yuv must draw: the glow, blended in YUV, and the boxes around everything else
+  // drawn over the background, in pixels.
+  struct Box {
+    int x0, y0, x1, y1;
+  };
+  struct FillRect {
+    double x0, y0, x1, y1;
+  };
+  struct Fill {  // rectangles filled with one colour, drawn in YUV by paint_yuv
+    std::vector<FillRect> rects;
+    Rgb colour;
+    double alpha = 1;
+  };
+  struct SpriteUse {  // a text sprite at (x, y), painted in YUV by paint_yuv
+    cairo_surface_t* surface = nullptr;
+    int x = 0, y = 0;
+    double alpha = 1;
+  };
+  struct Layout {
+    bool glow = false;
+    int glow_x = 0, glow_y = 0;
+    Rgb glow_tint;
+    double glow_alpha = 0;
+    std::vector<Fill> fills;         // over the glow, in order
+    std::vector<SpriteUse> sprites;  // over the fills, in order
+    std::vector<Box> boxes;          // over everything else
+  };
+
+  // Draws frame n with `cr`; with layout_ set, only notes where (see Layout).
+  void draw(cairo_t* cr, std::int64_t n);
+  // Fill or stroke the path; with layout_ set, note its box instead (none when `noted`: the caller
+  // noted finer boxes).
+  void fill(cairo_t* cr, bool noted = false);
+  void fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour, double alpha);
+  void stroke(cairo_t* cr);
+  void note_box(double x0, double y0, double x1, double y1);
+
   Look look_at(double t) const;
   double pulse_at(std::int64_t n) const;
   const std::vector<float>& spectrum_at(std::int64_t n, float* rms);
@@ -64,9 +109,10 @@ class FramePainter {
   double travel_at(double t) const;
   void build_slides(const Score& score);
   void draw_slide(cairo_t* cr, std::int64_t n);
+  void draw_vignette(cairo_t* cr, double inner, double alpha);
   void draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry, const Rgb& tint,
                  double alpha);
-  void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha) const;
+  void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha);
 
   const AudioBuffer& audio_;
   const CueSheet& cues_;
@@ -122,9 +168,30 @@ class FramePainter {
   std::map<std::size_t, SurfacePtr> images_;  // decoded pictures, at most two held
   int image_w_ = 0, image_h_ = 0;
 
-  SurfacePtr glow_;
+  Layout* layout_ = nullptr;
+  // What draw() paints: everything, or for paint_yuv's boxes the background and glow under the
+  // rest, or the rest.
+  enum class Part { all, under, over } part_ = Part::all;
+  const std::vector<Box>* boxes_ = nullptr;  // paint_yuv's boxes while it draws Part::over
+  // Text sprites in YUV terms, by surface and place, least recently used dropped first.
+  struct SpriteLayer {
+    SurfacePtr surface;
+    int x = 0, y = 0;
+    YuvLayer layer;
+    std::uint64_t used = 0;
+  };
+  std::vector<SpriteLayer> sprite_layers_;
+  const YuvLayer& sprite_layer(const SpriteUse& use);
+  std::uint64_t background_version_ = 0, glow_version_ = 0;
+  AVFrame* base_ = nullptr;  // the background as yuv420p
+  std::uint64_t base_version_ = 0;
+  YuvOverlay glow_yuv_;
+  std::uint64_t glow_yuv_glow_ = 0;
+  int glow_yuv_x_ = 0, glow_yuv_y_ = 0;
+
+  SurfacePtr vignette_;  // A8 mask
+  SurfacePtr glow_;      // A8 mask
   int glow_w_ = 0, glow_h_ = 0;
-  Rgb glow_tint_;
   std::string title_, credits_;
 };
 

@@ -168,13 +168,10 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
       video::FramePainter painter(audio, cues, score, options);
       video::BgraToYuv converter(options.width, options.height);
       SurfacePtr surface = make_surface(options);
-      const std::uint8_t* data = cairo_image_surface_get_data(surface.get());
-      const int stride = cairo_image_surface_get_stride(surface.get());
       for (std::int64_t n = 0; n < frames; ++n) {
         AVFrame* frame = pool.take_free();
         if (!frame) return;  // the encoder side stopped
-        painter.paint(n, surface.get());
-        converter.convert(data, stride, frame);
+        painter.paint_yuv(n, surface.get(), converter, frame);
         pool.put_full(frame);
       }
     } catch (...) {

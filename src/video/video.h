@@ -51,8 +51,10 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
                   const VideoOptions& options, const std::filesystem::path& output,
                   const ProgressFn& progress = {});
 
-// One frame exactly as render_video would draw it at time `t` (frame round(t * fps)), as packed
-// RGB24 (width * height * 3 bytes, before video compression). Same errors as render_video.
+// One frame as render_video draws it at time `t` (frame round(t * fps)), as packed RGB24
+// (width * height * 3 bytes, before video compression). render_video draws straight to yuv420p;
+// its frame is this one converted (BT.709) within rounding, a level or two (RenderVideo tests).
+// Same errors as render_video.
 std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSheet& cues,
                                            const Score& score, const VideoOptions& options,
                                            double t);

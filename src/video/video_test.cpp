@@ -48,7 +48,9 @@ AudioBuffer make_audio(double seconds, double silent_from = 1e9, double tone_hz 
   return audio;
 }
 
-Emotion emotion(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
+Emotion emotion(double v, double a, double t = 0) {
+  return Emotion::at(v, a, t);
+}
 
 CueSheet make_cues(double seconds, std::vector<Caption> captions = {}) {
   CueSheet cues;
@@ -603,19 +605,24 @@ TEST(RenderVideo, MonoAt48kBecomesStereoAac) {
   fs::remove_all(dir);
 }
 
-// The YUV frames render_video hands to the encoder, drawn and converted the same way.
+// The YUV frames render_video hands to the encoder, drawn and converted the same way; with
+// `whole`, each frame painted whole in RGB and converted instead.
 std::vector<std::vector<std::uint8_t>> drawn_yuv_frames(const AudioBuffer& audio,
-                                                        const CueSheet& cues,
-                                                        const VideoOptions& o) {
+                                                        const CueSheet& cues, const VideoOptions& o,
+                                                        bool whole = false) {
   video::FramePainter painter(audio, cues, Score{}, o);
   video::BgraToYuv converter(o.width, o.height);
   video::SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o.width, o.height));
   AVFrame* frame = video::alloc_yuv_frame(o.width, o.height);
   std::vector<std::vector<std::uint8_t>> frames;
   for (std::int64_t n = 0; n < painter.frames(); ++n) {
-    painter.paint(n, surface.get());
-    converter.convert(cairo_image_surface_get_data(surface.get()),
-                      cairo_image_surface_get_stride(surface.get()), frame);
+    if (whole) {
+      painter.paint(n, surface.get());
+      converter.convert(cairo_image_surface_get_data(surface.get()),
+                        cairo_image_surface_get_stride(surface.get()), frame);
+    } else {
+      painter.paint_yuv(n, surface.get(), converter, frame);
+    }
     std::vector<std::uint8_t> yuv;
     for (int plane = 0; plane < 3; ++plane) {
       const int w = plane ? o.width / 2 : o.width, h = plane ? o.height / 2 : o.height;
@@ -629,6 +636,40 @@ std::vector<std::vector<std::uint8_t>> drawn_yuv_frames(const AudioBuffer& audio
   }
   video::free_frame(frame);
   return frames;
+}
+
+// paint_yuv draws only where things change and blends the glow in YUV; its frames are the whole
+// RGB frames converted, within the glow's rounding, in every style.
+TEST(RenderVideo, YuvFramesMatchConvertedRgbFrames) {
+  // Title, section card, captions (one word by word), credits over the bars, cross-fades.
+  const AudioBuffer audio = make_audio(9.0);
+  CueSheet cues = make_cues(
+      9.0,
+      {Caption{"Side by side.", 0.2, 1.8, emotion(0.4, 0.3), {}},
+       Caption{
+           "Word by word.", 5.0, 6.5, emotion(-0.5, 0.6), {{"Word", 5.0, 5.4}, {"by", 5.4, 5.8}}}});
+  cues.title = "Both Ways";
+  for (const auto& style : video_styles()) {
+    if (style.name == "storybook") continue;  // drawn whole either way; needs pictures
+    VideoOptions o = small_options();
+    o.style = style.name;
+    const auto fast = drawn_yuv_frames(audio, cues, o);
+    const auto whole = drawn_yuv_frames(audio, cues, o, true);
+    ASSERT_EQ(fast.size(), whole.size());
+    int worst = 0;
+    std::size_t off = 0, total = 0;
+    for (std::size_t n = 0; n < fast.size(); ++n) {
+      ASSERT_EQ(fast[n].size(), whole[n].size());
+      for (std::size_t i = 0; i < fast[n].size(); ++i) {
+        const int d = std::abs(fast[n][i] - whole[n][i]);
+        worst = std::max(worst, d);
+        off += d != 0;
+      }
+      total += fast[n].size();
+    }
+    EXPECT_LE(worst, 2) << style.name;
+    EXPECT_LT(static_cast<double>(off) / static_cast<double>(total), 0.2) << style.name;
+  }
 }
 
 TEST(RenderVideo, SameInputsGiveSameFrames) {

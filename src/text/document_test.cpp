@@ -110,6 +110,23 @@ TEST(ParseText, BadInputNeverCrashes) {
   EXPECT_EQ(parse("Run! ...").sentences.size(), 1u);
 }
 
+TEST(ParseText, FirstLineStandingAloneIsTheTitle) {
+  const Document d = parse("The Lantern at the Ford\n\nMira lit the lantern. The river sang.");
+  EXPECT_EQ(d.title, "The Lantern at the Ford");
+  ASSERT_EQ(d.sentences.size(), 2u);
+  EXPECT_EQ(d.sentences[0].text, "Mira lit the lantern.");
+  const Document zh = parse("\u6708\u4eae\u6e56\u7684\u5c0f\u8239\n\n\u5c0f\u7ea2\u4f4f\u5728\u6e56\u8fb9\u3002");
+  EXPECT_EQ(zh.title, "\u6708\u4eae\u6e56\u7684\u5c0f\u8239");  // 月亮湖的小船
+  EXPECT_EQ(zh.sentences.size(), 1u);
+  // A first line that ends like a sentence, or a story of one line, stays the story.
+  const Document sentence = parse("It was late.\n\nMira slept.");
+  EXPECT_EQ(sentence.title, "story");
+  EXPECT_EQ(sentence.sentences.size(), 2u);
+  const Document alone = parse("once upon a time");
+  EXPECT_EQ(alone.title, "story");
+  EXPECT_EQ(alone.sentences.size(), 1u);
+}
+
 TEST(ParseText, NoPunctuationVerseBecomesOneSentencePerLine) {
   const Document d = parse("the river runs\nthe night is long\nwe wait for dawn");
   EXPECT_EQ(d.sentences.size(), 3u);

@@ -45,6 +45,17 @@ bool is_caps_heading(std::string_view t) {
   return upper >= 3 && t.find(". ") == std::string_view::npos;
 }
 
+// A line that reads as a title: short (at most 80 bytes: a dozen English words, 26 Chinese
+// characters) and not ending like a sentence (. ! ? … and their CJK forms, closing quotes).
+bool looks_like_title(std::string_view t) {
+  if (t.empty() || t.size() > 80) return false;
+  for (std::string_view end : {".", "!", "?", ":", ";", ",", "\"", "'", "\u2026", "\u3002",
+                               "\uFF01", "\uFF1F", "\uFF1A", "\uFF1B", "\uFF0C", "\u201D",
+                               "\u2019", "\u300D", "\u300F"})
+    if (t.ends_with(end)) return false;
+  return true;
+}
+
 // Markdown inline markup removed: emphasis marks, inline code ticks, links and images keep their
 // text, list bullets and quote marks at the start go.
 std::string strip_markdown(std::string_view t) {
@@ -92,6 +103,8 @@ void parse_plain(std::string_view text, DocumentBuilder& builder, bool markdown)
     paragraph.clear();
   };
   auto blank_at = [&](std::size_t i) { return i >= lines.size() || trim(lines[i].text).empty(); };
+  std::size_t first_text = 0;
+  while (first_text < lines.size() && blank_at(first_text)) ++first_text;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string_view t = trim(lines[i].text);
     if (markdown && t.substr(0, 3) == "```") {
@@ -117,6 +130,17 @@ void parse_plain(std::string_view text, DocumentBuilder& builder, bool markdown)
       flush();
       builder.break_scene();
       continue;
+    }
+    // Plain text: a first line standing alone, before more text, shaped like a title, is the
+    // story's title, not its first sentence.
+    if (!markdown && i == first_text && blank_at(i + 1) && !builder.has_title() &&
+        looks_like_title(t) && !is_chapter_line(t)) {
+      bool more = false;
+      for (std::size_t j = i + 1; j < lines.size() && !more; ++j) more = !blank_at(j);
+      if (more) {
+        builder.set_title(t);
+        continue;
+      }
     }
     if (is_chapter_line(t) || (!markdown && after_blank && blank_at(i + 1) && is_caps_heading(t))) {
       flush();

@@ -115,7 +115,8 @@ TEST(ParseText, FirstLineStandingAloneIsTheTitle) {
   EXPECT_EQ(d.title, "The Lantern at the Ford");
   ASSERT_EQ(d.sentences.size(), 2u);
   EXPECT_EQ(d.sentences[0].text, "Mira lit the lantern.");
-  const Document zh = parse("\u6708\u4eae\u6e56\u7684\u5c0f\u8239\n\n\u5c0f\u7ea2\u4f4f\u5728\u6e56\u8fb9\u3002");
+  const Document zh =
+      parse("\u6708\u4eae\u6e56\u7684\u5c0f\u8239\n\n\u5c0f\u7ea2\u4f4f\u5728\u6e56\u8fb9\u3002");
   EXPECT_EQ(zh.title, "\u6708\u4eae\u6e56\u7684\u5c0f\u8239");  // 月亮湖的小船
   EXPECT_EQ(zh.sentences.size(), 1u);
   // A first line that ends like a sentence, or a story of one line, stays the story.

@@ -49,9 +49,9 @@ bool is_caps_heading(std::string_view t) {
 // characters) and not ending like a sentence (. ! ? … and their CJK forms, closing quotes).
 bool looks_like_title(std::string_view t) {
   if (t.empty() || t.size() > 80) return false;
-  for (std::string_view end : {".", "!", "?", ":", ";", ",", "\"", "'", "\u2026", "\u3002",
-                               "\uFF01", "\uFF1F", "\uFF1A", "\uFF1B", "\uFF0C", "\u201D",
-                               "\u2019", "\u300D", "\u300F"})
+  for (std::string_view end :
+       {".", "!", "?", ":", ";", ",", "\"", "'", "\u2026", "\u3002", "\uFF01", "\uFF1F", "\uFF1A",
+        "\uFF1B", "\uFF0C", "\u201D", "\u2019", "\u300D", "\u300F"})
     if (t.ends_with(end)) return false;
   return true;
 }

@@ -168,7 +168,9 @@ std::vector<fs::path> data_dir_candidates() {
   return out;
 }
 
-fs::path find_data_dir() { return find_data_dir(data_dir_candidates()); }
+fs::path find_data_dir() {
+  return find_data_dir(data_dir_candidates());
+}
 
 fs::path find_data_dir(const std::vector<fs::path>& candidates) {
   std::string searched;

@@ -13,7 +13,9 @@
 namespace tonepoem {
 namespace {
 
-Emotion emo(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
+Emotion emo(double v, double a, double t = 0) {
+  return Emotion::at(v, a, t);
+}
 
 CueSheet story_sheet(std::uint64_t seed = 11) {
   CueSheet c;

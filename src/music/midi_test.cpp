@@ -11,7 +11,9 @@
 namespace tonepoem {
 namespace {
 
-Emotion emo(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
+Emotion emo(double v, double a, double t = 0) {
+  return Emotion::at(v, a, t);
+}
 
 CueSheet two_scenes(std::uint64_t seed) {
   CueSheet c;

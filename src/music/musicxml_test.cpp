@@ -13,7 +13,9 @@
 namespace tonepoem {
 namespace {
 
-Emotion emo(double v, double a, double t = 0) { return Emotion::at(v, a, t); }
+Emotion emo(double v, double a, double t = 0) {
+  return Emotion::at(v, a, t);
+}
 
 Score story() {
   CueSheet c;

@@ -4,9 +4,9 @@
 
 #include <array>
 #include <cstdint>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -15,10 +15,11 @@
 
 namespace tonepoem {
 
-// Diatonic modes ordered from brightest to darkest (Ehrlich et al. 2019 map valence along this line).
+// Diatonic modes ordered from brightest to darkest (Ehrlich et al. 2019 map valence along this
+// line).
 enum class Mode { lydian, ionian, mixolydian, dorian, aeolian, phrygian, locrian };
-std::string_view mode_name(Mode mode);         // "lydian", "ionian", ...
-bool is_minor_mode(Mode mode);                  // dorian, aeolian, phrygian, locrian
+std::string_view mode_name(Mode mode);  // "lydian", "ionian", ...
+bool is_minor_mode(Mode mode);          // dorian, aeolian, phrygian, locrian
 // Semitone offsets of the 7 scale degrees from the tonic.
 const std::array<int, 7>& mode_intervals(Mode mode);
 // Key signature of a tonic and mode as sharps (> 0) or flats (< 0): the signature of the parent
@@ -35,20 +36,34 @@ struct Note {
 };
 
 struct Track {
-  std::string name;           // e.g. "Melody (Flute)"
-  std::string role;           // "melody", "chords", "bass", "drums", "pad", ...
-  int channel = 0;            // 0..15; 9 is General MIDI percussion
-  int program = 0;            // General MIDI program 0..127 (ignored on channel 9)
-  double pan = 0.0;           // -1 (left) .. 1 (right)
-  double gain = 1.0;          // linear, applied as channel volume
-  std::vector<Note> notes;    // sorted by tick
+  std::string name;         // e.g. "Melody (Flute)"
+  std::string role;         // "melody", "chords", "bass", "drums", "pad", ...
+  int channel = 0;          // 0..15; 9 is General MIDI percussion
+  int program = 0;          // General MIDI program 0..127 (ignored on channel 9)
+  double pan = 0.0;         // -1 (left) .. 1 (right)
+  double gain = 1.0;        // linear, applied as channel volume
+  std::vector<Note> notes;  // sorted by tick
   std::vector<std::pair<std::int64_t, int>> program_changes;  // (tick, program) after the first
 };
 
-struct TempoEvent { std::int64_t tick = 0; double bpm = 120.0; };
-struct KeyEvent { std::int64_t tick = 0; int tonic = 0; Mode mode = Mode::ionian; };
-struct MeterEvent { std::int64_t tick = 0; int numerator = 4; int denominator = 4; };
-struct Marker { std::int64_t tick = 0; std::string text; };
+struct TempoEvent {
+  std::int64_t tick = 0;
+  double bpm = 120.0;
+};
+struct KeyEvent {
+  std::int64_t tick = 0;
+  int tonic = 0;
+  Mode mode = Mode::ionian;
+};
+struct MeterEvent {
+  std::int64_t tick = 0;
+  int numerator = 4;
+  int denominator = 4;
+};
+struct Marker {
+  std::int64_t tick = 0;
+  std::string text;
+};
 
 // One chord of the harmony as the composer planned it (MIDI files do not carry these; read_midi
 // leaves Score::chords empty). Lets the judge, MusicXML and tests see the harmony directly.
@@ -70,7 +85,7 @@ struct ScoreSection {
   Mode mode = Mode::ionian;
   double tempo_bpm = 120.0;
   int beats_per_bar = 4;
-  std::vector<std::string> instruments;       // General MIDI names of the programs used
+  std::vector<std::string> instruments;  // General MIDI names of the programs used
   Emotion target;
 };
 
@@ -78,13 +93,13 @@ struct Score {
   std::string title;
   int ppq = 480;
   std::vector<Track> tracks;
-  std::vector<TempoEvent> tempo;    // first at tick 0, ascending
-  std::vector<KeyEvent> keys;       // first at tick 0, ascending
-  std::vector<MeterEvent> meters;   // first at tick 0, ascending
-  std::vector<Marker> markers;      // one per section start, ascending
+  std::vector<TempoEvent> tempo;   // first at tick 0, ascending
+  std::vector<KeyEvent> keys;      // first at tick 0, ascending
+  std::vector<MeterEvent> meters;  // first at tick 0, ascending
+  std::vector<Marker> markers;     // one per section start, ascending
   std::vector<ScoreSection> sections;
-  std::vector<ChordEvent> chords;   // the composer's harmony, ascending (empty when read from MIDI)
-  std::int64_t end_tick = 0;        // end of the last bar (notes may ring a little past it)
+  std::vector<ChordEvent> chords;  // the composer's harmony, ascending (empty when read from MIDI)
+  std::int64_t end_tick = 0;       // end of the last bar (notes may ring a little past it)
 
   // Seconds at `tick` through the tempo map, and the inverse.
   double seconds_at(std::int64_t tick) const;

@@ -20,7 +20,8 @@ constexpr double kMinSentenceSeconds = 1.5;
 constexpr double kMinPieceSeconds = 20.0;
 // The text engine's valence is a least-squares calibration (EmoBank, r about 0.58), and such
 // predictions are shrunk toward neutral by roughly r. The music should carry the story's contrast,
-// so the plan undoes that shrinkage for its targets (1 / 0.58); the analysis output stays calibrated.
+// so the plan undoes that shrinkage for its targets (1 / 0.58); the analysis output stays
+// calibrated.
 constexpr double kValenceExpression = 1.7;
 // A section shorter than this cannot hold a musical phrase; short scenes borrow time from long
 // ones.

@@ -10,7 +10,9 @@ namespace tonepoem {
 namespace {
 
 // Default tension 0.2: a little suspense, as most story scenes carry.
-Emotion at(double v, double a, double t = 0.2) { return Emotion::at(v, a, t); }
+Emotion at(double v, double a, double t = 0.2) {
+  return Emotion::at(v, a, t);
+}
 
 CueSheet two_cues(const Emotion& first, const Emotion& second, std::uint64_t seed = 7) {
   CueSheet sheet;

@@ -447,9 +447,10 @@ TEST(E2E, CtrlCLeavesNoHalfWrittenFiles) {
 // captions carry the words, the music ducks under the voice, and the mix is mastered.
 TEST(E2E, NarratedStoryFollowsTheReadingWithWordsStemsAndM4a) {
   const fs::path dir = fresh_dir("narrated");
-  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(dir) +
-                          " --narrate --voice en --no-video --stems --format m4a --seed 4 --soundfont " +
-                          quote(kTestSoundFont));
+  const RunResult r =
+      run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(dir) +
+          " --narrate --voice en --no-video --stems --format m4a --seed 4 --soundfont " +
+          quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto report = read_json(dir / "report.json");
   const auto cues = read_json(dir / "cues.json");
@@ -494,7 +495,8 @@ TEST(E2E, NarratedStoryFollowsTheReadingWithWordsStemsAndM4a) {
   EXPECT_NEAR(m4a.duration_s(), wav.duration_s(), 1024.0 / 44100 + 1e-3);
   ASSERT_TRUE(report["outputs"].contains("stems"));
   EXPECT_GE(report["outputs"]["stems"].size(), 2u);
-  const std::size_t stem_frames = read_audio(dir / report["outputs"]["stems"][0].get<std::string>()).frames();
+  const std::size_t stem_frames =
+      read_audio(dir / report["outputs"]["stems"][0].get<std::string>()).frames();
   bool voice = false;
   for (const auto& stem : report["outputs"]["stems"]) {
     const AudioBuffer a = read_audio(dir / stem.get<std::string>());
@@ -510,15 +512,16 @@ TEST(E2E, NarratedStoryFollowsTheReadingWithWordsStemsAndM4a) {
 
 TEST(E2E, ChineseNarrationUsesTheMandarinVoice) {
   const fs::path dir = fresh_dir("narrated-zh");
-  const RunResult r = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
-                          " --narrate --no-video --soundfont " + quote(kTestSoundFont));
+  const RunResult r =
+      run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
+          " --narrate --no-video --soundfont " + quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(read_json(dir / "report.json")["narration"]["voice"], "cmn");
   const auto cues = read_json(dir / "cues.json");
   ASSERT_FALSE(cues["captions"].empty());
   EXPECT_FALSE(cues["captions"][0]["words"].empty());
-  const RunResult both = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
-                             " --narrate --duration 30 --no-video");
+  const RunResult both = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " +
+                             quote(dir) + " --narrate --duration 30 --no-video");
   EXPECT_EQ(both.exit_code, 2) << both.output;
 }
 

@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "audio/audio.h"
+#include "bench_data.h"
 #include "core/progress.h"
 #include "judge/judge.h"
 #include "music/compose.h"
@@ -181,9 +182,7 @@ int main(int argc, char** argv) {
     else if (arg == "--baseline")
       baseline = std::string(argv[i + 1]) != "off";
   }
-  // The data folder scripts/build fills, unless TONEPOEM_DATA names another.
-  if (!std::getenv("TONEPOEM_DATA") && fs::is_directory(TONEPOEM_BUILD_DIR "/data"))
-    setenv("TONEPOEM_DATA", TONEPOEM_BUILD_DIR "/data", 0);
+  tonepoem::bench::use_build_data_folder();
   try {
     soundfont = find_soundfont(soundfont);
     const Score score = bench_score(minutes);

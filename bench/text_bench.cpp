@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_data.h"
 #include "core/files.h"
 #include "text/analyze.h"
 #include "text/document.h"
@@ -966,6 +967,7 @@ BENCHMARK(BM_ChineseSentence);
 }  // namespace
 
 int main(int argc, char** argv) {
+  tonepoem::bench::use_build_data_folder();
   bool fit = false;
   std::string write;
   std::vector<char*> rest{argv[0]};

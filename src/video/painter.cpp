@@ -101,6 +101,32 @@ FramePainter::FramePainter(const AudioBuffer& audio, const CueSheet& cues, const
                                     [&](double d) { return std::fabs(d - b) < 1e-6; }));
   }
   title_ = !cues.title.empty() ? cues.title : score.title;
+  {
+    // Mean square of the mix per frame, then a centred 1.5 s window over frames (prefix sums).
+    const std::size_t frames = static_cast<std::size_t>(std::max<std::int64_t>(frames_, 0));
+    const std::size_t samples = audio.frames();
+    const auto channels = static_cast<std::size_t>(std::max(1, audio.channels));
+    std::vector<double> prefix(frames + 1, 0.0), counts(frames + 1, 0.0);
+    for (std::size_t n = 0; n < frames; ++n) {
+      const auto lo = std::min(
+          samples, static_cast<std::size_t>(static_cast<double>(n) * audio.sample_rate / fps_));
+      const auto hi = std::min(
+          samples, static_cast<std::size_t>(static_cast<double>(n + 1) * audio.sample_rate / fps_));
+      double sum = 0;
+      for (std::size_t i = lo * channels; i < hi * channels; ++i)
+        sum += static_cast<double>(audio.samples[i]) * audio.samples[i];
+      prefix[n + 1] = prefix[n] + sum;
+      counts[n + 1] = counts[n] + static_cast<double>((hi - lo) * channels);
+    }
+    const auto half = static_cast<std::size_t>(std::lround(0.75 * fps_));
+    glow_level_.resize(frames);
+    for (std::size_t n = 0; n < frames; ++n) {
+      const std::size_t a = n > half ? n - half : 0, b = std::min(frames, n + half + 1);
+      const double count = counts[b] - counts[a];
+      const double rms = count > 0 ? std::sqrt((prefix[b] - prefix[a]) / count) : 0.0;
+      glow_level_[n] = static_cast<float>(std::round(std::clamp(rms * 4.0, 0.0, 1.0) * 50) / 50);
+    }
+  }
   // Timed words are found in order in their caption's text; one that is not there (the text was
   // edited) is skipped rather than highlighting the wrong letters.
   for (const auto& cap : cues.captions) {
@@ -230,6 +256,12 @@ double FramePainter::pulse_at(std::int64_t n) const {
   return (downbeat_[i] ? 1.0 : 0.6) * std::exp(-dt / 0.14);
 }
 
+double FramePainter::glow_level_at(std::int64_t n) const {
+  if (glow_level_.empty()) return 0.0;
+  return glow_level_[static_cast<std::size_t>(
+      std::clamp<std::int64_t>(n, 0, static_cast<std::int64_t>(glow_level_.size()) - 1))];
+}
+
 const std::vector<float>& FramePainter::spectrum_at(std::int64_t n, float* rms) {
   if (n != last_frame_) {
     std::int64_t from = n;
@@ -325,14 +357,16 @@ void FramePainter::draw_background(cairo_t* cr, const Look& look) {
 }
 
 void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look,
-                                 double pulse, float rms) {
+                                 double pulse, float rms, double glow) {
+  // The glow's alpha in steps of 1/40, so that it changes on few frames (see glow_level_).
+  auto glow_alpha = [](double alpha) { return std::round(alpha * 40) / 40; };
   const Rgb tint = light_tint(look.colour);
   const double bars = static_cast<double>(levels.size());
   const double energy = std::clamp(static_cast<double>(rms) * 4.0, 0.0, 1.0);
   if (style_ == Style::rings) {
     const double cx = width_ / 2.0, cy = height_ * 0.45;
     const double radius = unit_ * 0.13 * (1.0 + 0.10 * pulse);
-    draw_glow(cr, cx, cy, unit_ * 0.34, unit_ * 0.34, tint, 0.25 + 0.35 * pulse);
+    draw_glow(cr, cx, cy, unit_ * 0.34, unit_ * 0.34, tint, glow_alpha(0.25 + 0.3 * glow));
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_width(cr, std::max(1.5, 2 * kPi * radius / (2 * bars) * 0.55));
     cairo_set_source_rgba(cr, tint.r, tint.g, tint.b, 0.8 + 0.2 * pulse);
@@ -380,9 +414,9 @@ void FramePainter::draw_spectrum(cairo_t* cr, const std::vector<float>& levels, 
     stroke(cr);
     return;
   }
-  // Glow behind the bars breathes with the beat and the loudness.
+  // Glow behind the bars follows the loudness slowly; the bars pulse on the beats.
   draw_glow(cr, width_ / 2.0, baseline - max_h * 0.3, width_ * 0.45, height_ * 0.38, tint,
-            0.10 + 0.25 * pulse + 0.15 * energy);
+            glow_alpha(0.12 + 0.3 * glow));
   const double bar_w = std::max(1.0, slot * 0.62);
   const double boost = 0.85 + 0.15 * pulse;
   std::vector<FillRect> bars_up, bars_down;  // the bars and their faint reflection
@@ -753,7 +787,7 @@ void FramePainter::draw(cairo_t* cr, std::int64_t n) {
   if (style_ == Style::particles)
     draw_particles(cr, n, levels, look, pulse_at(n), rms);
   else
-    draw_spectrum(cr, levels, look, pulse_at(n), rms);
+    draw_spectrum(cr, levels, look, pulse_at(n), rms, glow_level_at(n));
   draw_texts(cr, n);
 }
 

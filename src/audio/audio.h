@@ -113,7 +113,7 @@ struct MasterOptions {
   double limiter_margin_db = 0.3;  // the limiter aims this far under the ceiling
   double lookahead_s = 0.005;      // limiter look-ahead (also its attack)
   double release_s = 0.08;         // limiter release time constant
-  double tolerance_lu = 0.2;       // loudness error accepted before another gain pass
+  double tolerance_lu = 0.1;       // loudness error accepted before another gain pass
 
   // Every problem with these options (empty: valid). master() throws Error(usage) listing them.
   std::vector<std::string> validate() const;

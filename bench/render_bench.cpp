@@ -24,7 +24,7 @@
 #include <fmt/format.h>
 
 #include "audio/audio.h"
-#include "bench_data.h"
+#include "bench_util.h"
 #include "core/progress.h"
 #include "judge/judge.h"
 #include "music/compose.h"
@@ -35,20 +35,10 @@
 
 namespace fs = std::filesystem;
 using namespace tonepoem;
+using tonepoem::bench::cpu_s;
+using tonepoem::bench::now_s;
 
 namespace {
-
-// CPU seconds used so far by this process (all threads) or by its finished children.
-double cpu_s(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 Score bench_score(double minutes) {
   Score s;

@@ -32,7 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bench_data.h"
+#include "bench_util.h"
 #include "core/files.h"
 #include "text/analyze.h"
 #include "text/document.h"

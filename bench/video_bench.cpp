@@ -48,6 +48,7 @@ extern "C" {
 #include <fmt/format.h>
 
 #include "audio/audio.h"
+#include "bench_util.h"
 #include "music/midi.h"
 #include "video/encoder.h"
 #include "video/painter.h"
@@ -55,20 +56,10 @@ extern "C" {
 
 namespace fs = std::filesystem;
 using namespace tonepoem;
+using tonepoem::bench::cpu_s;
+using tonepoem::bench::now_s;
 
 namespace {
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// CPU seconds used so far by this process (all threads) or by its finished children.
-double cpu_s(int who) {
-  rusage u{};
-  getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
 
 double thread_cpu_s() {
   timespec ts{};

@@ -63,6 +63,20 @@ SynthOptions test_options() {
   return o;
 }
 
+// Energy of (other - reference) and of the reference, over the reference's samples.
+struct Difference {
+  double error = 0, energy = 0;
+};
+Difference difference(const std::vector<float>& reference, const std::vector<float>& other) {
+  Difference d;
+  for (std::size_t i = 0; i < reference.size() && i < other.size(); ++i) {
+    const double e = double(other[i]) - reference[i];
+    d.error += e * e;
+    d.energy += double(reference[i]) * reference[i];
+  }
+  return d;
+}
+
 double rms(const AudioBuffer& a, double from_s, double to_s) {
   const auto ch = static_cast<std::size_t>(a.channels);
   const auto from = static_cast<std::size_t>(from_s * a.sample_rate) * ch;
@@ -243,13 +257,8 @@ TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
   o.parts = 1;
   const AudioBuffer single = synthesize(score, o);
   ASSERT_EQ(single.samples.size(), serial.samples.size());
-  double diff = 0, energy = 0;
-  for (std::size_t i = 0; i < single.samples.size(); ++i) {
-    const double d = double(single.samples[i]) - serial.samples[i];
-    diff += d * d;
-    energy += double(single.samples[i]) * single.samples[i];
-  }
-  EXPECT_LT(diff, 1e-3 * energy);
+  const Difference d = difference(single.samples, serial.samples);
+  EXPECT_LT(d.error, 1e-3 * d.energy);
 }
 
 TEST(Synthesize, OneTrackIsSplitAcrossPartsByKey) {
@@ -263,15 +272,10 @@ TEST(Synthesize, OneTrackIsSplitAcrossPartsByKey) {
   o.parts = 2;
   const AudioBuffer split = synthesize(score, o);
   ASSERT_EQ(single.samples.size(), split.samples.size());
-  double diff = 0, energy = 0;
-  for (std::size_t i = 0; i < single.samples.size(); ++i) {
-    const double d = double(single.samples[i]) - split.samples[i];
-    diff += d * d;
-    energy += double(single.samples[i]) * single.samples[i];
-  }
-  EXPECT_GT(energy, 0.0);
-  EXPECT_LT(diff, 1e-3 * energy);
-  EXPECT_GT(diff, 0.0) << "two parts should have rendered the track, not one";
+  const Difference d = difference(single.samples, split.samples);
+  EXPECT_GT(d.energy, 0.0);
+  EXPECT_LT(d.error, 1e-3 * d.energy);
+  EXPECT_GT(d.error, 0.0) << "two parts should have rendered the track, not one";
 }
 
 TEST(Stems, OnePerRoleSummingToTheMix) {
@@ -293,12 +297,8 @@ TEST(Stems, OnePerRoleSummingToTheMix) {
     EXPECT_GT(rms(s.audio, 0, 4), 1e-4) << s.name;
     for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += s.audio.samples[i];
   }
-  double diff = 0, energy = 0;
-  for (std::size_t i = 0; i < sum.size(); ++i) {
-    diff += (double(sum[i]) - mix.samples[i]) * (double(sum[i]) - mix.samples[i]);
-    energy += double(mix.samples[i]) * mix.samples[i];
-  }
-  EXPECT_LT(diff, 1e-3 * energy);
+  const Difference d = difference(mix.samples, sum);
+  EXPECT_LT(d.error, 1e-3 * d.energy);
   Track odd;
   odd.name = "Lead / Solo";
   EXPECT_EQ(stem_name(odd), "Lead___Solo");

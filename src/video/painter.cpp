@@ -538,32 +538,24 @@ void FramePainter::fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, c
 }
 
 void FramePainter::fill(cairo_t* cr, bool noted) {
-  if (!layout_ && part_ != Part::under) {
-    cairo_fill(cr);
-    return;
-  }
-  if (!layout_ || noted) {
-    cairo_new_path(cr);
-    return;
-  }
-  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-  cairo_fill_extents(cr, &x0, &y0, &x1, &y1);
-  note_box(x0, y0, x1, y1);
-  cairo_new_path(cr);
+  finish_path(cr, noted, cairo_fill, cairo_fill_extents);
 }
 
 void FramePainter::stroke(cairo_t* cr) {
+  finish_path(cr, false, cairo_stroke, cairo_stroke_extents);
+}
+
+void FramePainter::finish_path(cairo_t* cr, bool noted, void (*paint_path)(cairo_t*),
+                               void (*extents)(cairo_t*, double*, double*, double*, double*)) {
   if (!layout_ && part_ != Part::under) {
-    cairo_stroke(cr);
+    paint_path(cr);
     return;
   }
-  if (!layout_) {
-    cairo_new_path(cr);
-    return;
+  if (layout_ && !noted) {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    extents(cr, &x0, &y0, &x1, &y1);
+    note_box(x0, y0, x1, y1);
   }
-  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-  cairo_stroke_extents(cr, &x0, &y0, &x1, &y1);
-  note_box(x0, y0, x1, y1);
   cairo_new_path(cr);
 }
 

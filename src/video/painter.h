@@ -90,6 +90,9 @@ class FramePainter {
   void fill(cairo_t* cr, bool noted = false);
   void fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour, double alpha);
   void stroke(cairo_t* cr);
+  // fill() and stroke(): draw the path, or note its box (extents), or drop it.
+  void finish_path(cairo_t* cr, bool noted, void (*paint_path)(cairo_t*),
+                   void (*extents)(cairo_t*, double*, double*, double*, double*));
   void note_box(double x0, double y0, double x1, double y1);
 
   Look look_at(double t) const;

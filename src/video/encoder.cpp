@@ -187,19 +187,26 @@ Paint paint_of(double r, double g, double b, double alpha) {
           level16(kUr, kUg, kUb), level16(kVr, kVg, kVb)};
 }
 
+// The frame area a picture of w x h placed at (x, y) covers, widened to even coordinates (whole
+// 2x2 chroma blocks) and clipped to the frame: {x, y, w, h}.
+std::array<int, 4> even_box(int x, int y, int w, int h, int frame_w, int frame_h) {
+  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
+  const int x1 = std::min(frame_w, (x + w + 1) & ~1);
+  const int y1 = std::min(frame_h, (y + h + 1) & ~1);
+  return {x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
+}
+
 }  // namespace
 
 void YuvLayer::build(cairo_surface_t* picture, int x, int y, int frame_w, int frame_h) {
   cairo_surface_flush(picture);
   const int pic_w = cairo_image_surface_get_width(picture);
   const int pic_h = cairo_image_surface_get_height(picture);
-  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
-  const int x1 = std::min(frame_w, (x + pic_w + 1) & ~1);
-  const int y1 = std::min(frame_h, (y + pic_h + 1) & ~1);
+  const auto [x0, y0, box_w, box_h] = even_box(x, y, pic_w, pic_h, frame_w, frame_h);
   x_ = x0;
   y_ = y0;
-  w_ = std::max(0, x1 - x0);
-  h_ = std::max(0, y1 - y0);
+  w_ = box_w;
+  h_ = box_h;
   const std::uint8_t* data = cairo_image_surface_get_data(picture);
   const int stride = cairo_image_surface_get_stride(picture);
   const auto pixel = [&](int fx, int fy) -> const std::uint8_t* {  // B, G, R, A premultiplied
@@ -254,13 +261,11 @@ void YuvOverlay::build(cairo_surface_t* mask, int x, int y, int frame_w, int fra
   cairo_surface_flush(mask);
   const int mask_w = cairo_image_surface_get_width(mask);
   const int mask_h = cairo_image_surface_get_height(mask);
-  const int x0 = std::max(0, x) & ~1, y0 = std::max(0, y) & ~1;
-  const int x1 = std::min(frame_w, (x + mask_w + 1) & ~1);
-  const int y1 = std::min(frame_h, (y + mask_h + 1) & ~1);
+  const auto [x0, y0, box_w, box_h] = even_box(x, y, mask_w, mask_h, frame_w, frame_h);
   x_ = x0;
   y_ = y0;
-  w_ = std::max(0, x1 - x0);
-  h_ = std::max(0, y1 - y0);
+  w_ = box_w;
+  h_ = box_h;
   const std::uint8_t* data = cairo_image_surface_get_data(mask);
   const int stride = cairo_image_surface_get_stride(mask);
   const auto at = [&](int fx, int fy) -> int {  // the mask at frame position (fx, fy)

@@ -49,6 +49,23 @@ std::int64_t frame_at(double t, double fps) {
   return static_cast<std::int64_t>(std::llround(t * fps));
 }
 
+// An A8 mask of w x h holding a radial ramp from `from` (alpha at radius r0) to `to` (at r1, and
+// beyond) around (cx, cy), in a space scaled by (sx, sy): the vignette and the glow, drawn once.
+SurfacePtr radial_mask(int w, int h, double sx, double sy, double cx, double cy, double r0,
+                       double r1, double from, double to) {
+  SurfacePtr mask(cairo_image_surface_create(CAIRO_FORMAT_A8, w, h));
+  cairo_t* cr = cairo_create(mask.get());
+  cairo_scale(cr, sx, sy);
+  cairo_pattern_t* ramp = cairo_pattern_create_radial(cx, cy, r0, cx, cy, r1);
+  cairo_pattern_add_color_stop_rgba(ramp, 0, 0, 0, 0, from);
+  cairo_pattern_add_color_stop_rgba(ramp, 1, 0, 0, 0, to);
+  cairo_set_source(cr, ramp);
+  cairo_paint(cr);
+  cairo_pattern_destroy(ramp);
+  cairo_destroy(cr);
+  return mask;
+}
+
 }  // namespace
 
 // The style table: the one place a style is named and described.
@@ -298,17 +315,9 @@ const TextSprite& FramePainter::sprite(const std::string& key, const std::string
 // masked fill instead of a radial gradient again.
 void FramePainter::draw_vignette(cairo_t* cr, double inner, double alpha) {
   if (!vignette_) {
-    vignette_.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, width_, height_));
-    cairo_t* v = cairo_create(vignette_.get());
     const double diag = std::hypot(width_, height_) / 2;
-    cairo_pattern_t* ramp = cairo_pattern_create_radial(width_ / 2.0, height_ / 2.0, diag * inner,
-                                                        width_ / 2.0, height_ / 2.0, diag);
-    cairo_pattern_add_color_stop_rgba(ramp, 0, 0, 0, 0, 0);
-    cairo_pattern_add_color_stop_rgba(ramp, 1, 0, 0, 0, 1);
-    cairo_set_source(v, ramp);
-    cairo_paint(v);
-    cairo_pattern_destroy(ramp);
-    cairo_destroy(v);
+    vignette_ = radial_mask(width_, height_, 1.0, 1.0, width_ / 2.0, height_ / 2.0, diag * inner,
+                            diag, 0.0, 1.0);
   }
   cairo_set_source_rgba(cr, 0, 0, 0, alpha);
   cairo_mask_surface(cr, vignette_.get(), 0, 0);
@@ -467,16 +476,7 @@ void FramePainter::draw_glow(cairo_t* cr, double cx, double cy, double rx, doubl
   const int w = static_cast<int>(std::ceil(rx * 2)), h = static_cast<int>(std::ceil(ry * 2));
   if (!glow_ || glow_w_ != w || glow_h_ != h) {
     // An elliptical radial fade, drawn once as a mask and filled with each frame's tint and alpha.
-    glow_.reset(cairo_image_surface_create(CAIRO_FORMAT_A8, w, h));
-    cairo_t* g = cairo_create(glow_.get());
-    cairo_scale(g, w / 2.0, h / 2.0);
-    cairo_pattern_t* p = cairo_pattern_create_radial(1, 1, 0, 1, 1, 1);
-    cairo_pattern_add_color_stop_rgba(p, 0, 0, 0, 0, 1);
-    cairo_pattern_add_color_stop_rgba(p, 1, 0, 0, 0, 0);
-    cairo_set_source(g, p);
-    cairo_paint(g);
-    cairo_pattern_destroy(p);
-    cairo_destroy(g);
+    glow_ = radial_mask(w, h, w / 2.0, h / 2.0, 1, 1, 0, 1, 1.0, 0.0);
     glow_w_ = w;
     glow_h_ = h;
     ++glow_version_;

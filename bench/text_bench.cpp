@@ -454,12 +454,6 @@ std::vector<text::Evidence> fitted_evidence(const std::vector<const EmoBankRow*>
   return out;
 }
 
-std::vector<double> pick(const std::vector<double>& f, const std::vector<std::size_t>& idx) {
-  std::vector<double> out;
-  for (auto i : idx) out.push_back(f[i]);
-  return out;
-}
-
 std::vector<std::size_t> feature_indices(const std::vector<std::string_view>& names) {
   std::vector<std::size_t> idx;
   for (auto n : names) {
@@ -471,32 +465,113 @@ std::vector<std::size_t> feature_indices(const std::vector<std::string_view>& na
   return idx;
 }
 
-constexpr double kRidge = 1e-3;
+constexpr double kRidge = 1e-3;  // linear calibrations: lambda x n on the raw features
+constexpr double kClip = 4;      // quadratic calibrations: standardised features clipped here
+// Ridge lambdas (x n) tried per rating for the quadratic calibrations, on standardised features.
+constexpr std::array<double, 4> kQuadraticLambdas = {0.05, 0.15, 0.5, 1.5};
 
-// Fits valence and arousal on `fit_rows` (table leave-one-out) and returns Pearson r on `test`.
-std::pair<double, double> try_model(const std::vector<const EmoBankRow*>& fit_rows,
-                                    const std::vector<const EmoBankRow*>& test,
-                                    const TableChoice& choice, const std::vector<std::size_t>& vi,
-                                    const std::vector<std::size_t>& ai) {
+// A calibration as --fit holds it; view() is what the runtime evaluates (text::Calibration).
+struct FittedCalibration {
+  std::vector<std::size_t> features;
+  std::vector<double> mean, scale, terms;
+  double clip = 0;
+  double lambda = 0;
+  text::Calibration view() const { return {features, mean, scale, terms, clip}; }
+};
+
+// Fits rating `y` on the chosen features of `f` (rows of Evidence::features()): linear on the raw
+// features (mean 0, scale 1, no clipping), or quadratic: standardised, clipped, with every
+// pairwise product.
+FittedCalibration fit_calibration(const std::vector<std::vector<double>>& f,
+                                  const std::vector<double>& y,
+                                  const std::vector<std::size_t>& idx, bool quadratic,
+                                  double lambda) {
+  FittedCalibration c;
+  c.features = idx;
+  c.lambda = lambda;
+  const std::size_t k = idx.size();
+  c.mean.assign(k, 0.0);
+  c.scale.assign(k, 1.0);
+  if (quadratic) {
+    c.clip = kClip;
+    const double n = static_cast<double>(f.size());
+    for (const auto& row : f)
+      for (std::size_t i = 0; i < k; ++i) c.mean[i] += row[idx[i]] / n;
+    std::vector<double> var(k, 0.0);
+    for (const auto& row : f)
+      for (std::size_t i = 0; i < k; ++i) var[i] += (row[idx[i]] - c.mean[i]) * (row[idx[i]] - c.mean[i]) / n;
+    for (std::size_t i = 0; i < k; ++i) c.scale[i] = var[i] > 1e-12 ? std::sqrt(var[i]) : 1.0;
+  }
+  std::vector<std::vector<double>> x;
+  x.reserve(f.size());
+  for (const auto& row : f) {
+    std::vector<double> z(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      z[i] = (row[idx[i]] - c.mean[i]) / c.scale[i];
+      if (c.clip > 0) z[i] = std::clamp(z[i], -c.clip, c.clip);
+    }
+    if (quadratic)
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = i; j < k; ++j) z.push_back(z[i] * z[j]);
+    x.push_back(std::move(z));
+  }
+  const auto w = fit_linear(x, y, lambda);
+  c.terms.assign(w.begin() + 1, w.end());
+  return c;
+}
+
+// Calibration candidates tried by --fit: the features for valence and for arousal, and whether
+// the calibrations are quadratic (then each rating's lambda comes from kQuadraticLambdas).
+struct Candidate {
+  std::string name;
+  std::vector<std::string_view> v, a;
+  bool quadratic = false;
+};
+
+// The features a table gives the rows it was fitted on (leave-one-out / cross-fitted) and the
+// held-out rows.
+struct Prepared {
+  std::vector<std::vector<double>> fit, test;
+};
+
+Prepared prepare(const std::vector<const EmoBankRow*>& fit_rows,
+                 const std::vector<const EmoBankRow*>& test, const TableChoice& choice) {
   const Table t = make_table(fit_rows, choice);
-  const auto evs = fitted_evidence(fit_rows, choice, t);
-  std::vector<std::vector<double>> xv, xa;
-  std::vector<double> yv, ya;
-  for (std::size_t i = 0; i < fit_rows.size(); ++i) {
-    const auto f = evs[i].features();
-    xv.push_back(pick(f, vi)), xa.push_back(pick(f, ai));
-    yv.push_back(fit_rows[i]->v), ya.push_back(fit_rows[i]->a);
-  }
-  const auto wv = fit_linear(xv, yv, kRidge), wa = fit_linear(xa, ya, kRidge);
-  std::vector<double> pv, pa, gv, ga;
-  for (const auto* r : test) {
-    const auto f = with_table(*r, t, false).features();
-    double v = 0, a = 0;
-    for (std::size_t i = 0; i < vi.size(); ++i) v += wv[i + 1] * f[vi[i]];
-    for (std::size_t i = 0; i < ai.size(); ++i) a += wa[i + 1] * f[ai[i]];
-    pv.push_back(v), pa.push_back(a), gv.push_back(r->v), ga.push_back(r->a);
-  }
-  return {pearson(pv, gv), pearson(pa, ga)};
+  Prepared p;
+  for (const auto& e : fitted_evidence(fit_rows, choice, t)) p.fit.push_back(e.features());
+  for (const auto* r : test) p.test.push_back(with_table(*r, t, false).features());
+  return p;
+}
+
+struct Tried {
+  double rv = 0, ra = 0;
+  double lambda_v = kRidge, lambda_a = kRidge;
+};
+
+// Fits the candidate's calibrations on the prepared fit rows and returns Pearson r on the test
+// rows, with each rating's best lambda (quadratic candidates).
+Tried try_model(const Prepared& p, const std::vector<const EmoBankRow*>& fit_rows,
+                const std::vector<const EmoBankRow*>& test, const Candidate& c) {
+  std::vector<double> yv, ya, gv, ga;
+  for (const auto* r : fit_rows) yv.push_back(r->v), ya.push_back(r->a);
+  for (const auto* r : test) gv.push_back(r->v), ga.push_back(r->a);
+  auto best = [&](const std::vector<std::string_view>& names, const std::vector<double>& y,
+                  const std::vector<double>& gold) {
+    std::pair<double, double> out{-2, kRidge};
+    const std::vector<double> lambdas = c.quadratic ? std::vector<double>(kQuadraticLambdas.begin(),
+                                                                          kQuadraticLambdas.end())
+                                                    : std::vector<double>{kRidge};
+    for (double lambda : lambdas) {
+      const auto cal = fit_calibration(p.fit, y, feature_indices(names), c.quadratic, lambda);
+      std::vector<double> pred;
+      for (const auto& f : p.test) pred.push_back(cal.view().predict(f));
+      if (const double r = pearson(pred, gold); r > out.first) out = {r, lambda};
+    }
+    return out;
+  };
+  const auto [rv, lv] = best(c.v, yv, gv);
+  const auto [ra, la] = best(c.a, ya, ga);
+  return {rv, ra, lv, la};
 }
 
 // `--fit`: chooses the learned table's shrinkage and the calibration's features on a validation
@@ -517,10 +592,9 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
     v.insert(v.end(), more);
     return v;
   };
-  struct Candidate {
-    std::string name;
-    std::vector<std::string_view> v, a;
-  };
+  const auto glove_v = plus(base_v, {"learned_val", "learned_val_n", "embed_val", "learned_min",
+                                     "learned_max", "embed_min", "embed_max", "negated"});
+  const auto glove_a = plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro"});
   const std::vector<Candidate> candidates = {
       {"lexicons only", base_v, base_a},
       {"+ learned mean", plus(base_v, {"learned_val"}), plus(base_a, {"learned_aro"})},
@@ -541,10 +615,17 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
        plus(base_v, {"learned_val", "learned_val_n", "embed_val", "learned_min", "learned_max",
                      "embed_min", "embed_max"}),
        plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro"})},
-      {"+ both + glove + min/max + negated",
-       plus(base_v, {"learned_val", "learned_val_n", "embed_val", "learned_min", "learned_max",
-                     "embed_min", "embed_max", "negated"}),
-       plus(base_a, {"learned_aro", "learned_aro_n", "embed_aro"})},
+      {"+ both + glove + min/max + negated", glove_v, glove_a},
+      // Quadratic: the same evidence, with pairwise products (valence of an aroused sentence,
+      // of a long one), plus the other rating's learned features and the sentence length.
+      {"quadratic", glove_v, glove_a, true},
+      {"quadratic + length + other rating",
+       plus(glove_v, {"log_words", "learned_aro", "learned_aro_n", "embed_aro", "embed_aro_n"}),
+       plus(glove_a, {"log_words", "learned_val", "learned_val_n", "embed_val"}), true},
+      {"quadratic + length + other rating + arousal words",
+       plus(glove_v, {"log_words", "learned_aro", "learned_aro_n", "embed_aro", "embed_aro_n",
+                      "arousal_words", "intensity", "tension_words"}),
+       plus(glove_a, {"log_words", "learned_val", "learned_val_n", "embed_val"}), true},
   };
   auto uses_glove = [](const Candidate& c) {
     return std::find(c.v.begin(), c.v.end(), "embed_val") != c.v.end();
@@ -570,18 +651,27 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
   double best = -1;
   std::size_t best_c = 0;
   TableChoice best_t;
-  for (std::size_t c = 0; c < candidates.size(); ++c) {
-    for (const TableChoice& tc : uses_glove(candidates[c]) ? glove_tables : tables) {
-      const auto [rv, ra] = try_model(fit_part, validation, tc, feature_indices(candidates[c].v),
-                                      feature_indices(candidates[c].a));
-      std::printf("  %-24s %s %-6g min %d", candidates[c].name.c_str(),
-                  tc.ridge ? "ridge lambda" : "means shrink", tc.param, tc.min_count);
-      if (tc.embed_lambda > 0)
-        std::printf(" glove lambda %-6g words %-6zu sif %-4g", tc.embed_lambda, tc.embed_words,
-                    tc.sif);
-      std::printf(": validation r valence %.3f arousal %.3f\n", rv, ra);
-      if (rv + ra > best) best = rv + ra, best_c = c, best_t = tc;
-      if (c == 0) break;  // the table plays no part
+  Tried best_tried;
+  // Each table is built once and serves every candidate that uses its kind.
+  bool lists_done = false;
+  for (const bool glove : {false, true}) {
+    for (const TableChoice& tc : glove ? glove_tables : tables) {
+      const Prepared p = prepare(fit_part, validation, tc);
+      for (std::size_t c = 0; c < candidates.size(); ++c) {
+        if (uses_glove(candidates[c]) != glove) continue;
+        if (c == 0 && std::exchange(lists_done, true)) continue;  // the table plays no part
+        const Tried tried = try_model(p, fit_part, validation, candidates[c]);
+        std::printf("  %-24s %s %-6g min %d", candidates[c].name.c_str(),
+                    tc.ridge ? "ridge lambda" : "means shrink", tc.param, tc.min_count);
+        if (tc.embed_lambda > 0)
+          std::printf(" glove lambda %-6g words %-6zu sif %-4g", tc.embed_lambda, tc.embed_words,
+                      tc.sif);
+        if (candidates[c].quadratic)
+          std::printf(" lambda %g/%g", tried.lambda_v, tried.lambda_a);
+        std::printf(": validation r valence %.3f arousal %.3f\n", tried.rv, tried.ra);
+        if (tried.rv + tried.ra > best)
+          best = tried.rv + tried.ra, best_c = c, best_t = tc, best_tried = tried;
+      }
     }
   }
   const Candidate& chosen = candidates[best_c];
@@ -591,37 +681,34 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
   if (best_t.embed_lambda > 0)
     std::printf(", GloVe lambda %g, %zu words, frequency weights sif %g", best_t.embed_lambda,
                 best_t.embed_words, best_t.sif);
+  if (chosen.quadratic)
+    std::printf(", quadratic, lambda %g (valence) %g (arousal)", best_tried.lambda_v,
+                best_tried.lambda_a);
   std::printf("\n");
   const Table t = make_table(train, best_t);
-  const auto evs = fitted_evidence(train, best_t, t);
-  std::vector<std::vector<double>> xv, xa;
+  std::vector<std::vector<double>> features, list_features;
+  for (const auto& e : fitted_evidence(train, best_t, t)) features.push_back(e.features());
   std::vector<double> yv, ya;
-  const auto vi = feature_indices(chosen.v), ai = feature_indices(chosen.a);
-  for (std::size_t i = 0; i < train.size(); ++i) {
-    const auto f = evs[i].features();
-    xv.push_back(pick(f, vi)), xa.push_back(pick(f, ai));
-    yv.push_back(train[i]->v), ya.push_back(train[i]->a);
+  for (const auto* r : train) {
+    yv.push_back(r->v), ya.push_back(r->a);
+    list_features.push_back(r->ev.features());
   }
-  const auto wv = fit_linear(xv, yv, kRidge), wa = fit_linear(xa, ya, kRidge);
-  std::array<double, text::kFeatureCount> full_v{}, full_a{}, list_v{}, list_a{};
-  for (std::size_t i = 0; i < vi.size(); ++i) full_v[vi[i]] = wv[i + 1];
-  for (std::size_t i = 0; i < ai.size(); ++i) full_a[ai[i]] = wa[i + 1];
-  {
-    // The word lists alone (candidate 0), for text the table does not cover (Chinese).
-    const auto lvi = feature_indices(candidates[0].v), lai = feature_indices(candidates[0].a);
-    std::vector<std::vector<double>> lxv, lxa;
-    for (const auto* r : train) {
-      const auto f = r->ev.features();
-      lxv.push_back(pick(f, lvi)), lxa.push_back(pick(f, lai));
-    }
-    const auto lwv = fit_linear(lxv, yv, kRidge), lwa = fit_linear(lxa, ya, kRidge);
-    for (std::size_t i = 0; i < lvi.size(); ++i) list_v[lvi[i]] = lwv[i + 1];
-    for (std::size_t i = 0; i < lai.size(); ++i) list_a[lai[i]] = lwa[i + 1];
+  const FittedCalibration cal_v = fit_calibration(features, yv, feature_indices(chosen.v),
+                                                  chosen.quadratic, best_tried.lambda_v);
+  const FittedCalibration cal_a = fit_calibration(features, ya, feature_indices(chosen.a),
+                                                  chosen.quadratic, best_tried.lambda_a);
+  // The word lists alone (candidate 0), for text the table does not cover (Chinese).
+  const FittedCalibration list_v =
+      fit_calibration(list_features, yv, feature_indices(candidates[0].v), false, kRidge);
+  const FittedCalibration list_a =
+      fit_calibration(list_features, ya, feature_indices(candidates[0].a), false, kRidge);
+  for (const auto* cal : {&cal_v, &cal_a}) {
+    std::printf("  %s terms:", cal == &cal_v ? "valence" : "arousal");
+    for (std::size_t i = 0; i < cal->features.size(); ++i)
+      std::printf(" %s %+.4f", std::string(text::kFeatureNames[cal->features[i]]).c_str(),
+                  cal->terms[i]);
+    std::printf("%s\n", cal->view().quadratic() ? " (and the products)" : "");
   }
-  for (std::size_t i = 0; i < text::kFeatureCount; ++i)
-    if (full_v[i] != 0 || full_a[i] != 0)
-      std::printf("  %-14s valence %+.4f arousal %+.4f\n",
-                  std::string(text::kFeatureNames[i]).c_str(), full_v[i], full_a[i]);
   if (write.empty()) return;
   // Rows: the corpus table's words and the kept GloVe words.
   struct Row {
@@ -689,33 +776,48 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
                     "those weights and its weight, so the weighted\n// mean of a sentence's "
                     "projections is the model's prediction (about 0 for a typical sentence).\n"
                     "// No vector is stored.\n")
-      << "// Weights: ridge least squares (lambda " << kRidge
-      << " x n) of the 1..5 ratings on the features\n// named below, the table's features for a "
-         "train sentence taken from a table that never saw\n// its rating ("
+      << "// Calibrations: ridge least squares of the 1..5 ratings on the features named with "
+         "each,\n// the table's features for a train sentence taken from a table that never saw "
+         "its rating\n// ("
       << (t.ridge           ? "5-fold cross-fitting"
           : t.embed.empty() ? "leave-one-out"
                             : "leave-one-out; GloVe part 5-fold cross-fitting")
-      << "); the intercept is dropped at run time.\n"
-         "// The table's kind and parameter and the features were chosen on a validation fifth of "
-         "train.\n"
-         "// Features: ";
-  for (std::size_t i = 0; i < text::kFeatureCount; ++i)
-    out << text::kFeatureNames[i] << (i + 1 < text::kFeatureCount ? ", " : "\n");
-  auto weights = [&](const char* name, const std::array<double, text::kFeatureCount>& w) {
-    out << "constexpr std::array<double, " << text::kFeatureCount << "> " << name << " = {";
+      << "). Linear ones on the raw features (lambda " << kRidge
+      << " x n);\n// quadratic ones on the features standardised (mean, scale) and clipped at "
+      << kClip
+      << ",\n// and their pairwise products (lambda given with each). The intercept "
+         "cancels at run\n// time: a sentence reads its value less that of the same sentence "
+         "without evidence.\n"
+         "// The table's kind and parameter, the features and the lambdas were chosen on a "
+         "validation\n// fifth of train.\n";
+  auto numbers = [&](const char* type, const std::string& name, const auto& values,
+                     const char* format) {
+    out << "constexpr std::array<" << type << ", " << values.size() << "> " << name << " = {";
     char buf[32];
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      std::snprintf(buf, sizeof buf, "%.5g", w[i]);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::snprintf(buf, sizeof buf, format, values[i]);
       out << (i ? ", " : "") << buf;
     }
     out << "};\n";
   };
-  weights("kValenceWeights", full_v);
-  weights("kArousalWeights", full_a);
-  out << "// The same fit over the word lists' features alone (text the table does not cover: "
-         "Chinese).\n";
-  weights("kListValenceWeights", list_v);
-  weights("kListArousalWeights", list_a);
+  auto calibration = [&](const char* name, const FittedCalibration& c, const char* what) {
+    out << "// " << what << ": " << (c.view().quadratic() ? "quadratic" : "linear")
+        << ", lambda " << c.lambda << " x n; features:";
+    for (std::size_t i : c.features) out << ' ' << text::kFeatureNames[i];
+    out << "\n";
+    const std::string n = name;
+    numbers("std::size_t", n + "Features", c.features, "%zu");
+    numbers("double", n + "Mean", c.mean, "%.6g");
+    numbers("double", n + "Scale", c.scale, "%.6g");
+    numbers("double", n + "Terms", c.terms, "%.6g");
+    out << "constexpr Calibration " << n << "{" << n << "Features, " << n << "Mean, " << n
+        << "Scale, " << n << "Terms, " << c.clip << "};\n";
+  };
+  calibration("kEnglishValence", cal_v, "English valence (word lists, table and GloVe)");
+  calibration("kEnglishArousal", cal_a, "English arousal");
+  calibration("kListValence", list_v,
+              "Valence from the word lists alone (text the table does not cover: Chinese)");
+  calibration("kListArousal", list_a, "Arousal from the word lists alone");
   out << "// word<TAB>valence<TAB>arousal<TAB>glove valence<TAB>glove arousal<TAB>glove weight\n"
          "// (EmoBank rating units; a pair left empty where the word has no such entry)\n"
          "constexpr char kLearnedTable[] = R\"tsv(\n";

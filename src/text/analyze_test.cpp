@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "text/lexicons.h"
+#include "text/sentiment.h"
 
 namespace tonepoem {
 namespace {
@@ -127,6 +128,28 @@ TEST(LearnedTable, RowsWithEitherPartAndOldRows) {
   // The compiled-in table has both parts.
   EXPECT_TRUE(lex().learned_english.at("happy").in_corpus);
   EXPECT_TRUE(lex().learned_english.at("happy").embedded);
+}
+
+TEST(Calibration, QuadraticTermsClippingAndTheNeutralReference) {
+  // Two features: afinn_sum and the length (log_words), which the no-evidence reference keeps.
+  constexpr std::array<std::size_t, 2> features = {12, text::kLengthFeature};
+  constexpr std::array<double, 2> mean = {1.0, 2.0}, scale = {2.0, 1.0};
+  constexpr std::array<double, 5> terms = {0.5, 0.25, 0.1, -0.2, 0.05};  // a, b, aa, ab, bb
+  const text::Calibration quadratic{features, mean, scale, terms, 4.0};
+  ASSERT_TRUE(quadratic.quadratic());
+  auto value = [](double a, double b) {
+    return 0.5 * a + 0.25 * b + 0.1 * a * a - 0.2 * a * b + 0.05 * b * b;
+  };
+  std::vector<double> f(text::kFeatureCount, 0.0);
+  f[text::kLengthFeature] = 3.0;
+  EXPECT_DOUBLE_EQ(quadratic.predict(f), 0.0);  // no evidence reads neutral, whatever the length
+  f[12] = 5.0;  // standardised (2, 1) against the reference (-0.5, 1)
+  EXPECT_NEAR(quadratic.predict(f), value(2, 1) - value(-0.5, 1), 1e-12);
+  f[12] = 1e6;  // clipped at 4 standard units
+  EXPECT_NEAR(quadratic.predict(f), value(4, 1) - value(-0.5, 1), 1e-12);
+  const text::Calibration linear{features, mean, scale, std::span(terms).first(2), 0.0};
+  EXPECT_FALSE(linear.quadratic());
+  EXPECT_NEAR(linear.predict(f), 0.5 * 1e6 / 2.0, 1e-6);  // unclipped
 }
 
 TEST(EnglishSentence, WordsOnlyGloveKnowsStillCount) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,27 @@ inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "anger",         "surprise",      "mean_val",  "mean_afinn",    "learned_val", "learned_aro",
     "learned_val_n", "learned_aro_n", "embed_val", "embed_aro",     "embed_val_n", "embed_aro_n",
     "learned_min",   "learned_max",   "embed_min", "embed_max",     "negated"};
+
+inline constexpr std::size_t kLengthFeature = 13;  // log_words: the sentence, not its emotion
+
+// One rating (valence or arousal, EmoBank units around the mean) from a sentence's features: a
+// ridge regression fitted by `text_bench --fit` (numbers in en_learned.inc) on the chosen
+// features, each standardised ((f - mean) / scale) and clipped to [-clip, clip], and, when
+// `terms` holds more than one weight per feature, on their pairwise products too.
+struct Calibration {
+  std::span<const std::size_t> features;  // indices into Evidence::features()
+  std::span<const double> mean, scale;    // one per chosen feature
+  // One weight per chosen feature, then (quadratic) one per pair i <= j in row order:
+  // (0,0) (0,1) ... (0,k-1) (1,1) ... (k-1,k-1).
+  std::span<const double> terms;
+  double clip = 0;  // 0: no clipping
+
+  bool quadratic() const { return terms.size() > features.size(); }
+  // The regression's value less its value for the same sentence without evidence (every feature
+  // 0 but its length), so that a sentence carrying no evidence reads exactly neutral.
+  // Precondition: `all` has kFeatureCount values; terms.size() is k or k + k(k+1)/2.
+  double predict(const std::vector<double>& all) const;
+};
 
 // The key under which an English word token is looked up: curly apostrophes made straight, ASCII
 // lower case.

@@ -483,9 +483,8 @@ struct FittedCalibration {
 // features (mean 0, scale 1, no clipping), or quadratic: standardised, clipped, with every
 // pairwise product.
 FittedCalibration fit_calibration(const std::vector<std::vector<double>>& f,
-                                  const std::vector<double>& y,
-                                  const std::vector<std::size_t>& idx, bool quadratic,
-                                  double lambda) {
+                                  const std::vector<double>& y, const std::vector<std::size_t>& idx,
+                                  bool quadratic, double lambda) {
   FittedCalibration c;
   c.features = idx;
   c.lambda = lambda;
@@ -499,7 +498,8 @@ FittedCalibration fit_calibration(const std::vector<std::vector<double>>& f,
       for (std::size_t i = 0; i < k; ++i) c.mean[i] += row[idx[i]] / n;
     std::vector<double> var(k, 0.0);
     for (const auto& row : f)
-      for (std::size_t i = 0; i < k; ++i) var[i] += (row[idx[i]] - c.mean[i]) * (row[idx[i]] - c.mean[i]) / n;
+      for (std::size_t i = 0; i < k; ++i)
+        var[i] += (row[idx[i]] - c.mean[i]) * (row[idx[i]] - c.mean[i]) / n;
     for (std::size_t i = 0; i < k; ++i) c.scale[i] = var[i] > 1e-12 ? std::sqrt(var[i]) : 1.0;
   }
   std::vector<std::vector<double>> x;
@@ -558,9 +558,9 @@ Tried try_model(const Prepared& p, const std::vector<const EmoBankRow*>& fit_row
   auto best = [&](const std::vector<std::string_view>& names, const std::vector<double>& y,
                   const std::vector<double>& gold) {
     std::pair<double, double> out{-2, kRidge};
-    const std::vector<double> lambdas = c.quadratic ? std::vector<double>(kQuadraticLambdas.begin(),
-                                                                          kQuadraticLambdas.end())
-                                                    : std::vector<double>{kRidge};
+    const std::vector<double> lambdas =
+        c.quadratic ? std::vector<double>(kQuadraticLambdas.begin(), kQuadraticLambdas.end())
+                    : std::vector<double>{kRidge};
     for (double lambda : lambdas) {
       const auto cal = fit_calibration(p.fit, y, feature_indices(names), c.quadratic, lambda);
       std::vector<double> pred;
@@ -666,8 +666,7 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
         if (tc.embed_lambda > 0)
           std::printf(" glove lambda %-6g words %-6zu sif %-4g", tc.embed_lambda, tc.embed_words,
                       tc.sif);
-        if (candidates[c].quadratic)
-          std::printf(" lambda %g/%g", tried.lambda_v, tried.lambda_a);
+        if (candidates[c].quadratic) std::printf(" lambda %g/%g", tried.lambda_v, tried.lambda_a);
         std::printf(": validation r valence %.3f arousal %.3f\n", tried.rv, tried.ra);
         if (tried.rv + tried.ra > best)
           best = tried.rv + tried.ra, best_c = c, best_t = tc, best_tried = tried;
@@ -801,8 +800,8 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
     out << "};\n";
   };
   auto calibration = [&](const char* name, const FittedCalibration& c, const char* what) {
-    out << "// " << what << ": " << (c.view().quadratic() ? "quadratic" : "linear")
-        << ", lambda " << c.lambda << " x n; features:";
+    out << "// " << what << ": " << (c.view().quadratic() ? "quadratic" : "linear") << ", lambda "
+        << c.lambda << " x n; features:";
     for (std::size_t i : c.features) out << ' ' << text::kFeatureNames[i];
     out << "\n";
     const std::string n = name;

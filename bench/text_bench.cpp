@@ -65,13 +65,13 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y) {
   return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
-// Ridge least squares with intercept: returns [intercept, w...].
+// Ridge least squares: returns [intercept, w...] (intercept 0 when `intercept` is false).
 std::vector<double> fit_linear(const std::vector<std::vector<double>>& x,
-                               const std::vector<double>& y, double ridge) {
+                               const std::vector<double>& y, double ridge, bool intercept = true) {
   const std::size_t k = x.empty() ? 0 : x[0].size() + 1;
   std::vector<std::vector<double>> a(k, std::vector<double>(k + 1, 0.0));
   for (std::size_t r = 0; r < x.size(); ++r) {
-    std::vector<double> row{1.0};
+    std::vector<double> row{intercept ? 1.0 : 0.0};
     row.insert(row.end(), x[r].begin(), x[r].end());
     for (std::size_t i = 0; i < k; ++i) {
       for (std::size_t j = 0; j < k; ++j) a[i][j] += row[i] * row[j];
@@ -481,10 +481,10 @@ struct FittedCalibration {
 
 // Fits rating `y` on the chosen features of `f` (rows of Evidence::features()): linear on the raw
 // features (mean 0, scale 1, no clipping), or quadratic: standardised, clipped, with every
-// pairwise product.
+// pairwise product. Without `intercept` the fit goes through the origin.
 FittedCalibration fit_calibration(const std::vector<std::vector<double>>& f,
                                   const std::vector<double>& y, const std::vector<std::size_t>& idx,
-                                  bool quadratic, double lambda) {
+                                  bool quadratic, double lambda, bool intercept = true) {
   FittedCalibration c;
   c.features = idx;
   c.lambda = lambda;
@@ -515,9 +515,37 @@ FittedCalibration fit_calibration(const std::vector<std::vector<double>>& f,
         for (std::size_t j = i; j < k; ++j) z.push_back(z[i] * z[j]);
     x.push_back(std::move(z));
   }
-  const auto w = fit_linear(x, y, lambda);
+  const auto w = fit_linear(x, y, lambda, intercept);
   c.terms.assign(w.begin() + 1, w.end());
   return c;
+}
+
+template <typename Values>
+void write_numbers(std::ostream& out, const char* type, const std::string& name,
+                   const Values& values, const char* format) {
+  out << "constexpr std::array<" << type << ", " << values.size() << "> " << name << " = {";
+  char buf[32];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::snprintf(buf, sizeof buf, format, values[i]);
+    out << (i ? ", " : "") << buf;
+  }
+  out << "};\n";
+}
+
+// Writes calibration `c` as constexpr arrays and a text::Calibration named `name`.
+void write_calibration(std::ostream& out, const char* name, const FittedCalibration& c,
+                       const char* what) {
+  out << "// " << what << ": " << (c.view().quadratic() ? "quadratic" : "linear") << ", lambda "
+      << c.lambda << " x n; features:";
+  for (std::size_t i : c.features) out << ' ' << text::kFeatureNames[i];
+  out << "\n";
+  const std::string n = name;
+  write_numbers(out, "std::size_t", n + "Features", c.features, "%zu");
+  write_numbers(out, "double", n + "Mean", c.mean, "%.6g");
+  write_numbers(out, "double", n + "Scale", c.scale, "%.6g");
+  write_numbers(out, "double", n + "Terms", c.terms, "%.6g");
+  out << "constexpr Calibration " << n << "{" << n << "Features, " << n << "Mean, " << n
+      << "Scale, " << n << "Terms, " << c.clip << "};\n";
 }
 
 // Calibration candidates tried by --fit: the features for valence and for arousal, and whether
@@ -789,34 +817,11 @@ void fit_emobank(const std::vector<EmoBankRow>& rows, const std::string& write) 
          "without evidence.\n"
          "// The table's kind and parameter, the features and the lambdas were chosen on a "
          "validation\n// fifth of train.\n";
-  auto numbers = [&](const char* type, const std::string& name, const auto& values,
-                     const char* format) {
-    out << "constexpr std::array<" << type << ", " << values.size() << "> " << name << " = {";
-    char buf[32];
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      std::snprintf(buf, sizeof buf, format, values[i]);
-      out << (i ? ", " : "") << buf;
-    }
-    out << "};\n";
-  };
-  auto calibration = [&](const char* name, const FittedCalibration& c, const char* what) {
-    out << "// " << what << ": " << (c.view().quadratic() ? "quadratic" : "linear") << ", lambda "
-        << c.lambda << " x n; features:";
-    for (std::size_t i : c.features) out << ' ' << text::kFeatureNames[i];
-    out << "\n";
-    const std::string n = name;
-    numbers("std::size_t", n + "Features", c.features, "%zu");
-    numbers("double", n + "Mean", c.mean, "%.6g");
-    numbers("double", n + "Scale", c.scale, "%.6g");
-    numbers("double", n + "Terms", c.terms, "%.6g");
-    out << "constexpr Calibration " << n << "{" << n << "Features, " << n << "Mean, " << n
-        << "Scale, " << n << "Terms, " << c.clip << "};\n";
-  };
-  calibration("kEnglishValence", cal_v, "English valence (word lists, table and GloVe)");
-  calibration("kEnglishArousal", cal_a, "English arousal");
-  calibration("kListValence", list_v,
-              "Valence from the word lists alone (text the table does not cover: Chinese)");
-  calibration("kListArousal", list_a, "Arousal from the word lists alone");
+  write_calibration(out, "kEnglishValence", cal_v, "English valence (word lists, table and GloVe)");
+  write_calibration(out, "kEnglishArousal", cal_a, "English arousal");
+  write_calibration(out, "kListValence", list_v,
+                    "Valence from the word lists alone (text the table does not cover: Chinese)");
+  write_calibration(out, "kListArousal", list_a, "Arousal from the word lists alone");
   out << "// word<TAB>valence<TAB>arousal<TAB>glove valence<TAB>glove arousal<TAB>glove weight\n"
          "// (EmoBank rating units; a pair left empty where the word has no such entry)\n"
          "constexpr char kLearnedTable[] = R\"tsv(\n";
@@ -961,7 +966,74 @@ double label_score(const Emotion& e, int k) {
   }
 }
 
-void report_nlpcc(bool fit, const char* label) {
+// The Chinese valence calibration (zh_learned.inc): its direction, least squares without
+// intercept of the polarity of NLPCC train's one-sided posts (+1 happiness alone, -1 sadness,
+// anger or fear without happiness) on the list features of Chinese evidence; its size, scaled so
+// that its values over those posts spread (standard deviation) as far as the compiled-in
+// word-list calibration's, which is fitted on EmoBank's rating scale. Never reads dev.txt.
+void fit_chinese_valence(const std::vector<Post>& train, const std::string& write) {
+  std::vector<std::vector<double>> f;
+  std::vector<double> y;
+  for (const Post& p : train) {
+    const auto& l = p.labels;
+    const bool pos = l[0] && !l[1] && !l[2] && !l[3];
+    const bool neg = !l[0] && (l[1] || l[2] || l[3]);
+    if (!pos && !neg) continue;
+    f.push_back(text::chinese_evidence(p.text, *g_lex, nullptr).features());
+    y.push_back(pos ? 1.0 : -1.0);
+  }
+  // The list features whose weights keep the sign a reader expects (with mean_afinn or the
+  // categories one by one, some turn: an anger word would raise valence).
+  const auto idx = feature_indices({"pos_cats", "neg_cats", "afinn_sum", "mean_val"});
+  auto accuracy = [&](const text::Calibration& c, std::size_t from, std::size_t step,
+                      double* spread) {
+    std::size_t right = 0, n = 0;
+    double sum = 0, sum2 = 0;
+    for (std::size_t i = from; i < f.size(); i += step) {
+      const double v = c.predict(f[i]);
+      right += (v > 0) == (y[i] > 0) && v != 0, ++n, sum += v, sum2 += v * v;
+    }
+    if (spread) *spread = std::sqrt(std::max(0.0, sum2 / n - (sum / n) * (sum / n)));
+    return static_cast<double>(right) / static_cast<double>(n);
+  };
+  // Held-out estimate: fit on four fifths, score the fifth left out, for each fifth.
+  double cv = 0;
+  for (std::size_t fold = 0; fold < 5; ++fold) {
+    std::vector<std::vector<double>> ff;
+    std::vector<double> fy;
+    for (std::size_t i = 0; i < f.size(); ++i)
+      if (i % 5 != fold) ff.push_back(f[i]), fy.push_back(y[i]);
+    cv += accuracy(fit_calibration(ff, fy, idx, false, kRidge, false).view(), fold, 5, nullptr) / 5;
+  }
+  FittedCalibration c = fit_calibration(f, y, idx, false, kRidge, false);
+  double spread_lists = 0, spread_new = 0;
+  const double before = accuracy(text::list_valence_calibration(), 0, 1, &spread_lists);
+  accuracy(c.view(), 0, 1, &spread_new);
+  for (double& t : c.terms) t *= spread_lists / spread_new;
+  std::printf(
+      "fit Chinese valence on %zu one-sided NLPCC train posts: polarity accuracy %.3f (5-fold "
+      "held out; the word-list calibration %.3f), scaled by %.3f\n",
+      f.size(), cv, before, spread_lists / spread_new);
+  if (write.empty()) return;
+  std::ofstream out(write);
+  out << "// GENERATED by `text_bench --fit --write-zh src/text/zh_learned.inc` "
+         "(bench/text_bench.cpp);\n// do not edit. Included by evidence.cpp after "
+         "en_learned.inc.\n//\n"
+         "// Chinese valence. Direction: least squares, without intercept, of the polarity of\n"
+         "// the "
+      << f.size()
+      << " one-sided posts of NLPCC 2018 train.txt (Weibo; +1 happiness alone, -1 sadness,\n"
+         "// anger or fear without happiness) on the word-list features of Chinese evidence.\n"
+         "// Size: scaled by "
+      << spread_lists / spread_new
+      << " so that its values over those posts spread as far as kListValence's\n"
+         "// (fitted on EmoBank's rating scale). Polarity accuracy, 5-fold held out on train: "
+      << cv << ".\n";
+  write_calibration(out, "kChineseValence", c, "Chinese valence");
+  std::printf("wrote %s\n", write.c_str());
+}
+
+void report_nlpcc(bool fit, const char* label, const std::string& write_zh) {
   const fs::path dir = g_data / "nlpcc2018-emotion";
   if (!fs::exists(dir / "dev.txt")) {
     std::printf("NLPCC 2018: %s not found, skipped\n", (dir / "dev.txt").c_str());
@@ -987,6 +1059,7 @@ void report_nlpcc(bool fit, const char* label) {
   };
   if (fit && fs::exists(dir / "train.txt")) {
     const auto train = read_nlpcc(dir / "train.txt");
+    fit_chinese_valence(train, write_zh);
     const auto out = score_all(train);
     std::printf("fit NLPCC thresholds on train (%zu posts):", train.size());
     for (int k = 0; k < 5; ++k) {
@@ -1070,13 +1143,15 @@ BENCHMARK(BM_ChineseSentence);
 int main(int argc, char** argv) {
   tonepoem::bench::use_build_data_folder();
   bool fit = false;
-  std::string write;
+  std::string write, write_zh;
   std::vector<char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--fit") == 0)
       fit = true;
     else if (std::strcmp(argv[i], "--write") == 0 && i + 1 < argc)
       write = argv[++i];
+    else if (std::strcmp(argv[i], "--write-zh") == 0 && i + 1 < argc)
+      write_zh = argv[++i];
     else if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc)
       g_data = argv[++i];
     else
@@ -1090,14 +1165,14 @@ int main(int argc, char** argv) {
   }
   std::printf("data: %s\n", g_data.c_str());
   report_emobank(fit, write);
-  report_nlpcc(fit, "research lists");
+  report_nlpcc(fit, "research lists", write_zh);
   {
     // The same with the permissive sources only (CC-CEDICT glosses, tonepoem's tables).
     LexiconOptions permissive;
     permissive.permissive_only = true;
     auto research = g_lex;
     g_lex = load_lexicons(permissive);
-    report_nlpcc(false, "permissive lists");
+    report_nlpcc(false, "permissive lists", {});
     g_lex = research;
   }
   int n = static_cast<int>(rest.size());

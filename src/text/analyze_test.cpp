@@ -197,6 +197,14 @@ TEST(ChineseSentence, FearIsMoreArousedAndTenseThanCalm) {
   EXPECT_LT(fear.valence, 0.0);
 }
 
+TEST(ChineseSentence, RepeatedSyllablesReadLikeTheListedForm) {
+  // jieba keeps 哈哈哈哈 whole; no list holds it, the lists hold 哈哈.
+  EXPECT_GT(zh("哈哈哈哈").valence, 0.1);
+  EXPECT_DOUBLE_EQ(zh("哈哈哈哈").valence, zh("哈哈").valence);
+  EXPECT_LT(zh("呜呜呜呜").valence, -0.1);
+  EXPECT_EQ(zh("啊啊啊啊").valence, 0.0);  // an interjection without emotion stays neutral
+}
+
 TEST(ChineseSentence, ContrastAndTraditionalCharacters) {
   EXPECT_LT(zh("天气很好，但是我很难过。").valence, 0.0);
   EXPECT_GT(zh("虽然很累，可是我很开心。").valence, 0.0);

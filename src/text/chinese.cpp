@@ -27,6 +27,26 @@ bool is_ascii_word(std::string_view w) {
          });
 }
 
+// Online writing repeats a syllable for emphasis (哈哈哈哈, 呜呜呜呜, 嘻嘻嘻嘻) and jieba keeps
+// the run as one token, which no list holds. For a token of at least three characters that is
+// one character or a pair repeated, returns the forms the lists hold (哈哈 then 哈; 嘻嘻),
+// longest first; otherwise nothing.
+std::vector<std::string> reduplication_bases(std::string_view w) {
+  std::vector<char32_t> cps;
+  for (std::size_t pos = 0; pos < w.size();) cps.push_back(next_code_point(w, pos));
+  if (cps.size() < 3) return {};
+  for (std::size_t unit : {std::size_t{1}, std::size_t{2}}) {
+    if (cps.size() % unit != 0) continue;
+    bool periodic = true;
+    for (std::size_t i = unit; i < cps.size() && periodic; ++i) periodic = cps[i] == cps[i - unit];
+    if (!periodic) continue;
+    std::string once;
+    for (std::size_t i = 0; i < unit; ++i) append_utf8(once, cps[i]);
+    return unit == 1 ? std::vector<std::string>{once + once, once} : std::vector<std::string>{once};
+  }
+  return {};
+}
+
 }  // namespace
 
 Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
@@ -58,6 +78,7 @@ Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
   if (out_words) out_words->insert(out_words->end(), tokens.begin(), tokens.end());
 
   Evidence ev;
+  ev.chinese = true;
   for (const std::string& t : tokens) ev.words += has_word_character(t) ? 1 : 0;
   // Contrast: the first 但是/可是/然而... splits the sentence; weight moves to what follows.
   std::size_t contrast = tokens.size();
@@ -160,6 +181,18 @@ Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
         info = &e->second;
       else if (auto j = lex.emoji.find(w); j != lex.emoji.end())
         info = &j->second;
+      // A repeated function word (啊啊啊) keeps only an entry with a category: BosonNLP's
+      // valence for 啊啊 (-0.65) is noise.
+      const auto bases = info ? std::vector<std::string>{} : reduplication_bases(w);
+      const bool function_word = std::any_of(
+          bases.begin(), bases.end(), [&](const auto& b) { return zh.stop_words.count(b) > 0; });
+      for (const std::string& base : bases) {
+        auto e = zh.words.find(base);
+        if (e != zh.words.end() && (!function_word || e->second.categories != 0)) {
+          info = &e->second;
+          break;
+        }
+      }
     }
     if (!info) {
       if (++since_modifier > kNegationScope) {

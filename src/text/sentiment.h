@@ -42,8 +42,10 @@ struct Evidence {
   // projections (0 without one).
   double learned_min = 0.0, learned_max = 0.0, embed_min = 0.0, embed_max = 0.0;
   // Whether the learned table was consulted (English with the table loaded): finish() then uses
-  // the calibration fitted with it, otherwise the one fitted on the word lists alone (Chinese).
+  // the calibration fitted with it, otherwise the one fitted on the word lists alone.
   bool learned = false;
+  // Chinese text: finish() takes valence from the Chinese calibration (zh_learned.inc).
+  bool chinese = false;
 
   // Adds one word's emotion. `weight` carries degree words and contrast; `negated` flips valence
   // (applied by the caller) and moves categories (not happy -> some sadness; not afraid -> calm).
@@ -90,6 +92,10 @@ struct Calibration {
   // Precondition: `all` has kFeatureCount values; terms.size() is k or k + k(k+1)/2.
   double predict(const std::vector<double>& all) const;
 };
+
+// The compiled-in valence calibration of the word lists alone (English without the table), for
+// text_bench, which scales the Chinese calibration to it.
+const Calibration& list_valence_calibration();
 
 // The key under which an English word token is looked up: curly apostrophes made straight, ASCII
 // lower case.

@@ -1,6 +1,7 @@
 // Text engine benchmark: accuracy on held-out data and speed.
 //
-//   text_bench [--data DIR] [--fit [--write src/text/en_learned.inc]] [google-benchmark flags]
+//   text_bench [--data DIR] [--fit [--write src/text/en_learned.inc]
+//              [--write-zh src/text/zh_learned.inc]] [google-benchmark flags]
 //
 // Prints, on the same sentences, for tonepoem and for the VADER compound baseline:
 //   - EmoBank (Buechel & Hahn 2017): Pearson r of valence and arousal, over all sentences and over
@@ -11,6 +12,8 @@
 //     `--write` regenerates the include (rebuild, then run without --fit for dev).
 //   - NLPCC 2018 emotion (Weibo posts): macro-F1 over happiness, sadness, anger, fear, surprise and
 //     polarity accuracy on posts whose labels are one-sided, on `dev.txt` (thresholds from train).
+//     `--fit` also fits the Chinese valence calibration on `train.txt` (src/text/zh_learned.inc,
+//     written by `--write-zh`).
 //   - Speed: Grimms' Fairy Tales parsed and analysed (sentences per second), via Google Benchmark.
 // Data come from DIR (default ../shared/data beside the repository); missing sets are skipped.
 #include <benchmark/benchmark.h>

@@ -73,6 +73,7 @@ inline constexpr std::array<std::string_view, kFeatureCount> kFeatureNames = {
     "learned_min",   "learned_max",   "embed_min", "embed_max",     "negated"};
 
 inline constexpr std::size_t kLengthFeature = 13;  // log_words: the sentence, not its emotion
+static_assert(kFeatureNames[kLengthFeature] == "log_words");
 
 // One rating (valence or arousal, EmoBank units around the mean) from a sentence's features: a
 // ridge regression fitted by `text_bench --fit` (numbers in en_learned.inc) on the chosen

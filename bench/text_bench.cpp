@@ -994,7 +994,10 @@ void fit_chinese_valence(const std::vector<Post>& train, const std::string& writ
     double sum = 0, sum2 = 0;
     for (std::size_t i = from; i < f.size(); i += step) {
       const double v = c.predict(f[i]);
-      right += (v > 0) == (y[i] > 0) && v != 0, ++n, sum += v, sum2 += v * v;
+      if (v != 0 && (v > 0) == (y[i] > 0)) ++right;
+      ++n;
+      sum += v;
+      sum2 += v * v;
     }
     if (spread) *spread = std::sqrt(std::max(0.0, sum2 / n - (sum / n) * (sum / n)));
     return static_cast<double>(right) / static_cast<double>(n);

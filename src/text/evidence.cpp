@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -135,8 +136,8 @@ const Calibration& list_valence_calibration() {
 }
 
 double Calibration::predict(const std::vector<double>& all) const {
-  const std::size_t k = features.size();
-  std::vector<double> z(k), z0(k);
+  const std::size_t k = std::min(features.size(), kFeatureCount);
+  std::array<double, kFeatureCount> z{}, z0{};  // per sentence: no allocation
   auto standard = [&](std::size_t i, double f) {
     const double x = (f - mean[i]) / scale[i];
     return clip > 0 ? std::clamp(x, -clip, clip) : x;
@@ -145,7 +146,7 @@ double Calibration::predict(const std::vector<double>& all) const {
     z[i] = standard(i, all[features[i]]);
     z0[i] = standard(i, features[i] == kLengthFeature ? all[features[i]] : 0.0);
   }
-  auto value = [&](const std::vector<double>& x) {
+  auto value = [&](const std::array<double, kFeatureCount>& x) {
     double sum = 0;
     for (std::size_t i = 0; i < k; ++i) sum += terms[i] * x[i];
     if (!quadratic()) return sum;

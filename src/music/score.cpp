@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace tonepoem {
@@ -279,6 +280,42 @@ void from_json(const nlohmann::json& j, ScoreSection& s) {
   s.beats_per_bar = j.value("beats_per_bar", 4);
   s.instruments = j.value("instruments", std::vector<std::string>{});
   if (j.contains("target")) s.target = j.at("target").get<Emotion>();
+}
+
+std::string score_event_list(const Score& score) {
+  std::string out =
+      fmt::format("score \"{}\" ppq {} end_tick {}\n", score.title, score.ppq, score.end_tick);
+  for (const TempoEvent& t : score.tempo) out += fmt::format("tempo {} {:.3f}\n", t.tick, t.bpm);
+  for (const KeyEvent& k : score.keys)
+    out += fmt::format("key {} {} {}\n", k.tick, pitch_class_name(k.tonic), mode_name(k.mode));
+  for (const MeterEvent& m : score.meters)
+    out += fmt::format("meter {} {}/{}\n", m.tick, m.numerator, m.denominator);
+  for (const Marker& m : score.markers) out += fmt::format("marker {} \"{}\"\n", m.tick, m.text);
+  for (const ScoreSection& s : score.sections) {
+    out += fmt::format(
+        "section \"{}\" ticks {}-{} s {:.3f}-{:.3f} {} {} {:.3f} bpm {}/4 target v={:.3f} "
+        "a={:.3f} t={:.3f} instruments",
+        s.name, s.start_tick, s.end_tick, s.start_s, s.end_s, pitch_class_name(s.tonic),
+        mode_name(s.mode), s.tempo_bpm, s.beats_per_bar, s.target.valence, s.target.arousal,
+        s.target.tension);
+    for (const std::string& name : s.instruments) out += " \"" + name + "\"";
+    out += "\n";
+  }
+  for (const ChordEvent& c : score.chords) {
+    out += fmt::format("chord {} {} {} {}", c.tick, c.duration, c.roman, pitch_class_name(c.root));
+    for (int pc : c.pitch_classes) out += fmt::format(" {}", pc);
+    if (!c.cadence.empty()) out += " cadence " + c.cadence;
+    out += "\n";
+  }
+  for (const Track& t : score.tracks) {
+    out += fmt::format("track \"{}\" role {} channel {} program {} pan {:.3f} gain {:.3f}\n",
+                       t.name, t.role, t.channel, t.program, t.pan, t.gain);
+    for (const auto& [tick, program] : t.program_changes)
+      out += fmt::format("  program {} {}\n", tick, program);
+    for (const Note& n : t.notes)
+      out += fmt::format("  note {} {} {} {}\n", n.tick, n.duration, n.pitch, n.velocity);
+  }
+  return out;
 }
 
 }  // namespace tonepoem

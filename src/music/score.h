@@ -116,4 +116,9 @@ std::string_view gm_program_name(int program);
 void to_json(nlohmann::json& j, const ScoreSection& s);
 void from_json(const nlohmann::json& j, ScoreSection& s);
 
+// Every event of the score as readable text, one per line (header, tempo, key, meter, markers,
+// sections, chords, then each track and its notes), for golden dumps and diffs. Deterministic;
+// times in ticks, numbers rounded to 3 decimals.
+std::string score_event_list(const Score& score);
+
 }  // namespace tonepoem

@@ -13,7 +13,7 @@ for story in "$root"/examples/*.txt; do
   printf '%s (%s s of music, 1280x720 @ 30 fps; load average %s):\n' "$name" "$duration" "$(cut -d' ' -f1 /proc/loadavg)"
   node -e '
     const r = require(process.argv[1]);
-    const order = ["read", "analyze", "narrate", "plan", "compose", "compose+refine", "synthesize", "master", "write audio", "stems", "video", "total"];
+    const order = ["read", "analyze", "narrate", "plan", "compose", "compose+refine", "synthesize", "master", "write cues", "write midi", "write audio", "write stems", "write video", "total"];
     const keys = [...order.filter((k) => k in r.timings_s), ...Object.keys(r.timings_s).filter((k) => !order.includes(k))];
     for (const k of keys) console.log(`  ${k.padEnd(11)} ${r.timings_s[k].toFixed(3)} s`);
   ' "$out/$name/report.json"

@@ -26,9 +26,9 @@
 #include "audio/audio.h"
 #include "bench_util.h"
 #include "core/progress.h"
+#include "jobs/make_job.h"
 #include "judge/judge.h"
 #include "music/compose.h"
-#include "pipeline/make.h"
 #include "plan/cue_sheet.h"
 #include "text/analyze.h"
 #include "text/document.h"
@@ -290,15 +290,16 @@ int main(int argc, char** argv) {
     try {
       MakeOptions mo;
       mo.story = fs::path(TONEPOEM_SOURCE_DIR) / "examples/the-lantern-at-the-ford.txt";
-      mo.output_dir = dir / "story";
       mo.duration_s = score.duration_s();
       mo.soundfont = soundfont;
       mo.video = false;
       mo.audio_format = AudioFileFormat::flac16;
-      ProgressReporter quiet(false);
+      SilentProgress quiet;
+      FolderSink files(dir / "story");
+      JobContext context(quiet, CancelToken(), files);
       const double start = now_s();
       cpu = cpu_s(RUSAGE_SELF);
-      const MakeResult made = make(mo, quiet);
+      const MakeResult made = run_make(mo, context);
       const double total = now_s() - start;
       std::string stages;
       for (const auto& [name, seconds] : made.timings)

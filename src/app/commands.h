@@ -1,10 +1,15 @@
 // The subcommands of the `tonepoem` program, as an explicit table. Each entry defines its options
-// on a CLI11 subcommand and returns the function that runs it (returning the exit code).
+// on a CLI11 subcommand and returns the function that runs it: it fills the job's options from
+// the flags, runs the library job (src/jobs) with the process's cancellation token, prints the
+// result and returns the exit code. Behaviour lives in the jobs, not here.
 #pragma once
 
 #include <functional>
 #include <span>
+#include <string>
 #include <string_view>
+
+#include "core/cancel.h"
 
 namespace CLI {
 class App;
@@ -12,7 +17,7 @@ class App;
 
 namespace tonepoem {
 
-using CommandRun = std::function<int()>;
+using CommandRun = std::function<int(const CancelToken& cancel)>;
 
 struct CommandSpec {
   std::string_view name;
@@ -21,5 +26,9 @@ struct CommandSpec {
 };
 
 std::span<const CommandSpec> commands();
+
+// The command-line spelling of a job option's field (core/error.h: OptionProblem::field):
+// "duration" -> "--duration", "story" -> "STORY", "width" -> "--resolution".
+std::string cli_flag_for(std::string_view field);
 
 }  // namespace tonepoem

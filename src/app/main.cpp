@@ -29,10 +29,20 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
   }
-  tonepoem::install_interrupt_handlers();
+  // Ctrl-C and SIGTERM cancel the one job this process runs.
+  static const tonepoem::CancelToken cancel;
+  tonepoem::cancel_on_signals(cancel);
   try {
-    for (CLI::App* sub : app.get_subcommands()) return runs.at(sub->get_name())();
+    for (CLI::App* sub : app.get_subcommands()) return runs.at(sub->get_name())(cancel);
     return static_cast<int>(ExitCode::usage);
+  } catch (const tonepoem::InvalidOptions& e) {
+    std::fprintf(stderr, "\ntonepoem: error: invalid options:\n");
+    for (const tonepoem::OptionProblem& p : e.problems())
+      std::fprintf(stderr, "  %s: %s\n", tonepoem::cli_flag_for(p.field).c_str(),
+                   p.message.c_str());
+    std::fprintf(stderr, "  fix: see tonepoem %s --help\n",
+                 app.get_subcommands().empty() ? "" : app.get_subcommands()[0]->get_name().c_str());
+    return static_cast<int>(e.code());
   } catch (const tonepoem::Error& e) {
     std::fprintf(stderr, "\ntonepoem: error: %s\n", e.describe().c_str());
     return static_cast<int>(e.code());

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/cancel.h"
 #include "core/progress.h"
 #include "judge/judge.h"
 #include "music/score.h"
@@ -79,9 +80,10 @@ std::vector<SectionFx> section_fx_for(const Score& score);
 // Each track gets its own MIDI channel (its declared one when free), with program, pan (CC10) and
 // volume (CC7 = 127 * sqrt(gain)); channel-9 tracks are General MIDI drums.
 // Output: stereo float, duration = score.duration_s() + tail_s. Throws Error(missing_resource)
-// if the SoundFont cannot be loaded. Calls check_interrupted() periodically.
+// if the SoundFont cannot be loaded, Error(interrupted) soon after `cancel` is cancelled.
 AudioBuffer synthesize(const Score& score, const SynthOptions& options,
-                       const ProgressFn& progress = {});
+                       const ProgressFn& progress = {},
+                       const CancelToken& cancel = CancelToken::never());
 
 // One instrument group rendered alone (same length and effects as synthesize()'s output; the
 // stems of a score sum to synthesize()'s mix up to voice stealing and float rounding).
@@ -95,7 +97,8 @@ std::string stem_name(const Track& track);
 // Renders each group of tracks sharing a stem_name separately (in parallel, `options.threads`),
 // in order of first appearance. An empty score gives no stems.
 std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& options,
-                                   const ProgressFn& progress = {});
+                                   const ProgressFn& progress = {},
+                                   const CancelToken& cancel = CancelToken::never());
 
 struct LoudnessReport {
   double integrated_lufs = 0;
@@ -120,13 +123,16 @@ struct MasterOptions {
 };
 // Gain to the target loudness, a limiter that keeps true peak at or below the ceiling, and short
 // fades. Returns the measurement after mastering (gain_db = gain applied).
-LoudnessReport master(AudioBuffer& audio, const MasterOptions& options);
+// Error(interrupted) once `cancel` is cancelled (checked between passes).
+LoudnessReport master(AudioBuffer& audio, const MasterOptions& options,
+                      const CancelToken& cancel = CancelToken::never());
 
 enum class SampleFormat { pcm16, pcm24, float32 };
 // WAV through libsndfile (16-bit PCM by default, clipped, not wrapped), written atomically: a
 // failure leaves no file under `path`. Throws Error(output) naming the file.
 void write_wav(const AudioBuffer& audio, const std::filesystem::path& path,
-               SampleFormat format = SampleFormat::pcm16);
+               SampleFormat format = SampleFormat::pcm16,
+               const CancelToken& cancel = CancelToken::never());
 // Output formats: libsndfile writes WAV, FLAC, Vorbis and MP3; FFmpeg's libraries write M4A (AAC)
 // and Ogg Opus (48 kHz).
 enum class AudioFileFormat {
@@ -158,8 +164,10 @@ struct AudioTags {
 };
 // Writes `audio` in `format`, atomically, with the tags (where the format holds them). Throws
 // Error(output) naming the file, or Error(usage) if this libsndfile cannot write the format.
+// Error(interrupted), leaving no file, once `cancel` is cancelled.
 void write_audio(const AudioBuffer& audio, const std::filesystem::path& path,
-                 AudioFileFormat format, const AudioTags& tags = {});
+                 AudioFileFormat format, const AudioTags& tags = {},
+                 const CancelToken& cancel = CancelToken::never());
 
 // Reads any file libsndfile knows, else any FFmpeg decodes (M4A, Opus), into float samples.
 // Throws Error(bad_input).
@@ -172,6 +180,8 @@ struct TimedAudioFeatures {
   double start_s = 0, end_s = 0;
   AudioFeatures features;
 };
+// The audio in [start_s, end_s) (clamped to the buffer), same rate and channels.
+AudioBuffer audio_slice(const AudioBuffer& audio, double start_s, double end_s);
 // The same over windows of `window_s` every `hop_s` seconds (the last window ends at the end).
 // Throws Error(usage) if either is not positive.
 std::vector<TimedAudioFeatures> audio_feature_windows(const AudioBuffer& audio, double window_s,

@@ -397,14 +397,13 @@ TEST(Synthesize, EffectSendsGlideBetweenSections) {
                           glide.samples.begin() + boundary));
 }
 
-TEST(Synthesize, InterruptStops) {
-  set_interrupted_for_test(true);
+TEST(Synthesize, CancelStops) {
+  CancelToken cancel;
+  cancel.cancel();
   try {
-    synthesize(make_score(), test_options());
-    set_interrupted_for_test(false);
+    synthesize(make_score(), test_options(), {}, cancel);
     FAIL() << "expected an interruption";
   } catch (const Error& e) {
-    set_interrupted_for_test(false);
     EXPECT_EQ(e.code(), ExitCode::interrupted);
   }
 }

@@ -59,7 +59,7 @@ struct SwrFree {
 }  // namespace
 
 void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std::string& display,
-                       LibavAudioFormat format, const AudioTags& tags) {
+                       LibavAudioFormat format, const AudioTags& tags, const CancelToken& cancel) {
   // libav's notes (encoder statistics, the muxer's doubts about the temporary file's name) are
   // not for our users; errors come back through return codes.
   static std::once_flag quiet;
@@ -137,7 +137,7 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
   const auto total = static_cast<std::int64_t>(audio.frames());
   const auto in_ch = static_cast<std::size_t>(audio.channels);
   for (std::int64_t pos = 0; pos < total; pos += frame_size) {
-    if ((pos / frame_size) % 64 == 0) check_interrupted();
+    if ((pos / frame_size) % 64 == 0) cancel.throw_if_cancelled();
     const int count = static_cast<int>(std::min<std::int64_t>(frame_size, total - pos));
     av_frame_unref(frame.get());
     frame->format = enc->sample_fmt;

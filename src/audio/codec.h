@@ -14,7 +14,8 @@ enum class LibavAudioFormat { m4a_aac, ogg_opus };
 // resampled to 48 kHz, 96 kb/s a channel), with title/artist/comment tags. At most two channels.
 // `display` names the file in errors. Throws Error(output) or Error(missing_resource).
 void encode_with_libav(const AudioBuffer& audio, const std::filesystem::path& path,
-                       const std::string& display, LibavAudioFormat format, const AudioTags& tags);
+                       const std::string& display, LibavAudioFormat format, const AudioTags& tags,
+                       const CancelToken& cancel);
 
 // Decodes the first audio stream of any file libavformat opens (encoder delay and padding
 // removed where the container says so). Throws Error(bad_input).

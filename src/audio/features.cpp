@@ -147,24 +147,31 @@ AudioFeatures extract_audio_features(const AudioBuffer& audio) {
   return f;
 }
 
+AudioBuffer audio_slice(const AudioBuffer& audio, double start_s, double end_s) {
+  AudioBuffer slice;
+  slice.sample_rate = audio.sample_rate;
+  slice.channels = audio.channels;
+  const auto ch = static_cast<std::size_t>(std::max(1, audio.channels));
+  const auto frame_at = [&](double t) {
+    return std::min(audio.samples.size(),
+                    static_cast<std::size_t>(std::max(0.0, t) * audio.sample_rate) * ch);
+  };
+  const std::size_t first = frame_at(start_s), last = std::max(first, frame_at(end_s));
+  slice.samples.assign(audio.samples.begin() + static_cast<std::ptrdiff_t>(first),
+                       audio.samples.begin() + static_cast<std::ptrdiff_t>(last));
+  return slice;
+}
+
 std::vector<TimedAudioFeatures> audio_feature_windows(const AudioBuffer& audio, double window_s,
                                                       double hop_s) {
   if (!(window_s > 0) || !(hop_s > 0))
-    fail_usage("the analysis window and hop must be positive seconds", "give e.g. --segments 4");
+    fail_usage("the analysis window and hop must be positive seconds",
+               "give a window of e.g. 4 seconds");
   std::vector<TimedAudioFeatures> out;
   const double total = audio.duration_s();
-  const auto ch = static_cast<std::size_t>(std::max(1, audio.channels));
   for (double start = 0; start < total; start += hop_s) {
     const double end = std::min(total, start + window_s);
-    AudioBuffer slice;
-    slice.sample_rate = audio.sample_rate;
-    slice.channels = audio.channels;
-    const auto first = static_cast<std::size_t>(start * audio.sample_rate) * ch;
-    const auto last =
-        std::min(audio.samples.size(), static_cast<std::size_t>(end * audio.sample_rate) * ch);
-    slice.samples.assign(audio.samples.begin() + static_cast<std::ptrdiff_t>(first),
-                         audio.samples.begin() + static_cast<std::ptrdiff_t>(last));
-    out.push_back({start, end, extract_audio_features(slice)});
+    out.push_back({start, end, extract_audio_features(audio_slice(audio, start, end))});
     if (end >= total) break;
   }
   return out;

@@ -280,7 +280,7 @@ std::vector<std::string> MasterOptions::validate() const {
   return problems;
 }
 
-LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
+LoudnessReport master(AudioBuffer& audio, const MasterOptions& options, const CancelToken& cancel) {
   if (const auto problems = options.validate(); !problems.empty())
     fail_usage(
         "invalid mastering options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
@@ -303,7 +303,7 @@ LoudnessReport master(AudioBuffer& audio, const MasterOptions& options) {
   // The gain is settled on integrated loudness alone (cheap); the true peak (4x oversampling,
   // the slow part) is measured once it has, and again only if the limiter must work harder.
   for (int attempt = 0; attempt < 12; ++attempt) {
-    check_interrupted();
+    cancel.throw_if_cancelled();
     audio = original;
     const auto g = static_cast<float>(db_to_linear(gain_db));
     for (float& s : audio.samples) s *= g;

@@ -105,7 +105,7 @@ std::vector<std::string> NarrationOptions::validate() const {
 }
 
 Narration narrate(const std::vector<std::string>& sentences, const std::vector<bool>& scene_starts,
-                  const NarrationOptions& options) {
+                  const NarrationOptions& options, const CancelToken& cancel) {
   if (const auto problems = options.validate(); !problems.empty())
     fail_usage(
         "invalid narration options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
@@ -127,7 +127,7 @@ Narration narrate(const std::vector<std::string>& sentences, const std::vector<b
   constexpr float kSilence = 1e-3f;  // -60 dBFS: espeak-ng's padding is digital silence
 
   for (std::size_t i = 0; i < sentences.size(); ++i) {
-    check_interrupted();
+    cancel.throw_if_cancelled();
     if (i > 0) {
       const bool scene = i < scene_starts.size() && scene_starts[i];
       pcm.resize(pcm.size() + static_cast<std::size_t>(std::llround(

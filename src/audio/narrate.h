@@ -42,6 +42,7 @@ struct Narration {
 // cannot start or does not know the voice (naming the voice and how to list voices), and
 // Error(usage) for invalid options.
 Narration narrate(const std::vector<std::string>& sentences, const std::vector<bool>& scene_starts,
-                  const NarrationOptions& options);
+                  const NarrationOptions& options,
+                  const CancelToken& cancel = CancelToken::never());
 
 }  // namespace tonepoem

@@ -297,7 +297,8 @@ constexpr const char* kSiblingFailed = "a sibling render failed";
 // synthesize() and synthesize_stems().
 std::vector<std::vector<float>> render_parts(const Score& score, const SynthOptions& options,
                                              KeyParts part_of, int parts, int voices_per_part,
-                                             const ProgressFn& progress) {
+                                             const ProgressFn& progress,
+                                             const CancelToken& cancel) {
   init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
@@ -415,7 +416,7 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
       frame = std::min(frame, total_frames);
       while (rendered < frame) {
         if (failed.load(std::memory_order_relaxed)) throw Error(ExitCode::internal, kSiblingFailed);
-        check_interrupted();
+        cancel.throw_if_cancelled();
         const auto len = static_cast<int>(std::min(kBlock, frame - rendered));
         float* base = out.data() + rendered * 2;
         if (fluid_synth_write_float(synth, len, base, 0, 2, base, 1, 2) != FLUID_OK)
@@ -487,15 +488,15 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
 
 }  // namespace
 
-AudioBuffer synthesize(const Score& score, const SynthOptions& options,
-                       const ProgressFn& progress) {
+AudioBuffer synthesize(const Score& score, const SynthOptions& options, const ProgressFn& progress,
+                       const CancelToken& cancel) {
   // More parts than sounding (track, key) pairs would render silence.
   std::set<std::pair<std::size_t, int>> keys;
   for (std::size_t t = 0; t < score.tracks.size(); ++t)
     for (const Note& n : score.tracks[t].notes) keys.emplace(t, n.pitch);
   const int parts = std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
-  std::vector<std::vector<float>> buffers =
-      render_parts(score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress);
+  std::vector<std::vector<float>> buffers = render_parts(
+      score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress, cancel);
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
@@ -513,7 +514,7 @@ std::string stem_name(const Track& track) {
 }
 
 std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& options,
-                                   const ProgressFn& progress) {
+                                   const ProgressFn& progress, const CancelToken& cancel) {
   std::vector<std::string> names;
   std::vector<int> part_of(score.tracks.size(), 0);
   for (std::size_t t = 0; t < score.tracks.size(); ++t) {
@@ -525,7 +526,7 @@ std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& optio
   if (names.empty()) return {};
   std::vector<std::vector<float>> buffers =
       render_parts(score, options, whole_tracks(part_of), static_cast<int>(names.size()),
-                   options.polyphony, progress);
+                   options.polyphony, progress, cancel);
   std::vector<Stem> stems;
   for (std::size_t i = 0; i < names.size(); ++i) {
     Stem stem;

@@ -102,7 +102,7 @@ std::optional<AudioFileFormat> audio_format_for(const fs::path& path) {
 }
 
 void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat format,
-                 const AudioTags& tags) {
+                 const AudioTags& tags, const CancelToken& cancel) {
   const std::string name = path.string();
   if (audio.channels <= 0 || audio.sample_rate <= 0)
     throw Error(ExitCode::internal,
@@ -123,7 +123,7 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
     encode_with_libav(
         audio, out.temp_path(), name,
         format == AudioFileFormat::opus ? LibavAudioFormat::ogg_opus : LibavAudioFormat::m4a_aac,
-        tags);
+        tags, cancel);
     out.commit();
     return;
   }
@@ -151,7 +151,7 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
     constexpr std::size_t kChunk = 1 << 15;
     const auto channels = static_cast<std::size_t>(audio.channels);
     for (std::size_t f = 0; f < audio.frames(); f += kChunk) {
-      check_interrupted();
+      cancel.throw_if_cancelled();
       const auto n = static_cast<sf_count_t>(std::min(kChunk, audio.frames() - f));
       if (sf_writef_float(file.get(), audio.samples.data() + f * channels, n) != n)
         fail_output(name, fmt::format("write failed ({})", sf_strerror(file.get())),
@@ -163,11 +163,12 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
   out.commit();
 }
 
-void write_wav(const AudioBuffer& audio, const fs::path& path, SampleFormat format) {
+void write_wav(const AudioBuffer& audio, const fs::path& path, SampleFormat format,
+               const CancelToken& cancel) {
   const AudioFileFormat f = format == SampleFormat::pcm24     ? AudioFileFormat::wav24
                             : format == SampleFormat::float32 ? AudioFileFormat::wav_float
                                                               : AudioFileFormat::wav16;
-  write_audio(audio, path, f);
+  write_audio(audio, path, f, {}, cancel);
 }
 
 AudioBuffer read_audio(const fs::path& path) {

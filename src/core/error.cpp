@@ -16,6 +16,22 @@ std::string Error::describe() const {
   return out;
 }
 
+namespace {
+std::string list_problems(const OptionProblems& problems) {
+  std::string out;
+  for (const OptionProblem& p : problems)
+    out += (out.empty() ? "" : "\n  ") + (p.field.empty() ? p.message : p.field + ": " + p.message);
+  return out;
+}
+}  // namespace
+
+InvalidOptions::InvalidOptions(OptionProblems problems)
+    : Error(ExitCode::usage, list_problems(problems)), problems_(std::move(problems)) {}
+
+void throw_if_invalid(OptionProblems problems) {
+  if (!problems.empty()) throw InvalidOptions(std::move(problems));
+}
+
 void fail_input(std::string_view file, std::string_view what, std::string_view fix) {
   throw Error(ExitCode::bad_input, std::string(what), std::string(file), std::string(fix));
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tonepoem {
 
@@ -35,6 +36,30 @@ class Error : public std::runtime_error {
   std::string file_;
   std::string fix_;
 };
+
+// A problem with one field of a job's options. `field` names it as the options struct and its JSON
+// form do ("duration", "video.resolution"); each front-end maps it to its own words (the CLI to
+// "--duration", a server to the request's JSON field). `message` says what is wrong and what is
+// accepted, without naming any front-end's syntax.
+struct OptionProblem {
+  std::string field;
+  std::string message;
+  bool operator==(const OptionProblem&) const = default;
+};
+using OptionProblems = std::vector<OptionProblem>;
+
+// Error(usage) carrying every problem with a job's options; describe() lists them as
+// "field: message", one per line.
+class InvalidOptions : public Error {
+ public:
+  explicit InvalidOptions(OptionProblems problems);
+  const OptionProblems& problems() const { return problems_; }
+
+ private:
+  OptionProblems problems_;
+};
+// Throws InvalidOptions when `problems` is not empty.
+void throw_if_invalid(OptionProblems problems);
 
 // Shorthands for the common kinds.
 [[noreturn]] void fail_input(std::string_view file, std::string_view what, std::string_view fix);

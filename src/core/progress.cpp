@@ -7,20 +7,15 @@
 
 namespace tonepoem {
 
-ProgressReporter::ProgressReporter(bool enabled)
-    : enabled_(enabled), terminal_(::isatty(STDERR_FILENO) == 1) {}
+TerminalProgress::TerminalProgress() : terminal_(::isatty(STDERR_FILENO) == 1) {}
 
-ProgressFn ProgressReporter::stage(const std::string& name) {
-  if (!name_.empty()) finish_stage();
+void TerminalProgress::stage_started(const std::string& name) {
   name_ = name;
   last_step_ = -1;
-  start_ = std::chrono::steady_clock::now();
-  if (enabled_ && !terminal_) std::fprintf(stderr, "[tonepoem] %s ...\n", name.c_str());
-  return [this](double fraction) { draw(fraction); };
+  if (!terminal_) std::fprintf(stderr, "[tonepoem] %s ...\n", name.c_str());
 }
 
-void ProgressReporter::draw(double fraction) {
-  if (!enabled_) return;
+void TerminalProgress::stage_progress(double fraction) {
   fraction = std::clamp(fraction, 0.0, 1.0);
   if (terminal_) {
     const int step = static_cast<int>(fraction * 40);
@@ -37,18 +32,12 @@ void ProgressReporter::draw(double fraction) {
   std::fflush(stderr);
 }
 
-void ProgressReporter::finish_stage() {
-  if (name_.empty()) return;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  timings_.emplace_back(name_, seconds);
-  if (enabled_) {
-    if (terminal_)
-      std::fprintf(stderr, "\r%-10s [%-40s] done in %.2f s\n", name_.c_str(),
-                   std::string(40, '#').c_str(), seconds);
-    else
-      std::fprintf(stderr, "[tonepoem] %s done in %.2f s\n", name_.c_str(), seconds);
-  }
+void TerminalProgress::stage_finished(const std::string& name, double seconds) {
+  if (terminal_)
+    std::fprintf(stderr, "\r%-10s [%-40s] done in %.2f s\n", name.c_str(),
+                 std::string(40, '#').c_str(), seconds);
+  else
+    std::fprintf(stderr, "[tonepoem] %s done in %.2f s\n", name.c_str(), seconds);
   name_.clear();
 }
 

@@ -1,37 +1,46 @@
-// Progress of long stages, shown on stderr: a redrawn bar on a terminal, plain lines otherwise
-// (one line per 10%), so logs in CI stay readable.
+// Progress of a job's stages. A job reports to a ProgressSink (an interface: the terminal bar is
+// one implementation, a server's job record another); JobContext (jobs/job.h) names the stages,
+// times them and hands each stage a ProgressFn.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace tonepoem {
 
 // What a stage calls with its completion fraction in [0, 1]. May be empty (no reporting).
 using ProgressFn = std::function<void(double fraction)>;
 
-class ProgressReporter {
+class ProgressSink {
  public:
-  // `enabled` false makes every call a no-op (--quiet, or tests).
-  explicit ProgressReporter(bool enabled = true);
-  // Starts a named stage; returns the callback that stage should call.
-  ProgressFn stage(const std::string& name);
-  // Ends the current stage and records its wall time (also printed).
-  void finish_stage();
-  // Wall seconds per finished stage, in order.
-  const std::vector<std::pair<std::string, double>>& timings() const { return timings_; }
+  virtual ~ProgressSink() = default;
+  virtual void stage_started(const std::string& name) = 0;
+  // The current stage's completion, in [0, 1]; called often (implementations throttle).
+  virtual void stage_progress(double fraction) = 0;
+  virtual void stage_finished(const std::string& name, double seconds) = 0;
+};
+
+// Reports nothing (--quiet, tests, benchmarks).
+class SilentProgress final : public ProgressSink {
+ public:
+  void stage_started(const std::string&) override {}
+  void stage_progress(double) override {}
+  void stage_finished(const std::string&, double) override {}
+};
+
+// On stderr: a redrawn bar on a terminal, plain lines otherwise (one per 10%), so logs in CI stay
+// readable; each finished stage prints its wall time.
+class TerminalProgress final : public ProgressSink {
+ public:
+  TerminalProgress();
+  void stage_started(const std::string& name) override;
+  void stage_progress(double fraction) override;
+  void stage_finished(const std::string& name, double seconds) override;
 
  private:
-  void draw(double fraction);
-  bool enabled_;
   bool terminal_;
   std::string name_;
   int last_step_ = -1;
-  std::chrono::steady_clock::time_point start_;
-  std::vector<std::pair<std::string, double>> timings_;
 };
 
 }  // namespace tonepoem

@@ -404,7 +404,8 @@ std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, dou
 std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s,
                                         const JudgeWeights& weights) {
   if (!(window_s > 0) || !(hop_s > 0))
-    fail_usage("the judge's window and hop must be positive seconds", "give e.g. --segments 4");
+    fail_usage("the judge's window and hop must be positive seconds",
+               "give a window of e.g. 4 seconds");
   std::vector<JudgedWindow> out;
   const double total = score.duration_s();
   for (double start = 0; start < total; start += hop_s) {

@@ -40,7 +40,7 @@ std::vector<std::string> all_texts(const CueSheet& cues, const Score& score) {
 
 void check_inputs(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                   const VideoOptions& options) {
-  options.validate();
+  throw_if_invalid(options.validate());
   if (audio.frames() == 0 || audio.sample_rate <= 0 || audio.channels < 1)
     throw Error(ExitCode::bad_input, "the audio for the video is empty", "",
                 "render the score to audio first");
@@ -123,39 +123,37 @@ void bgra_to_rgb(cairo_surface_t* surface, int width, int height, std::uint8_t* 
 
 }  // namespace
 
-void VideoOptions::validate() const {
-  std::vector<std::string> problems;
+OptionProblems VideoOptions::validate() const {
+  OptionProblems problems;
   if (width < 160 || width > 3840 || width % 2)
-    problems.push_back(fmt::format("width {} must be an even number in 160..3840", width));
+    problems.push_back({"width", fmt::format("{} must be an even number in 160..3840", width)});
   if (height < 160 || height > 3840 || height % 2)
-    problems.push_back(fmt::format("height {} must be an even number in 160..3840", height));
-  if (fps < 1 || fps > 120) problems.push_back(fmt::format("fps {} must be in 1..120", fps));
-  if (crf < 0 || crf > 51) problems.push_back(fmt::format("crf {} must be in 0..51", crf));
+    problems.push_back({"height", fmt::format("{} must be an even number in 160..3840", height)});
+  if (fps < 1 || fps > 120) problems.push_back({"fps", fmt::format("{} must be in 1..120", fps)});
+  if (crf < 0 || crf > 51) problems.push_back({"crf", fmt::format("{} must be in 0..51", crf)});
   if (std::find(std::begin(kPresets), std::end(kPresets), preset) == std::end(kPresets))
-    problems.push_back(fmt::format(
-        "preset '{}' is not one of ultrafast, superfast, veryfast, faster, fast, medium, slow, "
-        "slower, veryslow",
-        preset));
+    problems.push_back(
+        {"preset", fmt::format("'{}' is not one of ultrafast, superfast, veryfast, faster, fast, "
+                               "medium, slow, slower, veryslow",
+                               preset)});
   const auto& styles = video_styles();
   if (std::none_of(styles.begin(), styles.end(), [&](const auto& s) { return s.name == style; })) {
     std::string names;
     for (const auto& s : styles) names += (names.empty() ? "" : ", ") + std::string(s.name);
-    problems.push_back(fmt::format("style '{}' is not one of {}", style, names));
+    problems.push_back({"style", fmt::format("'{}' is not one of {}", style, names)});
   }
   if (audio_bitrate < 32000 || audio_bitrate > 512000)
-    problems.push_back(fmt::format("audio bitrate {} must be in 32000..512000", audio_bitrate));
-  if (font.empty()) problems.push_back("font must name a font family");
+    problems.push_back(
+        {"audio_bitrate", fmt::format("{} must be in 32000..512000", audio_bitrate)});
+  if (font.empty()) problems.push_back({"font", "must name a font family"});
   if (style == "storybook" && images.empty())
-    problems.push_back("style 'storybook' needs pictures (--images DIR)");
-  if (problems.empty()) return;
-  std::string what = "invalid video options: ";
-  for (std::size_t i = 0; i < problems.size(); ++i) what += (i ? "; " : "") + problems[i];
-  fail_usage(what, "see `tonepoem make --help` for the accepted values");
+    problems.push_back({"images", "style 'storybook' needs pictures: give a folder of them"});
+  return problems;
 }
 
 void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                   const VideoOptions& options, const std::filesystem::path& output,
-                  const ProgressFn& progress) {
+                  const ProgressFn& progress, const CancelToken& cancel) {
   check_inputs(audio, cues, score, options);
   AtomicOutput out(output);
   video::Mp4Writer writer(out.temp_path(), output.string(), options, audio);
@@ -190,7 +188,7 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
 
   std::int64_t written = 0;
   for (; written < frames; ++written) {
-    check_interrupted();
+    cancel.throw_if_cancelled();
     AVFrame* frame = pool.take_full();
     if (!frame) break;
     writer.write_video(frame);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "audio/audio.h"
+#include "core/cancel.h"
+#include "core/error.h"
 #include "core/progress.h"
 #include "music/score.h"
 #include "plan/cue_sheet.h"
@@ -28,8 +30,9 @@ struct VideoOptions {
   // "storybook" style needs them.
   std::vector<std::filesystem::path> images;
 
-  // Throws Error(usage) listing every out-of-range field and the accepted values.
-  void validate() const;
+  // Every out-of-range field with the accepted values (empty: valid). render_video and
+  // render_frame_rgb throw InvalidOptions listing them.
+  OptionProblems validate() const;
 };
 
 // The visual styles, in the order `--list-styles` shows them. The first is the default.
@@ -46,10 +49,12 @@ const std::vector<VideoStyleInfo>& video_styles();
 // same inputs give the same frames. All inputs are checked before any work: Error(usage) for bad
 // options, Error(bad_input) for empty audio or unreadable pictures, Error(missing_resource) for a
 // missing font, undrawable text (fonts-noto-cjk) or no H.264 encoder. Writes atomically; throws
-// Error(output) when the file cannot be written. Calls check_interrupted() once per frame.
+// Error(output) when the file cannot be written. Error(interrupted), leaving no file, soon after
+// `cancel` is cancelled (checked once per frame).
 void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                   const VideoOptions& options, const std::filesystem::path& output,
-                  const ProgressFn& progress = {});
+                  const ProgressFn& progress = {},
+                  const CancelToken& cancel = CancelToken::never());
 
 // One frame as render_video draws it at time `t` (frame round(t * fps)), as packed RGB24
 // (width * height * 3 bytes, before video compression). render_video draws straight to yuv420p;

@@ -124,19 +124,23 @@ TEST(EmotionColour, ValenceWarmthArousalBrightnessTensionDarkness) {
 
 TEST(VideoOptions, ValidateListsEveryProblem) {
   VideoOptions o;
-  EXPECT_NO_THROW(o.validate());
+  EXPECT_TRUE(o.validate().empty());
   o.width = 321;
   o.fps = 0;
   o.style = "nope";
+  const OptionProblems problems = o.validate();
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].field, "width");
+  EXPECT_NE(problems[0].message.find("321"), std::string::npos);
+  EXPECT_EQ(problems[1].field, "fps");
+  EXPECT_EQ(problems[2].field, "style");
+  EXPECT_NE(problems[2].message.find("spectrum"), std::string::npos);
   try {
-    o.validate();
+    render_frame_rgb(AudioBuffer{}, CueSheet{}, Score{}, o, 0);
     FAIL() << "expected Error";
-  } catch (const Error& e) {
+  } catch (const InvalidOptions& e) {
     EXPECT_EQ(e.code(), ExitCode::usage);
-    const std::string what = e.what();
-    EXPECT_NE(what.find("width 321"), std::string::npos);
-    EXPECT_NE(what.find("fps 0"), std::string::npos);
-    EXPECT_NE(what.find("spectrum"), std::string::npos);
+    EXPECT_EQ(e.problems(), problems);
   }
   EXPECT_GE(video_styles().size(), 2u);
   EXPECT_EQ(video_styles().front().name, "spectrum");
@@ -397,7 +401,7 @@ TEST(VideoOptions, QualityPresets) {
   EXPECT_EQ(o.preset, "ultrafast");
   apply_quality(o, "high");
   EXPECT_EQ(o.crf, 18);
-  EXPECT_NO_THROW(o.validate());
+  EXPECT_TRUE(o.validate().empty());
   try {
     apply_quality(o, "ultra");
     FAIL() << "expected Error";
@@ -433,9 +437,10 @@ TEST(Images, ListCheckAndStorybookCutsOnSectionsAndPhrases) {
 
   VideoOptions o = small_options();
   o.style = "storybook";
-  EXPECT_THROW(o.validate(), Error);  // storybook needs pictures
+  ASSERT_EQ(o.validate().size(), 1u);  // storybook needs pictures
+  EXPECT_EQ(o.validate()[0].field, "images");
   o.images = images;
-  EXPECT_NO_THROW(o.validate());
+  EXPECT_TRUE(o.validate().empty());
   const AudioBuffer audio = make_audio(12.0);
   const CueSheet cues = make_cues(12.0);  // section change at 6 s
   Score score;                            // 120 bpm, 4/4: a bar is 2 s, a phrase (4 bars) 8 s
@@ -763,16 +768,17 @@ TEST(RenderVideo, UnwritableOutputThrowsAndLeavesNothing) {
   fs::remove_all(dir);
 }
 
-TEST(RenderVideo, InterruptLeavesNoFile) {
+TEST(RenderVideo, CancelLeavesNoFile) {
   const fs::path dir = temp_dir();
-  set_interrupted_for_test(true);
+  CancelToken cancel;
+  cancel.cancel();
   try {
-    render_video(make_audio(2.0), make_cues(2.0), Score{}, small_options(), dir / "v.mp4");
+    render_video(make_audio(2.0), make_cues(2.0), Score{}, small_options(), dir / "v.mp4", {},
+                 cancel);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::interrupted);
   }
-  set_interrupted_for_test(false);
   EXPECT_TRUE(is_empty_dir(dir));
   fs::remove_all(dir);
 }

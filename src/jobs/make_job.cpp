@@ -1,0 +1,382 @@
+#include "jobs/make_job.h"
+
+#include <array>
+#include <cmath>
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "judge/judge.h"
+#include "music/compose.h"
+#include "music/midi.h"
+#include "music/musicxml.h"
+#include "video/probe.h"
+
+namespace tonepoem {
+
+OptionProblems MakeOptions::validate() const {
+  OptionProblems problems;
+  if (story.empty() && story_text.empty())
+    problems.push_back({"story", "give the story to read: " + accepted_input_formats()});
+  if (!story.empty() && !story_text.empty())
+    problems.push_back({"story", "give the story as a file or as text, not both"});
+  if (duration_s != 0 && !(duration_s >= 5 && duration_s <= 3600))
+    problems.push_back({"duration", fmt::format("{} is out of range; accepts 5 to 3600 seconds (or "
+                                                "0 to follow reading speed)",
+                                                duration_s)});
+  if (narrate && duration_s != 0)
+    problems.push_back({"duration", "not accepted with narration (the reading sets the length)"});
+  if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
+    problems.push_back(
+        {"duck", fmt::format("{} dB is out of range; accepts 8 to 40 dB", ducking.depth_db)});
+  if (!(refine_budget_s >= 0))
+    problems.push_back({"refine_budget", fmt::format("{} is out of range; accepts 0 (no cap) or "
+                                                     "more seconds",
+                                                     refine_budget_s)});
+  if (video || captions == CaptionFormat::ass)
+    for (OptionProblem& p : video_options.validate()) problems.push_back(std::move(p));
+  return problems;
+}
+
+namespace {
+
+// Reads the story aloud and gives every sentence the time slot of its reading: from the middle
+// of the pause before it (0 for the first) to the end of its speech, the last one running on to
+// the end of the outro, so that plan() changes scenes halfway through the pauses between them.
+void narrate_document(MakeResult& result, const MakeOptions& options, const CancelToken& cancel) {
+  Document& doc = result.document;
+  result.voice = !options.voice.empty()         ? options.voice
+                 : doc.language == Language::zh ? "cmn"
+                                                : "en";
+  std::vector<std::string> texts;
+  std::vector<bool> scene_starts(doc.sentences.size(), false);
+  for (const Sentence& s : doc.sentences) texts.push_back(s.text);
+  for (const Scene& scene : doc.scenes)
+    if (scene.sentence_count > 0 && scene.first_sentence < scene_starts.size())
+      scene_starts[scene.first_sentence] = true;
+  NarrationOptions narration;
+  narration.voice = result.voice;
+  result.narration = narrate(texts, scene_starts, narration, cancel);
+  double previous_end = 0;
+  for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
+    const SpokenSentence& spoken = result.narration.sentences[i];
+    const double start =
+        i == 0 ? 0.0 : std::max(previous_end, 0.5 * (previous_end + spoken.start_s));
+    doc.sentences[i].start_s = start;
+    doc.sentences[i].end_s = std::max(spoken.end_s, start + 0.05);
+    previous_end = *doc.sentences[i].end_s;
+  }
+  if (!doc.sentences.empty())
+    doc.sentences.back().end_s =
+        std::max(*doc.sentences.back().end_s, result.narration.audio.duration_s());
+}
+
+// Captions take the spoken spans and words exactly (plan() spreads the pauses over them).
+void follow_narration(CueSheet& cues, const Narration& narration) {
+  for (std::size_t i = 0; i < cues.captions.size() && i < narration.sentences.size(); ++i) {
+    const SpokenSentence& spoken = narration.sentences[i];
+    Caption& caption = cues.captions[i];
+    caption.start_s = spoken.start_s;
+    caption.end_s = std::min(std::max(spoken.end_s, spoken.start_s + 0.05), cues.duration_s);
+    caption.words.clear();
+    for (const SpokenWord& w : spoken.words) caption.words.push_back({w.text, w.start_s, w.end_s});
+  }
+}
+
+// The voice set 2 LU over the music's own loudness (the music then ducks under it), mixed in;
+// the gain given to the voice is left in ducking.speech_gain_db.
+AudioBuffer mix_narration(const AudioBuffer& music, const AudioBuffer& speech,
+                          DuckOptions& ducking) {
+  const double music_lufs = integrated_loudness(music);
+  const double speech_lufs = integrated_loudness(speech);
+  if (std::isfinite(music_lufs) && std::isfinite(speech_lufs) && music_lufs > -70 &&
+      speech_lufs > -70)
+    ducking.speech_gain_db = music_lufs + 2.0 - speech_lufs;
+  return mix_with_narration(music, speech, ducking);
+}
+
+}  // namespace
+
+// Everything the output writers read: the options, the context, the results so far and the
+// mastered audio.
+struct MakeState {
+  const MakeOptions& options;
+  JobContext& context;
+  MakeResult& result;
+  AudioBuffer audio;  // mastered (with narration when asked)
+  SynthOptions synth;
+  DuckOptions ducking;
+  ProgressFn progress;  // of the output being written
+
+  // Where output `name` goes, and its record in report.json's outputs under `key`.
+  std::filesystem::path path(const std::string& name) { return context.outputs().path_for(name); }
+  // `many`: the key lists files (an array, even of one).
+  void written(const std::string& key, const std::string& name, bool many = false) {
+    context.outputs().written(name);
+    if (many)
+      result.outputs[key].push_back(name);
+    else
+      result.outputs[key] = name;
+  }
+};
+
+namespace {
+
+bool always(const MakeOptions&) {
+  return true;
+}
+
+void write_cues(MakeState& s) {
+  save_cue_sheet(s.result.cues, s.path("cues.json"));
+  s.written("cues", "cues.json");
+}
+
+void write_midi(MakeState& s) {
+  save_midi(s.result.score, s.path("score.mid"));
+  s.written("midi", "score.mid");
+}
+
+void write_musicxml(MakeState& s) {
+  save_musicxml(s.result.score, s.path("score.musicxml"));
+  s.written("musicxml", "score.musicxml");
+}
+
+// score.wav and the chosen format side by side (the encoder is the slow one).
+void write_mastered_audio(MakeState& s) {
+  const MakeOptions& options = s.options;
+  const CancelToken& cancel = s.context.cancel();
+  const std::filesystem::path wav = s.path("score.wav");
+  std::exception_ptr wav_error;
+  std::thread wav_writer([&] {
+    try {
+      write_wav(s.audio, wav, SampleFormat::pcm16, cancel);
+    } catch (...) {
+      wav_error = std::current_exception();
+    }
+  });
+  std::string other;
+  try {
+    if (options.audio_format != AudioFileFormat::wav16) {
+      const std::string stem =
+          s.result.document.title.empty()
+              ? (options.story.empty() ? std::filesystem::path(options.story_name) : options.story)
+                    .stem()
+                    .string()
+              : s.result.document.title;
+      const AudioTags tags{.title = stem,
+                           .artist = options.artist,
+                           .comment = fmt::format("tonepoem seed {}", options.seed)};
+      other = "score" + std::string(audio_format_extension(options.audio_format));
+      write_audio(s.audio, s.path(other), options.audio_format, tags, cancel);
+    }
+  } catch (...) {
+    wav_writer.join();
+    throw;
+  }
+  wav_writer.join();
+  if (wav_error) std::rethrow_exception(wav_error);
+  s.written("audio", "score.wav");
+  if (!other.empty())
+    s.written("audio_" + std::string(audio_format_name(options.audio_format)), other);
+}
+
+// Each instrument group alone at the mix's gain, and the voice as it is in the mix.
+void write_stems(MakeState& s) {
+  const MakeOptions& options = s.options;
+  const CancelToken& cancel = s.context.cancel();
+  const double gain = std::pow(10.0, s.result.loudness.gain_db / 20.0);
+  for (Stem& stem : synthesize_stems(s.result.score, s.synth, s.progress, cancel)) {
+    for (float& v : stem.audio.samples) v = static_cast<float>(v * gain);
+    const std::string name = "stems/" + stem.name + ".wav";
+    write_audio(stem.audio, s.path(name), AudioFileFormat::wav24, {}, cancel);
+    s.written("stems", name, true);
+  }
+  if (options.narrate) {
+    AudioBuffer voice = resample(s.result.narration.audio, s.audio.sample_rate);
+    const double voice_gain = gain * std::pow(10.0, s.ducking.speech_gain_db / 20.0);
+    for (float& v : voice.samples) v = static_cast<float>(v * voice_gain);
+    write_audio(voice, s.path("stems/narration.wav"), AudioFileFormat::wav24, {}, cancel);
+    s.written("stems", "stems/narration.wav", true);
+  }
+}
+
+void write_captions(MakeState& s) {
+  const bool srt = s.options.captions == CaptionFormat::srt;
+  const std::string name = srt ? "captions.srt" : "captions.ass";
+  write_file_atomically(s.path(name), srt ? captions_srt(s.result.cues)
+                                          : captions_ass(s.result.cues, s.options.video_options));
+  s.written("captions", name);
+}
+
+void write_video(MakeState& s) {
+  const std::filesystem::path path = s.path("video.mp4");
+  render_video(s.audio, s.result.cues, s.result.score, s.options.video_options, path, s.progress,
+               s.context.cancel());
+  // AAC can push peaks over the limiter's ceiling: measure what the viewer actually hears.
+  s.result.video_loudness = measure_loudness(decode_audio(path));
+  s.written("video", "video.mp4");
+}
+
+constexpr std::array kMakeOutputs = {
+    MakeOutput{"cues", "cues.json", always, write_cues},
+    MakeOutput{"midi", "score.mid", always, write_midi},
+    MakeOutput{"musicxml", "score.musicxml", [](const MakeOptions& o) { return o.musicxml; },
+               write_musicxml},
+    MakeOutput{"audio", "score.wav (and score.EXT in the chosen format)", always,
+               write_mastered_audio},
+    MakeOutput{"stems", "stems/GROUP.wav", [](const MakeOptions& o) { return o.stems; },
+               write_stems},
+    MakeOutput{"captions", "captions.srt or captions.ass",
+               [](const MakeOptions& o) { return o.captions != CaptionFormat::none; },
+               write_captions},
+    MakeOutput{"video", "video.mp4", [](const MakeOptions& o) { return o.video; }, write_video},
+};
+
+}  // namespace
+
+std::span<const MakeOutput> make_outputs() {
+  return kMakeOutputs;
+}
+
+MakeResult score_story(const MakeOptions& options, JobContext& context) {
+  throw_if_invalid(options.validate());
+  MakeResult result;
+  auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = options.lexicons});
+
+  context.stage("read");
+  const ParseOptions parse_options{.language = options.language};
+  result.document = options.story_text.empty()
+                        ? parse_file(options.story, parse_options)
+                        : parse_text(options.story_text,
+                                     options.story_name.empty() ? "story.txt" : options.story_name,
+                                     parse_options);
+
+  context.stage("analyze");
+  // Long stories without explicit breaks get scenes at the emotion's change points.
+  result.arc = analyze_story(result.document, {.lexicons = lexicons});
+
+  if (options.narrate) {
+    context.stage("narrate");
+    narrate_document(result, options, context.cancel());
+  }
+
+  context.stage("plan");
+  result.cues =
+      plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
+  if (options.narrate) follow_narration(result.cues, result.narration);
+
+  context.stage(options.refine ? "compose+refine" : "compose");
+  if (options.refine) {
+    // Refinement records its choices in the cues, so cues.json re-composes to this score.
+    RefineResult refined =
+        refine(result.cues, {.seed = options.seed}, {.time_cap_s = options.refine_budget_s});
+    result.cues = std::move(refined.cues);
+    result.score = std::move(refined.score);
+    result.refinement = std::move(refined.sections);
+  } else {
+    result.score = compose(result.cues, {.seed = options.seed});
+  }
+  result.judged = judge_sections(result.score, steering_judge_weights());
+  return result;
+}
+
+MakeResult run_make(const MakeOptions& options, JobContext& context) {
+  throw_if_invalid(options.validate());
+  // Resources first, so that a missing SoundFont or an unwritable folder fails in a second, not
+  // after a minute of work.
+  context.outputs().check_writable();
+  const std::filesystem::path soundfont = find_soundfont(options.soundfont);
+  MakeResult result = score_story(options, context);
+  result.soundfont = soundfont;
+  const CancelToken& cancel = context.cancel();
+
+  MakeState state{options, context, result, {}, {}, options.ducking, {}};
+  const ProgressFn synth_progress = context.stage("synthesize");
+  state.synth.soundfont = soundfont;
+  state.synth.section_fx = section_fx_for(result.score);  // calm, sad sections wetter
+  state.audio = synthesize(result.score, state.synth, synth_progress, cancel);
+  context.stage("master");
+  if (options.narrate)
+    state.audio = mix_narration(state.audio, result.narration.audio, state.ducking);
+  result.loudness = master(state.audio, {}, cancel);
+
+  for (const MakeOutput& output : kMakeOutputs) {
+    if (!output.enabled(options)) continue;
+    state.progress = context.stage("write " + std::string(output.key));
+    output.write(state);
+  }
+  context.finish_stage();
+  result.timings = context.timings();
+  result.report = build_report(result, options);
+  write_file_atomically(context.outputs().path_for("report.json"), result.report.dump(2) + "\n");
+  context.outputs().written("report.json");
+  return result;
+}
+
+nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
+  nlohmann::json segments = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.document.sentences.size(); ++i) {
+    const Sentence& s = r.document.sentences[i];
+    const Emotion e = i < r.arc.sentences.size() ? r.arc.sentences[i] : Emotion{};
+    nlohmann::json seg = {{"index", i},
+                          {"text", s.text},
+                          {"line", s.line},
+                          {"scene", s.scene},
+                          {"valence", e.valence},
+                          {"arousal", e.arousal},
+                          {"tension", e.tension},
+                          {"emotion", e.dominant_name()},
+                          {"confidence", e.confidence}};
+    if (i < r.cues.captions.size()) {
+      seg["start_s"] = r.cues.captions[i].start_s;
+      seg["end_s"] = r.cues.captions[i].end_s;
+    }
+    segments.push_back(std::move(seg));
+  }
+  nlohmann::json sections = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.score.sections.size(); ++i) {
+    nlohmann::json s = r.score.sections[i];
+    if (i < r.judged.size()) s["judged"] = r.judged[i];
+    if (i < r.cues.cues.size()) s["characters"] = r.cues.cues[i].characters;
+    if (i < r.refinement.size()) s["refinement"] = r.refinement[i];
+    sections.push_back(std::move(s));
+  }
+  nlohmann::json timings = nlohmann::json::object();
+  double total = 0;
+  for (const auto& [name, seconds] : r.timings) {
+    timings[name] = seconds;
+    total += seconds;
+  }
+  timings["total"] = total;
+  return {
+      {"format", "tonepoem-report/1"},
+      {"story", options.story.empty() ? options.story_name : options.story.string()},
+      {"title", r.document.title},
+      {"language", language_name(r.document.language)},
+      {"seed", options.seed},
+      {"refined", options.refine},
+      {"duration_s", r.score.duration_s()},
+      {"soundfont", r.soundfont.string()},
+      {"climax_scene", r.arc.climax_scene},
+      {"characters", r.arc.characters},
+      {"segments", std::move(segments)},
+      {"sections", std::move(sections)},
+      {"loudness", r.loudness},
+      {"mastering",
+       {{"target_lufs", MasterOptions{}.target_lufs},
+        {"true_peak_ceiling_dbtp", MasterOptions{}.true_peak_ceiling_dbtp},
+        {"loudness_error_lu", std::abs(r.loudness.integrated_lufs - MasterOptions{}.target_lufs)}}},
+      {"narration", options.narrate ? nlohmann::json{{"voice", r.voice},
+                                                     {"duck_depth_db", options.ducking.depth_db},
+                                                     {"sentences", r.narration.sentences.size()},
+                                                     {"speech_s", r.narration.audio.duration_s()}}
+                                    : nlohmann::json()},
+      {"video_loudness", options.video ? nlohmann::json(r.video_loudness) : nlohmann::json()},
+      {"outputs", r.outputs},
+      {"timings_s", std::move(timings)}};
+}
+
+}  // namespace tonepoem

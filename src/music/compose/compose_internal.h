@@ -150,8 +150,57 @@ std::pair<int, int> melody_window(int program, int register_shift);
 
 // The melody of one section for `program`: the section's motif stated, repeated, varied and
 // answered phrase by phrase, `leitmotif` (scale degrees; may be empty) opening the phrases marked
-// for it. A phrase whose cadence is "authentic-final" holds its last note a whole bar.
+// for it. In the `final_section` the last phrase closes on the tonic held a whole bar.
 std::vector<MelodyNote> compose_melody(const Section& s, int program,
-                                       const std::vector<int>& leitmotif, Rng& rng);
+                                       const std::vector<int>& leitmotif, bool final_section,
+                                       Rng& rng);
+
+// -------------------------------------------------------------------------- parts (parts.cpp)
+
+// What one part writes over the whole piece; it becomes one Track.
+struct PartNotes {
+  std::vector<Note> notes;
+  std::vector<std::pair<std::int64_t, int>> programs;  // (tick, program), repeats left out
+  // Drops a note of no length or outside MIDI's pitch range; clamps the velocity to 1..127.
+  void note(std::int64_t tick, std::int64_t dur, int pitch, int velocity);
+  void program(std::int64_t tick, int prog);
+};
+
+// What one part leaves for a later one: the lines of the current section, and the voicings
+// carried from section to section so that the voices move smoothly across a boundary.
+struct SharedLines {
+  std::vector<MelodyNote> melody;  // this section's melody (written by melody, read by doubling)
+  // This section's chord voicings, one per chord, empty where the chords rest (written by
+  // chords, read by pad).
+  std::vector<std::vector<int>> chord_voicings;
+  std::vector<int> chord_voicing, pad_voicing;  // the last voicing each part played
+};
+
+// What a part writer sees of the section it writes.
+struct PartContext {
+  const Section& section;
+  const Section* next;  // the section after it; nullptr in the last section
+  bool final_section;
+  std::uint64_t seed;  // the piece's seed (leitmotifs are derived from it)
+  SharedLines& shared;
+};
+
+// Writes one part of one section into `out`, drawing from the section's `rng`.
+using PartWriter = void (*)(const PartContext& ctx, PartNotes& out, Rng& rng);
+
+// The part writers, one per row of kParts (arrange.cpp).
+void write_melody(const PartContext& ctx, PartNotes& out, Rng& rng);
+// Needs the melody: after write_melody.
+void write_doubling(const PartContext& ctx, PartNotes& out, Rng& rng);
+// The accompaniment: the harmony voiced and played in the section's Accompaniment pattern.
+void write_chords(const PartContext& ctx, PartNotes& out, Rng& rng);
+// Plays under the chords that write_chords voiced: after it.
+void write_pad(const PartContext& ctx, PartNotes& out, Rng& rng);
+// Roots (or a tonic pedal), roots and fifths, or driving eighths as the energy rises.
+void write_bass(const PartContext& ctx, PartNotes& out, Rng& rng);
+// A hit at each phrase start and a crescendo roll into each phrase end.
+void write_timpani(const PartContext& ctx, PartNotes& out, Rng& rng);
+// A backbeat kit groove (toms when dark), a fill in each phrase's last bar, crashes at phrases.
+void write_drums(const PartContext& ctx, PartNotes& out, Rng& rng);
 
 }  // namespace tonepoem::composer

@@ -126,7 +126,8 @@ bool strong_slot(int slot, int beats) {
 
 class MelodyWriter {
  public:
-  MelodyWriter(const Section& s, int program, Rng& rng) : s_(s), rng_(rng) {
+  MelodyWriter(const Section& s, int program, bool final_section, Rng& rng)
+      : s_(s), rng_(rng), final_section_(final_section) {
     std::tie(lo_, hi_) = melody_window(program, s.p.register_shift);
     lo_idx_ = index_near_pitch(s.key, lo_) + 1;
     hi_idx_ = index_near_pitch(s.key, hi_) - 1;
@@ -207,7 +208,7 @@ class MelodyWriter {
 
   void write_phrase(const Phrase& ph, std::size_t phrase_index, const std::vector<int>& leitmotif) {
     const int B = s_.beats;
-    const bool final_of_piece = ph.cadence == "authentic-final";
+    const bool final_of_piece = final_section_ && &ph == &s_.phrases.back();
     for (int j = 0; j < ph.bars; ++j) {
       const std::int64_t bar_tick = s_.start_tick + (ph.first_bar + j) * s_.bar_ticks();
       const double arc = arc_at(ph, j);
@@ -411,6 +412,7 @@ class MelodyWriter {
 
   const Section& s_;
   Rng& rng_;
+  bool final_section_;  // the last phrase ends the piece
   int lo_ = 60, hi_ = 84, lo_idx_ = 0, hi_idx_ = 0, idx_ = 0;
   Motif motif_, contrast_;
   std::vector<int> idx_of_;      // diatonic index of each note in notes_
@@ -428,8 +430,9 @@ std::pair<int, int> melody_window(int program, int register_shift) {
 }
 
 std::vector<MelodyNote> compose_melody(const Section& s, int program,
-                                       const std::vector<int>& leitmotif, Rng& rng) {
-  MelodyWriter writer(s, program, rng);
+                                       const std::vector<int>& leitmotif, bool final_section,
+                                       Rng& rng) {
+  MelodyWriter writer(s, program, final_section, rng);
   return writer.write(leitmotif);
 }
 

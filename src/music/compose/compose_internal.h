@@ -10,8 +10,9 @@
 //      when the next key differs) (harmony.cpp);
 //   4. a melody is built per phrase from the section's motif (stated, repeated, varied, answered;
 //      character leitmotifs at phrase starts), with chord tones on strong beats (melody.cpp);
-//   5. accompaniment, pad, bass, timpani and drums realize the harmony by the section's patterns
-//      (arrange.cpp, with the voicings of voicing.cpp).
+//   5. each section's parts are written by the rows of kParts (arrange.cpp), one writer per part
+//      (parts.cpp): melody, doubling, then chords, pad, bass, timpani and drums realizing the
+//      harmony by the section's patterns with the voicings of voicing.cpp.
 // All randomness comes from one Rng seeded by the cue sheet (or ComposeOptions::seed).
 #pragma once
 

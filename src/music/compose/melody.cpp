@@ -207,7 +207,6 @@ class MelodyWriter {
   }
 
   void write_phrase(const Phrase& ph, std::size_t phrase_index, const std::vector<int>& leitmotif) {
-    const int B = s_.beats;
     const bool final_of_piece = final_section_ && &ph == &s_.phrases.back();
     for (int j = 0; j < ph.bars; ++j) {
       const std::int64_t bar_tick = s_.start_tick + (ph.first_bar + j) * s_.bar_ticks();
@@ -228,36 +227,45 @@ class MelodyWriter {
         write_cadence_bar(ph, bar_tick, arc, final_of_piece);
         continue;
       }
-      // Bar role in the phrase: statement, repetition, variation, answer.
-      // Phrase pairs follow A B A A' ...: the second pair contrasts, later ones vary the first.
-      const std::size_t pair = phrase_index / 2;
-      Motif m = pair % 3 == 1 ? contrast_ : motif_;
-      if (pair >= 2 && pair % 3 != 1 && j == 1) m = vary(m);
-      const int pos = j % 4;
-      const bool second_half = ph.bars >= 8 && j >= 4;
-      if (pos == 2) m = vary(m);
-      if (second_half && pos == 0)
-        for (int& st : m.steps) st = -st;  // the answer inverts the motif
-      if (pos == 3) m = vary(vary(m));
-      // Start near the previous note, drifting toward the phrase arc.
-      int start = idx_ + std::clamp(target - idx_, -2, 2);
-      start = snap(start, bar_tick, target - idx_);
-      int cur = start;
-      int slot = 0;
-      for (std::size_t i = 0; i < m.slots.size(); ++i) {
-        const std::int64_t tick = bar_tick + slot * kEighth;
-        if (i > 0) {
-          int step = m.steps[std::min(i - 1, m.steps.size() - 1)];
-          if (cur + step > hi_idx_ || cur + step < lo_idx_) step = -step;
-          cur += step;
-          if (strong_slot(slot, B)) cur = snap(cur, tick, step);
-          cur = std::clamp(cur, lo_idx_, hi_idx_);
-        }
-        emit(tick, m.slots[i], cur, arc, false);
-        slot += m.slots[i];
-      }
-      idx_ = cur;
+      write_motif_bar(motif_for_bar(ph, phrase_index, j), bar_tick, target, arc);
     }
+  }
+
+  // The motif of bar `j`, by its role in the phrase: statement, repetition, variation, answer.
+  // Phrase pairs follow A B A A' ...: the second pair contrasts, later ones vary the first.
+  Motif motif_for_bar(const Phrase& ph, std::size_t phrase_index, int j) {
+    const std::size_t pair = phrase_index / 2;
+    Motif m = pair % 3 == 1 ? contrast_ : motif_;
+    if (pair >= 2 && pair % 3 != 1 && j == 1) m = vary(m);
+    const int pos = j % 4;
+    const bool second_half = ph.bars >= 8 && j >= 4;
+    if (pos == 2) m = vary(m);
+    if (second_half && pos == 0)
+      for (int& st : m.steps) st = -st;  // the answer inverts the motif
+    if (pos == 3) m = vary(vary(m));
+    return m;
+  }
+
+  // One bar of motif `m`: starts near the previous note, drifting toward the phrase arc's
+  // `target`, with chord tones on the strong beats.
+  void write_motif_bar(const Motif& m, std::int64_t bar_tick, int target, double arc) {
+    int start = idx_ + std::clamp(target - idx_, -2, 2);
+    start = snap(start, bar_tick, target - idx_);
+    int cur = start;
+    int slot = 0;
+    for (std::size_t i = 0; i < m.slots.size(); ++i) {
+      const std::int64_t tick = bar_tick + slot * kEighth;
+      if (i > 0) {
+        int step = m.steps[std::min(i - 1, m.steps.size() - 1)];
+        if (cur + step > hi_idx_ || cur + step < lo_idx_) step = -step;
+        cur += step;
+        if (strong_slot(slot, s_.beats)) cur = snap(cur, tick, step);
+        cur = std::clamp(cur, lo_idx_, hi_idx_);
+      }
+      emit(tick, m.slots[i], cur, arc, false);
+      slot += m.slots[i];
+    }
+    idx_ = cur;
   }
 
   Motif vary(Motif m) {

@@ -34,7 +34,7 @@ struct MusicParams {
   int melody_program = 0, chord_program = 0, bass_program = 32;  // General MIDI programs
   bool percussion = false;                                       // high arousal adds drums
   double dissonance = 0.0;  // tension: added 7ths/9ths, pedal tones, chromatic passing notes
-  // Added beyond the first contract:
+  // Orchestration (layers, texture, palette), harmonic colour and melodic shape:
   int pad_program = -1;       // sustained layer (strings, low brass, choir); -1: none
   int doubling_program = -1;  // melody doubling at the octave (glockenspiel, ...); -1: none
   bool timpani = false;       // timpani hits and rolls at phrase starts and ends

@@ -1,0 +1,274 @@
+// Emotion to music: map_emotion and adjusted_params, the orchestration palettes and the
+// instruments' ranges.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "music/compose.h"
+#include "music/compose/compose_internal.h"
+
+namespace tonepoem {
+
+// ---------------------------------------------------------------------------------------------
+// Emotion -> music (v = valence -1..1, a = arousal -1..1, t = tension 0..1, e = (a+1)/2).
+//
+//   parameter            formula / rule                                   low end      high end
+//   tempo (bpm)          110 + 50a + 6v, clamped 56..166                   ~56 calm     ~166
+//   melody density       0.5 + 1.5 e^1.3 notes per beat                   0.5          2.0
+//   velocity             48 + 56e + 10t, clamped 30..120                   48 (p)       114 (ff)
+//   articulation         0.97 - 0.4 max(a,0) - 0.1t (fraction sounded)     legato       staccato
+//   accompaniment        a<-0.55 arpeggio; <-0.05 Alberti (piano) or       arpeggio     ostinato
+//                        arpeggio; <0.35 block/pulse; else ostinato;
+//                        tremolo strings play tremolo; strings measured
+//                        tremolo when t >= 0.6
+//   percussion           drums when a > 0.35 (backbeat if v >= -0.2, toms otherwise)
+//   orchestral weight    0.15 + 0.7e + 0.15t: pad layer from 0.3, doubling from 0.6, 4-voice
+//                        chords from 0.35
+//   mode                 brightness b = v - 0.4t: b>=0.6 lydian, >=0.15 ionian, >=0 mixolydian,
+//                        >=-0.3 dorian, >=-0.7 aeolian, else phrygian (locrian if t>=0.75, b<-1.1)
+//   register             melody window shifted round(5v - 2t) semitones
+//   contour              0.8v + 0.2a: rising arcs when bright, falling lines when dark
+//   dissonance           0.1 + 0.75t + 0.1 max(-v,0): 7ths, then 9ths above 0.5
+//   pedal points         probability per phrase (t - 0.35) * 1.2, at most 0.8
+//   secondary dominants  probability per chord change 0.1 + 0.45t + 0.1e, at most 0.6
+//   chromaticism         passing semitones with probability 0.5t - 0.05
+//   meter                3/4 for gentle pleasant music (v > 0.25, -0.5 < a < -0.05, t < 0.4)
+//   key                  major family: D (a>0.3), G, F (a<-0.3); minor family: C (a>0.3), A,
+//                        D (a<-0.3); phrygian E, locrian B; later sections move to the nearest
+//                        key signature (choose_tonic, arrange.cpp).
+//
+// Orchestration (General MIDI), nearest region in (v, a, 0.8t):
+//   region      v     a    t  melody      chords         bass         pad         extra
+//   serene    0.6  -0.6  0.0  Flute       Piano          Cello        Strings     -
+//   tender    0.5  -0.1  0.0  Violin      Harp           Cello        Strings 2   -
+//   playful   0.5  0.35  0.0  Clarinet    Pizzicato Str. Acoust. Bass -           Marimba
+//   joyful    0.7   0.7  0.0  Trumpet     Strings        Acoust. Bass Brass Sect. Glock., timpani
+//   pensive   0.0  -0.3  0.2  Clarinet    Piano          Cello        Strings     -
+//   wistful  -0.3  -0.1  0.2  Oboe        Piano          Cello        Strings     -
+//   sad      -0.6  -0.6  0.2  Cello       Piano          Contrabass   Strings 2   -
+//   suspense -0.3  -0.2  0.7  Bassoon     Strings 2      Contrabass   Choir Aahs  -
+//   fearful  -0.6   0.5  0.8  French Horn Tremolo Str.   Contrabass   Trombone    timpani
+//   angry    -0.7  0.85  0.5  Trombone    Strings        Contrabass   Brass Sect. timpani
+// ---------------------------------------------------------------------------------------------
+
+namespace composer {
+namespace {
+
+constexpr std::array<InstrumentRange, 27> kRanges = {{
+    {0, 21, 108, 67},  {9, 79, 108, 90}, {12, 45, 96, 74},  {32, 28, 60, 40},  {40, 55, 103, 76},
+    {41, 48, 91, 67},  {42, 36, 76, 57}, {43, 28, 67, 40},  {44, 28, 103, 64}, {45, 28, 103, 64},
+    {46, 24, 103, 65}, {47, 40, 57, 48}, {48, 28, 103, 64}, {49, 28, 103, 64}, {52, 48, 81, 64},
+    {56, 54, 82, 70},  {57, 40, 72, 58}, {58, 28, 58, 40},  {60, 34, 77, 60},  {61, 34, 82, 64},
+    {68, 58, 91, 74},  {69, 52, 81, 66}, {70, 34, 75, 52},  {71, 50, 94, 70},  {72, 74, 108, 88},
+    {73, 60, 96, 79},  {11, 53, 89, 72},
+}};
+
+}  // namespace
+
+InstrumentRange range_of(int program) {
+  for (const auto& r : kRanges)
+    if (r.program == program) return r;
+  return {program, 36, 96, 66};
+}
+
+}  // namespace composer
+
+namespace {
+
+using composer::InstrumentRange;
+using composer::range_of;
+
+struct Palette {
+  std::string_view name;
+  double valence, arousal, tension;
+  int melody, chords, bass, pad, doubling;
+  bool timpani;
+};
+
+constexpr std::array<Palette, 10> kPalettes = {{
+    {"serene", 0.6, -0.6, 0.0, 73, 0, 42, 48, -1, false},
+    {"tender", 0.5, -0.1, 0.0, 40, 46, 42, 49, -1, false},
+    {"playful", 0.5, 0.35, 0.0, 71, 45, 32, -1, 12, false},
+    {"joyful", 0.7, 0.7, 0.0, 56, 48, 32, 61, 9, true},
+    {"pensive", 0.0, -0.3, 0.2, 71, 0, 42, 48, -1, false},
+    {"wistful", -0.3, -0.1, 0.2, 68, 0, 42, 48, -1, false},
+    {"sad", -0.6, -0.6, 0.2, 42, 0, 43, 49, -1, false},
+    {"suspense", -0.3, -0.2, 0.7, 70, 49, 43, 52, -1, false},
+    {"fearful", -0.6, 0.5, 0.8, 60, 44, 43, 57, -1, true},
+    {"angry", -0.7, 0.85, 0.5, 57, 48, 43, 61, -1, true},
+}};
+
+Mode mode_for(double v, double t) {
+  const double b = v - 0.4 * t;
+  if (b >= 0.6) return Mode::lydian;
+  if (b >= 0.15) return Mode::ionian;
+  if (b >= 0.0) return Mode::mixolydian;
+  if (b >= -0.3) return Mode::dorian;
+  if (b >= -0.7) return Mode::aeolian;
+  if (t >= 0.75 && b < -1.1) return Mode::locrian;
+  return Mode::phrygian;
+}
+
+int preferred_tonic(Mode mode, double a) {
+  switch (mode) {
+    case Mode::phrygian:
+      return 4;
+    case Mode::locrian:
+      return 11;
+    case Mode::dorian:
+    case Mode::aeolian:
+      return a > 0.3 ? 0 : (a < -0.3 ? 2 : 9);
+    default:
+      return a > 0.3 ? 2 : (a < -0.3 ? 5 : 7);
+  }
+}
+
+// The category each region voices best; a text's named emotion (fear rather than anger at the
+// same valence and arousal) tips the choice between neighbouring regions.
+Category palette_category(std::string_view name) {
+  if (name == "tender" || name == "serene") return Category::tenderness;
+  if (name == "joyful" || name == "playful") return Category::joy;
+  if (name == "sad" || name == "wistful") return Category::sadness;
+  if (name == "suspense" || name == "fearful") return Category::fear;
+  if (name == "angry") return Category::anger;
+  return Category::surprise;  // pensive: no category of its own
+}
+
+const Palette& palette_for(const Emotion& e) {
+  const double v = e.valence, a = e.arousal, t = e.tension;
+  double strongest = 0;
+  for (double w : e.categories) strongest = std::max(strongest, w);
+  const Palette* best = &kPalettes[0];
+  double best_d = std::numeric_limits<double>::max();
+  for (const auto& p : kPalettes) {
+    const double dt = 0.8 * (t - p.tension);
+    double d = (v - p.valence) * (v - p.valence) + (a - p.arousal) * (a - p.arousal) + dt * dt;
+    const Category c = palette_category(p.name);
+    if (strongest > 0 && c != Category::surprise) d -= 0.12 * e.weight(c) / strongest;
+    if (d < best_d) {
+      best_d = d;
+      best = &p;
+    }
+  }
+  return *best;
+}
+
+}  // namespace
+
+std::string_view accompaniment_name(Accompaniment a) {
+  static constexpr std::array<std::string_view, 6> kNames = {"arpeggio", "alberti",  "block",
+                                                             "pulse",    "ostinato", "tremolo"};
+  return kNames[static_cast<std::size_t>(a)];
+}
+
+std::pair<int, int> instrument_range(int program) {
+  const InstrumentRange r = range_of(program);
+  return {r.low, r.high};
+}
+
+MusicParams map_emotion(const Emotion& emotion) {
+  Emotion finite = emotion;
+  for (double* x : {&finite.valence, &finite.arousal, &finite.tension})
+    if (!std::isfinite(*x)) *x = 0;  // a hand-edited cue sheet may hold NaN; treat it as neutral
+  const Emotion e = finite.clamped();
+  const double v = e.valence, a = e.arousal, t = e.tension;
+  const double energy = (a + 1) / 2;
+  MusicParams p;
+  p.mode = mode_for(v, t);
+  p.tonic = preferred_tonic(p.mode, a);
+  p.tempo_bpm = std::clamp(110 + 50 * a + 6 * v, 56.0, 166.0);
+  p.beats_per_bar = (v > 0.25 && a > -0.5 && a < -0.05 && t < 0.4) ? 3 : 4;
+  p.note_density = 0.5 + 1.5 * std::pow(energy, 1.3);
+  p.velocity = static_cast<int>(std::lround(std::clamp(48 + 56 * energy + 10 * t, 30.0, 120.0)));
+  p.articulation = std::clamp(0.97 - 0.4 * std::max(a, 0.0) - 0.1 * t, 0.5, 0.98);
+  p.register_shift = static_cast<int>(std::lround(5 * v - 2 * t));
+  p.percussion = a > 0.35;
+  p.dissonance = std::clamp(0.1 + 0.75 * t + 0.1 * std::max(-v, 0.0), 0.0, 1.0);
+  p.orchestral_weight = std::clamp(0.15 + 0.7 * energy + 0.15 * t, 0.0, 1.0);
+  p.pedal = std::clamp((t - 0.35) * 1.2, 0.0, 0.8);
+  p.secondary_dominants = std::clamp(0.1 + 0.45 * t + 0.1 * energy, 0.0, 0.6);
+  p.chromaticism = std::clamp(0.5 * t - 0.05, 0.0, 0.4);
+  p.contour = std::clamp(0.8 * v + 0.2 * a, -1.0, 1.0);
+
+  const Palette& pal = palette_for(e);
+  p.palette = std::string(pal.name);
+  p.melody_program = pal.melody;
+  p.chord_program = pal.chords;
+  p.bass_program = pal.bass;
+  p.pad_program = p.orchestral_weight >= 0.3 ? pal.pad : -1;
+  p.doubling_program = p.orchestral_weight >= 0.6 ? pal.doubling : -1;
+  p.timpani = pal.timpani && (a > 0.2 || t > 0.6);
+
+  const int cp = pal.chords;
+  if (cp == 44) {
+    p.accompaniment = Accompaniment::tremolo;
+  } else if (cp == 48 || cp == 49 || cp == 52) {
+    if (t >= 0.6 && cp != 52)
+      p.accompaniment = Accompaniment::tremolo;  // measured, suspense
+    else
+      p.accompaniment = a < 0.35 ? Accompaniment::block : Accompaniment::ostinato;
+  } else if (a < -0.55) {
+    p.accompaniment = Accompaniment::arpeggio;
+  } else if (a < -0.05) {
+    p.accompaniment = cp == 0 ? Accompaniment::alberti : Accompaniment::arpeggio;
+  } else if (a < 0.35) {
+    p.accompaniment = Accompaniment::pulse;
+  } else {
+    p.accompaniment = Accompaniment::ostinato;
+  }
+  return p;
+}
+
+void to_json(nlohmann::json& j, const MusicParams& p) {
+  j = nlohmann::json{
+      {"tonic", pitch_class_name(p.tonic)},
+      {"mode", mode_name(p.mode)},
+      {"tempo_bpm", p.tempo_bpm},
+      {"beats_per_bar", p.beats_per_bar},
+      {"note_density", p.note_density},
+      {"velocity", p.velocity},
+      {"articulation", p.articulation},
+      {"register_shift", p.register_shift},
+      {"melody", gm_program_name(p.melody_program)},
+      {"chords", gm_program_name(p.chord_program)},
+      {"bass", gm_program_name(p.bass_program)},
+      {"pad", p.pad_program >= 0 ? gm_program_name(p.pad_program) : ""},
+      {"doubling", p.doubling_program >= 0 ? gm_program_name(p.doubling_program) : ""},
+      {"timpani", p.timpani},
+      {"percussion", p.percussion},
+      {"accompaniment", accompaniment_name(p.accompaniment)},
+      {"orchestral_weight", p.orchestral_weight},
+      {"dissonance", p.dissonance},
+      {"pedal", p.pedal},
+      {"secondary_dominants", p.secondary_dominants},
+      {"chromaticism", p.chromaticism},
+      {"contour", p.contour},
+      {"palette", p.palette}};
+}
+
+MusicParams adjusted_params(const Emotion& target, const CueAdjust& adjust) {
+  Emotion steered = target;
+  steered.valence += adjust.valence;
+  steered.arousal += adjust.arousal;
+  steered.tension += adjust.tension;
+  MusicParams p = map_emotion(steered);  // clamps the steered emotion into range
+  if (std::isfinite(adjust.tempo_scale))
+    p.tempo_bpm = std::clamp(p.tempo_bpm * std::clamp(adjust.tempo_scale, 0.5, 2.0), 40.0, 200.0);
+  p.velocity = std::clamp(p.velocity + std::clamp(adjust.velocity, -40, 40), 20, 127);
+  p.register_shift += std::clamp(adjust.register_shift, -12, 12);
+  if (std::isfinite(adjust.density_scale))
+    p.note_density =
+        std::clamp(p.note_density * std::clamp(adjust.density_scale, 0.5, 2.0), 0.25, 3.0);
+  if (std::isfinite(adjust.articulation))
+    p.articulation =
+        std::clamp(p.articulation + std::clamp(adjust.articulation, -0.4, 0.2), 0.35, 1.0);
+  return p;
+}
+
+}  // namespace tonepoem

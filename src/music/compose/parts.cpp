@@ -1,0 +1,348 @@
+// The part writers: one function per row of kParts (arrange.cpp), each writing its part of one
+// section (melody, doubling, chords, pad, bass, timpani, drums).
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/rng.h"
+#include "music/compose.h"
+#include "music/compose/compose_internal.h"
+
+namespace tonepoem::composer {
+
+void PartNotes::note(std::int64_t tick, std::int64_t dur, int pitch, int velocity) {
+  if (dur <= 0 || pitch < 0 || pitch > 127) return;
+  notes.push_back(Note{tick, dur, pitch, std::clamp(velocity, 1, 127)});
+}
+
+void PartNotes::program(std::int64_t tick, int prog) {
+  if (!programs.empty() && programs.back().second == prog) return;
+  programs.emplace_back(tick, prog);
+}
+
+namespace {
+
+// The loudness at `tick` plus `offset`: the section's velocity shaped by each phrase's swell and
+// by the approach to the next section's loudness.
+int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
+  double base = s.p.velocity;
+  const std::int64_t bar = s.bar_ticks();
+  // Each phrase swells toward its high point (about 60% through) and relaxes into the cadence.
+  for (const Phrase& ph : s.phrases) {
+    const std::int64_t start = s.start_tick + ph.first_bar * bar;
+    const std::int64_t len = ph.bars * bar;
+    if (tick < start || tick >= start + len) continue;
+    const double x = static_cast<double>(tick - start) / static_cast<double>(len);
+    base += 6.0 * (x < 0.62 ? x / 0.62 : (1 - x) / 0.38) - 3.0;
+    break;
+  }
+  const std::int64_t swell = (s.bars >= 3 ? 2 : 1) * bar;
+  if (next && tick >= s.end_tick() - swell) {
+    const double frac =
+        static_cast<double>(tick - (s.end_tick() - swell) + bar / 2) / static_cast<double>(swell);
+    base += (next->p.velocity - base) * std::min(1.0, frac) * 0.8;  // swell (or ebb) into the next
+  }
+  return static_cast<int>(std::lround(base)) + offset;
+}
+
+// One chord of the chords part: its voicing, where it sounds, and its base velocity.
+struct ChordSlot {
+  const std::vector<int>& v;
+  std::int64_t t0, dur;
+  int base_vel;
+};
+
+// In a phrase's cadence bar the running figures thin out: a rolled chord for an arpeggio, longer
+// chords for the others. Returns false, writing nothing, for block chords and tremolo, which
+// play on as they are.
+bool play_cadence_chord(const Section& s, Accompaniment pattern, const ChordSlot& slot,
+                        PartNotes& out) {
+  const MusicParams& p = s.p;
+  const auto& [v, t0, dur, base_vel] = slot;
+  const std::int64_t beat = kPpq;
+  if (pattern == Accompaniment::arpeggio) {
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      const auto roll = static_cast<std::int64_t>(k) * kEighth / 4;
+      out.note(t0 + roll, dur - roll, v[k], base_vel - 2);
+    }
+    return true;
+  }
+  if (pattern == Accompaniment::block || pattern == Accompaniment::tremolo) return false;
+  const std::int64_t step = pattern == Accompaniment::ostinato
+                                ? beat
+                                : std::min<std::int64_t>(dur, s.beats == 3 ? 3 * beat : 2 * beat);
+  for (std::int64_t t = t0; t < t0 + dur; t += step)
+    for (int pitch : v)
+      out.note(t,
+               static_cast<std::int64_t>(
+                   std::lround(std::min(step, t0 + dur - t) * std::max(0.8, p.articulation))),
+               pitch, base_vel + ((t - s.start_tick) % s.bar_ticks() == 0 ? 6 : 0));
+  return true;
+}
+
+// The chord played in `pattern` (block chords held to the end when `final_bar`).
+void play_pattern(const Section& s, Accompaniment pattern, bool final_bar, const ChordSlot& slot,
+                  PartNotes& out, Rng& rng) {
+  const MusicParams& p = s.p;
+  const auto& [v, t0, dur, base_vel] = slot;
+  const std::int64_t beat = kPpq;
+  switch (pattern) {
+    case Accompaniment::tremolo:
+      if (p.chord_program != 44) {
+        // Measured tremolo: the chord re-struck in sixteenths, accented on the beats.
+        for (std::int64_t t = t0; t < t0 + dur; t += kEighth / 2) {
+          const bool on_beat = (t - s.start_tick) % beat == 0;
+          for (int pitch : v)
+            out.note(t, kEighth / 2 - 10, pitch, base_vel - 10 + (on_beat ? 6 : 0));
+        }
+        break;
+      }
+      [[fallthrough]];
+    case Accompaniment::block: {
+      const double art = pattern == Accompaniment::tremolo || final_bar ? 1.0 : 0.97;
+      for (int pitch : v)
+        out.note(t0, static_cast<std::int64_t>(std::lround(dur * art)), pitch, base_vel);
+      break;
+    }
+    case Accompaniment::pulse: {
+      for (std::int64_t t = t0; t < t0 + dur; t += beat) {
+        const bool down = (t - s.start_tick) % s.bar_ticks() == 0;
+        for (int pitch : v)
+          out.note(t, static_cast<std::int64_t>(std::lround(beat * p.articulation)), pitch,
+                   base_vel + (down ? 6 : 0) + rng.integer(-2, 2));
+      }
+      break;
+    }
+    case Accompaniment::ostinato: {
+      int i = 0;
+      for (std::int64_t t = t0; t < t0 + dur; t += kEighth, ++i) {
+        const bool on_beat = (t - s.start_tick) % beat == 0;
+        // Upper voices repeated, with the bottom voice on the beats.
+        for (std::size_t k = on_beat ? 0 : 1; k < v.size(); ++k)
+          out.note(t, static_cast<std::int64_t>(std::lround(kEighth * p.articulation)), v[k],
+                   base_vel + (on_beat ? 8 : 0) + rng.integer(-2, 2));
+      }
+      break;
+    }
+    case Accompaniment::alberti: {
+      const std::array<std::size_t, 4> order = {0, v.size() - 1, v.size() / 2, v.size() - 1};
+      int i = 0;
+      for (std::int64_t t = t0; t < t0 + dur; t += kEighth, ++i) {
+        const int pitch = v[order[static_cast<std::size_t>(i) % 4]];
+        out.note(t, kEighth - 10, pitch, base_vel - 4 + (i % 4 == 0 ? 6 : 0));
+      }
+      break;
+    }
+    case Accompaniment::arpeggio: {
+      // Rising and falling broken chord; each note rings on like a sustained piano or harp.
+      const std::int64_t step = p.tempo_bpm < 70 && p.note_density < 0.7 ? beat : kEighth;
+      std::vector<int> cycle(v.begin(), v.end());
+      for (std::size_t k = v.size() - 1; k-- > 1;) cycle.push_back(v[k]);
+      int i = 0;
+      for (std::int64_t t = t0; t < t0 + dur; t += step, ++i) {
+        const int pitch = cycle[static_cast<std::size_t>(i) % cycle.size()];
+        const std::int64_t ring = std::min<std::int64_t>(3 * step, t0 + dur - t);
+        out.note(t, ring, pitch, base_vel - 4 + (i == 0 ? 6 : 0));
+      }
+      break;
+    }
+  }
+}
+
+// The pitch of class `pc` at or just above `lo`.
+int bass_pitch(int pc, int lo) {
+  return lo + mod12(pc - lo);
+}
+
+}  // namespace
+
+// The melody line (compose_melody), which it also leaves in `shared` for the doubling.
+void write_melody(const PartContext& ctx, PartNotes& out, Rng& rng) {
+  const Section& s = ctx.section;
+  std::vector<int> leitmotif;
+  if (!s.leitmotif_owner.empty()) leitmotif = leitmotif_degrees(s.leitmotif_owner, ctx.seed);
+  ctx.shared.melody = compose_melody(s, s.p.melody_program, leitmotif, ctx.final_section, rng);
+  for (const MelodyNote& n : ctx.shared.melody) out.note(n.tick, n.duration, n.pitch, n.velocity);
+}
+
+// The melody doubled an octave or two up, in the second half of each phrase pair (throughout a
+// section under 8 bars).
+void write_doubling(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
+  const Section& s = ctx.section;
+  const InstrumentRange dr = range_of(s.p.doubling_program);
+  for (const MelodyNote& n : ctx.shared.melody) {
+    const int bar = static_cast<int>((n.tick - s.start_tick) / s.bar_ticks());
+    if ((bar / 4) % 2 == 1 || s.bars < 8) {
+      int pitch = n.pitch;
+      while (pitch < dr.low) pitch += 12;
+      if (pitch <= dr.high) out.note(n.tick, n.duration, pitch, n.velocity - 18);
+    }
+  }
+}
+
+void write_chords(const PartContext& ctx, PartNotes& out, Rng& rng) {
+  const Section& s = ctx.section;
+  const MusicParams& p = s.p;
+  const int voices = p.orchestral_weight >= 0.35 ? 4 : 3;
+  const auto [lo, hi] = accompaniment_window(p, p.chord_program);
+  ctx.shared.chord_voicings.assign(s.chords.size(), {});
+  for (std::size_t c = 0; c < s.chords.size(); ++c) {
+    const Harm& h = s.chords[c];
+    std::vector<int> v = voice_chord(h, voices, lo, hi, ctx.shared.chord_voicing);
+    if (v.empty()) v = voice_chord(h, 3, lo - 6, hi + 6, {});
+    if (v.empty()) continue;  // no voicing fits: the chords (and the pad) rest
+    ctx.shared.chord_voicing = v;
+    ctx.shared.chord_voicings[c] = v;
+    const ChordSlot slot{v, s.chord_ticks[c], s.chord_durs[c],
+                         vel(s, ctx.next, s.chord_ticks[c], -12)};
+    const bool final_bar = ctx.final_section && slot.t0 + slot.dur >= s.end_tick();
+    if (final_bar) {
+      play_pattern(s, Accompaniment::block, true, slot, out, rng);
+    } else if (!s.in_cadence_bar(slot.t0) || !play_cadence_chord(s, p.accompaniment, slot, out)) {
+      play_pattern(s, p.accompaniment, false, slot, out, rng);
+    }
+  }
+}
+
+// A sustained, softer voicing above (or below) the chords, under every chord they play.
+void write_pad(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
+  const Section& s = ctx.section;
+  const MusicParams& p = s.p;
+  const InstrumentRange pr = range_of(p.pad_program);
+  const auto [plo, phi] = accompaniment_window(p, p.pad_program);
+  const std::vector<std::vector<int>>& chords_played = ctx.shared.chord_voicings;
+  for (std::size_t c = 0; c < s.chords.size(); ++c) {
+    if (c >= chords_played.size() || chords_played[c].empty()) continue;
+    const Harm& h = s.chords[c];
+    const std::int64_t t0 = s.chord_ticks[c], dur = s.chord_durs[c];
+    std::vector<int> pv = voice_chord(h, 3, plo, phi, ctx.shared.pad_voicing);
+    if (pv.empty()) pv = voice_chord(h, 3, pr.low, pr.high, {});
+    ctx.shared.pad_voicing = pv;
+    for (int pitch : pv) out.note(t0, dur, pitch, vel(s, ctx.next, t0, -20));
+  }
+}
+
+void write_bass(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
+  const Section& s = ctx.section;
+  const Section* next = ctx.next;
+  const bool final_section = ctx.final_section;
+  const MusicParams& p = s.p;
+  const InstrumentRange r = range_of(p.bass_program);
+  const int lo = std::max(r.low, 36);
+  const double a = (p.note_density - 0.5) / 1.5;  // 0..1, tracks arousal
+  for (const Phrase& ph : s.phrases) {
+    const std::int64_t ph_start = s.start_tick + ph.first_bar * s.bar_ticks();
+    const std::int64_t pedal_end = ph_start + (ph.bars - 1) * s.bar_ticks();
+    for (std::size_t c = 0; c < s.chords.size(); ++c) {
+      const std::int64_t t0 = s.chord_ticks[c], dur = s.chord_durs[c];
+      if (t0 < ph_start || t0 >= ph_start + ph.bars * s.bar_ticks()) continue;
+      const Harm& h = s.chords[c];
+      const bool pedal = ph.pedal && t0 < pedal_end;
+      const int root = bass_pitch(pedal ? s.key.tonic : h.root, lo);
+      const int base_vel = vel(s, next, t0, -4);
+      const bool final_bar = final_section && t0 + dur >= s.end_tick();
+      if (final_bar || pedal || a < 0.25) {
+        out.note(t0, dur, root, base_vel);
+      } else if (a < 0.6) {
+        // Root, then the fifth halfway (or the root again under a short chord).
+        const std::int64_t half = dur >= s.bar_ticks() ? (s.beats == 3 ? 2 * kPpq : 2 * kPpq) : dur;
+        out.note(t0, static_cast<std::int64_t>(half * 0.95), root, base_vel);
+        if (half < dur) {
+          const int fifth = h.has(h.root + 7) ? root + 7 : root + 12;
+          out.note(t0 + half, static_cast<std::int64_t>((dur - half) * 0.95), fifth, base_vel - 6);
+        }
+      } else {
+        // Driving eighths with octave leaps and a step into the next chord.
+        int i = 0;
+        const int next_root = c + 1 < s.chords.size() ? bass_pitch(s.chords[c + 1].root, lo) : root;
+        for (std::int64_t t = t0; t < t0 + dur; t += kEighth, ++i) {
+          int pitch = (i % 4 == 2) ? root + 12 : root;
+          if (t + kEighth >= t0 + dur && next_root != root)
+            pitch = next_root + (next_root > root ? -1 : (next_root < root ? 2 : 0));
+          out.note(t, static_cast<std::int64_t>(kEighth * p.articulation), pitch,
+                   base_vel + (i % 2 == 0 ? 4 : -2));
+        }
+      }
+    }
+  }
+}
+
+void write_drums(const PartContext& ctx, PartNotes& out, Rng& rng) {
+  const Section& s = ctx.section;
+  const Section* next = ctx.next;
+  const bool final_section = ctx.final_section;
+  const MusicParams& p = s.p;
+  const double a = (p.note_density - 0.5) / 1.5;
+  const bool toms = s.cue->target.valence < -0.2;
+  constexpr int kKick = 36, kSnare = 38, kHat = 42, kCrash = 49, kLowTom = 45, kFloorTom = 41;
+  for (const Phrase& ph : s.phrases) {
+    for (int j = 0; j < ph.bars; ++j) {
+      const std::int64_t bar = s.start_tick + (ph.first_bar + j) * s.bar_ticks();
+      const int v = vel(s, next, bar, -6);
+      const bool last_bar = final_section && ph.first_bar + j == s.bars - 1;
+      if (j == 0) out.note(bar, kEighth, kCrash, v + 8);
+      if (last_bar) {
+        out.note(bar, kEighth, kCrash, v + 10);
+        out.note(bar, kEighth, kKick, v + 10);
+        continue;
+      }
+      const bool fill = j == ph.bars - 1;
+      for (int e = 0; e < 2 * s.beats; ++e) {
+        const std::int64_t t = bar + e * kEighth;
+        const bool beat = e % 2 == 0;
+        const int bi = e / 2;
+        if (fill && e >= 2 * s.beats - 2) {
+          out.note(t, kEighth / 2, toms ? kFloorTom : kSnare, v + 4);
+          out.note(t + kEighth / 2, kEighth / 2, toms ? kLowTom : kSnare, v);
+          continue;
+        }
+        if (toms) {
+          if (beat && (bi == 0 || bi == 2)) out.note(t, kEighth / 2, kKick, v + 6);
+          out.note(t, kEighth / 2, bi == 0 && beat ? kFloorTom : kLowTom,
+                   v - 6 + (beat ? 6 : 0) + rng.integer(-3, 3));
+        } else if (s.beats == 3) {
+          if (e == 0) out.note(t, kEighth / 2, kKick, v + 6);
+          if (beat && bi > 0) out.note(t, kEighth / 2, kSnare, v - 8);
+          out.note(t, kEighth / 2, kHat, v - 12 + rng.integer(-3, 3));
+        } else {
+          if (beat && (bi == 0 || bi == 2)) out.note(t, kEighth / 2, kKick, v + 6);
+          if (!beat && bi == 2 && a > 0.8) out.note(t, kEighth / 2, kKick, v);
+          if (beat && (bi == 1 || bi == 3)) out.note(t, kEighth / 2, kSnare, v + 2);
+          out.note(t, kEighth / 2, kHat, v - 12 + (beat ? 4 : 0) + rng.integer(-3, 3));
+          if (a > 0.85) out.note(t + kEighth / 2, kEighth / 2, kHat, v - 18);
+        }
+      }
+    }
+  }
+}
+
+void write_timpani(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
+  const Section& s = ctx.section;
+  const Section* next = ctx.next;
+  const bool final_section = ctx.final_section;
+  const int tonic = bass_pitch(s.key.tonic, 41);
+  const int dominant = bass_pitch(s.key.tonic + 7, 41);
+  for (const Phrase& ph : s.phrases) {
+    const std::int64_t start = s.start_tick + ph.first_bar * s.bar_ticks();
+    out.note(start, kPpq, tonic, vel(s, next, start, 0));
+    // A roll over the last two beats of the phrase, crescendo; on the final bar a roll and hit.
+    const std::int64_t last = start + (ph.bars - 1) * s.bar_ticks();
+    const bool final_phrase = final_section && ph.first_bar + ph.bars == s.bars;
+    const int pitch = final_phrase ? tonic : dominant;
+    const std::int64_t roll_start =
+        final_phrase ? last - 2 * kPpq : last + s.bar_ticks() - 2 * kPpq;
+    if (roll_start <= start) continue;
+    int k = 0;
+    for (std::int64_t t = roll_start; t < roll_start + 2 * kPpq; t += kPpq / 4, ++k)
+      out.note(t, kPpq / 4, pitch, vel(s, next, t, -16 + k * 2));
+    if (final_phrase) out.note(last, s.bar_ticks(), tonic, vel(s, next, last, 6));
+  }
+}
+
+}  // namespace tonepoem::composer

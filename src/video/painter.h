@@ -1,6 +1,7 @@
-// Draws the frames of the music video with Cairo: emotion background, audio spectrum, beat pulses,
-// captions, title, section cards and closing credits, in the chosen style. Every event is placed
-// at frame round(t * fps) from absolute times.
+// The compositor of the music video's frames, drawn with Cairo: the style's background and
+// music (style.h, styles/), the user's pictures under them in every style, and over them the
+// captions, title, section cards and closing credits; and the fast path that draws straight to
+// yuv420p. Every event is placed at frame round(t * fps) from absolute times.
 #pragma once
 
 #include <cairo.h>
@@ -16,20 +17,19 @@
 #include "plan/cue_sheet.h"
 #include "video/encoder.h"
 #include "video/spectrum.h"
+#include "video/style.h"
 #include "video/text.h"
 #include "video/video.h"
 
 namespace tonepoem::video {
 
-enum class Style { spectrum, rings, particles, minimal, storybook };
-Style style_from_name(const std::string& name);  // validated names only
-
 // Number of frames of a video of the audio: round(duration * fps), at least 1.
 std::int64_t frame_count(double duration_s, int fps);
 
 // Not thread-safe; use one painter per thread (it owns Pango and FFTW state). The inputs must
-// outlive it.
-class FramePainter {
+// outlive it. The options are meant to be valid (VideoOptions::validate); an unknown style name
+// draws the default style.
+class FramePainter final : private Canvas {
  public:
   FramePainter(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
                const VideoOptions& options);
@@ -47,21 +47,14 @@ class FramePainter {
   // the background and the glow are converted once while they stay the same, and only the boxes
   // around the bars and texts are drawn (onto `scratch`, an ARGB32 surface of the frame's size)
   // and converted. Styles that move everywhere (particles, pictures) are drawn and converted
-  // whole. Frames are meant to come in order, as for paint().
+  // whole (VideoStyle::draws_whole). Frames are meant to come in order, as for paint().
   void paint_yuv(std::int64_t n, cairo_surface_t* scratch, BgraToYuv& converter, AVFrame* out);
 
  private:
-  struct Look {
-    Rgb colour;
-    double tension = 0;
-  };
   // Where paint_yuv must draw: the glow, blended in YUV, and the boxes around everything else
   // drawn over the background, in pixels.
   struct Box {
     int x0, y0, x1, y1;
-  };
-  struct FillRect {
-    double x0, y0, x1, y1;
   };
   struct Fill {  // rectangles filled with one colour, drawn in YUV by paint_yuv
     std::vector<FillRect> rects;
@@ -85,13 +78,19 @@ class FramePainter {
 
   // Draws frame n with `cr`; with layout_ set, only notes where (see Layout).
   void draw(cairo_t* cr, std::int64_t n);
-  // Fill or stroke the path; with layout_ set, note its box instead (none when `noted`: the caller
-  // noted finer boxes).
-  void fill(cairo_t* cr, bool noted = false);
-  void fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour, double alpha);
-  void stroke(cairo_t* cr);
+  // Canvas, for the style: with layout_ set, fill() and stroke() note the path's box instead,
+  // fill_rects() and glow() note what to draw in YUV.
+  void fill(cairo_t* cr) override;
+  void stroke(cairo_t* cr) override;
+  void fill_rects(cairo_t* cr, const std::vector<FillRect>& rects, const Rgb& colour,
+                  double alpha) override;
+  void glow(cairo_t* cr, double cx, double cy, double rx, double ry, const Rgb& tint,
+            double alpha) override;
+  // Its shape is drawn once as a mask, so a change of tension or colour is a cheap masked fill
+  // instead of a radial gradient again.
+  void vignette(cairo_t* cr, double inner, double alpha) override;
   // fill() and stroke(): draw the path, or note its box (extents), or drop it.
-  void finish_path(cairo_t* cr, bool noted, void (*paint_path)(cairo_t*),
+  void finish_path(cairo_t* cr, void (*paint_path)(cairo_t*),
                    void (*extents)(cairo_t*, double*, double*, double*, double*));
   void note_box(double x0, double y0, double x1, double y1);
 
@@ -103,24 +102,18 @@ class FramePainter {
   // The emphasis of caption `i` at frame `n` and a key naming it; false when it has no words.
   bool word_emphasis(std::size_t i, std::int64_t n, TextEmphasis* emphasis, std::string* key) const;
 
+  // The style's background, or with pictures a colour grade over them.
   void draw_background(cairo_t* cr, const Look& look);
-  void draw_spectrum(cairo_t* cr, const std::vector<float>& levels, const Look& look, double pulse,
-                     float rms, double glow);
   void draw_texts(cairo_t* cr, std::int64_t n);
-  void draw_particles(cairo_t* cr, std::int64_t n, const std::vector<float>& levels,
-                      const Look& look, double pulse, float rms);
-  double travel_at(double t) const;
   void build_slides(const Score& score);
   void draw_slide(cairo_t* cr, std::int64_t n);
-  void draw_vignette(cairo_t* cr, double inner, double alpha);
-  void draw_glow(cairo_t* cr, double cx, double cy, double rx, double ry, const Rgb& tint,
-                 double alpha);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha);
 
   const AudioBuffer& audio_;
   const CueSheet& cues_;
   VideoOptions options_;
-  Style style_;
+  FrameGeometry geometry_;
+  std::unique_ptr<VideoStyle> style_;
   std::int64_t frames_;
   double fps_;
   int width_, height_;
@@ -157,15 +150,6 @@ class FramePainter {
 
   SurfacePtr background_;
   Look background_look_{{-1, -1, -1}, -1};
-  struct Particle {
-    double x = 0, y = 0;    // start, as fractions of the frame
-    double dx = 0, dy = 0;  // direction (unit vector) times a per-particle speed factor
-    double radius = 1;      // in units of unit_
-    double phase = 0;       // twinkle phase
-  };
-  std::vector<Particle> particles_;
-  std::vector<double> travel_at_cue_;  // distance travelled (in units of unit_) at each cue start
-
   // Pictures: one slide per span between cuts, each with its own slow zoom and pan.
   struct Slide {
     std::size_t image = 0;

@@ -19,6 +19,7 @@ extern "C" {
 #include "video/encoder.h"
 #include "video/image.h"
 #include "video/painter.h"
+#include "video/style.h"
 #include "video/text.h"
 
 namespace tonepoem {
@@ -136,18 +137,20 @@ OptionProblems VideoOptions::validate() const {
         {"preset", fmt::format("'{}' is not one of ultrafast, superfast, veryfast, faster, fast, "
                                "medium, slow, slower, veryslow",
                                preset)});
-  const auto& styles = video_styles();
-  if (std::none_of(styles.begin(), styles.end(), [&](const auto& s) { return s.name == style; })) {
+  const video::StyleEntry* style_entry = video::find_style(style);
+  if (!style_entry) {
     std::string names;
-    for (const auto& s : styles) names += (names.empty() ? "" : ", ") + std::string(s.name);
+    for (const auto& s : video::style_table())
+      names += (names.empty() ? "" : ", ") + std::string(s.name);
     problems.push_back({"style", fmt::format("'{}' is not one of {}", style, names)});
   }
   if (audio_bitrate < 32000 || audio_bitrate > 512000)
     problems.push_back(
         {"audio_bitrate", fmt::format("{} must be in 32000..512000", audio_bitrate)});
   if (font.empty()) problems.push_back({"font", "must name a font family"});
-  if (style == "storybook" && images.empty())
-    problems.push_back({"images", "style 'storybook' needs pictures: give a folder of them"});
+  if (style_entry && style_entry->needs_pictures && images.empty())
+    problems.push_back(
+        {"images", fmt::format("style '{}' needs pictures: give a folder of them", style)});
   return problems;
 }
 

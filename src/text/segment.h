@@ -1,5 +1,5 @@
-// Internal to the text stage: sentence segmentation and the Document builder shared by the
-// input formats (plain text, Markdown, Fountain, subtitles, lyrics).
+// Internal to the text stage: sentence segmentation, the Document builder, and the parsers of the
+// input formats (input_formats.h) that share them.
 #pragma once
 
 #include <cstddef>

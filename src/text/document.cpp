@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "text/input_formats.h"
 #include "text/segment.h"
 #include "text/unicode.h"
 
@@ -349,39 +350,6 @@ Document DocumentBuilder::finish(LanguageChoice lang, std::string_view stem) {
 
 namespace {
 
-enum class Format { plain, markdown, fountain, srt, vtt, lrc };
-
-std::string lower_extension(std::string_view source) {
-  const std::size_t dot = source.rfind('.');
-  const std::size_t slash = source.find_last_of("/\\");
-  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return {};
-  return ascii_lower(source.substr(dot + 1));
-}
-
-Format detect_format(std::string_view text, std::string_view source) {
-  const std::string ext = lower_extension(source);
-  if (ext == "md" || ext == "markdown") return Format::markdown;
-  if (ext == "fountain" || ext == "spmd") return Format::fountain;
-  if (ext == "srt") return Format::srt;
-  if (ext == "vtt") return Format::vtt;
-  if (ext == "lrc") return Format::lrc;
-  // Sniff content for inputs without a telling name (stdin, .txt).
-  const std::string_view head = trim(text.substr(0, 200));
-  if (head.substr(0, 6) == "WEBVTT") return Format::vtt;
-  const std::size_t nl = head.find('\n');
-  if (nl != std::string_view::npos && !head.empty() &&
-      std::all_of(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(nl),
-                  [](char c) { return (c >= '0' && c <= '9') || c == ' ' || c == '\r'; })) {
-    const std::string_view second = head.substr(nl + 1);
-    if (second.find("-->") != std::string_view::npos && second.find("-->") < 40) return Format::srt;
-  }
-  if (head.size() > 4 && head[0] == '[' &&
-      ((head[1] >= '0' && head[1] <= '9') || head.substr(1, 3) == "ti:" ||
-       head.substr(1, 3) == "ar:"))
-    return Format::lrc;
-  return Format::plain;
-}
-
 std::string stem_of(std::string_view source) {
   if (source.empty() || source == "-") return {};
   return std::filesystem::path(std::string(source)).stem().string();
@@ -415,26 +383,7 @@ Document parse_text(std::string_view input, std::string_view source, const Parse
                "save the file as UTF-8 (for example: iconv -f GB18030 -t UTF-8)");
   }
   DocumentBuilder builder(source);
-  switch (detect_format(body, source)) {
-    case Format::plain:
-      parse_plain(body, builder, false);
-      break;
-    case Format::markdown:
-      parse_plain(body, builder, true);
-      break;
-    case Format::fountain:
-      parse_fountain(body, builder);
-      break;
-    case Format::srt:
-      parse_srt(body, source, builder);
-      break;
-    case Format::vtt:
-      parse_vtt(body, source, builder);
-      break;
-    case Format::lrc:
-      parse_lrc(body, source, builder);
-      break;
-  }
+  detect_input_format(body, source).parse(body, source, builder);
   return builder.finish(options.language, stem_of(source));
 }
 

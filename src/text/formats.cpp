@@ -89,9 +89,8 @@ std::string strip_markdown(std::string_view t) {
   return out;
 }
 
-}  // namespace
-
-void parse_plain(std::string_view text, DocumentBuilder& builder, bool markdown) {
+// Plain text, or Markdown when `markdown`.
+void parse_paragraphs(std::string_view text, DocumentBuilder& builder, bool markdown) {
   const std::vector<SourceLine> lines = split_lines(text);
   std::vector<SourceLine> paragraph;
   std::vector<std::string> stripped;  // owns Markdown-cleaned lines referenced by `paragraph`
@@ -156,6 +155,16 @@ void parse_plain(std::string_view text, DocumentBuilder& builder, bool markdown)
     }
   }
   flush();
+}
+
+}  // namespace
+
+void parse_plain(std::string_view text, std::string_view /*source*/, DocumentBuilder& builder) {
+  parse_paragraphs(text, builder, false);
+}
+
+void parse_markdown(std::string_view text, std::string_view /*source*/, DocumentBuilder& builder) {
+  parse_paragraphs(text, builder, true);
 }
 
 }  // namespace tonepoem::text

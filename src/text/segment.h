@@ -1,5 +1,5 @@
-// Internal to the text stage: sentence segmentation and the Document builder shared by the
-// input formats (plain text, Markdown, Fountain, subtitles, lyrics).
+// Internal to the text stage: sentence segmentation, the Document builder, and the parsers of the
+// input formats (input_formats.h) that share them.
 #pragma once
 
 #include <cstddef>
@@ -60,9 +60,12 @@ std::vector<std::pair<std::size_t, std::size_t>> icu_sentences(std::string_view 
 // character boundaries (never inside a UTF-8 sequence).
 std::vector<std::string_view> cut_long(std::string_view text, std::size_t max_bytes);
 
-// Parsers of the structured formats (formats.cpp). Each fills the builder.
-void parse_plain(std::string_view text, DocumentBuilder& builder, bool markdown);
-void parse_fountain(std::string_view text, DocumentBuilder& builder);
+// The parsers of the input formats, one per row of the table in input_formats.cpp (plain text
+// and Markdown in formats.cpp; Fountain, SRT, WebVTT and LRC in timed.cpp). Each reads `text`
+// (UTF-8 without BOM, LF line ends) into the builder; `source` names the file in errors.
+void parse_plain(std::string_view text, std::string_view source, DocumentBuilder& builder);
+void parse_markdown(std::string_view text, std::string_view source, DocumentBuilder& builder);
+void parse_fountain(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_srt(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_vtt(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_lrc(std::string_view text, std::string_view source, DocumentBuilder& builder);

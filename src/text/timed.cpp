@@ -289,7 +289,7 @@ void parse_lrc(std::string_view text, std::string_view source, DocumentBuilder& 
   }
 }
 
-void parse_fountain(std::string_view text, DocumentBuilder& builder) {
+void parse_fountain(std::string_view text, std::string_view /*source*/, DocumentBuilder& builder) {
   const auto lines = lines_of(text);
   std::size_t i = 0;
   // Title page: "Key: value" lines up to the first blank line.

@@ -3,8 +3,9 @@
 //   (b) a 5x5 grid of targets (-0.8 .. 0.8 on each axis), 4 pieces each: mean absolute error;
 //   (c) the judge's own cross-validated accuracy on VGMIDI (grouped by piece; skipped without it);
 //   (d) seconds refining a 3-minute, 8-section piece.
-// Pieces are judged by the judge refinement steers by (the fitted weights) and, as a check that
-// refinement is not only fitting one judge's quirks, by the hand-set formula it never sees.
+// Pieces are judged by the judge refinement steers by (--steer: the blend of fitted and hand-set
+// weights that `make` uses, by default) and, as checks that refinement is not only fitting one
+// judge's quirks, by the fitted weights alone and by the hand-set formula.
 //
 //   refine_bench [--vgmidi DIR] [--steer blend|fitted|hand] [--write-weights FILE]
 // --write-weights fits the judge on all of VGMIDI and writes the weights file (see

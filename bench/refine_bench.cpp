@@ -166,11 +166,19 @@ void vgmidi(const fs::path& dir, const std::string& write_weights) {
       "# |logit| on the data to 0.9 (the labels are only high/low). Tension stays hand-set.\n"
       "# Held-out accuracy (5-fold CV grouped by piece): valence {:.3f}, arousal {:.3f}\n"
       "# (majority class {:.3f}, {:.3f}; hand-set formula {:.3f}, {:.3f}).\n"
+      "# make and tonepoem judge do not use these weights alone: they steer by and report\n"
+      "# steering_judge_weights(), the mean of these and the hand-set ones, held out {:.3f}, "
+      "{:.3f}\n"
+      "# (its valence accuracy {} the majority class's).\n"
       "# VGMIDI is solo piano: percussion never occurs in it (its weight stays 0).\n"
       "# Fallback: judge.h's hand-set formula (hand_set_weights()) when this file does not parse.\n"
       "# Format: '#' comments; KEY VALUE; term NAME VALENCE_WEIGHT AROUSAL_WEIGHT.\n",
       cv.pieces, cv.groups, cv.valence_accuracy, cv.arousal_accuracy, cv.valence_majority,
-      cv.arousal_majority, cv.hand_valence_accuracy, cv.hand_arousal_accuracy);
+      cv.arousal_majority, cv.hand_valence_accuracy, cv.hand_arousal_accuracy,
+      cv.blend_valence_accuracy, cv.blend_arousal_accuracy,
+      cv.blend_valence_accuracy > cv.valence_majority   ? "is above"
+      : cv.blend_valence_accuracy < cv.valence_majority ? "is below"
+                                                        : "equals");
   std::ofstream(write_weights) << format_judge_weights(w, header);
   std::printf("  wrote %s\n", write_weights.c_str());
 }

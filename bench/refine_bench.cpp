@@ -3,8 +3,9 @@
 //   (b) a 5x5 grid of targets (-0.8 .. 0.8 on each axis), 4 pieces each: mean absolute error;
 //   (c) the judge's own cross-validated accuracy on VGMIDI (grouped by piece; skipped without it);
 //   (d) seconds refining a 3-minute, 8-section piece.
-// Pieces are judged by the judge refinement steers by (the fitted weights) and, as a check that
-// refinement is not only fitting one judge's quirks, by the hand-set formula it never sees.
+// Pieces are judged by the judge refinement steers by (--steer: the blend of fitted and hand-set
+// weights that `make` uses, by default) and, as checks that refinement is not only fitting one
+// judge's quirks, by the fitted weights alone and by the hand-set formula.
 //
 //   refine_bench [--vgmidi DIR] [--steer blend|fitted|hand] [--write-weights FILE]
 // --write-weights fits the judge on all of VGMIDI and writes the weights file (see
@@ -165,11 +166,19 @@ void vgmidi(const fs::path& dir, const std::string& write_weights) {
       "# |logit| on the data to 0.9 (the labels are only high/low). Tension stays hand-set.\n"
       "# Held-out accuracy (5-fold CV grouped by piece): valence {:.3f}, arousal {:.3f}\n"
       "# (majority class {:.3f}, {:.3f}; hand-set formula {:.3f}, {:.3f}).\n"
+      "# make and tonepoem judge do not use these weights alone: they steer by and report\n"
+      "# steering_judge_weights(), the mean of these and the hand-set ones, held out {:.3f}, "
+      "{:.3f}\n"
+      "# (its valence accuracy {} the majority class's).\n"
       "# VGMIDI is solo piano: percussion never occurs in it (its weight stays 0).\n"
       "# Fallback: judge.h's hand-set formula (hand_set_weights()) when this file does not parse.\n"
       "# Format: '#' comments; KEY VALUE; term NAME VALENCE_WEIGHT AROUSAL_WEIGHT.\n",
       cv.pieces, cv.groups, cv.valence_accuracy, cv.arousal_accuracy, cv.valence_majority,
-      cv.arousal_majority, cv.hand_valence_accuracy, cv.hand_arousal_accuracy);
+      cv.arousal_majority, cv.hand_valence_accuracy, cv.hand_arousal_accuracy,
+      cv.blend_valence_accuracy, cv.blend_arousal_accuracy,
+      cv.blend_valence_accuracy > cv.valence_majority   ? "is above"
+      : cv.blend_valence_accuracy < cv.valence_majority ? "is below"
+                                                        : "equals");
   std::ofstream(write_weights) << format_judge_weights(w, header);
   std::printf("  wrote %s\n", write_weights.c_str());
 }

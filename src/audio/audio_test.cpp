@@ -341,7 +341,8 @@ TEST(Synthesize, MoreTracksThanMidiChannelsAllSound) {
   score.end_tick = 20 * 480;
   for (int i = 0; i < 20; ++i) {
     Track t;
-    t.name = "t" + std::to_string(i);
+    t.name = "t";  // appended, not "t" + to_string(i): GCC 12 -O3 -Wrestrict false positive
+    t.name += std::to_string(i);
     t.channel = i % 16 == 9 ? 0 : i % 16;
     t.program = i * 5;
     t.notes.push_back({i * 480, 240, 60 + i, 100});

@@ -26,7 +26,8 @@ struct MusicFeatures {
   double dissonance = 0;        // share of simultaneous intervals that are dissonant, 0..1
   double articulation = 0;      // mean sounded fraction of inter-onset interval, 0..1+
   double percussion_share = 0;  // share of notes on channel 9
-  // Added beside the contract's fields:
+  // Counts, onset rate and the best-fitting key; major_minor is the best major key's correlation
+  // less the best minor key's:
   int note_count = 0;            // notes starting in the range (all tracks)
   double duration_s = 0;         // length of the range in seconds
   double onsets_per_second = 0;  // distinct onset times (all tracks merged) per second

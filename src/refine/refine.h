@@ -47,7 +47,7 @@ struct RefineOptions {
   double order_weight = 0.5;               // 0 .. 2
   int passes = 2;                          // 1 .. 4: later passes revisit sections still off
   double time_cap_s = 0;                   // >= 0; 0: no cap
-  const JudgeWeights* weights = nullptr;   // nullptr: fitted_judge_weights()
+  const JudgeWeights* weights = nullptr;   // nullptr: steering_judge_weights() (as `make`)
 
   // Every problem, each naming the option and what it accepts. Empty when valid.
   std::vector<std::string> validate() const;

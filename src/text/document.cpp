@@ -473,9 +473,4 @@ void from_json(const nlohmann::json& j, Document& d) {
         std::to_string(d.sentences.size()));
 }
 
-std::string accepted_input_formats() {
-  return "plain text (.txt), Markdown (.md), Fountain screenplays (.fountain), subtitles (.srt, "
-         ".vtt) or LRC lyrics (.lrc)";
-}
-
 }  // namespace tonepoem

@@ -76,9 +76,6 @@ std::string accepted_input_formats();
 // found, or (subtitles, lyrics) naming the line and the reason when a cue is malformed.
 Document parse_text(std::string_view text, std::string_view source, const ParseOptions& options);
 
-// The input formats parse_file() accepts, for help texts and messages: ".txt, .md, ...".
-std::string accepted_input_formats();
-
 // Reads the file (core/files.h: read_text_file) and parses it.
 Document parse_file(const std::filesystem::path& path, const ParseOptions& options);
 

@@ -29,7 +29,7 @@
 #include "jobs/make_job.h"
 #include "judge/judge.h"
 #include "music/compose.h"
-#include "plan/cue_sheet.h"
+#include "model/cue_sheet.h"
 #include "text/analyze.h"
 #include "text/document.h"
 

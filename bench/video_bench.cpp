@@ -134,8 +134,8 @@ Score bench_score(double seconds) {
 std::pair<double, double> predraw_yuv(const AudioBuffer& audio, const CueSheet& cues,
                                       const Score& score, const VideoOptions& options,
                                       const fs::path& path) {
-  video::FramePainter painter(audio, cues, score, options),
-      whole_painter(audio, cues, score, options);
+  const Timeline timeline = timeline_from_score(cues, score);
+  video::FramePainter painter(audio, timeline, options), whole_painter(audio, timeline, options);
   video::BgraToYuv converter(options.width, options.height);
   video::SurfacePtr surface(
       cairo_image_surface_create(CAIRO_FORMAT_ARGB32, options.width, options.height));
@@ -376,7 +376,7 @@ int main(int argc, char** argv) {
       switch ((k + round - 1) % 4) {
         case 0: {
           const double t0 = now_s(), c0 = cpu_s(RUSAGE_SELF);
-          render_video(audio, cues, score, options, work / "tonepoem.mp4");
+          render_video(audio, timeline_from_score(cues, score), options, work / "tonepoem.mp4");
           full = {now_s() - t0, cpu_s(RUSAGE_SELF) - c0};
           break;
         }

@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "app/commands.h"
+#include "commands.h"
 #include "core/cancel.h"
 #include "core/error.h"
 

@@ -13,22 +13,10 @@
 
 #include "core/cancel.h"
 #include "core/progress.h"
-#include "judge/judge.h"
-#include "music/score.h"
+#include "model/audio.h"
+#include "model/score.h"
 
 namespace tonepoem {
-
-struct AudioBuffer {
-  int sample_rate = 44100;
-  int channels = 2;
-  std::vector<float> samples;  // interleaved, nominally in [-1, 1]
-  std::size_t frames() const {
-    return channels ? samples.size() / static_cast<std::size_t>(channels) : 0;
-  }
-  double duration_s() const {
-    return sample_rate ? static_cast<double>(frames()) / sample_rate : 0.0;
-  }
-};
 
 // The SoundFont to use: `requested` if non-empty (must exist and be a readable SF2), else the first
 // installed General MIDI SoundFont among Debian's paths (fluid-soundfont-gm's FluidR3_GM.sf2, then

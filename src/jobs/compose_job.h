@@ -9,8 +9,8 @@
 
 #include "core/error.h"
 #include "jobs/job.h"
-#include "music/score.h"
-#include "plan/cue_sheet.h"
+#include "model/score.h"
+#include "model/cue_sheet.h"
 
 namespace tonepoem {
 

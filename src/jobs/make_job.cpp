@@ -3,12 +3,14 @@
 #include <array>
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "model/timeline.h"
 #include "judge/judge.h"
 #include "music/compose.h"
 #include "music/midi.h"
@@ -110,6 +112,12 @@ struct MakeState {
   SynthOptions synth;
   DuckOptions ducking;
   ProgressFn progress;  // of the output being written
+  std::optional<Timeline> timeline_;  // built on first use, once the score is final
+
+  const Timeline& timeline() {
+    if (!timeline_) timeline_ = timeline_from_score(result.cues, result.score);
+    return *timeline_;
+  }
 
   // Where output `name` goes, and its record in report.json's outputs under `key`.
   std::filesystem::path path(const std::string& name) { return context.outputs().path_for(name); }
@@ -206,14 +214,14 @@ void write_stems(MakeState& s) {
 void write_captions(MakeState& s) {
   const bool srt = s.options.captions == CaptionFormat::srt;
   const std::string name = srt ? "captions.srt" : "captions.ass";
-  write_file_atomically(s.path(name), srt ? captions_srt(s.result.cues)
-                                          : captions_ass(s.result.cues, s.options.video_options));
+  write_file_atomically(s.path(name), srt ? captions_srt(s.timeline())
+                                          : captions_ass(s.timeline(), s.options.video_options));
   s.written("captions", name);
 }
 
 void write_video(MakeState& s) {
   const std::filesystem::path path = s.path("video.mp4");
-  render_video(s.audio, s.result.cues, s.result.score, s.options.video_options, path, s.progress,
+  render_video(s.audio, s.timeline(), s.options.video_options, path, s.progress,
                s.context.cancel());
   // AAC can push peaks over the limiter's ceiling: measure what the viewer actually hears.
   s.result.video_loudness = measure_loudness(decode_audio(path));
@@ -293,7 +301,7 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   result.soundfont = soundfont;
   const CancelToken& cancel = context.cancel();
 
-  MakeState state{options, context, result, {}, {}, options.ducking, {}};
+  MakeState state{options, context, result, {}, {}, options.ducking, {}, {}};
   const ProgressFn synth_progress = context.stage("synthesize");
   state.synth.soundfont = soundfont;
   state.synth.section_fx = section_fx_for(result.score);  // calm, sad sections wetter

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "model/timeline.h"
 #include "music/midi.h"
 
 namespace tonepoem {
@@ -27,22 +28,23 @@ void run_video(const VideoJobOptions& options, JobContext& context) {
   context.stage("read");
   const AudioBuffer audio = read_audio(options.make_dir / "score.wav");
   const Score score = load_midi(options.make_dir / "score.mid");
-  const CueSheet cues = load_cue_sheet(options.make_dir / "cues.json");
+  const Timeline timeline =
+      timeline_from_score(load_cue_sheet(options.make_dir / "cues.json"), score);
   if (options.snapshot_s) {
     context.stage("snapshot");
-    write_snapshot(audio, cues, score, options.video, *options.snapshot_s,
+    write_snapshot(audio, timeline, options.video, *options.snapshot_s,
                    context.outputs().path_for(options.output_name));
     context.outputs().written(options.output_name);
   } else {
     const ProgressFn progress = context.stage("video");
-    render_video(audio, cues, score, options.video, context.outputs().path_for(options.output_name),
+    render_video(audio, timeline, options.video, context.outputs().path_for(options.output_name),
                  progress, context.cancel());
     context.outputs().written(options.output_name);
     if (options.captions != CaptionFormat::none) {
       const bool srt = options.captions == CaptionFormat::srt;
       const std::string name = srt ? "captions.srt" : "captions.ass";
       write_file_atomically(context.outputs().path_for(name),
-                            srt ? captions_srt(cues) : captions_ass(cues, options.video));
+                            srt ? captions_srt(timeline) : captions_ass(timeline, options.video));
       context.outputs().written(name);
     }
   }

@@ -11,7 +11,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/emotion.h"
-#include "music/score.h"
+#include "model/audio.h"
+#include "model/score.h"
 
 namespace tonepoem {
 
@@ -117,15 +118,6 @@ std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, dou
 std::vector<JudgedWindow> judge_windows(const Score& score, double window_s, double hop_s,
                                         const JudgeWeights& weights);
 
-// Features measured on rendered audio (audio stage: extract_audio_features in audio/audio.h).
-struct AudioFeatures {
-  double rms_db = -120;             // mean RMS level over 50 ms frames, dBFS
-  double rms_spread_db = 0;         // standard deviation of the frame levels (dynamics)
-  double spectral_centroid_hz = 0;  // energy-weighted mean over frames
-  double zero_crossing_rate = 0;    // crossings per sample, mean over frames
-  double onset_rate = 0;            // spectral-flux onsets per second
-  double duration_s = 0;
-};
 // Emotion from audio features alone: arousal from level, onset rate, brightness and noisiness;
 // valence weakly from brightness; tension from level spread and darkness. Meant for the
 // synthesized audio before mastering (mastering evens out the level). Confidence 0.5 at most:

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "music/score.h"
+#include "model/score.h"
 
 namespace tonepoem {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "music/score.h"
+#include "model/score.h"
 
 namespace tonepoem {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "music/score.h"
+#include "model/score.h"
 
 namespace tonepoem {
 

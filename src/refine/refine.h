@@ -33,7 +33,7 @@
 
 #include "judge/judge.h"
 #include "music/compose.h"
-#include "plan/cue_sheet.h"
+#include "model/cue_sheet.h"
 
 namespace tonepoem {
 

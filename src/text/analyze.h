@@ -9,22 +9,10 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/emotion.h"
+#include "model/emotion_arc.h"
 #include "text/document.h"
 
 namespace tonepoem {
-
-struct Character {
-  std::string name;
-  std::vector<std::size_t> scenes;  // scene indices where the name occurs, ascending
-  std::size_t mentions = 0;
-};
-
-struct EmotionArc {
-  std::vector<Emotion> sentences;     // one per Document::sentences
-  std::vector<Emotion> scenes;        // one per Document::scenes, aggregated and smoothed
-  std::size_t climax_scene = 0;       // the scene of highest tension (ties: later wins)
-  std::vector<Character> characters;  // recurring named characters, most mentioned first
-};
 
 // Word lists loaded from the data folder (core/files.h: find_data_dir), plus user lexicons.
 // Loading is the slow part; build once and reuse. Chinese resources load on first Chinese use.
@@ -66,10 +54,5 @@ EmotionArc analyze_story(Document& document, const AnalyzeOptions& options);
 Document split_at_change_points(const Document& document,
                                 const std::vector<Emotion>& sentence_emotions,
                                 std::size_t max_sentences);
-
-void to_json(nlohmann::json& j, const Character& c);
-void from_json(const nlohmann::json& j, Character& c);
-void to_json(nlohmann::json& j, const EmotionArc& arc);
-void from_json(const nlohmann::json& j, EmotionArc& arc);
 
 }  // namespace tonepoem

@@ -124,8 +124,8 @@ std::vector<double> Evidence::features() const {
 // kEnglishArousal (with the table) and kListValence, kListArousal (the word lists alone);
 // zh_learned.inc (`--write-zh`) defines kChineseValence.
 namespace {
-#include "text/en_learned.inc"
-#include "text/zh_learned.inc"
+#include "en_learned.inc"
+#include "zh_learned.inc"
 // tanh gains per EmoBank rating unit, set by hand (not from data) so that a plain "I am happy."
 // reads about +0.5 and a calm sentence stays calm; Pearson r does not depend on them.
 constexpr double kValGain = 1.5, kAroGain = 3.0;

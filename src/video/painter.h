@@ -13,8 +13,7 @@
 #include <vector>
 
 #include "audio/audio.h"
-#include "music/score.h"
-#include "plan/cue_sheet.h"
+#include "model/timeline.h"
 #include "video/encoder.h"
 #include "video/spectrum.h"
 #include "video/style.h"
@@ -31,8 +30,7 @@ std::int64_t frame_count(double duration_s, int fps);
 // draws the default style.
 class FramePainter final : private Canvas {
  public:
-  FramePainter(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
-               const VideoOptions& options);
+  FramePainter(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options);
   ~FramePainter();
   FramePainter(const FramePainter&) = delete;
   FramePainter& operator=(const FramePainter&) = delete;
@@ -105,12 +103,12 @@ class FramePainter final : private Canvas {
   // The style's background, or with pictures a colour grade over them.
   void draw_background(cairo_t* cr, const Look& look);
   void draw_texts(cairo_t* cr, std::int64_t n);
-  void build_slides(const Score& score);
+  void build_slides();
   void draw_slide(cairo_t* cr, std::int64_t n);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha);
 
   const AudioBuffer& audio_;
-  const CueSheet& cues_;
+  const Timeline& timeline_;
   VideoOptions options_;
   FrameGeometry geometry_;
   std::unique_ptr<VideoStyle> style_;

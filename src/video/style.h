@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "plan/cue_sheet.h"
+#include "model/timeline.h"
 #include "video/text.h"
 #include "video/video.h"
 
@@ -99,7 +99,7 @@ class VideoStyle {
 
 // What a style is made from. The inputs outlive the style.
 struct StyleSetup {
-  const CueSheet& cues;
+  const Timeline& timeline;
   FrameGeometry geometry;
 };
 

@@ -48,10 +48,10 @@ void apply_quality(VideoOptions& options, std::string_view quality) {
   }
 }
 
-std::string captions_srt(const CueSheet& cues) {
+std::string captions_srt(const Timeline& timeline) {
   std::string out;
   int index = 0;
-  for (const auto& c : cues.captions) {
+  for (const auto& c : timeline.captions) {
     if (!shown(c)) continue;
     out += fmt::format("{}\n{} --> {}\n{}\n\n", ++index, srt_time(c.start_s), srt_time(c.end_s),
                        c.text);
@@ -59,7 +59,7 @@ std::string captions_srt(const CueSheet& cues) {
   return out;
 }
 
-std::string captions_ass(const CueSheet& cues, const VideoOptions& options) {
+std::string captions_ass(const Timeline& timeline, const VideoOptions& options) {
   const int unit = std::min(options.width, options.height);
   const int size = static_cast<int>(std::lround(unit * 0.05));  // the video caption size in px
   std::string out = fmt::format(
@@ -80,9 +80,9 @@ std::string captions_ass(const CueSheet& cues, const VideoOptions& options) {
       "\n"
       "[Events]\n"
       "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
-      cues.title.empty() ? "tonepoem" : cues.title, options.width, options.height, options.font,
+      timeline.title.empty() ? "tonepoem" : timeline.title, options.width, options.height, options.font,
       size, std::max(1, unit / 60), options.width / 10, options.width / 10, options.height / 10);
-  for (const auto& c : cues.captions) {
+  for (const auto& c : timeline.captions) {
     if (!shown(c)) continue;
     std::string text;
     for (char ch : c.text) {

@@ -31,21 +31,20 @@ constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "
                                          "medium",    "slow",      "slower",   "veryslow"};
 
 // Every text the video will draw, for the font check before any work starts.
-std::vector<std::string> all_texts(const CueSheet& cues, const Score& score) {
+std::vector<std::string> all_texts(const Timeline& timeline) {
   std::vector<std::string> texts;
-  texts.push_back(!cues.title.empty() ? cues.title : score.title);
-  for (const auto& cue : cues.cues) texts.push_back(cue.name);
-  for (const auto& cap : cues.captions) texts.push_back(cap.text);
+  texts.push_back(timeline.title);
+  for (const auto& section : timeline.sections) texts.push_back(section.name);
+  for (const auto& cap : timeline.captions) texts.push_back(cap.text);
   return texts;
 }
 
-void check_inputs(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
-                  const VideoOptions& options) {
+void check_inputs(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options) {
   throw_if_invalid(options.validate());
   if (audio.frames() == 0 || audio.sample_rate <= 0 || audio.channels < 1)
     throw Error(ExitCode::bad_input, "the audio for the video is empty", "",
                 "render the score to audio first");
-  video::check_font(options.font, all_texts(cues, score));
+  video::check_font(options.font, all_texts(timeline));
   for (const auto& image : options.images) video::check_image(image);
 }
 
@@ -154,10 +153,9 @@ OptionProblems VideoOptions::validate() const {
   return problems;
 }
 
-void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
-                  const VideoOptions& options, const std::filesystem::path& output,
+void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options, const std::filesystem::path& output,
                   const ProgressFn& progress, const CancelToken& cancel) {
-  check_inputs(audio, cues, score, options);
+  check_inputs(audio, timeline, options);
   AtomicOutput out(output);
   video::Mp4Writer writer(out.temp_path(), output.string(), options, audio);
   const std::int64_t frames = video::frame_count(audio.duration_s(), options.fps);
@@ -166,7 +164,7 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
   std::exception_ptr drawer_error;
   std::thread drawer([&] {
     try {
-      video::FramePainter painter(audio, cues, score, options);
+      video::FramePainter painter(audio, timeline, options);
       video::BgraToYuv converter(options.width, options.height);
       SurfacePtr surface = make_surface(options);
       for (std::int64_t n = 0; n < frames; ++n) {
@@ -208,11 +206,10 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
   out.commit();
 }
 
-std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSheet& cues,
-                                           const Score& score, const VideoOptions& options,
-                                           double t) {
-  check_inputs(audio, cues, score, options);
-  video::FramePainter painter(audio, cues, score, options);
+std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const Timeline& timeline,
+                                           const VideoOptions& options, double t) {
+  check_inputs(audio, timeline, options);
+  video::FramePainter painter(audio, timeline, options);
   const std::int64_t n =
       std::clamp<std::int64_t>(std::llround(t * options.fps), 0, painter.frames() - 1);
   SurfacePtr surface = make_surface(options);
@@ -222,10 +219,10 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSh
   return rgb;
 }
 
-void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+void write_snapshot(const AudioBuffer& audio, const Timeline& timeline,
                     const VideoOptions& options, double t, const std::filesystem::path& output) {
-  check_inputs(audio, cues, score, options);
-  video::FramePainter painter(audio, cues, score, options);
+  check_inputs(audio, timeline, options);
+  video::FramePainter painter(audio, timeline, options);
   const std::int64_t n =
       std::clamp<std::int64_t>(std::llround(t * options.fps), 0, painter.frames() - 1);
   SurfacePtr surface = make_surface(options);

@@ -1,5 +1,6 @@
-// Stage 7, render: the mastered audio, the cue sheet and the score into an MP4 (H.264 + AAC)
-// showing the sentence being told over an emotion-coloured background with an audio spectrum.
+// Stage 7, render: the mastered audio and a Timeline (model/timeline.h: beats, sections, captions)
+// into an MP4 (H.264 + AAC) showing the sentence being told over an emotion-coloured background
+// with an audio spectrum. Nothing here needs a Score: a song or a film gives its own Timeline.
 #pragma once
 
 #include <cstdint>
@@ -8,12 +9,11 @@
 #include <string_view>
 #include <vector>
 
-#include "audio/audio.h"
+#include "model/audio.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/progress.h"
-#include "music/score.h"
-#include "plan/cue_sheet.h"
+#include "model/timeline.h"
 
 namespace tonepoem {
 
@@ -51,8 +51,7 @@ const std::vector<VideoStyleInfo>& video_styles();
 // missing font, undrawable text (fonts-noto-cjk) or no H.264 encoder. Writes atomically; throws
 // Error(output) when the file cannot be written. Error(interrupted), leaving no file, soon after
 // `cancel` is cancelled (checked once per frame).
-void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
-                  const VideoOptions& options, const std::filesystem::path& output,
+void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options, const std::filesystem::path& output,
                   const ProgressFn& progress = {},
                   const CancelToken& cancel = CancelToken::never());
 
@@ -60,12 +59,11 @@ void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& s
 // (width * height * 3 bytes, before video compression). render_video draws straight to yuv420p;
 // its frame is this one converted (BT.709) within rounding, a level or two (RenderVideo tests).
 // Same errors as render_video.
-std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSheet& cues,
-                                           const Score& score, const VideoOptions& options,
-                                           double t);
+std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const Timeline& timeline,
+                                           const VideoOptions& options, double t);
 
 // Writes that frame as a PNG file, atomically. Throws Error(output) if it cannot be written.
-void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+void write_snapshot(const AudioBuffer& audio, const Timeline& timeline,
                     const VideoOptions& options, double t, const std::filesystem::path& output);
 
 // The pictures in `dir` (PNG, JPEG, WebP, BMP), sorted by name. Throws Error(bad_input) when the
@@ -79,8 +77,8 @@ void apply_quality(VideoOptions& options, std::string_view quality);
 // The captions as subtitles, timed from their absolute times (empty captions skipped): SubRip, and
 // Advanced SubStation Alpha styled like the video (font, bottom centre inside 10% margins, white on
 // a translucent dark box). Write them with write_file_atomically.
-std::string captions_srt(const CueSheet& cues);
-std::string captions_ass(const CueSheet& cues, const VideoOptions& options);
+std::string captions_srt(const Timeline& timeline);
+std::string captions_ass(const Timeline& timeline, const VideoOptions& options);
 
 // Background colour for an emotion: valence to hue (warm when positive, cool when negative),
 // arousal to saturation and brightness, tension darkens. r, g, b in [0, 1].

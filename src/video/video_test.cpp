@@ -48,6 +48,28 @@ AudioBuffer make_audio(double seconds, double silent_from = 1e9, double tone_hz 
   return audio;
 }
 
+// The tests below describe pieces as a cue sheet and a score, as `make` has them; the video sees
+// the Timeline built from them (model/timeline.h), as in `make`.
+void render_video(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+                  const VideoOptions& o, const fs::path& out, const ProgressFn& progress = {},
+                  const CancelToken& cancel = CancelToken::never()) {
+  tonepoem::render_video(audio, timeline_from_score(cues, score), o, out, progress, cancel);
+}
+std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const CueSheet& cues,
+                                           const Score& score, const VideoOptions& o, double t) {
+  return tonepoem::render_frame_rgb(audio, timeline_from_score(cues, score), o, t);
+}
+void write_snapshot(const AudioBuffer& audio, const CueSheet& cues, const Score& score,
+                    const VideoOptions& o, double t, const fs::path& out) {
+  tonepoem::write_snapshot(audio, timeline_from_score(cues, score), o, t, out);
+}
+std::string captions_srt(const CueSheet& cues) {
+  return tonepoem::captions_srt(timeline_from_score(cues, Score{}));
+}
+std::string captions_ass(const CueSheet& cues, const VideoOptions& o) {
+  return tonepoem::captions_ass(timeline_from_score(cues, Score{}), o);
+}
+
 Emotion emotion(double v, double a, double t = 0) {
   return Emotion::at(v, a, t);
 }
@@ -615,7 +637,8 @@ TEST(RenderVideo, MonoAt48kBecomesStereoAac) {
 std::vector<std::vector<std::uint8_t>> drawn_yuv_frames(const AudioBuffer& audio,
                                                         const CueSheet& cues, const VideoOptions& o,
                                                         bool whole = false) {
-  video::FramePainter painter(audio, cues, Score{}, o);
+  const Timeline timeline = timeline_from_score(cues, Score{});
+  video::FramePainter painter(audio, timeline, o);
   video::BgraToYuv converter(o.width, o.height);
   video::SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o.width, o.height));
   AVFrame* frame = video::alloc_yuv_frame(o.width, o.height);

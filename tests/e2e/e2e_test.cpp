@@ -19,7 +19,7 @@
 
 #include "audio/audio.h"
 #include "music/midi.h"
-#include "music/score.h"
+#include "model/score.h"
 #include "video/probe.h"
 
 namespace fs = std::filesystem;

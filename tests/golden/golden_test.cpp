@@ -16,7 +16,7 @@
 
 #include "jobs/make_job.h"
 #include "music/compose.h"
-#include "music/score.h"
+#include "model/score.h"
 #include "text/report.h"
 
 namespace fs = std::filesystem;

@@ -26,8 +26,8 @@
 
 #include "core/rng.h"
 #include "music/compose.h"
-#include "music/score.h"
-#include "plan/cue_sheet.h"
+#include "model/score.h"
+#include "model/cue_sheet.h"
 
 namespace tonepoem::composer {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "music/compose/compose_internal.h"
+#include "compose_internal.h"
 
 namespace tonepoem::composer {
 namespace {

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "music/compose.h"
-#include "music/compose/compose_internal.h"
+#include "compose_internal.h"
 
 namespace tonepoem {
 

@@ -14,7 +14,7 @@
 
 #include "core/rng.h"
 #include "music/compose.h"
-#include "music/compose/compose_internal.h"
+#include "compose_internal.h"
 
 namespace tonepoem {
 namespace composer {

@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "music/compose/compose_internal.h"
+#include "compose_internal.h"
 
 namespace tonepoem::composer {
 

@@ -12,8 +12,8 @@ namespace {
 
 class ParticlesStyle final : public VideoStyle {
  public:
-  explicit ParticlesStyle(const StyleSetup& setup) : cues_(setup.cues), g_(setup.geometry) {
-    Rng rng(cues_.seed ^ 0x7061727469636c65ull);  // "particle"
+  explicit ParticlesStyle(const StyleSetup& setup) : timeline_(setup.timeline), g_(setup.geometry) {
+    Rng rng(timeline_.seed ^ 0x7061727469636c65ull);  // "particle"
     const int count = std::clamp(g_.width * g_.height / 6000, 60, 260);
     for (int i = 0; i < count; ++i) {
       Particle p;
@@ -28,10 +28,10 @@ class ParticlesStyle final : public VideoStyle {
       particles_.push_back(p);
     }
     double travel = 0;
-    for (std::size_t k = 0; k < cues_.cues.size(); ++k) {
+    for (std::size_t k = 0; k < timeline_.sections.size(); ++k) {
       travel_at_cue_.push_back(travel);
-      const double a = std::clamp(cues_.cues[k].target.arousal, -1.0, 1.0);
-      travel += (cues_.cues[k].end_s - cues_.cues[k].start_s) * (0.02 + 0.10 * (a + 1) / 2);
+      const double a = std::clamp(timeline_.sections[k].emotion.arousal, -1.0, 1.0);
+      travel += (timeline_.sections[k].end_s - timeline_.sections[k].start_s) * (0.02 + 0.10 * (a + 1) / 2);
     }
   }
 
@@ -70,14 +70,14 @@ class ParticlesStyle final : public VideoStyle {
   // the integral of a speed that follows each cue's arousal, so motion is calm or restless with
   // the story and a frame's picture depends only on its time.
   double travel_at(double t) const {
-    if (cues_.cues.empty()) return t * 0.07;
+    if (timeline_.sections.empty()) return t * 0.07;
     std::size_t k = 0;
-    while (k + 1 < cues_.cues.size() && cues_.cues[k + 1].start_s <= t) ++k;
-    const double a = std::clamp(cues_.cues[k].target.arousal, -1.0, 1.0);
-    return travel_at_cue_[k] + (t - cues_.cues[k].start_s) * (0.02 + 0.10 * (a + 1) / 2);
+    while (k + 1 < timeline_.sections.size() && timeline_.sections[k + 1].start_s <= t) ++k;
+    const double a = std::clamp(timeline_.sections[k].emotion.arousal, -1.0, 1.0);
+    return travel_at_cue_[k] + (t - timeline_.sections[k].start_s) * (0.02 + 0.10 * (a + 1) / 2);
   }
 
-  const CueSheet& cues_;
+  const Timeline& timeline_;
   FrameGeometry g_;
   std::vector<Particle> particles_;
   std::vector<double> travel_at_cue_;  // travel_at() at each cue's start

@@ -1,4 +1,4 @@
-#include "music/score.h"
+#include "model/score.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "plan/cue_sheet.h"
+#include "plan/plan.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

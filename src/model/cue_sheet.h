@@ -1,6 +1,6 @@
-// Stage 3, plan: the EmotionArc and Document into a CueSheet: sections with a time span and a
-// target emotion, plus the caption timeline. Written by `tonepoem make` as cues.json; a person can
-// edit it and re-render with `tonepoem compose cues.json`.
+// The cue sheet: sections with a time span and a target emotion, plus the caption timeline. The
+// plan writes it (plan/plan.h), `tonepoem make` saves it as cues.json, a person can edit it and
+// re-render with `tonepoem compose cues.json`; compose, video and the judge read it.
 #pragma once
 
 #include <cstdint>
@@ -11,8 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/emotion.h"
-#include "text/analyze.h"
-#include "text/document.h"
+#include "model/document.h"
 
 namespace tonepoem {
 
@@ -61,17 +60,8 @@ struct CueSheet {
   std::vector<Caption> captions;  // one per sentence, in order, non-overlapping
 };
 
-struct PlanOptions {
-  // Total length in seconds; <= 0 means "from reading speed" (about 2.5 English words or
-  // 6 Chinese characters a second, at least 20 s). Otherwise scenes are scaled to fill it.
-  double duration_s = 0;
-  std::uint64_t seed = 1;
-};
-
-// Gives each scene a time span proportional to its reading time (or the sentences' own timings when
-// the document has them) and each sentence a caption span within its scene.
-CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions& options);
-
+void to_json(nlohmann::json& j, const Caption& c);
+void from_json(const nlohmann::json& j, Caption& c);  // lenient: missing fields stay default
 void to_json(nlohmann::json& j, const CueSheet& c);
 // Validates (contiguous cues covering [0, duration_s], emotions in range); throws Error(bad_input)
 // saying which cue and field is wrong.

@@ -46,6 +46,14 @@ void to_json(nlohmann::json& j, const Caption& c) {
   }
 }
 
+void to_json(nlohmann::json& j, const HitPoint& h) {
+  j = nlohmann::json{{"time_s", h.time_s}, {"kind", h.kind}, {"text", h.text}};
+}
+
+void from_json(const nlohmann::json& j, HitPoint& h) {
+  h = HitPoint{j.value("time_s", 0.0), j.value("kind", "accent"), j.value("text", "")};
+}
+
 void from_json(const nlohmann::json& j, Caption& c) {
   c = Caption{};
   c.text = j.value("text", "");
@@ -61,6 +69,9 @@ void to_json(nlohmann::json& j, const CueSheet& c) {
       {"format", "tonepoem-cues/1"}, {"title", c.title}, {"language", language_name(c.language)},
       {"duration_s", c.duration_s},  {"seed", c.seed},   {"cues", c.cues},
       {"captions", c.captions}};
+  if (!c.hits.empty()) {
+    j["hits"] = c.hits;
+  }
 }
 
 namespace {
@@ -154,6 +165,17 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
                "make the last cue end at duration_s");
   for (const auto& jc : j.value("captions", nlohmann::json::array())) {
     c.captions.push_back(jc.get<Caption>());
+  }
+  const auto hits = j.value("hits", nlohmann::json::array());
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const std::string where = fmt::format("hits[{}]", i);
+    HitPoint h;
+    h.time_s = number_in(hits[i], "time_s", where, 0, c.duration_s);
+    h.kind = hits[i].value("kind", "accent");
+    h.text = hits[i].value("text", "");
+    if (!c.hits.empty() && h.time_s < c.hits.back().time_s)
+      fail_input("", where + ": hits must be in time order", "sort the hits by time_s");
+    c.hits.push_back(std::move(h));
   }
 }
 

@@ -51,6 +51,14 @@ struct Caption {
   std::vector<WordTiming> words;  // optional, in order, inside [start_s, end_s]; empty: unknown
 };
 
+// A moment the music marks (an accent, a stinger, a drop to silence, a held chord) within one beat
+// of when it happens: the story's peak lines (the climax, a death, a cry, a revelation).
+struct HitPoint {
+  double time_s = 0;  // absolute; a caption's start
+  std::string kind;   // "climax", "death", "cry", "revelation", "danger", "rescue", ...
+  std::string text;   // the line it marks, for people reading cues.json
+};
+
 struct CueSheet {
   std::string title;
   Language language = Language::en;
@@ -58,8 +66,11 @@ struct CueSheet {
   std::uint64_t seed = 1;
   std::vector<Cue> cues;          // contiguous, in order, covering [0, duration_s]
   std::vector<Caption> captions;  // one per sentence, in order, non-overlapping
+  std::vector<HitPoint> hits;     // ascending, inside [0, duration_s]; may be empty
 };
 
+void to_json(nlohmann::json& j, const HitPoint& h);
+void from_json(const nlohmann::json& j, HitPoint& h);  // lenient, as for captions
 void to_json(nlohmann::json& j, const Caption& c);
 void from_json(const nlohmann::json& j, Caption& c);  // lenient: missing fields stay default
 void to_json(nlohmann::json& j, const CueSheet& c);

@@ -13,7 +13,8 @@ std::string_view language_name(Language lang) {
 void to_json(nlohmann::json& j, const Document& d) {
   nlohmann::json sentences = nlohmann::json::array();
   for (const Sentence& s : d.sentences) {
-    nlohmann::json o{{"text", s.text}, {"line", s.line}, {"scene", s.scene}};
+    nlohmann::json o{
+        {"text", s.text}, {"line", s.line}, {"scene", s.scene}, {"paragraph", s.paragraph}};
     if (s.start_s) o["start_s"] = *s.start_s;
     if (s.end_s) o["end_s"] = *s.end_s;
     if (!s.speaker.empty()) o["speaker"] = s.speaker;
@@ -52,6 +53,7 @@ void from_json(const nlohmann::json& j, Document& d) {
     s.text = o["text"].get<std::string>();
     s.line = o.value("line", std::size_t{0});
     s.scene = o.value("scene", std::size_t{0});
+    s.paragraph = o.value("paragraph", d.sentences.size());  // absent: each its own
     if (o.contains("start_s") && o["start_s"].is_number()) s.start_s = o["start_s"].get<double>();
     if (o.contains("end_s") && o["end_s"].is_number()) s.end_s = o["end_s"].get<double>();
     s.speaker = o.value("speaker", std::string());

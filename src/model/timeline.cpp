@@ -15,6 +15,7 @@ Timeline timeline_from_score(const CueSheet& cues, const Score& score) {
   }
   for (const Cue& cue : cues.cues) t.sections.push_back({cue.name, cue.start_s, cue.end_s, cue.target});
   t.captions = cues.captions;
+  t.hits = cues.hits;
   for (const Caption& cap : cues.captions) t.emotion_curve.push_back({cap.start_s, cap.emotion});
   return t;
 }
@@ -30,7 +31,7 @@ void to_json(nlohmann::json& j, const Timeline& t) {
                      {"duration_s", t.duration_s}, {"beats", t.beats},
                      {"downbeats", t.downbeats}, {"sections", std::move(sections)},
                      {"captions", t.captions},   {"emotion_curve", std::move(curve)},
-                     {"cuts", t.cuts}};
+                     {"hits", t.hits},           {"cuts", t.cuts}};
 }
 
 void from_json(const nlohmann::json& j, Timeline& t) {
@@ -47,6 +48,7 @@ void from_json(const nlohmann::json& j, Timeline& t) {
   for (const auto& p : j.value("emotion_curve", nlohmann::json::array()))
     t.emotion_curve.push_back(
         {p.value("time_s", 0.0), p.contains("emotion") ? p.at("emotion").get<Emotion>() : Emotion{}});
+  t.hits = j.value("hits", std::vector<HitPoint>{});
   t.cuts = j.value("cuts", std::vector<double>{});
 }
 

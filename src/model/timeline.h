@@ -37,6 +37,7 @@ struct Timeline {
   std::vector<TimelineSection> sections;   // contiguous, in order (may be empty)
   std::vector<Caption> captions;           // in order, with word times where known
   std::vector<EmotionPoint> emotion_curve; // ascending in time: the emotion at each caption start
+  std::vector<HitPoint> hits;              // moments the music marks (model/cue_sheet.h)
   std::vector<double> cuts;  // where pictures must change (a film's cuts); empty: the video cuts
                              // at section starts and phrase downbeats
 };

@@ -235,6 +235,7 @@ void DocumentBuilder::push_sentence(std::string text, std::size_t line,
   s.text = std::move(text);
   s.line = line;
   s.scene = doc_.scenes.size() - 1;
+  s.paragraph = paragraph_;
   s.start_s = start_s;
   s.end_s = end_s;
   s.speaker = std::string(speaker);
@@ -245,6 +246,8 @@ void DocumentBuilder::push_sentence(std::string text, std::size_t line,
 void DocumentBuilder::add_unit(std::string_view text, std::size_t line,
                                std::optional<double> start_s, std::optional<double> end_s,
                                std::string_view speaker) {
+  if (!in_paragraph_ && !doc_.sentences.empty() && doc_.sentences.back().paragraph == paragraph_)
+    ++paragraph_;
   const std::string norm = normalize_space(text);
   const auto pieces = cut_long(norm, kMaxSentenceBytes);
   if (pieces.size() <= 1 || !start_s || !end_s) {
@@ -265,6 +268,12 @@ void DocumentBuilder::add_unit(std::string_view text, std::size_t line,
 void DocumentBuilder::add_paragraph(const std::vector<SourceLine>& lines,
                                     std::string_view speaker) {
   if (lines.empty()) return;
+  if (!doc_.sentences.empty() && doc_.sentences.back().paragraph == paragraph_) ++paragraph_;
+  struct InParagraph {
+    bool& flag;
+    explicit InParagraph(bool& f) : flag(f) { flag = true; }
+    ~InParagraph() { flag = false; }
+  } in_paragraph(in_paragraph_);
   auto ends_sentence = [](std::string_view l) {
     static constexpr std::string_view kTerminals[] = {
         ".", "!", "?", "\xE3\x80\x82", "\xEF\xBC\x81", "\xEF\xBC\x9F", "\xE2\x80\xA6"};

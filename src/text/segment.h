@@ -49,6 +49,8 @@ class DocumentBuilder {
   void push_sentence(std::string text, std::size_t line, std::optional<double> start_s,
                      std::optional<double> end_s, std::string_view speaker);
   Document doc_;
+  std::size_t paragraph_ = 0;  // of the next sentence; a new one at each paragraph or unit
+  bool in_paragraph_ = false;  // add_unit called by add_paragraph: same paragraph
   bool scene_open_ = false;
   std::string pending_title_;
 };

@@ -1,0 +1,574 @@
+// Story-following against hand-annotated arcs (bench/arcs/, protocol in bench/arcs/PROTOCOL.md):
+// does the plan (and, with --judge, the music) follow what happens in real stories?
+//
+//   arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] [--story SLUG] [--spans] [--check]
+//
+// Each bench/arcs/*.json annotates one tale of Grimms' Fairy Tales (Project Gutenberg #2591) with
+// spans of sentences (valence, arousal from the plot) and peak lines. The tale's text is cut out of
+// ../shared/data/stories-en/grimms_fairy_tales_pg2591.txt at run time (it is not in the
+// repository); without that file the bench says so and exits 0.
+//
+// Per tale it runs the library as `tonepoem make` does (the tale as a .txt, default options) and
+// prints: sentences, minutes of music, sections, sections per minute; Pearson r over sentences of
+// the plan's per-sentence target (plan_target_at_sentence) and of the text's own sentence arc
+// (smoothed over 5 sentences) against the annotation of the span holding the sentence. With
+// --judge it also composes and refines (score_story) and prints the judged emotion of the music
+// under each annotated span (quadrant agreement, r over spans) and the inside-cue figure: r over
+// 20 s windows between the text's arousal and the music's loudness x density. Then the medians
+// over tales, and the caption time of each peak line. Deterministic. See bench/arcs/README.md.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench_util.h"
+#include "core/error.h"
+#include "core/output_sink.h"
+#include "core/progress.h"
+#include "jobs/make_job.h"
+#include "judge/judge.h"
+#include "plan/cue_sheet.h"
+#include "text/analyze.h"
+#include "text/document.h"
+
+namespace fs = std::filesystem;
+using namespace tonepoem;
+
+namespace {
+
+const fs::path kArcsDir = fs::path(TONEPOEM_SOURCE_DIR) / "bench" / "arcs";
+const fs::path kGrimm =
+    fs::path(TONEPOEM_SHARED_DATA) / "stories-en" / "grimms_fairy_tales_pg2591.txt";
+
+struct Span {
+  std::string from;
+  double valence = 0, arousal = 0;
+  std::string event;
+  std::size_t first = 0, last = 0;  // sentence indices in the Document, inclusive
+};
+struct Peak {
+  std::string at, kind;
+  std::size_t sentence = 0;
+};
+struct Tale {
+  std::string slug, title, split;
+  std::vector<Span> spans;
+  std::vector<Peak> peaks;
+};
+
+[[noreturn]] void fail(const std::string& message) {
+  std::fprintf(stderr, "arc_bench: %s\n", message.c_str());
+  std::exit(1);
+}
+
+// Pearson r; NaN under 3 points. A constant series (a plan with one section) follows nothing and
+// scores 0, so that a flat plan counts against the median rather than dropping out of it.
+double pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::size_t n = std::min(x.size(), y.size());
+  if (n < 3) return NAN;
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < n; ++i) mx += x[i], my += y[i];
+  mx /= static_cast<double>(n);
+  my /= static_cast<double>(n);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  const double tiny = 1e-12 * static_cast<double>(n);
+  return sxx > tiny && syy > tiny ? sxy / std::sqrt(sxx * syy) : 0.0;
+}
+
+double median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Whitespace runs collapsed to one space, trimmed; curly single and double quotes made straight,
+// so an anchor matches however the parser or an editor wrote the quotes.
+std::string normalise(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    // U+2018/U+2019 (E2 80 98/99) and U+201C/U+201D (E2 80 9C/9D).
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80) {
+      const unsigned char d = static_cast<unsigned char>(s[i + 2]);
+      if (d == 0x98 || d == 0x99 || d == 0x9C || d == 0x9D) {
+        out += d <= 0x99 ? '\'' : '"';
+        i += 2;
+        continue;
+      }
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+// ---- The shared Grimm file: tales cut out by their title lines ----------------------------------
+
+std::vector<std::string> read_lines(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::vector<std::string> lines;
+  std::string line;
+  for (char c : text) {
+    if (c == '\r') continue;
+    if (c == '\n') {
+      lines.push_back(std::move(line));
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  lines.push_back(std::move(line));
+  return lines;
+}
+
+bool blank(const std::string& s) {
+  return s.find_first_not_of(" \t") == std::string::npos;
+}
+
+// A tale's title line in the body: not indented (the table of contents indents its titles), no
+// lower-case letter, at least one capital, blank lines around it. The licence's "*** END OF ..."
+// line is one too, which ends the last tale.
+bool title_line(const std::vector<std::string>& lines, std::size_t i) {
+  const std::string& s = lines[i];
+  if (s.empty() || s[0] == ' ' || s[0] == '\t') return false;
+  if (i == 0 || !blank(lines[i - 1]) || i + 1 >= lines.size() || !blank(lines[i + 1])) return false;
+  bool upper = false;
+  for (char c : s) {
+    if (c >= 'a' && c <= 'z') return false;
+    upper |= c >= 'A' && c <= 'Z';
+  }
+  return upper;
+}
+
+// The text of the tale titled `title`: its title line, then everything up to the next title line.
+// The occurrence taken is the one followed by prose (a line with lower-case letters before the next
+// title line), not the table of contents' entry.
+std::string tale_text(const std::vector<std::string>& lines, const std::string& title) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i] != title || !title_line(lines, i)) continue;
+    std::size_t end = i + 1;
+    bool prose = false;
+    while (end < lines.size() && !title_line(lines, end)) {
+      prose |= std::any_of(lines[end].begin(), lines[end].end(),
+                           [](char c) { return c >= 'a' && c <= 'z'; });
+      ++end;
+    }
+    if (!prose) continue;
+    std::string text = title + "\n\n";
+    for (std::size_t k = i + 2; k < end; ++k) text += lines[k] + "\n";
+    return text;
+  }
+  fail("title line \"" + title + "\" not found in " + kGrimm.string());
+}
+
+// ---- Annotations --------------------------------------------------------------------------------
+
+Tale load_tale(const fs::path& path) {
+  std::ifstream in(path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    fail(path.string() + ": " + e.what());
+  }
+  Tale t;
+  t.slug = path.stem().string();
+  t.title = j.at("title").get<std::string>();
+  t.split = j.at("split").get<std::string>();
+  for (const auto& s : j.at("spans"))
+    t.spans.push_back({s.at("from").get<std::string>(), s.at("valence").get<double>(),
+                       s.at("arousal").get<double>(), s.value("event", ""), 0, 0});
+  for (const auto& p : j.value("peaks", nlohmann::json::array()))
+    t.peaks.push_back({p.at("at").get<std::string>(), p.at("kind").get<std::string>(), 0});
+  if (t.spans.empty()) fail(path.string() + ": no spans");
+  return t;
+}
+
+// Where each anchor falls in the Document: the sentences are joined (normalised, one space
+// apart), each anchor is searched after the previous one, and the sentence holding its first
+// character is the span's first sentence (robust to sentence splits that differ from a reader's).
+struct Joined {
+  std::string text;
+  std::vector<std::size_t> starts;  // offset of each sentence in `text`
+  std::size_t sentence_at(std::size_t offset) const {
+    return static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), offset) -
+                                    starts.begin()) -
+           1;
+  }
+};
+
+Joined join_sentences(const Document& d) {
+  Joined j;
+  for (const Sentence& s : d.sentences) {
+    if (!j.text.empty()) j.text += ' ';
+    j.starts.push_back(j.text.size());
+    j.text += normalise(s.text);
+  }
+  return j;
+}
+
+std::size_t find_anchor(const Joined& j, const Tale& t, const std::string& anchor,
+                        std::size_t from) {
+  const std::string a = normalise(anchor);
+  const std::size_t pos = j.text.find(a, from);
+  if (a.empty() || pos == std::string::npos)
+    fail(t.slug + ".json (" + t.title + "): anchor \"" + anchor + "\" not found" +
+         (from > 0 ? " after the previous anchor" : "") + " in the parsed tale");
+  if (j.text.find(a, pos + 1) != std::string::npos)
+    fail(t.slug + ".json (" + t.title + "): anchor \"" + anchor + "\" is not unique");
+  return pos;
+}
+
+void place_anchors(Tale& t, const Document& d) {
+  const Joined j = join_sentences(d);
+  std::size_t from = 0;
+  for (std::size_t k = 0; k < t.spans.size(); ++k) {
+    const std::size_t pos = find_anchor(j, t, t.spans[k].from, from);
+    from = pos + 1;
+    t.spans[k].first = j.sentence_at(pos);
+    if (k > 0) {
+      if (t.spans[k].first <= t.spans[k - 1].first)
+        fail(t.slug + ".json: anchor \"" + t.spans[k].from +
+             "\" starts in the same sentence as the previous one");
+      t.spans[k - 1].last = t.spans[k].first - 1;
+    }
+  }
+  t.spans.back().last = d.sentences.size() - 1;
+  for (Peak& p : t.peaks) p.sentence = j.sentence_at(find_anchor(j, t, p.at, 0));
+}
+
+// The annotated span holding sentence `i`, or none (the title line, before the first anchor).
+const Span* span_of(const Tale& t, std::size_t i) {
+  for (const Span& s : t.spans)
+    if (i >= s.first && i <= s.last) return &s;
+  return nullptr;
+}
+
+// ---- What the plan and the music say per sentence ----------------------------------------------
+
+// The plan's target emotion at sentence `i`: the target of the cue whose span holds the middle of
+// the sentence's caption. (If the cue sheet gains a finer per-sentence target curve, read it here.)
+Emotion plan_target_at_sentence(const CueSheet& cues, std::size_t i) {
+  if (i >= cues.captions.size() || cues.cues.empty()) return {};
+  const double t = (cues.captions[i].start_s + cues.captions[i].end_s) / 2;
+  for (const Cue& c : cues.cues)
+    if (t >= c.start_s && t < c.end_s) return c.target;
+  return t < cues.cues.front().start_s ? cues.cues.front().target : cues.cues.back().target;
+}
+
+// Centred moving mean over `width` sentences (fewer at the ends).
+std::vector<double> smooth(const std::vector<double>& x, std::size_t width) {
+  std::vector<double> out(x.size());
+  const std::size_t h = width / 2;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::size_t lo = i >= h ? i - h : 0, hi = std::min(x.size() - 1, i + h);
+    double sum = 0;
+    for (std::size_t k = lo; k <= hi; ++k) sum += x[k];
+    out[i] = sum / static_cast<double>(hi - lo + 1);
+  }
+  return out;
+}
+
+bool positive(double x) {
+  return x >= 0;
+}
+
+struct Row {
+  std::string slug, split;
+  std::size_t sentences = 0, spans = 0, sections = 0;
+  double minutes = 0;
+  double r_plan_v = NAN, r_plan_a = NAN, r_text_v = NAN, r_text_a = NAN;
+  // --judge
+  double quadrant = NAN, r_judge_v = NAN, r_judge_a = NAN, r_inside = NAN;
+  double peak_gap = NAN;  // median seconds from a peak line's caption to the nearest cue start
+  double seconds = 0;     // wall time of this tale
+  std::string peaks;      // "death@12.3 cry@45.6 ..."
+};
+
+struct Options {
+  std::string split = "dev";
+  bool judge = false;
+  bool show_spans = false;  // print where each anchor landed (for annotators)
+  bool check = false;       // only parse every tale and place its anchors; no figures
+  std::string csv, story;
+};
+
+Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* csv) {
+  const double start = bench::now_s();
+  MakeOptions mo;
+  mo.story_text = text;
+  mo.story_name = t.slug + ".txt";
+  mo.video = false;
+  MakeResult r;
+  if (o.judge) {
+    SilentProgress quiet;
+    MemorySink sink;
+    JobContext context(quiet, CancelToken(), sink);
+    r = score_story(mo, context);
+  } else {
+    // score_story's stages up to the plan (no narration, default duration and seed): the same
+    // Document, arc and cue sheet without composing.
+    auto lexicons = load_lexicons({});
+    r.document = parse_text(mo.story_text, mo.story_name, {});
+    r.arc = analyze_story(r.document, {.lexicons = lexicons});
+    r.cues = plan(r.document, r.arc, {.duration_s = mo.duration_s, .seed = mo.seed});
+  }
+  place_anchors(t, r.document);
+  if (o.show_spans)
+    for (const Span& s : t.spans)
+      std::printf("  %-18s %3zu-%-3zu v %+.1f a %+.1f  %.70s\n", t.slug.c_str(), s.first, s.last,
+                  s.valence, s.arousal, r.document.sentences[s.first].text.c_str());
+
+  Row row;
+  row.slug = t.slug;
+  row.split = t.split;
+  row.sentences = r.document.sentences.size();
+  row.spans = t.spans.size();
+  row.sections = r.cues.cues.size();
+  row.minutes = r.cues.duration_s / 60;
+
+  std::vector<double> text_v, text_a;
+  for (const Emotion& e : r.arc.sentences) text_v.push_back(e.valence), text_a.push_back(e.arousal);
+  const std::vector<double> sm_v = smooth(text_v, 5), sm_a = smooth(text_a, 5);
+  std::vector<double> pv, pa, tv, ta, av, aa;
+  for (std::size_t i = 0; i < row.sentences; ++i) {
+    const Span* s = span_of(t, i);
+    const Emotion p = plan_target_at_sentence(r.cues, i);
+    const double time = i < r.cues.captions.size() ? r.cues.captions[i].start_s : NAN;
+    if (csv)
+      *csv << t.slug << ',' << i << ',' << time << ',' << text_v[i] << ',' << text_a[i] << ','
+           << sm_v[i] << ',' << sm_a[i] << ',' << p.valence << ',' << p.arousal << ','
+           << (s ? std::to_string(s->valence) : "") << ',' << (s ? std::to_string(s->arousal) : "")
+           << '\n';
+    if (!s) continue;
+    pv.push_back(p.valence), pa.push_back(p.arousal);
+    tv.push_back(sm_v[i]), ta.push_back(sm_a[i]);
+    av.push_back(s->valence), aa.push_back(s->arousal);
+  }
+  row.r_plan_v = pearson(pv, av);
+  row.r_plan_a = pearson(pa, aa);
+  row.r_text_v = pearson(tv, av);
+  row.r_text_a = pearson(ta, aa);
+
+  // Hit points: each peak line's caption start, and how far the nearest cue start is from it.
+  std::vector<double> gaps;
+  for (const Peak& p : t.peaks) {
+    const double at = r.cues.captions.at(p.sentence).start_s;
+    double gap = INFINITY;
+    for (const Cue& c : r.cues.cues) gap = std::min(gap, std::abs(c.start_s - at));
+    gaps.push_back(gap);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s@%.1fs", row.peaks.empty() ? "" : " ", p.kind.c_str(), at);
+    row.peaks += buf;
+  }
+  row.peak_gap = median(gaps);
+
+  if (o.judge) {
+    const Score& score = r.score;
+    const JudgeWeights& weights = steering_judge_weights();
+    // The music under each annotated span: the notes of the Score in its captions' time range.
+    std::size_t agree = 0;
+    std::vector<double> jv, ja, sv, sa;
+    for (const Span& s : t.spans) {
+      const double t0 = r.cues.captions.at(s.first).start_s, t1 = r.cues.captions.at(s.last).end_s;
+      const MusicFeatures f = extract_features(score, score.tick_at(t0), score.tick_at(t1));
+      const Emotion e = judge_features(f, weights);
+      agree +=
+          positive(e.valence) == positive(s.valence) && positive(e.arousal) == positive(s.arousal);
+      jv.push_back(e.valence), ja.push_back(e.arousal);
+      sv.push_back(s.valence), sa.push_back(s.arousal);
+    }
+    row.quadrant = static_cast<double>(agree) / static_cast<double>(t.spans.size());
+    row.r_judge_v = pearson(jv, sv);
+    row.r_judge_a = pearson(ja, sa);
+    // Inside-cue: 20 s windows; the text's arousal (mean over captions whose middle is in the
+    // window) against the music's loudness x density (mean velocity x notes per second).
+    std::vector<double> wa, wm;
+    const double length = score.duration_s();
+    for (double w0 = 0; w0 + 1e-9 < length; w0 += 20) {
+      const double w1 = std::min(w0 + 20, length);
+      double sum = 0;
+      int n = 0;
+      for (std::size_t i = 0; i < r.cues.captions.size() && i < r.arc.sentences.size(); ++i) {
+        const Caption& c = r.cues.captions[i];
+        const double mid = (c.start_s + c.end_s) / 2;
+        if (mid >= w0 && mid < w1) sum += r.arc.sentences[i].arousal, ++n;
+      }
+      if (n == 0 || w1 - w0 < 5) continue;
+      const MusicFeatures f = extract_features(score, score.tick_at(w0), score.tick_at(w1));
+      wa.push_back(sum / n);
+      wm.push_back(f.mean_velocity * f.notes_per_second);
+    }
+    row.r_inside = pearson(wa, wm);
+  }
+  row.seconds = bench::now_s() - start;
+  return row;
+}
+
+std::string fmt_r(double x) {
+  if (std::isnan(x)) return "   n/a";
+  if (std::abs(x) < 5e-4) x = 0;  // no "-0.000"
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%6.3f", x);
+  return buf;
+}
+
+void print_header(bool judge) {
+  std::printf("%-18s %-7s %5s %5s %5s %4s %7s  %6s %6s  %6s %6s  %6s", "story", "split", "sent",
+              "spans", "min", "sect", "sect/mn", "plan_v", "plan_a", "text_v", "text_a", "peak_s");
+  if (judge) std::printf("  %6s %6s %6s %6s", "quad", "mus_v", "mus_a", "inside");
+  std::printf("\n");
+}
+
+void print_row(const Row& w, bool judge) {
+  std::printf("%-18s %-7s %5zu %5zu %5.1f %4zu %7.2f  %s %s  %s %s  %6.1f", w.slug.c_str(),
+              w.split.c_str(), w.sentences, w.spans, w.minutes, w.sections,
+              w.minutes > 0 ? static_cast<double>(w.sections) / w.minutes : 0.0,
+              fmt_r(w.r_plan_v).c_str(), fmt_r(w.r_plan_a).c_str(), fmt_r(w.r_text_v).c_str(),
+              fmt_r(w.r_text_a).c_str(), w.peak_gap);
+  if (judge)
+    std::printf("  %s %s %s %s", fmt_r(w.quadrant).c_str(), fmt_r(w.r_judge_v).c_str(),
+                fmt_r(w.r_judge_a).c_str(), fmt_r(w.r_inside).c_str());
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bench::use_build_data_folder();
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--split" && i + 1 < argc) {
+      o.split = argv[++i];
+      if (o.split != "dev" && o.split != "heldout" && o.split != "all")
+        fail("--split takes dev, heldout or all");
+    } else if (a == "--judge") {
+      o.judge = true;
+    } else if (a == "--csv" && i + 1 < argc) {
+      o.csv = argv[++i];
+    } else if (a == "--check") {
+      o.check = true;
+    } else if (a == "--spans") {
+      o.show_spans = true;
+    } else if (a == "--story" && i + 1 < argc) {
+      o.story = argv[++i];
+    } else {
+      std::fprintf(stderr,
+                   "usage: arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] "
+                   "[--story SLUG] [--spans] [--check]\n");
+      return 2;
+    }
+  }
+  if (!fs::exists(kGrimm)) {
+    std::printf("arc_bench: ../shared/data/stories-en not found; skipped\n");
+    return 0;
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(kArcsDir))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<Tale> tales;
+  for (const fs::path& f : files) {
+    Tale t = load_tale(f);
+    if (t.split != "dev" && t.split != "heldout")
+      fail(f.string() + ": split must be dev or heldout");
+    if (!o.story.empty() ? t.slug == o.story : (o.split == "all" || t.split == o.split))
+      tales.push_back(std::move(t));
+  }
+  if (tales.empty())
+    fail("no annotated tale matches (--split " + o.split + " --story " + o.story + ")");
+
+  const std::vector<std::string> lines = read_lines(kGrimm);
+  if (o.check) {
+    // Every tale of every split, parsed only: anchors found, in order, unique. Prints no figure, so
+    // annotations of held-out tales can be checked without looking at tonepoem's output.
+    std::size_t n = 0;
+    for (const fs::path& f : files) {
+      Tale t = load_tale(f);
+      const std::string text = tale_text(lines, t.title);
+      place_anchors(t, parse_text(text, t.slug + ".txt", {}));
+      n += t.spans.size();
+    }
+    std::printf("arc_bench --check: %zu tales, %zu spans: every anchor found\n", files.size(), n);
+    return 0;
+  }
+  std::optional<std::ofstream> csv;
+  if (!o.csv.empty()) {
+    csv.emplace(o.csv);
+    if (!*csv) fail("cannot write " + o.csv);
+    *csv << "story,sentence,time_s,text_valence,text_arousal,text_valence_smoothed,"
+            "text_arousal_smoothed,plan_valence,plan_arousal,annotated_valence,annotated_arousal\n";
+  }
+
+  std::printf(
+      "arc_bench: %zu tale(s), split %s%s; r = Pearson over sentences (plan_*, text_*) or "
+      "spans (mus_*)\n",
+      tales.size(), o.story.empty() ? o.split.c_str() : ("story " + o.story).c_str(),
+      o.judge ? ", with --judge" : "");
+  print_header(o.judge);
+  std::vector<Row> rows;
+  const double start = bench::now_s();
+  for (Tale& t : tales) {
+    try {
+      rows.push_back(run_tale(t, tale_text(lines, t.title), o, csv ? &*csv : nullptr));
+    } catch (const std::exception& e) {
+      fail(t.slug + ": " + e.what());
+    }
+    print_row(rows.back(), o.judge);
+    std::fflush(stdout);
+  }
+  auto med = [&](double Row::*field) {
+    std::vector<double> v;
+    for (const Row& w : rows) v.push_back(w.*field);
+    return median(v);
+  };
+  std::vector<double> sent, spans, sect, minutes, per_min;
+  for (const Row& w : rows) {
+    sent.push_back(static_cast<double>(w.sentences));
+    spans.push_back(static_cast<double>(w.spans));
+    sect.push_back(static_cast<double>(w.sections));
+    minutes.push_back(w.minutes);
+    per_min.push_back(w.minutes > 0 ? static_cast<double>(w.sections) / w.minutes : NAN);
+  }
+  std::printf("%-18s %-7s %5.0f %5.0f %5.1f %4.0f %7.2f  %s %s  %s %s  %6.1f", "MEDIAN",
+              o.story.empty() ? o.split.c_str() : "-", median(sent), median(spans), median(minutes),
+              median(sect), median(per_min), fmt_r(med(&Row::r_plan_v)).c_str(),
+              fmt_r(med(&Row::r_plan_a)).c_str(), fmt_r(med(&Row::r_text_v)).c_str(),
+              fmt_r(med(&Row::r_text_a)).c_str(), med(&Row::peak_gap));
+  if (o.judge)
+    std::printf("  %s %s %s %s", fmt_r(med(&Row::quadrant)).c_str(),
+                fmt_r(med(&Row::r_judge_v)).c_str(), fmt_r(med(&Row::r_judge_a)).c_str(),
+                fmt_r(med(&Row::r_inside)).c_str());
+  std::printf("\n\npeak lines (kind@caption start):\n");
+  for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.peaks.c_str());
+  std::printf("\n%.1f s wall (%.1f s per tale)\n", bench::now_s() - start,
+              (bench::now_s() - start) / static_cast<double>(rows.size()));
+  return 0;
+}

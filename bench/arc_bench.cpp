@@ -38,7 +38,7 @@
 #include "core/progress.h"
 #include "jobs/make_job.h"
 #include "judge/judge.h"
-#include "plan/cue_sheet.h"
+#include "plan/plan.h"
 #include "text/analyze.h"
 #include "text/document.h"
 

@@ -307,8 +307,11 @@ struct Row {
   // --judge
   double quadrant = NAN, r_judge_v = NAN, r_judge_a = NAN, r_inside = NAN;
   double peak_gap = NAN;  // median seconds from a peak line's caption to the nearest cue start
+  double hit_gap = NAN;   // median seconds from a peak line's caption to the nearest hit point
+  std::size_t hits = 0;   // hit points the plan marked
   double seconds = 0;     // wall time of this tale
   std::string peaks;      // "death@12.3 cry@45.6 ..."
+  std::string marked;     // the plan's hit points, the same way
 };
 
 struct Options {
@@ -336,7 +339,7 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
     // Document, arc and cue sheet without composing.
     auto lexicons = load_lexicons({});
     r.document = parse_text(mo.story_text, mo.story_name, {});
-    r.arc = analyze_story(r.document, {.lexicons = lexicons});
+    r.arc = analyze(r.document, {.lexicons = lexicons});
     r.cues = plan(r.document, r.arc, {.duration_s = mo.duration_s, .seed = mo.seed});
   }
   place_anchors(t, r.document);
@@ -377,17 +380,27 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
   row.r_text_a = pearson(ta, aa);
 
   // Hit points: each peak line's caption start, and how far the nearest cue start is from it.
-  std::vector<double> gaps;
+  std::vector<double> gaps, hit_gaps;
   for (const Peak& p : t.peaks) {
     const double at = r.cues.captions.at(p.sentence).start_s;
-    double gap = INFINITY;
+    double gap = INFINITY, hit_gap = INFINITY;
     for (const Cue& c : r.cues.cues) gap = std::min(gap, std::abs(c.start_s - at));
+    for (const HitPoint& h : r.cues.hits) hit_gap = std::min(hit_gap, std::abs(h.time_s - at));
     gaps.push_back(gap);
+    hit_gaps.push_back(hit_gap);
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s%s@%.1fs", row.peaks.empty() ? "" : " ", p.kind.c_str(), at);
     row.peaks += buf;
   }
   row.peak_gap = median(gaps);
+  row.hit_gap = median(hit_gaps);
+  row.hits = r.cues.hits.size();
+  for (const HitPoint& h : r.cues.hits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s@%.1fs", row.marked.empty() ? "" : " ", h.kind.c_str(),
+                  h.time_s);
+    row.marked += buf;
+  }
 
   if (o.judge) {
     const Score& score = r.score;
@@ -442,6 +455,7 @@ std::string fmt_r(double x) {
 void print_header(bool judge) {
   std::printf("%-18s %-7s %5s %5s %5s %4s %7s  %6s %6s  %6s %6s  %6s", "story", "split", "sent",
               "spans", "min", "sect", "sect/mn", "plan_v", "plan_a", "text_v", "text_a", "peak_s");
+  std::printf(" %6s %4s", "hit_s", "hits");
   if (judge) std::printf("  %6s %6s %6s %6s", "quad", "mus_v", "mus_a", "inside");
   std::printf("\n");
 }
@@ -452,6 +466,7 @@ void print_row(const Row& w, bool judge) {
               w.minutes > 0 ? static_cast<double>(w.sections) / w.minutes : 0.0,
               fmt_r(w.r_plan_v).c_str(), fmt_r(w.r_plan_a).c_str(), fmt_r(w.r_text_v).c_str(),
               fmt_r(w.r_text_a).c_str(), w.peak_gap);
+  std::printf(" %6.1f %4zu", w.hit_gap, w.hits);
   if (judge)
     std::printf("  %s %s %s %s", fmt_r(w.quadrant).c_str(), fmt_r(w.r_judge_v).c_str(),
                 fmt_r(w.r_judge_a).c_str(), fmt_r(w.r_inside).c_str());
@@ -562,12 +577,17 @@ int main(int argc, char** argv) {
               median(sect), median(per_min), fmt_r(med(&Row::r_plan_v)).c_str(),
               fmt_r(med(&Row::r_plan_a)).c_str(), fmt_r(med(&Row::r_text_v)).c_str(),
               fmt_r(med(&Row::r_text_a)).c_str(), med(&Row::peak_gap));
+  std::vector<double> hit_counts;
+  for (const Row& w : rows) hit_counts.push_back(static_cast<double>(w.hits));
+  std::printf(" %6.1f %4.0f", med(&Row::hit_gap), median(hit_counts));
   if (o.judge)
     std::printf("  %s %s %s %s", fmt_r(med(&Row::quadrant)).c_str(),
                 fmt_r(med(&Row::r_judge_v)).c_str(), fmt_r(med(&Row::r_judge_a)).c_str(),
                 fmt_r(med(&Row::r_inside)).c_str());
   std::printf("\n\npeak lines (kind@caption start):\n");
   for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.peaks.c_str());
+  std::printf("\nhit points the plan marked (kind@time):\n");
+  for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.marked.c_str());
   std::printf("\n%.1f s wall (%.1f s per tale)\n", bench::now_s() - start,
               (bench::now_s() - start) / static_cast<double>(rows.size()));
   return 0;

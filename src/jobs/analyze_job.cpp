@@ -22,8 +22,8 @@ std::string run_analyze(const AnalyzeJobOptions& options, JobContext& context) {
     analyze_per_line(read_text_file(options.story), options.language, *lexicons, out,
                      options.format);
   } else {
-    Document doc = parse_file(options.story, {.language = options.language});
-    const EmotionArc arc = analyze_story(doc, {.lexicons = lexicons});
+    const Document doc = parse_file(options.story, {.language = options.language});
+    const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
     write_arc(out, doc, arc, options.format);
   }
   context.finish_stage();

@@ -10,8 +10,8 @@
 
 #include "core/error.h"
 #include "core/files.h"
-#include "model/timeline.h"
 #include "judge/judge.h"
+#include "model/timeline.h"
 #include "music/compose.h"
 #include "music/midi.h"
 #include "music/musicxml.h"
@@ -76,8 +76,18 @@ void narrate_document(MakeResult& result, const MakeOptions& options, const Canc
         std::max(*doc.sentences.back().end_s, result.narration.audio.duration_s());
 }
 
-// Captions take the spoken spans and words exactly (plan() spreads the pauses over them).
+// Captions take the spoken spans and words exactly (plan() spreads the pauses over them); hit
+// points stay at the start of their captions.
 void follow_narration(CueSheet& cues, const Narration& narration) {
+  for (HitPoint& hit : cues.hits) {
+    for (std::size_t i = 0; i < cues.captions.size() && i < narration.sentences.size(); ++i) {
+      if (cues.captions[i].start_s != hit.time_s) continue;
+      hit.time_s = std::clamp(narration.sentences[i].start_s, 0.0, cues.duration_s);
+      break;
+    }
+  }
+  std::sort(cues.hits.begin(), cues.hits.end(),
+            [](const HitPoint& a, const HitPoint& b) { return a.time_s < b.time_s; });
   for (std::size_t i = 0; i < cues.captions.size() && i < narration.sentences.size(); ++i) {
     const SpokenSentence& spoken = narration.sentences[i];
     Caption& caption = cues.captions[i];
@@ -111,7 +121,7 @@ struct MakeState {
   AudioBuffer audio;  // mastered (with narration when asked)
   SynthOptions synth;
   DuckOptions ducking;
-  ProgressFn progress;  // of the output being written
+  ProgressFn progress;                // of the output being written
   std::optional<Timeline> timeline_;  // built on first use, once the score is final
 
   const Timeline& timeline() {
@@ -263,8 +273,7 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
                                      parse_options);
 
   context.stage("analyze");
-  // Long stories without explicit breaks get scenes at the emotion's change points.
-  result.arc = analyze_story(result.document, {.lexicons = lexicons});
+  result.arc = analyze(result.document, {.lexicons = lexicons});
 
   if (options.narrate) {
     context.stage("narrate");

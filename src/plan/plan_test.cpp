@@ -1,5 +1,8 @@
 #include "plan/plan.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -29,9 +32,9 @@ Document three_scene_document() {
 
 EmotionArc arc_for(const Document& d) {
   EmotionArc arc;
-  arc.sentences.resize(d.sentences.size());
   arc.scenes = {Emotion{0.6, -0.4, 0.1, {}, 1}, Emotion{-0.7, 0.8, 0.9, {}, 1},
                 Emotion{0.7, 0.1, 0.0, {}, 1}};
+  for (const Sentence& s : d.sentences) arc.sentences.push_back(arc.scenes[s.scene]);
   arc.climax_scene = 1;
   arc.characters = {{"Wolf", {1}, 2}};
   return arc;
@@ -61,18 +64,32 @@ TEST(Plan, LongerScenesGetMoreTime) {
             sheet.cues[1].end_s - sheet.cues[1].start_s);
 }
 
-TEST(Plan, TargetsExpandTheCalibratedValenceButKeepItsSignAndRange) {
+TEST(Plan, TargetsStretchTheArcButKeepSignOrderAndRange) {
   const Document d = three_scene_document();
   EmotionArc arc = arc_for(d);
-  arc.scenes[0].valence = 0.2;
-  arc.scenes[1].valence = -0.9;
+  // A washed-out arc: small differences around neutral.
+  const double v[] = {0.10, 0.10, -0.15, 0.05, 0.05};
+  const double a[] = {0.25, 0.25, 0.45, 0.30, 0.30};
+  for (std::size_t i = 0; i < 5; ++i) arc.sentences[i] = Emotion{v[i], a[i], 0.2, {}, 1};
   const CueSheet sheet = plan(d, arc, {.duration_s = 30, .seed = 1});
-  EXPECT_GT(sheet.cues[0].target.valence, 0.3);
-  EXPECT_DOUBLE_EQ(sheet.cues[1].target.valence, -1.0);
-  EXPECT_DOUBLE_EQ(sheet.cues[0].target.arousal, arc.scenes[0].arousal);
+  ASSERT_EQ(sheet.cues.size(), 3u);
+  const Emotion &calm = sheet.cues[0].target, &danger = sheet.cues[1].target,
+                &home = sheet.cues[2].target;
+  // Wider than the sentences said, same signs and order.
+  EXPECT_GT(calm.valence, 0.10 + 0.05);
+  EXPECT_LT(danger.valence, -0.15 - 0.05);
+  EXPECT_GT(home.valence, 0.0);
+  EXPECT_GT(calm.valence, home.valence);
+  EXPECT_GT(danger.arousal - calm.arousal, 0.45 - 0.25 + 0.05);
+  // An arc already wide is clamped, not pushed out of range.
+  for (Emotion& e : arc.sentences) e.valence = e.valence > 0 ? 0.95 : -0.95;
+  for (const Cue& c : plan(d, arc, {.duration_s = 30, .seed = 1}).cues) {
+    EXPECT_LE(std::abs(c.target.valence), 1.0);
+    EXPECT_GE(std::abs(c.target.valence), 0.95 - 1e-9);
+  }
 }
 
-TEST(Plan, TargetsComeFromTheSceneEmotionAndCharactersFromTheirScenes) {
+TEST(Plan, TargetsComeFromTheSentencesAndCharactersFromTheirScenes) {
   const Document d = three_scene_document();
   const CueSheet sheet = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});
   EXPECT_LT(sheet.cues[1].target.valence, 0);
@@ -116,6 +133,145 @@ TEST(Plan, UsesTheStorysOwnTimingsWhenItHasThem) {
   EXPECT_DOUBLE_EQ(sheet.duration_s, 50.0);
   EXPECT_NEAR(sheet.cues[0].end_s, 20.0, 1e-9);
   EXPECT_NEAR(sheet.cues[1].end_s, 30.0, 1e-9);
+}
+
+// A plain-text story with no explicit break: `calm` sentences of a quiet walk, then `violent`
+// ones of an attack, three sentences to a paragraph, the last calm sentence a paragraph alone
+// (so the turn is not at a multiple of three). Each sentence reads for 8 s (20 words).
+struct Story {
+  Document document;
+  EmotionArc arc;
+  std::size_t turn = 0;  // first violent sentence
+};
+
+Story calm_then_violent(std::size_t calm, std::size_t violent) {
+  Story s;
+  s.document.source = "long.txt";
+  s.document.title = "The Walk";
+  s.document.scenes = {{"The Walk", 0, calm + violent}};
+  s.turn = calm;
+  const std::string words =
+      "one two three four five six seven eight nine ten eleven twelve "
+      "thirteen fourteen fifteen sixteen seventeen eighteen nineteen";
+  std::size_t paragraph = 0, in_paragraph = 0;
+  for (std::size_t i = 0; i < calm + violent; ++i) {
+    if (i == calm || in_paragraph == 3) ++paragraph, in_paragraph = 0;
+    ++in_paragraph;
+    Sentence sentence;
+    const bool storm = i >= calm;
+    sentence.text = words + (storm ? " wolf!" : " meadow.");
+    sentence.paragraph = paragraph;
+    s.document.sentences.push_back(sentence);
+    // Noise that does not line up with the paragraphs.
+    const double wobble = 0.15 * std::sin(static_cast<double>(i) * 1.7);
+    Emotion e = storm ? Emotion{-0.6 + wobble, 0.7 - wobble / 2, 0.7, {}, 0.7}
+                      : Emotion{0.5 + wobble, -0.3 + wobble / 2, 0.05, {}, 0.7};
+    s.arc.sentences.push_back(e);
+  }
+  // The death line: a sudden fall in the middle of the storm.
+  s.arc.sentences[calm + violent / 2] = Emotion{-0.95, 0.9, 1.0, {0, 0, 1.0, 0.2, 0, 0, 0}, 0.9};
+  s.arc.scenes = {Emotion{}};
+  return s;
+}
+
+double cues_per_minute(const CueSheet& sheet) {
+  return static_cast<double>(sheet.cues.size()) / (sheet.duration_s / 60);
+}
+
+TEST(PlanTurns, ALongStoryIsCutAtTheParagraphWhereItTurns) {
+  // 40 calm sentences (5:20), 35 violent ones (4:40): 10 minutes of music, one scene.
+  const Story s = calm_then_violent(40, 35);
+  const CueSheet sheet = plan(s.document, s.arc, {.duration_s = 0, .seed = 1});
+  ASSERT_NEAR(sheet.duration_s, 600.0, 1e-6);
+  // A cue starts exactly where the violent paragraph starts.
+  const double turn_s = sheet.captions.at(s.turn).start_s;
+  const bool cut_at_turn = std::any_of(sheet.cues.begin(), sheet.cues.end(), [&](const Cue& c) {
+    return std::abs(c.start_s - turn_s) < 1e-6;
+  });
+  EXPECT_TRUE(cut_at_turn) << "the turn at " << turn_s << " s is not a cue start";
+  // Lengths a composer would use, and a rate for prose.
+  for (const Cue& c : sheet.cues) {
+    EXPECT_GE(c.end_s - c.start_s, 15.0 - 1e-6) << c.name;
+    EXPECT_LE(c.end_s - c.start_s, 120.0 + 1e-6) << c.name;
+  }
+  EXPECT_GE(cues_per_minute(sheet), 0.7);
+  EXPECT_LE(cues_per_minute(sheet), 3.0);
+  // Every cue starts at a paragraph boundary.
+  for (std::size_t i = 1; i < sheet.captions.size(); ++i) {
+    const bool starts_cue = std::any_of(sheet.cues.begin(), sheet.cues.end(), [&](const Cue& c) {
+      return std::abs(c.start_s - sheet.captions[i].start_s) < 1e-6;
+    });
+    if (starts_cue) {
+      EXPECT_NE(s.document.sentences[i].paragraph, s.document.sentences[i - 1].paragraph) << i;
+    }
+  }
+  // Parts are named after the scene; the calm half sounds calm and the violent half violent.
+  EXPECT_EQ(sheet.cues[0].name, "The Walk");
+  EXPECT_EQ(sheet.cues[1].name, "The Walk (2)");
+  EXPECT_GT(sheet.cues.front().target.valence, 0.3);
+  EXPECT_LT(sheet.cues.back().target.valence, -0.3);
+  EXPECT_GT(sheet.cues.back().target.arousal, sheet.cues.front().target.arousal + 0.5);
+}
+
+TEST(PlanTurns, ExplicitBreaksStillStartCuesAndShortStoriesStayWhole) {
+  Story s = calm_then_violent(40, 35);
+  // A chapter heading in the middle of the calm half, inside a paragraph of three.
+  s.document.scenes = {{"One", 0, 20}, {"Two", 20, 55}};
+  for (std::size_t i = 20; i < 75; ++i) s.document.sentences[i].scene = 1;
+  s.arc.scenes = {Emotion{}, Emotion{}};
+  const CueSheet sheet = plan(s.document, s.arc, {.duration_s = 0, .seed = 1});
+  const double break_s = sheet.captions.at(20).start_s;
+  const auto at_break = std::find_if(sheet.cues.begin(), sheet.cues.end(), [&](const Cue& c) {
+    return std::abs(c.start_s - break_s) < 1e-6;
+  });
+  ASSERT_NE(at_break, sheet.cues.end());
+  EXPECT_EQ(at_break->name, "Two");
+  // A story of under a minute is not cut at all.
+  const Story short_story = calm_then_violent(3, 3);
+  EXPECT_EQ(plan(short_story.document, short_story.arc, {.duration_s = 0, .seed = 1}).cues.size(),
+            1u);
+  // max_cue_s <= 0: scenes are never cut.
+  EXPECT_EQ(plan(s.document, s.arc, {.duration_s = 0, .seed = 1, .max_cue_s = 0}).cues.size(), 2u);
+}
+
+TEST(PlanTurns, HitPointsMarkPeakLinesAtTheirCaptionStarts) {
+  const Story s = calm_then_violent(40, 35);
+  const CueSheet sheet = plan(s.document, s.arc, {.duration_s = 0, .seed = 1});
+  ASSERT_FALSE(sheet.hits.empty());
+  EXPECT_LE(sheet.hits.size(), 5u);  // about one per two minutes at most
+  for (std::size_t i = 0; i < sheet.hits.size(); ++i) {
+    const HitPoint& h = sheet.hits[i];
+    EXPECT_GE(h.time_s, 0.0);
+    EXPECT_LT(h.time_s, sheet.duration_s);
+    if (i > 0) {
+      EXPECT_GE(h.time_s - sheet.hits[i - 1].time_s, 40.0 - 1e-6);
+    }
+    const auto caption =
+        std::find_if(sheet.captions.begin(), sheet.captions.end(),
+                     [&](const Caption& c) { return std::abs(c.start_s - h.time_s) < 1e-9; });
+    ASSERT_NE(caption, sheet.captions.end()) << h.kind << " at " << h.time_s;
+    EXPECT_EQ(caption->text, h.text);
+    EXPECT_FALSE(h.kind.empty());
+    // Peak lines lie in the violent half.
+    EXPECT_GE(h.time_s, sheet.captions.at(s.turn).start_s - 1e-9) << h.kind;
+  }
+  // The death line is marked, as a climax or a death.
+  const double death_s = sheet.captions.at(40 + 35 / 2).start_s;
+  EXPECT_TRUE(std::any_of(sheet.hits.begin(), sheet.hits.end(),
+                          [&](const HitPoint& h) { return std::abs(h.time_s - death_s) < 1e-9; }));
+}
+
+TEST(CueSheetJson, HitPointsRoundTrip) {
+  const Story s = calm_then_violent(40, 35);
+  const CueSheet sheet = plan(s.document, s.arc, {.duration_s = 0, .seed = 1});
+  ASSERT_FALSE(sheet.hits.empty());
+  const CueSheet back = nlohmann::json(sheet).get<CueSheet>();
+  ASSERT_EQ(back.hits.size(), sheet.hits.size());
+  for (std::size_t i = 0; i < back.hits.size(); ++i) {
+    EXPECT_DOUBLE_EQ(back.hits[i].time_s, sheet.hits[i].time_s);
+    EXPECT_EQ(back.hits[i].kind, sheet.hits[i].kind);
+    EXPECT_EQ(back.hits[i].text, sheet.hits[i].text);
+  }
 }
 
 TEST(CueSheetJson, RoundTrips) {

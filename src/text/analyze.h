@@ -29,9 +29,6 @@ std::shared_ptr<const Lexicons> load_lexicons(const LexiconOptions& options);
 
 struct AnalyzeOptions {
   std::shared_ptr<const Lexicons> lexicons;  // required
-  // analyze_story(): a story with no explicit scene break and more sentences than this is split
-  // into scenes at the change points of its emotion. 0 disables the split.
-  std::size_t change_point_sentences = 60;
 };
 
 // Emotion of one sentence in the given language (valence, arousal, tension, categories,
@@ -40,19 +37,8 @@ Emotion analyze_sentence(std::string_view sentence, Language language, const Lex
 
 // Per sentence, then per scene (mean weighted by sentence confidence, lightly smoothed between
 // neighbouring scenes so that noise does not wobble the music while real turns survive).
+// The document is not changed: cutting long scenes where the story turns is the plan's work
+// (plan/plan.h).
 EmotionArc analyze(const Document& document, const AnalyzeOptions& options);
-
-// analyze(), and where the document is one long scene (no explicit break, more sentences than
-// options.change_point_sentences) also splits it at emotion change points first: `document`'s
-// scenes are replaced and the arc follows the new scenes. Sentences are read once.
-EmotionArc analyze_story(Document& document, const AnalyzeOptions& options);
-
-// Splits every scene longer than `max_sentences` where the sentence emotion (valence, arousal,
-// tension, smoothed over 5 sentences) shifts most, recursively, into pieces of at least
-// max_sentences / 4. Scenes already short enough are kept with their titles; new ones are titled
-// "Scene N". `sentence_emotions` has one entry per sentence (EmotionArc::sentences).
-Document split_at_change_points(const Document& document,
-                                const std::vector<Emotion>& sentence_emotions,
-                                std::size_t max_sentences);
 
 }  // namespace tonepoem

@@ -425,68 +425,6 @@ TEST(EmotionArcJson, RoundTrips) {
 namespace tonepoem {
 namespace {
 
-std::string long_story(int calm, int scary) {
-  std::string s;
-  for (int i = 0; i < calm; ++i) s += "The garden was calm and pleasant, and the children smiled. ";
-  for (int i = 0; i < scary; ++i)
-    s += "The wolf attacked in the dark and everyone screamed in terror! ";
-  return s;
-}
-
-TEST(ChangePoints, LongStoryWithoutBreaksIsSplitWhereTheMoodTurns) {
-  Document d = parse_text(long_story(50, 50), "long.txt", {});
-  ASSERT_EQ(d.scenes.size(), 1u);
-  ASSERT_EQ(d.sentences.size(), 100u);
-  const EmotionArc arc = analyze_story(d, {lex_ptr(), 60});
-  ASSERT_GE(d.scenes.size(), 2u);
-  ASSERT_EQ(arc.scenes.size(), d.scenes.size());
-  // One of the cuts lies at the turn.
-  bool at_turn = false;
-  for (const Scene& s : d.scenes) at_turn |= s.first_sentence >= 48 && s.first_sentence <= 52;
-  EXPECT_TRUE(at_turn);
-  EXPECT_GT(arc.scenes.front().valence, 0.0);
-  EXPECT_LT(arc.scenes.back().valence, 0.0);
-  EXPECT_EQ(arc.climax_scene, d.scenes.size() - 1);
-  std::size_t covered = 0;
-  for (std::size_t k = 0; k < d.scenes.size(); ++k) {
-    EXPECT_EQ(d.scenes[k].first_sentence, covered);
-    EXPECT_LE(d.scenes[k].sentence_count, 60u);
-    EXPECT_GE(d.scenes[k].sentence_count, 15u);
-    covered += d.scenes[k].sentence_count;
-    EXPECT_EQ(d.sentences[d.scenes[k].first_sentence].scene, k);
-  }
-  EXPECT_EQ(covered, d.sentences.size());
-}
-
-TEST(ChangePoints, ExplicitBreaksAndShortStoriesAreKept) {
-  Document short_story = parse_text(long_story(10, 10), "s.txt", {});
-  analyze_story(short_story, {lex_ptr(), 60});
-  EXPECT_EQ(short_story.scenes.size(), 1u);
-  Document chaptered = parse_text(
-      "Chapter 1\n" + long_story(50, 0) + "\nChapter 2\n" + long_story(0, 50), "c.txt", {});
-  analyze_story(chaptered, {lex_ptr(), 60});
-  EXPECT_EQ(chaptered.scenes.size(), 2u);
-  EXPECT_EQ(chaptered.scenes[0].title, "Chapter 1");
-  Document off = parse_text(long_story(50, 50), "o.txt", {});
-  analyze_story(off, {lex_ptr(), 0});
-  EXPECT_EQ(off.scenes.size(), 1u);
-}
-
-TEST(ChangePoints, CharactersFollowTheNewScenes) {
-  Document d = parse_text(
-      long_story(40, 0) + "Then Mara came. " + long_story(0, 40) + "Then Mara ran.", "m.txt", {});
-  const EmotionArc arc = analyze_story(d, {lex_ptr(), 30});
-  ASSERT_EQ(arc.characters.size(), 1u);
-  EXPECT_EQ(arc.characters[0].name, "Mara");
-  EXPECT_EQ(arc.characters[0].scenes.back(), d.scenes.size() - 1);
-}
-
-}  // namespace
-}  // namespace tonepoem
-
-namespace tonepoem {
-namespace {
-
 TEST(PermissiveChinese, WorksFromPermissiveSourcesAloneAndSaysSo) {
   LexiconOptions o;
   o.permissive_only = true;

@@ -476,9 +476,11 @@ TEST(ChangePoints, CharactersFollowTheNewScenes) {
   Document d = parse_text(
       long_story(40, 0) + "Then Mara came. " + long_story(0, 40) + "Then Mara ran.", "m.txt", {});
   const EmotionArc arc = analyze_story(d, {lex_ptr(), 30});
-  ASSERT_EQ(arc.characters.size(), 1u);
-  EXPECT_EQ(arc.characters[0].name, "Mara");
-  EXPECT_EQ(arc.characters[0].scenes.back(), d.scenes.size() - 1);
+  // Mara, besides the roles of the filler text ("the wolf", "the children").
+  const auto mara = std::find_if(arc.characters.begin(), arc.characters.end(),
+                                 [](const Character& c) { return c.name == "Mara"; });
+  ASSERT_NE(mara, arc.characters.end());
+  EXPECT_EQ(mara->scenes.back(), d.scenes.size() - 1);
 }
 
 }  // namespace

@@ -147,6 +147,8 @@ constexpr std::string_view kCompoundSurnames[] = {"欧阳", "司马", "诸葛", 
                                                   "尉迟", "长孙", "宇文", "司徒", "端木"};
 // Prefixes of familiar names: 阿Q, 小红, 老王.
 constexpr std::string_view kNicknamePrefixes[] = {"阿", "小", "老"};
+// Endings of names by kinship or address (祥林嫂, 柳妈, 七斤嫂), for names without a table surname.
+constexpr std::string_view kKinshipSuffixes[] = {"嫂", "婶", "妈", "伯", "叔", "姑", "公"};
 // Dictionary tags of a name, or of a word the dictionary does not know.
 constexpr std::string_view kNameTags[] = {"nr", "nrfg", "nrt", "x"};
 
@@ -405,7 +407,9 @@ void CharacterFinder::add_chinese(std::size_t index, const std::vector<std::stri
     const bool compound = sc.han >= 3 && in(kCompoundSurnames, std::string_view(w).substr(0, 6));
     const bool surname = (sc.han <= 3 && in(kSurnames, first)) || compound;
     const bool nickname = sc.han == 2 && in(kNicknamePrefixes, first);
-    if (surname || nickname) note(names_, w, index);
+    const bool kinship =
+        sc.han <= 3 && in(kKinshipSuffixes, std::string_view(w).substr(w.size() - 3));
+    if (surname || nickname || kinship) note(names_, w, index);
   }
 }
 

@@ -9,8 +9,8 @@
 //   holidays, days, months, God and Heaven, nationalities, archaic words ("Thou", "Lo") and roles
 //   standing alone ("King", "Queen") are no names; a run holding one of them is dropped whole
 //   ("Christmas Tree"), and a name mostly met after "in", "at", "from"... is a place. Chinese: two
-//   or three characters beginning with a surname from the table ("王小明", "欧阳锋"), or a nickname
-//   (阿Q, 小红, 老王), recurring.
+//   or three characters beginning with a surname from the table ("王小明", "欧阳锋") or ending in
+//   a kinship word (祥林嫂), or a nickname (阿Q, 小红, 老王), recurring.
 // - Roles: defined noun phrases on a person or animal noun from a table ("the little girl", "her
 //   grandmother", "the king's son", "the wolf"; Chinese 老太太, 孩子, 国王...), counted when they
 //   recur 3+ times. English mentions are keyed by the noun, so "the little girl" and "the girl"

@@ -1,7 +1,8 @@
 // Story-following against hand-annotated arcs (bench/arcs/, protocol in bench/arcs/PROTOCOL.md):
 // does the plan (and, with --judge, the music) follow what happens in real stories?
 //
-//   arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] [--story SLUG] [--spans] [--check]
+//   arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] [--story SLUG] [--spans]
+//             [--characters] [--check]
 //
 // Each bench/arcs/*.json annotates one tale of Grimms' Fairy Tales (Project Gutenberg #2591) with
 // spans of sentences (valence, arousal from the plot) and peak lines. The tale's text is cut out of
@@ -15,7 +16,9 @@
 // --judge it also composes and refines (score_story) and prints the judged emotion of the music
 // under each annotated span (quadrant agreement, r over spans) and the inside-cue figure: r over
 // 20 s windows between the text's arousal and the music's loudness x density. Then the medians
-// over tales, and the caption time of each peak line. Deterministic. See bench/arcs/README.md.
+// over tales, and the caption time of each peak line; with --characters, each tale's five most
+// mentioned characters (EmotionArc::characters, what the leitmotifs follow). Deterministic. See
+// bench/arcs/README.md.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -312,6 +315,7 @@ struct Row {
   double seconds = 0;     // wall time of this tale
   std::string peaks;      // "death@12.3 cry@45.6 ..."
   std::string marked;     // the plan's hit points, the same way
+  std::string characters;  // --characters: "name (mentions), ..." for the top five
 };
 
 struct Options {
@@ -319,6 +323,7 @@ struct Options {
   bool judge = false;
   bool show_spans = false;  // print where each anchor landed (for annotators)
   bool check = false;       // only parse every tale and place its anchors; no figures
+  bool characters = false;  // print the five most mentioned characters of each tale
   std::string csv, story;
 };
 
@@ -440,6 +445,13 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
     }
     row.r_inside = pearson(wa, wm);
   }
+  if (o.characters) {
+    std::string who;
+    for (std::size_t i = 0; i < r.arc.characters.size() && i < 5; ++i)
+      who += (i ? ", " : "") + r.arc.characters[i].name + " (" +
+             std::to_string(r.arc.characters[i].mentions) + ")";
+    row.characters = who;
+  }
   row.seconds = bench::now_s() - start;
   return row;
 }
@@ -490,6 +502,8 @@ int main(int argc, char** argv) {
       o.csv = argv[++i];
     } else if (a == "--check") {
       o.check = true;
+    } else if (a == "--characters") {
+      o.characters = true;
     } else if (a == "--spans") {
       o.show_spans = true;
     } else if (a == "--story" && i + 1 < argc) {
@@ -497,7 +511,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] "
-                   "[--story SLUG] [--spans] [--check]\n");
+                   "[--story SLUG] [--spans] [--characters] [--check]\n");
       return 2;
     }
   }
@@ -588,6 +602,10 @@ int main(int argc, char** argv) {
   for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.peaks.c_str());
   std::printf("\nhit points the plan marked (kind@time):\n");
   for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.marked.c_str());
+  if (o.characters) {
+    std::printf("\ncharacters (top five, mentions):\n");
+    for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.characters.c_str());
+  }
   std::printf("\n%.1f s wall (%.1f s per tale)\n", bench::now_s() - start,
               (bench::now_s() - start) / static_cast<double>(rows.size()));
   return 0;

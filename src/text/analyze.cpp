@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <unordered_map>
 
-#include <cppjieba/MixSegment.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "text/characters.h"
 #include "text/lexicons.h"
 #include "text/sentiment.h"
 #include "text/unicode.h"
@@ -32,152 +30,25 @@ Emotion analyze_with_words(std::string_view sentence, Language language, const L
                                   : text::english_evidence(sentence, lex, words).finish();
 }
 
-bool is_capitalised_name(std::string_view w) {
-  if (w.size() < 2 || w[0] < 'A' || w[0] > 'Z') return false;
-  bool lower = false;
-  for (std::size_t i = 1; i < w.size(); ++i) {
-    const char c = w[i];
-    if (c >= 'a' && c <= 'z')
-      lower = true;
-    else if (!(c >= 'A' && c <= 'Z') && c != '-' && static_cast<unsigned char>(c) < 0x80)
-      return false;
-  }
-  return lower;
-}
-
-// English function words and sentence openers that are capitalised for other reasons.
-bool is_english_stop_name(std::string_view w) {
-  static constexpr std::string_view kStop[] = {
-      "The",        "A",         "An",        "And",      "But",       "Or",         "So",
-      "Then",       "When",      "While",     "What",     "Who",       "Why",        "How",
-      "Where",      "Oh",        "Ah",        "Yes",      "No",        "Not",        "If",
-      "It",         "He",        "She",       "They",     "We",        "You",        "His",
-      "Her",        "Their",     "Our",       "Your",     "My",        "This",       "That",
-      "These",      "Those",     "There",     "Here",     "Now",       "One",        "All",
-      "At",         "In",        "On",        "Of",       "To",        "For",        "With",
-      "As",         "By",        "From",      "After",    "Before",    "Once",       "Upon",
-      "Chapter",    "Mr",        "Mrs",       "Ms",       "Dr",        "Miss",       "Sir",
-      "Monday",     "Tuesday",   "Wednesday", "Thursday", "Friday",    "Saturday",   "Sunday",
-      "January",    "February",  "March",     "April",    "June",      "July",       "August",
-      "September",  "October",   "November",  "December", "Well",      "Come",       "Let",
-      "Do",         "Don't",     "Is",        "Are",      "Was",       "Will",       "Can",
-      "Good",       "Alas",      "Goodbye",   "Hello",    "Please",    "Thank",      "Thanks",
-      "Underneath", "Meanwhile", "Perhaps",   "Project",  "Gutenberg", "Foundation", "Literary",
-      "Archive",    "License",   "Internet",  "United",   "States",    "Ebook",      "EBook",
-      "Copyright",  "Section",   "English",   "Contents"};
-  return std::find(std::begin(kStop), std::end(kStop), w) != std::end(kStop);
-}
-
-// Joins word tokens written with a hyphen between them and nothing else ("Red-Cap",
-// "Snow-white", "mother-in-law"): ICU splits them, but a name keeps its hyphen. `words` are the
-// word tokens of `sentence` in order.
-void join_hyphenated(std::string_view sentence, std::vector<std::string>& words) {
-  std::vector<std::string> out;
-  out.reserve(words.size());
-  std::size_t cursor = 0;
-  std::size_t prev_end = std::string_view::npos;  // where the last token ended in `sentence`
-  for (std::string& w : words) {
-    const std::size_t at = w.empty() ? std::string_view::npos : sentence.find(w, cursor);
-    if (at == std::string_view::npos) {  // not found as written: keep it, join nothing
-      out.push_back(std::move(w));
-      prev_end = std::string_view::npos;
-      continue;
-    }
-    const std::size_t end = at + w.size();
-    if (!out.empty() && prev_end != std::string_view::npos && at == prev_end + 1 &&
-        sentence[prev_end] == '-') {
-      out.back() += '-';
-      out.back() += w;
-    } else {
-      out.push_back(std::move(w));
-    }
-    prev_end = end;
-    cursor = end;
-  }
-  words = std::move(out);
-}
-
-struct NameStats {
-  std::size_t mentions = 0;
-  std::size_t non_initial = 0;
-  std::size_t first_seen = 0;
-  std::vector<std::size_t> sentences;  // where the name occurs, ascending
-};
-
-void note(std::map<std::string, NameStats>& names, const std::string& name, std::size_t sentence,
-          std::size_t order, bool initial) {
-  NameStats& st = names[name];
-  if (st.mentions == 0) st.first_seen = order;
-  ++st.mentions;
-  if (!initial) ++st.non_initial;
-  if (st.sentences.empty() || st.sentences.back() != sentence) st.sentences.push_back(sentence);
-}
-
 // What one pass over the sentences finds: their emotions and the recurring names.
 struct SentencePass {
   std::vector<Emotion> emotions;
-  struct Name {
-    std::string name;
-    std::size_t mentions = 0;
-    std::vector<std::size_t> sentences;
-  };
-  std::vector<Name> names;  // most mentioned first
+  std::vector<text::FoundCharacter> names;  // most mentioned first
 };
 
 SentencePass read_sentences(const Document& document, const Lexicons& lex) {
   SentencePass pass;
   pass.emotions.reserve(document.sentences.size());
-  std::map<std::string, NameStats> names;
-  std::unordered_map<std::string, std::size_t> lower_counts;  // English words in lower case
+  text::CharacterFinder characters(lex);
   std::vector<std::string> words;
-  std::size_t order = 0;
   for (std::size_t si = 0; si < document.sentences.size(); ++si) {
     const Sentence& s = document.sentences[si];
     words.clear();
     const Language lang = sentence_language(s.text, document.language);
     pass.emotions.push_back(analyze_with_words(s.text, lang, lex, &words));
-    if (lang == Language::en) {
-      join_hyphenated(s.text, words);
-      for (std::size_t i = 0; i < words.size(); ++i) {
-        std::string w = words[i];
-        // Possessives count as the name ("Gretel's"); other contractions ("I'll") are no names.
-        for (std::string_view suffix : {"'s", "\xE2\x80\x99s"}) {
-          if (w.size() > suffix.size() + 1 &&
-              w.compare(w.size() - suffix.size(), suffix.size(), suffix) == 0)
-            w.resize(w.size() - suffix.size());
-        }
-        if (w.find('\'') != std::string::npos || w.find("\xE2\x80\x99") != std::string::npos)
-          continue;
-        if (is_capitalised_name(w) && !is_english_stop_name(w.substr(0, w.find('-')))) {
-          note(names, w, si, order++, i == 0);
-        } else if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') {
-          ++lower_counts[w];
-        }
-      }
-    } else {
-      const auto& seg = *lex.chinese().segmenter;
-      for (const std::string& w : words) {
-        const std::size_t chars = text::count_scripts(w).han;
-        if (chars < 2 || chars > 4) continue;
-        const std::string tag = seg.LookupTag(w);
-        const bool familiar =
-            (w.rfind("小", 0) == 0 || w.rfind("老", 0) == 0 || w.rfind("阿", 0) == 0) && tag == "x";
-        if (tag == "nr" || familiar) note(names, w, si, order++, false);
-      }
-    }
+    characters.add(si, s.text, lang, std::move(words));
   }
-  std::vector<std::pair<std::size_t, SentencePass::Name>> found;  // (first seen, name)
-  for (auto& [name, st] : names) {
-    if (st.mentions < 2 || st.non_initial == 0) continue;
-    const auto lc = lower_counts.find(text::ascii_lower(name));
-    if (lc != lower_counts.end() && lc->second * 2 >= st.mentions) continue;  // a common word
-    found.push_back({st.first_seen, {name, st.mentions, st.sentences}});
-  }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
-    if (a.second.mentions != b.second.mentions) return a.second.mentions > b.second.mentions;
-    return a.first < b.first;
-  });
-  for (auto& f : found) pass.names.push_back(std::move(f.second));
+  pass.names = characters.finish();
   return pass;
 }
 

@@ -113,8 +113,8 @@ namespace {
 using K = CueKind;
 const CueRow kZhCueRows[] = {
     // death
-    {"死 死了 死去 去世 死亡 尸体 坟 坟墓 埋葬 丧命 断气 咽气 冻死 饿死 病死 淹死 烧死 身亡 丧生",
-     K::event, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
+    {"死去 去世 死亡 尸体 坟 坟墓 埋葬 丧命 断气 咽气 冻死 饿死 病死 淹死 烧死 身亡 丧生", K::event,
+     -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
     // killing and devouring
     {"杀 杀死 杀害 打死 咬死 吃掉 吞掉 吞下 谋杀 砍死 害死 被杀 被吃", K::harm, -0.85f, 1.2f, 0.75f,
      1.0f, 0.7f, F},
@@ -163,7 +163,7 @@ const CueRow kZhCueRows[] = {
 };
 // 死 after an emotion word intensifies it (高兴死了 "happy to death").
 const CueRow kZhDegreeRows[] = {
-    {"死", K::intensifier_after_emotion, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
+    {"死 死了", K::intensifier_after_emotion, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
 };
 
 }  // namespace

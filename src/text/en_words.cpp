@@ -228,7 +228,7 @@ const CueRow kCueRows[] = {
     // death: the gravest event, still (a death is mourned, not fought)
     {"die dies died dying dead death deaths perish perished perishing corpse corpses grave "
      "graves funeral buried coffin lifeless",
-     K::event, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
+     K::fate, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
     // killing and devouring: death done by someone, with danger
     {"kill kills killed killing slay slays slew slain murder murders murdered murdering drown "
      "drowns drowned drowning devour devours devoured devouring strangle strangled stab stabbed "
@@ -307,7 +307,10 @@ const CueRow kCueRows[] = {
     // villains: no cue of their own; a harm done to one is good news
     {"wolf wolves witch witches giant giants dragon ogre troll robber robbers murderer "
      "murderers monster beast enemy enemies thief thieves wizard sorceress",
-     K::villain, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -1},
+     K::villain, -0.3f, 0.3f, 0.3f, 0.3f, 0.2f, F},
+    // hypotheticals and conditions: the event after them may not happen
+    {"if unless lest might may would could perhaps whether", K::hypothetical, 0.0f, 0.0f, 0.0f,
+     0.0f, 0.0f, -1},
 };
 
 }  // namespace

@@ -130,9 +130,11 @@ enum class CueKind : std::uint8_t {
   tempo,    // arousal only: pursuit, flight, sleep, silence
   harm,     // an event done to someone: good news when done to a villain ("killed the wolf")
   mocking,  // laughter at someone, scorn: no joy
-  villain,  // a villain noun, no cue of its own (the object of `harm`)
-  intensifier_after_emotion,  // an event word that after an emotion word only intensifies it
-                              // (高兴死了 "happy to death")
+  fate,     // an event that befalls its subject (death): good news when a villain meets it
+  villain,  // a villain noun: a little menace, once a sentence, unless a harm or fate beats it
+  hypothetical,  // "if", "might", 如果: an event in the next few words may not happen (weaker)
+  intensifier_after_emotion,  // a death word that after an emotion word only intensifies it
+                              // (高兴死了 "happy to death"); otherwise read as `fate`
   none,                       // explicitly not an event (an idiom that contains one: 笑死)
 };
 struct NarrativeCue {

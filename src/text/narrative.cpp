@@ -3,6 +3,7 @@
 // zh_words.cpp. They outweigh the pleasant or unpleasant words around them in Evidence::finish.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "text/sentiment.h"
 #include "text/unicode.h"
@@ -44,8 +45,11 @@ namespace {
 
 constexpr double kNegated = -0.5;  // a negated event: weaker and turned ("no one came to save her")
 constexpr std::size_t kVillainReach = 4;  // tokens after a harm verb where its object may stand
+constexpr std::size_t kSubjectReach = 6;  // tokens before a fate where its subject may stand
+constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reaches forward
+constexpr double kHypothetical = 0.5;          // an event that may not happen weighs this much
 
-// A harm cue turned into good news: the villain is beaten.
+// A harm or fate turned into good news: the villain is beaten.
 NarrativeCue triumph_over(const NarrativeCue& harm) {
   NarrativeCue c = harm;
   c.kind = CueKind::event;
@@ -55,19 +59,74 @@ NarrativeCue triumph_over(const NarrativeCue& harm) {
   return c;
 }
 
-template <typename IsVillain>
-bool harm_to_villain(std::size_t i, std::size_t span, std::size_t n, bool passive,
-                     IsVillain&& is_villain) {
-  if (passive) {  // "the wolf was killed", 狼被杀死了 (a villain after it is the doer: "by the
-                  // wolf")
-    for (std::size_t k = 2; k <= 5 && k <= i; ++k)
-      if (is_villain(i - k)) return true;
+// The rules both languages share, over a sentence's tokens: `cue_at(i)` is the cue read at
+// token i (nullptr for none), and `span` the tokens it covers.
+class SentenceReader {
+ public:
+  SentenceReader(Evidence& ev, std::function<const NarrativeCue*(std::size_t)> cue_at,
+                 std::size_t n)
+      : ev_(ev), cue_at_(std::move(cue_at)), n_(n) {}
+
+  // Reads the cue `cue` found at token i (covering `span` tokens); `sign` carries negation and
+  // any weakening, `escaped` a preceding "from", `passive` a preceding "was" or 被.
+  void read(const NarrativeCue& cue, std::size_t i, std::size_t span, double sign, bool escaped,
+            bool passive) {
+    switch (cue.kind) {
+      case CueKind::villain:
+        if (!villain_) villain_ = &cue;
+        return;
+      case CueKind::none:
+      case CueKind::hypothetical:
+        return;
+      default:
+        break;
+    }
+    if (escaped && cue.valence < 0) return;  // "saved her from death", "fled from the wolf"
+    NarrativeCue c = cue;
+    bool beaten = false;
+    if (c.kind == CueKind::harm) {
+      // "the wolf was killed", 狼被杀死了: the villain before it suffers it (a villain after it
+      // is the doer: "eaten by the wolf"); otherwise the villain after it ("killed the wolf").
+      beaten = passive ? kind_before(i, kSubjectReach, CueKind::villain)
+                       : kind_after(i + span, kVillainReach, CueKind::villain);
+    } else if (c.kind == CueKind::fate || c.kind == CueKind::intensifier_after_emotion) {
+      beaten = kind_before(i, kSubjectReach, CueKind::villain);  // "the wolf fell down dead"
+    }
+    if (beaten) {
+      c = triumph_over(c);
+      villain_beaten_ = true;
+    }
+    if (kind_before(i, kHypotheticalReach, CueKind::hypothetical)) sign *= kHypothetical;
+    ev_.add_cue(c, sign);
+  }
+
+  // A villain in the sentence that nothing beat: a little menace.
+  void finish() {
+    if (villain_ && !villain_beaten_) ev_.add_cue(*villain_, 1.0);
+  }
+
+ private:
+  bool kind_before(std::size_t i, std::size_t reach, CueKind kind) const {
+    for (std::size_t k = 1; k <= reach && k <= i; ++k) {
+      const NarrativeCue* c = cue_at_(i - k);
+      if (c && c->kind == kind) return true;
+    }
     return false;
   }
-  for (std::size_t j = i + span; j < n && j < i + span + kVillainReach; ++j)
-    if (is_villain(j)) return true;
-  return false;
-}
+  bool kind_after(std::size_t from, std::size_t reach, CueKind kind) const {
+    for (std::size_t j = from; j < n_ && j < from + reach; ++j) {
+      const NarrativeCue* c = cue_at_(j);
+      if (c && c->kind == kind) return true;
+    }
+    return false;
+  }
+
+  Evidence& ev_;
+  std::function<const NarrativeCue*(std::size_t)> cue_at_;
+  std::size_t n_;
+  const NarrativeCue* villain_ = nullptr;
+  bool villain_beaten_ = false;
+};
 
 }  // namespace
 
@@ -79,10 +138,8 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
     const auto it = cues.find(w);
     return it == cues.end() ? nullptr : &it->second;
   };
-  auto is_villain = [&](std::size_t j) {
-    const NarrativeCue* c = find(keys[j]);
-    return c && c->kind == CueKind::villain;
-  };
+  SentenceReader reader(
+      ev, [&](std::size_t j) { return find(keys[j]); }, n);
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const NarrativeCue* cue = nullptr;
@@ -94,23 +151,19 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
       if ((cue = find(pair))) span = 2;
     }
     if (!cue) cue = find(keys[i]);
-    if (!cue || cue->kind == CueKind::villain || cue->kind == CueKind::none) continue;
+    if (!cue) continue;
     double sign = 1.0;
     bool escaped = false;
     for (std::size_t k = 1; k <= 3 && k <= i; ++k) {
       if (is_english_negation(keys[i - k], lex)) sign = kNegated;
       if (keys[i - k] == "from") escaped = true;
     }
-    if (escaped && cue->valence < 0) continue;  // "saved her from death", "fled from the wolf"
-    NarrativeCue c = *cue;
-    if (c.kind == CueKind::harm) {
-      const bool passive = i > 0 && (keys[i - 1] == "was" || keys[i - 1] == "were" ||
-                                     keys[i - 1] == "been" || keys[i - 1] == "be");
-      if (harm_to_villain(i, span, n, passive, is_villain)) c = triumph_over(c);
-    }
-    ev.add_cue(c, sign);
+    const bool passive = i > 0 && (keys[i - 1] == "was" || keys[i - 1] == "were" ||
+                                   keys[i - 1] == "been" || keys[i - 1] == "be");
+    reader.read(*cue, i, span, sign, escaped, passive);
     i += span - 1;
   }
+  reader.finish();
 }
 
 void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicons& lex,
@@ -122,14 +175,12 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     const auto it = cues.find(w);
     return it == cues.end() ? nullptr : &it->second;
   };
-  auto is_villain = [&](std::size_t j) {
-    const NarrativeCue* c = find(tokens[j]);
-    return c && c->kind == CueKind::villain;
-  };
   auto is_negator = [&](std::string_view w) {
     const auto m = zh.modifiers.find(w);
     return m != zh.modifiers.end() && m->second.kind == ModifierKind::negator;
   };
+  SentenceReader reader(
+      ev, [&](std::size_t j) { return find(tokens[j]); }, n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& t = tokens[i];
     const NarrativeCue* cue = nullptr;
@@ -145,11 +196,13 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
         const std::size_t from = pos;
         next_code_point(t, pos);
         const NarrativeCue* c = find(std::string_view(t).substr(from, pos - from));
-        if (c && c->kind != CueKind::villain && c->kind != CueKind::none) cue = c;
+        if (c && c->kind != CueKind::villain && c->kind != CueKind::none &&
+            c->kind != CueKind::hypothetical)
+          cue = c;
       }
       scale = 0.6;
     }
-    if (!cue || cue->kind == CueKind::villain || cue->kind == CueKind::none) continue;
+    if (!cue) continue;
     if (cue->kind == CueKind::intensifier_after_emotion && i > 0 && zh.words.count(tokens[i - 1]) &&
         !find(tokens[i - 1]))
       continue;  // 高兴死了: "happy to death"
@@ -159,15 +212,11 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
       if (is_negator(tokens[i - k])) sign = kNegated;
       if (tokens[i - k] == "从") escaped = true;
     }
-    if (escaped && cue->valence < 0) continue;
-    NarrativeCue c = *cue;
-    if (c.kind == CueKind::harm) {
-      const bool passive = i > 0 && tokens[i - 1] == "被";
-      if (harm_to_villain(i, span, n, passive, is_villain)) c = triumph_over(c);
-    }
-    ev.add_cue(c, sign * scale);
+    const bool passive = i > 0 && tokens[i - 1] == "被";
+    reader.read(*cue, i, span, sign * scale, escaped, passive);
     i += span - 1;
   }
+  reader.finish();
 }
 
 }  // namespace tonepoem::text

@@ -113,7 +113,7 @@ namespace {
 using K = CueKind;
 const CueRow kZhCueRows[] = {
     // death
-    {"死去 去世 死亡 尸体 坟 坟墓 埋葬 丧命 断气 咽气 冻死 饿死 病死 淹死 烧死 身亡 丧生", K::event,
+    {"死去 去世 死亡 尸体 坟 坟墓 埋葬 丧命 断气 咽气 冻死 饿死 病死 淹死 烧死 身亡 丧生", K::fate,
      -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
     // killing and devouring
     {"杀 杀死 杀害 打死 咬死 吃掉 吞掉 吞下 谋杀 砍死 害死 被杀 被吃", K::harm, -0.85f, 1.2f, 0.75f,
@@ -155,8 +155,11 @@ const CueRow kZhCueRows[] = {
     {"大雪 寒风 冰冷 冰雪", K::mood, -0.35f, 0.3f, -0.2f, 0.2f, 0.0f, S},
     {"阳光 春天 明亮 花朵 鲜花 晴天", K::mood, 0.4f, 0.3f, -0.1f, 0.15f, 0.0f, J},
     // villains
-    {"狼 巫婆 女巫 妖怪 魔鬼 恶魔 强盗 坏人 敌人 怪物 老虎 巨人", K::villain, 0.0f, 0.0f, 0.0f,
-     0.0f, 0.0f, -1},
+    {"狼 巫婆 女巫 妖怪 魔鬼 恶魔 强盗 坏人 敌人 怪物 老虎 巨人", K::villain, -0.3f, 0.3f, 0.3f,
+     0.3f, 0.2f, F},
+    // hypotheticals and conditions
+    {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许", K::hypothetical, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+     -1},
     // idioms that hold an event word but tell none: "laughing to death", "dead tired"
     {"笑死 累死 气死 烦死 热死 困死 忙死 吓死 死党 冷静 冷笑话 救命", K::none, 0.0f, 0.0f, 0.0f,
      0.0f, 0.0f, -1},

@@ -231,7 +231,7 @@ const CueRow kCueRows[] = {
      K::fate, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
     // killing and devouring: death done by someone, with danger
     {"kill kills killed killing slay slays slew slain murder murders murdered murdering drown "
-     "drowns drowned drowning devour devours devoured devouring strangle strangled stab stabbed "
+     "drowns drowned devour devours devoured devouring strangle strangled stab stabbed "
      "behead beheaded executed poisoned ate_her ate_him ate_them eaten swallowed_up burned",
      K::harm, -0.85f, 1.2f, 0.75f, 1.0f, 0.7f, F},
     // injury
@@ -257,7 +257,7 @@ const CueRow kCueRows[] = {
      "hungry cold freezing froze frozen freeze shivering numb rags barefoot",
      K::event, -0.55f, 0.7f, -0.3f, 0.4f, 0.1f, S},
     // capture
-    {"captured capture caught seized imprisoned prison prisoner dungeon cage caged chained "
+    {"captured capture seized imprisoned prison prisoner dungeon cage caged chained "
      "fetters trapped kidnapped locked_up shut_up carried_off dragged",
      K::harm, -0.7f, 1.0f, 0.45f, 0.6f, 0.5f, F},
     // abandonment and grief (still)
@@ -293,6 +293,9 @@ const CueRow kCueRows[] = {
     {"married marry marries marriage wedding wed feast rejoiced rejoicing celebrated "
      "lived_happily happily_ever",
      K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
+    // tears and cries of joy: the joy is what happened ("weeping with joy")
+    {"with_joy for_joy of_joy with_gladness for_gladness with_happiness with_relief", K::event,
+     0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // reward and fortune
     {"reward rewarded riches fortune prosperous blessed thanked", K::event, 0.65f, 0.8f, 0.2f, 0.2f,
      0.0f, J},

@@ -143,10 +143,12 @@ struct NarrativeCue {
   float arousal = 0.0f, arousal_weight = 0.0f;
   float tension = 0.0f;
   int category = -1;
+  bool starts_phrase = false;  // a phrase of the table begins with this word ("laughed" at)
 };
 using CueMap = std::unordered_map<std::string, NarrativeCue, StringHash, std::equal_to<>>;
 // One row of a cue table: space-separated words sharing the cue ('_' stands for a space inside
-// a phrase: "laughed_at").
+// a phrase: "laughed_at"). A phrase's first word is entered too (kind `none` when it has no cue
+// of its own) with `starts_phrase` set, so that a reader looks up a pair only after such a word.
 struct CueRow {
   std::string_view words;
   CueKind kind;

@@ -3,7 +3,6 @@
 // zh_words.cpp. They outweigh the pleasant or unpleasant words around them in Evidence::finish.
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "text/sentiment.h"
 #include "text/unicode.h"
@@ -20,9 +19,16 @@ CueMap build_cue_map(std::span<const CueRow> rows) {
       words = space == std::string_view::npos ? std::string_view{} : words.substr(space + 1);
       if (w.empty()) continue;
       std::replace(w.begin(), w.end(), '_', ' ');
-      map.insert_or_assign(std::move(w),
-                           NarrativeCue{row.kind, row.valence, row.valence_weight, row.arousal,
-                                        row.arousal_weight, row.tension, row.category});
+      const std::size_t first = w.find(' ');
+      NarrativeCue& cue = map[w];
+      const bool starts = cue.starts_phrase;
+      cue = NarrativeCue{row.kind,           row.valence, row.valence_weight, row.arousal,
+                         row.arousal_weight, row.tension, row.category,       starts};
+      if (first != std::string::npos) {
+        auto [it, added] = map.try_emplace(w.substr(0, first));
+        if (added) it->second.kind = CueKind::none;
+        it->second.starts_phrase = true;
+      }
     }
   }
   return map;
@@ -47,6 +53,7 @@ constexpr double kNegated = -0.5;  // a negated event: weaker and turned ("no on
 constexpr std::size_t kVillainReach = 4;  // tokens after a harm verb where its object may stand
 constexpr std::size_t kSubjectReach = 6;  // tokens before a fate where its subject may stand
 constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reaches forward
+constexpr std::size_t kMaxPairBytes = 12;      // 4 CJK characters in UTF-8
 constexpr double kHypothetical = 0.5;          // an event that may not happen weighs this much
 
 // A harm or fate turned into good news: the villain is beaten.
@@ -63,9 +70,9 @@ NarrativeCue triumph_over(const NarrativeCue& harm) {
 // token i (nullptr for none), and `span` the tokens it covers.
 class SentenceReader {
  public:
-  SentenceReader(Evidence& ev, std::function<const NarrativeCue*(std::size_t)> cue_at,
-                 std::size_t n)
-      : ev_(ev), cue_at_(std::move(cue_at)), n_(n) {}
+  // `cue_at[i]`: the cue of token i alone (nullptr for none).
+  SentenceReader(Evidence& ev, const std::vector<const NarrativeCue*>& cue_at)
+      : ev_(ev), cue_at_(cue_at), n_(cue_at.size()) {}
 
   // Reads the cue `cue` found at token i (covering `span` tokens); `sign` carries negation and
   // any weakening, `escaped` a preceding "from", `passive` a preceding "was" or 被.
@@ -108,21 +115,21 @@ class SentenceReader {
  private:
   bool kind_before(std::size_t i, std::size_t reach, CueKind kind) const {
     for (std::size_t k = 1; k <= reach && k <= i; ++k) {
-      const NarrativeCue* c = cue_at_(i - k);
+      const NarrativeCue* c = cue_at_[i - k];
       if (c && c->kind == kind) return true;
     }
     return false;
   }
   bool kind_after(std::size_t from, std::size_t reach, CueKind kind) const {
     for (std::size_t j = from; j < n_ && j < from + reach; ++j) {
-      const NarrativeCue* c = cue_at_(j);
+      const NarrativeCue* c = cue_at_[j];
       if (c && c->kind == kind) return true;
     }
     return false;
   }
 
   Evidence& ev_;
-  std::function<const NarrativeCue*(std::size_t)> cue_at_;
+  const std::vector<const NarrativeCue*>& cue_at_;
   std::size_t n_;
   const NarrativeCue* villain_ = nullptr;
   bool villain_beaten_ = false;
@@ -138,19 +145,20 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
     const auto it = cues.find(w);
     return it == cues.end() ? nullptr : &it->second;
   };
-  SentenceReader reader(
-      ev, [&](std::size_t j) { return find(keys[j]); }, n);
+  std::vector<const NarrativeCue*> alone(n);
+  for (std::size_t i = 0; i < n; ++i) alone[i] = find(keys[i]);
+  SentenceReader reader(ev, alone);
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const NarrativeCue* cue = nullptr;
     std::size_t span = 1;
-    if (i + 1 < n) {
+    if (alone[i] && alone[i]->starts_phrase && i + 1 < n) {
       pair = keys[i];
       pair += ' ';
       pair += keys[i + 1];
       if ((cue = find(pair))) span = 2;
     }
-    if (!cue) cue = find(keys[i]);
+    if (!cue) cue = alone[i];
     if (!cue) continue;
     double sign = 1.0;
     bool escaped = false;
@@ -179,15 +187,22 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     const auto m = zh.modifiers.find(w);
     return m != zh.modifiers.end() && m->second.kind == ModifierKind::negator;
   };
-  SentenceReader reader(
-      ev, [&](std::size_t j) { return find(tokens[j]); }, n);
+  std::vector<const NarrativeCue*> alone(n);
+  for (std::size_t i = 0; i < n; ++i) alone[i] = find(tokens[i]);
+  SentenceReader reader(ev, alone);
+  std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& t = tokens[i];
     const NarrativeCue* cue = nullptr;
     std::size_t span = 1;
     double scale = 1.0;
-    if (i + 1 < n && (cue = find(t + tokens[i + 1]))) span = 2;
-    if (!cue) cue = find(t);
+    // Two tokens read together (被 + 打, 笑 + 她): the table's entries are at most 4 characters.
+    if (i + 1 < n && t.size() + tokens[i + 1].size() <= kMaxPairBytes) {
+      pair = t;
+      pair += tokens[i + 1];
+      if ((cue = find(pair))) span = 2;
+    }
+    if (!cue) cue = alone[i];
     if (!cue) {
       // A one-character event inside a longer token (哭着, 饿坏): weaker, it may be a compound.
       const std::size_t chars = count_scripts(t).han;

@@ -143,6 +143,8 @@ const CueRow kZhCueRows[] = {
     // stillness
     {"睡 睡着 睡觉 入睡 沉睡 安静 寂静 沉默 静静 一动不动", K::tempo, 0.0f, 0.0f, -0.6f, 0.8f, 0.0f,
      -1},
+    // tears of joy
+    {"喜极而泣 高兴得哭 激动得哭", K::event, 0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // rescue, reunion, triumph, marriage, reward
     {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放", K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
     {"团圆 重逢 团聚 相聚 回家 拥抱", K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},

@@ -127,8 +127,8 @@ const CueRow kZhCueRows[] = {
     // loss and ruin
     {"失去 丢失 失踪 消失 破产 倒霉 灾难 不幸", K::event, -0.6f, 0.8f, 0.0f, 0.0f, 0.15f, S},
     // poverty, hunger and cold
-    {"饿 饥饿 挨饿 冷 寒冷 冻 冻僵 严寒 穷 贫穷 穷苦 讨饭 乞丐 乞讨 破衣 光脚", K::event, -0.55f,
-     0.7f, -0.3f, 0.4f, 0.1f, S},
+    {"饿 饥饿 挨饿 冷 寒冷 冻 冻僵 严寒 贫穷 穷苦 讨饭 乞丐 乞讨 破衣 光脚", K::event, -0.55f, 0.7f,
+     -0.3f, 0.4f, 0.1f, S},
     // capture
     {"被抓 抓住 捉住 抓走 关起来 囚禁 监狱 坐牢 牢房 俘虏 绑架 被关", K::harm, -0.7f, 1.0f, 0.45f,
      0.6f, 0.5f, F},
@@ -147,7 +147,7 @@ const CueRow kZhCueRows[] = {
     {"喜极而泣 高兴得哭 激动得哭", K::event, 0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // rescue, reunion, triumph, marriage, reward
     {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放", K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
-    {"团圆 重逢 团聚 相聚 回家 拥抱", K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},
+    {"团圆 重逢 团聚 相聚 拥抱", K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},
     {"胜利 战胜 打败 凯旋", K::event, 0.8f, 1.1f, 0.6f, 0.6f, 0.0f, J},
     {"结婚 婚礼 成亲 出嫁 娶 宴会 庆祝", K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
     {"奖赏 奖励 财宝 发财 富有", K::event, 0.65f, 0.8f, 0.2f, 0.2f, 0.0f, J},
@@ -163,8 +163,8 @@ const CueRow kZhCueRows[] = {
     {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许", K::hypothetical, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
      -1},
     // idioms that hold an event word but tell none: "laughing to death", "dead tired"
-    {"笑死 累死 气死 烦死 热死 困死 忙死 吓死 死党 冷静 冷笑话 救命", K::none, 0.0f, 0.0f, 0.0f,
-     0.0f, 0.0f, -1},
+    {"笑死 累死 气死 烦死 热死 困死 忙死 吓死 死党 冷静 冷笑话 救命 追求 无穷 睡衣", K::none, 0.0f,
+     0.0f, 0.0f, 0.0f, 0.0f, -1},
 };
 // 死 after an emotion word intensifies it (高兴死了 "happy to death").
 const CueRow kZhDegreeRows[] = {

@@ -23,11 +23,13 @@ Language sentence_language(std::string_view s, Language doc) {
   return doc;
 }
 
+// `reading`: alone (analyze_sentence) or as a line of a story (the sentence pass), where
+// narrative events and tempo dominate (text::Evidence::finish).
 Emotion analyze_with_words(std::string_view sentence, Language language, const Lexicons& lex,
-                           std::vector<std::string>* words) {
+                           std::vector<std::string>* words, text::Evidence::Reading reading) {
   if (sentence.empty()) return Emotion{};
-  return language == Language::zh ? text::chinese_evidence(sentence, lex, words).finish()
-                                  : text::english_evidence(sentence, lex, words).finish();
+  return language == Language::zh ? text::chinese_evidence(sentence, lex, words).finish(reading)
+                                  : text::english_evidence(sentence, lex, words).finish(reading);
 }
 
 // What one pass over the sentences finds: their emotions and the recurring names.
@@ -45,7 +47,8 @@ SentencePass read_sentences(const Document& document, const Lexicons& lex) {
     const Sentence& s = document.sentences[si];
     words.clear();
     const Language lang = sentence_language(s.text, document.language);
-    pass.emotions.push_back(analyze_with_words(s.text, lang, lex, &words));
+    pass.emotions.push_back(
+        analyze_with_words(s.text, lang, lex, &words, text::Evidence::Reading::story));
     characters.add(si, s.text, lang, std::move(words));
   }
   pass.names = characters.finish();
@@ -115,7 +118,8 @@ EmotionArc build_arc(const Document& document, const SentencePass& pass) {
 }  // namespace
 
 Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons) {
-  return analyze_with_words(sentence, language, lexicons, nullptr);
+  return analyze_with_words(sentence, language, lexicons, nullptr,
+                            text::Evidence::Reading::sentence);
 }
 
 EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {

@@ -449,5 +449,86 @@ TEST(PermissiveChinese, ResearchListsAreTheDefaultAndNamed) {
   EXPECT_NE(std::find(sources.begin(), sources.end(), "en-vader.tsv"), sources.end());
 }
 
+// Narrative reading: a story's lines are read for what happens, not for how many pleasant words
+// surround it. Each sentence here is read as the only line of a story (analyze()), and also
+// alone (analyze_sentence), where the cues pull more gently.
+Emotion story_line(std::string_view s) {
+  const Document d = parse_text(s, "s.txt", {});
+  AnalyzeOptions o;
+  o.lexicons = lex_ptr();
+  const EmotionArc arc = analyze(d, o);
+  EXPECT_EQ(arc.sentences.size(), 1u) << s;
+  return arc.sentences.empty() ? Emotion{} : arc.sentences.front();
+}
+
+TEST(NarrativeReading, DeathOutweighsTheWarmBrightWordsAroundIt) {
+  const char* line = "The little match girl froze to death on the bright, warm Christmas morning.";
+  const Emotion e = story_line(line);
+  EXPECT_LT(e.valence, -0.4);
+  EXPECT_GT(e.weight(Category::sadness), e.weight(Category::joy));
+  // The same words without the death read bright: the event is what turns the line.
+  EXPECT_GT(story_line("The little match girl woke on the bright, warm Christmas morning.").valence,
+            0.2);
+  // Alone (a benchmark sentence) the event still makes the line negative.
+  EXPECT_LT(en(line).valence, 0.0);
+}
+
+TEST(NarrativeReading, ACrowdLaughingAtAVictimIsNoJoy) {
+  const Emotion mocked = story_line("The crowd laughed at the poor old woman.");
+  EXPECT_LT(mocked.valence, -0.3);
+  EXPECT_LT(mocked.weight(Category::joy), 0.3);
+  // Laughter with someone stays happy.
+  EXPECT_GT(story_line("The children laughed and sang with the old woman.").valence, 0.3);
+}
+
+TEST(NarrativeReading, PursuitThroughTheDarkIsArousedAndNegative) {
+  const Emotion chase = story_line("The wolf chased them through the dark forest.");
+  EXPECT_LT(chase.valence, -0.3);
+  EXPECT_GT(chase.arousal, 0.5);
+  EXPECT_GT(chase.tension, 0.5);
+  // Sleep and stillness are low arousal, whatever EmoBank's raters would say of the words.
+  const Emotion sleep = story_line("She lay down in the silent room and slept.");
+  EXPECT_LT(sleep.arousal, 0.0);
+  EXPECT_GT(chase.arousal, sleep.arousal + 0.6);
+}
+
+TEST(NarrativeReading, WhoSuffersTheHarmDecides) {
+  // The harm is done to the villain: good news. Done by the villain: bad news.
+  EXPECT_GT(story_line("The huntsman killed the wolf.").valence, 0.3);
+  EXPECT_GT(story_line("At last the wicked witch was burned.").valence, 0.2);
+  EXPECT_LT(story_line("The wolf killed the huntsman.").valence, -0.4);
+  EXPECT_LT(story_line("The grandmother was eaten by the wolf.").valence, -0.3);
+  // Saved from death is a rescue; a death that did not happen is no grief.
+  EXPECT_GT(story_line("The prince saved her from death.").valence, 0.3);
+  EXPECT_GT(story_line("The child did not die.").valence,
+            story_line("The child died.").valence + 0.5);
+}
+
+TEST(NarrativeReading, ResolutionsArePositive) {
+  EXPECT_GT(story_line("The king's son married her and they lived happily.").valence, 0.5);
+  EXPECT_GT(story_line("The brothers were reunited with their sister at last.").valence, 0.4);
+  EXPECT_LT(story_line("The soldier was captured and locked up in a dungeon.").valence, -0.4);
+}
+
+TEST(NarrativeReading, ChineseEventsMockeryAndRescue) {
+  // Froze to death on a bright, warm festive morning; a crowd laughing at an old woman.
+  const Emotion froze = story_line("在明亮温暖的节日早晨，卖火柴的小女孩冻死了。");
+  EXPECT_LT(froze.valence, -0.4);
+  const Emotion mocked = story_line("大家都嘲笑这个可怜的老太太。");
+  EXPECT_LT(mocked.valence, -0.3);
+  EXPECT_LT(mocked.weight(Category::joy), 0.3);
+  // Beaten and hungry vs rescued and reunited.
+  EXPECT_LT(story_line("孩子被打了，又饿又冷。").valence, -0.4);
+  EXPECT_GT(story_line("猎人救出了她们，一家人终于团圆了。").valence, 0.4);
+  // The wolf chasing them: aroused; sleeping quietly: calm.
+  const Emotion chase = story_line("狼在黑暗的森林里追赶他们。");
+  EXPECT_LT(chase.valence, -0.3);
+  EXPECT_GT(chase.arousal, 0.4);
+  EXPECT_LT(story_line("她静静地睡着了。").arousal, 0.0);
+  // 死 after an emotion word only intensifies it: "happy to death" is happy.
+  EXPECT_GT(story_line("我高兴死了！").valence, 0.0);
+  EXPECT_GT(story_line("我高兴死了！").valence, story_line("他死了。").valence + 0.5);
+}
+
 }  // namespace
 }  // namespace tonepoem

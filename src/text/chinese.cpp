@@ -233,6 +233,7 @@ Evidence chinese_evidence(std::string_view sentence, const Lexicons& lex,
     negator_before_degree = false;
     since_modifier = 0;
   }
+  add_chinese_narrative(tokens, lex, ev);
   return ev;
 }
 

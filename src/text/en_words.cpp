@@ -215,3 +215,112 @@ void add_emoji(WordMap& map) {
 }
 
 }  // namespace tonepoem::text
+
+namespace tonepoem::text {
+namespace {
+
+// Narrative cues: what happens, in general story vocabulary (see NarrativeCue in lexicons.h).
+// Valence in [-1, 1] and its weight (1 is a plain event), arousal as narrative tempo and
+// stakes and its weight. Phrases of two words are written with '_' for the space.
+using K = CueKind;
+
+const CueRow kCueRows[] = {
+    // death: the gravest event, still (a death is mourned, not fought)
+    {"die dies died dying dead death deaths perish perished perishing corpse corpses grave "
+     "graves funeral buried coffin lifeless",
+     K::fate, -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
+    // killing and devouring: death done by someone, with danger
+    {"kill kills killed killing slay slays slew slain murder murders murdered murdering drown "
+     "drowns drowned devour devours devoured devouring strangle strangled stab stabbed "
+     "behead beheaded executed poisoned ate_her ate_him ate_them eaten swallowed_up burned",
+     K::harm, -0.85f, 1.2f, 0.75f, 1.0f, 0.7f, F},
+    // injury
+    {"wound wounded wounds injured injury injuries bleed bleeding bled bloody hurt blinded "
+     "lame bruised maimed crippled",
+     K::harm, -0.65f, 0.9f, 0.45f, 0.6f, 0.45f, S},
+    // cruelty
+    {"beat beaten beating beatings whip whipped whipping flog flogged torment tormented "
+     "torture tortured cruel cruelly cruelty abuse abused ill-treated ill-used punish punished "
+     "slapped kicked",
+     K::harm, -0.75f, 1.0f, 0.55f, 0.7f, 0.5f, A},
+    // mockery: laughter at someone is not joy
+    {"mock mocks mocked mocking mockery jeer jeers jeered jeering ridicule ridiculed scorn "
+     "scorned scornfully sneer sneered sneering taunt taunted derision laughed_at laugh_at "
+     "laughing_at laughs_at made_fun make_fun making_fun scoffed scoffed_at",
+     K::mocking, -0.7f, 1.2f, 0.3f, 0.4f, 0.2f, A},
+    // loss and ruin
+    {"lost loses losing loss vanished disappeared stolen robbed ruin ruined ruins misfortune "
+     "calamity disaster",
+     K::event, -0.6f, 0.8f, 0.0f, 0.0f, 0.15f, S},
+    // poverty, hunger and cold
+    {"poverty poor beggar beggars begging starve starved starving starvation famine hunger "
+     "hungry cold freezing froze frozen freeze shivering numb rags barefoot",
+     K::event, -0.55f, 0.7f, -0.3f, 0.4f, 0.1f, S},
+    // capture
+    {"captured capture seized imprisoned prison prisoner dungeon cage caged chained "
+     "fetters trapped kidnapped locked_up shut_up carried_off dragged",
+     K::harm, -0.7f, 1.0f, 0.45f, 0.6f, 0.5f, F},
+    // abandonment and grief (still)
+    {"abandoned abandon deserted forsaken alone lonely orphan banished exiled outcast "
+     "left_behind wept weep weeps weeping sobbed sobbing tears mourned mourning grief grieved "
+     "sorrow lamented lamenting despair",
+     K::event, -0.7f, 0.9f, -0.35f, 0.6f, 0.05f, S},
+    // danger, pursuit, conflict, fight, flight: high stakes
+    {"chase chased chasing pursue pursued pursuing pursuit hunted flee fled fleeing danger "
+     "dangerous peril threat threatened attack attacked attacking fight fought fighting battle "
+     "struggle struggled seized_him seized_her",
+     K::tempo, -0.45f, 0.6f, 0.85f, 1.2f, 0.6f, F},
+    {"terrified frightened afraid fear feared horror screamed shrieked trembling trembled",
+     K::event, -0.55f, 0.6f, 0.65f, 0.8f, 0.6f, F},
+    {"ran running rushed hurried galloped sprang leapt dashed", K::tempo, 0.0f, 0.0f, 0.7f, 0.7f,
+     0.1f, -1},
+    // stillness: sleep, silence
+    {"sleep slept asleep sleeping slumber dozed lay_down lay_still stood_still silence silent "
+     "silently hush "
+     "quiet quietly",
+     K::tempo, 0.0f, 0.0f, -0.6f, 0.8f, 0.0f, -1},
+    // rescue, release, escape
+    {"save saved saves saving rescue rescued rescues freed released delivered deliverance "
+     "escaped safe safely spared",
+     K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
+    // reunion and homecoming
+    {"reunited reunion embraced embrace hugged welcomed came_home returned_home", K::event, 0.8f,
+     1.1f, 0.1f, 0.3f, 0.0f, T},
+    // triumph
+    {"won victory victorious triumph triumphed triumphant conquered overcame", K::event, 0.8f, 1.1f,
+     0.6f, 0.6f, 0.0f, J},
+    // marriage and celebration
+    {"married marry marries marriage wedding wed feast rejoiced rejoicing celebrated "
+     "lived_happily happily_ever",
+     K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
+    // tears and cries of joy: the joy is what happened ("weeping with joy")
+    {"with_joy for_joy of_joy with_gladness for_gladness with_happiness with_relief", K::event,
+     0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
+    // reward and fortune
+    {"reward rewarded riches fortune prosperous blessed thanked", K::event, 0.65f, 0.8f, 0.2f, 0.2f,
+     0.0f, J},
+    // weather and light as mood
+    {"dark darkness gloomy gloom night midnight shadow shadows fog mist gloomily dreary", K::mood,
+     -0.4f, 0.35f, 0.1f, 0.2f, 0.2f, F},
+    {"storm stormy thunder lightning tempest howling gale blizzard", K::mood, -0.45f, 0.4f, 0.6f,
+     0.5f, 0.3f, F},
+    {"snow snowing icy frost wintry bleak", K::mood, -0.35f, 0.3f, -0.2f, 0.2f, 0.0f, S},
+    {"sunshine sunny sunlight sunbeams dawn spring blossoms blossom flowers meadow bright", K::mood,
+     0.4f, 0.3f, -0.1f, 0.15f, 0.0f, J},
+    // villains: no cue of their own; a harm done to one is good news
+    {"wolf wolves witch witches giant giants dragon ogre troll robber robbers murderer "
+     "murderers monster beast enemy enemies thief thieves wizard sorceress",
+     K::villain, -0.3f, 0.3f, 0.3f, 0.3f, 0.2f, F},
+    // hypotheticals and conditions: the event after them may not happen
+    {"if unless lest might may would could perhaps whether", K::hypothetical, 0.0f, 0.0f, 0.0f,
+     0.0f, 0.0f, -1},
+};
+
+}  // namespace
+
+const CueMap& english_narrative_cues() {
+  static const CueMap map = build_cue_map(kCueRows);
+  return map;
+}
+
+}  // namespace tonepoem::text

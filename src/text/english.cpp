@@ -223,11 +223,12 @@ Evidence english_evidence(std::string_view s, const Lexicons& lex,
   }
   for (const WordInfo* sym : symbols)
     ev.add_word(*sym, sym->has_valence() ? sym->valence * 4.0 : 0.0, 1.0, false);
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  for (const Token& t : words) keys.push_back(t.lower);
+  add_english_narrative(keys, lex, ev);
   if (!lex.learned_english.empty()) {
     ev.learned = true;
-    std::vector<std::string> keys;
-    keys.reserve(n);
-    for (const Token& t : words) keys.push_back(t.lower);
     for (const LearnedKey& k : english_learned_keys(keys, lex)) {
       if (k.sign < 0) ++ev.negated_words;
       const auto it = lex.learned_english.find(k.key);

@@ -14,6 +14,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -117,6 +118,49 @@ void add_chinese_emotion_words(WordMap& map);
 void add_builtin_chinese_modifiers(ModifierMap& map);
 // Emoji and emoticons with their emotion (valence, arousal, categories).
 void add_emoji(WordMap& map);
+
+// Narrative cues (narrative.cpp): what happens in a sentence, which outweighs the pleasant or
+// unpleasant words around it ("froze to death on the bright, warm morning"). A cue pulls the
+// sentence's valence toward `valence` with strength `valence_weight` and its arousal (narrative
+// tempo and stakes: a chase or a fight high, sleep and stillness low) toward `arousal` with
+// `arousal_weight`; `tension` and `category` (Category index, -1 none) add to the sentence's.
+enum class CueKind : std::uint8_t {
+  event,    // death, injury, loss, capture, cruelty, rescue, reunion, triumph, marriage, reward
+  mood,     // weather and light: a storm, a dark night, sunshine (weaker than events)
+  tempo,    // arousal only: pursuit, flight, sleep, silence
+  harm,     // an event done to someone: good news when done to a villain ("killed the wolf")
+  mocking,  // laughter at someone, scorn: no joy
+  fate,     // an event that befalls its subject (death): good news when a villain meets it
+  villain,  // a villain noun: a little menace, once a sentence, unless a harm or fate beats it
+  hypothetical,  // "if", "might", 如果: an event in the next few words may not happen (weaker)
+  intensifier_after_emotion,  // a death word that after an emotion word only intensifies it
+                              // (高兴死了 "happy to death"); otherwise read as `fate`
+  none,                       // explicitly not an event (an idiom that contains one: 笑死)
+};
+struct NarrativeCue {
+  CueKind kind = CueKind::event;
+  float valence = 0.0f, valence_weight = 0.0f;
+  float arousal = 0.0f, arousal_weight = 0.0f;
+  float tension = 0.0f;
+  int category = -1;
+  bool starts_phrase = false;  // a phrase of the table begins with this word ("laughed" at)
+};
+using CueMap = std::unordered_map<std::string, NarrativeCue, StringHash, std::equal_to<>>;
+// One row of a cue table: space-separated words sharing the cue ('_' stands for a space inside
+// a phrase: "laughed_at"). A phrase's first word is entered too (kind `none` when it has no cue
+// of its own) with `starts_phrase` set, so that a reader looks up a pair only after such a word.
+struct CueRow {
+  std::string_view words;
+  CueKind kind;
+  float valence, valence_weight, arousal, arousal_weight, tension;
+  int category;
+};
+CueMap build_cue_map(std::span<const CueRow> rows);
+// The built-in cue tables (en_words.cpp: lower-case words and two-word phrases "laughed at";
+// zh_words.cpp: simplified Chinese words, also matched inside jieba tokens for one-character
+// cues such as 死, and across two tokens (被 + 打)). Built on first use.
+const CueMap& english_narrative_cues();
+const CueMap& chinese_narrative_cues();
 
 }  // namespace tonepoem::text
 

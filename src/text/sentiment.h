@@ -46,6 +46,13 @@ struct Evidence {
   bool learned = false;
   // Chinese text: finish() takes valence from the Chinese calibration (zh_learned.inc).
   bool chinese = false;
+  // Narrative cues (narrative.cpp), kept out of features() so that the calibrations stay as
+  // fitted: finish() pulls the calibrated valence and arousal toward the cues' weighted means,
+  // the more the stronger the cues (an event outweighs the words around it).
+  double story_valence = 0.0, story_valence_weight = 0.0;  // sum of weight x cue valence; weight
+  double story_arousal = 0.0, story_arousal_weight = 0.0;
+  double story_tension = 0.0;
+  std::array<double, kCategoryCount> story_categories{};
 
   // Adds one word's emotion. `weight` carries degree words and contrast; `negated` flips valence
   // (applied by the caller) and moves categories (not happy -> some sadness; not afraid -> calm).
@@ -54,8 +61,14 @@ struct Evidence {
   // projection.
   void add_learned(double valence, double arousal);
   void add_embedded(double valence, double arousal, double weight);
+  // Adds one narrative cue; `sign` is -0.5 under negation ("did not die"), else 1.
+  void add_cue(const NarrativeCue& cue, double sign);
 
-  Emotion finish() const;
+  // How a sentence is read: alone (a review, a post, a line of a benchmark) or as a line of a
+  // story, where what happens outweighs the words around it far more and arousal is the
+  // story's tempo and stakes (a chase high, sleep and grief low) rather than EmoBank's.
+  enum class Reading { sentence, story };
+  Emotion finish(Reading reading = Reading::sentence) const;
   // VADER's compound score from the valence evidence alone (the published algorithm's output).
   double vader_compound() const;
   // valence_sum with VADER's '!' and '?' emphasis added in its direction.
@@ -113,6 +126,16 @@ struct LearnedKey {
 // The learned-table lookups of a sentence whose word keys (english_key) are `keys`, in order.
 std::vector<LearnedKey> english_learned_keys(const std::vector<std::string>& keys,
                                              const Lexicons& lex);
+
+// Adds the narrative cues of a sentence's tokens to `ev`. English: `keys` are english_key()
+// forms; a cue within three words after a negation is weakened and turned ("never came home"),
+// a negative cue after "from" is what someone escapes ("saved her from death") and is dropped,
+// a harm done to a villain ("killed the wolf", "the witch was burned") reads as triumph, a
+// mocking cue ("laughed at") cancels the joy of laughter. Chinese: jieba tokens, the same rules
+// with 不/没/没有 (the lists' negators) and 从 (from).
+void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex, Evidence& ev);
+void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicons& lex,
+                           Evidence& ev);
 
 // English: ICU word tokens, VADER's rules. `words` (optional) receives the word tokens as written.
 Evidence english_evidence(std::string_view sentence, const Lexicons& lex,

@@ -1,0 +1,237 @@
+// Narrative cues: the events of a sentence (death, capture, rescue, a wedding), its tempo (a
+// chase, sleep) and its weather and light, read from the tables in en_words.cpp and
+// zh_words.cpp. They outweigh the pleasant or unpleasant words around them in Evidence::finish.
+#include <algorithm>
+#include <cmath>
+
+#include "text/sentiment.h"
+#include "text/unicode.h"
+
+namespace tonepoem::text {
+
+CueMap build_cue_map(std::span<const CueRow> rows) {
+  CueMap map;
+  for (const CueRow& row : rows) {
+    std::string_view words = row.words;
+    while (!words.empty()) {
+      const std::size_t space = words.find(' ');
+      std::string w(words.substr(0, space));
+      words = space == std::string_view::npos ? std::string_view{} : words.substr(space + 1);
+      if (w.empty()) continue;
+      std::replace(w.begin(), w.end(), '_', ' ');
+      const std::size_t first = w.find(' ');
+      NarrativeCue& cue = map[w];
+      const bool starts = cue.starts_phrase;
+      cue = NarrativeCue{row.kind,           row.valence, row.valence_weight, row.arousal,
+                         row.arousal_weight, row.tension, row.category,       starts};
+      if (first != std::string::npos) {
+        auto [it, added] = map.try_emplace(w.substr(0, first));
+        if (added) it->second.kind = CueKind::none;
+        it->second.starts_phrase = true;
+      }
+    }
+  }
+  return map;
+}
+
+void Evidence::add_cue(const NarrativeCue& cue, double sign) {
+  const double scale = std::fabs(sign);
+  story_valence += scale * cue.valence_weight * (sign < 0 ? -cue.valence : cue.valence);
+  story_valence_weight += scale * cue.valence_weight;
+  // Under negation the event did not happen: its tempo and stakes mostly go with it.
+  const double aw = scale * cue.arousal_weight * (sign < 0 ? 0.3 : 1.0);
+  story_arousal += aw * cue.arousal;
+  story_arousal_weight += aw;
+  story_tension += scale * cue.tension * (sign < 0 ? 0.3 : 1.0);
+  if (cue.category >= 0 && sign > 0)
+    story_categories[static_cast<std::size_t>(cue.category)] += 0.6 * scale * cue.valence_weight;
+}
+
+namespace {
+
+constexpr double kNegated = -0.5;  // a negated event: weaker and turned ("no one came to save her")
+constexpr std::size_t kVillainReach = 4;  // tokens after a harm verb where its object may stand
+constexpr std::size_t kSubjectReach = 6;  // tokens before a fate where its subject may stand
+constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reaches forward
+constexpr std::size_t kMaxPairBytes = 12;      // 4 CJK characters in UTF-8
+constexpr double kHypothetical = 0.5;          // an event that may not happen weighs this much
+
+// A harm or fate turned into good news: the villain is beaten.
+NarrativeCue triumph_over(const NarrativeCue& harm) {
+  NarrativeCue c = harm;
+  c.kind = CueKind::event;
+  c.valence = 0.7f;
+  c.tension *= 0.5f;
+  c.category = static_cast<int>(Category::joy);
+  return c;
+}
+
+// The rules both languages share, over a sentence's tokens: `cue_at(i)` is the cue read at
+// token i (nullptr for none), and `span` the tokens it covers.
+class SentenceReader {
+ public:
+  // `cue_at[i]`: the cue of token i alone (nullptr for none).
+  SentenceReader(Evidence& ev, const std::vector<const NarrativeCue*>& cue_at)
+      : ev_(ev), cue_at_(cue_at), n_(cue_at.size()) {}
+
+  // Reads the cue `cue` found at token i (covering `span` tokens); `sign` carries negation and
+  // any weakening, `escaped` a preceding "from", `passive` a preceding "was" or 被.
+  void read(const NarrativeCue& cue, std::size_t i, std::size_t span, double sign, bool escaped,
+            bool passive) {
+    switch (cue.kind) {
+      case CueKind::villain:
+        if (!villain_) villain_ = &cue;
+        return;
+      case CueKind::none:
+      case CueKind::hypothetical:
+        return;
+      default:
+        break;
+    }
+    if (escaped && cue.valence < 0) return;  // "saved her from death", "fled from the wolf"
+    NarrativeCue c = cue;
+    bool beaten = false;
+    if (c.kind == CueKind::harm) {
+      // "the wolf was killed", 狼被杀死了: the villain before it suffers it (a villain after it
+      // is the doer: "eaten by the wolf"); otherwise the villain after it ("killed the wolf").
+      beaten = passive ? kind_before(i, kSubjectReach, CueKind::villain)
+                       : kind_after(i + span, kVillainReach, CueKind::villain);
+    } else if (c.kind == CueKind::fate || c.kind == CueKind::intensifier_after_emotion) {
+      beaten = kind_before(i, kSubjectReach, CueKind::villain);  // "the wolf fell down dead"
+    }
+    if (beaten) {
+      c = triumph_over(c);
+      villain_beaten_ = true;
+    }
+    if (kind_before(i, kHypotheticalReach, CueKind::hypothetical)) sign *= kHypothetical;
+    ev_.add_cue(c, sign);
+  }
+
+  // A villain in the sentence that nothing beat: a little menace.
+  void finish() {
+    if (villain_ && !villain_beaten_) ev_.add_cue(*villain_, 1.0);
+  }
+
+ private:
+  bool kind_before(std::size_t i, std::size_t reach, CueKind kind) const {
+    for (std::size_t k = 1; k <= reach && k <= i; ++k) {
+      const NarrativeCue* c = cue_at_[i - k];
+      if (c && c->kind == kind) return true;
+    }
+    return false;
+  }
+  bool kind_after(std::size_t from, std::size_t reach, CueKind kind) const {
+    for (std::size_t j = from; j < n_ && j < from + reach; ++j) {
+      const NarrativeCue* c = cue_at_[j];
+      if (c && c->kind == kind) return true;
+    }
+    return false;
+  }
+
+  Evidence& ev_;
+  const std::vector<const NarrativeCue*>& cue_at_;
+  std::size_t n_;
+  const NarrativeCue* villain_ = nullptr;
+  bool villain_beaten_ = false;
+};
+
+}  // namespace
+
+void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex,
+                           Evidence& ev) {
+  const CueMap& cues = english_narrative_cues();
+  const std::size_t n = keys.size();
+  auto find = [&](std::string_view w) -> const NarrativeCue* {
+    const auto it = cues.find(w);
+    return it == cues.end() ? nullptr : &it->second;
+  };
+  std::vector<const NarrativeCue*> alone(n);
+  for (std::size_t i = 0; i < n; ++i) alone[i] = find(keys[i]);
+  SentenceReader reader(ev, alone);
+  std::string pair;
+  for (std::size_t i = 0; i < n; ++i) {
+    const NarrativeCue* cue = nullptr;
+    std::size_t span = 1;
+    if (alone[i] && alone[i]->starts_phrase && i + 1 < n) {
+      pair = keys[i];
+      pair += ' ';
+      pair += keys[i + 1];
+      if ((cue = find(pair))) span = 2;
+    }
+    if (!cue) cue = alone[i];
+    if (!cue) continue;
+    double sign = 1.0;
+    bool escaped = false;
+    for (std::size_t k = 1; k <= 3 && k <= i; ++k) {
+      if (is_english_negation(keys[i - k], lex)) sign = kNegated;
+      if (keys[i - k] == "from") escaped = true;
+    }
+    const bool passive = i > 0 && (keys[i - 1] == "was" || keys[i - 1] == "were" ||
+                                   keys[i - 1] == "been" || keys[i - 1] == "be");
+    reader.read(*cue, i, span, sign, escaped, passive);
+    i += span - 1;
+  }
+  reader.finish();
+}
+
+void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicons& lex,
+                           Evidence& ev) {
+  const CueMap& cues = chinese_narrative_cues();
+  const ChineseResources& zh = lex.chinese();
+  const std::size_t n = tokens.size();
+  auto find = [&](std::string_view w) -> const NarrativeCue* {
+    const auto it = cues.find(w);
+    return it == cues.end() ? nullptr : &it->second;
+  };
+  auto is_negator = [&](std::string_view w) {
+    const auto m = zh.modifiers.find(w);
+    return m != zh.modifiers.end() && m->second.kind == ModifierKind::negator;
+  };
+  std::vector<const NarrativeCue*> alone(n);
+  for (std::size_t i = 0; i < n; ++i) alone[i] = find(tokens[i]);
+  SentenceReader reader(ev, alone);
+  std::string pair;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string& t = tokens[i];
+    const NarrativeCue* cue = nullptr;
+    std::size_t span = 1;
+    double scale = 1.0;
+    // Two tokens read together (被 + 打, 笑 + 她): the table's entries are at most 4 characters.
+    if (i + 1 < n && t.size() + tokens[i + 1].size() <= kMaxPairBytes) {
+      pair = t;
+      pair += tokens[i + 1];
+      if ((cue = find(pair))) span = 2;
+    }
+    if (!cue) cue = alone[i];
+    if (!cue) {
+      // A one-character event inside a longer token (哭着, 饿坏): weaker, it may be a compound.
+      const std::size_t chars = count_scripts(t).han;
+      if (chars < 2 || chars > 3) continue;
+      for (std::size_t pos = 0; pos < t.size() && !cue;) {
+        const std::size_t from = pos;
+        next_code_point(t, pos);
+        const NarrativeCue* c = find(std::string_view(t).substr(from, pos - from));
+        if (c && c->kind != CueKind::villain && c->kind != CueKind::none &&
+            c->kind != CueKind::hypothetical)
+          cue = c;
+      }
+      scale = 0.6;
+    }
+    if (!cue) continue;
+    if (cue->kind == CueKind::intensifier_after_emotion && i > 0 && zh.words.count(tokens[i - 1]) &&
+        !find(tokens[i - 1]))
+      continue;  // 高兴死了: "happy to death"
+    double sign = 1.0;
+    bool escaped = false;
+    for (std::size_t k = 1; k <= 2 && k <= i; ++k) {
+      if (is_negator(tokens[i - k])) sign = kNegated;
+      if (tokens[i - k] == "从") escaped = true;
+    }
+    const bool passive = i > 0 && tokens[i - 1] == "被";
+    reader.read(*cue, i, span, sign * scale, escaped, passive);
+    i += span - 1;
+  }
+  reader.finish();
+}
+
+}  // namespace tonepoem::text

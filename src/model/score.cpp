@@ -291,6 +291,7 @@ std::string score_event_list(const Score& score) {
   for (const MeterEvent& m : score.meters)
     out += fmt::format("meter {} {}/{}\n", m.tick, m.numerator, m.denominator);
   for (const Marker& m : score.markers) out += fmt::format("marker {} \"{}\"\n", m.tick, m.text);
+  for (const Marker& m : score.hits) out += fmt::format("hit {} \"{}\"\n", m.tick, m.text);
   for (const ScoreSection& s : score.sections) {
     out += fmt::format(
         "section \"{}\" ticks {}-{} s {:.3f}-{:.3f} {} {} {:.3f} bpm {}/4 target v={:.3f} "

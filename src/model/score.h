@@ -97,6 +97,8 @@ struct Score {
   std::vector<KeyEvent> keys;      // first at tick 0, ascending
   std::vector<MeterEvent> meters;  // first at tick 0, ascending
   std::vector<Marker> markers;     // one per section start, ascending
+  std::vector<Marker> hits;        // the cue sheet's hit points as composed ("hit: death"),
+                                   // each on the beat nearest its time, ascending
   std::vector<ScoreSection> sections;
   std::vector<ChordEvent> chords;  // the composer's harmony, ascending (empty when read from MIDI)
   std::int64_t end_tick = 0;       // end of the last bar (notes may ring a little past it)

@@ -11,8 +11,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/emotion.h"
-#include "model/score.h"
 #include "model/cue_sheet.h"
+#include "model/score.h"
 
 namespace tonepoem {
 

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "music/metrics.h"
 
 namespace tonepoem {
 namespace {
@@ -645,6 +647,104 @@ TEST(Compose, DynamicsSwellIntoALouderSection) {
   ASSERT_GT(n_early, 0);
   ASSERT_GT(n_late, 0);
   EXPECT_GT(late / n_late, early / n_early + 5) << "a crescendo into the loud section";
+}
+
+// ------------------------------------------------------------ inside a cue, and hit points
+
+// Captions every `every` seconds over [0, duration), arousal from `arousal(t)` at each middle.
+template <class F>
+std::vector<Caption> lines(double duration, double every, F arousal) {
+  std::vector<Caption> out;
+  for (double t = 0; t + every <= duration + 1e-9; t += every) {
+    Caption c;
+    c.text = "line";
+    c.start_s = t;
+    c.end_s = t + every;
+    c.emotion = emo(0.2, arousal(t + every / 2));
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Velocity x pitched-and-drum onsets per second in [t0, t1), and the roles that play there.
+std::pair<double, std::set<std::string>> loudness_density(const Score& s, double t0, double t1) {
+  const std::int64_t a = s.tick_at(t0), b = s.tick_at(t1);
+  double vel = 0;
+  int n = 0;
+  std::set<std::string> roles;
+  for (const Track& t : s.tracks)
+    for (const Note& x : t.notes)
+      if (x.tick >= a && x.tick < b) {
+        vel += x.velocity;
+        ++n;
+        roles.insert(t.role);
+      }
+  return {n == 0 ? 0.0 : vel / n * n / (t1 - t0), roles};
+}
+
+TEST(Compose, InsideACueTheMusicFollowsItsLines) {
+  // One 90 s cue: calm lines, then a 30 s burst of excited ones, then calm again.
+  CueSheet c = single_emotion_cues(emo(0.2, 0.3), 90, 5);
+  c.captions = lines(90, 5, [](double t) { return t >= 30 && t < 60 ? 0.8 : -0.4; });
+  const Score s = compose(c, {});
+  const auto [quiet, quiet_roles] = loudness_density(s, 10, 25);
+  const auto [peak, peak_roles] = loudness_density(s, 38, 53);
+  EXPECT_GT(peak, 2.0 * quiet) << "the excited lines are louder and busier";
+  EXPECT_EQ(quiet_roles, std::set<std::string>{"melody"}) << "a quiet line thins to the melody";
+  EXPECT_GE(peak_roles.size(), 4u) << "a peak brings in the parts";
+  EXPECT_TRUE(peak_roles.count("bass") && peak_roles.count("chords"));
+  // The same cue without captions stays flat (the curve comes from the lines, not from nowhere).
+  c.captions.clear();
+  const Score flat = compose(c, {});
+  EXPECT_LT(
+      std::abs(loudness_density(flat, 38, 53).first / loudness_density(flat, 10, 25).first - 1),
+      0.5);
+}
+
+TEST(Compose, ALongCueDevelopsInsteadOfLooping) {
+  const CueSheet c = single_emotion_cues(emo(0.4, 0.5), 240, 3);
+  const Score s = compose(c, {});
+  const auto rep = bar_repetition(s);
+  for (const auto& [role, share] : rep)
+    std::printf("  bar repetition %s %.2f\n", role.c_str(), share);
+  EXPECT_LT(rep.at("melody"), 0.5);
+  EXPECT_LT(rep.at("bass"), 0.7);
+  EXPECT_LT(rep.at("drums"), 0.9);
+  EXPECT_LT(rep.at("chords"), 0.8);
+}
+
+TEST(Compose, HitPointsGetAnEventWithinOneBeat) {
+  CueSheet c = story_sheet();
+  const std::vector<std::string> kinds = {"climax", "death",  "cry",   "revelation",
+                                          "danger", "rescue", "accent"};
+  for (std::size_t k = 0; k < kinds.size(); ++k)
+    c.hits.push_back(HitPoint{5.3 + 12.7 * static_cast<double>(k), kinds[k], "a line"});
+  const Score s = compose(c, {});
+  ASSERT_EQ(s.hits.size(), c.hits.size());
+  const auto beats = s.beat_times();
+  for (std::size_t k = 0; k < c.hits.size(); ++k) {
+    const HitPoint& h = c.hits[k];
+    const Marker& m = s.hits[k];
+    EXPECT_EQ(m.text, "hit: " + h.kind);
+    // Within one beat: the beat length where the hit falls.
+    const auto after = std::upper_bound(beats.begin(), beats.end(), h.time_s);
+    ASSERT_TRUE(after != beats.begin() && after != beats.end());
+    const double beat_s = *after - *(after - 1);
+    EXPECT_LE(std::abs(s.seconds_at(m.tick) - h.time_s), beat_s) << h.kind;
+    // An accent (a loud onset on the beat) or a silence starting there.
+    int loud = 0, sounding = 0;
+    for (const Track& t : s.tracks)
+      for (const Note& n : t.notes) {
+        if (n.tick == m.tick && n.velocity >= 90) ++loud;
+        if (n.tick < m.tick + s.ppq && n.tick + n.duration > m.tick) ++sounding;
+      }
+    if (h.kind == "death")
+      EXPECT_EQ(sounding, 0) << "a drop to silence at the death";
+    else
+      EXPECT_GE(loud, 3) << h.kind << ": an accented chord on the beat";
+  }
+  // Without hits nothing is marked, and the music is the same elsewhere.
+  EXPECT_TRUE(compose(story_sheet(), {}).hits.empty());
 }
 
 }  // namespace

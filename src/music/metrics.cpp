@@ -29,6 +29,34 @@ std::vector<std::pair<std::int64_t, std::int64_t>> bars_of(const Score& s, std::
 
 }  // namespace
 
+std::map<std::string, double> bar_repetition(const Score& score, std::int64_t from,
+                                             std::int64_t to) {
+  to = std::min(to, score.end_tick);
+  const auto bars = bars_of(score, to);
+  std::map<std::string, std::pair<int, int>> counts;  // role -> (bars played, bars repeated)
+  for (const Track& t : score.tracks) {
+    // Bars of one track; several tracks may share a role (they count together, each on its own).
+    std::set<std::vector<std::array<std::int64_t, 3>>> seen;
+    std::size_t n = 0;
+    for (const auto& [start, len] : bars) {
+      if (start < from) continue;
+      std::vector<std::array<std::int64_t, 3>> content;
+      while (n < t.notes.size() && t.notes[n].tick < start) ++n;
+      for (std::size_t k = n; k < t.notes.size() && t.notes[k].tick < start + len; ++k)
+        content.push_back({t.notes[k].tick - start, t.notes[k].pitch, t.notes[k].duration});
+      if (content.empty()) continue;
+      std::sort(content.begin(), content.end());
+      auto& [played, repeated] = counts[t.role];
+      ++played;
+      if (!seen.insert(std::move(content)).second) ++repeated;
+    }
+  }
+  std::map<std::string, double> out;
+  for (const auto& [role, c] : counts)
+    out[role] = c.first > 0 ? static_cast<double>(c.second) / c.first : 0.0;
+  return out;
+}
+
 ScoreMetrics measure(const Score& score) {
   ScoreMetrics m;
   std::vector<const Note*> pitched;

@@ -2,6 +2,8 @@
 // usual set), for benchmarks that compare our pieces with human ones and for the judge.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,13 @@ struct ScoreMetrics {
 
 // Percussion (channel 9) is left out of every measure except groove consistency.
 ScoreMetrics measure(const Score& score);
+
+// How much a piece loops: per track role, the share of the bars where the role plays (at least one
+// note starts) whose notes (onset within the bar, pitch, length; loudness ignored) are exactly
+// those of an earlier bar in [from, to). 0: every bar new; near 1: one bar over and over. Bars
+// through the meter map; roles that never play in the range are left out.
+std::map<std::string, double> bar_repetition(const Score& score, std::int64_t from = 0,
+                                             std::int64_t to = INT64_MAX);
 
 // Names and values in a fixed order, for tables.
 std::vector<std::pair<std::string_view, double>> metric_values(const ScoreMetrics& m);

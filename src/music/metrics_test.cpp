@@ -63,5 +63,24 @@ TEST(Metrics, ComposedMusicLooksTonal) {
   EXPECT_EQ(metric_values(m).size(), 7u);
 }
 
+TEST(BarRepetition, CountsBarsThatRepeatAnEarlierBarExactly) {
+  Score s;
+  s.meters = {{0, 4, 4}};
+  Track loop, tune;
+  loop.role = "bass";
+  tune.role = "melody";
+  for (int bar = 0; bar < 8; ++bar) {
+    loop.notes.push_back({bar * 1920, 960, 36, 80 + bar});  // the same bar, louder each time
+    tune.notes.push_back({bar * 1920, 960, 60 + bar, 80});  // a new pitch each bar
+  }
+  s.tracks = {loop, tune};
+  s.end_tick = 8 * 1920;
+  const auto r = bar_repetition(s);
+  EXPECT_DOUBLE_EQ(r.at("bass"), 7.0 / 8.0);  // loudness does not make a bar new
+  EXPECT_DOUBLE_EQ(r.at("melody"), 0.0);
+  EXPECT_DOUBLE_EQ(bar_repetition(s, 4 * 1920).at("bass"), 3.0 / 4.0);  // only bars in range
+  EXPECT_EQ(r.count("drums"), 0u);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -65,18 +65,16 @@ std::vector<std::string> describe(const CueAdjust& a) {
   return out;
 }
 
-// Moves `a` toward the target along the axes that are off, by `gain` x the error.
+// Moves `a` toward the target's arousal by `gain` x the error. Valence is never steered: the
+// steering judge's valence is no better than the majority baseline (judge_weights.txt), so the
+// plan's valence (and with it the mode and register the mapping chose) stands.
 CueAdjust nudged(const CueAdjust& a, const Emotion& judged, const Emotion& target, double gain) {
-  const double ev = target.valence - judged.valence, ea = target.arousal - judged.arousal;
+  const double ea = target.arousal - judged.arousal;
   CueAdjust n = a;
-  n.valence = std::clamp(a.valence + gain * ev, -2.0, 2.0);
   n.arousal = std::clamp(a.arousal + gain * ea, -2.0, 2.0);
   n.tempo_scale =
       std::clamp(std::round(a.tempo_scale * std::exp(0.3 * gain * ea) * 100) / 100, 0.6, 1.6);
   n.velocity = std::clamp(a.velocity + static_cast<int>(std::lround(18 * gain * ea)), -35, 35);
-  n.register_shift =
-      std::clamp(a.register_shift + static_cast<int>(std::lround(5 * gain * ev)), -9, 9);
-  n.valence = std::round(n.valence * 100) / 100;
   n.arousal = std::round(n.arousal * 100) / 100;
   return n;
 }
@@ -87,9 +85,6 @@ CueAdjust moved(const CueAdjust& a, int lever, double step) {
   CueAdjust n = a;
   auto r2 = [](double x) { return std::round(x * 100) / 100; };
   switch (lever) {
-    case 0:
-      n.valence = r2(std::clamp(a.valence + 0.3 * step, -2.0, 2.0));
-      break;
     case 1:
       n.arousal = r2(std::clamp(a.arousal + 0.3 * step, -2.0, 2.0));
       break;
@@ -98,10 +93,6 @@ CueAdjust moved(const CueAdjust& a, int lever, double step) {
       break;
     case 3:
       n.velocity = std::clamp(a.velocity + static_cast<int>(std::lround(10 * step)), -35, 35);
-      break;
-    case 4:
-      n.register_shift =
-          std::clamp(a.register_shift + static_cast<int>(std::lround(3 * step)), -9, 9);
       break;
     case 5:
       n.density_scale = r2(std::clamp(a.density_scale * std::pow(1.25, step), 0.5, 2.0));
@@ -112,7 +103,14 @@ CueAdjust moved(const CueAdjust& a, int lever, double step) {
   }
   return n;
 }
-constexpr int kLevers = 7;
+// The levers refinement may move: arousal, tempo, velocity, melody density, articulation (not
+// valence (0) or register (4), which carry valence).
+constexpr std::array<int, 5> kLevers = {1, 2, 3, 5, 6};
+
+// The error refinement steers by: arousal only (see nudged).
+double steered_error(const Emotion& judged, const Emotion& target) {
+  return std::abs(judged.arousal - target.arousal);
+}
 
 // True when sections a and a+1 of `piece` break the story's order: the target's arousal rises
 // (falls) by more than 0.2 but the tempo does not rise (fall) with it.
@@ -207,12 +205,12 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
       SectionRefinement& s = result.sections[i];
       s.judged_after = after[i];
       s.distance_after = emotion_distance(after[i], s.target);
-      if (s.flagged.empty() && axis_error(after[i], s.target) > options.tolerance)
+      if (s.flagged.empty() && steered_error(after[i], s.target) > options.tolerance)
         s.flagged = fmt::format(
-            "judged valence {:.2f}, arousal {:.2f} against target {:.2f}, {:.2f}: error {:.2f} is "
-            "above the tolerance {:.2f} after {} candidates{}",
-            after[i].valence, after[i].arousal, s.target.valence, s.target.arousal,
-            axis_error(after[i], s.target), options.tolerance, s.candidates,
+            "judged arousal {:.2f} against target {:.2f}: error {:.2f} is above the tolerance "
+            "{:.2f} after {} candidates{}",
+            after[i].arousal, s.target.arousal, steered_error(after[i], s.target),
+            options.tolerance, s.candidates,
             result.stopped_early ? " (stopped by the time cap)" : "");
     }
     result.seconds = elapsed();
@@ -239,10 +237,11 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
     if (pass > 0) now = judge_sections(compose(result.cues, compose_options), weights);
     for (std::size_t i = 0; i < n; ++i) {
       if (pass > 0 &&
-          (i >= now.size() || axis_error(now[i], cues.cues[i].target) <= options.tolerance))
+          (i >= now.size() || steered_error(now[i], cues.cues[i].target) <= options.tolerance))
         continue;
       SectionRefinement& report = result.sections[i];
       const Emotion target = cues.cues[i].target;
+      const bool plan_minor = is_minor_mode(map_emotion(target).mode);
       std::optional<Candidate> best;
       auto evaluate = [&](const CueAdjust& adjust) {
         if (options.time_cap_s > 0 && best && elapsed() > options.time_cap_s) {
@@ -258,7 +257,7 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
         Candidate c;
         c.adjust = adjust;
         c.judged = judge_features(extract_features(piece, sec.start_tick, sec.end_tick), weights);
-        c.error = axis_error(c.judged, target);
+        c.error = steered_error(c.judged, target);
         const double quality = std::max(0.0, 0.85 - in_scale_of(piece, sec));
         double continuity = 0;
         if (i > 0 && sec.tempo_bpm > 0 && piece.sections[i - 1].tempo_bpm > 0)
@@ -269,14 +268,11 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
         double order = 0;
         if (i > 0 && out_of_tempo_order(piece, cues, i - 1)) order += 1;
         if (i + 1 < n && out_of_tempo_order(piece, cues, i)) order += 1;
-        // The judge's valence is barely better than the majority baseline (judge_weights.txt), so
-        // it may tune brightness within a mode family but must not turn a clearly happy scene
-        // minor, or a clearly dark one major.
-        const bool flipped =
-            std::abs(target.valence) > 0.15 && is_minor_mode(sec.mode) != (target.valence < 0);
-        c.cost = emotion_distance(c.judged, target) + options.quality_weight * quality +
-                 options.continuity_weight * continuity + options.order_weight * order +
-                 (flipped ? 1.0 : 0.0);
+        // Never a mode family other than the plan's (major-ish or minor-ish): such a candidate is
+        // not eligible, whatever the judge says.
+        if (is_minor_mode(sec.mode) != plan_minor) return true;
+        c.cost = c.error + options.quality_weight * quality +
+                 options.continuity_weight * continuity + options.order_weight * order;
         if (!best || c.cost < best->cost) best = c;
         return true;
       };
@@ -300,9 +296,9 @@ RefineResult refine(const CueSheet& cues, const ComposeOptions& compose_options,
           going = evaluate(nudged(from.adjust, from.judged, target, g));
           if (!going) break;
         }
-        for (int lever = 0; going && best->error > options.tolerance && lever < kLevers; ++lever)
+        for (std::size_t l = 0; going && best->error > options.tolerance && l < kLevers.size(); ++l)
           for (double dir : {1.0, -1.0}) {
-            const CueAdjust a = moved(best->adjust, lever, dir * step);
+            const CueAdjust a = moved(best->adjust, kLevers[l], dir * step);
             if (a == best->adjust) continue;
             going = evaluate(a);
             if (!going || best->error <= options.tolerance) break;

@@ -5,16 +5,18 @@
 // Per section, in order (section i is judged inside the piece up to section i + 1, which is all
 // that its notes depend on):
 //   1. `seeds` candidates: variations 0 .. seeds-1 with no nudges;
-//   2. while the larger per-axis error (valence, arousal) is above `tolerance`, up to `rounds`
-//      correction rounds: first `gains.size()` candidates that move the axes the judge says are off
-//      by gain x error, both in the emotion the mapping sees (CueAdjust::valence/arousal) and
-//      directly in the parameters that carry them (tempo and velocity for arousal, register for
-//      valence); then a pattern search: each of the seven CueAdjust levers (valence, arousal,
-//      tempo, velocity, register, melody density, articulation) one step up and down from the best
-//      so far, keeping whatever the judge scores better; a round that improves nothing halves the
-//      step;
-//   3. the candidate of least cost wins (ties: the earlier one):
-//        cost = |judged - target| (valence, arousal; Euclidean)
+//   2. while the arousal error is above `tolerance`, up to `rounds` correction rounds: first
+//      `gains.size()` candidates that move arousal by gain x error, both in the emotion the mapping
+//      sees (CueAdjust::arousal) and directly in the parameters that carry it (tempo, velocity);
+//      then a pattern search: each of the five arousal levers (arousal, tempo, velocity, melody
+//      density, articulation) one step up and down from the best so far, keeping whatever the
+//      judge scores better; a round that improves nothing halves the step. Valence is never
+//      steered (CueAdjust::valence and register_shift stay 0): the steering judge's valence is no
+//      better than the majority baseline, so it may not overrule the plan;
+//   3. the candidate of least cost wins (ties: the earlier one); a candidate whose section is in
+//      the other mode family (major-ish lydian/ionian/mixolydian, minor-ish dorian..locrian) than
+//      map_emotion(target) is never chosen:
+//        cost = |judged - target| (arousal)
 //             + quality_weight * max(0, 0.85 - in-scale ratio of the section)
 //             + continuity_weight * max(0, |log2(tempo / previous section's tempo)| - 0.5)
 //             + order_weight * (1 when the target's arousal rises (falls) by more than 0.2 from
@@ -32,8 +34,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "judge/judge.h"
-#include "music/compose.h"
 #include "model/cue_sheet.h"
+#include "music/compose.h"
 
 namespace tonepoem {
 

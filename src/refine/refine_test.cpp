@@ -1,5 +1,7 @@
 #include "refine/refine.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -33,15 +35,38 @@ JudgeWeights biased_judge(double valence_bias, double arousal_bias) {
   return w;
 }
 
-TEST(Refine, ReducesTheDistanceOnAHardTarget) {
-  const JudgeWeights judge = biased_judge(-0.45, -0.45);
+TEST(Refine, ReducesTheArousalErrorOnAHardTarget) {
+  const JudgeWeights judge = biased_judge(0.0, -0.45);
   const RefineResult r = refine(two_cues(at(0.3, 0.2), at(-0.2, 0.4)), {}, {.weights = &judge});
   ASSERT_EQ(r.sections.size(), 2u);
   for (const SectionRefinement& s : r.sections) {
-    EXPECT_GT(s.distance_before, 0.3) << s.name << ": the biased judge should make this hard";
-    EXPECT_LT(s.distance_after, s.distance_before - 0.15) << s.name;
+    const double before = std::abs(s.judged_before.arousal - s.target.arousal);
+    const double after = std::abs(s.judged_after.arousal - s.target.arousal);
+    EXPECT_GT(before, 0.3) << s.name << ": the biased judge should make this hard";
+    EXPECT_LT(after, before - 0.15) << s.name;
     EXPECT_FALSE(s.changes.empty()) << s.name;
     EXPECT_GT(s.candidates, 1) << s.name;
+  }
+}
+
+// The steering judge's valence is at the majority baseline: whatever it hears, refinement leaves
+// valence to the plan. A judge that hears every section as black (or as radiant) may not turn a
+// mildly bright scene minor (or a mildly dark one major), nor steer valence or register.
+TEST(Refine, NeverSteersValenceOrLeavesThePlansModeFamily) {
+  for (const double bias : {-5.0, 5.0}) {
+    const JudgeWeights judge = biased_judge(bias, -0.45);
+    const RefineResult r = refine(two_cues(at(0.11, 0.2), at(-0.11, 0.4)), {}, {.weights = &judge});
+    ASSERT_EQ(r.score.sections.size(), 2u);
+    EXPECT_FALSE(is_minor_mode(r.score.sections[0].mode)) << "bias " << bias;
+    EXPECT_TRUE(is_minor_mode(r.score.sections[1].mode)) << "bias " << bias;
+    for (const Cue& c : r.cues.cues) {
+      EXPECT_EQ(c.adjust.valence, 0.0) << c.name << ", bias " << bias;
+      EXPECT_EQ(c.adjust.register_shift, 0) << c.name << ", bias " << bias;
+      EXPECT_EQ(is_minor_mode(adjusted_params(c.target, c.adjust).mode),
+                is_minor_mode(map_emotion(c.target).mode))
+          << c.name;
+    }
+    EXPECT_GT(r.candidates, 2) << "the arousal error still makes it search";
   }
 }
 
@@ -70,7 +95,7 @@ TEST(Refine, DefaultAdjustLeavesComposeUnchanged) {
 }
 
 TEST(Refine, AnUnreachableTargetIsFlaggedWithAReason) {
-  const JudgeWeights judge = biased_judge(-5.0, 0.0);  // always hears valence -1
+  const JudgeWeights judge = biased_judge(0.0, -5.0);  // always hears arousal -1
   const RefineResult r =
       refine(two_cues(at(0.8, 0.0), at(0.6, 0.3)), {}, {.rounds = 1, .weights = &judge});
   for (const SectionRefinement& s : r.sections) {

@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "compose_internal.h"
 #include "core/error.h"
 #include "core/rng.h"
 #include "music/compose.h"
-#include "compose_internal.h"
 
 namespace tonepoem {
 namespace composer {
@@ -244,7 +244,9 @@ void fit_time(std::vector<Section>& sections, const std::vector<double>& bounds,
     s.start_tick = tick;
     // Tempo events: the section's tempo, then every beat whose multiplier changes.
     double last_bpm = -1;
+    s.bar_start_s.clear();
     for (int k = 0; k < n_beats; ++k) {
+      if (k % s.beats == 0) s.bar_start_s.push_back(now);
       const double bpm = quantize_bpm(s.bpm * s.beat_mult[static_cast<std::size_t>(k)]);
       if (bpm != last_bpm) score.tempo.push_back({tick + k * kPpq, bpm});
       now += 60.0 / bpm;
@@ -260,6 +262,49 @@ void fit_time(std::vector<Section>& sections, const std::vector<double>& bounds,
     tick = s.end_tick();
   }
   score.end_tick = tick;
+}
+
+// Each section's intensity curve (Section::intensity): the arousal of the sentences whose captions
+// fall inside it, smoothed over a few seconds around each bar, minus the section's mean, so that
+// the section keeps its planned level and its bars rise and fall with the lines under them.
+void shape_sections(std::vector<Section>& sections, const std::vector<Caption>& captions) {
+  constexpr double kSigma = 6.0;   // seconds of smoothing either side
+  constexpr double kScale = 0.22;  // an arousal this far above the section's mean is the peak
+  std::size_t first = 0;
+  for (Section& s : sections) {
+    s.intensity.assign(static_cast<std::size_t>(s.bars), 0.0);
+    if (s.bar_start_s.empty()) continue;
+    const double t0 = s.bar_start_s.front();
+    const double bar_s = s.bar_start_s.size() > 1 ? s.bar_start_s[1] - s.bar_start_s[0] : 2.0;
+    const double t1 = s.bar_start_s.back() + bar_s;
+    while (first < captions.size() && (captions[first].start_s + captions[first].end_s) / 2 < t0)
+      ++first;
+    std::vector<std::pair<double, double>> lines;  // (middle, arousal)
+    for (std::size_t k = first; k < captions.size(); ++k) {
+      const double mid = (captions[k].start_s + captions[k].end_s) / 2;
+      if (mid >= t1) break;
+      if (std::isfinite(mid) && std::isfinite(captions[k].emotion.arousal))
+        lines.emplace_back(mid, captions[k].emotion.arousal);
+    }
+    if (lines.size() < 2) continue;
+    std::vector<double> level(s.intensity.size(), 0.0);
+    double mean = 0;
+    for (std::size_t b = 0; b < level.size(); ++b) {
+      const double tc = (b < s.bar_start_s.size() ? s.bar_start_s[b] : t0) + bar_s / 2;
+      double sum = 0, weight = 0;
+      for (const auto& [mid, arousal] : lines) {
+        const double z = (mid - tc) / kSigma;
+        const double w = std::exp(-0.5 * z * z) + 1e-9;
+        sum += w * arousal;
+        weight += w;
+      }
+      level[b] = sum / weight;
+      mean += level[b];
+    }
+    mean /= static_cast<double>(level.size());
+    for (std::size_t b = 0; b < level.size(); ++b)
+      s.intensity[b] = std::clamp((level[b] - mean) / kScale, -1.0, 1.0);
+  }
 }
 
 // The cadence that closes phrase `k` of section `i`: half and authentic (sometimes deceptive or
@@ -380,6 +425,103 @@ void write_parts(const std::vector<Section>& sections, std::uint64_t seed, Rng& 
   }
 }
 
+// Rows of kParts that hit points write into.
+constexpr std::size_t kMelodyRow = 0, kChordsRow = 2, kPadRow = 3, kBassRow = 4, kDrumsRow = 6;
+
+// What a hit point's kind gets: an accent (sforzando chord and cymbal), a stinger (a rising run
+// into a dissonant accent), a drop to silence for a beat before the music re-enters, or a chord
+// held over two beats while the rhythm stops (fermata-like).
+enum class HitEvent { accent, stinger, silence, held };
+HitEvent hit_event(std::string_view kind) {
+  if (kind == "death") return HitEvent::silence;
+  if (kind == "cry" || kind == "revelation") return HitEvent::held;
+  if (kind == "danger") return HitEvent::stinger;
+  return HitEvent::accent;  // "climax", "rescue", "accent" and anything else
+}
+
+// Notes of every part that start in [from, to) are removed; notes sounding into `from` stop there.
+void clear_span(std::vector<PartNotes>& parts, std::int64_t from, std::int64_t to,
+                std::size_t skip_row = kParts.size()) {
+  for (std::size_t r = 0; r < parts.size(); ++r) {
+    if (r == skip_row) continue;
+    auto& ns = parts[r].notes;
+    std::erase_if(ns, [&](const Note& n) { return n.tick >= from && n.tick < to; });
+    for (Note& n : ns)
+      if (n.tick < from && n.tick + n.duration > from) n.duration = from - n.tick;
+    std::erase_if(ns, [](const Note& n) { return n.duration <= 0; });
+  }
+}
+
+// Each hit point of the cue sheet as a musical event on the beat nearest its time (so within
+// half a beat of it), listed in Score::hits as "hit: <kind>".
+void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& sections,
+                std::vector<PartNotes>& parts, Score& score) {
+  constexpr int kCrash = 49, kKick = 36, kTam = 52;
+  for (const HitPoint& hit : hits) {
+    if (!std::isfinite(hit.time_s) || sections.empty()) continue;
+    const std::int64_t tick =
+        std::clamp<std::int64_t>(score.tick_at(hit.time_s), 0, score.end_tick - 1);
+    std::size_t i = 0;
+    while (i + 1 < sections.size() && sections[i + 1].start_tick <= tick) ++i;
+    const Section& s = sections[i];
+    const std::int64_t beat =
+        std::clamp<std::int64_t>(s.start_tick + (tick - s.start_tick + kPpq / 2) / kPpq * kPpq,
+                                 s.start_tick, s.end_tick() - kPpq);
+    const Harm& h = s.chord_at(beat);
+    const auto [lo, hi] = accompaniment_window(s.p, s.p.chord_program);
+    std::vector<int> v = voice_chord(h, 4, lo, hi, {});
+    if (v.empty()) v = voice_chord(h, 3, lo - 6, hi + 6, {});
+    const int loud = std::clamp(s.p.velocity + 35, 90, 127);
+    const int root = 36 + mod12(h.root - 36);
+    switch (hit_event(hit.kind)) {
+      case HitEvent::silence: {
+        // A beat of silence, then a soft, low re-entry on the chord.
+        const std::int64_t back = std::min(beat + kPpq, s.end_tick());
+        clear_span(parts, beat, back);
+        if (back < s.end_tick()) {
+          const std::int64_t dur = std::min<std::int64_t>(s.bar_ticks(), s.end_tick() - back);
+          for (int pitch : v)
+            parts[kChordsRow].note(back, dur, pitch, std::max(30, s.p.velocity - 25));
+          parts[kBassRow].note(back, dur, root, std::max(30, s.p.velocity - 20));
+        }
+        break;
+      }
+      case HitEvent::held: {
+        // The rhythm stops under a chord held two beats, loud, with the bass and a cymbal.
+        const std::int64_t until = std::min(beat + 2 * kPpq, s.end_tick());
+        clear_span(parts, beat, until, kMelodyRow);
+        for (int pitch : v) parts[kChordsRow].note(beat, until - beat, pitch, loud);
+        for (int pitch : v) parts[kPadRow].note(beat, until - beat, pitch + 12, loud - 25);
+        parts[kBassRow].note(beat, until - beat, root, loud - 10);
+        parts[kDrumsRow].note(beat, kPpq, kCrash, loud - 15);
+        break;
+      }
+      case HitEvent::stinger: {
+        // Three rising semitones in sixteenths into a dissonant accent (the chord and a second).
+        const int top = v.empty() ? 72 : v.back() + 12;
+        for (int k = 0; k < 3; ++k)
+          parts[kMelodyRow].note(beat - (3 - k) * kPpq / 4, kPpq / 4, top - 3 + k,
+                                 loud - 20 + 5 * k);
+        for (int pitch : v) parts[kChordsRow].note(beat, kPpq, pitch, loud);
+        if (!v.empty()) parts[kChordsRow].note(beat, kPpq, v.front() + 1, loud);
+        parts[kBassRow].note(beat, kPpq, root, loud);
+        parts[kDrumsRow].note(beat, 2 * kPpq, kTam, loud);
+        break;
+      }
+      case HitEvent::accent: {
+        for (int pitch : v) parts[kChordsRow].note(beat, kPpq, pitch, loud);
+        parts[kBassRow].note(beat, kPpq, root, loud);
+        parts[kDrumsRow].note(beat, 2 * kPpq, kCrash, loud);
+        parts[kDrumsRow].note(beat, kPpq / 2, kKick, loud);
+        break;
+      }
+    }
+    score.hits.push_back({beat, "hit: " + hit.kind});
+  }
+  std::stable_sort(score.hits.begin(), score.hits.end(),
+                   [](const Marker& a, const Marker& b) { return a.tick < b.tick; });
+}
+
 // One track per part that plays, in row order: notes sorted, and a note cut where the next note
 // of the same pitch starts.
 void add_tracks(std::vector<PartNotes>& parts, Score& score) {
@@ -452,9 +594,11 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   score.title = cues.title.empty() ? "tonepoem" : cues.title;
   score.ppq = kPpq;
   fit_time(sections, plan.bounds, score);
+  shape_sections(sections, cues.captions);
   plan_harmony(sections, rng, score);
   std::vector<PartNotes> parts(kParts.size());
   write_parts(sections, seed, rng, parts, score);
+  apply_hits(cues.hits, sections, parts, score);
   add_tracks(parts, score);
   return score;
 }

@@ -16,6 +16,7 @@
 // All randomness comes from one Rng seeded by the cue sheet (or ComposeOptions::seed).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -25,9 +26,9 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "music/compose.h"
-#include "model/score.h"
 #include "model/cue_sheet.h"
+#include "model/score.h"
+#include "music/compose.h"
 
 namespace tonepoem::composer {
 
@@ -100,8 +101,12 @@ struct Section {
   std::vector<Phrase> phrases;
   std::vector<Harm> chords;  // with ticks in chord_ticks
   std::vector<std::int64_t> chord_ticks, chord_durs;
-  std::string leitmotif_owner;  // first character of the cue, if any
-  int leitmotif_bars = 1;       // 2 in calm scenes: the leitmotif augmented
+  std::string leitmotif_owner;      // first character of the cue, if any
+  int leitmotif_bars = 1;           // 2 in calm scenes: the leitmotif augmented
+  std::vector<double> bar_start_s;  // planned time of each bar's downbeat (fit_time)
+  // The story's curve inside the section, one value per bar in -1 (the quietest line) .. 1 (the
+  // peak), relative to the section's own level (shape_sections); empty or all 0: flat.
+  std::vector<double> intensity;
   std::int64_t bar_ticks() const { return static_cast<std::int64_t>(beats) * kPpq; }
   std::int64_t end_tick() const { return start_tick + bars * bar_ticks(); }
   // True inside the last bar of a phrase, where the accompaniment breathes with the cadence.
@@ -112,6 +117,20 @@ struct Section {
     }
     return false;
   }
+  int bar_of(std::int64_t tick) const {
+    return std::clamp(static_cast<int>((tick - start_tick) / bar_ticks()), 0, bars - 1);
+  }
+  double intensity_at(std::int64_t tick) const {
+    if (intensity.empty()) return 0;
+    return intensity[static_cast<std::size_t>(bar_of(tick))];
+  }
+  // Where the music thins to the melody alone (a quiet line) and where every part plays (a peak).
+  bool solo_at(std::int64_t tick) const { return intensity_at(tick) < kSoloBelow; }
+  bool peak_at(std::int64_t tick) const { return intensity_at(tick) > kPeakAbove; }
+  // A long section develops every 8 bars (new block: re-orchestration, varied motif and
+  // patterns); 0 throughout a section under 16 bars.
+  int block_of(std::int64_t tick) const { return bars >= 16 ? bar_of(tick) / 8 : 0; }
+  static constexpr double kSoloBelow = -0.6, kPeakAbove = 0.55;
   const Harm& chord_at(std::int64_t tick) const {
     std::size_t i = 0;
     while (i + 1 < chords.size() && chord_ticks[i + 1] <= tick) ++i;

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/rng.h"
 #include "compose_internal.h"
+#include "core/rng.h"
 
 namespace tonepoem::composer {
 namespace {

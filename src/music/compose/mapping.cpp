@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "music/compose.h"
 #include "compose_internal.h"
+#include "music/compose.h"
 
 namespace tonepoem {
 

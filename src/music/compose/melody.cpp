@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include "compose_internal.h"
 #include "core/rng.h"
 #include "music/compose.h"
-#include "compose_internal.h"
 
 namespace tonepoem {
 namespace composer {
@@ -179,7 +179,7 @@ class MelodyWriter {
   }
 
   int velocity(std::int64_t tick, double arc) {
-    double v = s_.p.velocity + 6 + 8 * arc;
+    double v = s_.p.velocity + 6 + 8 * arc + 16 * s_.intensity_at(tick);
     const std::int64_t in_bar = (tick - s_.start_tick) % s_.bar_ticks();
     if (in_bar == 0) v += 4;
     v += rng_.integer(-3, 3);
@@ -212,8 +212,15 @@ class MelodyWriter {
       const std::int64_t bar_tick = s_.start_tick + (ph.first_bar + j) * s_.bar_ticks();
       const double arc = arc_at(ph, j);
       const double amp = 0.55 + 0.25 * (s_.p.contour + 1) / 2;
-      const int target =
-          lo_idx_ + static_cast<int>(std::lround((0.2 + amp * arc) * (hi_idx_ - lo_idx_)));
+      // The line climbs at the story's peaks and sinks at its quiet lines; every 8-bar block of a
+      // long section restates the material a step or two higher or lower (a sequence).
+      constexpr std::array<int, 6> kBlockShift = {0, 2, -1, 3, 1, -2};
+      const int block = s_.block_of(bar_tick);
+      const int target = std::clamp(
+          lo_idx_ + static_cast<int>(std::lround((0.2 + amp * arc) * (hi_idx_ - lo_idx_))) +
+              static_cast<int>(std::lround(2 * s_.intensity_at(bar_tick))) +
+              kBlockShift[static_cast<std::size_t>(block) % kBlockShift.size()],
+          lo_idx_, hi_idx_);
       const bool last_bar = j == ph.bars - 1;
 
       if (j == 0 && ph.leitmotif && !leitmotif.empty()) {
@@ -227,7 +234,7 @@ class MelodyWriter {
         write_cadence_bar(ph, bar_tick, arc, final_of_piece);
         continue;
       }
-      write_motif_bar(motif_for_bar(ph, phrase_index, j), bar_tick, target, arc);
+      write_motif_bar(develop(motif_for_bar(ph, phrase_index, j), bar_tick), bar_tick, target, arc);
     }
   }
 
@@ -244,6 +251,55 @@ class MelodyWriter {
       for (int& st : m.steps) st = -st;  // the answer inverts the motif
     if (pos == 3) m = vary(vary(m));
     return m;
+  }
+
+  // The motif as the moment asks: more notes at a peak, fewer at a quiet line; in the later
+  // blocks of a long section fragmented (its head repeated) or with its intervals widened.
+  Motif develop(Motif m, std::int64_t bar_tick) const {
+    const double i = s_.intensity_at(bar_tick);
+    if (i > 0.4) split_longest(m);
+    if (i < -0.4) merge_last(m);
+    if (i < -0.75) merge_last(m);
+    const int block = s_.block_of(bar_tick);
+    if (block % 3 == 1 && m.slots.size() >= 4) {
+      // Fragmentation: the first half of the motif twice.
+      const std::size_t half = m.slots.size() / 2;
+      int head = 0;
+      for (std::size_t k = 0; k < half; ++k) head += m.slots[k];
+      const int total = 2 * s_.beats;
+      if (2 * head == total) {
+        std::vector<int> slots(m.slots.begin(),
+                               m.slots.begin() + static_cast<std::ptrdiff_t>(half));
+        slots.insert(slots.end(), slots.begin(), slots.end());
+        std::vector<int> steps(m.steps.begin(),
+                               m.steps.begin() + static_cast<std::ptrdiff_t>(half - 1));
+        steps.push_back(1);
+        steps.insert(steps.end(), m.steps.begin(),
+                     m.steps.begin() + static_cast<std::ptrdiff_t>(half - 1));
+        m.slots = slots;
+        m.steps = steps;
+      }
+    } else if (block % 3 == 2) {
+      for (int& st : m.steps)
+        if (std::abs(st) == 1) st *= 2;  // widened intervals
+    }
+    return m;
+  }
+  static void split_longest(Motif& m) {
+    auto it = std::max_element(m.slots.begin(), m.slots.end());
+    if (it == m.slots.end() || *it < 2) return;
+    const int a = *it / 2;
+    const int b = *it - a;
+    *it = a;
+    m.slots.insert(it + 1, b);
+    m.steps.push_back(m.steps.empty() ? 1 : -m.steps.back());
+    m.steps.resize(m.slots.size() - 1);
+  }
+  static void merge_last(Motif& m) {
+    if (m.slots.size() < 2) return;
+    m.slots[m.slots.size() - 2] += m.slots.back();
+    m.slots.pop_back();
+    m.steps.resize(m.slots.size() - 1);
   }
 
   // One bar of motif `m`: starts near the previous note, drifting toward the phrase arc's

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "compose_internal.h"
 #include "core/rng.h"
 #include "music/compose.h"
-#include "compose_internal.h"
 
 namespace tonepoem::composer {
 
@@ -31,7 +31,8 @@ namespace {
 // The loudness at `tick` plus `offset`: the section's velocity shaped by each phrase's swell and
 // by the approach to the next section's loudness.
 int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
-  double base = s.p.velocity;
+  // The story inside the section: louder at its peaks, softer at its quiet lines.
+  double base = s.p.velocity + 16.0 * s.intensity_at(tick);
   const std::int64_t bar = s.bar_ticks();
   // Each phrase swells toward its high point (about 60% through) and relaxes into the cadence.
   for (const Phrase& ph : s.phrases) {
@@ -155,6 +156,38 @@ void play_pattern(const Section& s, Accompaniment pattern, bool final_bar, const
   }
 }
 
+// The accompaniment pattern at `tick`: the section's, re-orchestrated in every other 8-bar block
+// of a long section, held to plain chords under a quiet line and driven at a peak.
+Accompaniment pattern_at(const Section& s, std::int64_t tick) {
+  Accompaniment a = s.p.accompaniment;
+  if (s.block_of(tick) % 2 == 1) {
+    switch (a) {
+      case Accompaniment::arpeggio:
+        a = Accompaniment::alberti;
+        break;
+      case Accompaniment::alberti:
+        a = Accompaniment::arpeggio;
+        break;
+      case Accompaniment::block:
+        a = s.p.tempo_bpm < 80 ? Accompaniment::arpeggio : Accompaniment::pulse;
+        break;
+      case Accompaniment::pulse:
+        a = Accompaniment::ostinato;
+        break;
+      case Accompaniment::ostinato:
+        a = Accompaniment::pulse;
+        break;
+      case Accompaniment::tremolo:
+        break;
+    }
+  }
+  const double i = s.intensity_at(tick);
+  if (i < -0.3 && a != Accompaniment::tremolo) return Accompaniment::block;
+  if (i > 0.4 && a == Accompaniment::block) return Accompaniment::pulse;
+  if (i > 0.4 && a == Accompaniment::arpeggio) return Accompaniment::alberti;
+  return a;
+}
+
 // The pitch of class `pc` at or just above `lo`.
 int bass_pitch(int pc, int lo) {
   return lo + mod12(pc - lo);
@@ -176,9 +209,28 @@ void write_melody(const PartContext& ctx, PartNotes& out, Rng& rng) {
 void write_doubling(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
   const Section& s = ctx.section;
   const InstrumentRange dr = range_of(s.p.doubling_program);
+  // In the odd 8-bar blocks of a long section a countermelody enters instead: chord tones in
+  // half bars, moving by the smallest step to a tone other than the last.
+  int counter = std::clamp((dr.low + dr.high) / 2, dr.low, dr.high);
+  for (std::size_t c = 0; c < s.chords.size(); ++c) {
+    const std::int64_t t0 = s.chord_ticks[c], dur = s.chord_durs[c];
+    if (s.block_of(t0) % 2 == 0 || s.solo_at(t0)) continue;
+    const std::int64_t step = dur >= s.bar_ticks() && s.beats == 4 ? dur / 2 : dur;
+    for (std::int64_t t = t0; t + step <= t0 + dur; t += step) {
+      int best = -1;
+      for (int pitch = dr.low; pitch <= dr.high; ++pitch)
+        if (s.chords[c].has(pitch) && pitch != counter &&
+            (best < 0 || std::abs(pitch - counter) < std::abs(best - counter)))
+          best = pitch;
+      if (best < 0) break;
+      counter = best;
+      out.note(t, static_cast<std::int64_t>(step * 0.95), counter, vel(s, ctx.next, t, -14));
+    }
+  }
   for (const MelodyNote& n : ctx.shared.melody) {
     const int bar = static_cast<int>((n.tick - s.start_tick) / s.bar_ticks());
-    if ((bar / 4) % 2 == 1 || s.bars < 8) {
+    if (s.block_of(n.tick) % 2 == 1 || s.solo_at(n.tick)) continue;
+    if ((bar / 4) % 2 == 1 || s.bars < 8 || s.peak_at(n.tick)) {
       int pitch = n.pitch;
       while (pitch < dr.low) pitch += 12;
       if (pitch <= dr.high) out.note(n.tick, n.duration, pitch, n.velocity - 18);
@@ -202,10 +254,15 @@ void write_chords(const PartContext& ctx, PartNotes& out, Rng& rng) {
     const ChordSlot slot{v, s.chord_ticks[c], s.chord_durs[c],
                          vel(s, ctx.next, s.chord_ticks[c], -12)};
     const bool final_bar = ctx.final_section && slot.t0 + slot.dur >= s.end_tick();
+    if (!final_bar && s.solo_at(slot.t0)) {
+      ctx.shared.chord_voicings[c].clear();  // a quiet line: the melody alone (and no pad)
+      continue;
+    }
+    const Accompaniment pattern = pattern_at(s, slot.t0);
     if (final_bar) {
       play_pattern(s, Accompaniment::block, true, slot, out, rng);
-    } else if (!s.in_cadence_bar(slot.t0) || !play_cadence_chord(s, p.accompaniment, slot, out)) {
-      play_pattern(s, p.accompaniment, false, slot, out, rng);
+    } else if (!s.in_cadence_bar(slot.t0) || !play_cadence_chord(s, pattern, slot, out)) {
+      play_pattern(s, pattern, false, slot, out, rng);
     }
   }
 }
@@ -242,14 +299,36 @@ void write_bass(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
     for (std::size_t c = 0; c < s.chords.size(); ++c) {
       const std::int64_t t0 = s.chord_ticks[c], dur = s.chord_durs[c];
       if (t0 < ph_start || t0 >= ph_start + ph.bars * s.bar_ticks()) continue;
+      const bool final_bar = final_section && t0 + dur >= s.end_tick();
+      if (!final_bar && s.solo_at(t0)) continue;
       const Harm& h = s.chords[c];
       const bool pedal = ph.pedal && t0 < pedal_end;
+      // The energy of the moment: the section's, raised at a peak and lowered at a quiet line;
+      // every other 8-bar block of a long section the bass changes its figure.
+      const double energy = a + 0.35 * s.intensity_at(t0);
+      const bool alt = s.block_of(t0) % 2 == 1;
       const int root = bass_pitch(pedal ? s.key.tonic : h.root, lo);
       const int base_vel = vel(s, next, t0, -4);
-      const bool final_bar = final_section && t0 + dur >= s.end_tick();
-      if (final_bar || pedal || a < 0.25) {
-        out.note(t0, dur, root, base_vel);
-      } else if (a < 0.6) {
+      if (final_bar || pedal || energy < 0.25) {
+        if (alt && !final_bar && !pedal && dur >= 2 * kPpq) {
+          // A sustained root answered by the octave below on the last beat.
+          out.note(t0, dur - kPpq, root, base_vel);
+          out.note(t0 + dur - kPpq, kPpq, root >= lo + 12 ? root - 12 : root + 12, base_vel - 8);
+        } else {
+          out.note(t0, dur, root, base_vel);
+        }
+      } else if (energy < 0.6 && alt) {
+        // Walking quarters: root, third or fifth, fifth, and a step into the next chord.
+        const int next_root = c + 1 < s.chords.size() ? bass_pitch(s.chords[c + 1].root, lo) : root;
+        const int third = h.intervals.size() > 1 ? root + h.intervals[1] : root + 7;
+        const int fifth = h.has(h.root + 7) ? root + 7 : root + 12;
+        const std::array<int, 4> walk = {root, third, fifth,
+                                         next_root + (next_root > root ? -1 : 1)};
+        int i = 0;
+        for (std::int64_t t = t0; t < t0 + dur; t += kPpq, ++i)
+          out.note(t, static_cast<std::int64_t>(kPpq * 0.9),
+                   walk[static_cast<std::size_t>(std::min(i, 3))], base_vel - (i == 0 ? 0 : 5));
+      } else if (energy < 0.6) {
         // Root, then the fifth halfway (or the root again under a short chord).
         const std::int64_t half = dur >= s.bar_ticks() ? (s.beats == 3 ? 2 * kPpq : 2 * kPpq) : dur;
         out.note(t0, static_cast<std::int64_t>(half * 0.95), root, base_vel);
@@ -262,7 +341,10 @@ void write_bass(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
         int i = 0;
         const int next_root = c + 1 < s.chords.size() ? bass_pitch(s.chords[c + 1].root, lo) : root;
         for (std::int64_t t = t0; t < t0 + dur; t += kEighth, ++i) {
-          int pitch = (i % 4 == 2) ? root + 12 : root;
+          // Every other block of a long section: root, fifth, octave, fifth instead.
+          const int fifth = h.has(h.root + 7) ? root + 7 : root + 12;
+          int pitch = alt ? std::array<int, 4>{root, fifth, root + 12, fifth}[i % 4]
+                          : ((i % 4 == 2) ? root + 12 : root);
           if (t + kEighth >= t0 + dur && next_root != root)
             pitch = next_root + (next_root > root ? -1 : (next_root < root ? 2 : 0));
           out.note(t, static_cast<std::int64_t>(kEighth * p.articulation), pitch,
@@ -281,18 +363,34 @@ void write_drums(const PartContext& ctx, PartNotes& out, Rng& rng) {
   const double a = (p.note_density - 0.5) / 1.5;
   const bool toms = s.cue->target.valence < -0.2;
   constexpr int kKick = 36, kSnare = 38, kHat = 42, kCrash = 49, kLowTom = 45, kFloorTom = 41;
+  constexpr int kRide = 51, kOpenHat = 46, kSideStick = 37;
   for (const Phrase& ph : s.phrases) {
     for (int j = 0; j < ph.bars; ++j) {
       const std::int64_t bar = s.start_tick + (ph.first_bar + j) * s.bar_ticks();
       const int v = vel(s, next, bar, -6);
       const bool last_bar = final_section && ph.first_bar + j == s.bars - 1;
+      const double energy = s.intensity_at(bar);
+      if (!last_bar && energy < Section::kSoloBelow) continue;  // a quiet line: no drums
+      if (!last_bar && energy < -0.25) {
+        // Thinned: a soft kick on the downbeat and a side stick on the backbeat.
+        out.note(bar, kEighth / 2, kKick, v - 6);
+        out.note(bar + (s.beats == 3 ? 2 : s.beats / 2) * kPpq, kEighth / 2, kSideStick, v - 14);
+        continue;
+      }
+      // Every 8-bar block of a long section varies the kit: the ride instead of the hats, then
+      // a syncopated kick with an open hat closing the bar.
+      const int block = s.block_of(bar) % 3;
+      const int hat = block == 1 ? kRide : kHat;
       if (j == 0) out.note(bar, kEighth, kCrash, v + 8);
+      if (energy > 0.4 && j != 0) out.note(bar, kEighth, kCrash, v + 4);
       if (last_bar) {
         out.note(bar, kEighth, kCrash, v + 10);
         out.note(bar, kEighth, kKick, v + 10);
         continue;
       }
       const bool fill = j == ph.bars - 1;
+      // Now and then a ghost snare on an offbeat, so that no two bars are played quite alike.
+      const int ghost = rng.chance(0.4) ? 2 * rng.integer(0, s.beats - 1) + 1 : -1;
       for (int e = 0; e < 2 * s.beats; ++e) {
         const std::int64_t t = bar + e * kEighth;
         const bool beat = e % 2 == 0;
@@ -309,13 +407,17 @@ void write_drums(const PartContext& ctx, PartNotes& out, Rng& rng) {
         } else if (s.beats == 3) {
           if (e == 0) out.note(t, kEighth / 2, kKick, v + 6);
           if (beat && bi > 0) out.note(t, kEighth / 2, kSnare, v - 8);
-          out.note(t, kEighth / 2, kHat, v - 12 + rng.integer(-3, 3));
+          out.note(t, kEighth / 2, hat, v - 12 + rng.integer(-3, 3));
         } else {
           if (beat && (bi == 0 || bi == 2)) out.note(t, kEighth / 2, kKick, v + 6);
-          if (!beat && bi == 2 && a > 0.8) out.note(t, kEighth / 2, kKick, v);
+          if (!beat && bi == 2 && (a > 0.8 || block == 2)) out.note(t, kEighth / 2, kKick, v);
           if (beat && (bi == 1 || bi == 3)) out.note(t, kEighth / 2, kSnare, v + 2);
-          out.note(t, kEighth / 2, kHat, v - 12 + (beat ? 4 : 0) + rng.integer(-3, 3));
-          if (a > 0.85) out.note(t + kEighth / 2, kEighth / 2, kHat, v - 18);
+          if (!beat && j % 4 == 2 && bi == 1) out.note(t, kEighth / 2, kKick, v - 2);
+          if (!beat && e == ghost) out.note(t, kEighth / 2, kSnare, v - 24);  // a ghost note
+          const bool open = block == 2 && e == 2 * s.beats - 1;
+          out.note(t, kEighth / 2, open ? kOpenHat : hat,
+                   v - 12 + (beat ? 4 : 0) + rng.integer(-3, 3));
+          if (a > 0.85 || energy > 0.4) out.note(t + kEighth / 2, kEighth / 2, hat, v - 18);
         }
       }
     }
@@ -330,7 +432,7 @@ void write_timpani(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
   const int dominant = bass_pitch(s.key.tonic + 7, 41);
   for (const Phrase& ph : s.phrases) {
     const std::int64_t start = s.start_tick + ph.first_bar * s.bar_ticks();
-    out.note(start, kPpq, tonic, vel(s, next, start, 0));
+    if (!s.solo_at(start)) out.note(start, kPpq, tonic, vel(s, next, start, 0));
     // A roll over the last two beats of the phrase, crescendo; on the final bar a roll and hit.
     const std::int64_t last = start + (ph.bars - 1) * s.bar_ticks();
     const bool final_phrase = final_section && ph.first_bar + ph.bars == s.bars;

@@ -45,11 +45,9 @@ OptionProblems MakeOptions::validate() const {
 
 namespace {
 
-// Reads the story aloud and gives every sentence the time slot of its reading: from the middle
-// of the pause before it (0 for the first) to the end of its speech, the last one running on to
-// the end of the outro, so that plan() changes scenes halfway through the pauses between them.
-void narrate_document(MakeResult& result, const MakeOptions& options, const CancelToken& cancel) {
-  Document& doc = result.document;
+// Reads the story aloud (the Document is left as parsed: the plan takes the spoken timings).
+void narrate_story(MakeResult& result, const MakeOptions& options, const CancelToken& cancel) {
+  const Document& doc = result.document;
   result.voice = !options.voice.empty()         ? options.voice
                  : doc.language == Language::zh ? "cmn"
                                                 : "en";
@@ -62,40 +60,19 @@ void narrate_document(MakeResult& result, const MakeOptions& options, const Canc
   NarrationOptions narration;
   narration.voice = result.voice;
   result.narration = narrate(texts, scene_starts, narration, cancel);
-  double previous_end = 0;
-  for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
-    const SpokenSentence& spoken = result.narration.sentences[i];
-    const double start =
-        i == 0 ? 0.0 : std::max(previous_end, 0.5 * (previous_end + spoken.start_s));
-    doc.sentences[i].start_s = start;
-    doc.sentences[i].end_s = std::max(spoken.end_s, start + 0.05);
-    previous_end = *doc.sentences[i].end_s;
-  }
-  if (!doc.sentences.empty())
-    doc.sentences.back().end_s =
-        std::max(*doc.sentences.back().end_s, result.narration.audio.duration_s());
 }
 
-// Captions take the spoken spans and words exactly (plan() spreads the pauses over them); hit
-// points stay at the start of their captions.
-void follow_narration(CueSheet& cues, const Narration& narration) {
-  for (HitPoint& hit : cues.hits) {
-    for (std::size_t i = 0; i < cues.captions.size() && i < narration.sentences.size(); ++i) {
-      if (cues.captions[i].start_s != hit.time_s) continue;
-      hit.time_s = std::clamp(narration.sentences[i].start_s, 0.0, cues.duration_s);
-      break;
+PlanOptions plan_options(const MakeOptions& options, const MakeResult& result) {
+  PlanOptions o{.duration_s = options.duration_s, .seed = options.seed};
+  if (options.narrate) {
+    for (const SpokenSentence& spoken : result.narration.sentences) {
+      SpokenLine line{spoken.start_s, spoken.end_s, {}};
+      for (const SpokenWord& w : spoken.words) line.words.push_back({w.text, w.start_s, w.end_s});
+      o.spoken.push_back(std::move(line));
     }
+    o.spoken_duration_s = result.narration.audio.duration_s();
   }
-  std::sort(cues.hits.begin(), cues.hits.end(),
-            [](const HitPoint& a, const HitPoint& b) { return a.time_s < b.time_s; });
-  for (std::size_t i = 0; i < cues.captions.size() && i < narration.sentences.size(); ++i) {
-    const SpokenSentence& spoken = narration.sentences[i];
-    Caption& caption = cues.captions[i];
-    caption.start_s = spoken.start_s;
-    caption.end_s = std::min(std::max(spoken.end_s, spoken.start_s + 0.05), cues.duration_s);
-    caption.words.clear();
-    for (const SpokenWord& w : spoken.words) caption.words.push_back({w.text, w.start_s, w.end_s});
-  }
+  return o;
 }
 
 // The voice set 2 LU over the music's own loudness (the music then ducks under it), mixed in;
@@ -277,13 +254,11 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
 
   if (options.narrate) {
     context.stage("narrate");
-    narrate_document(result, options, context.cancel());
+    narrate_story(result, options, context.cancel());
   }
 
   context.stage("plan");
-  result.cues =
-      plan(result.document, result.arc, {.duration_s = options.duration_s, .seed = options.seed});
-  if (options.narrate) follow_narration(result.cues, result.narration);
+  result.cues = plan(result.document, result.arc, plan_options(options, result));
 
   context.stage(options.refine ? "compose+refine" : "compose");
   if (options.refine) {

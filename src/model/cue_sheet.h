@@ -44,6 +44,12 @@ struct WordTiming {
   double start_s = 0, end_s = 0;
 };
 
+// A sentence as it is heard (narration): from its first sound to its last, with its words.
+struct SpokenLine {
+  double start_s = 0, end_s = 0;
+  std::vector<WordTiming> words;  // in order, inside [start_s, end_s]
+};
+
 struct Caption {
   std::string text;
   double start_s = 0, end_s = 0;

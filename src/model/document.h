@@ -16,9 +16,9 @@ enum class Language { en, zh };
 std::string_view language_name(Language lang);  // "en", "zh"
 
 struct Sentence {
-  std::string text;       // trimmed, whitespace runs collapsed (no newlines)
-  std::size_t line = 0;   // 1-based line of the source file where the sentence starts
-  std::size_t scene = 0;  // index into Document::scenes
+  std::string text;           // trimmed, whitespace runs collapsed (no newlines)
+  std::size_t line = 0;       // 1-based line of the source file where the sentence starts
+  std::size_t scene = 0;      // index into Document::scenes
   std::size_t paragraph = 0;  // ascending from 0; sentences of one paragraph (or one subtitle cue)
                               // share it: where a story may turn without an explicit break
   std::optional<double> start_s, end_s;  // given by timed inputs (subtitles, lyrics); else empty

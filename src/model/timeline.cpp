@@ -13,7 +13,8 @@ Timeline timeline_from_score(const CueSheet& cues, const Score& score) {
     t.beats = score.beat_times();
     t.downbeats = score.downbeat_times();
   }
-  for (const Cue& cue : cues.cues) t.sections.push_back({cue.name, cue.start_s, cue.end_s, cue.target});
+  for (const Cue& cue : cues.cues)
+    t.sections.push_back({cue.name, cue.start_s, cue.end_s, cue.target});
   t.captions = cues.captions;
   t.hits = cues.hits;
   for (const Caption& cap : cues.captions) t.emotion_curve.push_back({cap.start_s, cap.emotion});
@@ -26,12 +27,18 @@ void to_json(nlohmann::json& j, const Timeline& t) {
     sections.push_back(
         {{"name", s.name}, {"start_s", s.start_s}, {"end_s", s.end_s}, {"emotion", s.emotion}});
   nlohmann::json curve = nlohmann::json::array();
-  for (const auto& p : t.emotion_curve) curve.push_back({{"time_s", p.time_s}, {"emotion", p.emotion}});
-  j = nlohmann::json{{"title", t.title},         {"seed", t.seed},
-                     {"duration_s", t.duration_s}, {"beats", t.beats},
-                     {"downbeats", t.downbeats}, {"sections", std::move(sections)},
-                     {"captions", t.captions},   {"emotion_curve", std::move(curve)},
-                     {"hits", t.hits},           {"cuts", t.cuts}};
+  for (const auto& p : t.emotion_curve)
+    curve.push_back({{"time_s", p.time_s}, {"emotion", p.emotion}});
+  j = nlohmann::json{{"title", t.title},
+                     {"seed", t.seed},
+                     {"duration_s", t.duration_s},
+                     {"beats", t.beats},
+                     {"downbeats", t.downbeats},
+                     {"sections", std::move(sections)},
+                     {"captions", t.captions},
+                     {"emotion_curve", std::move(curve)},
+                     {"hits", t.hits},
+                     {"cuts", t.cuts}};
 }
 
 void from_json(const nlohmann::json& j, Timeline& t) {
@@ -46,8 +53,8 @@ void from_json(const nlohmann::json& j, Timeline& t) {
                           s.contains("emotion") ? s.at("emotion").get<Emotion>() : Emotion{}});
   t.captions = j.value("captions", std::vector<Caption>{});
   for (const auto& p : j.value("emotion_curve", nlohmann::json::array()))
-    t.emotion_curve.push_back(
-        {p.value("time_s", 0.0), p.contains("emotion") ? p.at("emotion").get<Emotion>() : Emotion{}});
+    t.emotion_curve.push_back({p.value("time_s", 0.0),
+                               p.contains("emotion") ? p.at("emotion").get<Emotion>() : Emotion{}});
   t.hits = j.value("hits", std::vector<HitPoint>{});
   t.cuts = j.value("cuts", std::vector<double>{});
 }

@@ -32,12 +32,12 @@ struct Timeline {
   std::string title;
   std::uint64_t seed = 1;  // the video's own random draws (slides, particles) follow it
   double duration_s = 0;
-  std::vector<double> beats;               // seconds, ascending
-  std::vector<double> downbeats;           // seconds, ascending, each also in `beats`
-  std::vector<TimelineSection> sections;   // contiguous, in order (may be empty)
-  std::vector<Caption> captions;           // in order, with word times where known
-  std::vector<EmotionPoint> emotion_curve; // ascending in time: the emotion at each caption start
-  std::vector<HitPoint> hits;              // moments the music marks (model/cue_sheet.h)
+  std::vector<double> beats;                // seconds, ascending
+  std::vector<double> downbeats;            // seconds, ascending, each also in `beats`
+  std::vector<TimelineSection> sections;    // contiguous, in order (may be empty)
+  std::vector<Caption> captions;            // in order, with word times where known
+  std::vector<EmotionPoint> emotion_curve;  // ascending in time: the emotion at each caption start
+  std::vector<HitPoint> hits;               // moments the music marks (model/cue_sheet.h)
   std::vector<double> cuts;  // where pictures must change (a film's cuts); empty: the video cuts
                              // at section starts and phrase downbeats
 };

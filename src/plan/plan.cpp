@@ -375,7 +375,25 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
   std::vector<double> sentence_len(n);
   std::vector<double> sentence_start(n);
   double natural_total = 0;
-  if (document_has_timings(document)) {
+  const bool narrated = !options.spoken.empty();
+  if (narrated && options.spoken.size() != n)
+    throw Error(ExitCode::internal,
+                fmt::format("plan(): {} spoken lines for {} sentences", options.spoken.size(), n));
+  if (narrated) {
+    double previous_end = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const SpokenLine& spoken = options.spoken[i];
+      const double start =
+          i == 0 ? 0.0 : std::max(previous_end, 0.5 * (previous_end + spoken.start_s));
+      sentence_start[i] = start;
+      sentence_len[i] = std::max(spoken.end_s, start + 0.05) - start;
+      previous_end = start + sentence_len[i];
+    }
+    sentence_len[n - 1] =
+        std::max(sentence_start[n - 1] + sentence_len[n - 1], options.spoken_duration_s) -
+        sentence_start[n - 1];
+    natural_total = sentence_start[n - 1] + sentence_len[n - 1];
+  } else if (document_has_timings(document)) {
     for (std::size_t i = 0; i < n; ++i) {
       sentence_start[i] = *document.sentences[i].start_s;
       sentence_len[i] = *document.sentences[i].end_s - *document.sentences[i].start_s;
@@ -388,8 +406,9 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
       natural_total += sentence_len[i];
     }
   }
-  sheet.duration_s =
-      options.duration_s > 0 ? options.duration_s : std::max(kMinPieceSeconds, natural_total);
+  sheet.duration_s = options.duration_s > 0 && !narrated
+                         ? options.duration_s
+                         : std::max(kMinPieceSeconds, natural_total);
 
   // Cues: explicit scenes, cut where the arc turns (lengths in seconds of music).
   // (A sentence's slot runs to the next one's start: timed stories have gaps.)
@@ -452,6 +471,15 @@ CueSheet plan(const Document& document, const EmotionArc& arc, const PlanOptions
     }
     t = cue.end_s;
     sheet.cues.push_back(std::move(cue));
+  }
+  if (narrated) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const SpokenLine& spoken = options.spoken[i];
+      Caption& caption = sheet.captions[i];
+      caption.start_s = std::clamp(spoken.start_s, 0.0, sheet.duration_s);
+      caption.end_s = std::min(std::max(spoken.end_s, spoken.start_s + 0.05), sheet.duration_s);
+      caption.words = spoken.words;
+    }
   }
   stretch(sheet.cues, &Emotion::valence, kValenceReference, kValenceSpread);
   stretch(sheet.cues, &Emotion::arousal, kArousalReference, kArousalSpread);

@@ -20,6 +20,13 @@ struct PlanOptions {
   // boundary allows it. max_cue_s <= 0: scenes are never cut.
   double min_cue_s = 15;
   double max_cue_s = 120;
+  // A narrated story: one SpokenLine per sentence, and the length of the whole reading (lead-in,
+  // pauses and outro included). Empty: not narrated. Each sentence's slot then runs from the
+  // middle of the pause before it to the end of its speech (the last to spoken_duration_s), so
+  // cues change halfway through pauses; captions take the spoken spans and words exactly, and
+  // hit points sit at their starts. duration_s is ignored (the reading sets it).
+  std::vector<SpokenLine> spoken = {};
+  double spoken_duration_s = 0;
 };
 
 // The cue sheet of a story:

@@ -178,6 +178,37 @@ double cues_per_minute(const CueSheet& sheet) {
   return static_cast<double>(sheet.cues.size()) / (sheet.duration_s / 60);
 }
 
+TEST(Plan, ANarratedStoryTakesItsSpokenTimings) {
+  const Document d = three_scene_document();
+  PlanOptions o{.duration_s = 0, .seed = 1};
+  double t = 0.4;  // lead-in
+  for (const Sentence& s : d.sentences) {
+    SpokenLine line{t, t + 6.0, {{s.text.substr(0, s.text.find(' ')), t, t + 0.3}}};
+    o.spoken.push_back(line);
+    t += 6.6;  // 0.6 s pauses
+  }
+  o.spoken_duration_s = t + 1.0;  // outro
+  const CueSheet sheet = plan(d, arc_for(d), o);
+  EXPECT_NEAR(sheet.duration_s, o.spoken_duration_s, 1e-9);
+  ASSERT_EQ(sheet.captions.size(), d.sentences.size());
+  for (std::size_t i = 0; i < sheet.captions.size(); ++i) {
+    EXPECT_DOUBLE_EQ(sheet.captions[i].start_s, o.spoken[i].start_s) << i;
+    EXPECT_DOUBLE_EQ(sheet.captions[i].end_s, o.spoken[i].end_s) << i;
+    ASSERT_EQ(sheet.captions[i].words.size(), 1u);
+    EXPECT_EQ(sheet.captions[i].words[0].text, o.spoken[i].words[0].text);
+  }
+  // Scenes change halfway through the pause before their first sentence.
+  for (std::size_t k = 1; k < sheet.cues.size(); ++k) {
+    const std::size_t first = d.scenes[k].first_sentence;
+    EXPECT_NEAR(sheet.cues[k].start_s, o.spoken[first].start_s - 0.3, 1e-6) << k;
+  }
+  for (const HitPoint& h : sheet.hits) {
+    bool at_caption = false;
+    for (const Caption& c : sheet.captions) at_caption |= c.start_s == h.time_s;
+    EXPECT_TRUE(at_caption) << h.time_s;
+  }
+}
+
 TEST(PlanTurns, ALongStoryIsCutAtTheParagraphWhereItTurns) {
   // 40 calm sentences (5:20), 35 violent ones (4:40): 10 minutes of music, one scene.
   const Story s = calm_then_violent(40, 35);

@@ -80,8 +80,9 @@ std::string captions_ass(const Timeline& timeline, const VideoOptions& options) 
       "\n"
       "[Events]\n"
       "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
-      timeline.title.empty() ? "tonepoem" : timeline.title, options.width, options.height, options.font,
-      size, std::max(1, unit / 60), options.width / 10, options.width / 10, options.height / 10);
+      timeline.title.empty() ? "tonepoem" : timeline.title, options.width, options.height,
+      options.font, size, std::max(1, unit / 60), options.width / 10, options.width / 10,
+      options.height / 10);
   for (const auto& c : timeline.captions) {
     if (!shown(c)) continue;
     std::string text;

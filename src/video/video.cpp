@@ -153,8 +153,9 @@ OptionProblems VideoOptions::validate() const {
   return problems;
 }
 
-void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options, const std::filesystem::path& output,
-                  const ProgressFn& progress, const CancelToken& cancel) {
+void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
+                  const std::filesystem::path& output, const ProgressFn& progress,
+                  const CancelToken& cancel) {
   check_inputs(audio, timeline, options);
   AtomicOutput out(output);
   video::Mp4Writer writer(out.temp_path(), output.string(), options, audio);
@@ -219,8 +220,8 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const Timel
   return rgb;
 }
 
-void write_snapshot(const AudioBuffer& audio, const Timeline& timeline,
-                    const VideoOptions& options, double t, const std::filesystem::path& output) {
+void write_snapshot(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
+                    double t, const std::filesystem::path& output) {
   check_inputs(audio, timeline, options);
   video::FramePainter painter(audio, timeline, options);
   const std::int64_t n =

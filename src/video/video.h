@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "model/audio.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "model/audio.h"
 #include "model/timeline.h"
 
 namespace tonepoem {
@@ -51,8 +51,8 @@ const std::vector<VideoStyleInfo>& video_styles();
 // missing font, undrawable text (fonts-noto-cjk) or no H.264 encoder. Writes atomically; throws
 // Error(output) when the file cannot be written. Error(interrupted), leaving no file, soon after
 // `cancel` is cancelled (checked once per frame).
-void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options, const std::filesystem::path& output,
-                  const ProgressFn& progress = {},
+void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
+                  const std::filesystem::path& output, const ProgressFn& progress = {},
                   const CancelToken& cancel = CancelToken::never());
 
 // One frame as render_video draws it at time `t` (frame round(t * fps)), as packed RGB24
@@ -63,8 +63,8 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const Timel
                                            const VideoOptions& options, double t);
 
 // Writes that frame as a PNG file, atomically. Throws Error(output) if it cannot be written.
-void write_snapshot(const AudioBuffer& audio, const Timeline& timeline,
-                    const VideoOptions& options, double t, const std::filesystem::path& output);
+void write_snapshot(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
+                    double t, const std::filesystem::path& output);
 
 // The pictures in `dir` (PNG, JPEG, WebP, BMP), sorted by name. Throws Error(bad_input) when the
 // folder is missing or holds none.

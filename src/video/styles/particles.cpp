@@ -31,7 +31,8 @@ class ParticlesStyle final : public VideoStyle {
     for (std::size_t k = 0; k < timeline_.sections.size(); ++k) {
       travel_at_cue_.push_back(travel);
       const double a = std::clamp(timeline_.sections[k].emotion.arousal, -1.0, 1.0);
-      travel += (timeline_.sections[k].end_s - timeline_.sections[k].start_s) * (0.02 + 0.10 * (a + 1) / 2);
+      travel += (timeline_.sections[k].end_s - timeline_.sections[k].start_s) *
+                (0.02 + 0.10 * (a + 1) / 2);
     }
   }
 

@@ -153,6 +153,12 @@ class SentenceReader {
   bool villain_beaten_ = false;
 };
 
+// Adjectives that make the character they name a villain.
+bool is_wicked(std::string_view key) {
+  return key == "wicked" || key == "false" || key == "evil" || key == "cruel" ||
+         key == "treacherous" || key == "godless" || key == "envious" || key == "jealous";
+}
+
 }  // namespace
 
 void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex, Evidence& ev,
@@ -165,8 +171,13 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
   };
   std::vector<const NarrativeCue*> alone(n);
   std::vector<bool> person(n);
+  const NarrativeCue* villain_cue = find("villain");
   for (std::size_t i = 0; i < n; ++i) {
     alone[i] = find(keys[i]);
+    // "the wicked queen", "the false bride": a character named by wickedness is a villain.
+    if (!alone[i] && is_person_noun(keys[i]) &&
+        ((i >= 1 && is_wicked(keys[i - 1])) || (i >= 2 && is_wicked(keys[i - 2]))))
+      alone[i] = villain_cue;
     const bool villain = alone[i] && alone[i]->kind == CueKind::villain;
     person[i] = !villain && (is_person_noun(keys[i]) || (i < named.size() && named[i]));
   }

@@ -302,19 +302,58 @@ bool positive(double x) {
   return x >= 0;
 }
 
+// Sign agreement of the plan with the annotation over spans: the plan's mean target over each
+// span's sentences against the span's annotated valence and arousal (0 counts as positive).
+struct PlanSigns {
+  std::size_t spans = 0, quadrant = 0, valence = 0, arousal = 0;  // spans agreeing
+  double share(std::size_t agreeing) const {
+    return spans ? static_cast<double>(agreeing) / static_cast<double>(spans) : NAN;
+  }
+};
+
+PlanSigns plan_signs(const Tale& t, const CueSheet& cues) {
+  PlanSigns p;
+  for (const Span& s : t.spans) {
+    double v = 0, a = 0;
+    for (std::size_t i = s.first; i <= s.last; ++i) {
+      const Emotion e = plan_target_at_sentence(cues, i);
+      v += e.valence, a += e.arousal;
+    }
+    const bool v_ok = positive(v) == positive(s.valence), a_ok = positive(a) == positive(s.arousal);
+    ++p.spans;
+    p.valence += v_ok;
+    p.arousal += a_ok;
+    p.quadrant += v_ok && a_ok;
+  }
+  return p;
+}
+
+// The pooled agreement over every span of the tales run, printed under the table.
+void print_plan_signs(const std::vector<PlanSigns>& tales) {
+  PlanSigns all;
+  for (const PlanSigns& p : tales) {
+    all.spans += p.spans, all.quadrant += p.quadrant;
+    all.valence += p.valence, all.arousal += p.arousal;
+  }
+  std::printf(
+      "\nplan sign agreement over all %zu spans: quadrant %.3f, valence %.3f, arousal %.3f\n",
+      all.spans, all.share(all.quadrant), all.share(all.valence), all.share(all.arousal));
+}
+
 struct Row {
   std::string slug, split;
   std::size_t sentences = 0, spans = 0, sections = 0;
   double minutes = 0;
   double r_plan_v = NAN, r_plan_a = NAN, r_text_v = NAN, r_text_a = NAN;
+  PlanSigns plan_signs;  // plan_q, plan_vs
   // --judge
   double quadrant = NAN, r_judge_v = NAN, r_judge_a = NAN, r_inside = NAN;
-  double peak_gap = NAN;  // median seconds from a peak line's caption to the nearest cue start
-  double hit_gap = NAN;   // median seconds from a peak line's caption to the nearest hit point
-  std::size_t hits = 0;   // hit points the plan marked
-  double seconds = 0;     // wall time of this tale
-  std::string peaks;      // "death@12.3 cry@45.6 ..."
-  std::string marked;     // the plan's hit points, the same way
+  double peak_gap = NAN;   // median seconds from a peak line's caption to the nearest cue start
+  double hit_gap = NAN;    // median seconds from a peak line's caption to the nearest hit point
+  std::size_t hits = 0;    // hit points the plan marked
+  double seconds = 0;      // wall time of this tale
+  std::string peaks;       // "death@12.3 cry@45.6 ..."
+  std::string marked;      // the plan's hit points, the same way
   std::string characters;  // --characters: "name (mentions), ..." for the top five
 };
 
@@ -383,6 +422,7 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
   row.r_plan_a = pearson(pa, aa);
   row.r_text_v = pearson(tv, av);
   row.r_text_a = pearson(ta, aa);
+  row.plan_signs = plan_signs(t, r.cues);
 
   // Hit points: each peak line's caption start, and how far the nearest cue start is from it.
   std::vector<double> gaps, hit_gaps;
@@ -468,6 +508,7 @@ void print_header(bool judge) {
   std::printf("%-18s %-7s %5s %5s %5s %4s %7s  %6s %6s  %6s %6s  %6s", "story", "split", "sent",
               "spans", "min", "sect", "sect/mn", "plan_v", "plan_a", "text_v", "text_a", "peak_s");
   std::printf(" %6s %4s", "hit_s", "hits");
+  std::printf("  %6s %7s", "plan_q", "plan_vs");
   if (judge) std::printf("  %6s %6s %6s %6s", "quad", "mus_v", "mus_a", "inside");
   std::printf("\n");
 }
@@ -479,6 +520,8 @@ void print_row(const Row& w, bool judge) {
               fmt_r(w.r_plan_v).c_str(), fmt_r(w.r_plan_a).c_str(), fmt_r(w.r_text_v).c_str(),
               fmt_r(w.r_text_a).c_str(), w.peak_gap);
   std::printf(" %6.1f %4zu", w.hit_gap, w.hits);
+  std::printf("  %s  %s", fmt_r(w.plan_signs.share(w.plan_signs.quadrant)).c_str(),
+              fmt_r(w.plan_signs.share(w.plan_signs.valence)).c_str());
   if (judge)
     std::printf("  %s %s %s %s", fmt_r(w.quadrant).c_str(), fmt_r(w.r_judge_v).c_str(),
                 fmt_r(w.r_judge_a).c_str(), fmt_r(w.r_inside).c_str());
@@ -594,11 +637,21 @@ int main(int argc, char** argv) {
   std::vector<double> hit_counts;
   for (const Row& w : rows) hit_counts.push_back(static_cast<double>(w.hits));
   std::printf(" %6.1f %4.0f", med(&Row::hit_gap), median(hit_counts));
+  std::vector<double> plan_q, plan_vs;
+  std::vector<PlanSigns> signs;
+  for (const Row& w : rows) {
+    plan_q.push_back(w.plan_signs.share(w.plan_signs.quadrant));
+    plan_vs.push_back(w.plan_signs.share(w.plan_signs.valence));
+    signs.push_back(w.plan_signs);
+  }
+  std::printf("  %s  %s", fmt_r(median(plan_q)).c_str(), fmt_r(median(plan_vs)).c_str());
   if (o.judge)
     std::printf("  %s %s %s %s", fmt_r(med(&Row::quadrant)).c_str(),
                 fmt_r(med(&Row::r_judge_v)).c_str(), fmt_r(med(&Row::r_judge_a)).c_str(),
                 fmt_r(med(&Row::r_inside)).c_str());
-  std::printf("\n\npeak lines (kind@caption start):\n");
+  std::printf("\n");
+  print_plan_signs(signs);
+  std::printf("\npeak lines (kind@caption start):\n");
   for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.peaks.c_str());
   std::printf("\nhit points the plan marked (kind@time):\n");
   for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.marked.c_str());

@@ -469,4 +469,8 @@ std::vector<FoundCharacter> CharacterFinder::finish() const {
   return out;
 }
 
+bool is_person_noun(std::string_view word) {
+  return role_noun(word) || in(kChineseRoles, word);
+}
+
 }  // namespace tonepoem::text

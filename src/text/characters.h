@@ -76,4 +76,8 @@ class CharacterFinder {
   std::size_t order_ = 0;
 };
 
+// Whether `word` is a person or animal noun of the role tables: an English lower-case word
+// ("girl", "huntsman", "goose-girl", "wolf") or a Chinese role (孩子, 猎人, 狼).
+bool is_person_noun(std::string_view word);
+
 }  // namespace tonepoem::text

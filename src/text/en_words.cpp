@@ -309,7 +309,7 @@ const CueRow kCueRows[] = {
      0.4f, 0.3f, -0.1f, 0.15f, 0.0f, J},
     // villains: no cue of their own; a harm done to one is good news
     {"wolf wolves witch witches giant giants dragon ogre troll robber robbers murderer "
-     "murderers monster beast enemy enemies thief thieves wizard sorceress",
+     "murderers monster beast enemy enemies thief thieves wizard sorceress villain villains",
      K::villain, -0.3f, 0.3f, 0.3f, 0.3f, 0.2f, F},
     // hypotheticals and conditions: the event after them may not happen
     {"if unless lest might may would could perhaps whether", K::hypothetical, 0.0f, 0.0f, 0.0f,

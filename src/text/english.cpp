@@ -225,8 +225,14 @@ Evidence english_evidence(std::string_view s, const Lexicons& lex,
     ev.add_word(*sym, sym->has_valence() ? sym->valence * 4.0 : 0.0, 1.0, false);
   std::vector<std::string> keys;
   keys.reserve(n);
-  for (const Token& t : words) keys.push_back(t.lower);
-  add_english_narrative(keys, lex, ev);
+  std::vector<bool> named(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    keys.push_back(words[i].lower);
+    // A capitalised word after the first is a name ("Red-Cap", "Gretel"), "I" aside.
+    const char c = words[i].text.empty() ? 'a' : words[i].text[0];
+    named[i] = i > 0 && c >= 'A' && c <= 'Z' && words[i].lower != "i";
+  }
+  add_english_narrative(keys, lex, ev, named);
   if (!lex.learned_english.empty()) {
     ev.learned = true;
     for (const LearnedKey& k : english_learned_keys(keys, lex)) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "text/characters.h"
 #include "text/sentiment.h"
 #include "text/unicode.h"
 
@@ -51,10 +52,10 @@ namespace {
 
 constexpr double kNegated = -0.5;  // a negated event: weaker and turned ("no one came to save her")
 constexpr std::size_t kVillainReach = 4;  // tokens after a harm verb where its object may stand
-constexpr std::size_t kSubjectReach = 6;  // tokens before a fate where its subject may stand
 constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reaches forward
 constexpr std::size_t kMaxPairBytes = 12;      // 4 CJK characters in UTF-8
 constexpr double kHypothetical = 0.5;          // an event that may not happen weighs this much
+constexpr float kVillainsJoy = -0.5f;          // a villain's good fortune, for the story
 
 // A harm or fate turned into good news: the villain is beaten.
 NarrativeCue triumph_over(const NarrativeCue& harm) {
@@ -70,9 +71,11 @@ NarrativeCue triumph_over(const NarrativeCue& harm) {
 // token i (nullptr for none), and `span` the tokens it covers.
 class SentenceReader {
  public:
-  // `cue_at[i]`: the cue of token i alone (nullptr for none).
-  SentenceReader(Evidence& ev, const std::vector<const NarrativeCue*>& cue_at)
-      : ev_(ev), cue_at_(cue_at), n_(cue_at.size()) {}
+  // `cue_at[i]`: the cue of token i alone (nullptr for none); `person_at[i]`: token i names a
+  // character who is no villain (a role noun, a name).
+  SentenceReader(Evidence& ev, const std::vector<const NarrativeCue*>& cue_at,
+                 const std::vector<bool>& person_at)
+      : ev_(ev), cue_at_(cue_at), person_at_(person_at), n_(cue_at.size()) {}
 
   // Reads the cue `cue` found at token i (covering `span` tokens); `sign` carries negation and
   // any weakening, `escaped` a preceding "from", `passive` a preceding "was" or 被.
@@ -91,13 +94,17 @@ class SentenceReader {
     if (escaped && cue.valence < 0) return;  // "saved her from death", "fled from the wolf"
     NarrativeCue c = cue;
     bool beaten = false;
+    // Whose fate: the character named last before the event, over pronouns ("the wolf woke,
+    // and he fell down dead" is the wolf's; "Red-Cap was swallowed by the wolf" is Red-Cap's).
+    const bool villain_subject = nearest_actor_is_villain(i);
     if (c.kind == CueKind::harm) {
       // "the wolf was killed", 狼被杀死了: the villain before it suffers it (a villain after it
       // is the doer: "eaten by the wolf"); otherwise the villain after it ("killed the wolf").
-      beaten = passive ? kind_before(i, kSubjectReach, CueKind::villain)
-                       : kind_after(i + span, kVillainReach, CueKind::villain);
+      beaten = passive ? villain_subject : kind_after(i + span, kVillainReach, CueKind::villain);
     } else if (c.kind == CueKind::fate || c.kind == CueKind::intensifier_after_emotion) {
-      beaten = kind_before(i, kSubjectReach, CueKind::villain);  // "the wolf fell down dead"
+      beaten = villain_subject;  // "the wolf fell down dead"
+    } else if (c.kind == CueKind::event && c.valence > 0 && villain_subject) {
+      c.valence *= kVillainsJoy;  // "the robbers feasted": their good fortune is no one else's
     }
     if (beaten) {
       c = triumph_over(c);
@@ -120,6 +127,16 @@ class SentenceReader {
     }
     return false;
   }
+  // Whether the last character named before token i (a villain noun, or a person: a role noun
+  // or a name) is a villain; pronouns and other words are passed over.
+  bool nearest_actor_is_villain(std::size_t i) const {
+    for (std::size_t k = i; k-- > 0;) {
+      if (person_at_[k]) return false;
+      const NarrativeCue* c = cue_at_[k];
+      if (c && c->kind == CueKind::villain) return true;
+    }
+    return false;
+  }
   bool kind_after(std::size_t from, std::size_t reach, CueKind kind) const {
     for (std::size_t j = from; j < n_ && j < from + reach; ++j) {
       const NarrativeCue* c = cue_at_[j];
@@ -130,15 +147,22 @@ class SentenceReader {
 
   Evidence& ev_;
   const std::vector<const NarrativeCue*>& cue_at_;
+  const std::vector<bool>& person_at_;
   std::size_t n_;
   const NarrativeCue* villain_ = nullptr;
   bool villain_beaten_ = false;
 };
 
+// Adjectives that make the character they name a villain.
+bool is_wicked(std::string_view key) {
+  return key == "wicked" || key == "false" || key == "evil" || key == "cruel" ||
+         key == "treacherous" || key == "godless" || key == "envious" || key == "jealous";
+}
+
 }  // namespace
 
-void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex,
-                           Evidence& ev) {
+void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex, Evidence& ev,
+                           const std::vector<bool>& named) {
   const CueMap& cues = english_narrative_cues();
   const std::size_t n = keys.size();
   auto find = [&](std::string_view w) -> const NarrativeCue* {
@@ -146,8 +170,18 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
     return it == cues.end() ? nullptr : &it->second;
   };
   std::vector<const NarrativeCue*> alone(n);
-  for (std::size_t i = 0; i < n; ++i) alone[i] = find(keys[i]);
-  SentenceReader reader(ev, alone);
+  std::vector<bool> person(n);
+  const NarrativeCue* villain_cue = find("villain");
+  for (std::size_t i = 0; i < n; ++i) {
+    alone[i] = find(keys[i]);
+    // "the wicked queen", "the false bride": a character named by wickedness is a villain.
+    if (!alone[i] && is_person_noun(keys[i]) &&
+        ((i >= 1 && is_wicked(keys[i - 1])) || (i >= 2 && is_wicked(keys[i - 2]))))
+      alone[i] = villain_cue;
+    const bool villain = alone[i] && alone[i]->kind == CueKind::villain;
+    person[i] = !villain && (is_person_noun(keys[i]) || (i < named.size() && named[i]));
+  }
+  SentenceReader reader(ev, alone, person);
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const NarrativeCue* cue = nullptr;
@@ -188,8 +222,12 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     return m != zh.modifiers.end() && m->second.kind == ModifierKind::negator;
   };
   std::vector<const NarrativeCue*> alone(n);
-  for (std::size_t i = 0; i < n; ++i) alone[i] = find(tokens[i]);
-  SentenceReader reader(ev, alone);
+  std::vector<bool> person(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    alone[i] = find(tokens[i]);
+    person[i] = !(alone[i] && alone[i]->kind == CueKind::villain) && is_person_noun(tokens[i]);
+  }
+  SentenceReader reader(ev, alone, person);
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& t = tokens[i];

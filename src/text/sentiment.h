@@ -133,7 +133,12 @@ std::vector<LearnedKey> english_learned_keys(const std::vector<std::string>& key
 // a harm done to a villain ("killed the wolf", "the witch was burned") reads as triumph, a
 // mocking cue ("laughed at") cancels the joy of laughter. Chinese: jieba tokens, the same rules
 // with 不/没/没有 (the lists' negators) and 从 (from).
-void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex, Evidence& ev);
+// `named[i]` (optional): token i is a character's name (a capitalised word inside the sentence).
+// An event's subject is the character named last before it, over pronouns: a death, or a harm
+// suffered ("was drowned"), whose subject is a villain reads as triumph, a villain's good fortune
+// as bad news.
+void add_english_narrative(const std::vector<std::string>& keys, const Lexicons& lex, Evidence& ev,
+                           const std::vector<bool>& named = {});
 void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicons& lex,
                            Evidence& ev);
 

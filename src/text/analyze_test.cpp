@@ -504,6 +504,20 @@ TEST(NarrativeReading, WhoSuffersTheHarmDecides) {
             story_line("The child died.").valence + 0.5);
 }
 
+TEST(NarrativeReading, AnEventBefallsTheLastCharacterNamed) {
+  // Within a line, pronouns are passed over: "he" is the wolf, whose death is deliverance.
+  EXPECT_GT(story_line("When the wolf awoke, he fell down dead.").valence, 0.2);
+  // The same words about the grandmother are grief.
+  EXPECT_LT(story_line("When the grandmother awoke, she fell down dead.").valence, -0.3);
+  EXPECT_LT(story_line("Red-Cap was swallowed by the wolf.").valence, -0.3);
+}
+
+TEST(NarrativeReading, AWickedPersonIsAVillain) {
+  // The wicked queen's death ends the heroine's danger; a queen's death alone is loss.
+  EXPECT_GT(story_line("The wicked queen fell down dead.").valence, 0.1);
+  EXPECT_LT(story_line("The good queen fell down dead.").valence, -0.3);
+}
+
 TEST(NarrativeReading, ResolutionsArePositive) {
   EXPECT_GT(story_line("The king's son married her and they lived happily.").valence, 0.5);
   EXPECT_GT(story_line("The brothers were reunited with their sister at last.").valence, 0.4);

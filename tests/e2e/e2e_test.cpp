@@ -302,28 +302,10 @@ TEST(E2E, ChineseStoryMakesThreeSectionsWithADarkStorm) {
 
 // A long plain-text story with no scene breaks (paragraphs only): a calm mill, a father lost to a
 // flood, a wolf's pursuit, a fall into a river (near death), a rescue and a reunion. The plan must
-// find the turns itself, and the music must mark its hit points.
-class LongPlainStory : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new fs::path(fresh_dir("miller"));
-    result_ =
-        new RunResult(run("make " + quote(kSource / "examples/the-miller-s-daughter.txt") + " -o " +
-                          quote(*dir_) + " --no-video -q --soundfont " + quote(kTestSoundFont)));
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    delete result_;
-  }
-  static fs::path* dir_;
-  static RunResult* result_;
-};
-fs::path* LongPlainStory::dir_ = nullptr;
-RunResult* LongPlainStory::result_ = nullptr;
-
-TEST_F(LongPlainStory, GetsSectionsAtAComposersPaceWithCuesOfUsableLength) {
-  ASSERT_EQ(result_->exit_code, 0) << result_->output;
-  const auto cues = read_json(*dir_ / "cues.json");
+// find the turns itself, and the music must mark its hit points. One run (about 10 minutes of
+// music to synthesize) serves the three checks below, called by one test.
+void expect_sections_at_a_composers_pace(const fs::path& dir) {
+  const auto cues = read_json(dir / "cues.json");
   const double minutes = cues["duration_s"].get<double>() / 60;
   ASSERT_GT(minutes, 5.0) << "a 1,400-word story read at a normal pace";
   const double per_minute = static_cast<double>(cues["cues"].size()) / minutes;
@@ -336,9 +318,8 @@ TEST_F(LongPlainStory, GetsSectionsAtAComposersPaceWithCuesOfUsableLength) {
   }
 }
 
-TEST_F(LongPlainStory, DarkestCueIsMinorAndSlowerThanTheBrightest) {
-  ASSERT_EQ(result_->exit_code, 0) << result_->output;
-  const auto sections = read_json(*dir_ / "report.json")["sections"];
+void expect_darkest_cue_minor_and_slower_than_the_brightest(const fs::path& dir) {
+  const auto sections = read_json(dir / "report.json")["sections"];
   ASSERT_GE(sections.size(), 2u);
   auto valence = [](const nlohmann::json& s) { return s["target"]["valence"].get<double>(); };
   const auto [darkest, brightest] = std::minmax_element(
@@ -350,17 +331,16 @@ TEST_F(LongPlainStory, DarkestCueIsMinorAndSlowerThanTheBrightest) {
   EXPECT_LT((*darkest)["tempo_bpm"].get<double>(), (*brightest)["tempo_bpm"].get<double>());
 }
 
-TEST_F(LongPlainStory, EveryHitLandsOnAMusicalEventWithinOneBeatOfItsCaption) {
-  ASSERT_EQ(result_->exit_code, 0) << result_->output;
-  const auto cues = read_json(*dir_ / "cues.json");
-  const auto report = read_json(*dir_ / "report.json");
+void expect_every_hit_on_a_musical_event_within_one_beat(const fs::path& dir) {
+  const auto cues = read_json(dir / "cues.json");
+  const auto report = read_json(dir / "report.json");
   ASSERT_FALSE(cues["hits"].empty()) << "a story with a near death and a rescue has peak lines";
   EXPECT_EQ(report["hits"].size(), cues["hits"].size()) << "report.json lists the hits too";
   // What the MIDI file itself plays (read back): loud chords (4 or more notes of any tracks
   // starting together at velocity 90 or more: the composer's accents, stingers and held chords are
   // at least that; elsewhere in this score about 4% of onset times are) and where silences start
   // (no note of any track sounding).
-  const Score score = load_midi(*dir_ / "score.mid");
+  const Score score = load_midi(dir / "score.mid");
   std::map<std::int64_t, int> loud_at_tick;
   std::vector<std::pair<double, double>> spans;  // (start, end) seconds of every note
   for (const Track& track : score.tracks)
@@ -399,6 +379,33 @@ TEST_F(LongPlainStory, EveryHitLandsOnAMusicalEventWithinOneBeatOfItsCaption) {
                          [&](double x) { return std::abs(x - t) <= beat; });
     };
     EXPECT_TRUE(near(loud_chords) || near(silences));
+    // report.json says what was placed there, within the same beat.
+    const auto placed =
+        std::find_if(report["hits"].begin(), report["hits"].end(), [&](const nlohmann::json& h) {
+          return h["time_s"] == hit["time_s"] && h["kind"] == hit["kind"];
+        });
+    ASSERT_NE(placed, report["hits"].end());
+    ASSERT_TRUE((*placed)["music"].is_object());
+    EXPECT_LE(std::abs((*placed)["music"]["offset_s"].get<double>()), beat);
+  }
+}
+
+TEST(E2E, LongPlainStoryFollowsItsTurnsAndMarksItsPeakLines) {
+  const fs::path dir = fresh_dir("miller");
+  const RunResult r = run("make " + quote(kSource / "examples/the-miller-s-daughter.txt") + " -o " +
+                          quote(dir) + " --no-video -q --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  {
+    SCOPED_TRACE("sections per minute and cue lengths");
+    expect_sections_at_a_composers_pace(dir);
+  }
+  {
+    SCOPED_TRACE("darkest and brightest cues");
+    expect_darkest_cue_minor_and_slower_than_the_brightest(dir);
+  }
+  {
+    SCOPED_TRACE("hit points");
+    expect_every_hit_on_a_musical_event_within_one_beat(dir);
   }
 }
 

@@ -2,7 +2,7 @@
 // does the plan (and, with --judge, the music) follow what happens in real stories?
 //
 //   arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] [--story SLUG] [--spans]
-//             [--characters] [--check]
+//             [--characters] [--plot DIR] [--check]
 //
 // Each bench/arcs/*.json annotates one tale of Grimms' Fairy Tales (Project Gutenberg #2591) with
 // spans of sentences (valence, arousal from the plot) and peak lines. The tale's text is cut out of
@@ -17,8 +17,10 @@
 // under each annotated span (quadrant agreement, r over spans) and the inside-cue figure: r over
 // 20 s windows between the text's arousal and the music's loudness x density. Then the medians
 // over tales, and the caption time of each peak line; with --characters, each tale's five most
-// mentioned characters (EmotionArc::characters, what the leitmotifs follow). Deterministic. See
-// bench/arcs/README.md.
+// mentioned characters (EmotionArc::characters, what the leitmotifs follow). With --plot DIR, one
+// PNG per tale (DIR/<slug>.png, drawn with Cairo): the text's smoothed arc, the plan's target, the
+// annotated arc and (--judge) the judged music over time, with cue boundaries and hit points.
+// Deterministic. See bench/arcs/README.md.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numbers>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -33,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include <cairo.h>
 #include <nlohmann/json.hpp>
 
 #include "bench_util.h"
@@ -340,6 +344,225 @@ void print_plan_signs(const std::vector<PlanSigns>& tales) {
       all.spans, all.share(all.quadrant), all.share(all.valence), all.share(all.arousal));
 }
 
+// ---- --plot DIR: one PNG per tale (text arc, plan, annotation, judged music)
+// ---------------------
+
+// What one tale's plot shows, gathered by run_tale; every time in seconds.
+struct PlotSeries {
+  std::vector<double> time;                          // per sentence: the middle of its caption
+  std::vector<Emotion> text;                         // per sentence: the text's arc, smoothed
+  std::vector<std::pair<double, double>> plan_span;  // per sentence: [caption start, next start)
+  std::vector<Emotion> plan;                         // per sentence: plan_target_at_sentence
+  struct Step {
+    double t0, t1, valence, arousal;
+  };
+  std::vector<Step> annotated;  // per span
+  std::vector<Step> judged;     // per span (--judge), drawn as markers at the middle
+  std::vector<double> cue_starts;
+  std::vector<HitPoint> hits;
+  double duration_s = 0;
+};
+
+PlotSeries plot_series(const Tale& t, const MakeResult& r, bool judge) {
+  PlotSeries p;
+  p.duration_s = r.cues.duration_s;
+  std::vector<double> v, a;
+  for (const Emotion& e : r.arc.sentences) v.push_back(e.valence), a.push_back(e.arousal);
+  const std::vector<double> sv = smooth(v, 5), sa = smooth(a, 5);
+  const std::size_t n = std::min(r.cues.captions.size(), sv.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const Caption& c = r.cues.captions[i];
+    p.time.push_back((c.start_s + c.end_s) / 2);
+    Emotion e;
+    e.valence = sv[i], e.arousal = sa[i];
+    p.text.push_back(e);
+    const double next =
+        i + 1 < r.cues.captions.size() ? r.cues.captions[i + 1].start_s : r.cues.duration_s;
+    p.plan_span.emplace_back(c.start_s, next);
+    p.plan.push_back(plan_target_at_sentence(r.cues, i));
+  }
+  const JudgeWeights& weights = steering_judge_weights();
+  for (const Span& s : t.spans) {
+    const double t0 = r.cues.captions.at(s.first).start_s, t1 = r.cues.captions.at(s.last).end_s;
+    p.annotated.push_back({t0, t1, s.valence, s.arousal});
+    if (!judge) continue;
+    const Emotion e = judge_features(
+        extract_features(r.score, r.score.tick_at(t0), r.score.tick_at(t1)), weights);
+    p.judged.push_back({t0, t1, e.valence, e.arousal});
+  }
+  for (const Cue& c : r.cues.cues) p.cue_starts.push_back(c.start_s);
+  p.hits = r.cues.hits;
+  return p;
+}
+
+struct Rgb {
+  double r, g, b;
+};
+constexpr Rgb kTextColour{0.35, 0.55, 0.85}, kPlanColour{0.90, 0.45, 0.10},
+    kAnnotatedColour{0.10, 0.10, 0.10}, kJudgedColour{0.15, 0.65, 0.30},
+    kHitColour{0.80, 0.10, 0.15}, kGridColour{0.85, 0.85, 0.85};
+
+// Writes `file`: 1200x700, time (minutes) on x, a valence panel over an arousal panel in [-1, 1].
+void write_plot(const fs::path& file, const std::string& heading, const PlotSeries& p) {
+  constexpr int kWidth = 1200, kHeight = 700;
+  constexpr double kLeft = 70, kRight = 1180, kPanelTop[2] = {80, 375}, kPanelHeight = 265;
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, kWidth, kHeight);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  const double length = std::max(p.duration_s, 1.0);
+  auto x_at = [&](double seconds) { return kLeft + (kRight - kLeft) * seconds / length; };
+  auto colour = [&](Rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); };
+  auto text_at = [&](double x, double y, const std::string& s, double size, double align = 0) {
+    cairo_set_font_size(cr, size);
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr, s.c_str(), &ext);
+    cairo_move_to(cr, x - align * ext.x_advance, y);
+    cairo_show_text(cr, s.c_str());
+  };
+
+  colour(kAnnotatedColour);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  text_at(kLeft, 28, heading, 17);
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+
+  // Legend, one row under the title.
+  double lx = kLeft;
+  auto legend = [&](Rgb c, const std::string& label, int symbol) {
+    colour(c);
+    cairo_set_line_width(cr, symbol == 1 ? 2.5 : 1.8);
+    if (symbol == 2) {
+      cairo_arc(cr, lx + 12, 51, 4, 0, 2 * std::numbers::pi);
+      cairo_fill(cr);
+    } else if (symbol == 3) {
+      cairo_move_to(cr, lx + 7, 46), cairo_line_to(cr, lx + 17, 46), cairo_line_to(cr, lx + 12, 55);
+      cairo_close_path(cr);
+      cairo_fill(cr);
+    } else {
+      cairo_move_to(cr, lx, 51), cairo_line_to(cr, lx + 24, 51);
+      cairo_stroke(cr);
+    }
+    colour(kAnnotatedColour);
+    text_at(lx + 30, 55, label, 12);
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr, label.c_str(), &ext);
+    lx += 30 + ext.x_advance + 24;
+  };
+  legend(kTextColour, "text (sentences, smoothed over 5)", 0);
+  legend(kPlanColour, "plan target", 0);
+  legend(kAnnotatedColour, "annotated arc", 1);
+  if (!p.judged.empty()) legend(kJudgedColour, "judged music (per span)", 2);
+  legend(kHitColour, "hit points", 3);
+  legend(kGridColour, "cue boundaries", 0);
+
+  for (int panel = 0; panel < 2; ++panel) {
+    const double top = kPanelTop[panel];
+    auto y_at = [&](double value) {
+      return top + kPanelHeight * (1 - (std::clamp(value, -1.0, 1.0) + 1) / 2);
+    };
+    auto value = [&](double v, double a) { return panel == 0 ? v : a; };
+    // Grid, axis labels, cue boundaries.
+    cairo_set_line_width(cr, 1);
+    for (double g : {-1.0, -0.5, 0.0, 0.5, 1.0}) {
+      colour(g == 0 ? Rgb{0.6, 0.6, 0.6} : kGridColour);
+      cairo_move_to(cr, kLeft, y_at(g)), cairo_line_to(cr, kRight, y_at(g));
+      cairo_stroke(cr);
+      colour({0.3, 0.3, 0.3});
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%+.1f", g);
+      text_at(kLeft - 8, y_at(g) + 4, g == 0 ? "0" : buf, 11, 1);
+    }
+    colour(kGridColour);
+    for (double c : p.cue_starts) {
+      cairo_move_to(cr, x_at(c), top), cairo_line_to(cr, x_at(c), top + kPanelHeight);
+      cairo_stroke(cr);
+    }
+    colour(kAnnotatedColour);
+    cairo_save(cr);
+    cairo_move_to(cr, 18, top + kPanelHeight / 2);
+    cairo_rotate(cr, -std::numbers::pi / 2);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    text_at(0, 0, panel == 0 ? "valence" : "arousal", 13, 0.5);
+    cairo_restore(cr);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+
+    // The text's smoothed arc.
+    colour(kTextColour);
+    cairo_set_line_width(cr, 1.5);
+    for (std::size_t i = 0; i < p.time.size(); ++i) {
+      const double x = x_at(p.time[i]), y = y_at(value(p.text[i].valence, p.text[i].arousal));
+      i == 0 ? cairo_move_to(cr, x, y) : cairo_line_to(cr, x, y);
+    }
+    cairo_stroke(cr);
+    // The plan's per-sentence target, as steps.
+    colour(kPlanColour);
+    cairo_set_line_width(cr, 2);
+    for (std::size_t i = 0; i < p.plan.size(); ++i) {
+      const double y = y_at(value(p.plan[i].valence, p.plan[i].arousal));
+      i == 0 ? cairo_move_to(cr, x_at(p.plan_span[i].first), y)
+             : cairo_line_to(cr, x_at(p.plan_span[i].first), y);
+      cairo_line_to(cr, x_at(p.plan_span[i].second), y);
+    }
+    cairo_stroke(cr);
+    // The annotated arc, steps per span.
+    colour(kAnnotatedColour);
+    cairo_set_line_width(cr, 2.5);
+    for (std::size_t i = 0; i < p.annotated.size(); ++i) {
+      const auto& s = p.annotated[i];
+      const double y = y_at(value(s.valence, s.arousal));
+      i == 0 ? cairo_move_to(cr, x_at(s.t0), y) : cairo_line_to(cr, x_at(s.t0), y);
+      cairo_line_to(cr, x_at(s.t1), y);
+    }
+    cairo_stroke(cr);
+    // The judged music per span.
+    colour(kJudgedColour);
+    for (const auto& s : p.judged) {
+      cairo_arc(cr, x_at((s.t0 + s.t1) / 2), y_at(value(s.valence, s.arousal)), 4.5, 0,
+                2 * std::numbers::pi);
+      cairo_fill(cr);
+    }
+    // Hit points: small triangles on the panel's top edge.
+    colour(kHitColour);
+    for (const HitPoint& h : p.hits) {
+      const double x = x_at(h.time_s);
+      cairo_move_to(cr, x - 5, top - 9), cairo_line_to(cr, x + 5, top - 9);
+      cairo_line_to(cr, x, top);
+      cairo_close_path(cr);
+      cairo_fill(cr);
+    }
+    colour({0.4, 0.4, 0.4});
+    cairo_rectangle(cr, kLeft, top, kRight - kLeft, kPanelHeight);
+    cairo_stroke(cr);
+  }
+  // Minutes on x.
+  const double bottom = kPanelTop[1] + kPanelHeight;
+  const int step = length > 20 * 60 ? 2 : 1;
+  colour({0.3, 0.3, 0.3});
+  for (int m = 0; m * 60 <= length; m += step) {
+    cairo_move_to(cr, x_at(m * 60.0), bottom), cairo_line_to(cr, x_at(m * 60.0), bottom + 5);
+    cairo_stroke(cr);
+    text_at(x_at(m * 60.0), bottom + 19, std::to_string(m), 11, 0.5);
+  }
+  text_at((kLeft + kRight) / 2, bottom + 40, "time (minutes)", 13, 0.5);
+
+  cairo_destroy(cr);
+  const cairo_status_t status = cairo_surface_write_to_png(surface, file.string().c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    fail("cannot write " + file.string() + ": " + cairo_status_to_string(status));
+}
+
+// The plot of one tale as DIR/<slug>.png.
+void plot_tale(const fs::path& dir, const Tale& t, const MakeResult& r, bool judge) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string heading = t.title + " (" + t.slug + ", " + t.split +
+                              "): text arc, plan and annotation" +
+                              (judge ? ", with the judged music" : "");
+  write_plot(dir / (t.slug + ".png"), heading, plot_series(t, r, judge));
+}
+
 struct Row {
   std::string slug, split;
   std::size_t sentences = 0, spans = 0, sections = 0;
@@ -364,6 +587,7 @@ struct Options {
   bool check = false;       // only parse every tale and place its anchors; no figures
   bool characters = false;  // print the five most mentioned characters of each tale
   std::string csv, story;
+  std::string plot;  // --plot DIR: DIR/<slug>.png per tale
 };
 
 Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* csv) {
@@ -492,6 +716,7 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
              std::to_string(r.arc.characters[i].mentions) + ")";
     row.characters = who;
   }
+  if (!o.plot.empty()) plot_tale(o.plot, t, r, o.judge);
   row.seconds = bench::now_s() - start;
   return row;
 }
@@ -549,12 +774,14 @@ int main(int argc, char** argv) {
       o.characters = true;
     } else if (a == "--spans") {
       o.show_spans = true;
+    } else if (a == "--plot" && i + 1 < argc) {
+      o.plot = argv[++i];
     } else if (a == "--story" && i + 1 < argc) {
       o.story = argv[++i];
     } else {
       std::fprintf(stderr,
                    "usage: arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] "
-                   "[--story SLUG] [--spans] [--characters] [--check]\n");
+                   "[--story SLUG] [--spans] [--characters] [--plot DIR] [--check]\n");
       return 2;
     }
   }

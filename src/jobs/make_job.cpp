@@ -1,7 +1,9 @@
 #include "jobs/make_job.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -308,6 +310,48 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   return result;
 }
 
+namespace {
+
+// What the score placed for one hit point of the cue sheet: its marker ("hit: <kind>", the nearest
+// one of that kind; null when the composer marked none) and the notes at the marker's tick, as a
+// listener would hear them: how many start there, the loudest, the longest, and how long nothing
+// sounds from there (a drop to silence).
+nlohmann::json hit_event_json(const HitPoint& hit, const Score& score) {
+  const std::string text = "hit: " + hit.kind;
+  const std::int64_t wanted = score.tick_at(hit.time_s);
+  const Marker* marker = nullptr;
+  for (const Marker& m : score.hits)
+    if (m.text == text &&
+        (!marker || std::llabs(m.tick - wanted) < std::llabs(marker->tick - wanted)))
+      marker = &m;
+  if (!marker) return nullptr;
+  const std::int64_t tick = marker->tick;
+  int onsets = 0, loudest = 0;
+  std::int64_t longest = 0, next_onset = score.end_tick;
+  bool sounding = false;
+  for (const Track& track : score.tracks)
+    for (const Note& n : track.notes) {
+      if (n.tick == tick) {
+        ++onsets;
+        loudest = std::max(loudest, n.velocity);
+        longest = std::max(longest, n.duration);
+      }
+      if (n.tick <= tick && n.tick + n.duration > tick) sounding = true;
+      if (n.tick > tick) next_onset = std::min(next_onset, n.tick);
+    }
+  const double at = score.seconds_at(tick);
+  return {{"marker", marker->text},
+          {"tick", tick},
+          {"time_s", at},
+          {"offset_s", at - hit.time_s},
+          {"onsets", onsets},
+          {"max_velocity", loudest},
+          {"longest_note_s", onsets ? score.seconds_at(tick + longest) - at : 0.0},
+          {"silence_s", sounding ? 0.0 : score.seconds_at(next_onset) - at}};
+}
+
+}  // namespace
+
 nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
   nlohmann::json segments = nlohmann::json::array();
   for (std::size_t i = 0; i < r.document.sentences.size(); ++i) {
@@ -336,6 +380,12 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
     if (i < r.refinement.size()) s["refinement"] = r.refinement[i];
     sections.push_back(std::move(s));
   }
+  nlohmann::json hits = nlohmann::json::array();
+  for (const HitPoint& h : r.cues.hits) {
+    nlohmann::json j = h;
+    j["music"] = hit_event_json(h, r.score);
+    hits.push_back(std::move(j));
+  }
   nlohmann::json timings = nlohmann::json::object();
   double total = 0;
   for (const auto& [name, seconds] : r.timings) {
@@ -356,6 +406,7 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
       {"characters", r.arc.characters},
       {"segments", std::move(segments)},
       {"sections", std::move(sections)},
+      {"hits", std::move(hits)},
       {"loudness", r.loudness},
       {"mastering",
        {{"target_lufs", MasterOptions{}.target_lufs},

@@ -10,16 +10,19 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
-#include "music/midi.h"
 #include "model/score.h"
+#include "music/midi.h"
 #include "video/probe.h"
 
 namespace fs = std::filesystem;
@@ -295,6 +298,115 @@ TEST(E2E, ChineseStoryMakesThreeSectionsWithADarkStorm) {
             report["sections"][0]["target"]["valence"].get<double>());
   EXPECT_TRUE(report["sections"][1]["minor"].get<bool>());
   EXPECT_FALSE(fs::exists(dir / "video.mp4")) << "--no-video";
+}
+
+// A long plain-text story with no scene breaks (paragraphs only): a calm mill, a father lost to a
+// flood, a wolf's pursuit, a fall into a river (near death), a rescue and a reunion. The plan must
+// find the turns itself, and the music must mark its hit points. One run (about 10 minutes of
+// music to synthesize) serves the three checks below, called by one test.
+void expect_sections_at_a_composers_pace(const fs::path& dir) {
+  const auto cues = read_json(dir / "cues.json");
+  const double minutes = cues["duration_s"].get<double>() / 60;
+  ASSERT_GT(minutes, 5.0) << "a 1,400-word story read at a normal pace";
+  const double per_minute = static_cast<double>(cues["cues"].size()) / minutes;
+  EXPECT_GE(per_minute, 0.7);
+  EXPECT_LE(per_minute, 3.0);
+  for (const auto& cue : cues["cues"]) {
+    const double length = cue["end_s"].get<double>() - cue["start_s"].get<double>();
+    EXPECT_GE(length, 15.0) << cue["name"];
+    EXPECT_LE(length, 120.0) << cue["name"];
+  }
+}
+
+void expect_darkest_cue_minor_and_slower_than_the_brightest(const fs::path& dir) {
+  const auto sections = read_json(dir / "report.json")["sections"];
+  ASSERT_GE(sections.size(), 2u);
+  auto valence = [](const nlohmann::json& s) { return s["target"]["valence"].get<double>(); };
+  const auto [darkest, brightest] = std::minmax_element(
+      sections.begin(), sections.end(),
+      [&](const nlohmann::json& a, const nlohmann::json& b) { return valence(a) < valence(b); });
+  EXPECT_LT(valence(*darkest), valence(*brightest) - 0.3) << "the plan hears the turns";
+  EXPECT_TRUE((*darkest)["minor"].get<bool>()) << (*darkest)["mode"];
+  EXPECT_GT(mode_darkness((*darkest)["mode"]), mode_darkness((*brightest)["mode"]));
+  EXPECT_LT((*darkest)["tempo_bpm"].get<double>(), (*brightest)["tempo_bpm"].get<double>());
+}
+
+void expect_every_hit_on_a_musical_event_within_one_beat(const fs::path& dir) {
+  const auto cues = read_json(dir / "cues.json");
+  const auto report = read_json(dir / "report.json");
+  ASSERT_FALSE(cues["hits"].empty()) << "a story with a near death and a rescue has peak lines";
+  EXPECT_EQ(report["hits"].size(), cues["hits"].size()) << "report.json lists the hits too";
+  // What the MIDI file itself plays (read back): loud chords (4 or more notes of any tracks
+  // starting together at velocity 90 or more: the composer's accents, stingers and held chords are
+  // at least that; elsewhere in this score about 4% of onset times are) and where silences start
+  // (no note of any track sounding).
+  const Score score = load_midi(dir / "score.mid");
+  std::map<std::int64_t, int> loud_at_tick;
+  std::vector<std::pair<double, double>> spans;  // (start, end) seconds of every note
+  for (const Track& track : score.tracks)
+    for (const Note& n : track.notes) {
+      spans.emplace_back(score.seconds_at(n.tick), score.seconds_at(n.tick + n.duration));
+      if (n.velocity >= 90) ++loud_at_tick[n.tick];
+    }
+  std::vector<double> loud_chords;
+  for (const auto& [tick, count] : loud_at_tick)
+    if (count >= 4) loud_chords.push_back(score.seconds_at(tick));
+  std::sort(spans.begin(), spans.end());
+  std::vector<double> silences;
+  double sounding_until = 0;
+  for (const auto& [start, end] : spans) {
+    if (start > sounding_until + 0.05) silences.push_back(sounding_until);
+    sounding_until = std::max(sounding_until, end);
+  }
+  for (const auto& hit : cues["hits"]) {
+    const double t = hit["time_s"].get<double>();
+    SCOPED_TRACE(hit["kind"].get<std::string>() + " at " + std::to_string(t) +
+                 " s: " + hit["text"].get<std::string>());
+    // At a caption's start.
+    EXPECT_TRUE(std::any_of(
+        cues["captions"].begin(), cues["captions"].end(),
+        [&](const nlohmann::json& c) { return std::abs(c["start_s"].get<double>() - t) < 1e-6; }));
+    // One beat at the tempo of the section holding it.
+    double bpm = 0;
+    for (const auto& s : report["sections"])
+      if (s["start_s"].get<double>() <= t + 1e-9 && t < s["end_s"].get<double>())
+        bpm = s["tempo_bpm"].get<double>();
+    ASSERT_GT(bpm, 0);
+    const double beat = 60 / bpm;
+    // A loud chord or a drop to silence within one beat.
+    auto near = [&](const std::vector<double>& times) {
+      return std::any_of(times.begin(), times.end(),
+                         [&](double x) { return std::abs(x - t) <= beat; });
+    };
+    EXPECT_TRUE(near(loud_chords) || near(silences));
+    // report.json says what was placed there, within the same beat.
+    const auto placed =
+        std::find_if(report["hits"].begin(), report["hits"].end(), [&](const nlohmann::json& h) {
+          return h["time_s"] == hit["time_s"] && h["kind"] == hit["kind"];
+        });
+    ASSERT_NE(placed, report["hits"].end());
+    ASSERT_TRUE((*placed)["music"].is_object());
+    EXPECT_LE(std::abs((*placed)["music"]["offset_s"].get<double>()), beat);
+  }
+}
+
+TEST(E2E, LongPlainStoryFollowsItsTurnsAndMarksItsPeakLines) {
+  const fs::path dir = fresh_dir("miller");
+  const RunResult r = run("make " + quote(kSource / "examples/the-miller-s-daughter.txt") + " -o " +
+                          quote(dir) + " --no-video -q --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  {
+    SCOPED_TRACE("sections per minute and cue lengths");
+    expect_sections_at_a_composers_pace(dir);
+  }
+  {
+    SCOPED_TRACE("darkest and brightest cues");
+    expect_darkest_cue_minor_and_slower_than_the_brightest(dir);
+  }
+  {
+    SCOPED_TRACE("hit points");
+    expect_every_hit_on_a_musical_event_within_one_beat(dir);
+  }
 }
 
 TEST(E2E, SameSeedGivesTheSameMidiBytes) {

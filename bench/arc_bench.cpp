@@ -309,12 +309,13 @@ struct Row {
   double r_plan_v = NAN, r_plan_a = NAN, r_text_v = NAN, r_text_a = NAN;
   // --judge
   double quadrant = NAN, r_judge_v = NAN, r_judge_a = NAN, r_inside = NAN;
-  double peak_gap = NAN;  // median seconds from a peak line's caption to the nearest cue start
-  double hit_gap = NAN;   // median seconds from a peak line's caption to the nearest hit point
-  std::size_t hits = 0;   // hit points the plan marked
-  double seconds = 0;     // wall time of this tale
-  std::string peaks;      // "death@12.3 cry@45.6 ..."
-  std::string marked;     // the plan's hit points, the same way
+  double real_q = NAN, real_v = NAN, real_a = NAN;  // --judge: music against the plan (realize)
+  double peak_gap = NAN;   // median seconds from a peak line's caption to the nearest cue start
+  double hit_gap = NAN;    // median seconds from a peak line's caption to the nearest hit point
+  std::size_t hits = 0;    // hit points the plan marked
+  double seconds = 0;      // wall time of this tale
+  std::string peaks;       // "death@12.3 cry@45.6 ..."
+  std::string marked;      // the plan's hit points, the same way
   std::string characters;  // --characters: "name (mentions), ..." for the top five
 };
 
@@ -326,6 +327,39 @@ struct Options {
   bool characters = false;  // print the five most mentioned characters of each tale
   std::string csv, story;
 };
+
+// ---- Realization: does the music carry the PLAN's emotion? --------------------------------------
+
+// The music judged against the plan rather than the annotation, per annotated span: real_q is the
+// share of spans whose judged music lies in the quadrant of the plan's mean target over the span
+// (plan_target_at_sentence averaged over the span's sentences), real_v and real_a the Pearson r
+// over spans between that mean target and the judged music. This isolates the composer and the
+// judge from the plan's own errors.
+struct Realization {
+  double quadrant = NAN, r_v = NAN, r_a = NAN;
+};
+
+Realization realization(const Tale& t, const CueSheet& cues, const Score& score,
+                        const JudgeWeights& weights) {
+  std::size_t agree = 0;
+  std::vector<double> pv, pa, jv, ja;
+  for (const Span& s : t.spans) {
+    double v = 0, a = 0;
+    for (std::size_t i = s.first; i <= s.last; ++i) {
+      const Emotion p = plan_target_at_sentence(cues, i);
+      v += p.valence, a += p.arousal;
+    }
+    const auto n = static_cast<double>(s.last - s.first + 1);
+    v /= n, a /= n;
+    const double t0 = cues.captions.at(s.first).start_s, t1 = cues.captions.at(s.last).end_s;
+    const Emotion e =
+        judge_features(extract_features(score, score.tick_at(t0), score.tick_at(t1)), weights);
+    agree += positive(e.valence) == positive(v) && positive(e.arousal) == positive(a);
+    pv.push_back(v), pa.push_back(a), jv.push_back(e.valence), ja.push_back(e.arousal);
+  }
+  return {static_cast<double>(agree) / static_cast<double>(t.spans.size()), pearson(pv, jv),
+          pearson(pa, ja)};
+}
 
 Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* csv) {
   const double start = bench::now_s();
@@ -444,6 +478,8 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
       wm.push_back(f.mean_velocity * f.notes_per_second);
     }
     row.r_inside = pearson(wa, wm);
+    const Realization real = realization(t, r.cues, score, weights);
+    row.real_q = real.quadrant, row.real_v = real.r_v, row.real_a = real.r_a;
   }
   if (o.characters) {
     std::string who;
@@ -469,6 +505,7 @@ void print_header(bool judge) {
               "spans", "min", "sect", "sect/mn", "plan_v", "plan_a", "text_v", "text_a", "peak_s");
   std::printf(" %6s %4s", "hit_s", "hits");
   if (judge) std::printf("  %6s %6s %6s %6s", "quad", "mus_v", "mus_a", "inside");
+  if (judge) std::printf("  %6s %6s %6s", "real_q", "real_v", "real_a");
   std::printf("\n");
 }
 
@@ -482,6 +519,9 @@ void print_row(const Row& w, bool judge) {
   if (judge)
     std::printf("  %s %s %s %s", fmt_r(w.quadrant).c_str(), fmt_r(w.r_judge_v).c_str(),
                 fmt_r(w.r_judge_a).c_str(), fmt_r(w.r_inside).c_str());
+  if (judge)
+    std::printf("  %s %s %s", fmt_r(w.real_q).c_str(), fmt_r(w.real_v).c_str(),
+                fmt_r(w.real_a).c_str());
   std::printf("\n");
 }
 
@@ -598,6 +638,9 @@ int main(int argc, char** argv) {
     std::printf("  %s %s %s %s", fmt_r(med(&Row::quadrant)).c_str(),
                 fmt_r(med(&Row::r_judge_v)).c_str(), fmt_r(med(&Row::r_judge_a)).c_str(),
                 fmt_r(med(&Row::r_inside)).c_str());
+  if (o.judge)
+    std::printf("  %s %s %s", fmt_r(med(&Row::real_q)).c_str(), fmt_r(med(&Row::real_v)).c_str(),
+                fmt_r(med(&Row::real_a)).c_str());
   std::printf("\n\npeak lines (kind@caption start):\n");
   for (const Row& w : rows) std::printf("  %-18s %s\n", w.slug.c_str(), w.peaks.c_str());
   std::printf("\nhit points the plan marked (kind@time):\n");

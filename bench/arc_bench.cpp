@@ -571,6 +571,7 @@ struct Row {
   PlanSigns plan_signs;  // plan_q, plan_vs
   // --judge
   double quadrant = NAN, r_judge_v = NAN, r_judge_a = NAN, r_inside = NAN;
+  double real_q = NAN, real_v = NAN, real_a = NAN;  // --judge: music against the plan (realize)
   double peak_gap = NAN;   // median seconds from a peak line's caption to the nearest cue start
   double hit_gap = NAN;    // median seconds from a peak line's caption to the nearest hit point
   std::size_t hits = 0;    // hit points the plan marked
@@ -589,6 +590,39 @@ struct Options {
   std::string csv, story;
   std::string plot;  // --plot DIR: DIR/<slug>.png per tale
 };
+
+// ---- Realization: does the music carry the PLAN's emotion? --------------------------------------
+
+// The music judged against the plan rather than the annotation, per annotated span: real_q is the
+// share of spans whose judged music lies in the quadrant of the plan's mean target over the span
+// (plan_target_at_sentence averaged over the span's sentences), real_v and real_a the Pearson r
+// over spans between that mean target and the judged music. This isolates the composer and the
+// judge from the plan's own errors.
+struct Realization {
+  double quadrant = NAN, r_v = NAN, r_a = NAN;
+};
+
+Realization realization(const Tale& t, const CueSheet& cues, const Score& score,
+                        const JudgeWeights& weights) {
+  std::size_t agree = 0;
+  std::vector<double> pv, pa, jv, ja;
+  for (const Span& s : t.spans) {
+    double v = 0, a = 0;
+    for (std::size_t i = s.first; i <= s.last; ++i) {
+      const Emotion p = plan_target_at_sentence(cues, i);
+      v += p.valence, a += p.arousal;
+    }
+    const auto n = static_cast<double>(s.last - s.first + 1);
+    v /= n, a /= n;
+    const double t0 = cues.captions.at(s.first).start_s, t1 = cues.captions.at(s.last).end_s;
+    const Emotion e =
+        judge_features(extract_features(score, score.tick_at(t0), score.tick_at(t1)), weights);
+    agree += positive(e.valence) == positive(v) && positive(e.arousal) == positive(a);
+    pv.push_back(v), pa.push_back(a), jv.push_back(e.valence), ja.push_back(e.arousal);
+  }
+  return {static_cast<double>(agree) / static_cast<double>(t.spans.size()), pearson(pv, jv),
+          pearson(pa, ja)};
+}
 
 Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* csv) {
   const double start = bench::now_s();
@@ -708,6 +742,8 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
       wm.push_back(f.mean_velocity * f.notes_per_second);
     }
     row.r_inside = pearson(wa, wm);
+    const Realization real = realization(t, r.cues, score, weights);
+    row.real_q = real.quadrant, row.real_v = real.r_v, row.real_a = real.r_a;
   }
   if (o.characters) {
     std::string who;
@@ -735,6 +771,7 @@ void print_header(bool judge) {
   std::printf(" %6s %4s", "hit_s", "hits");
   std::printf("  %6s %7s", "plan_q", "plan_vs");
   if (judge) std::printf("  %6s %6s %6s %6s", "quad", "mus_v", "mus_a", "inside");
+  if (judge) std::printf("  %6s %6s %6s", "real_q", "real_v", "real_a");
   std::printf("\n");
 }
 
@@ -750,6 +787,9 @@ void print_row(const Row& w, bool judge) {
   if (judge)
     std::printf("  %s %s %s %s", fmt_r(w.quadrant).c_str(), fmt_r(w.r_judge_v).c_str(),
                 fmt_r(w.r_judge_a).c_str(), fmt_r(w.r_inside).c_str());
+  if (judge)
+    std::printf("  %s %s %s", fmt_r(w.real_q).c_str(), fmt_r(w.real_v).c_str(),
+                fmt_r(w.real_a).c_str());
   std::printf("\n");
 }
 
@@ -876,6 +916,9 @@ int main(int argc, char** argv) {
     std::printf("  %s %s %s %s", fmt_r(med(&Row::quadrant)).c_str(),
                 fmt_r(med(&Row::r_judge_v)).c_str(), fmt_r(med(&Row::r_judge_a)).c_str(),
                 fmt_r(med(&Row::r_inside)).c_str());
+  if (o.judge)
+    std::printf("  %s %s %s", fmt_r(med(&Row::real_q)).c_str(), fmt_r(med(&Row::real_v)).c_str(),
+                fmt_r(med(&Row::real_a)).c_str());
   std::printf("\n");
   print_plan_signs(signs);
   std::printf("\npeak lines (kind@caption start):\n");

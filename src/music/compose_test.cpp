@@ -85,6 +85,25 @@ TEST(MapEmotion, ValenceDrivesModeFromBrightToDark) {
   EXPECT_GT(map_emotion(emo(0.8, 0)).register_shift, map_emotion(emo(-0.8, 0)).register_shift);
 }
 
+// Cue targets spread only about +-0.3 around neutral: v -0.2 must already be plainly minor, lower,
+// darker and (when calm) slower than v +0.2, whatever the tension (the family follows the sign).
+TEST(MapEmotion, MildNegativeValenceIsAlreadyMinorAndDarker) {
+  for (double t : {0.0, 0.3, 0.6}) {
+    for (double a : {-0.4, 0.0, 0.4}) {
+      const MusicParams dark = map_emotion(emo(-0.2, a, t));
+      const MusicParams bright = map_emotion(emo(0.2, a, t));
+      EXPECT_EQ(dark.mode, Mode::aeolian) << "a " << a << " t " << t;
+      EXPECT_FALSE(is_minor_mode(bright.mode)) << "a " << a << " t " << t;
+      EXPECT_LE(dark.register_shift, bright.register_shift - 3);
+      EXPECT_LT(dark.tempo_bpm, bright.tempo_bpm);
+    }
+  }
+  EXPECT_GT(map_emotion(emo(-0.4, 0.6, 0.3)).dissonance, map_emotion(emo(0.4, 0.6, 0.3)).dissonance)
+      << "tense: dark and aroused is more dissonant";
+  EXPECT_LT(map_emotion(emo(-0.4, -0.4)).tempo_bpm, map_emotion(emo(0.0, -0.4)).tempo_bpm - 10)
+      << "sad is slower";
+}
+
 TEST(MapEmotion, IsContinuous) {
   for (double a = -1; a < 1; a += 0.05) {
     const MusicParams p = map_emotion(emo(0.1, a, 0.3));

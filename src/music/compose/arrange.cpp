@@ -452,6 +452,13 @@ void clear_span(std::vector<PartNotes>& parts, std::int64_t from, std::int64_t t
   }
 }
 
+// A hit's note: it replaces a note of the same pitch that the part already starts at `tick`
+// (which would otherwise swallow it when the track is written, leaving the accent unheard).
+void strike(PartNotes& part, std::int64_t tick, std::int64_t dur, int pitch, int velocity) {
+  std::erase_if(part.notes, [&](const Note& n) { return n.tick == tick && n.pitch == pitch; });
+  part.note(tick, dur, pitch, velocity);
+}
+
 // Each hit point of the cue sheet as a musical event on the beat nearest its time (so within
 // half a beat of it), listed in Score::hits as "hit: <kind>".
 void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& sections,
@@ -490,10 +497,10 @@ void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& s
         // The rhythm stops under a chord held two beats, loud, with the bass and a cymbal.
         const std::int64_t until = std::min(beat + 2 * kPpq, s.end_tick());
         clear_span(parts, beat, until, kMelodyRow);
-        for (int pitch : v) parts[kChordsRow].note(beat, until - beat, pitch, loud);
-        for (int pitch : v) parts[kPadRow].note(beat, until - beat, pitch + 12, loud - 25);
-        parts[kBassRow].note(beat, until - beat, root, loud - 10);
-        parts[kDrumsRow].note(beat, kPpq, kCrash, loud - 15);
+        for (int pitch : v) strike(parts[kChordsRow], beat, until - beat, pitch, loud);
+        for (int pitch : v) strike(parts[kPadRow], beat, until - beat, pitch + 12, loud - 25);
+        strike(parts[kBassRow], beat, until - beat, root, loud - 10);
+        strike(parts[kDrumsRow], beat, kPpq, kCrash, loud - 15);
         break;
       }
       case HitEvent::stinger: {
@@ -502,17 +509,17 @@ void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& s
         for (int k = 0; k < 3; ++k)
           parts[kMelodyRow].note(beat - (3 - k) * kPpq / 4, kPpq / 4, top - 3 + k,
                                  loud - 20 + 5 * k);
-        for (int pitch : v) parts[kChordsRow].note(beat, kPpq, pitch, loud);
-        if (!v.empty()) parts[kChordsRow].note(beat, kPpq, v.front() + 1, loud);
-        parts[kBassRow].note(beat, kPpq, root, loud);
-        parts[kDrumsRow].note(beat, 2 * kPpq, kTam, loud);
+        for (int pitch : v) strike(parts[kChordsRow], beat, kPpq, pitch, loud);
+        if (!v.empty()) strike(parts[kChordsRow], beat, kPpq, v.front() + 1, loud);
+        strike(parts[kBassRow], beat, kPpq, root, loud);
+        strike(parts[kDrumsRow], beat, 2 * kPpq, kTam, loud);
         break;
       }
       case HitEvent::accent: {
-        for (int pitch : v) parts[kChordsRow].note(beat, kPpq, pitch, loud);
-        parts[kBassRow].note(beat, kPpq, root, loud);
-        parts[kDrumsRow].note(beat, 2 * kPpq, kCrash, loud);
-        parts[kDrumsRow].note(beat, kPpq / 2, kKick, loud);
+        for (int pitch : v) strike(parts[kChordsRow], beat, kPpq, pitch, loud);
+        strike(parts[kBassRow], beat, kPpq, root, loud);
+        strike(parts[kDrumsRow], beat, 2 * kPpq, kCrash, loud);
+        strike(parts[kDrumsRow], beat, kPpq / 2, kKick, loud);
         break;
       }
     }

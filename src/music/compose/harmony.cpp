@@ -197,8 +197,16 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
   const int cadence_bars = std::min(n, 2);
   for (int j = 0; j < n - cadence_bars; ++j) {
     if (j > 0) degree = next_degree(key, degree, rng);
-    bars[static_cast<std::size_t>(j)].push_back(
-        diatonic(key, degree, j == 0 ? 0 : extension_for(p, rng)));
+    const int extension = j == 0 ? 0 : extension_for(p, rng);
+    if (key.mode == Mode::aeolian && degree == 4) {
+      // Harmonic minor: the dominant inside the phrase is major too (its raised leading tone is
+      // what makes minor unmistakable), as at the cadence.
+      Harm h = dominant_on(key.pc(4), extension >= 1, 4, "");
+      h.roman = roman_numeral(key, h);
+      bars[static_cast<std::size_t>(j)].push_back(h);
+      continue;
+    }
+    bars[static_cast<std::size_t>(j)].push_back(diatonic(key, degree, extension));
   }
 
   // Cadence.

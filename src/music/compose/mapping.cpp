@@ -19,8 +19,9 @@ namespace tonepoem {
 // Emotion -> music (v = valence -1..1, a = arousal -1..1, t = tension 0..1, e = (a+1)/2).
 //
 //   parameter            formula / rule                                   low end      high end
-//   tempo (bpm)          110 + 50a + 6v, clamped 56..166                   ~56 calm     ~166
-//   melody density       0.5 + 1.5 e^1.3 notes per beat                   0.5          2.0
+//   tempo (bpm)          110 + 50a + 14v - 15 d max(-a,0), clamped 56..166 ~56 calm     ~166
+//                        (d = min(1, 3 max(-v,0)): darkness, full from v -0.33; sad is slower)
+//   melody density       (0.5 + 1.5 e^1.3)(1 + 0.3 min(v,0)) notes/beat  0.35         2.0
 //   velocity             48 + 56e + 10t, clamped 30..120                   48 (p)       114 (ff)
 //   articulation         0.97 - 0.4 max(a,0) - 0.1t (fraction sounded)     legato       staccato
 //   accompaniment        a<-0.55 arpeggio; <-0.05 Alberti (piano) or       arpeggio     ostinato
@@ -30,11 +31,15 @@ namespace tonepoem {
 //   percussion           drums when a > 0.35 (backbeat if v >= -0.2, toms otherwise)
 //   orchestral weight    0.15 + 0.7e + 0.15t: pad layer from 0.3, doubling from 0.6, 4-voice
 //                        chords from 0.35
-//   mode                 brightness b = v - 0.4t: b>=0.6 lydian, >=0.15 ionian, >=0 mixolydian,
-//                        >=-0.3 dorian, >=-0.7 aeolian, else phrygian (locrian if t>=0.75, b<-1.1)
-//   register             melody window shifted round(5v - 2t) semitones
+//   mode                 family by the sign of v (the plan's quadrant); b = v - 0.15t inside it:
+//                        v>=0: b>=0.55 lydian, >=0.1 ionian, else mixolydian; v<0: dorian only
+//                        for -0.05<v<0 with t<0.4, phrygian below b -0.8 (locrian if t>=0.75,
+//                        b<-1.05), else aeolian (cadences and in-phrase dominants: major V).
+//                        So v -0.2 (cue targets spread about +-0.3) is already aeolian.
+//   register             melody window shifted round(10v - 2t) semitones, within +-8
 //   contour              0.8v + 0.2a: rising arcs when bright, falling lines when dark
-//   dissonance           0.1 + 0.75t + 0.1 max(-v,0): 7ths, then 9ths above 0.5
+//   dissonance           0.1 + 0.75t + 0.1 max(-v,0) + 0.3 d max(a,0): 7ths, then 9ths above 0.5
+//                        (tense: dark and aroused)
 //   pedal points         probability per phrase (t - 0.35) * 1.2, at most 0.8
 //   secondary dominants  probability per chord change 0.1 + 0.45t + 0.1e, at most 0.6
 //   chromaticism         passing semitones with probability 0.5t - 0.05
@@ -43,7 +48,7 @@ namespace tonepoem {
 //                        D (a<-0.3); phrygian E, locrian B; later sections move to the nearest
 //                        key signature (choose_tonic, arrange.cpp).
 //
-// Orchestration (General MIDI), nearest region in (v, a, 0.8t):
+// Orchestration (General MIDI), nearest region in (clamp(1.6v), a, 0.8t):
 //   region      v     a    t  melody      chords         bass         pad         extra
 //   serene    0.6  -0.6  0.0  Flute       Piano          Cello        Strings     -
 //   tender    0.5  -0.1  0.0  Violin      Harp           Cello        Strings 2   -
@@ -104,15 +109,20 @@ constexpr std::array<Palette, 10> kPalettes = {{
     {"angry", -0.7, 0.85, 0.5, 57, 48, 43, 61, -1, true},
 }};
 
+// The family follows the sign of valence (the plan's quadrant): v >= 0 major family, v < 0 minor
+// family, so that a cue planned at v -0.2 is plainly minor rather than a modal shade the ear (and
+// a key-profile judge) hears as major. Inside a family, b = v - 0.15t darkens monotonically.
 Mode mode_for(double v, double t) {
-  const double b = v - 0.4 * t;
-  if (b >= 0.6) return Mode::lydian;
-  if (b >= 0.15) return Mode::ionian;
-  if (b >= 0.0) return Mode::mixolydian;
-  if (b >= -0.3) return Mode::dorian;
-  if (b >= -0.7) return Mode::aeolian;
-  if (t >= 0.75 && b < -1.1) return Mode::locrian;
-  return Mode::phrygian;
+  const double b = v - 0.15 * t;
+  if (v >= 0) {
+    if (b >= 0.55) return Mode::lydian;
+    if (b >= 0.1) return Mode::ionian;
+    return Mode::mixolydian;
+  }
+  if (v > -0.05 && t < 0.4) return Mode::dorian;  // a shade below neutral, untroubled
+  if (t >= 0.75 && b < -1.05) return Mode::locrian;
+  if (b < -0.8) return Mode::phrygian;
+  return Mode::aeolian;
 }
 
 int preferred_tonic(Mode mode, double a) {
@@ -140,8 +150,10 @@ Category palette_category(std::string_view name) {
   return Category::surprise;  // pensive: no category of its own
 }
 
+// Valence counts 1.6 times (clamped) when choosing a region: cue targets sit within about +-0.3
+// of neutral, and v -0.2 should already sound in a dark region (wistful, sad), not a pensive one.
 const Palette& palette_for(const Emotion& e) {
-  const double v = e.valence, a = e.arousal, t = e.tension;
+  const double v = std::clamp(1.6 * e.valence, -1.0, 1.0), a = e.arousal, t = e.tension;
   double strongest = 0;
   for (double w : e.categories) strongest = std::max(strongest, w);
   const Palette* best = &kPalettes[0];
@@ -182,14 +194,16 @@ MusicParams map_emotion(const Emotion& emotion) {
   MusicParams p;
   p.mode = mode_for(v, t);
   p.tonic = preferred_tonic(p.mode, a);
-  p.tempo_bpm = std::clamp(110 + 50 * a + 6 * v, 56.0, 166.0);
+  const double dark = std::min(1.0, 3 * std::max(-v, 0.0));  // 1 from v -0.33 down
+  p.tempo_bpm = std::clamp(110 + 50 * a + 14 * v - 15 * dark * std::max(-a, 0.0), 56.0, 166.0);
   p.beats_per_bar = (v > 0.25 && a > -0.5 && a < -0.05 && t < 0.4) ? 3 : 4;
-  p.note_density = 0.5 + 1.5 * std::pow(energy, 1.3);
+  p.note_density = (0.5 + 1.5 * std::pow(energy, 1.3)) * (1 + 0.3 * std::min(v, 0.0));
   p.velocity = static_cast<int>(std::lround(std::clamp(48 + 56 * energy + 10 * t, 30.0, 120.0)));
   p.articulation = std::clamp(0.97 - 0.4 * std::max(a, 0.0) - 0.1 * t, 0.5, 0.98);
-  p.register_shift = static_cast<int>(std::lround(5 * v - 2 * t));
+  p.register_shift = static_cast<int>(std::lround(std::clamp(10 * v - 2 * t, -8.0, 8.0)));
   p.percussion = a > 0.35;
-  p.dissonance = std::clamp(0.1 + 0.75 * t + 0.1 * std::max(-v, 0.0), 0.0, 1.0);
+  p.dissonance = std::clamp(
+      0.1 + 0.75 * t + 0.1 * std::max(-v, 0.0) + 0.3 * dark * std::max(a, 0.0), 0.0, 1.0);
   p.orchestral_weight = std::clamp(0.15 + 0.7 * energy + 0.15 * t, 0.0, 1.0);
   p.pedal = std::clamp((t - 0.35) * 1.2, 0.0, 0.8);
   p.secondary_dominants = std::clamp(0.1 + 0.45 * t + 0.1 * energy, 0.0, 0.6);

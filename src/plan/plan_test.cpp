@@ -348,5 +348,31 @@ TEST(CueSheetJson, RejectsGapsAndOutOfRangeEmotionsWithAClearMessage) {
   EXPECT_THROW((void)loud.get<CueSheet>(), Error);
 }
 
+TEST(CueSheetJson, RejectsHitPointsOutsideThePieceOrOutOfOrderNamingTheHit) {
+  const Document d = three_scene_document();
+  nlohmann::json j = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});
+  j["hits"] = nlohmann::json::array({{{"time_s", 5.0}, {"kind", "cry"}, {"text", "Help!"}},
+                                     {{"time_s", 12.0}, {"kind", "death"}, {"text", "He fell."}}});
+  EXPECT_EQ(j.get<CueSheet>().hits.size(), 2u);
+  const auto message_of = [](const nlohmann::json& bad) {
+    try {
+      (void)bad.get<CueSheet>();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_input);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  nlohmann::json late = j;
+  late["hits"][1]["time_s"] = 31.0;  // past duration_s
+  EXPECT_NE(message_of(late).find("hits[1]"), std::string::npos) << message_of(late);
+  nlohmann::json unordered = j;
+  unordered["hits"][0]["time_s"] = 20.0;
+  EXPECT_NE(message_of(unordered).find("hits[1]"), std::string::npos) << message_of(unordered);
+  nlohmann::json untimed = j;
+  untimed["hits"][0].erase("time_s");
+  EXPECT_NE(message_of(untimed).find("hits[0]"), std::string::npos) << message_of(untimed);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -624,6 +624,16 @@ Realization realization(const Tale& t, const CueSheet& cues, const Score& score,
           pearson(pa, ja)};
 }
 
+// A CSV field in double quotes, inner quotes doubled, line breaks as spaces.
+std::string csv_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c == '\n' || c == '\r' ? ' ' : c;
+  }
+  return out + '"';
+}
+
 Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* csv) {
   const double start = bench::now_s();
   MakeOptions mo;
@@ -670,7 +680,7 @@ Row run_tale(Tale& t, const std::string& text, const Options& o, std::ofstream* 
       *csv << t.slug << ',' << i << ',' << time << ',' << text_v[i] << ',' << text_a[i] << ','
            << sm_v[i] << ',' << sm_a[i] << ',' << p.valence << ',' << p.arousal << ','
            << (s ? std::to_string(s->valence) : "") << ',' << (s ? std::to_string(s->arousal) : "")
-           << '\n';
+           << ',' << csv_quoted(r.document.sentences[i].text) << '\n';
     if (!s) continue;
     pv.push_back(p.valence), pa.push_back(p.arousal);
     tv.push_back(sm_v[i]), ta.push_back(sm_a[i]);
@@ -863,7 +873,7 @@ int main(int argc, char** argv) {
     csv.emplace(o.csv);
     if (!*csv) fail("cannot write " + o.csv);
     *csv << "story,sentence,time_s,text_valence,text_arousal,text_valence_smoothed,"
-            "text_arousal_smoothed,plan_valence,plan_arousal,annotated_valence,annotated_arousal\n";
+            "text_arousal_smoothed,plan_valence,plan_arousal,annotated_valence,annotated_arousal,text\n";
   }
 
   std::printf(

@@ -873,7 +873,8 @@ int main(int argc, char** argv) {
     csv.emplace(o.csv);
     if (!*csv) fail("cannot write " + o.csv);
     *csv << "story,sentence,time_s,text_valence,text_arousal,text_valence_smoothed,"
-            "text_arousal_smoothed,plan_valence,plan_arousal,annotated_valence,annotated_arousal,text\n";
+            "text_arousal_smoothed,plan_valence,plan_arousal,annotated_valence,annotated_arousal,"
+            "text\n";
   }
 
   std::printf(

@@ -732,6 +732,68 @@ TEST(Compose, ALongCueDevelopsInsteadOfLooping) {
   EXPECT_LT(rep.at("chords"), 0.8);
 }
 
+TEST(Compose, ALongCueModulatesAtItsPeakAndComesHome) {
+  for (const double valence : {0.4, -0.5}) {
+    // One 4-minute cue whose lines peak from 120 s to 160 s.
+    CueSheet c = single_emotion_cues(emo(valence, 0.4), 240, 7);
+    c.captions = lines(240, 5, [](double t) { return t >= 120 && t < 160 ? 0.8 : 0.1; });
+    const Score s = compose(c, {});
+    ASSERT_EQ(s.sections.size(), 1u);
+    const ScoreSection& home = s.sections.front();
+    ASSERT_EQ(s.keys.size(), 3u) << "home, away, home";
+    const KeyEvent& away = s.keys[1];
+    EXPECT_EQ(away.tonic, (home.tonic + 5) % 12) << "the subdominant key";
+    EXPECT_EQ(away.mode, home.mode) << "the mode family stays the plan's";
+    EXPECT_EQ(s.keys[2].tonic, home.tonic);
+    EXPECT_EQ(s.keys[2].mode, home.mode);
+    // The excursion holds the peak, and the piece is home well before its end.
+    EXPECT_LE(s.seconds_at(away.tick), 160.0);
+    EXPECT_GT(s.seconds_at(s.keys[2].tick), 120.0);
+    EXPECT_LT(s.seconds_at(s.keys[2].tick), 220.0);
+    // The notes follow the key: the pitch class the new key has and home lacks sounds inside
+    // the excursion (in every pitched part together), far more often than after it.
+    std::vector<Note> pitched;
+    for (const Track& t : s.tracks)
+      if (t.channel != 9) pitched.insert(pitched.end(), t.notes.begin(), t.notes.end());
+    int added = -1;
+    for (int iv : mode_intervals(away.mode)) {
+      const int pc = (away.tonic + iv) % 12;
+      bool at_home = false;
+      for (int h : mode_intervals(home.mode)) at_home |= (home.tonic + h) % 12 == pc;
+      if (!at_home) added = pc;
+    }
+    ASSERT_GE(added, 0);
+    auto share_of = [&](std::int64_t from, std::int64_t to) {
+      int hit = 0, all = 0;
+      for (const Note& n : pitched)
+        if (n.tick >= from && n.tick < to) ++all, hit += n.pitch % 12 == added;
+      return all == 0 ? 0.0 : static_cast<double>(hit) / all;
+    };
+    const std::int64_t back = s.keys[2].tick, bar = home.beats_per_bar * s.ppq;
+    EXPECT_GT(share_of(away.tick + bar, back - bar), 0.03);
+    EXPECT_GT(share_of(away.tick + bar, back - bar), 3 * share_of(back + bar, s.end_tick));
+    // Each change is prepared: the chord before it is a modulating cadence's dominant.
+    for (const KeyEvent* k : {&s.keys[1], &s.keys[2]}) {
+      const ChordEvent* before = chord_at(s, k->tick - 1);
+      ASSERT_NE(before, nullptr);
+      EXPECT_EQ(before->cadence, "modulating") << "at tick " << k->tick;
+      EXPECT_EQ(before->root, (k->tonic + 7) % 12) << before->roman;
+    }
+    // Every part stays inside its instrument's range through the excursion.
+    for (const Track& t : s.tracks) {
+      if (t.channel == 9) continue;
+      const auto [lo, hi] = instrument_range(t.program);
+      for (const Note& n : t.notes) {
+        EXPECT_GE(n.pitch, lo) << t.name;
+        EXPECT_LE(n.pitch, hi) << t.name;
+      }
+    }
+  }
+  // A cue under 32 bars stays in its key.
+  const Score short_cue = compose(single_emotion_cues(emo(0.4, 0.4), 40, 7), {});
+  EXPECT_EQ(short_cue.keys.size(), 1u);
+}
+
 TEST(Compose, HitPointsGetAnEventWithinOneBeat) {
   CueSheet c = story_sheet();
   const std::vector<std::string> kinds = {"climax", "death",  "cry",   "revelation",

@@ -89,10 +89,17 @@ struct Phrase {
   bool pedal = false;
 };
 
+// A development's modulation: bars [first_bar, end_bar) of a long section in another key.
+struct KeyExcursion {
+  int first_bar = 0, end_bar = 0;
+  Key key;  // tonic not wrapped (home tonic + shift), so that scale indices keep their register
+};
+
 struct Section {
   const Cue* cue = nullptr;
   MusicParams p;
-  Key key;
+  Key key;                                // the home key
+  std::optional<KeyExcursion> excursion;  // set by plan_harmony in long sections
   int beats = 4;
   int bars = 1;
   double bpm = 120;               // base tempo after fitting
@@ -130,6 +137,14 @@ struct Section {
   // A long section develops every 8 bars (new block: re-orchestration, varied motif and
   // patterns); 0 throughout a section under 16 bars.
   int block_of(std::int64_t tick) const { return bars >= 16 ? bar_of(tick) / 8 : 0; }
+  // The key in force at `tick`: the excursion's inside it, the home key elsewhere.
+  const Key& key_at(std::int64_t tick) const {
+    if (excursion) {
+      const int bar = bar_of(tick);
+      if (bar >= excursion->first_bar && bar < excursion->end_bar) return excursion->key;
+    }
+    return key;
+  }
   static constexpr double kSoloBelow = -0.6, kPeakAbove = 0.55;
   const Harm& chord_at(std::int64_t tick) const {
     std::size_t i = 0;

@@ -180,7 +180,7 @@ int extension_for(const MusicParams& p, Rng& rng) {
 std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph,
                                               const std::optional<Key>& next_key, bool final_phrase,
                                               Rng& rng) {
-  const Key& key = s.key;
+  const Key& key = s.key_at(s.start_tick + ph.first_bar * s.bar_ticks());
   const MusicParams& p = s.p;
   const int n = ph.bars;
   std::vector<std::vector<Harm>> bars(static_cast<std::size_t>(n));
@@ -228,10 +228,10 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
   if (kind == "modulating" && next_key) {
     const Key& nk = *next_key;
     Harm to_dom = dominant_on(nk.pc(4), true, -1, "");
-    to_dom.roman = "V7/" + std::string(pitch_class_name(nk.tonic));
+    to_dom.roman = "V7/" + std::string(pitch_class_name(mod12(nk.tonic)));
     if (nk.mode == Mode::phrygian || nk.mode == Mode::locrian) {
       to_dom = diatonic(nk, 1, 0);
-      to_dom.roman = "bII/" + std::string(pitch_class_name(nk.tonic));
+      to_dom.roman = "bII/" + std::string(pitch_class_name(mod12(nk.tonic)));
       to_dom.degree = -1;
     }
     if (penult) {
@@ -253,7 +253,7 @@ std::vector<std::vector<Harm>> phrase_harmony(const Section& s, const Phrase& ph
       if (!pivot) {
         // No chord is common to both keys: step into the new key through its own predominant.
         Harm direct = diatonic(nk, is_diminished(nk, 3) ? 1 : 3, 0);
-        direct.roman += "/" + std::string(pitch_class_name(nk.tonic));
+        direct.roman += "/" + std::string(pitch_class_name(mod12(nk.tonic)));
         direct.degree = -1;
         pivot = direct;
       }

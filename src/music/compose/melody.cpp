@@ -155,14 +155,17 @@ class MelodyWriter {
 
  private:
   std::array<int, 7> scale_at(std::int64_t tick) const {
-    return local_scale(s_.key, s_.chord_at(tick));
+    return local_scale(s_.key_at(tick), s_.chord_at(tick));
   }
-  int plain_pitch(int idx) const {
+  int plain_pitch(int idx, std::int64_t tick) const {
+    const Key& key = s_.key_at(tick);
     std::array<int, 7> plain{};
-    for (int d = 0; d < 7; ++d) plain[static_cast<std::size_t>(d)] = s_.key.pc(d);
-    return pitch_of(s_.key, plain, idx);
+    for (int d = 0; d < 7; ++d) plain[static_cast<std::size_t>(d)] = key.pc(d);
+    return pitch_of(key, plain, idx);
   }
-  int pitch(int idx, std::int64_t tick) const { return pitch_of(s_.key, scale_at(tick), idx); }
+  int pitch(int idx, std::int64_t tick) const {
+    return pitch_of(s_.key_at(tick), scale_at(tick), idx);
+  }
   bool chord_tone(int idx, std::int64_t tick) const {
     return s_.chord_at(tick).has(pitch(idx, tick));
   }
@@ -192,7 +195,7 @@ class MelodyWriter {
     const std::int64_t dur =
         std::max<std::int64_t>(90, static_cast<std::int64_t>(std::lround(full * art)));
     // A leitmotif keeps the plain notes of the mode (its identity); other notes follow the chord.
-    const int p = protect_next_ ? plain_pitch(idx) : pitch(idx, tick);
+    const int p = protect_next_ ? plain_pitch(idx, tick) : pitch(idx, tick);
     notes_.push_back({tick, std::min(dur, full), p, velocity(tick, arc)});
     idx_of_.push_back(idx);
     protected_.push_back(protect_next_);
@@ -367,7 +370,7 @@ class MelodyWriter {
       bool ok = static_cast<int>(slots.size()) == count;
       for (std::size_t i = 0; ok && i < slots.size(); ++i) {
         const std::int64_t tick = bar_tick + slot * kEighth;
-        if (strong_slot(slot, B) && !s_.chord_at(tick).has(plain_pitch(base + degrees[i])))
+        if (strong_slot(slot, B) && !s_.chord_at(tick).has(plain_pitch(base + degrees[i], tick)))
           ok = false;
         slot += slots[i];
       }

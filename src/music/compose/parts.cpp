@@ -307,7 +307,7 @@ void write_bass(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
       // every other 8-bar block of a long section the bass changes its figure.
       const double energy = a + 0.35 * s.intensity_at(t0);
       const bool alt = s.block_of(t0) % 2 == 1;
-      const int root = bass_pitch(pedal ? s.key.tonic : h.root, lo);
+      const int root = bass_pitch(pedal ? s.key_at(t0).tonic : h.root, lo);
       const int base_vel = vel(s, next, t0, -4);
       if (final_bar || pedal || energy < 0.25) {
         if (alt && !final_bar && !pedal && dur >= 2 * kPpq) {
@@ -428,10 +428,10 @@ void write_timpani(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
   const Section& s = ctx.section;
   const Section* next = ctx.next;
   const bool final_section = ctx.final_section;
-  const int tonic = bass_pitch(s.key.tonic, 41);
-  const int dominant = bass_pitch(s.key.tonic + 7, 41);
   for (const Phrase& ph : s.phrases) {
     const std::int64_t start = s.start_tick + ph.first_bar * s.bar_ticks();
+    const int tonic = bass_pitch(s.key_at(start).tonic, 41);
+    const int dominant = bass_pitch(s.key_at(start).tonic + 7, 41);
     if (!s.solo_at(start)) out.note(start, kPpq, tonic, vel(s, next, start, 0));
     // A roll over the last two beats of the phrase, crescendo; on the final bar a roll and hit.
     const std::int64_t last = start + (ph.bars - 1) * s.bar_ticks();

@@ -128,9 +128,13 @@ void parse_pinyin_tsv(std::string_view text, std::string_view source, PinyinTabl
     for (std::size_t p = 0; p <= pinyin.size();) {
       std::size_t space = pinyin.find(' ', p);
       if (space == std::string_view::npos) space = pinyin.size();
-      if (!is_syllable(pinyin.substr(p, space - p)))
-        bad("\"" + std::string(pinyin.substr(p, space - p)) +
-            "\" is not a tone-numbered syllable (letters a-z and a tone 1-5)");
+      if (!is_syllable(pinyin.substr(p, space - p))) {
+        // Built by appending: GCC 12 -O3 sees a false -Wrestrict overlap in "\"" + std::string.
+        std::string what(1, '"');
+        what.append(pinyin.substr(p, space - p));
+        what.append("\" is not a tone-numbered syllable (letters a-z and a tone 1-5)");
+        bad(what);
+      }
       ++syllables;
       p = space + 1;
     }

@@ -106,17 +106,33 @@ std::vector<std::string> NarrationOptions::validate() const {
 
 Narration narrate(const std::vector<std::string>& sentences, const std::vector<bool>& scene_starts,
                   const NarrationOptions& options, const CancelToken& cancel) {
+  std::vector<SentenceReading> readings;
+  readings.reserve(sentences.size());
+  for (const std::string& s : sentences) readings.push_back(reading_as_written(s));
+  return narrate_readings(readings, scene_starts, options, cancel);
+}
+
+Narration narrate_readings(const std::vector<SentenceReading>& sentences,
+                           const std::vector<bool>& scene_starts, const NarrationOptions& options,
+                           const CancelToken& cancel) {
   if (const auto problems = options.validate(); !problems.empty())
     fail_usage(
         "invalid narration options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
         "correct the values listed above");
   std::lock_guard lock(espeak_mutex());
   start_espeak();
-  if (espeak_SetVoiceByName(options.voice.c_str()) != EE_OK)
-    fail_resource(
-        options.voice, "espeak-ng has no such voice",
-        "use --voice en (English) or --voice cmn (Mandarin); espeak-ng --voices lists them all");
-  espeak_SetParameter(espeakRATE, options.rate_wpm, 0);
+  std::string current_voice;
+  auto use_voice = [&](const std::string& wanted) {
+    const std::string& voice = wanted.empty() ? options.voice : wanted;
+    if (voice == current_voice) return;
+    if (espeak_SetVoiceByName(voice.c_str()) != EE_OK)
+      fail_resource(voice, "espeak-ng has no such voice",
+                    "use --voice en (English) or --voice cmn (Mandarin); espeak-ng --voices lists "
+                    "them all");
+    espeak_SetParameter(espeakRATE, options.rate_wpm, 0);
+    current_voice = voice;
+  };
+  use_voice(options.voice);
 
   Narration out;
   out.audio.sample_rate = sample_rate_of_espeak;
@@ -124,7 +140,8 @@ Narration narrate(const std::vector<std::string>& sentences, const std::vector<b
   const double sr = sample_rate_of_espeak;
   auto& pcm = out.audio.samples;
   pcm.assign(static_cast<std::size_t>(std::llround(options.lead_in_s * sr)), 0.0f);
-  constexpr float kSilence = 1e-3f;  // -60 dBFS: espeak-ng's padding is digital silence
+  constexpr float kSilence = 1e-3f;   // -60 dBFS: espeak-ng's padding is digital silence
+  constexpr double kRunGap_s = 0.06;  // between runs of different voices inside a sentence
 
   for (std::size_t i = 0; i < sentences.size(); ++i) {
     cancel.throw_if_cancelled();
@@ -134,44 +151,73 @@ Narration narrate(const std::vector<std::string>& sentences, const std::vector<b
                                   (scene ? options.scene_gap_s : options.sentence_gap_s) * sr)),
                  0.0f);
     }
-    const std::string& text = sentences[i];
-    Capture capture;
-    current_capture = &capture;
-    const espeak_ERROR status = text.empty()
-                                    ? EE_OK
-                                    : espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER,
-                                                   0, espeakCHARS_UTF8, nullptr, nullptr);
-    current_capture = nullptr;
-    if (status != EE_OK)
-      throw Error(ExitCode::internal, "espeak-ng failed to read a sentence", text.substr(0, 60));
-    // Trim the silence around the speech; times below are relative to the trimmed start.
-    std::size_t first = 0, last = capture.samples.size();
-    while (first < last && std::abs(capture.samples[first]) < kSilence) ++first;
-    while (last > first && std::abs(capture.samples[last - 1]) < kSilence) --last;
-    const double offset_s = static_cast<double>(first) / sr;
-    const double length_s = static_cast<double>(last - first) / sr;
-    const double start_s = static_cast<double>(pcm.size()) / sr;
-    pcm.insert(pcm.end(), capture.samples.begin() + static_cast<std::ptrdiff_t>(first),
-               capture.samples.begin() + static_cast<std::ptrdiff_t>(last));
-
     SpokenSentence spoken;
-    spoken.start_s = start_s;
-    spoken.end_s = start_s + length_s;
-    auto place = [&](double t) {
-      return std::clamp(start_s + t - offset_s, spoken.start_s, spoken.end_s);
-    };
-    for (std::size_t m = 0; m < capture.marks.size(); ++m) {
-      const Capture::Mark& mark = capture.marks[m];
-      if (mark.type != espeakEVENT_WORD) continue;
-      SpokenWord word;
-      word.text = word_text(text, mark.char_pos, mark.char_len);
-      if (word.text.empty()) continue;
-      word.start_s = place(mark.time_s);
-      // A word lasts until the next word or the end of its clause.
-      double end = length_s + offset_s;
-      if (m + 1 < capture.marks.size()) end = capture.marks[m + 1].time_s;
-      word.end_s = std::max(word.start_s, place(end));
-      spoken.words.push_back(std::move(word));
+    spoken.start_s = spoken.end_s = static_cast<double>(pcm.size()) / sr;
+    bool sounded = false;
+    for (const ReadingRun& run : sentences[i].runs) {
+      // What the voice reads, and where each word starts in it (code points).
+      std::string text;
+      std::vector<int> word_starts;
+      int chars = 0;
+      for (const ReadingWord& w : run.words) {
+        if (!text.empty()) {
+          text += ' ';
+          ++chars;
+        }
+        word_starts.push_back(chars);
+        text += w.spoken;
+        for (unsigned char c : w.spoken) chars += (c & 0xC0) != 0x80;
+      }
+      if (text.find_first_not_of(" ") == std::string::npos) continue;
+      use_voice(run.voice);
+      Capture capture;
+      current_capture = &capture;
+      const espeak_ERROR status = espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0,
+                                               espeakCHARS_UTF8, nullptr, nullptr);
+      current_capture = nullptr;
+      if (status != EE_OK)
+        throw Error(ExitCode::internal, "espeak-ng failed to read a sentence", text.substr(0, 60));
+      // Trim the silence around the speech; times below are relative to the trimmed start.
+      std::size_t first = 0, last = capture.samples.size();
+      while (first < last && std::abs(capture.samples[first]) < kSilence) ++first;
+      while (last > first && std::abs(capture.samples[last - 1]) < kSilence) --last;
+      if (first == last) continue;
+      if (sounded) pcm.resize(pcm.size() + static_cast<std::size_t>(std::llround(kRunGap_s * sr)));
+      sounded = true;
+      const double offset_s = static_cast<double>(first) / sr;
+      const double length_s = static_cast<double>(last - first) / sr;
+      const double start_s = static_cast<double>(pcm.size()) / sr;
+      const double end_s = start_s + length_s;
+      pcm.insert(pcm.end(), capture.samples.begin() + static_cast<std::ptrdiff_t>(first),
+                 capture.samples.begin() + static_cast<std::ptrdiff_t>(last));
+      auto place = [&](double t) { return std::clamp(start_s + t - offset_s, start_s, end_s); };
+      std::ptrdiff_t previous_word = -1;
+      for (std::size_t m = 0; m < capture.marks.size(); ++m) {
+        const Capture::Mark& mark = capture.marks[m];
+        if (mark.type != espeakEVENT_WORD) continue;
+        // The reading's word under the event: as written when the voice reads it so (a caption
+        // shows the event's own span), else the whole word as written (小河 for xiao3he2).
+        const auto at = std::upper_bound(word_starts.begin(), word_starts.end(), mark.char_pos - 1);
+        const std::ptrdiff_t index = at - word_starts.begin() - 1;
+        if (index < 0) continue;  // a pause event, before any word
+        const ReadingWord& source = run.words[static_cast<std::size_t>(index)];
+        SpokenWord word;
+        if (source.spoken == source.text) {
+          word.text = word_text(text, mark.char_pos, mark.char_len);
+        } else {
+          if (index == previous_word) continue;  // one written word, one caption word
+          if (!word_text(source.spoken, 1, 1 << 20).empty()) word.text = source.text;
+        }
+        if (word.text.empty()) continue;
+        previous_word = index;
+        word.start_s = place(mark.time_s);
+        // A word lasts until the next word or the end of its clause.
+        double end = length_s + offset_s;
+        if (m + 1 < capture.marks.size()) end = capture.marks[m + 1].time_s;
+        word.end_s = std::max(word.start_s, place(end));
+        spoken.words.push_back(std::move(word));
+      }
+      spoken.end_s = end_s;
     }
     out.sentences.push_back(std::move(spoken));
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "audio/audio.h"
+#include "model/reading.h"
 
 namespace tonepoem {
 
@@ -44,5 +45,15 @@ struct Narration {
 Narration narrate(const std::vector<std::string>& sentences, const std::vector<bool>& scene_starts,
                   const NarrationOptions& options,
                   const CancelToken& cancel = CancelToken::never());
+
+// The same for readings (text/reading.h makes them: Chinese as pinyin for cmn-latn-pinyin, the
+// English words in it for the English voice). Each run is read by its voice (options.voice when
+// empty), runs of a sentence follow each other after a short gap. The words of the result are
+// the readings' words as written (小河, not xiao3he2), one per written word that sounds, timed
+// from the voice's word events; a word the voice reads as written (spoken == text, an English
+// sentence) is cut at the voice's own word boundaries, as above.
+Narration narrate_readings(const std::vector<SentenceReading>& sentences,
+                           const std::vector<bool>& scene_starts, const NarrationOptions& options,
+                           const CancelToken& cancel = CancelToken::never());
 
 }  // namespace tonepoem

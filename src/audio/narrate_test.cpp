@@ -90,6 +90,45 @@ TEST(Narrate, ChineseVoiceReadsHanCharacters) {
   EXPECT_EQ(n.sentences[0].words.front().text, "月");
 }
 
+// A reading as text/reading.h makes it for "光在小河里，风，Anna说OK。": pinyin words for the
+// Mandarin pinyin voice, the English words for the English voice. The captions' words are the
+// written ones, in order, timed inside the sentence, one per written word that sounds.
+TEST(Narrate, ReadingWordsMapBackToTheWrittenCharacters) {
+  SentenceReading r;
+  r.runs.push_back({"cmn-latn-pinyin",
+                    {{"光", "guang1"},
+                     {"在", "zai4"},
+                     {"小河", "xiao3he2"},
+                     {"里", "li3"},
+                     {"，", ","},
+                     {"风", "feng1"},
+                     {"，", ","}}});
+  r.runs.push_back({"en", {{"Anna", "Anna"}}});
+  r.runs.push_back({"cmn-latn-pinyin", {{"说", "shuo1"}}});
+  r.runs.push_back({"en", {{"OK", "OK"}, {"。", "."}}});
+  NarrationOptions o;
+  o.voice = "en";
+  const Narration n = narrate_readings({r, reading_as_written("The end.")}, {false, false}, o);
+  ASSERT_EQ(n.sentences.size(), 2u);
+  const SpokenSentence& s = n.sentences[0];
+  std::vector<std::string> words;
+  double previous = s.start_s;
+  for (const SpokenWord& w : s.words) {
+    words.push_back(w.text);
+    EXPECT_GE(w.start_s, previous - 1e-9) << w.text;
+    EXPECT_GE(w.end_s, w.start_s) << w.text;
+    EXPECT_LE(w.end_s, s.end_s + 1e-9) << w.text;
+    previous = w.start_s;
+  }
+  EXPECT_EQ(words, (std::vector<std::string>{"光", "在", "小河", "里", "风", "Anna", "说", "OK"}));
+  // Four runs of speech, each audible where its words are.
+  for (const SpokenWord& w : s.words)
+    EXPECT_GT(window_rms(n.audio, w.start_s, std::max(w.end_s, w.start_s + 0.05)), 0.005) << w.text;
+  EXPECT_GT(s.end_s - s.start_s, 1.0);
+  EXPECT_EQ(n.sentences[1].words.size(), 2u);
+  EXPECT_NEAR(n.sentences[1].start_s - s.end_s, o.sentence_gap_s, 0.01);
+}
+
 TEST(Narrate, UnknownVoiceAndBadOptionsSayWhatIsAccepted) {
   NarrationOptions o;
   o.voice = "no-such-voice";

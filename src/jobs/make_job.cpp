@@ -17,6 +17,7 @@
 #include "music/compose.h"
 #include "music/midi.h"
 #include "music/musicxml.h"
+#include "text/reading.h"
 #include "video/probe.h"
 
 namespace tonepoem {
@@ -48,20 +49,29 @@ OptionProblems MakeOptions::validate() const {
 namespace {
 
 // Reads the story aloud (the Document is left as parsed: the plan takes the spoken timings).
-void narrate_story(MakeResult& result, const MakeOptions& options, const CancelToken& cancel) {
+// Chinese read by the Mandarin voice goes through pinyin (text/reading.h): espeak-ng's `cmn`
+// reads many characters as English words; any other voice asked for reads the text as written.
+void narrate_story(MakeResult& result, const MakeOptions& options,
+                   std::shared_ptr<const Lexicons> lexicons, const CancelToken& cancel) {
   const Document& doc = result.document;
-  result.voice = !options.voice.empty()         ? options.voice
+  const bool pinyin =
+      doc.language == Language::zh && (options.voice.empty() || options.voice == "cmn" ||
+                                       options.voice == std::string_view(kPinyinVoice));
+  result.voice = pinyin                         ? std::string(kPinyinVoice)
+                 : !options.voice.empty()       ? options.voice
                  : doc.language == Language::zh ? "cmn"
                                                 : "en";
-  std::vector<std::string> texts;
+  const NarrationReader reader(std::move(lexicons));
+  std::vector<SentenceReading> readings;
   std::vector<bool> scene_starts(doc.sentences.size(), false);
-  for (const Sentence& s : doc.sentences) texts.push_back(s.text);
+  for (const Sentence& s : doc.sentences)
+    readings.push_back(pinyin ? reader.read(s.text, Language::zh) : reading_as_written(s.text));
   for (const Scene& scene : doc.scenes)
     if (scene.sentence_count > 0 && scene.first_sentence < scene_starts.size())
       scene_starts[scene.first_sentence] = true;
   NarrationOptions narration;
   narration.voice = result.voice;
-  result.narration = narrate(texts, scene_starts, narration, cancel);
+  result.narration = narrate_readings(readings, scene_starts, narration, cancel);
 }
 
 PlanOptions plan_options(const MakeOptions& options, const MakeResult& result) {
@@ -256,7 +266,7 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
 
   if (options.narrate) {
     context.stage("narrate");
-    narrate_story(result, options, context.cancel());
+    narrate_story(result, options, lexicons, context.cancel());
   }
 
   context.stage("plan");

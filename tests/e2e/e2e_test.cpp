@@ -638,10 +638,23 @@ TEST(E2E, ChineseNarrationUsesTheMandarinVoice) {
       run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " + quote(dir) +
           " --narrate --no-video --soundfont " + quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(read_json(dir / "report.json")["narration"]["voice"], "cmn");
+  // Read as pinyin (the cmn voice reads many characters as English: "guang one").
+  EXPECT_EQ(read_json(dir / "report.json")["narration"]["voice"], "cmn-latn-pinyin");
   const auto cues = read_json(dir / "cues.json");
   ASSERT_FALSE(cues["captions"].empty());
   EXPECT_FALSE(cues["captions"][0]["words"].empty());
+  // The captions' words are the written words, in the order of their caption's text.
+  for (const auto& caption : cues["captions"]) {
+    const std::string text = caption["text"];
+    std::size_t at = 0;
+    for (const auto& word : caption["words"]) {
+      const std::string w = word["text"];
+      EXPECT_EQ(w.find_first_of("abcdefghijklmnopqrstuvwxyz"), std::string::npos) << w;
+      const std::size_t found = text.find(w, at);
+      ASSERT_NE(found, std::string::npos) << w << " in order in " << text;
+      at = found + w.size();
+    }
+  }
   const RunResult both = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " +
                              quote(dir) + " --narrate --duration 30 --no-video");
   EXPECT_EQ(both.exit_code, 2) << both.output;

@@ -261,6 +261,20 @@ TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
   EXPECT_LT(d.error, 1e-3 * d.energy);
 }
 
+TEST(Synthesize, SlicedSummingGivesTheSamplesOfWholeBuffers) {
+  // With a thread per part the parts are summed about 3 s at a time; with fewer threads they are
+  // rendered whole and summed at the end. 13 s of music: several slices and a partial last one.
+  const Score score = make_score(120, 6);
+  SynthOptions o = test_options();
+  o.parts = 2;
+  o.threads = 1;
+  const AudioBuffer whole = synthesize(score, o);
+  o.threads = 2;
+  const AudioBuffer sliced = synthesize(score, o);
+  ASSERT_GT(whole.duration_s(), 4 * 2.97);
+  EXPECT_EQ(whole.samples, sliced.samples);
+}
+
 TEST(Synthesize, OneTrackIsSplitAcrossPartsByKey) {
   // A lone heavy track (a harp's long release tails) no longer keeps one core busy while the
   // other idles: its keys are spread over the parts, and the sum still sounds like one synth.

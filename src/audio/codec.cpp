@@ -14,6 +14,7 @@ extern "C" {
 #include <array>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -68,7 +69,10 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
   });
   const bool opus = format == LibavAudioFormat::ogg_opus;
   // Opus runs at 48 kHz (and libopus takes these rates only); AAC at the music's own rate.
-  const AudioBuffer audio = opus && input.sample_rate != 48000 ? resample(input, 48000) : input;
+  // (No copy when the rate is already right: a whole-track copy is 21 MB a minute.)
+  std::optional<AudioBuffer> resampled;
+  if (opus && input.sample_rate != 48000) resampled = resample(input, 48000);
+  const AudioBuffer& audio = resampled ? *resampled : input;
   const int channels = std::clamp(audio.channels, 1, 2);
   const AVCodec* codec =
       opus ? avcodec_find_encoder_by_name("libopus") : avcodec_find_encoder(AV_CODEC_ID_AAC);

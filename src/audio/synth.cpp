@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <barrier>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -295,10 +296,15 @@ constexpr const char* kSiblingFailed = "a sibling render failed";
 // key_costs) with its own synthesizer into its own stereo buffer, parts in parallel. Every part
 // sets up every track's channel (program, volume, pan, effect sends). The machinery under
 // synthesize() and synthesize_stems().
+//
+// With `sum` (and a thread for every part), the parts are instead summed into *sum (part 0 + part
+// 1 + ..., in that order, as the caller would) a slice of a few seconds at a time, every part
+// waiting for the others at the end of each slice: no whole-length buffer per part. The returned
+// list is then empty.
 std::vector<std::vector<float>> render_parts(const Score& score, const SynthOptions& options,
                                              KeyParts part_of, int parts, int voices_per_part,
-                                             const ProgressFn& progress,
-                                             const CancelToken& cancel) {
+                                             const ProgressFn& progress, const CancelToken& cancel,
+                                             std::vector<float>* sum = nullptr) {
   init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
@@ -384,6 +390,23 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   const double total_s = std::max(0.0, score.duration_s()) + std::max(0.0, options.tail_s);
   const auto total_frames = static_cast<std::int64_t>(std::llround(total_s * sr));
   std::vector<std::vector<float>> buffers(static_cast<std::size_t>(parts));
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
+  // Sliced: buffers[p] holds one slice; the barrier's completion adds the slice to *sum.
+  const bool sliced = sum != nullptr && threads >= parts && total_frames > 0;
+  constexpr std::int64_t kSlice = 1 << 17;  // about 3 s at 44.1 kHz
+  std::int64_t slice_start = 0;
+  if (sliced) sum->assign(static_cast<std::size_t>(total_frames) * 2, 0.0f);
+  auto add_slice = [&]() noexcept {
+    const std::int64_t len = std::min(kSlice, total_frames - slice_start);
+    float* dst = sum->data() + slice_start * 2;
+    for (std::size_t p = 0; p < buffers.size(); ++p)
+      for (std::int64_t i = 0; i < len * 2; ++i)
+        dst[i] = p == 0 ? buffers[p][static_cast<std::size_t>(i)]
+                        : dst[i] + buffers[p][static_cast<std::size_t>(i)];
+    slice_start += len;
+  };
+  std::barrier slice_done(sliced ? parts : 1, add_slice);
   std::atomic<std::int64_t> frames_done{0};
   std::atomic<bool> failed{false};
 
@@ -406,7 +429,8 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
       fluid_synth_cc(synth, ch, 10, pan_cc(track.pan));
     }
     std::vector<float>& out = buffers[static_cast<std::size_t>(part)];
-    out.assign(static_cast<std::size_t>(total_frames) * 2, 0.0f);
+    out.assign(static_cast<std::size_t>(sliced ? std::min(kSlice, total_frames) : total_frames) * 2,
+               0.0f);
     // Overlapping notes of one key on one channel: FluidSynth releases the old voice when the key
     // is struck again, so only the last note-off of an overlapping run is sent.
     std::map<std::pair<int, int>, int> held;
@@ -417,11 +441,16 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
       while (rendered < frame) {
         if (failed.load(std::memory_order_relaxed)) throw Error(ExitCode::internal, kSiblingFailed);
         cancel.throw_if_cancelled();
-        const auto len = static_cast<int>(std::min(kBlock, frame - rendered));
-        float* base = out.data() + rendered * 2;
+        // Sliced: frames of the current slice only; at its end, wait for the other parts.
+        const std::int64_t slice_end =
+            sliced ? std::min(total_frames, (rendered / kSlice + 1) * kSlice) : total_frames;
+        const auto len =
+            static_cast<int>(std::min({kBlock, frame - rendered, slice_end - rendered}));
+        float* base = out.data() + (sliced ? rendered % kSlice : rendered) * 2;
         if (fluid_synth_write_float(synth, len, base, 0, 2, base, 1, 2) != FLUID_OK)
           throw Error(ExitCode::internal, "FluidSynth failed while rendering", sf_name);
         rendered += len;
+        if (sliced && rendered == slice_end) slice_done.arrive_and_wait();
         const std::int64_t done = frames_done.fetch_add(len) + len;
         if (part == 0 && progress)
           progress(static_cast<double>(done) / static_cast<double>(total_frames * parts));
@@ -452,8 +481,6 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   };
 
   // Parts 1.. on their own threads (at most `threads` at once, counting the calling one).
-  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
-  const int threads = std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(parts));
   auto guarded = [&](int part) {
     try {
@@ -461,6 +488,7 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
     } catch (...) {
       errors[static_cast<std::size_t>(part)] = std::current_exception();
       failed = true;
+      if (sliced) slice_done.arrive_and_drop();  // the others go on to their own failure
     }
   };
   for (int first = 0; first < parts; first += threads) {
@@ -483,6 +511,7 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
     }
 
   if (progress) progress(1.0);
+  if (sliced) return {};
   return buffers;
 }
 
@@ -495,11 +524,13 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options, const Pr
   for (std::size_t t = 0; t < score.tracks.size(); ++t)
     for (const Note& n : score.tracks[t].notes) keys.emplace(t, n.pitch);
   const int parts = std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
-  std::vector<std::vector<float>> buffers = render_parts(
-      score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress, cancel);
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
+  std::vector<std::vector<float>> buffers =
+      render_parts(score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress,
+                   cancel, &result.samples);
+  if (buffers.empty()) return result;  // summed as it was rendered
   result.samples = std::move(buffers[0]);
   for (std::size_t p = 1; p < buffers.size(); ++p)
     for (std::size_t i = 0; i < result.samples.size(); ++i) result.samples[i] += buffers[p][i];

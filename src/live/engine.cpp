@@ -492,9 +492,9 @@ struct Engine::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
-  void record(const Command& c, const GridPoint& p, double ms) {
+  void record(const Command& c, const GridPoint& p, double beat_s, double ms) {
     std::lock_guard lock(stats_mutex);
-    stats.transitions.push_back({c.frame, p.frame, generation, c.at, ms});
+    stats.transitions.push_back({c.frame, p.frame, generation, c.at, beat_s, ms});
   }
 
   void apply(const Command& c, std::int64_t audio_pos) {
@@ -511,13 +511,14 @@ struct Engine::Impl {
         if (!p.found) return;
         const KeyEvent key = segments[p.segment].key_at(p.tick);
         const Emotion before = segments[p.segment].emotion;
+        const double beat_s = 60.0 / segments[p.segment].bpm_at(p.tick);
         cut_at(p);
         std::vector<std::pair<Emotion, double>> cues;
         if (at == At::phrase) cues.emplace_back(before, bars_seconds(before, 2));  // the bridge
         cues.emplace_back(next, bars_seconds(next, 16));
         segments.push_back(compose_segment(cues, cues.size(), true, p.frame, &key));
         emotion = next;
-        record(c, p, ms_since(t0));
+        record(c, p, beat_s, ms_since(t0));
         break;
       }
       case Command::Type::hit: {
@@ -530,6 +531,7 @@ struct Engine::Impl {
         const GridPoint p = find_point(c.ending == Ending::now ? At::beat : At::bar, threshold);
         if (!p.found) return;
         const KeyEvent key = segments[p.segment].key_at(p.tick);
+        const double beat_s = 60.0 / segments[p.segment].bpm_at(p.tick);
         cut_at(p);
         if (c.ending == Ending::cadence) {
           Segment end =
@@ -543,7 +545,7 @@ struct Engine::Impl {
           end_queued = true;
         }
         ended = true;
-        record(c, p, ms_since(t0));
+        record(c, p, beat_s, ms_since(t0));
         break;
       }
     }

@@ -64,6 +64,7 @@ struct Transition {
   std::int64_t change_frame = 0;  // first frame of the new music (a beat, bar line or phrase end)
   std::uint32_t generation = 0;
   At at = At::bar;
+  double beat_s = 0;      // one beat of the music that was playing, at the change
   double compose_ms = 0;  // time to compose its music
 };
 

@@ -248,6 +248,9 @@ CommandRun define_live(CLI::App& cmd) {
                  "WAV file to write, or - for raw 32-bit float stereo on stdout "
                  "(aplay -f FLOAT_LE -c 2 -r RATE)")
       ->required();
+  cmd.add_flag("--realtime", o->realtime,
+               "Play as the commands come: each line is made when read (or at its \"t\"), the "
+               "audio paced by the clock");
   cmd.add_option("--emotion", *emotion, "The opening emotion V,A[,T] (default 0.3,-0.2,0)");
   cmd.add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd.add_option("--rate", o->sample_rate, "Sample rate, 8000..192000")->capture_default_str();
@@ -255,8 +258,8 @@ CommandRun define_live(CLI::App& cmd) {
   cmd.add_option("--max-duration", o->max_duration_s, "Stop rendering after this many seconds")
       ->capture_default_str();
   cmd.footer(
-      "Commands come as JSON lines on stdin, each made when the audio reaches its \"t\" "
-      "(seconds):\n"
+      "Commands come as JSON lines on stdin; offline each is made when the audio reaches its "
+      "\"t\" (seconds):\n"
       "  {\"t\": 8, \"valence\": -0.6, \"arousal\": 0.8, \"at\": \"bar\"}   (at: beat, bar, "
       "phrase)\n"
       "  {\"t\": 12, \"hit\": \"accent\"}   {\"character\": \"Mara\"}   {\"stop\": true}\n"
@@ -272,11 +275,10 @@ CommandRun define_live(CLI::App& cmd) {
     const std::filesystem::path file(*output);
     FolderSink sink = to_stdout ? FolderSink(".") : sink_for_file(file);
     if (!to_stdout) o->output_name = file.filename().string();
+    RawAudioStream raw(std::cout, o->sample_rate, o->realtime);
     auto warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
     const LiveJobResult result = run_job(
-        [&](JobContext& c) {
-          return run_live(*o, std::cin, to_stdout ? &std::cout : nullptr, warn, c);
-        },
+        [&](JobContext& c) { return run_live(*o, std::cin, to_stdout ? &raw : nullptr, warn, c); },
         cancel, sink, false);
     std::cout.flush();
     std::fprintf(stderr, "%s %.1f s, %zu commands, %zu warnings\n",

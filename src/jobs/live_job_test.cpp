@@ -1,5 +1,6 @@
 // The live job as `tonepoem live` runs it: the same command lines and seed give the same WAV
 // bytes; a malformed line is named and skipped while the music goes on.
+#include <chrono>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,8 +18,9 @@ struct LiveRun {
   LiveJobResult result;
 };
 
-LiveRun run(const std::string& lines, std::uint64_t seed) {
+LiveRun run(const std::string& lines, std::uint64_t seed, bool realtime = false) {
   LiveJobOptions o;
+  o.realtime = realtime;
   o.soundfont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
   o.seed = seed;
   o.output_name = "live.wav";
@@ -64,6 +66,28 @@ TEST(LiveJob, MalformedLinesAreSkippedAndTheMusicGoesOn) {
   EXPECT_EQ(r.warnings[2].rfind("line 3:", 0), 0u) << r.warnings[2];
   EXPECT_EQ(r.result.commands, 2u);
   EXPECT_GT(r.result.duration_s, 3.0);  // the music went on past the bad lines to the stop
+}
+
+// Real time: a composer thread, the audio paced by the clock, each line made as it is read (or at
+// its "t"); a bad line does not stop it, and no note reaches the audio thread late.
+TEST(LiveJob, RealTimePlaysAsTheLinesCome) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const LiveRun r =
+      run("{\"valence\": -0.5, \"arousal\": 0.6, \"at\": \"beat\"}\n"
+          "not a command\n"
+          "{\"t\": 1.0, \"stop\": \"now\"}\n",
+          3, true);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.result.commands, 2u);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0].rfind("line 2: not JSON", 0), 0u) << r.warnings[0];
+  ASSERT_EQ(r.result.stats.transitions.size(), 2u);
+  EXPECT_GE(r.result.stats.transitions[1].command_frame, 48000);  // made at its "t"
+  EXPECT_EQ(r.result.stats.late_events, 0u);
+  // Stopped within a beat of 1 s, then 2 s of ring-out: paced by the clock, not faster.
+  EXPECT_GT(r.result.duration_s, 2.9);
+  EXPECT_LT(r.result.duration_s, 5.0);
+  EXPECT_GT(wall, r.result.duration_s - 0.5);
 }
 
 TEST(LiveJob, OptionsNameTheirFields) {

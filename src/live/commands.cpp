@@ -39,9 +39,8 @@ ParsedLine parse_command_line(std::string_view line, std::size_t n) {
   try {
     j = nlohmann::json::parse(line);
   } catch (const nlohmann::json::parse_error& e) {
-    out.warnings.push_back(
-        fmt::format("line {}: not JSON ({}); skipped, the music goes on", n,
-                    std::string_view(e.what()).substr(std::string_view(e.what()).rfind(':') + 2)));
+    out.warnings.push_back(fmt::format(
+        "line {}: not JSON (a syntax error at byte {}); skipped, the music goes on", n, e.byte));
     return out;
   }
   if (!j.is_object()) {

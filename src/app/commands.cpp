@@ -16,6 +16,7 @@
 #include "jobs/analyze_job.h"
 #include "jobs/compose_job.h"
 #include "jobs/judge_job.h"
+#include "jobs/live_job.h"
 #include "jobs/make_job.h"
 #include "jobs/render_job.h"
 #include "jobs/video_job.h"
@@ -239,6 +240,54 @@ CommandRun define_compose(CLI::App& cmd) {
   };
 }
 
+CommandRun define_live(CLI::App& cmd) {
+  auto o = std::make_shared<LiveJobOptions>();
+  auto emotion = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  cmd.add_option("-o,--output", *output,
+                 "WAV file to write, or - for raw 32-bit float stereo on stdout "
+                 "(aplay -f FLOAT_LE -c 2 -r RATE)")
+      ->required();
+  cmd.add_flag("--realtime", o->realtime,
+               "Play as the commands come: each line is made when read (or at its \"t\"), the "
+               "audio paced by the clock");
+  cmd.add_option("--emotion", *emotion, "The opening emotion V,A[,T] (default 0.3,-0.2,0)");
+  cmd.add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  cmd.add_option("--rate", o->sample_rate, "Sample rate, 8000..192000")->capture_default_str();
+  cmd.add_option("--soundfont", o->soundfont, "General MIDI SoundFont (.sf2)");
+  cmd.add_option("--max-duration", o->max_duration_s, "Stop rendering after this many seconds")
+      ->capture_default_str();
+  cmd.footer(
+      "Commands come as JSON lines on stdin; offline each is made when the audio reaches its "
+      "\"t\" (seconds):\n"
+      "  {\"t\": 8, \"valence\": -0.6, \"arousal\": 0.8, \"at\": \"bar\"}   (at: beat, bar, "
+      "phrase)\n"
+      "  {\"t\": 12, \"hit\": \"accent\"}   {\"character\": \"Mara\"}   {\"stop\": true}\n"
+      "Malformed lines are named on stderr and skipped; the music goes on.");
+  return [o, emotion, output](const CancelToken& cancel) {
+    if (!emotion->empty()) {
+      EmotionTarget target;
+      if (auto problem = parse_emotion(*emotion, target); !problem.empty())
+        fail_usage("--emotion: " + problem, "");
+      o->start = target;
+    }
+    const bool to_stdout = *output == "-";
+    const std::filesystem::path file(*output);
+    FolderSink sink = to_stdout ? FolderSink(".") : sink_for_file(file);
+    if (!to_stdout) o->output_name = file.filename().string();
+    RawAudioStream raw(std::cout, o->sample_rate, o->realtime);
+    auto warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+    const LiveJobResult result = run_job(
+        [&](JobContext& c) { return run_live(*o, std::cin, to_stdout ? &raw : nullptr, warn, c); },
+        cancel, sink, false);
+    std::cout.flush();
+    std::fprintf(stderr, "%s %.1f s, %zu commands, %zu warnings\n",
+                 to_stdout ? "streamed" : ("wrote " + file.string() + ",").c_str(),
+                 result.duration_s, result.commands, result.warnings);
+    return 0;
+  };
+}
+
 CommandRun define_analyze(CLI::App& cmd) {
   auto o = std::make_shared<AnalyzeJobOptions>();
   auto format = std::make_shared<std::string>("json");
@@ -370,10 +419,12 @@ constexpr std::array kCommandTable = {
     CommandSpec{"video",
                 "Re-render the video of a make folder (another style or size) or one frame",
                 define_video},
+    CommandSpec{"live", "Music composed as it plays from emotion commands (JSON lines on stdin)",
+                define_live},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kFieldFlags = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kFieldFlags = {{
     {"story", "STORY"},
     {"cues", "CUES"},
     {"file", "FILE"},
@@ -386,6 +437,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kFieldFl
     {"crf", "--quality"},
     {"preset", "--quality"},
     {"audio_bitrate", "--quality"},
+    {"sample_rate", "--rate"},
+    {"start", "--emotion"},
 }};
 
 }  // namespace

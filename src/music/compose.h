@@ -54,6 +54,11 @@ MusicParams adjusted_params(const Emotion& target, const CueAdjust& adjust);
 
 struct ComposeOptions {
   std::uint64_t seed = 0;  // overrides CueSheet::seed when non-zero (0: use the sheet's seed)
+  // The key the music comes from (a live engine continuing what it played): the first section's
+  // key is then chosen near it, as every later section's is near its predecessor's. -1: none, the
+  // first key is the emotion's own.
+  int previous_tonic = -1;
+  Mode previous_mode = Mode::ionian;
 };
 
 // Sections follow the cues; each is a whole number of bars of its own tempo and starts on a

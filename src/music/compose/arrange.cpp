@@ -187,11 +187,15 @@ CuePlan plan_cues(const CueSheet& cues, double duration) {
   return plan;
 }
 
-// One section per cue: its parameters, and a key near the previous section's key signature.
+// One section per cue: its parameters, and a key near the previous section's key signature (the
+// first near options.previous_tonic when given).
 // The sections point into `cue_list`, which must outlive them.
-std::vector<Section> plan_sections(const std::vector<Cue>& cue_list) {
+std::vector<Section> plan_sections(const std::vector<Cue>& cue_list,
+                                   const ComposeOptions& options) {
   std::vector<Section> sections(cue_list.size());
   std::optional<Key> previous;
+  if (options.previous_tonic >= 0)
+    previous = Key{mod12(options.previous_tonic), options.previous_mode};
   for (std::size_t i = 0; i < sections.size(); ++i) {
     Section& s = sections[i];
     s.cue = &cue_list[i];
@@ -653,7 +657,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   const std::uint64_t seed = options.seed != 0 ? options.seed : cues.seed;
   Rng rng(seed);
   const CuePlan plan = plan_cues(cues, duration);
-  std::vector<Section> sections = plan_sections(plan.cues);
+  std::vector<Section> sections = plan_sections(plan.cues, options);
 
   Score score;
   score.title = cues.title.empty() ? "tonepoem" : cues.title;

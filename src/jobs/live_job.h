@@ -1,0 +1,76 @@
+// The `live` job: a stream of commands as JSON lines (live/commands.h) rendered by the live
+// engine, in one of two ways:
+//   - offline (default): each command is made when the audio reaches its "t" (seconds), as fast
+//     as the machine renders; the same lines and seed give the same audio, byte for byte;
+//   - real time (`realtime`): a composer thread and the audio paced by the stream (a sound card,
+//     or the wall clock for a pipe); each line is made as soon as it is read (or, with a "t",
+//     when the audio reaches it), so a game or a person can drive it as it plays.
+// The audio goes to a WAV file in the sink and/or, as it is rendered, to an AudioStream.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include "core/error.h"
+#include "jobs/compose_job.h"
+#include "jobs/job.h"
+#include "live/engine.h"
+
+namespace tonepoem {
+
+// Where rendered blocks go as they are made (interleaved stereo float). write() may block until
+// the stream can take more: a real-time render is paced by it.
+class AudioStream {
+ public:
+  virtual ~AudioStream() = default;
+  virtual void write(const float* interleaved, std::size_t frames) = 0;
+};
+
+// Raw 32-bit float little-endian stereo on a byte stream (stdout, a pipe to aplay). `paced`:
+// write() waits for the wall clock, so that a player's buffer does not fill faster than it plays.
+class RawAudioStream final : public AudioStream {
+ public:
+  RawAudioStream(std::ostream& out, int sample_rate, bool paced);
+  void write(const float* interleaved, std::size_t frames) override;
+
+ private:
+  std::ostream& out_;
+  int sample_rate_;
+  bool paced_;
+  std::int64_t frames_ = 0;
+  double start_s_ = -1;
+};
+
+struct LiveJobOptions {
+  std::filesystem::path soundfont;  // empty: the installed General MIDI SoundFont
+  int sample_rate = 48000;          // 8000 .. 192000
+  std::uint64_t seed = 1;
+  EmotionTarget start{0.3, -0.2, 0.0};  // the opening emotion
+  std::string output_name;              // a WAV file in the sink; empty: none
+  double max_duration_s = 600;          // the render ends here at the latest (1 .. 7200)
+  bool realtime = false;                // see the top of this file
+
+  // Fields: "sample_rate", "start", "max_duration", "output_name" (no WAV and no stream).
+  OptionProblems validate() const;
+};
+
+struct LiveJobResult {
+  double duration_s = 0;
+  std::size_t commands = 0;  // commands made
+  std::size_t warnings = 0;  // lines skipped or fixed (each reported through `warn`)
+  live::EngineStats stats;
+};
+
+// Reads `input` to its end (or a stop), ends the music with a cadence unless a stop came, and
+// renders until it has rung out, or max_duration_s. `stream` (may be null when output_name is
+// set) receives the audio as it is rendered. Each malformed or corrected line is reported through
+// `warn` ("line 3: not JSON (...); skipped, the music goes on"), from the reading thread in real
+// time, and the music goes on. Throws InvalidOptions, Error(missing_resource) for the SoundFont,
+// Error(output), Error(interrupted) when the context's token is cancelled (no WAV is left).
+LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, AudioStream* stream,
+                       const std::function<void(const std::string&)>& warn, JobContext& context);
+
+}  // namespace tonepoem

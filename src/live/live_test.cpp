@@ -1,0 +1,268 @@
+// The live engine with the real FluidSynth and the installed SoundFont: changes land on the grid
+// they ask for, the same commands and seed give the same audio, the audio thread gets its notes
+// in time, and malformed commands are named and skipped.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "live/commands.h"
+#include "live/engine.h"
+
+namespace tonepoem::live {
+namespace {
+
+constexpr int kRate = 48000;
+constexpr std::size_t kBlock = 512;
+
+struct Rendered {
+  std::vector<float> audio;
+  std::vector<PlayedNote> notes;
+  EngineStats stats;
+  bool finished = false;
+};
+
+EngineOptions offline(std::uint64_t seed) {
+  EngineOptions o;
+  o.sample_rate = kRate;
+  o.seed = seed;
+  o.start = Emotion::at(0.6, 0.2, 0.0);
+  o.threaded = false;
+  o.note_log_capacity = 1 << 16;
+  return o;
+}
+
+// Renders `seconds` in blocks; before the block starting at frame f, `at_frame(f, engine)` may
+// make commands.
+Rendered render(const EngineOptions& options, double seconds,
+                const std::function<void(std::int64_t, Engine&)>& at_frame = {}) {
+  Engine engine(options);
+  Rendered run;
+  const auto total = static_cast<std::size_t>(seconds * kRate);
+  run.audio.resize(total * 2);
+  for (std::size_t f = 0; f < total; f += kBlock) {
+    if (at_frame) at_frame(static_cast<std::int64_t>(f), engine);
+    if (options.threaded) engine.sync();
+    engine.render(run.audio.data() + 2 * f, std::min(kBlock, total - f));
+  }
+  run.notes = engine.played_notes();
+  run.stats = engine.stats();
+  run.finished = engine.finished();
+  return run;
+}
+
+bool same_note(const PlayedNote& a, const PlayedNote& b) {
+  return a.frame == b.frame && a.channel == b.channel && a.key == b.key && a.velocity == b.velocity;
+}
+
+std::vector<PlayedNote> notes_in(const std::vector<PlayedNote>& notes, std::int64_t from,
+                                 std::int64_t to) {
+  std::vector<PlayedNote> out;
+  for (const PlayedNote& n : notes)
+    if (n.frame >= from && n.frame < to) out.push_back(n);
+  return out;
+}
+
+double rms(const std::vector<float>& audio, std::int64_t from, std::int64_t to) {
+  double sum = 0;
+  for (std::int64_t i = 2 * from; i < 2 * to; ++i)
+    sum += static_cast<double>(audio[static_cast<std::size_t>(i)]) *
+           audio[static_cast<std::size_t>(i)];
+  return std::sqrt(sum / static_cast<double>(2 * (to - from)));
+}
+
+TEST(LiveEngine, PlaysMusicFromTheFirstBlock) {
+  const Rendered run = render(offline(3), 4.0);
+  EXPECT_GT(run.notes.size(), 10u);
+  EXPECT_GT(rms(run.audio, 0, kRate), 1e-3);
+  for (float s : run.audio) ASSERT_TRUE(std::isfinite(s));
+  EXPECT_EQ(run.stats.late_events, 0u);
+}
+
+// The user's case: the story turns dark; from the next bar line on the music is different, and
+// before it not one sample changes.
+TEST(LiveEngine, NegativeValenceAtBarChangesTheNotesFromTheNextBarLine) {
+  const std::int64_t command = 477 * static_cast<std::int64_t>(kBlock);  // 5.09 s
+  const Rendered before = render(offline(3), 16.0);
+  const Rendered after = render(offline(3), 16.0, [&](std::int64_t f, Engine& e) {
+    if (f == command) e.set_emotion(Emotion::at(-0.8, -0.3, 0.3), At::bar);
+  });
+  ASSERT_EQ(after.stats.transitions.size(), 1u);
+  const Transition& t = after.stats.transitions.front();
+  EXPECT_EQ(t.command_frame, command);
+  // The change lands on the first bar line of the unchanged music at or after the command.
+  const auto& bars = before.stats.bar_frames;
+  const auto next_bar = std::lower_bound(bars.begin(), bars.end(), command);
+  ASSERT_NE(next_bar, bars.end());
+  EXPECT_EQ(t.change_frame, *next_bar);
+  const std::int64_t s = t.change_frame;
+  // Before it: the same notes and the same samples.
+  const auto early_before = notes_in(before.notes, 0, s), early_after = notes_in(after.notes, 0, s);
+  ASSERT_EQ(early_before.size(), early_after.size());
+  for (std::size_t i = 0; i < early_before.size(); ++i)
+    EXPECT_TRUE(same_note(early_before[i], early_after[i])) << "note " << i;
+  for (std::int64_t i = 0; i < 2 * s; ++i)
+    ASSERT_EQ(before.audio[static_cast<std::size_t>(i)], after.audio[static_cast<std::size_t>(i)])
+        << "sample " << i << " before the bar line changed";
+  // From it: notes of the new composition, the first on the bar line itself.
+  const auto late_after = notes_in(after.notes, s, s + 4 * kRate);
+  ASSERT_FALSE(late_after.empty());
+  EXPECT_EQ(late_after.front().frame, s);
+  EXPECT_EQ(late_after.front().generation, 1u);
+  const auto late_before = notes_in(before.notes, s, s + 4 * kRate);
+  bool differ = late_before.size() != late_after.size();
+  for (std::size_t i = 0; !differ && i < late_after.size(); ++i)
+    differ = !same_note(late_before[i], late_after[i]);
+  EXPECT_TRUE(differ);
+}
+
+TEST(LiveEngine, BeatAndPhraseTransitionsLandOnTheirGrid) {
+  const std::int64_t command = 283 * static_cast<std::int64_t>(kBlock);  // 3.02 s
+  const Rendered plain = render(offline(5), 12.0);
+  const Rendered beat = render(offline(5), 12.0, [&](std::int64_t f, Engine& e) {
+    if (f == command) e.set_emotion(Emotion::at(-0.5, 0.7, 0.6), At::beat);
+  });
+  ASSERT_EQ(beat.stats.transitions.size(), 1u);
+  const Transition& tb = beat.stats.transitions.front();
+  // Within one beat of the command (the opening's tempo is over 60 bpm: a beat < 1 s).
+  EXPECT_GE(tb.change_frame, command);
+  EXPECT_LT(tb.change_frame, command + kRate);
+  EXPECT_EQ(notes_in(beat.notes, tb.change_frame, tb.change_frame + kRate).front().frame,
+            tb.change_frame);
+
+  const Rendered phrase = render(offline(5), 30.0, [&](std::int64_t f, Engine& e) {
+    if (f == command) e.set_emotion(Emotion::at(-0.5, -0.5, 0.1), At::phrase);
+  });
+  ASSERT_EQ(phrase.stats.transitions.size(), 1u);
+  const Transition& tp = phrase.stats.transitions.front();
+  // A bridge starts on a bar line two bars before a phrase ends.
+  const auto& bars = plain.stats.bar_frames;
+  EXPECT_TRUE(std::binary_search(bars.begin(), bars.end(), tp.change_frame));
+  EXPECT_GE(tp.change_frame, command);
+}
+
+TEST(LiveEngine, SameCommandsAndSeedGiveTheSameAudio) {
+  auto commands = [](std::int64_t f, Engine& e) {
+    if (f == 2 * 48128) e.set_emotion(Emotion::at(-0.6, 0.8, 0.5), At::beat);
+    if (f == 4 * 48128) e.hit("danger");
+    if (f == 6 * 48128) e.set_emotion(Emotion::at(0.4, -0.6, 0.0), At::phrase);
+    if (f == 8 * 48128) e.set_character("Mara");
+    if (f == 12 * 48128) e.stop(Ending::cadence);
+  };
+  const Rendered a = render(offline(11), 36.0, commands);
+  const Rendered b = render(offline(11), 36.0, commands);
+  EXPECT_EQ(a.audio, b.audio);
+  EXPECT_TRUE(a.finished);
+  const Rendered c = render(offline(12), 36.0, commands);
+  EXPECT_NE(a.audio, c.audio);
+  // The ending rings out to silence.
+  EXPECT_LT(rms(a.audio, 35 * kRate, 36 * kRate), 1e-4);
+}
+
+// The real-time arrangement: a composer thread and the audio thread. With sync() between blocks
+// the result does not depend on scheduling; every note reaches the audio thread in time.
+TEST(LiveEngine, ThreadedEngineHandsNotesOverInTime) {
+  EngineOptions o = offline(8);
+  o.threaded = true;
+  auto commands = [](std::int64_t f, Engine& e) {
+    if (f == 3 * 48128) e.set_emotion(Emotion::at(-0.7, 0.9, 0.8), At::beat);
+    if (f == 5 * 48128) e.hit("accent");
+  };
+  const Rendered a = render(o, 10.0, commands);
+  const Rendered b = render(o, 10.0, commands);
+  EXPECT_EQ(a.stats.late_events, 0u);
+  EXPECT_EQ(a.stats.dropped_notes, 0u);
+  ASSERT_EQ(a.stats.transitions.size(), 1u);
+  // The block the audio thread may be rendering (1024 frames) is left alone.
+  EXPECT_GE(a.stats.transitions.front().change_frame, 3 * 48128 + 1024);
+  EXPECT_EQ(a.audio, b.audio);
+}
+
+TEST(LiveEngine, RefusesCommandsAfterStopAndBadValues) {
+  Engine engine(offline(1));
+  EXPECT_THROW(engine.set_emotion(Emotion::at(std::nan(""), 0, 0), At::bar), Error);
+  engine.stop(Ending::now);
+  EXPECT_THROW(engine.hit("accent"), CommandRefused);
+  std::vector<float> block(2 * kBlock);
+  for (int i = 0; i < 400 && !engine.finished(); ++i) engine.render(block.data(), kBlock);
+  EXPECT_TRUE(engine.finished());
+}
+
+TEST(LiveEngine, InvalidOptionsNameTheField) {
+  EngineOptions o = offline(1);
+  o.sample_rate = 100;
+  o.style = "baroque";
+  const auto problems = o.validate();
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("sample_rate"), std::string::npos);
+  EXPECT_NE(problems[1].find("style"), std::string::npos);
+  o = offline(1);
+  o.soundfont = "/nonexistent/gone.sf2";
+  try {
+    Engine engine(o);
+    FAIL() << "a missing SoundFont was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("gone.sf2"), std::string::npos);
+  }
+}
+
+TEST(LiveCommands, ParsesEachKind) {
+  auto p = parse_command_line(R"({"valence":-0.6,"arousal":0.8,"at":"beat","t":2.5})", 1);
+  ASSERT_TRUE(p.command);
+  EXPECT_TRUE(p.warnings.empty());
+  EXPECT_EQ(p.command->type, LiveCommand::Type::emotion);
+  EXPECT_EQ(*p.command->valence, -0.6);
+  EXPECT_FALSE(p.command->tension);
+  EXPECT_EQ(p.command->at, At::beat);
+  EXPECT_EQ(*p.command->t, 2.5);
+  p = parse_command_line(R"({"hit":"accent"})", 2);
+  ASSERT_TRUE(p.command);
+  EXPECT_EQ(p.command->type, LiveCommand::Type::hit);
+  EXPECT_EQ(p.command->text, "accent");
+  p = parse_command_line(R"({"stop":"now"})", 3);
+  ASSERT_TRUE(p.command);
+  EXPECT_EQ(p.command->ending, Ending::now);
+  EXPECT_FALSE(parse_command_line("   ", 4).command);
+  EXPECT_FALSE(parse_command_line("# a comment", 5).command);
+  EXPECT_TRUE(parse_command_line("# a comment", 5).warnings.empty());
+}
+
+TEST(LiveCommands, MalformedLinesAreNamedAndSkipped) {
+  auto p = parse_command_line(R"({"valence": -0.6,)", 7);
+  EXPECT_FALSE(p.command);
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_EQ(p.warnings[0],
+            "line 7: not JSON (a syntax error at byte 18); skipped, the music goes on");
+  p = parse_command_line("[1,2]", 8);
+  EXPECT_FALSE(p.command);
+  EXPECT_NE(p.warnings.at(0).find("line 8"), std::string::npos);
+  p = parse_command_line(R"({"valence":"sad"})", 9);
+  EXPECT_FALSE(p.command);
+  EXPECT_NE(p.warnings.at(0).find("valence must be a number"), std::string::npos);
+  p = parse_command_line(R"({"hit":"accent","valence":0})", 10);
+  EXPECT_FALSE(p.command);
+  p = parse_command_line(R"({"stop":3})", 11);
+  EXPECT_FALSE(p.command);
+}
+
+TEST(LiveCommands, OutOfRangeValuesAreClampedWithAWarning) {
+  auto p = parse_command_line(R"({"valence":-1.7,"tension":2,"at":"soon","colour":1})", 4);
+  ASSERT_TRUE(p.command);
+  EXPECT_EQ(*p.command->valence, -1.0);
+  EXPECT_EQ(*p.command->tension, 1.0);
+  EXPECT_EQ(p.command->at, At::bar);
+  ASSERT_EQ(p.warnings.size(), 4u);
+  std::string all;
+  for (const auto& w : p.warnings) all += w + "\n";
+  EXPECT_NE(all.find("line 4: valence -1.7 is outside -1 .. 1; clamped to -1"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("unknown field 'colour'"), std::string::npos) << all;
+  EXPECT_NE(all.find("using \"bar\""), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace tonepoem::live

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "model/json_fields.h"
 
 namespace tonepoem {
 
@@ -51,9 +52,10 @@ void from_json(const nlohmann::json& j, Document& d) {
       bad("each sentence needs a \"text\" string");
     Sentence s;
     s.text = o["text"].get<std::string>();
-    s.line = o.value("line", std::size_t{0});
-    s.scene = o.value("scene", std::size_t{0});
-    s.paragraph = o.value("paragraph", d.sentences.size());  // absent: each its own
+    s.line = model_json::whole_number(o, "line", std::size_t{0}, where);
+    s.scene = model_json::whole_number(o, "scene", std::size_t{0}, where);
+    s.paragraph = model_json::whole_number(o, "paragraph", d.sentences.size(),
+                                           where);  // absent: each its own
     if (o.contains("start_s") && o["start_s"].is_number()) s.start_s = o["start_s"].get<double>();
     if (o.contains("end_s") && o["end_s"].is_number()) s.end_s = o["end_s"].get<double>();
     s.speaker = o.value("speaker", std::string());
@@ -64,8 +66,8 @@ void from_json(const nlohmann::json& j, Document& d) {
     for (const auto& o : j["scenes"]) {
       Scene s;
       s.title = o.value("title", std::string());
-      s.first_sentence = o.value("first_sentence", std::size_t{0});
-      s.sentence_count = o.value("sentence_count", std::size_t{0});
+      s.first_sentence = model_json::whole_number(o, "first_sentence", std::size_t{0}, where);
+      s.sentence_count = model_json::whole_number(o, "sentence_count", std::size_t{0}, where);
       d.scenes.push_back(std::move(s));
     }
   } else {

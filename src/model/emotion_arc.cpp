@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "model/json_fields.h"
 
 namespace tonepoem {
 
@@ -13,9 +14,8 @@ void to_json(nlohmann::json& j, const Character& c) {
 void from_json(const nlohmann::json& j, Character& c) {
   c = Character{};
   c.name = j.value("name", std::string());
-  c.mentions = j.value("mentions", std::size_t{0});
-  if (j.contains("scenes") && j["scenes"].is_array())
-    c.scenes = j["scenes"].get<std::vector<std::size_t>>();
+  c.mentions = model_json::whole_number(j, "mentions", std::size_t{0}, "emotion arc JSON");
+  c.scenes = model_json::index_list(j, "scenes", "emotion arc JSON");
 }
 
 void to_json(nlohmann::json& j, const EmotionArc& arc) {
@@ -32,7 +32,8 @@ void from_json(const nlohmann::json& j, EmotionArc& arc) {
   arc = EmotionArc{};
   if (j.contains("sentences")) arc.sentences = j["sentences"].get<std::vector<Emotion>>();
   if (j.contains("scenes")) arc.scenes = j["scenes"].get<std::vector<Emotion>>();
-  arc.climax_scene = j.value("climax_scene", std::size_t{0});
+  arc.climax_scene =
+      model_json::whole_number(j, "climax_scene", std::size_t{0}, "emotion arc JSON");
   if (j.contains("characters")) arc.characters = j["characters"].get<std::vector<Character>>();
   if (!arc.scenes.empty() && arc.climax_scene >= arc.scenes.size())
     fail_input("emotion arc JSON", "climax_scene is past the last scene",

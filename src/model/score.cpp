@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "model/json_fields.h"
+
 namespace tonepoem {
 
 std::string_view mode_name(Mode mode) {
@@ -270,14 +272,14 @@ void from_json(const nlohmann::json& j, ScoreSection& s) {
   s.name = j.value("name", "");
   s.start_s = j.value("start_s", 0.0);
   s.end_s = j.value("end_s", 0.0);
-  s.start_tick = j.value("start_tick", std::int64_t{0});
-  s.end_tick = j.value("end_tick", std::int64_t{0});
+  s.start_tick = model_json::whole_number(j, "start_tick", std::int64_t{0}, "score JSON");
+  s.end_tick = model_json::whole_number(j, "end_tick", std::int64_t{0}, "score JSON");
   const std::string tonic = j.value("tonic", "C");
   for (int pc = 0; pc < 12; ++pc)
     if (pitch_class_name(pc) == tonic) s.tonic = pc;
   s.mode = mode_from_name(j.value("mode", "ionian"));
   s.tempo_bpm = j.value("tempo_bpm", 120.0);
-  s.beats_per_bar = j.value("beats_per_bar", 4);
+  s.beats_per_bar = model_json::whole_number(j, "beats_per_bar", 4, "score JSON");
   s.instruments = j.value("instruments", std::vector<std::string>{});
   if (j.contains("target")) s.target = j.at("target").get<Emotion>();
 }

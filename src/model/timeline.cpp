@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/json_fields.h"
+
 namespace tonepoem {
 
 Timeline timeline_from_score(const CueSheet& cues, const Score& score) {
@@ -44,7 +46,7 @@ void to_json(nlohmann::json& j, const Timeline& t) {
 void from_json(const nlohmann::json& j, Timeline& t) {
   t = Timeline{};
   t.title = j.value("title", "");
-  t.seed = j.value("seed", std::uint64_t{1});
+  t.seed = model_json::whole_number(j, "seed", std::uint64_t{1}, "timeline JSON");
   t.duration_s = j.value("duration_s", 0.0);
   t.beats = j.value("beats", std::vector<double>{});
   t.downbeats = j.value("downbeats", std::vector<double>{});

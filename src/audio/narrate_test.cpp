@@ -35,6 +35,20 @@ const std::vector<std::string> kEnglish = {
     "The lantern swung over the ford, and the river ran high.", "Nobody came.",
     "Then, far off, a bell rang twice."};
 
+// The words of a spoken sentence, checking that their times run in order inside it.
+std::vector<std::string> words_in_order(const SpokenSentence& s) {
+  std::vector<std::string> words;
+  double previous = s.start_s;
+  for (const SpokenWord& w : s.words) {
+    words.push_back(w.text);
+    EXPECT_GE(w.start_s, previous - 1e-9) << w.text;
+    EXPECT_GE(w.end_s, w.start_s) << w.text;
+    EXPECT_LE(w.end_s, s.end_s + 1e-9) << w.text;
+    previous = w.start_s;
+  }
+  return words;
+}
+
 TEST(Narrate, EnglishSentencesGetOrderedSpansAndWordsInside) {
   NarrationOptions o;
   const Narration n = narrate(kEnglish, {true, false, true}, o);
@@ -53,15 +67,7 @@ TEST(Narrate, EnglishSentencesGetOrderedSpansAndWordsInside) {
   for (std::size_t i = 0; i < n.sentences.size(); ++i) {
     const SpokenSentence& s = n.sentences[i];
     EXPECT_GT(s.end_s - s.start_s, 0.3) << i;
-    std::vector<std::string> words;
-    double previous = s.start_s;
-    for (const SpokenWord& w : s.words) {
-      words.push_back(w.text);
-      EXPECT_GE(w.start_s, previous - 1e-9) << w.text;
-      EXPECT_GE(w.end_s, w.start_s) << w.text;
-      EXPECT_LE(w.end_s, s.end_s + 1e-9) << w.text;
-      previous = w.start_s;
-    }
+    const std::vector<std::string> words = words_in_order(s);
     EXPECT_EQ(words, expected[i]);
     // Speech inside, silence in the gap after.
     EXPECT_GT(window_rms(n.audio, s.start_s, s.end_s), 0.01) << i;
@@ -111,15 +117,7 @@ TEST(Narrate, ReadingWordsMapBackToTheWrittenCharacters) {
   const Narration n = narrate_readings({r, reading_as_written("The end.")}, {false, false}, o);
   ASSERT_EQ(n.sentences.size(), 2u);
   const SpokenSentence& s = n.sentences[0];
-  std::vector<std::string> words;
-  double previous = s.start_s;
-  for (const SpokenWord& w : s.words) {
-    words.push_back(w.text);
-    EXPECT_GE(w.start_s, previous - 1e-9) << w.text;
-    EXPECT_GE(w.end_s, w.start_s) << w.text;
-    EXPECT_LE(w.end_s, s.end_s + 1e-9) << w.text;
-    previous = w.start_s;
-  }
+  const std::vector<std::string> words = words_in_order(s);
   EXPECT_EQ(words, (std::vector<std::string>{"光", "在", "小河", "里", "风", "Anna", "说", "OK"}));
   // Four runs of speech, each audible where its words are.
   for (const SpokenWord& w : s.words)

@@ -1,9 +1,12 @@
 #include "commands.h"
 
+#include "sound_card.h"
+
 #include <array>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -246,8 +249,7 @@ CommandRun define_live(CLI::App& cmd) {
   auto output = std::make_shared<std::string>();
   cmd.add_option("-o,--output", *output,
                  "WAV file to write, or - for raw 32-bit float stereo on stdout "
-                 "(aplay -f FLOAT_LE -c 2 -r RATE)")
-      ->required();
+                 "(aplay -f FLOAT_LE -c 2 -r RATE); none: play on the sound card in real time");
   cmd.add_flag("--realtime", o->realtime,
                "Play as the commands come: each line is made when read (or at its \"t\"), the "
                "audio paced by the clock");
@@ -255,34 +257,71 @@ CommandRun define_live(CLI::App& cmd) {
   cmd.add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd.add_option("--rate", o->sample_rate, "Sample rate, 8000..192000")->capture_default_str();
   cmd.add_option("--soundfont", o->soundfont, "General MIDI SoundFont (.sf2)");
-  cmd.add_option("--max-duration", o->max_duration_s, "Stop rendering after this many seconds")
-      ->capture_default_str();
+  auto max_duration = cmd.add_option("--max-duration", o->max_duration_s,
+                                     "Stop rendering after this many seconds (default 600; with "
+                                     "--story, the story's length)");
+  cmd.add_option(
+      "--story", o->story,
+      "A story instead of commands: a file, or - for stdin. Its sentences drive the music "
+      "at reading pace; with --realtime and -, each line is a sentence made when it "
+      "arrives");
+  auto read_along = std::make_shared<bool>(false);
+  cmd.add_flag("--read-along", *read_along,
+               "With --story: play in real time and print each sentence when the music reaches it");
+  cmd.add_option("--lang", o->language, "Story language: auto, en or zh")
+      ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case));
+  cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV file(s) for the story");
   cmd.footer(
       "Commands come as JSON lines on stdin; offline each is made when the audio reaches its "
       "\"t\" (seconds):\n"
       "  {\"t\": 8, \"valence\": -0.6, \"arousal\": 0.8, \"at\": \"bar\"}   (at: beat, bar, "
       "phrase)\n"
       "  {\"t\": 12, \"hit\": \"accent\"}   {\"character\": \"Mara\"}   {\"stop\": true}\n"
-      "Malformed lines are named on stderr and skipped; the music goes on.");
-  return [o, emotion, output](const CancelToken& cancel) {
+      "Malformed lines are named on stderr and skipped; the music goes on.\n"
+      "With --story the story's sentences are the commands: each cue of its plan sets the mood "
+      "at the next bar, the sentences move it, its peak lines are hits.");
+  return [o, emotion, output, max_duration, read_along](const CancelToken& cancel) {
+    if (*read_along) {
+      if (o->story.empty()) fail_usage("--read-along needs --story FILE (or - for stdin)", "");
+      o->realtime = true;
+    }
+    // A story plays to its end (the engine stops after its last line) unless a limit was asked.
+    if (!o->story.empty() && max_duration->count() == 0) o->max_duration_s = 7200;
     if (!emotion->empty()) {
       EmotionTarget target;
       if (auto problem = parse_emotion(*emotion, target); !problem.empty())
         fail_usage("--emotion: " + problem, "");
       o->start = target;
     }
+    const bool to_card = output->empty();
     const bool to_stdout = *output == "-";
     const std::filesystem::path file(*output);
-    FolderSink sink = to_stdout ? FolderSink(".") : sink_for_file(file);
-    if (!to_stdout) o->output_name = file.filename().string();
+    FolderSink sink = to_stdout || to_card ? FolderSink(".") : sink_for_file(file);
+    if (!to_stdout && !to_card) o->output_name = file.filename().string();
+    if (to_card) o->realtime = true;
     RawAudioStream raw(std::cout, o->sample_rate, o->realtime);
+    std::optional<SoundCard> card;
+    if (to_card) card.emplace(o->sample_rate);
+    AudioStream* stream = to_card ? static_cast<AudioStream*>(&*card) : to_stdout ? &raw : nullptr;
     auto warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
     const LiveJobResult result = run_job(
-        [&](JobContext& c) { return run_live(*o, std::cin, to_stdout ? &raw : nullptr, warn, c); },
+        [&](JobContext& c) {
+          // Sentences go to stdout, or to stderr when the audio does.
+          std::FILE* lines = to_stdout ? stderr : stdout;
+          auto show = [&](double t, const std::string& text) {
+            std::fprintf(lines, "[%6.1f s] %s\n", t, text.c_str());
+            std::fflush(lines);
+          };
+          return run_live(*o, std::cin, stream, warn, c,
+                          *read_along ? std::function<void(double, const std::string&)>(show)
+                                      : std::function<void(double, const std::string&)>());
+        },
         cancel, sink, false);
     std::cout.flush();
     std::fprintf(stderr, "%s %.1f s, %zu commands, %zu warnings\n",
-                 to_stdout ? "streamed" : ("wrote " + file.string() + ",").c_str(),
+                 to_card     ? "played"
+                 : to_stdout ? "streamed"
+                             : ("wrote " + file.string() + ",").c_str(),
                  result.duration_s, result.commands, result.warnings);
     return 0;
   };

@@ -6,7 +6,9 @@
 #include <istream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,6 +16,8 @@
 #include "audio/audio.h"
 #include "live/commands.h"
 #include "model/audio.h"
+#include "plan/plan.h"
+#include "text/analyze.h"
 
 namespace tonepoem {
 
@@ -70,6 +74,7 @@ struct CommandFeed {
   bool stopped = false;
   std::size_t commands = 0, warnings = 0;
   std::function<void(const std::string&)> warn;
+  std::function<void(double, const std::string&)> caption;
 
   void warning(const std::string& text) {
     ++warnings;
@@ -77,7 +82,7 @@ struct CommandFeed {
   }
 
   // Makes one parsed command; false once the input should end (a stop, or past the limit).
-  bool make(const live::LiveCommand& c, std::size_t number) {
+  bool make(const live::LiveCommand& c) {
     switch (c.type) {
       case live::LiveCommand::Type::emotion:
         current =
@@ -95,12 +100,96 @@ struct CommandFeed {
         engine->stop(c.ending);
         stopped = true;
         break;
+      case live::LiveCommand::Type::caption:
+        if (caption) caption(static_cast<double>(engine->frames_rendered()) / rate, c.text);
+        break;
     }
     ++commands;
-    (void)number;
     return !stopped;
   }
 };
+
+// One input line's commands (a JSON line gives at most one; a line of a story a caption and an
+// emotion) with its warnings, named "line N" in them.
+struct Batch {
+  std::size_t number = 0;
+  std::vector<live::LiveCommand> commands;
+  std::vector<std::string> warnings;
+};
+// The next batch, or nullopt at the end of the input. Called from one thread at a time.
+using CommandSource = std::function<std::optional<Batch>()>;
+
+CommandSource json_lines(std::istream& input) {
+  return [&input, number = std::size_t{0}]() mutable -> std::optional<Batch> {
+    std::string line;
+    if (!std::getline(input, line)) return std::nullopt;
+    live::ParsedLine parsed = live::parse_command_line(line, ++number);
+    Batch b{number, {}, std::move(parsed.warnings)};
+    if (parsed.command) b.commands.push_back(*parsed.command);
+    return b;
+  };
+}
+
+CommandSource listed(std::vector<live::LiveCommand> commands) {
+  return [commands = std::move(commands), next = std::size_t{0}]() mutable -> std::optional<Batch> {
+    if (next == commands.size()) return std::nullopt;
+    ++next;
+    return Batch{next, {commands[next - 1]}, {}};
+  };
+}
+
+// Real time, a story told line by line on the input: each line is a caption, and its emotion
+// (the mean of its sentences, followed halfway from what was asked before) is asked at the next
+// bar when it moves the music 0.15 or more.
+CommandSource story_lines(std::istream& input, std::shared_ptr<const Lexicons> lexicons,
+                          LanguageChoice language, Emotion start) {
+  struct State {
+    std::size_t number = 0;
+    Emotion asked;
+  };
+  auto state = std::make_shared<State>(State{0, start});
+  return [&input, lexicons, language, state]() -> std::optional<Batch> {
+    std::string line;
+    if (!std::getline(input, line)) return std::nullopt;
+    Batch b{++state->number, {}, {}};
+    if (line.find_first_not_of(" \t\r") == std::string::npos) return b;
+    live::LiveCommand caption;
+    caption.type = live::LiveCommand::Type::caption;
+    caption.text = line;
+    b.commands.push_back(caption);
+    try {
+      const Document doc = parse_text(line, "line.txt", {.language = language});
+      const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
+      if (arc.sentences.empty()) return b;
+      double v = 0, a = 0, t = 0;
+      for (const Emotion& e : arc.sentences) {
+        v += e.valence;
+        a += e.arousal;
+        t += e.tension;
+      }
+      const double n = static_cast<double>(arc.sentences.size());
+      const Emotion& was = state->asked;
+      const Emotion want = Emotion::at(was.valence + 0.5 * (v / n - was.valence),
+                                       was.arousal + 0.5 * (a / n - was.arousal),
+                                       was.tension + 0.5 * (t / n - was.tension));
+      if (std::abs(want.valence - was.valence) < 0.15 &&
+          std::abs(want.arousal - was.arousal) < 0.15)
+        return b;
+      state->asked = want;
+      live::LiveCommand e;
+      e.type = live::LiveCommand::Type::emotion;
+      e.valence = want.valence;
+      e.arousal = want.arousal;
+      e.tension = want.tension;
+      e.at = live::At::bar;
+      b.commands.push_back(e);
+    } catch (const Error& e) {
+      b.warnings.push_back(
+          fmt::format("line {}: {}; shown, the music goes on", b.number, e.what()));
+    }
+    return b;
+  };
+}
 
 constexpr std::size_t kOfflineBlock = 1024, kRealtimeBlock = 256;
 
@@ -148,64 +237,60 @@ class Renderer {
 };
 
 // Offline: each command at its "t", rendering up to it first.
-void feed_offline(CommandFeed& feed, std::istream& input, Renderer& renderer,
+void feed_offline(CommandFeed& feed, const CommandSource& next, Renderer& renderer,
                   double max_duration_s) {
-  std::string line;
-  std::size_t number = 0;
-  while (!feed.stopped && std::getline(input, line)) {
-    ++number;
-    live::ParsedLine parsed = live::parse_command_line(line, number);
-    for (const std::string& w : parsed.warnings) feed.warning(w);
-    if (!parsed.command) continue;
-    const live::LiveCommand& c = *parsed.command;
-    if (c.t) {
-      const auto frame = static_cast<std::int64_t>(std::llround(*c.t * feed.rate));
-      if (frame >= feed.limit) {
-        feed.warning(
-            fmt::format("line {}: t {} is past the maximum duration ({} s); the input ends here",
-                        number, *c.t, max_duration_s));
-        break;
+  while (!feed.stopped) {
+    std::optional<Batch> batch = next();
+    if (!batch) return;
+    for (const std::string& w : batch->warnings) feed.warning(w);
+    for (const live::LiveCommand& c : batch->commands) {
+      if (c.t) {
+        const auto frame = static_cast<std::int64_t>(std::llround(*c.t * feed.rate));
+        if (frame >= feed.limit) {
+          feed.warning(
+              fmt::format("line {}: t {} is past the maximum duration ({} s); the input ends here",
+                          batch->number, *c.t, max_duration_s));
+          return;
+        }
+        const double now = static_cast<double>(feed.engine->frames_rendered()) / feed.rate;
+        if (frame < feed.engine->frames_rendered())
+          feed.warning(fmt::format(
+              "line {}: t {} is earlier than the previous command ({:.3f} s); made at {:.3f} s",
+              batch->number, *c.t, now, now));
+        renderer.to(frame);
       }
-      const double now = static_cast<double>(feed.engine->frames_rendered()) / feed.rate;
-      if (frame < feed.engine->frames_rendered())
-        feed.warning(fmt::format(
-            "line {}: t {} is earlier than the previous command ({:.3f} s); made at {:.3f} s",
-            number, *c.t, now, now));
-      renderer.to(frame);
-    }
-    try {
-      feed.make(c, number);
-    } catch (const live::CommandRefused& e) {
-      feed.warning(fmt::format("line {}: {}; skipped", number, e.what()));
+      try {
+        if (!feed.make(c)) return;
+      } catch (const live::CommandRefused& e) {
+        feed.warning(fmt::format("line {}: {}; skipped", batch->number, e.what()));
+      }
     }
   }
 }
 
 // Real time: a thread reads the lines and makes each when read (or at its "t").
-void feed_realtime(std::shared_ptr<CommandFeed> feed, std::istream& input) {
-  std::string line;
-  std::size_t number = 0;
-  while (std::getline(input, line)) {
-    ++number;
-    live::ParsedLine parsed = live::parse_command_line(line, number);
+void feed_realtime(std::shared_ptr<CommandFeed> feed, CommandSource next) {
+  while (true) {
+    std::optional<Batch> batch = next();
+    if (!batch) break;
     std::unique_lock lock(feed->mutex);
     if (!feed->engine) return;
-    for (const std::string& w : parsed.warnings) feed->warning(w);
-    if (!parsed.command) continue;
-    const live::LiveCommand& c = *parsed.command;
-    if (c.t) {
-      const auto frame = static_cast<std::int64_t>(std::llround(*c.t * feed->rate));
-      while (feed->engine && feed->engine->frames_rendered() < frame) {
-        lock.unlock();
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        lock.lock();
+    for (const std::string& w : batch->warnings) feed->warning(w);
+    for (const live::LiveCommand& c : batch->commands) {
+      if (c.t) {
+        const auto frame = static_cast<std::int64_t>(std::llround(*c.t * feed->rate));
+        while (feed->engine && feed->engine->frames_rendered() < frame) {
+          lock.unlock();
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          lock.lock();
+        }
+        if (!feed->engine) return;
       }
-      if (!feed->engine) return;
-    }
-    try {
-      if (!feed->make(c, number)) return;
-    } catch (const live::CommandRefused& e) {
-      feed->warning(fmt::format("line {}: {}; skipped", number, e.what()));
+      try {
+        if (!feed->make(c)) return;
+      } catch (const live::CommandRefused& e) {
+        feed->warning(fmt::format("line {}: {}; skipped", batch->number, e.what()));
+      }
     }
   }
   std::lock_guard lock(feed->mutex);
@@ -215,10 +300,27 @@ void feed_realtime(std::shared_ptr<CommandFeed> feed, std::istream& input) {
   }
 }
 
+// The story's cue sheet, planned as `make` plans it (reading pace, the seed).
+CueSheet plan_story(const LiveJobOptions& options, std::istream& input,
+                    const std::shared_ptr<const Lexicons>& lexicons) {
+  const ParseOptions parse_options{.language = options.language};
+  Document doc;
+  if (options.story == "-") {
+    std::ostringstream text;
+    text << input.rdbuf();
+    doc = parse_text(text.str(), "stdin.txt", parse_options);
+  } else {
+    doc = parse_file(options.story, parse_options);
+  }
+  const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
+  return plan(doc, arc, {.seed = options.seed});
+}
+
 }  // namespace
 
 LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, AudioStream* stream,
-                       const std::function<void(const std::string&)>& warn, JobContext& context) {
+                       const std::function<void(const std::string&)>& warn, JobContext& context,
+                       const std::function<void(double, const std::string&)>& caption) {
   OptionProblems problems = options.validate();
   if (options.output_name.empty() && !stream)
     problems.push_back({"output_name", "give a WAV file or a stream for the audio"});
@@ -230,6 +332,21 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   eo.sample_rate = options.sample_rate;
   eo.seed = options.seed;
   eo.start = options.start.emotion();
+  CommandSource source;
+  if (options.story.empty()) {
+    source = json_lines(input);
+  } else {
+    context.stage("plan");
+    auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = options.lexicons});
+    if (options.realtime && options.story == "-") {
+      source = story_lines(input, lexicons, options.language, eo.start);
+    } else {
+      const CueSheet sheet = plan_story(options, input, lexicons);
+      if (!sheet.cues.empty())
+        eo.start = sheet.cues.front().target;  // it opens in the story's mood
+      source = listed(story_commands(sheet));
+    }
+  }
   eo.threaded = options.realtime;  // offline: the same lines and seed, the same audio
   live::Engine engine(eo);
   const double rate = options.sample_rate;
@@ -240,6 +357,7 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   feed->limit = static_cast<std::int64_t>(std::llround(options.max_duration_s * rate));
   feed->current = eo.start.clamped();
   feed->warn = warn;
+  feed->caption = caption;
   const std::int64_t limit = feed->limit;
 
   context.stage("render");
@@ -263,9 +381,9 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   } detach{feed, reader};
 
   if (options.realtime) {
-    reader = std::thread(feed_realtime, feed, std::ref(input));
+    reader = std::thread(feed_realtime, feed, source);
   } else {
-    feed_offline(*feed, input, renderer, options.max_duration_s);
+    feed_offline(*feed, source, renderer, options.max_duration_s);
     if (!feed->stopped) engine.stop(live::Ending::cadence);
   }
   while (!engine.finished() && engine.frames_rendered() < limit)
@@ -294,6 +412,77 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   }
   context.finish_stage();
   return result;
+}
+
+std::vector<live::LiveCommand> story_commands(const CueSheet& sheet) {
+  using live::LiveCommand;
+  std::vector<LiveCommand> out;
+  const std::vector<Caption>& captions = sheet.captions;
+  std::vector<double> arousal(captions.size());  // centred mean over 3 sentences
+  for (std::size_t i = 0; i < captions.size(); ++i) {
+    const std::size_t from = i == 0 ? 0 : i - 1, to = std::min(captions.size(), i + 2);
+    double sum = 0;
+    for (std::size_t k = from; k < to; ++k) sum += captions[k].emotion.arousal;
+    arousal[i] = sum / static_cast<double>(to - from);
+  }
+  auto at = [](LiveCommand c, double t) {
+    c.t = t;
+    return c;
+  };
+  std::size_t next = 0;  // the first caption not yet placed
+  for (std::size_t ci = 0; ci < sheet.cues.size(); ++ci) {
+    const Cue& cue = sheet.cues[ci];
+    const bool last = ci + 1 == sheet.cues.size();
+    LiveCommand mood;
+    mood.type = LiveCommand::Type::emotion;
+    mood.valence = cue.target.valence;
+    mood.arousal = cue.target.arousal;
+    mood.tension = cue.target.tension;
+    mood.at = live::At::bar;
+    if (ci > 0) out.push_back(at(mood, cue.start_s));
+    if (!cue.characters.empty()) {
+      LiveCommand motif;
+      motif.type = LiveCommand::Type::character;
+      motif.text = cue.characters.front();
+      out.push_back(at(motif, cue.start_s));
+    }
+    // The captions starting inside this cue, and their mean arousal.
+    std::size_t end = next;
+    while (end < captions.size() && (last || captions[end].start_s < cue.end_s)) ++end;
+    double mean = 0;
+    for (std::size_t i = next; i < end; ++i) mean += arousal[i];
+    if (end > next) mean /= static_cast<double>(end - next);
+    double asked = cue.target.arousal;
+    for (std::size_t i = next; i < end; ++i) {
+      LiveCommand line;
+      line.type = LiveCommand::Type::caption;
+      line.text = captions[i].text;
+      out.push_back(at(line, captions[i].start_s));
+      const double want = std::clamp(cue.target.arousal + 0.5 * (arousal[i] - mean), -1.0, 1.0);
+      if (i > next && std::abs(want - asked) >= 0.2) {
+        LiveCommand move;
+        move.type = LiveCommand::Type::emotion;
+        move.arousal = want;
+        move.at = live::At::bar;
+        out.push_back(at(move, captions[i].start_s));
+        asked = want;
+      }
+    }
+    next = end;
+  }
+  for (const HitPoint& h : sheet.hits) {
+    LiveCommand hit;
+    hit.type = LiveCommand::Type::hit;
+    hit.text = h.kind == "death" || h.kind == "cry" || h.kind == "danger" ? "danger" : "accent";
+    out.push_back(at(hit, h.time_s));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LiveCommand& a, const LiveCommand& b) { return *a.t < *b.t; });
+  LiveCommand stop;
+  stop.type = LiveCommand::Type::stop;
+  stop.ending = live::Ending::cadence;
+  out.push_back(at(stop, std::max(sheet.duration_s, out.empty() ? 0.0 : *out.back().t)));
+  return out;
 }
 
 }  // namespace tonepoem

@@ -6,6 +6,7 @@
 //     or the wall clock for a pipe); each line is made as soon as it is read (or, with a "t",
 //     when the audio reaches it), so a game or a person can drive it as it plays.
 // The audio goes to a WAV file in the sink and/or, as it is rendered, to an AudioStream.
+// Instead of command lines, a story can drive it (LiveJobOptions::story, story_commands below).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,10 @@
 #include "core/error.h"
 #include "jobs/compose_job.h"
 #include "jobs/job.h"
+#include "live/commands.h"
 #include "live/engine.h"
+#include "model/cue_sheet.h"
+#include "text/document.h"
 
 namespace tonepoem {
 
@@ -52,6 +56,13 @@ struct LiveJobOptions {
   std::string output_name;              // a WAV file in the sink; empty: none
   double max_duration_s = 600;          // the render ends here at the latest (1 .. 7200)
   bool realtime = false;                // see the top of this file
+  // A story instead of command lines: a file, or "-" for the input. Offline (and in real time
+  // from a file) it is planned as `make` plans it and played with story_commands(), each
+  // sentence at its time at reading pace; in real time from the input, each line is a sentence
+  // of the story, made when it arrives.
+  std::filesystem::path story;
+  LanguageChoice language = LanguageChoice::automatic;
+  std::vector<std::filesystem::path> lexicons;  // extra lexicon TSV files
 
   // Fields: "sample_rate", "start", "max_duration", "output_name" (no WAV and no stream).
   OptionProblems validate() const;
@@ -59,7 +70,7 @@ struct LiveJobOptions {
 
 struct LiveJobResult {
   double duration_s = 0;
-  std::size_t commands = 0;  // commands made
+  std::size_t commands = 0;  // commands made (captions included)
   std::size_t warnings = 0;  // lines skipped or fixed (each reported through `warn`)
   live::EngineStats stats;
 };
@@ -70,7 +81,22 @@ struct LiveJobResult {
 // `warn` ("line 3: not JSON (...); skipped, the music goes on"), from the reading thread in real
 // time, and the music goes on. Throws InvalidOptions, Error(missing_resource) for the SoundFont,
 // Error(output), Error(interrupted) when the context's token is cancelled (no WAV is left).
+// `caption` (may be empty) is called with each caption command when the music reaches it (its
+// time in seconds and its text): what a read-along prints.
 LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, AudioStream* stream,
-                       const std::function<void(const std::string&)>& warn, JobContext& context);
+                       const std::function<void(const std::string&)>& warn, JobContext& context,
+                       const std::function<void(double, const std::string&)>& caption = {});
+
+// The commands that play a story's cue sheet as it is read, at the plan's pace (every "t" a
+// caption's or a cue's start), ascending in t:
+// - at each cue's start, its target emotion at the next bar (not the first cue's: the music should
+//   start in it, as run_live's story mode does), and its first character's leitmotif;
+// - each sentence as a caption; inside a cue, when the sentences' arousal (centred mean over 3)
+//   departs from its mean over the cue by enough that half the departure moves the music 0.2 or
+//   more from what was last asked, that arousal at the next bar;
+// - each hit point as a hit on the next beat ("danger" for a death, a cry or danger; "accent"
+//   otherwise);
+// - a stop with a cadence at the end of the sheet.
+std::vector<live::LiveCommand> story_commands(const CueSheet& sheet);
 
 }  // namespace tonepoem

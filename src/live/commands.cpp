@@ -50,13 +50,13 @@ ParsedLine parse_command_line(std::string_view line, std::size_t n) {
                     n, j.dump()));
     return out;
   }
-  static constexpr std::string_view kKnown[] = {"t",  "valence", "arousal",   "tension",
-                                                "at", "hit",     "character", "stop"};
+  static constexpr std::string_view kKnown[] = {"t",   "valence",   "arousal", "tension", "at",
+                                                "hit", "character", "stop",    "caption"};
   for (const auto& [key, value] : j.items())
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
       out.warnings.push_back(fmt::format(
           "line {}: unknown field '{}' ignored (known: t, valence, arousal, tension, at, hit, "
-          "character, stop)",
+          "character, stop, caption)",
           n, key));
 
   LiveCommand c;
@@ -70,15 +70,20 @@ ParsedLine parse_command_line(std::string_view line, std::size_t n) {
   }
   const bool is_emotion = j.contains("valence") || j.contains("arousal") || j.contains("tension");
   const int kinds = (is_emotion ? 1 : 0) + (j.contains("hit") ? 1 : 0) +
-                    (j.contains("character") ? 1 : 0) + (j.contains("stop") ? 1 : 0);
+                    (j.contains("character") ? 1 : 0) + (j.contains("stop") ? 1 : 0) +
+                    (j.contains("caption") ? 1 : 0);
   if (kinds == 0) {
     out.warnings.push_back(fmt::format(
-        "line {}: no command (give valence/arousal/tension, hit, character or stop); skipped", n));
+        "line {}: no command (give valence/arousal/tension, hit, character, stop or caption); "
+        "skipped",
+        n));
     return out;
   }
   if (kinds > 1) {
     out.warnings.push_back(
-        fmt::format("line {}: one command per line (emotion, hit, character or stop); skipped", n));
+        fmt::format("line {}: one command per line (emotion, hit, character, stop or caption); "
+                    "skipped",
+                    n));
     return out;
   }
   if (j.contains("stop")) {
@@ -93,15 +98,17 @@ ParsedLine parse_command_line(std::string_view line, std::size_t n) {
           "line {}: stop is true, \"cadence\" or \"now\" (got {}); skipped", n, s.dump()));
       return out;
     }
-  } else if (j.contains("hit") || j.contains("character")) {
-    const char* key = j.contains("hit") ? "hit" : "character";
+  } else if (j.contains("hit") || j.contains("character") || j.contains("caption")) {
+    const char* key = j.contains("hit") ? "hit" : j.contains("character") ? "character" : "caption";
     const nlohmann::json& v = j.at(key);
     if (!v.is_string()) {
       out.warnings.push_back(
           fmt::format("line {}: {} must be a string (got {}); skipped", n, key, v.dump()));
       return out;
     }
-    c.type = j.contains("hit") ? LiveCommand::Type::hit : LiveCommand::Type::character;
+    c.type = j.contains("hit")         ? LiveCommand::Type::hit
+             : j.contains("character") ? LiveCommand::Type::character
+                                       : LiveCommand::Type::caption;
     c.text = v.get<std::string>();
   } else {
     c.type = LiveCommand::Type::emotion;

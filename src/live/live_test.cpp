@@ -226,6 +226,11 @@ TEST(LiveCommands, ParsesEachKind) {
   p = parse_command_line(R"({"stop":"now"})", 3);
   ASSERT_TRUE(p.command);
   EXPECT_EQ(p.command->ending, Ending::now);
+  p = parse_command_line(R"({"t": 4, "caption":"The river rose."})", 6);
+  ASSERT_TRUE(p.command);
+  EXPECT_EQ(p.command->type, LiveCommand::Type::caption);
+  EXPECT_EQ(p.command->text, "The river rose.");
+  EXPECT_FALSE(parse_command_line(R"({"caption": 3})", 7).command);
   EXPECT_FALSE(parse_command_line("   ", 4).command);
   EXPECT_FALSE(parse_command_line("# a comment", 5).command);
   EXPECT_TRUE(parse_command_line("# a comment", 5).warnings.empty());

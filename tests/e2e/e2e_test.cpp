@@ -39,8 +39,9 @@ struct RunResult {
   std::string output;  // stdout and stderr together
 };
 
-RunResult run(const std::string& args) {
-  const std::string command = kBinary.string() + " " + args + " 2>&1";
+// `environment`: assignments put before the command ("NAME=value ...").
+RunResult run(const std::string& args, const std::string& environment = "") {
+  const std::string command = environment + " " + kBinary.string() + " " + args + " 2>&1";
   RunResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;
@@ -658,6 +659,69 @@ TEST(E2E, ChineseNarrationUsesTheMandarinVoice) {
   const RunResult both = run("make " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " +
                              quote(dir) + " --narrate --duration 30 --no-video");
   EXPECT_EQ(both.exit_code, 2) << both.output;
+}
+
+// `tonepoem live` with no -o plays on the sound card through SDL2. SDL's "disk" driver stands in
+// for the card: it takes the samples at the card's pace and writes them to a file.
+TEST(E2E, LivePlaysOnTheSoundCardInRealTime) {
+  const fs::path dir = fresh_dir("live-card");
+  fs::create_directories(dir);
+  const fs::path commands = dir / "commands.jsonl", card = dir / "card.raw";
+  std::ofstream(commands) << "{\"t\": 1.5, \"valence\": -0.5, \"arousal\": 0.7}\n"
+                             "{\"t\": 3, \"stop\": \"now\"}\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = run("live --soundfont " + quote(kTestSoundFont) + " < " + quote(commands),
+                          "SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=" + quote(card));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("played"), std::string::npos) << r.output;
+  // Stereo float at 48 kHz: the stop at 3 s plus the ring-out, at the card's pace.
+  std::ifstream in(card, std::ios::binary);
+  std::vector<float> pcm(fs::file_size(card) / sizeof(float));
+  in.read(reinterpret_cast<char*>(pcm.data()), static_cast<std::streamsize>(pcm.size() * 4));
+  const double seconds = static_cast<double>(pcm.size()) / 2 / 48000;
+  EXPECT_GT(seconds, 3.0);
+  EXPECT_LT(seconds, 8.0);
+  EXPECT_GT(wall, 3.0);  // real time: not faster than the music
+  double energy = 0;
+  for (float x : pcm) {
+    ASSERT_TRUE(std::isfinite(x));
+    energy += static_cast<double>(x) * x;
+  }
+  EXPECT_GT(std::sqrt(energy / static_cast<double>(pcm.size())), 1e-3);  // music, not silence
+}
+
+TEST(E2E, LiveWithoutASoundCardSaysHowToWriteAFile) {
+  const RunResult r = run("live < /dev/null", "SDL_AUDIODRIVER=no-such-driver");
+  EXPECT_EQ(r.exit_code, 4) << r.output;  // missing resource
+  EXPECT_NE(r.output.find("no sound card"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-o FILE.wav"), std::string::npos) << r.output;
+}
+
+// `tonepoem live --story`: the story's sentences drive the music at reading pace, offline, and the
+// same story and seed give the same audio.
+TEST(E2E, LiveStoryRendersTheStoryAtReadingPace) {
+  const fs::path dir = fresh_dir("live-story");
+  const fs::path story = kSource / "examples/the-lantern-at-the-ford.txt";
+  const RunResult a = run("live --story " + quote(story) + " --soundfont " + quote(kTestSoundFont) +
+                          " -o " + quote(dir / "a.wav"));
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  const RunResult plan = run("make " + quote(story) + " -o " + quote(dir / "make") +
+                             " --no-video --no-refine --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  const double story_s = read_json(dir / "make/cues.json")["duration_s"];
+  const AudioBuffer audio = read_audio(dir / "a.wav");
+  EXPECT_GT(audio.duration_s(), story_s);         // to the story's end, then its cadence
+  EXPECT_LT(audio.duration_s(), story_s + 20.0);  // and not much more
+  const RunResult b = run("live --story " + quote(story) + " --soundfont " + quote(kTestSoundFont) +
+                          " -o " + quote(dir / "b.wav"));
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  std::ifstream fa(dir / "a.wav", std::ios::binary), fb(dir / "b.wav", std::ios::binary);
+  EXPECT_TRUE(
+      std::equal(std::istreambuf_iterator<char>(fa), {}, std::istreambuf_iterator<char>(fb), {}));
+  const RunResult bad = run("live --read-along < /dev/null");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--story"), std::string::npos) << bad.output;
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ tonepoem_require_pkg(CAIRO cairo libcairo2-dev)
 tonepoem_require_pkg(PANGOCAIRO pangocairo libpango1.0-dev)
 tonepoem_require_pkg(FFTW fftw3f libfftw3-dev)
 tonepoem_require_pkg(SDL2 sdl2 libsdl2-dev)  # `tonepoem live`'s sound card
+tonepoem_require_pkg(LIBLO liblo liblo-dev)  # `tonepoem live --osc`: OSC messages
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

@@ -271,6 +271,9 @@ CommandRun define_live(CLI::App& cmd) {
   cmd.add_option("--lang", o->language, "Story language: auto, en or zh")
       ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case));
   cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV file(s) for the story");
+  cmd.add_option("--osc", o->osc,
+                 "Take commands as OSC messages on this UDP port (PORT on 127.0.0.1, or "
+                 "HOST:PORT; 0: a free port) instead of stdin, in real time");
   cmd.footer(
       "Commands come as JSON lines on stdin; offline each is made when the audio reaches its "
       "\"t\" (seconds):\n"
@@ -306,15 +309,20 @@ CommandRun define_live(CLI::App& cmd) {
     auto warn = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
     const LiveJobResult result = run_job(
         [&](JobContext& c) {
+          LiveEvents events;
+          events.warn = warn;
           // Sentences go to stdout, or to stderr when the audio does.
           std::FILE* lines = to_stdout ? stderr : stdout;
-          auto show = [&](double t, const std::string& text) {
-            std::fprintf(lines, "[%6.1f s] %s\n", t, text.c_str());
-            std::fflush(lines);
+          if (*read_along)
+            events.caption = [lines](double t, const std::string& text) {
+              std::fprintf(lines, "[%6.1f s] %s\n", t, text.c_str());
+              std::fflush(lines);
+            };
+          events.listening = [](const std::string& address) {
+            std::fprintf(stderr, "listening for OSC on osc.udp://%s/\n", address.c_str());
+            std::fflush(stderr);
           };
-          return run_live(*o, std::cin, stream, warn, c,
-                          *read_along ? std::function<void(double, const std::string&)>(show)
-                                      : std::function<void(double, const std::string&)>());
+          return run_live(*o, std::cin, stream, events, c);
         },
         cancel, sink, false);
     std::cout.flush();

@@ -1,8 +1,16 @@
 #include "jobs/live_job.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -15,6 +23,7 @@
 
 #include "audio/audio.h"
 #include "live/commands.h"
+#include "live/osc.h"
 #include "model/audio.h"
 #include "plan/plan.h"
 #include "text/analyze.h"
@@ -24,6 +33,24 @@ namespace tonepoem {
 namespace {
 double wall_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// "PORT" or "HOST:PORT" (IPv4) -> host and port; nullopt when malformed.
+std::optional<std::pair<std::string, std::uint16_t>> parse_osc_address(std::string_view spec) {
+  std::string host = "127.0.0.1";
+  std::string_view port = spec;
+  if (const auto colon = spec.rfind(':'); colon != std::string_view::npos) {
+    host = std::string(spec.substr(0, colon));
+    port = spec.substr(colon + 1);
+  }
+  in_addr probe{};
+  if (::inet_pton(AF_INET, host.c_str(), &probe) != 1) return std::nullopt;
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  const int value = std::stoi(std::string(port));
+  if (value > 65535) return std::nullopt;
+  return std::make_pair(host, static_cast<std::uint16_t>(value));
 }
 }  // namespace
 
@@ -56,6 +83,10 @@ OptionProblems LiveJobOptions::validate() const {
   if (!in(start.valence, -1, 1) || !in(start.arousal, -1, 1) ||
       (start.tension && !in(*start.tension, 0, 1)))
     problems.push_back({"start", "valence and arousal in [-1, 1], tension in [0, 1]"});
+  if (!osc.empty() && !parse_osc_address(osc))
+    problems.push_back({"osc", fmt::format("\"{}\" is not PORT or HOST:PORT (an IPv4 address and a "
+                                           "port 0 to 65535; 0 takes a free port)",
+                                           osc)});
   if (!(max_duration_s >= 1 && max_duration_s <= 7200))
     problems.push_back({"max_duration", fmt::format("{} is out of range; accepts 1 to 7200 seconds",
                                                     max_duration_s)});
@@ -300,6 +331,56 @@ void feed_realtime(std::shared_ptr<CommandFeed> feed, CommandSource next) {
   }
 }
 
+// A UDP socket for OSC messages, bound at construction.
+class OscSocket {
+ public:
+  explicit OscSocket(const std::string& spec) {
+    const auto address = parse_osc_address(spec);  // validated with the options
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(address->second);
+    ::inet_pton(AF_INET, address->first.c_str(), &in.sin_addr);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&in), sizeof in) != 0) {
+      const std::string why = std::strerror(errno);
+      if (fd_ >= 0) ::close(fd_);
+      throw Error(
+          ExitCode::usage,
+          fmt::format("--osc: cannot listen on {}:{} ({})", address->first, address->second, why),
+          "", "choose another port (0 takes a free one) or a local address");
+    }
+    socklen_t size = sizeof in;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&in), &size);
+    address_ = fmt::format("{}:{}", address->first, ntohs(in.sin_port));
+  }
+  ~OscSocket() { ::close(fd_); }
+  OscSocket(const OscSocket&) = delete;
+  OscSocket& operator=(const OscSocket&) = delete;
+  int fd() const { return fd_; }
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_ = -1;
+  std::string address_;
+};
+
+// Real time, OSC messages as they arrive; an empty batch every 0.1 s without one, so that the
+// feed can see the render is over.
+CommandSource osc_datagrams(std::shared_ptr<OscSocket> socket) {
+  return [socket, number = std::size_t{0},
+          buffer = std::vector<std::byte>(65536)]() mutable -> std::optional<Batch> {
+    pollfd ready{socket->fd(), POLLIN, 0};
+    if (::poll(&ready, 1, 100) <= 0) return Batch{};
+    const ssize_t n = ::recv(socket->fd(), buffer.data(), buffer.size(), 0);
+    if (n < 0) return Batch{};
+    live::ParsedLine parsed =
+        live::parse_osc_message({buffer.data(), static_cast<std::size_t>(n)}, ++number);
+    Batch b{number, {}, std::move(parsed.warnings)};
+    if (parsed.command) b.commands.push_back(*parsed.command);
+    return b;
+  };
+}
+
 // The story's cue sheet, planned as `make` plans it (reading pace, the seed).
 CueSheet plan_story(const LiveJobOptions& options, std::istream& input,
                     const std::shared_ptr<const Lexicons>& lexicons) {
@@ -319,8 +400,7 @@ CueSheet plan_story(const LiveJobOptions& options, std::istream& input,
 }  // namespace
 
 LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, AudioStream* stream,
-                       const std::function<void(const std::string&)>& warn, JobContext& context,
-                       const std::function<void(double, const std::string&)>& caption) {
+                       const LiveEvents& events, JobContext& context) {
   OptionProblems problems = options.validate();
   if (options.output_name.empty() && !stream)
     problems.push_back({"output_name", "give a WAV file or a stream for the audio"});
@@ -333,7 +413,13 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   eo.seed = options.seed;
   eo.start = options.start.emotion();
   CommandSource source;
-  if (options.story.empty()) {
+  bool realtime = options.realtime;
+  if (!options.osc.empty()) {
+    auto socket = std::make_shared<OscSocket>(options.osc);
+    if (events.listening) events.listening(socket->address());
+    source = osc_datagrams(socket);
+    realtime = true;
+  } else if (options.story.empty()) {
     source = json_lines(input);
   } else {
     context.stage("plan");
@@ -347,7 +433,7 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
       source = listed(story_commands(sheet));
     }
   }
-  eo.threaded = options.realtime;  // offline: the same lines and seed, the same audio
+  eo.threaded = realtime;  // offline: the same lines and seed, the same audio
   live::Engine engine(eo);
   const double rate = options.sample_rate;
 
@@ -356,15 +442,15 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   feed->rate = rate;
   feed->limit = static_cast<std::int64_t>(std::llround(options.max_duration_s * rate));
   feed->current = eo.start.clamped();
-  feed->warn = warn;
-  feed->caption = caption;
+  feed->warn = events.warn;
+  feed->caption = events.caption;
   const std::int64_t limit = feed->limit;
 
   context.stage("render");
   ClockPace clock(options.sample_rate);
-  if (options.realtime && !stream) stream = &clock;
+  if (realtime && !stream) stream = &clock;
   Renderer renderer(engine, stream, !options.output_name.empty(),
-                    options.realtime ? kRealtimeBlock : kOfflineBlock, context.cancel());
+                    realtime ? kRealtimeBlock : kOfflineBlock, context.cancel());
   std::thread reader;
   // The engine must not be used by the reading thread once this function leaves (the thread may
   // still wait for a line when the render ends: it is detached and finds the engine gone).
@@ -380,7 +466,7 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
     }
   } detach{feed, reader};
 
-  if (options.realtime) {
+  if (realtime) {
     reader = std::thread(feed_realtime, feed, source);
   } else {
     feed_offline(*feed, source, renderer, options.max_duration_s);

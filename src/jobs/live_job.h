@@ -61,10 +61,14 @@ struct LiveJobOptions {
   // sentence at its time at reading pace; in real time from the input, each line is a sentence
   // of the story, made when it arrives.
   std::filesystem::path story;
+  // OSC messages on a UDP port instead of command lines (live/osc.h), played in real time:
+  // "PORT" (on 127.0.0.1) or "HOST:PORT" (an IPv4 address); port 0 takes a free one.
+  std::string osc;
   LanguageChoice language = LanguageChoice::automatic;
   std::vector<std::filesystem::path> lexicons;  // extra lexicon TSV files
 
-  // Fields: "sample_rate", "start", "max_duration", "output_name" (no WAV and no stream).
+  // Fields: "sample_rate", "start", "max_duration", "osc", "output_name" (no WAV and no
+  // stream).
   OptionProblems validate() const;
 };
 
@@ -75,17 +79,26 @@ struct LiveJobResult {
   live::EngineStats stats;
 };
 
-// Reads `input` to its end (or a stop), ends the music with a cadence unless a stop came, and
-// renders until it has rung out, or max_duration_s. `stream` (may be null when output_name is
-// set) receives the audio as it is rendered. Each malformed or corrected line is reported through
-// `warn` ("line 3: not JSON (...); skipped, the music goes on"), from the reading thread in real
-// time, and the music goes on. Throws InvalidOptions, Error(missing_resource) for the SoundFont,
-// Error(output), Error(interrupted) when the context's token is cancelled (no WAV is left).
-// `caption` (may be empty) is called with each caption command when the music reaches it (its
-// time in seconds and its text): what a read-along prints.
+// What a live run tells its front-end as it plays (each may be empty; in real time they are
+// called from the reading thread).
+struct LiveEvents {
+  // A malformed or corrected line or message ("line 3: not JSON (...); skipped, the music goes
+  // on"); the music goes on.
+  std::function<void(const std::string&)> warn;
+  // A caption command, when the music reaches it: its time in seconds and its text.
+  std::function<void(double, const std::string&)> caption;
+  // The OSC socket is bound: its address, "127.0.0.1:57120".
+  std::function<void(const std::string&)> listening;
+};
+
+// Reads `input` to its end (or a stop; with `osc`, the messages until a stop), ends the music
+// with a cadence unless a stop came, and renders until it has rung out, or max_duration_s.
+// `stream` (may be null when output_name is set) receives the audio as it is rendered. Throws
+// InvalidOptions, Error(missing_resource) for the SoundFont, Error(usage) when the OSC port
+// cannot be bound, Error(output), Error(interrupted) when the context's token is cancelled (no
+// WAV is left).
 LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, AudioStream* stream,
-                       const std::function<void(const std::string&)>& warn, JobContext& context,
-                       const std::function<void(double, const std::string&)>& caption = {});
+                       const LiveEvents& events, JobContext& context);
 
 // The commands that play a story's cue sheet as it is read, at the plan's pace (every "t" a
 // caption's or a cue's start), ascending in t:

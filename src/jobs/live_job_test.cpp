@@ -34,8 +34,9 @@ LiveRun run(const std::string& lines, std::uint64_t seed, bool realtime = false)
   JobContext context(quiet, CancelToken(), sink);
   std::istringstream in(lines);
   LiveRun out;
-  out.result = run_live(
-      o, in, nullptr, [&](const std::string& w) { out.warnings.push_back(w); }, context);
+  LiveEvents events;
+  events.warn = [&](const std::string& w) { out.warnings.push_back(w); };
+  out.result = run_live(o, in, nullptr, events, context);
   out.wav = sink.bytes("live.wav");
   return out;
 }
@@ -171,11 +172,12 @@ TEST(LiveJob, AStoryFileDrivesTheMusicSentenceBySentence) {
     JobContext context(quiet, CancelToken(), sink);
     std::istringstream none;
     std::vector<std::string> warnings;
-    const LiveJobResult r = run_live(
-        o, none, nullptr, [&](const std::string& w) { warnings.push_back(w); }, context,
-        [&](double t, const std::string& text) {
-          if (shown) shown->emplace_back(t, text);
-        });
+    LiveEvents events;
+    events.warn = [&](const std::string& w) { warnings.push_back(w); };
+    events.caption = [&](double t, const std::string& text) {
+      if (shown) shown->emplace_back(t, text);
+    };
+    const LiveJobResult r = run_live(o, none, nullptr, events, context);
     EXPECT_TRUE(warnings.empty()) << warnings.front();
     return std::make_pair(r, sink.bytes("story.wav"));
   };

@@ -11,6 +11,9 @@
 
 #include "live/commands.h"
 #include "live/engine.h"
+#include "live/osc.h"
+
+#include <lo/lo.h>
 
 namespace tonepoem::live {
 namespace {
@@ -234,6 +237,73 @@ TEST(LiveCommands, ParsesEachKind) {
   EXPECT_FALSE(parse_command_line("   ", 4).command);
   EXPECT_FALSE(parse_command_line("# a comment", 5).command);
   EXPECT_TRUE(parse_command_line("# a comment", 5).warnings.empty());
+}
+
+// An OSC message encoded by liblo, as a controller would send it.
+std::vector<std::byte> osc(const char* path, const std::function<void(lo_message)>& add) {
+  lo_message m = lo_message_new();
+  add(m);
+  std::size_t size = 0;
+  void* data = lo_message_serialise(m, path, nullptr, &size);
+  std::vector<std::byte> out(static_cast<std::byte*>(data), static_cast<std::byte*>(data) + size);
+  std::free(data);
+  lo_message_free(m);
+  return out;
+}
+
+TEST(LiveOsc, MessagesBecomeCommands) {
+  auto p = parse_osc_message(osc("/tonepoem/emotion",
+                                 [](lo_message m) {
+                                   lo_message_add_float(m, -0.6f);
+                                   lo_message_add_double(m, 0.8);
+                                   lo_message_add_int32(m, 1);
+                                   lo_message_add_string(m, "beat");
+                                 }),
+                             1);
+  ASSERT_TRUE(p.command);
+  EXPECT_TRUE(p.warnings.empty());
+  EXPECT_EQ(p.command->type, LiveCommand::Type::emotion);
+  EXPECT_NEAR(*p.command->valence, -0.6, 1e-6);
+  EXPECT_DOUBLE_EQ(*p.command->arousal, 0.8);
+  EXPECT_DOUBLE_EQ(*p.command->tension, 1.0);
+  EXPECT_EQ(p.command->at, At::beat);
+  p = parse_osc_message(osc("/tonepoem/arousal", [](lo_message m) { lo_message_add_float(m, 2); }),
+                        2);
+  ASSERT_TRUE(p.command);
+  EXPECT_FALSE(p.command->valence);
+  EXPECT_DOUBLE_EQ(*p.command->arousal, 1.0);
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("clamped to 1"), std::string::npos) << p.warnings[0];
+  p = parse_osc_message(
+      osc("/tonepoem/hit", [](lo_message m) { lo_message_add_string(m, "danger"); }), 3);
+  ASSERT_TRUE(p.command);
+  EXPECT_EQ(p.command->type, LiveCommand::Type::hit);
+  EXPECT_EQ(p.command->text, "danger");
+  p = parse_osc_message(osc("/tonepoem/stop", [](lo_message) {}), 4);
+  ASSERT_TRUE(p.command);
+  EXPECT_EQ(p.command->type, LiveCommand::Type::stop);
+  EXPECT_EQ(p.command->ending, Ending::cadence);
+}
+
+TEST(LiveOsc, BadMessagesAreNamedAndSkipped) {
+  auto first = [](const ParsedLine& p) { return p.warnings.empty() ? "" : p.warnings[0]; };
+  auto p = parse_osc_message(
+      osc("/tonepoem/emotion", [](lo_message m) { lo_message_add_string(m, "sad"); }), 5);
+  EXPECT_FALSE(p.command);
+  EXPECT_EQ(first(p).rfind("OSC message 5 (/tonepoem/emotion ,s): give valence and arousal", 0), 0u)
+      << first(p);
+  p = parse_osc_message(osc("/other/thing", [](lo_message) {}), 6);
+  EXPECT_FALSE(p.command);
+  EXPECT_NE(first(p).find("addresses start /tonepoem/"), std::string::npos) << first(p);
+  const std::string text = "not osc at all";
+  p = parse_osc_message(std::as_bytes(std::span(text.data(), text.size())), 7);
+  EXPECT_FALSE(p.command);
+  EXPECT_EQ(first(p), "OSC message 7: not an OSC message; skipped, the music goes on");
+  EXPECT_FALSE(parse_osc_message({}, 8).command);
+  // Every prefix of a good message is refused cleanly.
+  const auto good = osc("/tonepoem/caption", [](lo_message m) { lo_message_add_string(m, "x"); });
+  for (std::size_t n = 0; n < good.size(); ++n)
+    EXPECT_FALSE(parse_osc_message(std::span(good.data(), n), 9).command) << n;
 }
 
 TEST(LiveCommands, MalformedLinesAreNamedAndSkipped) {

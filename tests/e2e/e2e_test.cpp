@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <lo/lo.h>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
@@ -722,6 +723,47 @@ TEST(E2E, LiveStoryRendersTheStoryAtReadingPace) {
   const RunResult bad = run("live --read-along < /dev/null");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("--story"), std::string::npos) << bad.output;
+}
+
+// `tonepoem live --osc`: a controller's OSC messages over UDP on loopback drive the music in real
+// time; a bad message is named and the music goes on; /tonepoem/stop ends it.
+TEST(E2E, LiveTakesOscMessagesOnALoopbackPort) {
+  const fs::path dir = fresh_dir("live-osc");
+  fs::create_directories(dir);
+  const std::string command = kBinary.string() + " live --osc 0 --max-duration 30 --soundfont " +
+                              quote(kTestSoundFont) + " -o " + quote(dir / "osc.wav") + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[512];
+  ASSERT_NE(std::fgets(buffer, sizeof buffer, pipe), nullptr);
+  const std::string first = buffer;
+  const std::string prefix = "listening for OSC on osc.udp://127.0.0.1:";
+  ASSERT_EQ(first.rfind(prefix, 0), 0u) << first;
+  const std::string port =
+      first.substr(prefix.size(), first.find('/', prefix.size()) - prefix.size());
+  lo_address to = lo_address_new("127.0.0.1", port.c_str());
+  EXPECT_GT(lo_send(to, "/tonepoem/emotion", "ff", -0.7f, 0.8f), 0);
+  EXPECT_GT(lo_send(to, "/tonepoem/emotion", "s", "sad"), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_GT(lo_send(to, "/tonepoem/stop", "s", "now"), 0);
+  lo_address_free(to);
+  std::string output = first;
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  const int status = ::pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_NE(output.find("OSC message 2 (/tonepoem/emotion ,s): give valence and arousal"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("2 commands, 1 warnings"), std::string::npos) << output;
+  const AudioBuffer audio = read_audio(dir / "osc.wav");
+  EXPECT_GT(audio.duration_s(), 1.5);
+  EXPECT_LT(audio.duration_s(), 10.0);
+}
+
+TEST(E2E, LiveOscAddressIsChecked) {
+  const RunResult r = run("live --osc 127.0.0.1:99999 -o /tmp/never.wav");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("osc"), std::string::npos) << r.output;
 }
 
 }  // namespace

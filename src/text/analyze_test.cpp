@@ -544,5 +544,23 @@ TEST(NarrativeReading, ChineseEventsMockeryAndRescue) {
   EXPECT_GT(story_line("我高兴死了！").valence, story_line("他死了。").valence + 0.5);
 }
 
+TEST(NarrativeReading, ChineseSwallowedSpellboundAndBrokenSpells) {
+  // Swallowed whole by the wolf: a death, dark and sudden.
+  const Emotion swallowed = story_line("它径直走到奶奶床前，把奶奶吞进了肚子。");
+  EXPECT_LT(swallowed.valence, -0.4);
+  EXPECT_GT(swallowed.arousal, 0.3);
+  // Cursed, turned into a bird, held fast: harm, however pretty the bird.
+  EXPECT_LT(story_line("他大发脾气，咒他们全都变成乌鸦。").valence, -0.4);
+  EXPECT_LT(story_line("漂亮的姑娘就会被变成一只鸟，关进笼子。").valence, -0.4);
+  EXPECT_LT(story_line("他动弹不得，像石头一样定在那里。").valence, -0.2);
+  // A spell broken is deliverance, though the sentence names the cruel spell.
+  const Emotion broken = story_line("你已经破除了她残酷的魔咒。");
+  EXPECT_GT(broken.valence, 0.2);
+  EXPECT_GT(broken.valence, story_line("她残酷的魔咒落在你身上。").valence + 0.5);
+  // Wanting to save is not yet a rescue: it weighs less than a rescue done.
+  EXPECT_LT(story_line("她想救她的哥哥们。").valence,
+            story_line("她救了她的哥哥们。").valence - 0.1);
+}
+
 }  // namespace
 }  // namespace tonepoem

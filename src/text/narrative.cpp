@@ -153,6 +153,16 @@ class SentenceReader {
   bool villain_beaten_ = false;
 };
 
+// Chinese verbs that undo what follows them (破除魔咒, 解除魔法, 摆脱危险).
+// They reach to the end of their clause (破除了她残酷的魔咒: jieba may cut 魔咒 in two).
+constexpr std::size_t kBreakReach = 8;
+bool is_breaking_verb(std::string_view w) {
+  return w == "破除" || w == "解除" || w == "摆脱" || w == "打破" || w == "解开";
+}
+bool is_clause_end(std::string_view w) {
+  return w == "，" || w == "。" || w == "；" || w == "！" || w == "？" || w == "：";
+}
+
 // Adjectives that make the character they name a villain.
 bool is_wicked(std::string_view key) {
   return key == "wicked" || key == "false" || key == "evil" || key == "cruel" ||
@@ -264,6 +274,16 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     for (std::size_t k = 1; k <= 2 && k <= i; ++k) {
       if (is_negator(tokens[i - k])) sign = kNegated;
       if (tokens[i - k] == "从") escaped = true;
+    }
+    // 破除了她残酷的魔咒 "broke her cruel spell": a harm after a breaking verb is undone, which
+    // is deliverance.
+    NarrativeCue undone;
+    for (std::size_t k = 1; k <= kBreakReach && k <= i && cue->valence < 0; ++k) {
+      if (is_clause_end(tokens[i - k])) break;
+      if (is_breaking_verb(tokens[i - k])) {
+        undone = triumph_over(*cue);
+        cue = &undone;
+      }
     }
     const bool passive = i > 0 && tokens[i - 1] == "被";
     reader.read(*cue, i, span, sign * scale, escaped, passive);

@@ -116,8 +116,8 @@ const CueRow kZhCueRows[] = {
     {"死去 去世 死亡 尸体 坟 坟墓 埋葬 丧命 断气 咽气 冻死 饿死 病死 淹死 烧死 身亡 丧生", K::fate,
      -0.9f, 1.2f, -0.2f, 0.5f, 0.3f, S},
     // killing and devouring
-    {"杀 杀死 杀害 打死 咬死 吃掉 吞掉 吞下 谋杀 砍死 害死 被杀 被吃", K::harm, -0.85f, 1.2f, 0.75f,
-     1.0f, 0.7f, F},
+    {"杀 杀死 杀害 打死 咬死 吃掉 吞掉 吞下 吞 谋杀 砍死 害死 被杀 被吃", K::harm, -0.85f, 1.2f,
+     0.75f, 1.0f, 0.7f, F},
     // injury and cruelty
     {"被打 挨打 打伤 受伤 流血 鞭打 殴打 毒打 虐待 折磨 欺负 欺侮 残忍 狠心 打骂 挨骂 被骂 责打",
      K::harm, -0.75f, 1.0f, 0.55f, 0.7f, 0.5f, A},
@@ -130,11 +130,13 @@ const CueRow kZhCueRows[] = {
     {"饿 饥饿 挨饿 冷 寒冷 冻 冻僵 严寒 贫穷 穷苦 讨饭 乞丐 乞讨 破衣 光脚", K::event, -0.55f, 0.7f,
      -0.3f, 0.4f, 0.1f, S},
     // capture
-    {"被抓 抓住 捉住 抓走 关起来 囚禁 监狱 坐牢 牢房 俘虏 绑架 被关", K::harm, -0.7f, 1.0f, 0.45f,
-     0.6f, 0.5f, F},
+    {"被抓 抓住 捉住 抓走 关起来 囚禁 监狱 坐牢 牢房 俘虏 绑架 被关 关进 锁上 被锁 定住 动弹不得",
+     K::harm, -0.7f, 1.0f, 0.45f, 0.6f, 0.5f, F},
     // abandonment and grief
     {"抛弃 遗弃 丢下 孤儿 孤零零 无家可归 流浪 哭 哭泣 痛哭 大哭 流泪 眼泪 泪 悲伤 伤心 哭着 绝望",
      K::event, -0.7f, 0.9f, -0.35f, 0.6f, 0.05f, S},
+    // a curse, a spell cast on someone (咒他们变成乌鸦, 被变成一只鸟)
+    {"咒 诅咒 魔咒 咒语 被变成", K::harm, -0.7f, 1.0f, 0.5f, 0.6f, 0.5f, F},
     // danger, pursuit, conflict, fight, flight
     {"追 追赶 逃 逃跑 逃走 逃命 危险 打架 搏斗 战斗 攻击 扑向 厮打 拼命", K::tempo, -0.45f, 0.6f,
      0.85f, 1.2f, 0.6f, F},
@@ -146,7 +148,8 @@ const CueRow kZhCueRows[] = {
     // tears of joy
     {"喜极而泣 高兴得哭 激动得哭", K::event, 0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // rescue, reunion, triumph, marriage, reward
-    {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放", K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
+    {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放 破除 解除 摆脱", K::event, 0.75f, 1.3f, 0.3f,
+     0.3f, 0.0f, T},
     {"团圆 重逢 团聚 相聚 拥抱", K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},
     {"胜利 战胜 打败 凯旋", K::event, 0.8f, 1.1f, 0.6f, 0.6f, 0.0f, J},
     {"结婚 婚礼 成亲 出嫁 娶 宴会 庆祝", K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
@@ -160,8 +163,8 @@ const CueRow kZhCueRows[] = {
     {"狼 巫婆 女巫 妖怪 魔鬼 恶魔 强盗 坏人 敌人 怪物 老虎 巨人", K::villain, -0.3f, 0.3f, 0.3f,
      0.3f, 0.2f, F},
     // hypotheticals and conditions
-    {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许", K::hypothetical, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
-     -1},
+    {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许 想 想要 打算 企图", K::hypothetical, 0.0f, 0.0f,
+     0.0f, 0.0f, 0.0f, -1},
     // idioms that hold an event word but tell none: "laughing to death", "dead tired"
     {"笑死 累死 气死 烦死 热死 困死 忙死 吓死 死党 冷静 冷笑话 救命 追求 无穷 睡衣", K::none, 0.0f,
      0.0f, 0.0f, 0.0f, 0.0f, -1},

@@ -136,7 +136,7 @@ const CueRow kZhCueRows[] = {
     {"抛弃 遗弃 丢下 孤儿 孤零零 无家可归 流浪 哭 哭泣 痛哭 大哭 流泪 眼泪 泪 悲伤 伤心 哭着 绝望",
      K::event, -0.7f, 0.9f, -0.35f, 0.6f, 0.05f, S},
     // a curse, a spell cast on someone (咒他们变成乌鸦, 被变成一只鸟)
-    {"咒 诅咒 魔咒 咒语 被变成", K::harm, -0.7f, 1.0f, 0.5f, 0.6f, 0.5f, F},
+    {"咒 诅咒 魔咒 咒语 被变成", K::harm, -0.7f, 1.0f, 0.5f, 0.6f, 0.5f, -1},
     // danger, pursuit, conflict, fight, flight
     {"追 追赶 逃 逃跑 逃走 逃命 危险 打架 搏斗 战斗 攻击 扑向 厮打 拼命", K::tempo, -0.45f, 0.6f,
      0.85f, 1.2f, 0.6f, F},
@@ -148,8 +148,7 @@ const CueRow kZhCueRows[] = {
     // tears of joy
     {"喜极而泣 高兴得哭 激动得哭", K::event, 0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // rescue, reunion, triumph, marriage, reward
-    {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放 破除 解除 摆脱", K::event, 0.75f, 1.3f, 0.3f,
-     0.3f, 0.0f, T},
+    {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放", K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
     {"团圆 重逢 团聚 相聚 拥抱", K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},
     {"胜利 战胜 打败 凯旋", K::event, 0.8f, 1.1f, 0.6f, 0.6f, 0.0f, J},
     {"结婚 婚礼 成亲 出嫁 娶 宴会 庆祝", K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},

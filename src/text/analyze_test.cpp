@@ -544,6 +544,20 @@ TEST(NarrativeReading, ChineseEventsMockeryAndRescue) {
   EXPECT_GT(story_line("我高兴死了！").valence, story_line("他死了。").valence + 0.5);
 }
 
+TEST(NarrativeReading, ChinesePassiveAndBaDecideWhoSuffers) {
+  // 被 reaches over adverbs: a beating is a beating.
+  EXPECT_LT(story_line("他被狠狠地打了一顿。").valence, -0.3);
+  EXPECT_LT(story_line("孩子们被卖给了强盗。").valence, -0.3);
+  // 被 + doer + verb: the one before 被 suffers; 把 + sufferer + verb: the one after 把.
+  EXPECT_LT(story_line("奶奶被狼吃掉了。").valence, -0.4);
+  EXPECT_LT(story_line("狼把奶奶吃掉了。").valence, -0.4);
+  EXPECT_GT(story_line("狼被猎人打死了。").valence, 0.3);
+  EXPECT_GT(story_line("猎人把狼打死了。").valence, 0.3);
+  EXPECT_GT(story_line("大灰狼被猎人狠狠地打了一顿。").valence, 0.2);
+  // A plain verb without 被 is no harm: opening a door is nothing.
+  EXPECT_NEAR(story_line("他打开了门。").valence, 0.0, 0.2);
+}
+
 TEST(NarrativeReading, ChineseSwallowedSpellboundAndBrokenSpells) {
   // Swallowed whole by the wolf: a death, dark and sudden.
   const Emotion swallowed = story_line("它径直走到奶奶床前，把奶奶吞进了肚子。");
@@ -557,6 +571,8 @@ TEST(NarrativeReading, ChineseSwallowedSpellboundAndBrokenSpells) {
   const Emotion broken = story_line("你已经破除了她残酷的魔咒。");
   EXPECT_GT(broken.valence, 0.2);
   EXPECT_GT(broken.valence, story_line("她残酷的魔咒落在你身上。").valence + 0.5);
+  // Quiet night: calm.
+  EXPECT_LT(story_line("夜深了，四周静悄悄的，她一个人坐着。").arousal, 0.0);
   // Wanting to save is not yet a rescue: it weighs less than a rescue done.
   EXPECT_LT(story_line("她想救她的哥哥们。").valence,
             story_line("她救了她的哥哥们。").valence - 0.1);

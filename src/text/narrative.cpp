@@ -51,6 +51,7 @@ void Evidence::add_cue(const NarrativeCue& cue, double sign) {
 namespace {
 
 constexpr double kNegated = -0.5;  // a negated event: weaker and turned ("no one came to save her")
+constexpr std::size_t kNoToken = static_cast<std::size_t>(-1);
 constexpr std::size_t kVillainReach = 4;  // tokens after a harm verb where its object may stand
 constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reaches forward
 constexpr std::size_t kMaxPairBytes = 12;      // 4 CJK characters in UTF-8
@@ -78,9 +79,11 @@ class SentenceReader {
       : ev_(ev), cue_at_(cue_at), person_at_(person_at), n_(cue_at.size()) {}
 
   // Reads the cue `cue` found at token i (covering `span` tokens); `sign` carries negation and
-  // any weakening, `escaped` a preceding "from", `passive` a preceding "was" or 被.
+  // any weakening, `escaped` a preceding "from", `passive` a preceding "was", 被 or 把, whose
+  // sufferer is the last character named before token `sufferer_at` (i when not given; 被's own
+  // position in 被狼吃掉, where the wolf between is the doer).
   void read(const NarrativeCue& cue, std::size_t i, std::size_t span, double sign, bool escaped,
-            bool passive) {
+            bool passive, std::size_t sufferer_at = kNoToken) {
     switch (cue.kind) {
       case CueKind::villain:
         if (!villain_) villain_ = &cue;
@@ -100,7 +103,8 @@ class SentenceReader {
     if (c.kind == CueKind::harm) {
       // "the wolf was killed", 狼被杀死了: the villain before it suffers it (a villain after it
       // is the doer: "eaten by the wolf"); otherwise the villain after it ("killed the wolf").
-      beaten = passive ? villain_subject : kind_after(i + span, kVillainReach, CueKind::villain);
+      beaten = passive ? nearest_actor_is_villain(sufferer_at == kNoToken ? i : sufferer_at)
+                       : kind_after(i + span, kVillainReach, CueKind::villain);
     } else if (c.kind == CueKind::fate || c.kind == CueKind::intensifier_after_emotion) {
       beaten = villain_subject;  // "the wolf fell down dead"
     } else if (c.kind == CueKind::event && c.valence > 0 && villain_subject) {
@@ -161,6 +165,15 @@ bool is_breaking_verb(std::string_view w) {
 }
 bool is_clause_end(std::string_view w) {
   return w == "，" || w == "。" || w == "；" || w == "！" || w == "？" || w == "：";
+}
+
+// Plain verbs that are a harm when suffered (被 ... 打, 被人骗了), not when done (打开, 卖菜); and
+// how many tokens back a 被 or 把 may stand (over adverbs and a named doer: 被狼狠狠地咬).
+constexpr std::size_t kPassiveReach = 4;
+bool is_passive_harm_verb(std::string_view w) {
+  static constexpr std::string_view kVerbs[] = {"打", "骂", "咬", "踢", "骗",   "卖",  "抢",
+                                                "烧", "砍", "刺", "偷", "赶走", "赶出"};
+  return std::find(std::begin(kVerbs), std::end(kVerbs), w) != std::end(kVerbs);
 }
 
 // Adjectives that make the character they name a villain.
@@ -238,6 +251,14 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     person[i] = !(alone[i] && alone[i]->kind == CueKind::villain) && is_person_noun(tokens[i]);
   }
   SentenceReader reader(ev, alone, person);
+  const NarrativeCue* beaten = find("被打");
+  auto passive_before = [&](std::size_t i) {
+    for (std::size_t k = 1; k <= kPassiveReach && k <= i; ++k) {
+      if (is_clause_end(tokens[i - k])) return false;
+      if (tokens[i - k] == "被") return true;
+    }
+    return false;
+  };
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& t = tokens[i];
@@ -251,6 +272,7 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
       if ((cue = find(pair))) span = 2;
     }
     if (!cue) cue = alone[i];
+    if (!cue && is_passive_harm_verb(t) && passive_before(i)) cue = beaten;  // 被狠狠地打了
     if (!cue) {
       // A one-character event inside a longer token (哭着, 饿坏): weaker, it may be a compound.
       const std::size_t chars = count_scripts(t).han;
@@ -285,8 +307,16 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
         cue = &undone;
       }
     }
-    const bool passive = i > 0 && tokens[i - 1] == "被";
-    reader.read(*cue, i, span, sign * scale, escaped, passive);
+    // 被 reaches over adverbs (被狠狠地打了); 把 puts the one who suffers before the verb
+    // (猎人把狼打死了: the wolf dies), which reads like the passive: the last character named.
+    bool passive = false;
+    std::size_t sufferer_at = i;
+    for (std::size_t k = 1; k <= kPassiveReach && k <= i && !passive; ++k) {
+      if (is_clause_end(tokens[i - k])) break;
+      passive = tokens[i - k] == "被" || tokens[i - k] == "把";
+      if (tokens[i - k] == "被") sufferer_at = i - k;
+    }
+    reader.read(*cue, i, span, sign * scale, escaped, passive, sufferer_at);
     i += span - 1;
   }
   reader.finish();

@@ -143,8 +143,8 @@ const CueRow kZhCueRows[] = {
     {"害怕 恐惧 吓坏 惊恐 尖叫 发抖 颤抖", K::event, -0.55f, 0.6f, 0.65f, 0.8f, 0.6f, F},
     {"跑 奔跑 冲 飞奔", K::tempo, 0.0f, 0.0f, 0.7f, 0.7f, 0.1f, -1},
     // stillness
-    {"睡 睡着 睡觉 入睡 沉睡 安静 寂静 沉默 静静 一动不动", K::tempo, 0.0f, 0.0f, -0.6f, 0.8f, 0.0f,
-     -1},
+    {"睡 睡着 睡觉 入睡 沉睡 安静 寂静 沉默 静静 一动不动 静悄悄", K::tempo, 0.0f, 0.0f, -0.6f,
+     0.8f, 0.0f, -1},
     // tears of joy
     {"喜极而泣 高兴得哭 激动得哭", K::event, 0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // rescue, reunion, triumph, marriage, reward
@@ -159,8 +159,8 @@ const CueRow kZhCueRows[] = {
     {"大雪 寒风 冰冷 冰雪", K::mood, -0.35f, 0.3f, -0.2f, 0.2f, 0.0f, S},
     {"阳光 春天 明亮 花朵 鲜花 晴天", K::mood, 0.4f, 0.3f, -0.1f, 0.15f, 0.0f, J},
     // villains
-    {"狼 巫婆 女巫 妖怪 魔鬼 恶魔 强盗 坏人 敌人 怪物 老虎 巨人", K::villain, -0.3f, 0.3f, 0.3f,
-     0.3f, 0.2f, F},
+    {"狼 大灰狼 恶狼 巫婆 女巫 妖怪 魔鬼 恶魔 强盗 坏人 敌人 怪物 老虎 巨人", K::villain, -0.3f,
+     0.3f, 0.3f, 0.3f, 0.2f, F},
     // hypotheticals and conditions
     {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许 想 想要 打算 企图", K::hypothetical, 0.0f, 0.0f,
      0.0f, 0.0f, 0.0f, -1},

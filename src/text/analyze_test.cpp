@@ -558,6 +558,18 @@ TEST(NarrativeReading, ChinesePassiveAndBaDecideWhoSuffers) {
   EXPECT_NEAR(story_line("他打开了门。").valence, 0.0, 0.2);
 }
 
+TEST(NarrativeReading, ChineseLaughterTurnedOnSomeoneIsMockery) {
+  // A crowd round a poor girl laughing and pointing: cruelty, no joy in it.
+  const Emotion mocked = story_line("人们围着她哈哈大笑，指着她的破衣服。");
+  EXPECT_LT(mocked.valence, -0.3);
+  EXPECT_LT(mocked.weight(Category::joy), 0.3);
+  EXPECT_LT(story_line("孩子们指着他笑个不停。").valence, -0.3);
+  // Laughing together, singing: joy.
+  const Emotion merry = story_line("大家都笑着唱起歌来，非常快活。");
+  EXPECT_GT(merry.valence, 0.3);
+  EXPECT_GT(merry.weight(Category::joy), 0.3);
+}
+
 TEST(NarrativeReading, ChineseSwallowedSpellboundAndBrokenSpells) {
   // Swallowed whole by the wolf: a death, dark and sudden.
   const Emotion swallowed = story_line("它径直走到奶奶床前，把奶奶吞进了肚子。");

@@ -176,6 +176,21 @@ bool is_passive_harm_verb(std::string_view w) {
   return std::find(std::begin(kVerbs), std::end(kVerbs), w) != std::end(kVerbs);
 }
 
+// Laughter, and the verbs that turn it on someone (围着她, 指着他, 冲着他们; not 对着她, which
+// is as often a smile).
+bool is_laughter(std::string_view w) {
+  static constexpr std::string_view kWords[] = {"笑",       "大笑",   "哈哈大笑", "哄堂大笑",
+                                                "笑个不停", "笑起来", "哈哈",     "嘻嘻哈哈"};
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+bool is_directing_verb(std::string_view w) {
+  return w == "围着" || w == "指着" || w == "冲着";
+}
+bool is_pronoun(std::string_view w) {
+  return w == "她" || w == "他" || w == "它" || w == "她们" || w == "他们" || w == "你" ||
+         w == "你们" || w == "我";
+}
+
 // Adjectives that make the character they name a villain.
 bool is_wicked(std::string_view key) {
   return key == "wicked" || key == "false" || key == "evil" || key == "cruel" ||
@@ -259,6 +274,12 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     }
     return false;
   };
+  // Laughter turned on someone (围着她哈哈大笑, 指着他笑) is mockery, not joy.
+  bool laughter_at_someone = false;
+  for (std::size_t i = 0; i + 1 < n && !laughter_at_someone; ++i)
+    laughter_at_someone = is_directing_verb(tokens[i]) &&
+                          (is_person_noun(tokens[i + 1]) || is_pronoun(tokens[i + 1]));
+  const NarrativeCue* mockery = find("嘲笑");
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& t = tokens[i];
@@ -273,6 +294,7 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     }
     if (!cue) cue = alone[i];
     if (!cue && is_passive_harm_verb(t) && passive_before(i)) cue = beaten;  // 被狠狠地打了
+    if (!cue && laughter_at_someone && is_laughter(t)) cue = mockery;
     if (!cue) {
       // A one-character event inside a longer token (哭着, 饿坏): weaker, it may be a compound.
       const std::size_t chars = count_scripts(t).han;

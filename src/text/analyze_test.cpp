@@ -554,6 +554,11 @@ TEST(NarrativeReading, ChinesePassiveAndBaDecideWhoSuffers) {
   EXPECT_GT(story_line("狼被猎人打死了。").valence, 0.3);
   EXPECT_GT(story_line("猎人把狼打死了。").valence, 0.3);
   EXPECT_GT(story_line("大灰狼被猎人狠狠地打了一顿。").valence, 0.2);
+  // A pronoun under 把 suffers it, however a villain was named before.
+  EXPECT_LT(story_line("狼看着她，它准会把她吃掉。").valence, -0.4);
+  // Cutting off one's own finger is an injury; coming out alive is deliverance.
+  EXPECT_LT(story_line("她切下了自己的小指头。").valence, -0.3);
+  EXPECT_GT(story_line("接着，年老的奶奶也活着出来了。").valence, 0.3);
   // A plain verb without 被 is no harm: opening a door is nothing.
   EXPECT_NEAR(story_line("他打开了门。").valence, 0.0, 0.2);
 }

@@ -331,12 +331,22 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     }
     // 被 reaches over adverbs (被狠狠地打了); 把 puts the one who suffers before the verb
     // (猎人把狼打死了: the wolf dies), which reads like the passive: the last character named.
+    // Under 把 the sufferer is named between 把 and the verb: a villain there is beaten; a
+    // pronoun or a person there (它准会把她吃掉) suffers it.
     bool passive = false;
     std::size_t sufferer_at = i;
     for (std::size_t k = 1; k <= kPassiveReach && k <= i && !passive; ++k) {
       if (is_clause_end(tokens[i - k])) break;
-      passive = tokens[i - k] == "被" || tokens[i - k] == "把";
-      if (tokens[i - k] == "被") sufferer_at = i - k;
+      if (tokens[i - k] == "被") {
+        passive = true;
+        sufferer_at = i - k;
+      } else if (tokens[i - k] == "把") {
+        passive = true;
+        for (std::size_t j = i - k + 1; j < i; ++j)
+          if (is_pronoun(tokens[j]) || person[j]) passive = false;
+        for (std::size_t j = i - k + 1; j < i; ++j)
+          if (alone[j] && alone[j]->kind == CueKind::villain) passive = true;
+      }
     }
     reader.read(*cue, i, span, sign * scale, escaped, passive, sufferer_at);
     i += span - 1;

@@ -119,7 +119,8 @@ const CueRow kZhCueRows[] = {
     {"杀 杀死 杀害 打死 咬死 吃掉 吞掉 吞下 吞 谋杀 砍死 害死 被杀 被吃", K::harm, -0.85f, 1.2f,
      0.75f, 1.0f, 0.7f, F},
     // injury and cruelty
-    {"被打 挨打 打伤 受伤 流血 鞭打 殴打 毒打 虐待 折磨 欺负 欺侮 残忍 狠心 打骂 挨骂 被骂 责打",
+    {"被打 挨打 打伤 受伤 流血 鞭打 殴打 毒打 虐待 折磨 欺负 欺侮 残忍 狠心 打骂 挨骂 被骂 责打 "
+     "切下 砍下 割下 砍断",
      K::harm, -0.75f, 1.0f, 0.55f, 0.7f, 0.5f, A},
     // mockery: laughter at someone is not joy
     {"嘲笑 讥笑 取笑 耻笑 嘲弄 讥讽 嘲讽 奚落 哄笑 笑她 笑他 笑他们 笑话她 笑话他 冷笑", K::mocking,
@@ -149,7 +150,8 @@ const CueRow kZhCueRows[] = {
     {"喜极而泣 高兴得哭 激动得哭", K::event, 0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // rescue, reunion, triumph, marriage, reward
     {"救 救出 得救 获救 解救 救活 救了 逃脱 脱险 释放", K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
-    {"团圆 重逢 团聚 相聚 拥抱", K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},
+    {"团圆 重逢 团聚 相聚 拥抱 活着出来 活过来 活了过来", K::event, 0.8f, 1.1f, 0.1f, 0.3f,
+     0.0f, T},
     {"胜利 战胜 打败 凯旋", K::event, 0.8f, 1.1f, 0.6f, 0.6f, 0.0f, J},
     {"结婚 婚礼 成亲 出嫁 娶 宴会 庆祝", K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
     {"奖赏 奖励 财宝 发财 富有", K::event, 0.65f, 0.8f, 0.2f, 0.2f, 0.0f, J},
@@ -162,8 +164,8 @@ const CueRow kZhCueRows[] = {
     {"狼 大灰狼 恶狼 巫婆 女巫 妖怪 魔鬼 恶魔 强盗 坏人 敌人 怪物 老虎 巨人", K::villain, -0.3f,
      0.3f, 0.3f, 0.3f, 0.2f, F},
     // hypotheticals and conditions
-    {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许 想 想要 打算 企图", K::hypothetical, 0.0f, 0.0f,
-     0.0f, 0.0f, 0.0f, -1},
+    {"如果 要是 假如 除非 万一 也许 可能 恐怕 或许 想 想要 打算 企图 要不是", K::hypothetical, 0.0f,
+     0.0f, 0.0f, 0.0f, 0.0f, -1},
     // idioms that hold an event word but tell none: "laughing to death", "dead tired"
     {"笑死 累死 气死 烦死 热死 困死 忙死 吓死 死党 冷静 冷笑话 救命 追求 无穷 睡衣", K::none, 0.0f,
      0.0f, 0.0f, 0.0f, 0.0f, -1},

@@ -2,12 +2,13 @@
 // does the plan (and, with --judge, the music) follow what happens in real stories?
 //
 //   arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] [--story SLUG] [--spans]
-//             [--characters] [--plot DIR] [--check]
+//             [--characters] [--plot DIR] [--check] [--lang en|zh]
 //
 // Each bench/arcs/*.json annotates one tale of Grimms' Fairy Tales (Project Gutenberg #2591) with
 // spans of sentences (valence, arousal from the plot) and peak lines. The tale's text is cut out of
 // ../shared/data/stories-en/grimms_fairy_tales_pg2591.txt at run time (it is not in the
-// repository); without that file the bench says so and exits 0.
+// repository); without that file the bench says so and exits 0. `--lang zh` runs the Chinese set
+// instead: bench/arcs/zh/<slug>.txt (our translations, in the repository) with <slug>.json.
 //
 // Per tale it runs the library as `tonepoem make` does (the tale as a .txt, default options) and
 // prints: sentences, minutes of music, sections, sections per minute; Pearson r over sentences of
@@ -55,6 +56,9 @@ using namespace tonepoem;
 namespace {
 
 const fs::path kArcsDir = fs::path(TONEPOEM_SOURCE_DIR) / "bench" / "arcs";
+// The Chinese set: our own translations of annotated tales, each <slug>.txt beside its <slug>.json
+// (the same spans, anchored on the Chinese sentences; PROTOCOL.md, "The Chinese set").
+const fs::path kArcsZhDir = kArcsDir / "zh";
 const fs::path kGrimm =
     fs::path(TONEPOEM_SHARED_DATA) / "stories-en" / "grimms_fairy_tales_pg2591.txt";
 
@@ -588,7 +592,8 @@ struct Options {
   bool check = false;       // only parse every tale and place its anchors; no figures
   bool characters = false;  // print the five most mentioned characters of each tale
   std::string csv, story;
-  std::string plot;  // --plot DIR: DIR/<slug>.png per tale
+  std::string plot;         // --plot DIR: DIR/<slug>.png per tale
+  std::string lang = "en";  // en: bench/arcs/*.json on the shared Grimm file; zh: bench/arcs/zh/
 };
 
 // ---- Realization: does the music carry the PLAN's emotion? --------------------------------------
@@ -828,19 +833,24 @@ int main(int argc, char** argv) {
       o.plot = argv[++i];
     } else if (a == "--story" && i + 1 < argc) {
       o.story = argv[++i];
+    } else if (a == "--lang" && i + 1 < argc) {
+      o.lang = argv[++i];
+      if (o.lang != "en" && o.lang != "zh") fail("--lang takes en or zh");
     } else {
-      std::fprintf(stderr,
-                   "usage: arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] "
-                   "[--story SLUG] [--spans] [--characters] [--plot DIR] [--check]\n");
+      std::fprintf(
+          stderr,
+          "usage: arc_bench [--split dev|heldout|all] [--judge] [--csv FILE] "
+          "[--story SLUG] [--spans] [--characters] [--plot DIR] [--check] [--lang en|zh]\n");
       return 2;
     }
   }
-  if (!fs::exists(kGrimm)) {
+  const bool zh = o.lang == "zh";
+  if (!zh && !fs::exists(kGrimm)) {
     std::printf("arc_bench: ../shared/data/stories-en not found; skipped\n");
     return 0;
   }
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(kArcsDir))
+  for (const auto& e : fs::directory_iterator(zh ? kArcsZhDir : kArcsDir))
     if (e.path().extension() == ".json") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   std::vector<Tale> tales;
@@ -854,18 +864,27 @@ int main(int argc, char** argv) {
   if (tales.empty())
     fail("no annotated tale matches (--split " + o.split + " --story " + o.story + ")");
 
-  const std::vector<std::string> lines = read_lines(kGrimm);
+  const std::vector<std::string> lines = zh ? std::vector<std::string>{} : read_lines(kGrimm);
+  // The tale's text: cut out of the Grimm file by its title line, or the Chinese translation.
+  auto text_of = [&](const Tale& t) {
+    if (!zh) return tale_text(lines, t.title);
+    const fs::path txt = kArcsZhDir / (t.slug + ".txt");
+    std::ifstream in(txt, std::ios::binary);
+    if (!in) fail("cannot read " + txt.string() + " (the translation beside " + t.slug + ".json)");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
   if (o.check) {
     // Every tale of every split, parsed only: anchors found, in order, unique. Prints no figure, so
     // annotations of held-out tales can be checked without looking at tonepoem's output.
     std::size_t n = 0;
     for (const fs::path& f : files) {
       Tale t = load_tale(f);
-      const std::string text = tale_text(lines, t.title);
+      const std::string text = text_of(t);
       place_anchors(t, parse_text(text, t.slug + ".txt", {}));
       n += t.spans.size();
     }
-    std::printf("arc_bench --check: %zu tales, %zu spans: every anchor found\n", files.size(), n);
+    std::printf("arc_bench --check: %zu %s tales, %zu spans: every anchor found\n", files.size(),
+                o.lang.c_str(), n);
     return 0;
   }
   std::optional<std::ofstream> csv;
@@ -878,16 +897,17 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "arc_bench: %zu tale(s), split %s%s; r = Pearson over sentences (plan_*, text_*) or "
+      "arc_bench: %zu %s tale(s), split %s%s; r = Pearson over sentences (plan_*, text_*) or "
       "spans (mus_*)\n",
-      tales.size(), o.story.empty() ? o.split.c_str() : ("story " + o.story).c_str(),
+      tales.size(), o.lang.c_str(),
+      o.story.empty() ? o.split.c_str() : ("story " + o.story).c_str(),
       o.judge ? ", with --judge" : "");
   print_header(o.judge);
   std::vector<Row> rows;
   const double start = bench::now_s();
   for (Tale& t : tales) {
     try {
-      rows.push_back(run_tale(t, tale_text(lines, t.title), o, csv ? &*csv : nullptr));
+      rows.push_back(run_tale(t, text_of(t), o, csv ? &*csv : nullptr));
     } catch (const std::exception& e) {
       fail(t.slug + ": " + e.what());
     }

@@ -544,5 +544,56 @@ TEST(NarrativeReading, ChineseEventsMockeryAndRescue) {
   EXPECT_GT(story_line("我高兴死了！").valence, story_line("他死了。").valence + 0.5);
 }
 
+TEST(NarrativeReading, ChinesePassiveAndBaDecideWhoSuffers) {
+  // 被 reaches over adverbs: a beating is a beating.
+  EXPECT_LT(story_line("他被狠狠地打了一顿。").valence, -0.3);
+  EXPECT_LT(story_line("孩子们被卖给了强盗。").valence, -0.3);
+  // 被 + doer + verb: the one before 被 suffers; 把 + sufferer + verb: the one after 把.
+  EXPECT_LT(story_line("奶奶被狼吃掉了。").valence, -0.4);
+  EXPECT_LT(story_line("狼把奶奶吃掉了。").valence, -0.4);
+  EXPECT_GT(story_line("狼被猎人打死了。").valence, 0.3);
+  EXPECT_GT(story_line("猎人把狼打死了。").valence, 0.3);
+  EXPECT_GT(story_line("大灰狼被猎人狠狠地打了一顿。").valence, 0.2);
+  // A pronoun under 把 suffers it, however a villain was named before.
+  EXPECT_LT(story_line("狼看着她，它准会把她吃掉。").valence, -0.4);
+  // Cutting off one's own finger is an injury; coming out alive is deliverance.
+  EXPECT_LT(story_line("她切下了自己的小指头。").valence, -0.3);
+  EXPECT_GT(story_line("接着，年老的奶奶也活着出来了。").valence, 0.3);
+  // A plain verb without 被 is no harm: opening a door is nothing.
+  EXPECT_NEAR(story_line("他打开了门。").valence, 0.0, 0.2);
+}
+
+TEST(NarrativeReading, ChineseLaughterTurnedOnSomeoneIsMockery) {
+  // A crowd round a poor girl laughing and pointing: cruelty, no joy in it.
+  const Emotion mocked = story_line("人们围着她哈哈大笑，指着她的破衣服。");
+  EXPECT_LT(mocked.valence, -0.3);
+  EXPECT_LT(mocked.weight(Category::joy), 0.3);
+  EXPECT_LT(story_line("孩子们指着他笑个不停。").valence, -0.3);
+  // Laughing together, singing: joy.
+  const Emotion merry = story_line("大家都笑着唱起歌来，非常快活。");
+  EXPECT_GT(merry.valence, 0.3);
+  EXPECT_GT(merry.weight(Category::joy), 0.3);
+}
+
+TEST(NarrativeReading, ChineseSwallowedSpellboundAndBrokenSpells) {
+  // Swallowed whole by the wolf: a death, dark and sudden.
+  const Emotion swallowed = story_line("它径直走到奶奶床前，把奶奶吞进了肚子。");
+  EXPECT_LT(swallowed.valence, -0.4);
+  EXPECT_GT(swallowed.arousal, 0.3);
+  // Cursed, turned into a bird, held fast: harm, however pretty the bird.
+  EXPECT_LT(story_line("他大发脾气，咒他们全都变成乌鸦。").valence, -0.4);
+  EXPECT_LT(story_line("漂亮的姑娘就会被变成一只鸟，关进笼子。").valence, -0.4);
+  EXPECT_LT(story_line("他动弹不得，像石头一样定在那里。").valence, -0.2);
+  // A spell broken is deliverance, though the sentence names the cruel spell.
+  const Emotion broken = story_line("你已经破除了她残酷的魔咒。");
+  EXPECT_GT(broken.valence, 0.2);
+  EXPECT_GT(broken.valence, story_line("她残酷的魔咒落在你身上。").valence + 0.5);
+  // Quiet night: calm.
+  EXPECT_LT(story_line("夜深了，四周静悄悄的，她一个人坐着。").arousal, 0.0);
+  // Wanting to save is not yet a rescue: it weighs less than a rescue done.
+  EXPECT_LT(story_line("她想救她的哥哥们。").valence,
+            story_line("她救了她的哥哥们。").valence - 0.1);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -51,6 +51,7 @@ void Evidence::add_cue(const NarrativeCue& cue, double sign) {
 namespace {
 
 constexpr double kNegated = -0.5;  // a negated event: weaker and turned ("no one came to save her")
+constexpr std::size_t kNoToken = static_cast<std::size_t>(-1);
 constexpr std::size_t kVillainReach = 4;  // tokens after a harm verb where its object may stand
 constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reaches forward
 constexpr std::size_t kMaxPairBytes = 12;      // 4 CJK characters in UTF-8
@@ -78,9 +79,11 @@ class SentenceReader {
       : ev_(ev), cue_at_(cue_at), person_at_(person_at), n_(cue_at.size()) {}
 
   // Reads the cue `cue` found at token i (covering `span` tokens); `sign` carries negation and
-  // any weakening, `escaped` a preceding "from", `passive` a preceding "was" or 被.
+  // any weakening, `escaped` a preceding "from", `passive` a preceding "was", 被 or 把, whose
+  // sufferer is the last character named before token `sufferer_at` (i when not given; 被's own
+  // position in 被狼吃掉, where the wolf between is the doer).
   void read(const NarrativeCue& cue, std::size_t i, std::size_t span, double sign, bool escaped,
-            bool passive) {
+            bool passive, std::size_t sufferer_at = kNoToken) {
     switch (cue.kind) {
       case CueKind::villain:
         if (!villain_) villain_ = &cue;
@@ -100,7 +103,8 @@ class SentenceReader {
     if (c.kind == CueKind::harm) {
       // "the wolf was killed", 狼被杀死了: the villain before it suffers it (a villain after it
       // is the doer: "eaten by the wolf"); otherwise the villain after it ("killed the wolf").
-      beaten = passive ? villain_subject : kind_after(i + span, kVillainReach, CueKind::villain);
+      beaten = passive ? nearest_actor_is_villain(sufferer_at == kNoToken ? i : sufferer_at)
+                       : kind_after(i + span, kVillainReach, CueKind::villain);
     } else if (c.kind == CueKind::fate || c.kind == CueKind::intensifier_after_emotion) {
       beaten = villain_subject;  // "the wolf fell down dead"
     } else if (c.kind == CueKind::event && c.valence > 0 && villain_subject) {
@@ -152,6 +156,40 @@ class SentenceReader {
   const NarrativeCue* villain_ = nullptr;
   bool villain_beaten_ = false;
 };
+
+// Chinese verbs that undo what follows them (破除魔咒, 解除魔法, 摆脱危险).
+// They reach to the end of their clause (破除了她残酷的魔咒: jieba may cut 魔咒 in two).
+constexpr std::size_t kBreakReach = 8;
+bool is_breaking_verb(std::string_view w) {
+  return w == "破除" || w == "解除" || w == "摆脱" || w == "打破" || w == "解开";
+}
+bool is_clause_end(std::string_view w) {
+  return w == "，" || w == "。" || w == "；" || w == "！" || w == "？" || w == "：";
+}
+
+// Plain verbs that are a harm when suffered (被 ... 打, 被人骗了), not when done (打开, 卖菜); and
+// how many tokens back a 被 or 把 may stand (over adverbs and a named doer: 被狼狠狠地咬).
+constexpr std::size_t kPassiveReach = 4;
+bool is_passive_harm_verb(std::string_view w) {
+  static constexpr std::string_view kVerbs[] = {"打", "骂", "咬", "踢", "骗",   "卖",  "抢",
+                                                "烧", "砍", "刺", "偷", "赶走", "赶出"};
+  return std::find(std::begin(kVerbs), std::end(kVerbs), w) != std::end(kVerbs);
+}
+
+// Laughter, and the verbs that turn it on someone (围着她, 指着他, 冲着他们; not 对着她, which
+// is as often a smile).
+bool is_laughter(std::string_view w) {
+  static constexpr std::string_view kWords[] = {"笑",       "大笑",   "哈哈大笑", "哄堂大笑",
+                                                "笑个不停", "笑起来", "哈哈",     "嘻嘻哈哈"};
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+bool is_directing_verb(std::string_view w) {
+  return w == "围着" || w == "指着" || w == "冲着";
+}
+bool is_pronoun(std::string_view w) {
+  return w == "她" || w == "他" || w == "它" || w == "她们" || w == "他们" || w == "你" ||
+         w == "你们" || w == "我";
+}
 
 // Adjectives that make the character they name a villain.
 bool is_wicked(std::string_view key) {
@@ -228,6 +266,20 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
     person[i] = !(alone[i] && alone[i]->kind == CueKind::villain) && is_person_noun(tokens[i]);
   }
   SentenceReader reader(ev, alone, person);
+  const NarrativeCue* beaten = find("被打");
+  auto passive_before = [&](std::size_t i) {
+    for (std::size_t k = 1; k <= kPassiveReach && k <= i; ++k) {
+      if (is_clause_end(tokens[i - k])) return false;
+      if (tokens[i - k] == "被") return true;
+    }
+    return false;
+  };
+  // Laughter turned on someone (围着她哈哈大笑, 指着他笑) is mockery, not joy.
+  bool laughter_at_someone = false;
+  for (std::size_t i = 0; i + 1 < n && !laughter_at_someone; ++i)
+    laughter_at_someone = is_directing_verb(tokens[i]) &&
+                          (is_person_noun(tokens[i + 1]) || is_pronoun(tokens[i + 1]));
+  const NarrativeCue* mockery = find("嘲笑");
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& t = tokens[i];
@@ -241,6 +293,8 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
       if ((cue = find(pair))) span = 2;
     }
     if (!cue) cue = alone[i];
+    if (!cue && is_passive_harm_verb(t) && passive_before(i)) cue = beaten;  // 被狠狠地打了
+    if (!cue && laughter_at_someone && is_laughter(t)) cue = mockery;
     if (!cue) {
       // A one-character event inside a longer token (哭着, 饿坏): weaker, it may be a compound.
       const std::size_t chars = count_scripts(t).han;
@@ -265,8 +319,36 @@ void add_chinese_narrative(const std::vector<std::string>& tokens, const Lexicon
       if (is_negator(tokens[i - k])) sign = kNegated;
       if (tokens[i - k] == "从") escaped = true;
     }
-    const bool passive = i > 0 && tokens[i - 1] == "被";
-    reader.read(*cue, i, span, sign * scale, escaped, passive);
+    // 破除了她残酷的魔咒 "broke her cruel spell": a harm after a breaking verb is undone, which
+    // is deliverance.
+    NarrativeCue undone;
+    for (std::size_t k = 1; k <= kBreakReach && k <= i && cue->valence < 0; ++k) {
+      if (is_clause_end(tokens[i - k])) break;
+      if (is_breaking_verb(tokens[i - k])) {
+        undone = triumph_over(*cue);
+        cue = &undone;
+      }
+    }
+    // 被 reaches over adverbs (被狠狠地打了); 把 puts the one who suffers before the verb
+    // (猎人把狼打死了: the wolf dies), which reads like the passive: the last character named.
+    // Under 把 the sufferer is named between 把 and the verb: a villain there is beaten; a
+    // pronoun or a person there (它准会把她吃掉) suffers it.
+    bool passive = false;
+    std::size_t sufferer_at = i;
+    for (std::size_t k = 1; k <= kPassiveReach && k <= i && !passive; ++k) {
+      if (is_clause_end(tokens[i - k])) break;
+      if (tokens[i - k] == "被") {
+        passive = true;
+        sufferer_at = i - k;
+      } else if (tokens[i - k] == "把") {
+        passive = true;
+        for (std::size_t j = i - k + 1; j < i; ++j)
+          if (is_pronoun(tokens[j]) || person[j]) passive = false;
+        for (std::size_t j = i - k + 1; j < i; ++j)
+          if (alone[j] && alone[j]->kind == CueKind::villain) passive = true;
+      }
+    }
+    reader.read(*cue, i, span, sign * scale, escaped, passive, sufferer_at);
     i += span - 1;
   }
   reader.finish();

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "model/reading.h"
 #include "text/lexicons.h"
 
 namespace tonepoem::text {
@@ -23,6 +24,12 @@ void parse_pinyin_tsv(std::string_view text, std::string_view source, PinyinTabl
 // The reading of a single character alone, where it differs from the one zh-pinyin.tsv gives
 // (function characters: 的 de5, 了 le5, 着 zhe5, 地 de5, 得 de5); empty when there is none.
 std::string_view function_character_pinyin(std::string_view character);
+
+// Tone sandhi of 不 and 一 on a pinyin run, across its words, where a word's syllables pair one
+// for one with its characters: 不 bu4 -> bu2 before a fourth tone (不是); 一 yi1 -> yi2 before a
+// fourth tone (一个), yi4 before a first, second or third (一天, 一年, 一起), but yi1 in digits and
+// ordinals (第一, 十一, 一九四九) and before a neutral tone or a pause.
+void apply_tone_sandhi(ReadingRun& run);
 
 // Code points in UTF-8 `s` (an invalid byte counts as one, as next_code_point reads it).
 std::size_t code_points(std::string_view s);

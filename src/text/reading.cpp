@@ -174,6 +174,67 @@ std::string_view function_character_pinyin(std::string_view character) {
   return {};
 }
 
+void apply_tone_sandhi(ReadingRun& run) {
+  struct Syllable {
+    ReadingWord* word;
+    std::size_t begin, end;  // the syllable's bytes in word->spoken
+    std::string_view written;
+  };
+  // The run's syllables in order, each with the character it reads; a pause or a word whose
+  // characters and syllables do not pair one for one breaks the chain.
+  std::vector<std::vector<Syllable>> chains(1);
+  for (ReadingWord& w : run.words) {
+    std::vector<Syllable> syllables;
+    std::size_t from = 0, at = 0;
+    bool paired = true;
+    for (std::size_t i = 0; i < w.spoken.size() && paired; ++i) {
+      const char c = w.spoken[i];
+      if (c >= '1' && c <= '5') {
+        if (at >= w.text.size() || i == from) {
+          paired = false;
+          break;
+        }
+        const std::size_t begin = at;
+        next_code_point(w.text, at);
+        syllables.push_back({&w, from, i + 1, std::string_view(w.text).substr(begin, at - begin)});
+        from = i + 1;
+      } else if (c < 'a' || c > 'z') {
+        paired = false;
+      }
+    }
+    if (!paired || syllables.empty() || from != w.spoken.size() || at != w.text.size()) {
+      chains.emplace_back();
+      continue;
+    }
+    chains.back().insert(chains.back().end(), syllables.begin(), syllables.end());
+  }
+  auto tone = [](const Syllable& s) { return s.word->spoken[s.end - 1]; };
+  auto set_tone = [](const Syllable& s, char t) { s.word->spoken[s.end - 1] = t; };
+  auto is_digit = [](std::string_view c) {
+    static constexpr std::string_view kDigits[] = {"零", "一", "二", "三", "四", "五",
+                                                   "六", "七", "八", "九", "十"};
+    return std::find(std::begin(kDigits), std::end(kDigits), c) != std::end(kDigits);
+  };
+  for (const auto& chain : chains)
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+      const Syllable& s = chain[i];
+      const char next = tone(chain[i + 1]);
+      if (s.written == "不" && tone(s) == '4' && next == '4') {
+        set_tone(s, '2');  // 不是 bu2 shi4
+      } else if (s.written == "一" && tone(s) == '1' &&
+                 (next != '5' || chain[i + 1].written == "个")) {
+        // Digits and ordinals keep yi1 (第一, 十一, 一九四九); a count takes the sandhi: before
+        // a fourth tone yi2 (一个, 一样, 一万), before the others yi4 (一天, 一起, 一百).
+        if (i > 0 && (is_digit(chain[i - 1].written) || chain[i - 1].written == "第" ||
+                      chain[i - 1].written == "百" || chain[i - 1].written == "千"))
+          continue;
+        if (is_digit(chain[i + 1].written)) continue;
+        // 个 is often written neutral (yi1 ge5) but is a fourth tone underneath: yi2 ge5.
+        set_tone(s, next == '4' || next == '5' ? '2' : '4');
+      }
+    }
+}
+
 }  // namespace text
 
 NarrationReader::NarrationReader(std::shared_ptr<const Lexicons> lexicons)
@@ -294,6 +355,8 @@ SentenceReading NarrationReader::read(std::string_view sentence, Language langua
       }
     }
   }
+  for (ReadingRun& run : out.runs)
+    if (run.voice == kPinyinVoice) text::apply_tone_sandhi(run);
   return out;
 }
 

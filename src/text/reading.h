@@ -27,8 +27,9 @@ inline constexpr std::string_view kEnglishVoice = "en";
 // word (长大 zhang3da4, 长江 chang2jiang1; alone, the function characters take their common
 // reading: 的 de5, 了 le5); one word of the reading per jieba word. Runs of Latin letters (English
 // words) go to the English voice; digits are read as a Chinese number (25 -> er4shi2wu3), four
-// digits or more one by one; punctuation becomes a pause. Tone sandhi (一, 不) is left to the
-// voice. Thread-safe; the pinyin table loads on the first Chinese sentence.
+// digits or more one by one; punctuation becomes a pause. 不 and 一 take their tone sandhi (不是
+// bu2shi4, 一天 yi4tian1, 第一 di4yi1: text/pinyin.h). Thread-safe; the pinyin table loads on the
+// first Chinese sentence.
 class NarrationReader {
  public:
   explicit NarrationReader(std::shared_ptr<const Lexicons> lexicons);

@@ -50,6 +50,25 @@ TEST(Reading, PolyphonicCharactersReadAsInTheirWord) {
   EXPECT_EQ(describe(reader().read("我的", Language::zh)), "cmn-latn-pinyin: 我=wo3 的=de5");
 }
 
+// Spoken Mandarin changes the tone of 不 and 一 by what follows; the voice reads what it is given.
+TEST(Reading, BuAndYiTakeTheirToneSandhi) {
+  auto spoken = [](std::string_view sentence) {
+    std::string out;
+    for (const ReadingRun& run : reader().read(sentence, Language::zh).runs)
+      for (const ReadingWord& w : run.words) out += w.spoken;
+    return out;
+  };
+  EXPECT_EQ(spoken("我不是"), "wo3bu2shi4");  // before a fourth tone
+  EXPECT_EQ(spoken("我不来"), "wo3bu4lai2");  // not before the others
+  EXPECT_EQ(spoken("一个人"), "yi2ge5ren2");  // a count: yi2 before a fourth tone (个 underneath)
+  EXPECT_EQ(spoken("一样"), "yi2yang4");
+  EXPECT_EQ(spoken("一天"), "yi4tian1");     // yi4 before the others
+  EXPECT_EQ(spoken("第一"), "di4yi1");       // an ordinal keeps yi1
+  EXPECT_EQ(spoken("十一"), "shi2yi1");      // and a number
+  EXPECT_EQ(spoken("统一。"), "tong3yi1.");  // and the end of a phrase
+  EXPECT_EQ(spoken("一百"), "yi4bai3");      // a count of hundreds is a count
+}
+
 TEST(Reading, TraditionalCharactersAreWrittenAsGivenAndReadAsSimplified) {
   EXPECT_EQ(describe(reader().read("長江", Language::zh)), "cmn-latn-pinyin: 長江=chang2jiang1");
 }

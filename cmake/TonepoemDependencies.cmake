@@ -41,6 +41,7 @@ tonepoem_require_pkg(LIBAV "libavformat;libavcodec;libavutil;libswscale;libswres
 tonepoem_require_pkg(CAIRO cairo libcairo2-dev)
 tonepoem_require_pkg(PANGOCAIRO pangocairo libpango1.0-dev)
 tonepoem_require_pkg(FFTW fftw3f libfftw3-dev)
+tonepoem_require_pkg(AUBIO aubio libaubio-dev)
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/output_sink.h"
 #include "core/progress.h"
+#include "jobs/analyze_audio_job.h"
 #include "jobs/analyze_job.h"
 #include "jobs/compose_job.h"
 #include "jobs/judge_job.h"
@@ -406,6 +407,35 @@ CommandRun define_render(CLI::App& cmd) {
   };
 }
 
+CommandRun define_analyze_audio(CLI::App& cmd) {
+  auto o = std::make_shared<AnalyzeAudioJobOptions>();
+  auto output = std::make_shared<std::filesystem::path>();
+  cmd.add_option("SONG", o->song,
+                 "A song: any audio FFmpeg decodes (mp3, flac, wav, ogg, opus, m4a, mp4/mkv)")
+      ->required();
+  cmd.add_option("-o,--output", *output, "Write the timeline JSON here (default: print it)");
+  cmd.add_option("--min-bpm", o->analysis.min_bpm, "Slowest beat searched, 30..300")
+      ->capture_default_str();
+  cmd.add_option("--max-bpm", o->analysis.max_bpm, "Fastest beat searched, 30..300")
+      ->capture_default_str();
+  return [o, output](const CancelToken& cancel) {
+    FolderSink sink = output->empty() ? FolderSink(".") : sink_for_file(*output);
+    if (!output->empty()) o->output_name = output->filename().string();
+    const AnalyzeAudioJobResult result =
+        run_job([&](JobContext& c) { return run_analyze_audio(*o, c); }, cancel, sink, false);
+    const AudioAnalysis& a = result.analysis;
+    if (output->empty()) {
+      std::cout << result.json;
+    } else {
+      std::printf("%s: %.1f s, %.1f bpm, %d/4, %zu beats, %zu bars, %zu sections -> %s\n",
+                  o->song.string().c_str(), a.timeline.duration_s, a.tempo_bpm, a.beats_per_bar,
+                  a.timeline.beats.size(), a.timeline.downbeats.size(), a.timeline.sections.size(),
+                  output->string().c_str());
+    }
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json",
                 define_make},
@@ -421,11 +451,14 @@ constexpr std::array kCommandTable = {
                 define_video},
     CommandSpec{"live", "Music composed as it plays from emotion commands (JSON lines on stdin)",
                 define_live},
+    CommandSpec{"analyze-audio", "A song's beats, downbeats, meter and sections as timeline JSON",
+                define_analyze_audio},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kFieldFlags = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kFieldFlags = {{
     {"story", "STORY"},
+    {"song", "SONG"},
     {"cues", "CUES"},
     {"file", "FILE"},
     {"midi", "MIDI"},

@@ -19,6 +19,7 @@
 #include "jobs/judge_job.h"
 #include "jobs/live_job.h"
 #include "jobs/make_job.h"
+#include "jobs/mv_job.h"
 #include "jobs/render_job.h"
 #include "jobs/video_job.h"
 #include "music/compose.h"
@@ -436,6 +437,42 @@ CommandRun define_analyze_audio(CLI::App& cmd) {
   };
 }
 
+CommandRun define_mv(CLI::App& cmd) {
+  auto o = std::make_shared<MvJobOptions>();
+  auto video = std::make_shared<VideoCli>();
+  auto output = std::make_shared<std::filesystem::path>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd.add_option("SONG", o->song,
+                 "The song: any audio FFmpeg decodes (mp3, flac, wav, ogg, opus, m4a, mp4/mkv)")
+      ->required();
+  cmd.add_option("-o,--output", *output, "Folder to write video.mp4, timeline.json, report.json")
+      ->required();
+  cmd.add_option("--lyrics", o->lyrics,
+                 "Lyrics: LRC (enhanced LRC word times), SRT, WebVTT, or plain lines (spread "
+                 "evenly)");
+  cmd.add_option("--seed", o->seed, "Random seed of the pan and zoom")->capture_default_str();
+  video->add_to(cmd);
+  cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
+  return [o, video, output, quiet, &cmd](const CancelToken& cancel) {
+    const bool style_given = cmd.count("--style") > 0;
+    o->video = video->resolve();
+    // The user's pictures are the point of a music video: shown in full unless a style is asked.
+    if (!style_given && !o->video.images.empty()) o->video.style = "storybook";
+    FolderSink sink(*output);
+    const MvJobResult result =
+        run_job([&](JobContext& c) { return run_mv(*o, c); }, cancel, sink, !*quiet);
+    const nlohmann::json& r = result.report;
+    std::printf(
+        "%s: %.1f s, %.1f bpm, %d/4, %zu cuts (max %.1f ms from a beat), %zu captions "
+        "(%s)\nwrote %s/{video.mp4, timeline.json, report.json}\n",
+        o->song.string().c_str(), result.timeline.duration_s, r["tempo_bpm"].get<double>(),
+        r["beats_per_bar"].get<int>(), result.timeline.cuts.size(),
+        r["cuts"]["max_error_to_beat_ms"].get<double>(), result.timeline.captions.size(),
+        r["captions"]["timing"].get<std::string>().c_str(), output->string().c_str());
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json",
                 define_make},
@@ -453,6 +490,10 @@ constexpr std::array kCommandTable = {
                 define_live},
     CommandSpec{"analyze-audio", "A song's beats, downbeats, meter and sections as timeline JSON",
                 define_analyze_audio},
+    CommandSpec{"mv",
+                "A song (+ lyrics, pictures) -> its music video cut to the beat, with "
+                "timeline.json and report.json",
+                define_mv},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.

@@ -98,7 +98,7 @@ Lyrics read_lrc(const std::filesystem::path& path, std::string_view text, double
     // Enhanced LRC: <mm:ss.xx> before each word.
     std::string plain;
     std::vector<WordTiming> words;
-    std::optional<double> word_start;
+    std::optional<double> word_start = starts.front();  // the first word starts with its line
     std::string word_text;
     auto flush_word = [&]() {
       const std::string w(trim(word_text));
@@ -123,6 +123,7 @@ Lyrics read_lrc(const std::filesystem::path& path, std::string_view text, double
       }
     }
     flush_word();
+    if (t.find('<') == std::string_view::npos) words.clear();  // no word times on this line
     const std::string lyric(trim(plain));
     for (double s : starts) {
       const double start = std::max(0.0, s - offset);

@@ -379,7 +379,7 @@ std::vector<TimelineSection> find_sections(const Frames& f, const std::vector<st
           const double sign = (a < 0) == (b < 0) ? 1.0 : -1.0;
           s += sign * similarity(j + a, j + b);
         }
-      novelty[j] = -s;  // high where the two sides differ
+      novelty[j] = s;  // high where each side is like itself and unlike the other
     }
     const double m = mean_of(novelty);
     double sq = 0;

@@ -82,6 +82,32 @@ TEST(AnalyzeAudio, SilenceAndEmptyAudioHaveNoBeats) {
   EXPECT_TRUE(analyze_audio(AudioBuffer{}).timeline.beats.empty());
 }
 
+TEST(AnalyzeAudio, SectionStartsWhereTheMusicChanges) {
+  CueSheet cues = single_emotion_cues(Emotion::at(0.1, -0.4, 0.1), 48, 11);
+  cues.cues[0].end_s = 24;
+  Cue loud = cues.cues[0];
+  loud.name = "loud";
+  loud.start_s = 24;
+  loud.end_s = 48;
+  loud.target = Emotion::at(0.6, 0.7, 0.2);
+  cues.cues.push_back(loud);
+  const Score score = compose(cues, {});
+  ASSERT_EQ(score.sections.size(), 2u);
+  SynthOptions synth;
+  synth.soundfont = find_soundfont({});
+  const AudioAnalysis analysis = analyze_audio(synthesize(score, synth));
+  const auto& sections = analysis.timeline.sections;
+  ASSERT_GE(sections.size(), 2u);
+  const double change = score.sections[1].start_s;
+  const bool found = std::any_of(sections.begin() + 1, sections.end(),
+                                 [&](const auto& s) { return std::abs(s.start_s - change) < 4.0; });
+  EXPECT_TRUE(found) << "no section starts near " << change << " s";
+  const auto& bars = analysis.timeline.downbeats;
+  for (std::size_t k = 1; k < sections.size(); ++k) {  // each starts on a downbeat
+    EXPECT_TRUE(std::find(bars.begin(), bars.end(), sections[k].start_s) != bars.end());
+  }
+}
+
 TEST(AnalyzeAudio, IsDeterministic) {
   const known_beats::Piece piece = known_beats::compose_piece(100, 4, false, 12, 3);
   const AudioBuffer audio = known_beats::render_piece(piece);

@@ -458,17 +458,21 @@ CommandRun define_mv(CLI::App& cmd) {
     o->video = video->resolve();
     // The user's pictures are the point of a music video: shown in full unless a style is asked.
     if (!style_given && !o->video.images.empty()) o->video.style = "storybook";
+    o->captions = video->captions;
     FolderSink sink(*output);
     const MvJobResult result =
         run_job([&](JobContext& c) { return run_mv(*o, c); }, cancel, sink, !*quiet);
     const nlohmann::json& r = result.report;
+    std::string written;
+    for (const std::string& f : sink.files()) written += (written.empty() ? "" : ", ") + f;
     std::printf(
         "%s: %.1f s, %.1f bpm, %d/4, %zu cuts (max %.1f ms from a beat), %zu captions "
-        "(%s)\nwrote %s/{video.mp4, timeline.json, report.json}\n",
+        "(%s)\nwrote %s/{%s}\n",
         o->song.string().c_str(), result.timeline.duration_s, r["tempo_bpm"].get<double>(),
         r["beats_per_bar"].get<int>(), result.timeline.cuts.size(),
         r["cuts"]["max_error_to_beat_ms"].get<double>(), result.timeline.captions.size(),
-        r["captions"]["timing"].get<std::string>().c_str(), output->string().c_str());
+        r["captions"]["timing"].get<std::string>().c_str(), output->string().c_str(),
+        written.c_str());
     return 0;
   };
 }

@@ -304,6 +304,7 @@ MvJobResult run_mv(const MvJobOptions& options, JobContext& context) {
 
   const std::string video_name = "video.mp4", timeline_name = "timeline.json",
                     report_name = "report.json";
+  std::string captions_name;
   const std::filesystem::path video_path = context.outputs().path_for(video_name);
   const ProgressFn progress = context.stage("video");
   render_video(audio, timeline, options.video, video_path, progress, context.cancel());
@@ -373,16 +374,24 @@ MvJobResult run_mv(const MvJobOptions& options, JobContext& context) {
     write_file_atomically(context.outputs().path_for(timeline_name),
                           nlohmann::json(timeline).dump(2) + "\n");
     write_file_atomically(context.outputs().path_for(report_name), report.dump(2) + "\n");
+    if (options.captions != CaptionFormat::none) {
+      const bool srt = options.captions == CaptionFormat::srt;
+      captions_name = srt ? "captions.srt" : "captions.ass";
+      write_file_atomically(context.outputs().path_for(captions_name),
+                            srt ? captions_srt(timeline) : captions_ass(timeline, options.video));
+    }
   } catch (...) {
     // No partial set of outputs: the video goes with the files that failed after it.
     std::error_code ec;
     std::filesystem::remove(video_path, ec);
     std::filesystem::remove(context.outputs().path_for(timeline_name), ec);
+    std::filesystem::remove(context.outputs().path_for(report_name), ec);
     throw;
   }
   context.outputs().written(video_name);
   context.outputs().written(timeline_name);
   context.outputs().written(report_name);
+  if (!captions_name.empty()) context.outputs().written(captions_name);
   context.finish_stage();
   return result;
 }

@@ -3,7 +3,8 @@
 // lyrics become captions at their times; the user's pictures are cut on downbeats at phrase
 // boundaries (every 4 bars, every 2 where the song is louder); the video stage renders it all
 // from the Timeline with the song's own audio (re-encoded to AAC once, never re-mastered).
-// Writes video.mp4, timeline.json and report.json through the job's OutputSink.
+// Writes video.mp4, timeline.json and report.json (and captions.srt or .ass if asked) through
+// the job's OutputSink.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 #include "core/error.h"
 #include "jobs/job.h"
+#include "jobs/make_job.h"
 #include "model/cue_sheet.h"
 #include "model/timeline.h"
 #include "video/video.h"
@@ -27,6 +29,7 @@ struct MvJobOptions {
                                  // plain text (lines spread evenly over the song)
   VideoOptions video;            // images: the pictures to cut (video/video.h: list_images)
   std::uint64_t seed = 1;        // the video's own random draws (pan, zoom)
+  CaptionFormat captions = CaptionFormat::none;  // also captions.srt or captions.ass
 
   // Fields: "song", "seed", and VideoOptions' own.
   OptionProblems validate() const;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "audio/audio.h"
+#include "core/rng.h"
 #include "music/compose.h"
 
 namespace tonepoem::known_beats {
@@ -45,10 +46,14 @@ inline void add_drum_kit(Score& score, int beats_per_bar) {
   score.tracks.push_back(std::move(kit));
 }
 
-// A piece of `duration_s` at about `bpm` (60..180; the composer fits whole bars, within 10%) in 3/4 or 4/4. Throws std::runtime_error if the
-// composer did not honour the tempo or meter (the emotions below are chosen so that it does).
+// A piece of `duration_s` at about `bpm` (60..180; the composer fits whole bars, within 10%) in 3/4
+// or 4/4. Throws std::runtime_error if the composer did not honour the tempo or meter (the emotions
+// below are chosen so that it does).
+//
+// `ramp` > 0 makes the tempo rise by that fraction over the piece (a new tempo every bar: 0.2 ends
+// 20% faster than it starts); the notes keep their bars and beats, so the known beats follow.
 inline Piece compose_piece(double bpm, int beats_per_bar, bool drums, double duration_s,
-                           std::uint64_t seed) {
+                           std::uint64_t seed, double ramp = 0) {
   // 3/4 comes from calm, pleasant targets (music/compose mapping); 4/4 from neutral ones.
   const Emotion emotion =
       beats_per_bar == 3 ? Emotion::at(0.5, -0.3, 0.1) : Emotion::at(0.3, 0.0, 0.2);
@@ -63,13 +68,23 @@ inline Piece compose_piece(double bpm, int beats_per_bar, bool drums, double dur
   piece.score = compose(cues, {});
   if (piece.score.meters.empty() || piece.score.meters[0].numerator != beats_per_bar ||
       std::abs(piece.score.tempo.at(0).bpm - bpm) > 0.1 * bpm)
-    throw std::runtime_error(fmt::format(
-        "known_beats: the composer made {} at {} bpm in {}/4", piece.name,
-        piece.score.tempo.empty() ? 0.0 : piece.score.tempo[0].bpm,
-        piece.score.meters.empty() ? 0 : piece.score.meters[0].numerator));
+    throw std::runtime_error(
+        fmt::format("known_beats: the composer made {} at {} bpm in {}/4", piece.name,
+                    piece.score.tempo.empty() ? 0.0 : piece.score.tempo[0].bpm,
+                    piece.score.meters.empty() ? 0 : piece.score.meters[0].numerator));
   piece.bpm = piece.score.tempo[0].bpm;  // fitted to whole bars in duration_s
   std::erase_if(piece.score.tracks, [](const Track& t) { return t.channel == 9; });
   if (drums) add_drum_kit(piece.score, beats_per_bar);
+  if (ramp > 0) {
+    Score& score = piece.score;
+    const std::int64_t bar = score.ppq * beats_per_bar;
+    const double start_bpm = score.tempo[0].bpm;
+    score.tempo.clear();
+    for (std::int64_t tick = 0; tick < score.end_tick; tick += bar)
+      score.tempo.push_back(
+          {tick, start_bpm * (1 + ramp * static_cast<double>(tick) / score.end_tick)});
+    piece.name += fmt::format("-ramp{:.0f}%", ramp * 100);
+  }
   piece.beats = piece.score.beat_times();
   piece.downbeats = piece.score.downbeat_times();
   return piece;
@@ -79,6 +94,17 @@ inline AudioBuffer render_piece(const Piece& piece) {
   SynthOptions synth;
   synth.soundfont = find_soundfont({});
   return synthesize(piece.score, synth);
+}
+
+// White noise added at `snr_db` below the piece's RMS level (seeded: the same noise each run).
+inline void add_noise(AudioBuffer& audio, double snr_db, std::uint64_t seed) {
+  double sum = 0;
+  for (float s : audio.samples) sum += static_cast<double>(s) * s;
+  const double rms = audio.samples.empty() ? 0 : std::sqrt(sum / audio.samples.size());
+  // Uniform noise in [-a, a] has RMS a / sqrt(3).
+  const double amplitude = rms * std::pow(10.0, -snr_db / 20) * std::sqrt(3.0);
+  Rng rng(seed);
+  for (float& s : audio.samples) s += static_cast<float>(rng.uniform(-amplitude, amplitude));
 }
 
 }  // namespace tonepoem::known_beats

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -223,6 +224,25 @@ TEST_F(MusicVideo, CaptionsAppearAtTheirTimes) {
             1000.0 / kFps / 2 + 1e-6);
   EXPECT_LE(report.at("cuts").at("max_error_to_beat_ms").get<double>(), 1000.0 / kFps / 2 + 1e-6);
   EXPECT_EQ(report.at("captions").at("format"), "lrc-words");
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST_F(MusicVideo, SameInputsGiveTheSameTimelineAndReportBytes) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const RunResult again =
+      run("mv " + quote(*dir_ / "song.flac") + " -o " + quote(*dir_ / "again") + " --lyrics " +
+          quote(*dir_ / "song.lrc") + " --images " + quote(*dir_ / "pics") +
+          " --resolution 320x180 --fps " + std::to_string(kFps) + " --quality draft -q");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  for (const char* name : {"timeline.json", "report.json"}) {
+    const std::string first = file_bytes(*dir_ / "out" / name);
+    EXPECT_FALSE(first.empty()) << name;
+    EXPECT_EQ(first, file_bytes(*dir_ / "again" / name)) << name;
+  }
 }
 
 TEST_F(MusicVideo, AnalyzeAudioPrintsTheTimeline) {

@@ -73,6 +73,19 @@ TEST(AnalyzeAudio, FindsTheBeatOfAFastPieceNotHalfOfIt) {
   expect_tracked(170, 4, true, 9);
 }
 
+TEST(AnalyzeAudio, FindsTheBeatsOfAMono8kHzPhoneRecording) {
+  const known_beats::Piece piece = known_beats::compose_piece(110, 4, true, 30, 12);
+  const AudioBuffer stereo = resample(known_beats::render_piece(piece), 8000);
+  AudioBuffer phone;
+  phone.sample_rate = 8000;
+  phone.channels = 1;
+  for (std::size_t i = 0; i < stereo.frames(); ++i)
+    phone.samples.push_back(0.5f * (stereo.samples[2 * i] + stereo.samples[2 * i + 1]));
+  const AudioAnalysis analysis = analyze_audio(phone);
+  EXPECT_GE(beat_accuracy(piece.beats, analysis.timeline.beats).f_measure, 0.9);
+  EXPECT_GE(beat_accuracy(piece.downbeats, analysis.timeline.downbeats).f_measure, 0.85);
+}
+
 TEST(AnalyzeAudio, SilenceAndEmptyAudioHaveNoBeats) {
   AudioBuffer silence;
   silence.samples.assign(44100 * 2 * 5, 0.0f);

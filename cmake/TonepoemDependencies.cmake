@@ -43,6 +43,7 @@ tonepoem_require_pkg(PANGOCAIRO pangocairo libpango1.0-dev)
 tonepoem_require_pkg(FFTW fftw3f libfftw3-dev)
 tonepoem_require_pkg(SDL2 sdl2 libsdl2-dev)  # `tonepoem live`'s sound card
 tonepoem_require_pkg(LIBLO liblo liblo-dev)  # `tonepoem live --osc`: OSC messages
+tonepoem_require_pkg(AUBIO aubio libaubio-dev)
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

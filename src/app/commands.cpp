@@ -16,11 +16,13 @@
 #include "core/error.h"
 #include "core/output_sink.h"
 #include "core/progress.h"
+#include "jobs/analyze_audio_job.h"
 #include "jobs/analyze_job.h"
 #include "jobs/compose_job.h"
 #include "jobs/judge_job.h"
 #include "jobs/live_job.h"
 #include "jobs/make_job.h"
+#include "jobs/mv_job.h"
 #include "jobs/render_job.h"
 #include "jobs/video_job.h"
 #include "music/compose.h"
@@ -453,6 +455,75 @@ CommandRun define_render(CLI::App& cmd) {
   };
 }
 
+CommandRun define_analyze_audio(CLI::App& cmd) {
+  auto o = std::make_shared<AnalyzeAudioJobOptions>();
+  auto output = std::make_shared<std::filesystem::path>();
+  cmd.add_option("SONG", o->song,
+                 "A song: any audio FFmpeg decodes (mp3, flac, wav, ogg, opus, m4a, mp4/mkv)")
+      ->required();
+  cmd.add_option("-o,--output", *output, "Write the timeline JSON here (default: print it)");
+  cmd.add_option("--min-bpm", o->analysis.min_bpm, "Slowest beat searched, 30..300")
+      ->capture_default_str();
+  cmd.add_option("--max-bpm", o->analysis.max_bpm, "Fastest beat searched, 30..300")
+      ->capture_default_str();
+  return [o, output](const CancelToken& cancel) {
+    FolderSink sink = output->empty() ? FolderSink(".") : sink_for_file(*output);
+    if (!output->empty()) o->output_name = output->filename().string();
+    const AnalyzeAudioJobResult result =
+        run_job([&](JobContext& c) { return run_analyze_audio(*o, c); }, cancel, sink, false);
+    const AudioAnalysis& a = result.analysis;
+    if (output->empty()) {
+      std::cout << result.json;
+    } else {
+      std::printf("%s: %.1f s, %.1f bpm, %d/4, %zu beats, %zu bars, %zu sections -> %s\n",
+                  o->song.string().c_str(), a.timeline.duration_s, a.tempo_bpm, a.beats_per_bar,
+                  a.timeline.beats.size(), a.timeline.downbeats.size(), a.timeline.sections.size(),
+                  output->string().c_str());
+    }
+    return 0;
+  };
+}
+
+CommandRun define_mv(CLI::App& cmd) {
+  auto o = std::make_shared<MvJobOptions>();
+  auto video = std::make_shared<VideoCli>();
+  auto output = std::make_shared<std::filesystem::path>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd.add_option("SONG", o->song,
+                 "The song: any audio FFmpeg decodes (mp3, flac, wav, ogg, opus, m4a, mp4/mkv)")
+      ->required();
+  cmd.add_option("-o,--output", *output, "Folder to write video.mp4, timeline.json, report.json")
+      ->required();
+  cmd.add_option("--lyrics", o->lyrics,
+                 "Lyrics: LRC (enhanced LRC word times), SRT, WebVTT, or plain lines (spread "
+                 "evenly)");
+  cmd.add_option("--seed", o->seed, "Random seed of the pan and zoom")->capture_default_str();
+  video->add_to(cmd);
+  cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
+  return [o, video, output, quiet, &cmd](const CancelToken& cancel) {
+    const bool style_given = cmd.count("--style") > 0;
+    o->video = video->resolve();
+    // The user's pictures are the point of a music video: shown in full unless a style is asked.
+    if (!style_given && !o->video.images.empty()) o->video.style = "storybook";
+    o->captions = video->captions;
+    FolderSink sink(*output);
+    const MvJobResult result =
+        run_job([&](JobContext& c) { return run_mv(*o, c); }, cancel, sink, !*quiet);
+    const nlohmann::json& r = result.report;
+    std::string written;
+    for (const std::string& f : sink.files()) written += (written.empty() ? "" : ", ") + f;
+    std::printf(
+        "%s: %.1f s, %.1f bpm, %d/4, %zu cuts (max %.1f ms from a beat), %zu captions "
+        "(%s)\nwrote %s/{%s}\n",
+        o->song.string().c_str(), result.timeline.duration_s, r["tempo_bpm"].get<double>(),
+        r["beats_per_bar"].get<int>(), result.timeline.cuts.size(),
+        r["cuts"]["max_error_to_beat_ms"].get<double>(), result.timeline.captions.size(),
+        r["captions"]["timing"].get<std::string>().c_str(), output->string().c_str(),
+        written.c_str());
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json",
                 define_make},
@@ -468,11 +539,18 @@ constexpr std::array kCommandTable = {
                 define_video},
     CommandSpec{"live", "Music composed as it plays from emotion commands (JSON lines on stdin)",
                 define_live},
+    CommandSpec{"analyze-audio", "A song's beats, downbeats, meter and sections as timeline JSON",
+                define_analyze_audio},
+    CommandSpec{"mv",
+                "A song (+ lyrics, pictures) -> its music video cut to the beat, with "
+                "timeline.json and report.json",
+                define_mv},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kFieldFlags = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kFieldFlags = {{
     {"story", "STORY"},
+    {"song", "SONG"},
     {"cues", "CUES"},
     {"file", "FILE"},
     {"midi", "MIDI"},

@@ -242,7 +242,15 @@ struct Engine::Impl {
   std::string character;
   bool ended = false;  // no more music will be composed
   bool end_queued = false;
-  std::int64_t horizon_margin = 0;
+  // A change may not land inside the block the audio thread is rendering: it lands at least the
+  // largest block the host has asked for, plus a little for the composer to publish it, after the
+  // rendered position (1024 frames until the first block; none offline, where render() composes).
+  std::atomic<std::int64_t> largest_block{0};
+  std::int64_t horizon_margin() const {
+    if (!options.threaded) return 0;
+    const std::int64_t block = largest_block.load(std::memory_order_relaxed);
+    return block == 0 ? 1024 : block + 128;
+  }
 
   mutable std::mutex stats_mutex;
   EngineStats stats;
@@ -341,6 +349,8 @@ struct Engine::Impl {
 
   void render(float* out, std::size_t frames) noexcept {
     const std::int64_t pos = self->rendered_.load(std::memory_order_relaxed);
+    if (static_cast<std::int64_t>(frames) > largest_block.load(std::memory_order_relaxed))
+      largest_block.store(static_cast<std::int64_t>(frames), std::memory_order_relaxed);
     drain_cuts();
     std::size_t done = 0;
     while (done < frames) {
@@ -499,7 +509,7 @@ struct Engine::Impl {
 
   void apply(const Command& c, std::int64_t audio_pos) {
     if (ended) return;
-    const std::int64_t threshold = std::max(c.frame, audio_pos + horizon_margin);
+    const std::int64_t threshold = std::max(c.frame, audio_pos + horizon_margin());
     const auto t0 = std::chrono::steady_clock::now();
     switch (c.type) {
       case Command::Type::emotion:
@@ -646,7 +656,7 @@ struct Engine::Impl {
     }
     for (const Command& c : todo) apply(c, audio_pos);
     const auto lookahead = static_cast<std::int64_t>(options.lookahead_s * sr);
-    fill(audio_pos + horizon_margin + lookahead);
+    fill(audio_pos + horizon_margin() + lookahead);
   }
 
   void run_worker() {
@@ -679,7 +689,6 @@ Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
   m.options = options;
   m.sr = options.sample_rate;
   m.emotion = options.start.clamped();
-  m.horizon_margin = options.threaded ? 1024 : 0;
   m.note_log.resize(options.note_log_capacity);
   const std::filesystem::path sf = find_soundfont(options.soundfont);
   init_fluidsynth_once();
@@ -707,7 +716,7 @@ Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
   // The opening: composed now, so that the first render has music.
   m.segments.push_back(
       m.compose_segment({{m.emotion, Impl::bars_seconds(m.emotion, 16)}}, 1, true, 0, nullptr));
-  m.fill(static_cast<std::int64_t>(options.lookahead_s * m.sr) + m.horizon_margin);
+  m.fill(static_cast<std::int64_t>(options.lookahead_s * m.sr) + m.horizon_margin());
   if (options.threaded) m.worker = std::thread([&m] { m.run_worker(); });
 }
 

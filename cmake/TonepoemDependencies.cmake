@@ -41,6 +41,8 @@ tonepoem_require_pkg(LIBAV "libavformat;libavcodec;libavutil;libswscale;libswres
 tonepoem_require_pkg(CAIRO cairo libcairo2-dev)
 tonepoem_require_pkg(PANGOCAIRO pangocairo libpango1.0-dev)
 tonepoem_require_pkg(FFTW fftw3f libfftw3-dev)
+tonepoem_require_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
+tonepoem_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

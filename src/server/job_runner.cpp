@@ -79,7 +79,8 @@ CancelOutcome JobRunner::cancel(std::string_view id) {
   std::lock_guard lock(mutex_);
   if (store_.cancel_queued(id)) return CancelOutcome::cancelled;
   if (auto it = running_.find(id); it != running_.end()) {
-    it->second.cancel();
+    it->second.cancelled_by_user = true;
+    it->second.token.cancel();
     return CancelOutcome::cancelling;
   }
   return CancelOutcome::not_active;
@@ -92,7 +93,7 @@ std::filesystem::path JobRunner::job_dir(std::string_view id) const {
 void JobRunner::stop() {
   std::lock_guard lock(mutex_);
   stopping_ = true;
-  for (auto& [id, token] : running_) token.cancel();
+  for (auto& [id, running] : running_) running.token.cancel();
   wake_.notify_all();
 }
 
@@ -110,7 +111,7 @@ void JobRunner::work() {
         wake_.wait_for(lock, std::chrono::seconds(1));
         continue;
       }
-      running_.emplace(job->id, token);
+      running_.emplace(job->id, Running{token});
     }
     run(*job, token);
     std::lock_guard lock(mutex_);
@@ -132,12 +133,12 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
     store_.finish(job.id, JobState::done, "", 0, outputs);
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) {
-      bool stopping = false;
+      bool requeue = false;
       {
         std::lock_guard lock(mutex_);
-        stopping = stopping_;
+        requeue = stopping_ && !running_.at(job.id).cancelled_by_user;
       }
-      if (stopping)
+      if (requeue)
         store_.requeue(job.id);
       else
         store_.finish(job.id, JobState::cancelled, "", static_cast<int>(e.code()),

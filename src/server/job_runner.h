@@ -7,6 +7,7 @@
 // outputs are written atomically, so a cancelled or crashed attempt leaves no half-written file.
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -55,7 +56,11 @@ class JobRunner {
   std::mutex mutex_;  // guards running_, stopping_, and claiming (so cancel() sees no gap)
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::map<std::string, CancelToken, std::less<>> running_;
+  struct Running {
+    CancelToken token;
+    bool cancelled_by_user = false;  // ends cancelled even when the server stops meanwhile
+  };
+  std::map<std::string, Running, std::less<>> running_;
   std::vector<std::thread> threads_;
 };
 

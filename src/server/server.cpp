@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -93,6 +94,12 @@ class Service {
     // Event streams hold a thread each for as long as they last.
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     http_.set_payload_max_length(options.max_upload_bytes);
+    // SO_REUSEADDR only: httplib's default, SO_REUSEPORT, would let a second server (or another
+    // user's program) bind the same port and take half the requests.
+    http_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       return authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                   : httplib::Server::HandlerResponse::Handled;

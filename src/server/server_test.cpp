@@ -122,10 +122,20 @@ class Child {
     }
   }
   // Sends `signal` (0: none) and waits for the exit; the exit code, or 128 + the signal.
+  // A child still running after two minutes is killed (a hang fails the test, not the suite).
   int finish(int signal = 0) {
     if (signal) ::kill(pid_, signal);
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the child did not exit; killed";
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
@@ -461,6 +471,48 @@ TEST(Serve, OtherAddressesNeedATokenAndThenEveryRequestCarriesIt) {
   EXPECT_EQ(r->status, 200);
   EXPECT_TRUE(body_of(r)["jobs"].empty());  // the refused POST queued nothing
   EXPECT_EQ(server.finish(SIGTERM), 0);
+}
+
+// Runs `tonepoem serve ARGS` to its exit; the exit code, and stderr into `message`.
+int serve_exit(std::vector<std::string> args, std::string& message) {
+  args.insert(args.begin(), "serve");
+  Child child(args);
+  const int code = child.finish();
+  message = child.stderr_text();
+  return code;
+}
+
+TEST(Serve, StartupProblemsExitWithTheirDocumentedCodesNamingTheFix) {
+  const fs::path dir = fresh_dir("startup");
+  std::string message;
+  EXPECT_EQ(serve_exit({"--listen", "nonsense", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--listen"), std::string::npos) << message;
+  EXPECT_EQ(serve_exit({"--workers", "0", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--workers: 0 is out of range; accepts 1..64"), std::string::npos)
+      << message;
+  EXPECT_EQ(serve_exit({"--max-upload", "10", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--max-upload"), std::string::npos) << message;
+
+  // The data folder is a file: not writable (5).
+  std::ofstream(dir / "file") << "x";
+  EXPECT_EQ(serve_exit({"--listen", "127.0.0.1:0", "--data", (dir / "file").string()}, message), 5);
+  EXPECT_NE(message.find((dir / "file").string()), std::string::npos) << message;
+  // The job database is not one (3), named.
+  fs::create_directories(dir / "garbage");
+  std::ofstream(dir / "garbage" / "jobs.sqlite3") << std::string(5000, 'x');
+  EXPECT_EQ(serve_exit({"--listen", "127.0.0.1:0", "--data", (dir / "garbage").string()}, message),
+            3);
+  EXPECT_NE(message.find("jobs.sqlite3"), std::string::npos) << message;
+
+  // The port is taken (2), naming --listen.
+  Server first(dir / "first");
+  ASSERT_GT(first.port(), 0);
+  EXPECT_EQ(serve_exit({"--listen", "127.0.0.1:" + std::to_string(first.port()), "--data",
+                        (dir / "second").string()},
+                       message),
+            2);
+  EXPECT_NE(message.find("--listen"), std::string::npos) << message;
+  EXPECT_EQ(first.child().finish(SIGINT), 0);
 }
 
 TEST(Serve, AFullQueueAnswers429AndCancellingOneJobLeavesTheOthers) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -148,6 +149,11 @@ class Service {
     std::thread server([this] { http_.listen_after_bind(); });
     const std::string host =
         options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
+    if (!requeued_.empty())
+      std::fprintf(stderr,
+                   "tonepoem serve: %zu job(s) left running by the last process are queued "
+                   "again\n",
+                   requeued_.size());
     if (listening) listening(fmt::format("http://{}:{}", host, port));
     while (!stop.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     http_.stop();

@@ -281,13 +281,14 @@ TEST(Serve, MakeJobStreamsProgressAndGivesTheSameMidiAsTheCli) {
       if (!last.value("stage", "").empty()) stages_seen.insert(last["stage"]);
     }
   EXPECT_NE(stream.find("event: end"), std::string::npos) << stream;
+  // Quick changes may be folded into one event; the longest stage is seen while it runs.
   EXPECT_TRUE(stages_seen.count("synthesize")) << stream;
-  EXPECT_TRUE(stages_seen.count("write midi")) << stream;
   ASSERT_TRUE(in_state(last, "done")) << last.dump(2);
   EXPECT_EQ(last["attempts"], 1);
   std::set<std::string> finished;
   for (const json& s : last["stages"]) finished.insert(s["name"]);
-  EXPECT_TRUE(finished.count("read") && finished.count("write audio")) << last["stages"].dump();
+  for (const char* stage : {"read", "analyze", "plan", "synthesize", "write midi", "write audio"})
+    EXPECT_TRUE(finished.count(stage)) << stage << " in " << last["stages"].dump();
 
   // The same story, options and seed through the CLI: the same MIDI and cue sheet, byte for byte.
   const fs::path story = dir / "story.txt";
@@ -604,6 +605,8 @@ TEST(Serve, AJobQueuedOrRunningWhenTheServerIsKilledFinishesOnceAfterARestart) {
   EXPECT_EQ(c.Get("/api/jobs/" + first + "/files/score.mid")->body,
             c.Get("/api/jobs/" + second + "/files/score.mid")->body);
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
+  EXPECT_NE(server.child().stderr_text().find("1 job(s) left running by the last process"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -411,6 +411,9 @@ CommandRun define_serve(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--queue", o->queue_limit, "Queued jobs at most (429 above it), 1..100000")
       ->capture_default_str();
+  cmd.add_option("--job-timeout", o->job_timeout_s,
+                 "Seconds a job may run before it is stopped and marked failed (0: no limit)")
+      ->capture_default_str();
   cmd.add_option("--token", o->token,
                  "Every request must send Authorization: Bearer TOKEN (needed off loopback)");
   cmd.footer(

@@ -5,6 +5,8 @@
 #include <system_error>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "core/output_sink.h"
 #include "core/progress.h"
@@ -60,9 +62,24 @@ std::string describe_error(const Error& e) {
 
 }  // namespace
 
-JobRunner::JobRunner(JobStore& store, std::filesystem::path jobs_dir, int workers)
-    : store_(store), jobs_dir_(std::move(jobs_dir)) {
+JobRunner::JobRunner(JobStore& store, std::filesystem::path jobs_dir, int workers,
+                     double job_timeout_s)
+    : store_(store), jobs_dir_(std::move(jobs_dir)), job_timeout_s_(job_timeout_s) {
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+  if (job_timeout_s_ > 0) threads_.emplace_back([this] { watch_deadlines(); });
+}
+
+void JobRunner::watch_deadlines() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [id, running] : running_)
+      if (!running.timed_out && now >= running.deadline) {
+        running.timed_out = true;
+        running.token.cancel();
+      }
+    wake_.wait_for(lock, std::chrono::milliseconds(100));
+  }
 }
 
 JobRunner::~JobRunner() {
@@ -111,7 +128,11 @@ void JobRunner::work() {
         wake_.wait_for(lock, std::chrono::seconds(1));
         continue;
       }
-      running_.emplace(job->id, Running{token});
+      running_.emplace(
+          job->id,
+          Running{token, std::chrono::steady_clock::now() +
+                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(job_timeout_s_))});
     }
     run(*job, token);
     std::lock_guard lock(mutex_);
@@ -133,12 +154,21 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
     store_.finish(job.id, JobState::done, "", 0, outputs);
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) {
-      bool requeue = false;
+      bool requeue = false, timed_out = false;
       {
         std::lock_guard lock(mutex_);
-        requeue = stopping_ && !running_.at(job.id).cancelled_by_user;
+        const Running& running = running_.at(job.id);
+        timed_out = running.timed_out;
+        requeue = stopping_ && !running.cancelled_by_user && !timed_out;
       }
-      if (requeue)
+      if (timed_out)
+        store_.finish(job.id, JobState::failed,
+                      fmt::format("the job ran longer than this server's limit of {} s and was "
+                                  "stopped; ask for a shorter piece, or raise tonepoem serve "
+                                  "--job-timeout",
+                                  job_timeout_s_),
+                      static_cast<int>(e.code()), nlohmann::json::array());
+      else if (requeue)
         store_.requeue(job.id);
       else
         store_.finish(job.id, JobState::cancelled, "", static_cast<int>(e.code()),

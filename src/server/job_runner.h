@@ -7,6 +7,7 @@
 // outputs are written atomically, so a cancelled or crashed attempt leaves no half-written file.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -29,8 +30,9 @@ enum class CancelOutcome {
 
 class JobRunner {
  public:
-  // Starts `workers` threads (1 or more). `store` must outlive the runner.
-  JobRunner(JobStore& store, std::filesystem::path jobs_dir, int workers);
+  // Starts `workers` threads (1 or more). `store` must outlive the runner. A job running longer
+  // than `job_timeout_s` seconds (0: no limit) is cancelled and ends failed, saying so.
+  JobRunner(JobStore& store, std::filesystem::path jobs_dir, int workers, double job_timeout_s = 0);
   // stop(), then joins the threads.
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
@@ -49,6 +51,7 @@ class JobRunner {
 
  private:
   void work();
+  void watch_deadlines();
   void run(const JobRecord& job, const CancelToken& token);
 
   JobStore& store_;
@@ -58,8 +61,11 @@ class JobRunner {
   bool stopping_ = false;
   struct Running {
     CancelToken token;
+    std::chrono::steady_clock::time_point deadline;  // with a timeout
     bool cancelled_by_user = false;  // ends cancelled even when the server stops meanwhile
+    bool timed_out = false;          // ends failed
   };
+  double job_timeout_s_;
   std::map<std::string, Running, std::less<>> running_;
   std::vector<std::thread> threads_;
 };

@@ -91,7 +91,7 @@ class Service {
       : options_(options),
         store_(options.data_dir / "jobs.sqlite3"),
         requeued_(store_.recover()),
-        runner_(store_, options.data_dir / "jobs", options.workers) {
+        runner_(store_, options.data_dir / "jobs", options.workers, options.job_timeout_s) {
     // Event streams hold a thread each for as long as they last.
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     http_.set_payload_max_length(options.max_upload_bytes);
@@ -364,6 +364,10 @@ OptionProblems ServeOptions::validate() const {
   if (queue_limit < 1 || queue_limit > 100000)
     problems.push_back(
         {"queue", fmt::format("{} is out of range; accepts 1..100000 queued jobs", queue_limit)});
+  if (!(job_timeout_s >= 0))
+    problems.push_back({"job_timeout", fmt::format("{} is out of range; accepts 0 (no limit) or "
+                                                   "more seconds",
+                                                   job_timeout_s)});
   if (!host.empty() && !is_loopback_host(host) && token.empty())
     problems.push_back({"token", fmt::format("is needed to listen on {} (reachable from other "
                                              "machines); clients then send Authorization: Bearer "

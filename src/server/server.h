@@ -30,9 +30,10 @@ struct ServeOptions {
   int workers = 1;                             // 1..64
   std::size_t max_upload_bytes = 1024 * 1024;  // 1 KiB .. 1 GiB
   int queue_limit = 100;                       // queued jobs at most, 1..100000
-  std::string token;                           // required unless host is loopback
+  double job_timeout_s = 0;  // a running job is stopped (failed) after this long; 0: no limit
+  std::string token;         // required unless host is loopback
 
-  // Fields: "listen", "workers", "max_upload", "queue", "token".
+  // Fields: "listen", "workers", "max_upload", "queue", "job_timeout", "token".
   OptionProblems validate() const;
 };
 

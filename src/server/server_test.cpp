@@ -570,6 +570,24 @@ TEST(Serve, CancellingOneOfTwoRunningJobsLetsTheOtherFinish) {
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 
+TEST(Serve, AJobOverTheTimeLimitIsStoppedAndTheNextOneRuns) {
+  const fs::path dir = fresh_dir("timeout");
+  Server server(dir / "data", {"--workers", "1", "--job-timeout", "2"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string slow = submit(c, slow_request());
+  const std::string quick = submit(c, quick_request());
+  const json stopped = wait_for(
+      c, slow, [](const json& j) { return is_final_state(j); }, 120s);
+  ASSERT_TRUE(in_state(stopped, "failed")) << stopped.dump(2);
+  EXPECT_NE(stopped["error"].get<std::string>().find("--job-timeout"), std::string::npos);
+  EXPECT_EQ(stopped["exit_code"], 130);
+  EXPECT_TRUE(stopped["outputs"].empty());
+  const json next = wait_for(c, quick, [](const json& j) { return is_final_state(j); });
+  EXPECT_TRUE(in_state(next, "done")) << next.dump(2);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
 TEST(Serve, AJobQueuedOrRunningWhenTheServerIsKilledFinishesOnceAfterARestart) {
   const fs::path dir = fresh_dir("restart");
   std::string first, second;

@@ -87,7 +87,7 @@ std::string content_type_for(std::string_view name) {
 
 class Service {
  public:
-  Service(const ServeOptions& options)
+  explicit Service(const ServeOptions& options)
       : options_(options),
         store_(options.data_dir / "jobs.sqlite3"),
         requeued_(store_.recover()),

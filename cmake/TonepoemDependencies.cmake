@@ -44,6 +44,8 @@ tonepoem_require_pkg(FFTW fftw3f libfftw3-dev)
 tonepoem_require_pkg(SDL2 sdl2 libsdl2-dev)  # `tonepoem live`'s sound card
 tonepoem_require_pkg(LIBLO liblo liblo-dev)  # `tonepoem live --osc`: OSC messages
 tonepoem_require_pkg(AUBIO aubio libaubio-dev)
+tonepoem_require_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
+tonepoem_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

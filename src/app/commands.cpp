@@ -23,9 +23,11 @@
 #include "jobs/live_job.h"
 #include "jobs/make_job.h"
 #include "jobs/mv_job.h"
+#include "jobs/make_request.h"
 #include "jobs/render_job.h"
 #include "jobs/video_job.h"
 #include "music/compose.h"
+#include "server/server.h"
 
 namespace tonepoem {
 namespace {
@@ -48,18 +50,6 @@ auto run_job(Job job, const CancelToken& cancel, OutputSink& sink, bool show_pro
   SilentProgress silent;
   JobContext context(show_progress ? static_cast<ProgressSink&>(terminal) : silent, cancel, sink);
   return job(context);
-}
-
-// "1280x720" -> width, height.
-std::string parse_resolution(const std::string& text, VideoOptions& video) {
-  int w = 0, h = 0;
-  char x = 0, extra = 0;
-  std::istringstream in(text);
-  if (!(in >> w >> x >> h) || (x != 'x' && x != 'X') || (in >> extra))
-    return fmt::format("'{}' is not WxH (for example 1280x720, 720x1280, 1080x1080)", text);
-  video.width = w;
-  video.height = h;
-  return {};
 }
 
 // The video options shared by `make` and `video`, parsed into VideoOptions in one place.
@@ -172,11 +162,9 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
   return [o, video, output, quiet, format](const CancelToken& cancel) {
     if (!format->empty()) {
-      const auto parsed = parse_audio_format(*format);
-      if (!parsed)
-        fail_usage(fmt::format("--format: '{}' is not known", *format),
-                   "use wav16, wav24, wav-float, flac16, flac24, ogg, mp3, m4a or opus");
-      o->audio_format = *parsed;
+      if (std::string problem = audio_format_problem(*format); !problem.empty())
+        fail_usage("--format: " + problem, "");
+      o->audio_format = *parse_audio_format(*format);
     }
     o->video_options = video->resolve();
     o->captions = video->captions;
@@ -524,6 +512,43 @@ CommandRun define_mv(CLI::App& cmd) {
   };
 }
 
+CommandRun define_serve(CLI::App& cmd) {
+  auto o = std::make_shared<ServeOptions>();
+  auto listen = std::make_shared<std::string>("127.0.0.1:8080");
+  cmd.add_option("--listen", *listen,
+                 "HOST:PORT to listen on (port 0: any free one; other hosts than 127.0.0.1, ::1 "
+                 "and localhost need --token)")
+      ->capture_default_str();
+  cmd.add_option("--data", o->data_dir,
+                 "Folder of the job database (jobs.sqlite3) and the outputs (jobs/ID/)")
+      ->capture_default_str();
+  cmd.add_option("--workers", o->workers, "Jobs run at once (threads), 1..64")
+      ->capture_default_str();
+  cmd.add_option("--max-upload", o->max_upload_bytes,
+                 "Largest request body in bytes (413 above it), 1024..1073741824")
+      ->capture_default_str();
+  cmd.add_option("--queue", o->queue_limit, "Queued jobs at most (429 above it), 1..100000")
+      ->capture_default_str();
+  cmd.add_option("--job-timeout", o->job_timeout_s,
+                 "Seconds a job may run before it is stopped and marked failed (0: no limit)")
+      ->capture_default_str();
+  cmd.add_option("--token", o->token,
+                 "Every request must send Authorization: Bearer TOKEN (needed off loopback)");
+  cmd.footer(
+      "Prints 'listening on URL' on stdout once requests can be made; stops on Ctrl-C or SIGTERM "
+      "(running jobs are queued again for the next start). API: GET URL/api/openapi.json.");
+  return [o, listen](const CancelToken& cancel) {
+    if (std::string problem = parse_listen(*listen, *o); !problem.empty())
+      fail_usage("--listen: " + problem, "");
+    serve(*o, cancel, [](const std::string& url) {
+      std::printf("tonepoem serve: listening on %s\n", url.c_str());
+      std::fflush(stdout);
+    });
+    std::fprintf(stderr, "tonepoem serve: stopped\n");
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json",
                 define_make},
@@ -545,6 +570,8 @@ constexpr std::array kCommandTable = {
                 "A song (+ lyrics, pictures) -> its music video cut to the beat, with "
                 "timeline.json and report.json",
                 define_mv},
+    CommandSpec{"serve", "HTTP service: make jobs from JSON, queued in SQLite, run by workers",
+                define_serve},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.

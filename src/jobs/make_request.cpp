@@ -1,0 +1,232 @@
+#include "jobs/make_request.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <sstream>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "audio/audio.h"
+
+namespace tonepoem {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+constexpr std::array kFields = {
+    MakeRequestField{"story", "string", "The story's text (UTF-8, English or Chinese). Required."},
+    MakeRequestField{"story_name", "string",
+                     "A file name standing for the story in messages and format detection "
+                     "(\"tale.md\"); default story.txt"},
+    MakeRequestField{"duration", "number",
+                     "Length of the piece in seconds, 5..3600 (0 or absent: reading speed)"},
+    MakeRequestField{"seed", "integer", "Random seed, 0 or more; default 1"},
+    MakeRequestField{"lang", "string", "Story language: auto, en or zh"},
+    MakeRequestField{"video", "boolean", "Write video.mp4 (default true)"},
+    MakeRequestField{"style", "string", "Video style (tonepoem video --list-styles)"},
+    MakeRequestField{"resolution", "string", "Video size WxH, even numbers 160..3840"},
+    MakeRequestField{"fps", "integer", "Video frames per second, 1..120"},
+    MakeRequestField{"quality", "string", "Video encoding preset: draft, standard or high"},
+    MakeRequestField{"font", "string", "Font family of the captions and titles"},
+    MakeRequestField{"captions", "string", "Also write captions: none, srt or ass"},
+    MakeRequestField{"musicxml", "boolean", "Also write score.musicxml"},
+    MakeRequestField{"format", "string",
+                     "Also write the mastered audio as score.EXT: wav16, wav24, wav-float, flac16, "
+                     "flac24, ogg, mp3, m4a or opus"},
+    MakeRequestField{"artist", "string", "Artist tag of the audio file"},
+    MakeRequestField{"stems", "boolean", "Also write stems/GROUP.wav"},
+    MakeRequestField{"narrate", "boolean", "espeak-ng reads the story; the music ducks under it"},
+    MakeRequestField{"voice", "string", "Narration voice for espeak-ng: en, cmn, ..."},
+    MakeRequestField{"duck", "number", "With narrate: how far the music drops, 8..40 dB"},
+    MakeRequestField{"refine", "boolean", "Judge and refine each section (default true)"},
+    MakeRequestField{"refine_budget", "number", "Refinement time cap in seconds (0: none)"},
+};
+
+// Option fields set through another request field.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kOptionToRequest = {{
+    {"width", "resolution"},
+    {"height", "resolution"},
+    {"crf", "quality"},
+    {"preset", "quality"},
+    {"audio_bitrate", "quality"},
+}};
+
+bool has_type(const nlohmann::json& value, std::string_view type) {
+  if (type == "string") return value.is_string();
+  if (type == "boolean") return value.is_boolean();
+  if (type == "number") return value.is_number();
+  if (type == "integer") return value.is_number_integer();
+  return false;
+}
+
+std::string_view type_in_words(std::string_view type) {
+  if (type == "string") return "a string";
+  if (type == "boolean") return "true or false";
+  if (type == "number") return "a number";
+  return "a whole number";
+}
+
+// Sets the one option `name` from `value` (already of the field's type); returns the problem.
+std::string apply_field(std::string_view name, const nlohmann::json& value, MakeOptions& o,
+                        std::string& quality) {
+  if (name == "story") {
+    o.story_text = value.get<std::string>();
+    if (o.story_text.empty()) return "is empty; give the story's text";
+  } else if (name == "story_name") {
+    const std::string text = value.get<std::string>();
+    if (text.empty() || text.size() > 255 || text.find('/') != std::string::npos ||
+        text.find('\\') != std::string::npos || text.find('\0') != std::string::npos ||
+        text == "." || text == "..")
+      return "must be a plain file name of 1 to 255 characters (no folders), like tale.md";
+    o.story_name = text;
+  } else if (name == "duration") {
+    o.duration_s = value.get<double>();
+  } else if (name == "seed") {
+    // Parsed JSON holds 42 as unsigned; a built one as signed.
+    if (value.is_number_unsigned() || value.get<std::int64_t>() >= 0)
+      o.seed = value.get<std::uint64_t>();
+    else
+      return fmt::format("{} is out of range; accepts a whole number 0 or more", value.dump());
+  } else if (name == "lang") {
+    const auto language = parse_language(value.get<std::string>());
+    if (!language)
+      return fmt::format("'{}' is not known; accepts auto, en or zh", value.get<std::string>());
+    o.language = *language;
+  } else if (name == "video") {
+    o.video = value.get<bool>();
+  } else if (name == "style") {
+    o.video_options.style = value.get<std::string>();
+  } else if (name == "resolution") {
+    return parse_resolution(value.get<std::string>(), o.video_options);
+  } else if (name == "fps") {
+    const std::int64_t fps = value.get<std::int64_t>();
+    if (fps < 1 || fps > 120) return fmt::format("{} must be in 1..120", fps);
+    o.video_options.fps = static_cast<int>(fps);
+  } else if (name == "quality") {
+    quality = value.get<std::string>();
+    try {
+      apply_quality(o.video_options, quality);
+    } catch (const Error&) {
+      return fmt::format("'{}' is not known; accepts draft, standard or high", quality);
+    }
+  } else if (name == "font") {
+    o.video_options.font = value.get<std::string>();
+  } else if (name == "captions") {
+    const auto captions = parse_caption_format(value.get<std::string>());
+    if (!captions)
+      return fmt::format("'{}' is not known; accepts none, srt or ass", value.get<std::string>());
+    o.captions = *captions;
+  } else if (name == "musicxml") {
+    o.musicxml = value.get<bool>();
+  } else if (name == "format") {
+    const std::string text = value.get<std::string>();
+    if (std::string problem = audio_format_problem(text); !problem.empty()) return problem;
+    o.audio_format = *parse_audio_format(text);
+  } else if (name == "artist") {
+    o.artist = value.get<std::string>();
+  } else if (name == "stems") {
+    o.stems = value.get<bool>();
+  } else if (name == "narrate") {
+    o.narrate = value.get<bool>();
+  } else if (name == "voice") {
+    o.voice = value.get<std::string>();
+  } else if (name == "duck") {
+    o.ducking.depth_db = value.get<double>();
+  } else if (name == "refine") {
+    o.refine = value.get<bool>();
+  } else if (name == "refine_budget") {
+    o.refine_budget_s = value.get<double>();
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string parse_resolution(std::string_view text, VideoOptions& video) {
+  int w = 0, h = 0;
+  char x = 0, extra = 0;
+  std::istringstream in{std::string(text)};
+  if (!(in >> w >> x >> h) || (x != 'x' && x != 'X') || (in >> extra))
+    return fmt::format("'{}' is not WxH (for example 1280x720, 720x1280, 1080x1080)", text);
+  video.width = w;
+  video.height = h;
+  return {};
+}
+
+std::optional<LanguageChoice> parse_language(std::string_view name) {
+  const std::string n = lower(name);
+  if (n == "auto") return LanguageChoice::automatic;
+  if (n == "en") return LanguageChoice::en;
+  if (n == "zh") return LanguageChoice::zh;
+  return std::nullopt;
+}
+
+std::optional<CaptionFormat> parse_caption_format(std::string_view name) {
+  const std::string n = lower(name);
+  if (n == "none") return CaptionFormat::none;
+  if (n == "srt") return CaptionFormat::srt;
+  if (n == "ass") return CaptionFormat::ass;
+  return std::nullopt;
+}
+
+std::string audio_format_problem(std::string_view name) {
+  if (parse_audio_format(name)) return {};
+  return fmt::format(
+      "'{}' is not known; accepts wav16, wav24, wav-float, flac16, flac24, ogg, mp3, m4a or opus",
+      name);
+}
+
+std::span<const MakeRequestField> make_request_fields() {
+  return kFields;
+}
+
+std::string make_request_field_for(std::string_view field) {
+  for (const auto& [option, request] : kOptionToRequest)
+    if (option == field) return std::string(request);
+  return std::string(field);
+}
+
+MakeOptions make_options_from_request(const nlohmann::json& request) {
+  if (!request.is_object())
+    throw InvalidOptions({{"body", fmt::format("is a JSON {}; send a JSON object of options with "
+                                               "at least \"story\"",
+                                               request.type_name())}});
+  MakeOptions options;
+  OptionProblems problems;
+  std::string quality;
+  for (const auto& [name, value] : request.items()) {
+    const auto field = std::find_if(kFields.begin(), kFields.end(),
+                                    [&](const MakeRequestField& f) { return f.name == name; });
+    if (field == kFields.end()) {
+      std::string known;
+      for (const MakeRequestField& f : kFields)
+        known += (known.empty() ? "" : ", ") + std::string(f.name);
+      problems.push_back({name, "is not a make option; accepts " + known});
+      continue;
+    }
+    if (!has_type(value, field->type)) {
+      problems.push_back({name, fmt::format("is a JSON {}; accepts {}", value.type_name(),
+                                            type_in_words(field->type))});
+      continue;
+    }
+    if (std::string problem = apply_field(field->name, value, options, quality); !problem.empty())
+      problems.push_back({name, std::move(problem)});
+  }
+  if (!request.contains("story"))
+    problems.push_back({"story", "is missing; give the story's text"});
+  if (problems.empty())
+    for (OptionProblem& p : options.validate())
+      problems.push_back({make_request_field_for(p.field), std::move(p.message)});
+  throw_if_invalid(std::move(problems));
+  return options;
+}
+
+}  // namespace tonepoem

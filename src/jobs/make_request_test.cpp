@@ -1,0 +1,98 @@
+// A make request (the server's JSON body) -> MakeOptions: the same defaults and checks as the CLI,
+// every problem named by the request's field.
+#include "jobs/make_request.h"
+
+#include <gtest/gtest.h>
+
+namespace tonepoem {
+namespace {
+
+// The fields of the InvalidOptions a request raises (empty when it is accepted).
+std::vector<std::string> problem_fields(const nlohmann::json& request) {
+  std::vector<std::string> fields;
+  try {
+    make_options_from_request(request);
+  } catch (const InvalidOptions& e) {
+    for (const OptionProblem& p : e.problems()) fields.push_back(p.field);
+  }
+  return fields;
+}
+
+TEST(MakeRequest, AStoryAloneGivesTheCliDefaults) {
+  const MakeOptions o = make_options_from_request({{"story", "Once upon a time."}});
+  const MakeOptions cli;
+  EXPECT_EQ(o.story_text, "Once upon a time.");
+  EXPECT_TRUE(o.story.empty());  // never a path
+  EXPECT_EQ(o.duration_s, cli.duration_s);
+  EXPECT_EQ(o.seed, cli.seed);
+  EXPECT_EQ(o.video, cli.video);
+  EXPECT_EQ(o.refine, cli.refine);
+  EXPECT_EQ(o.video_options.width, cli.video_options.width);
+  EXPECT_EQ(o.video_options.crf, cli.video_options.crf);
+}
+
+TEST(MakeRequest, EveryFieldReachesItsOption) {
+  const MakeOptions o = make_options_from_request({{"story", "x"},
+                                                   {"story_name", "tale.md"},
+                                                   {"duration", 12.5},
+                                                   {"seed", 42},
+                                                   {"lang", "ZH"},
+                                                   {"video", false},
+                                                   {"resolution", "720x1280"},
+                                                   {"fps", 24},
+                                                   {"quality", "draft"},
+                                                   {"captions", "srt"},
+                                                   {"musicxml", true},
+                                                   {"format", "flac16"},
+                                                   {"stems", true},
+                                                   {"refine", false},
+                                                   {"refine_budget", 3}});
+  EXPECT_EQ(o.story_name, "tale.md");
+  EXPECT_EQ(o.duration_s, 12.5);
+  EXPECT_EQ(o.seed, 42u);
+  EXPECT_EQ(o.language, LanguageChoice::zh);
+  EXPECT_FALSE(o.video);
+  EXPECT_EQ(o.video_options.width, 720);
+  EXPECT_EQ(o.video_options.height, 1280);
+  EXPECT_EQ(o.video_options.fps, 24);
+  EXPECT_EQ(o.video_options.preset, "ultrafast");
+  EXPECT_EQ(o.captions, CaptionFormat::srt);
+  EXPECT_TRUE(o.musicxml);
+  EXPECT_EQ(o.audio_format, AudioFileFormat::flac16);
+  EXPECT_TRUE(o.stems);
+  EXPECT_FALSE(o.refine);
+  EXPECT_EQ(o.refine_budget_s, 3);
+}
+
+TEST(MakeRequest, EachProblemNamesTheRequestField) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(problem_fields(nlohmann::json::array()), V{"body"});
+  EXPECT_EQ(problem_fields(nlohmann::json::object()), V{"story"});
+  EXPECT_EQ(problem_fields({{"story", ""}}), V{"story"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"duration", "10"}}), V{"duration"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"duration", 4}}), V{"duration"});  // validate()
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"seed", 1.5}}), V{"seed"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"seed", -1}}), V{"seed"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"lang", "fr"}}), V{"lang"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"format", "aiff"}}), V{"format"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"quality", "best"}}), V{"quality"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"resolution", "100x100"}}),
+            (V{"resolution", "resolution"}));  // width and height, in the request's words
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"story_name", "a/b.txt"}}), V{"story_name"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"lexicon", "/etc/passwd"}}), V{"lexicon"});
+  EXPECT_EQ(problem_fields({{"story", 1}, {"video", "no"}}), (V{"story", "video"}));
+}
+
+TEST(MakeRequest, SharedParsersSayWhatIsAccepted) {
+  VideoOptions video;
+  EXPECT_EQ(parse_resolution("1920x1080", video), "");
+  EXPECT_EQ(video.width, 1920);
+  EXPECT_NE(parse_resolution("1920 by 1080", video).find("WxH"), std::string::npos);
+  EXPECT_NE(audio_format_problem("aiff").find("flac16"), std::string::npos);
+  EXPECT_EQ(audio_format_problem("opus"), "");
+  EXPECT_EQ(parse_caption_format("ASS"), CaptionFormat::ass);
+  EXPECT_FALSE(parse_language("fr"));
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1,0 +1,413 @@
+#include "server/server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "jobs/make_request.h"
+#include "server/job_runner.h"
+#include "server/job_store.h"
+
+namespace tonepoem {
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(2) + "\n", kJson);
+}
+
+// {"error": message, "problems": [{"field", "message"}]}: every 4xx answer has this form.
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const OptionProblems& problems = {}) {
+  nlohmann::json body = {{"error", message}};
+  if (!problems.empty()) {
+    body["problems"] = nlohmann::json::array();
+    for (const OptionProblem& p : problems)
+      body["problems"].push_back({{"field", p.field}, {"message", p.message}});
+  }
+  send_json(res, status, body);
+}
+
+// The problem with a file name asked for (empty when its form is acceptable); the job's list of
+// outputs is checked afterwards.
+std::string file_name_problem(std::string_view name) {
+  if (name.empty()) return "is empty; give one of the job's outputs (GET /api/jobs/{id})";
+  if (name.size() > 255) return fmt::format("is {} characters long; at most 255", name.size());
+  if (name.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  if (name.front() == '/') return "is an absolute path; give a name from the job's outputs";
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t end = std::min(name.find('/', start), name.size());
+    const std::string_view part = name.substr(start, end - start);
+    if (part.empty() || part == "." || part == "..")
+      return "may not contain empty, '.' or '..' parts; give a name from the job's outputs";
+    start = end + 1;
+  }
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '-' || c == '/'))
+      return "may hold only letters, digits, '.', '_', '-' and '/'";
+  return {};
+}
+
+std::string content_type_for(std::string_view name) {
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kTypes = {{
+      {".mid", "audio/midi"},
+      {".wav", "audio/wav"},
+      {".mp4", "video/mp4"},
+      {".json", "application/json"},
+      {".musicxml", "application/vnd.recordare.musicxml+xml"},
+      {".srt", "application/x-subrip"},
+      {".ass", "text/x-ssa; charset=utf-8"},
+      {".flac", "audio/flac"},
+      {".ogg", "audio/ogg"},
+      {".opus", "audio/ogg"},
+      {".mp3", "audio/mpeg"},
+      {".m4a", "audio/mp4"},
+      {".html", "text/html; charset=utf-8"},
+  }};
+  for (const auto& [extension, type] : kTypes)
+    if (name.size() >= extension.size() && name.substr(name.size() - extension.size()) == extension)
+      return std::string(type);
+  return "application/octet-stream";
+}
+
+class Service {
+ public:
+  explicit Service(const ServeOptions& options)
+      : options_(options),
+        store_(options.data_dir / "jobs.sqlite3"),
+        requeued_(store_.recover()),
+        runner_(store_, options.data_dir / "jobs", options.workers, options.job_timeout_s) {
+    // Event streams hold a thread each for as long as they last.
+    http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    http_.set_payload_max_length(options.max_upload_bytes);
+    // SO_REUSEADDR only: httplib's default, SO_REUSEPORT, would let a second server (or another
+    // user's program) bind the same port and take half the requests.
+    http_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                  : httplib::Server::HandlerResponse::Handled;
+    });
+    http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      if (res.status == 413)
+        send_error(res, 413,
+                   fmt::format("the request body is larger than the limit of {} bytes "
+                               "(tonepoem serve --max-upload)",
+                               options_.max_upload_bytes));
+      else if (res.status == 404)
+        send_error(res, 404,
+                   fmt::format("no such endpoint: {} {} (see GET /api/openapi.json)", req.method,
+                               req.path));
+      else
+        send_error(res, res.status,
+                   fmt::format("the request failed with HTTP status {}", res.status));
+    });
+    http_.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+          std::string what = "unknown";
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            what = ex.what();
+          } catch (...) {
+          }
+          send_error(res, 500, "internal error: " + what);
+        });
+    routes();
+  }
+
+  // Binds, then serves until `stop` is cancelled.
+  void run(const CancelToken& stop, const std::function<void(const std::string&)>& listening) {
+    int port = options_.port;
+    if (port == 0)
+      port = http_.bind_to_any_port(options_.host);
+    else if (!http_.bind_to_port(options_.host, port))
+      port = -1;
+    if (port < 0)
+      fail_usage(fmt::format("cannot listen on {}:{} (the address is in use or not this "
+                             "machine's)",
+                             options_.host, options_.port),
+                 "choose another --listen HOST:PORT (port 0 takes any free one)");
+    std::thread server([this] { http_.listen_after_bind(); });
+    const std::string host =
+        options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
+    if (!requeued_.empty())
+      std::fprintf(stderr,
+                   "tonepoem serve: %zu job(s) left running by the last process are queued "
+                   "again\n",
+                   requeued_.size());
+    if (listening) listening(fmt::format("http://{}:{}", host, port));
+    while (!stop.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    http_.stop();
+    server.join();
+    runner_.stop();
+  }
+
+ private:
+  bool authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (options_.token.empty()) return true;
+    const std::string expected = "Bearer " + options_.token;
+    const std::string given = req.get_header_value("Authorization");
+    // Compared in time independent of where they differ.
+    bool same = given.size() == expected.size();
+    unsigned char diff = 0;
+    for (std::size_t i = 0; same && i < given.size(); ++i)
+      diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    if (same && diff == 0) return true;
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_error(res, 401,
+               "this server needs a token: send the header \"Authorization: Bearer <token>\" "
+               "with the token given to tonepoem serve --token");
+    return false;
+  }
+
+  // The job named by the path's id, or nullopt after answering 400 (malformed id) or 404.
+  std::optional<JobRecord> find_job(const std::string& id, httplib::Response& res) const {
+    if (!valid_job_id(id)) {
+      send_error(res, 400, "the job id is malformed",
+                 {{"id", "must be 32 lowercase hex digits, as POST /api/jobs returned"}});
+      return std::nullopt;
+    }
+    auto job = store_.get(id);
+    if (!job) send_error(res, 404, fmt::format("no job {} (GET /api/jobs lists them)", id));
+    return job;
+  }
+
+  void routes() {
+    http_.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, openapi_document());
+    });
+    http_.Post("/api/jobs",
+               [this](const httplib::Request& req, httplib::Response& res) { create(req, res); });
+    http_.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& res) {
+      nlohmann::json jobs = nlohmann::json::array();
+      for (const JobRecord& job : store_.list()) jobs.push_back(job.to_json());
+      send_json(res, 200, {{"jobs", jobs}});
+    });
+    http_.Get(R"(/api/jobs/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (auto job = find_job(req.matches[1], res)) send_json(res, 200, job->to_json());
+    });
+    http_.Delete(R"(/api/jobs/([^/]+))",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   const auto job = find_job(req.matches[1], res);
+                   if (!job) return;
+                   if (!store_.remove(job->id))
+                     return send_error(res, 409,
+                                       "the job is running; cancel it first (POST "
+                                       "/api/jobs/{id}/cancel), then delete it");
+                   std::error_code ignored;
+                   std::filesystem::remove_all(runner_.job_dir(job->id), ignored);
+                   res.status = 204;
+                 });
+    http_.Post(R"(/api/jobs/([^/]+)/cancel)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 const auto job = find_job(req.matches[1], res);
+                 if (!job) return;
+                 const CancelOutcome outcome = runner_.cancel(job->id);
+                 if (outcome == CancelOutcome::not_active)
+                   return send_error(res, 409,
+                                     fmt::format("the job is already {}; only a queued or "
+                                                 "running job can be cancelled",
+                                                 job_state_name(job->state)));
+                 send_json(res, outcome == CancelOutcome::cancelled ? 200 : 202,
+                           store_.get(job->id).value_or(*job).to_json());
+               });
+    http_.Get(R"(/api/jobs/([^/]+)/files/(.*))",
+              [this](const httplib::Request& req, httplib::Response& res) { file(req, res); });
+    http_.Get(R"(/api/jobs/([^/]+)/events)",
+              [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
+  }
+
+  void create(const httplib::Request& req, httplib::Response& res) {
+    nlohmann::json body;
+    try {
+      body = nlohmann::json::parse(req.body);
+    } catch (const nlohmann::json::parse_error& e) {
+      return send_error(res, 400, "the body is not valid JSON",
+                        {{"body", fmt::format("not JSON at byte {}: send a JSON object of "
+                                              "options with at least \"story\"",
+                                              e.byte)}});
+    }
+    try {
+      make_options_from_request(body);
+    } catch (const InvalidOptions& e) {
+      return send_error(res, 400, "invalid options", e.problems());
+    }
+    const auto job = store_.enqueue("make", body, options_.queue_limit);
+    if (!job) {
+      res.set_header("Retry-After", "10");
+      return send_error(res, 429,
+                        fmt::format("the queue is full: {} jobs are waiting (tonepoem serve "
+                                    "--queue); try again later",
+                                    options_.queue_limit));
+    }
+    runner_.wake();
+    res.set_header("Location", "/api/jobs/" + job->id);
+    send_json(res, 201, job->to_json());
+  }
+
+  void file(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const std::string name = req.matches[2];
+    if (!valid_job_id(id))
+      return send_error(res, 400, "the job id is malformed",
+                        {{"id", "must be 32 lowercase hex digits, as POST /api/jobs returned"}});
+    if (std::string problem = file_name_problem(name); !problem.empty())
+      return send_error(res, 400, "the file name is not accepted", {{"name", problem}});
+    const auto job = find_job(id, res);
+    if (!job) return;
+    const bool listed =
+        job->outputs.is_array() &&
+        std::any_of(job->outputs.begin(), job->outputs.end(),
+                    [&](const nlohmann::json& n) { return n.is_string() && n == name; });
+    if (!listed)
+      return send_error(res, 404,
+                        fmt::format("{} is not an output of job {} ({}); it wrote: {}", name, id,
+                                    job_state_name(job->state), job->outputs.dump()));
+    const std::filesystem::path path = runner_.job_dir(id) / name;
+    std::error_code error;
+    const auto status = std::filesystem::symlink_status(path, error);
+    if (error || !std::filesystem::is_regular_file(status))
+      return send_error(res, 404,
+                        fmt::format("{} of job {} is gone from the data folder", name, id));
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
+    if (error || !*in)
+      return send_error(res, 500, fmt::format("cannot read {} of job {}", name, id));
+    res.status = 200;
+    res.set_content_provider(
+        static_cast<std::size_t>(size), content_type_for(name),
+        [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+          std::array<char, 64 * 1024> buffer{};
+          in->seekg(static_cast<std::streamoff>(offset));
+          in->read(buffer.data(), static_cast<std::streamsize>(std::min(length, buffer.size())));
+          const std::streamsize got = in->gcount();
+          return got > 0 && sink.write(buffer.data(), static_cast<std::size_t>(got));
+        });
+  }
+
+  // Server-sent events: "event: job" with the job's JSON whenever it changes, then "event: end"
+  // with its final state.
+  void events(const httplib::Request& req, httplib::Response& res) {
+    const auto job = find_job(req.matches[1], res);
+    if (!job) return;
+    res.set_header("Cache-Control", "no-cache");
+    auto last = std::make_shared<std::string>();
+    res.set_chunked_content_provider(
+        "text/event-stream", [this, id = job->id, last](std::size_t, httplib::DataSink& sink) {
+          const std::uint64_t seen = store_.version();
+          const auto now = store_.get(id);
+          if (!now) {
+            const std::string gone = "event: end\ndata: {\"deleted\": true}\n\n";
+            sink.write(gone.data(), gone.size());
+            sink.done();
+            return true;
+          }
+          std::string data = now->to_json().dump();
+          if (data != *last) {
+            const std::string event = "event: job\ndata: " + data + "\n\n";
+            if (!sink.write(event.data(), event.size())) return false;
+            *last = std::move(data);
+          }
+          if (is_final(now->state)) {
+            const std::string end = "event: end\ndata: " + *last + "\n\n";
+            sink.write(end.data(), end.size());
+            sink.done();
+            return true;
+          }
+          // Short waits, so that a stopping server ends the stream promptly.
+          store_.wait_for_change(seen, std::chrono::milliseconds(500));
+          return true;
+        });
+  }
+
+  ServeOptions options_;
+  JobStore store_;
+  std::vector<std::string> requeued_;
+  JobRunner runner_;
+  httplib::Server http_;
+};
+
+}  // namespace
+
+OptionProblems ServeOptions::validate() const {
+  OptionProblems problems;
+  if (host.empty()) problems.push_back({"listen", "the host is empty; give HOST:PORT"});
+  if (port < 0 || port > 65535)
+    problems.push_back({"listen", fmt::format("port {} is out of range; accepts 0..65535 (0: any "
+                                              "free port)",
+                                              port)});
+  if (workers < 1 || workers > 64)
+    problems.push_back({"workers", fmt::format("{} is out of range; accepts 1..64", workers)});
+  if (max_upload_bytes < 1024 || max_upload_bytes > (std::size_t{1} << 30))
+    problems.push_back({"max_upload", fmt::format("{} bytes is out of range; accepts 1024 .. "
+                                                  "1073741824 bytes",
+                                                  max_upload_bytes)});
+  if (queue_limit < 1 || queue_limit > 100000)
+    problems.push_back(
+        {"queue", fmt::format("{} is out of range; accepts 1..100000 queued jobs", queue_limit)});
+  if (!(job_timeout_s >= 0))
+    problems.push_back({"job_timeout", fmt::format("{} is out of range; accepts 0 (no limit) or "
+                                                   "more seconds",
+                                                   job_timeout_s)});
+  if (!host.empty() && !is_loopback_host(host) && token.empty())
+    problems.push_back({"token", fmt::format("is needed to listen on {} (reachable from other "
+                                             "machines); clients then send Authorization: Bearer "
+                                             "TOKEN",
+                                             host)});
+  if (std::any_of(token.begin(), token.end(), [](unsigned char c) { return c <= ' ' || c >= 127; }))
+    problems.push_back({"token", "may hold only visible ASCII characters (no spaces)"});
+  return problems;
+}
+
+std::string parse_listen(std::string_view text, ServeOptions& options) {
+  const std::string problem = fmt::format(
+      "'{}' is not HOST:PORT (for example 127.0.0.1:8080, [::1]:8080, 0.0.0.0:0)", text);
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) return problem;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos)
+    return problem;  // IPv6 without brackets
+  int port = 0;
+  const auto [end, error] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (host.empty() || error != std::errc() || end != port_text.data() + port_text.size())
+    return problem;
+  options.host = std::string(host);
+  options.port = port;
+  return {};
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+void serve(const ServeOptions& options, const CancelToken& stop,
+           const std::function<void(const std::string& url)>& listening) {
+  throw_if_invalid(options.validate());
+  Service service(options);
+  service.run(stop, listening);
+}
+
+}  // namespace tonepoem

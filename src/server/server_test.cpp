@@ -1,0 +1,630 @@
+// The API against the real `tonepoem serve` binary, started as a child process on 127.0.0.1 with
+// port 0 (it prints the URL it listens on), spoken to with httplib's client and, for requests no
+// polite client would send, a raw socket.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const fs::path kBinary = TONEPOEM_BINARY;
+
+const std::string kStory =
+    "Mara found the lantern at the bottom of the well.\n"
+    "It was cold and dark, and she was afraid.\n"
+    "Then the light came back, warm and golden, and she laughed with joy.\n";
+
+// A short, fast job: no video, no refinement, 5 seconds.
+json quick_request(std::uint64_t seed = 7) {
+  return {{"story", kStory}, {"duration", 5}, {"video", false}, {"refine", false}, {"seed", seed}};
+}
+
+// A job that runs for a long time unless cancelled (ten minutes of music with its video).
+json slow_request() {
+  return {{"story", kStory}, {"duration", 600}, {"refine", false}, {"quality", "draft"}};
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem-server-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// A child process running the binary (no shell), its stdout and stderr on pipes.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args) {
+    int out[2], err[2];
+    if (::pipe(out) != 0 || ::pipe(err) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addclose(&actions, err[0]);
+    std::vector<std::string> all = {kBinary.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+    if (err_ >= 0) ::close(err_);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // The next line of stdout, or nullopt at its end or after `timeout`.
+  std::optional<std::string> read_line(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (auto nl = out_buffer_.find('\n'); nl != std::string::npos) {
+        std::string line = out_buffer_.substr(0, nl);
+        out_buffer_.erase(0, nl + 1);
+        return line;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(out_, buffer, sizeof buffer);
+      if (n <= 0) return std::nullopt;
+      out_buffer_.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  // Sends `signal` (0: none) and waits for the exit; the exit code, or 128 + the signal.
+  // A child still running after two minutes is killed (a hang fails the test, not the suite).
+  int finish(int signal = 0) {
+    if (signal) ::kill(pid_, signal);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the child did not exit; killed";
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // Everything written to stderr (call after finish()).
+  std::string stderr_text() {
+    std::string text;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(err_, buffer, sizeof buffer)) > 0) text.append(buffer, n);
+    return text;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1, err_ = -1;
+  std::string out_buffer_;
+};
+
+// `tonepoem serve` on 127.0.0.1, any free port, with `extra` flags; its URL read from stdout.
+class Server {
+ public:
+  Server(const fs::path& data, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data", data.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    child_ = std::make_unique<Child>(args);
+    const auto line = child_->read_line(60s);
+    const std::string prefix = "tonepoem serve: listening on http://127.0.0.1:";
+    if (line && line->rfind(prefix, 0) == 0) port_ = std::stoi(line->substr(prefix.size()));
+  }
+  int port() const { return port_; }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(300s);
+    return c;
+  }
+  Child& child() { return *child_; }
+
+ private:
+  std::unique_ptr<Child> child_;
+  int port_ = 0;
+};
+
+json body_of(const httplib::Result& r) {
+  return r ? json::parse(r->body, nullptr, false) : json();
+}
+
+// POSTs a make request; returns the job's id ("" unless 201).
+std::string submit(httplib::Client& c, const json& request) {
+  auto r = c.Post("/api/jobs", request.dump(), "application/json");
+  if (!r || r->status != 201) {
+    ADD_FAILURE() << "POST /api/jobs: " << (r ? r->status : -1) << " " << (r ? r->body : "");
+    return {};
+  }
+  return body_of(r)["id"];
+}
+
+json get_job(httplib::Client& c, const std::string& id) {
+  return body_of(c.Get("/api/jobs/" + id));
+}
+
+// Polls until the job's state satisfies `wanted` (or a minute passes); returns the last job.
+template <typename Predicate>
+json wait_for(httplib::Client& c, const std::string& id, Predicate wanted,
+              std::chrono::seconds timeout = 300s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  json job = get_job(c, id);
+  while (!wanted(job) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+    job = get_job(c, id);
+  }
+  return job;
+}
+
+bool in_state(const json& job, const std::string& state) {
+  return job.is_object() && job.value("state", "") == state;
+}
+
+bool is_final_state(const json& job) {
+  return in_state(job, "done") || in_state(job, "failed") || in_state(job, "cancelled");
+}
+
+struct RawAnswer {
+  int status = 0;
+  std::string text;  // headers and body
+};
+
+// One request written as-is on a socket (no client-side encoding or normalisation).
+RawAnswer raw_get(int port, const std::string& target) {
+  RawAnswer answer;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return answer;
+  }
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::write(fd, request.data(), request.size()) < 0) {
+    ::close(fd);
+    return answer;
+  }
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) answer.text.append(buffer, n);
+  ::close(fd);
+  if (answer.text.rfind("HTTP/1.1 ", 0) == 0) answer.status = std::stoi(answer.text.substr(9, 3));
+  return answer;
+}
+
+// The CLI's `tonepoem make` of the same story and options.
+int run_cli_make(const fs::path& story, const fs::path& out, std::uint64_t seed) {
+  Child make({"make", story.string(), "-o", out.string(), "--duration", "5", "--no-video",
+              "--no-refine", "--seed", std::to_string(seed), "-q"});
+  return make.finish();
+}
+
+TEST(Serve, MakeJobStreamsProgressAndGivesTheSameMidiAsTheCli) {
+  const fs::path dir = fresh_dir("same-midi");
+  Server server(dir / "data");
+  ASSERT_GT(server.port(), 0) << "the server did not print its URL";
+  auto c = server.client();
+  const std::string id = submit(c, quick_request(7));
+  ASSERT_EQ(id.size(), 32u);
+
+  // The event stream: the job's JSON at each change, ending once it is over.
+  std::string stream;
+  auto r = c.Get("/api/jobs/" + id + "/events", [&](const char* data, std::size_t length) {
+    stream.append(data, length);
+    return true;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+  std::set<std::string> stages_seen;
+  json last;
+  std::istringstream lines(stream);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("data: ", 0) == 0) {
+      last = json::parse(line.substr(6));
+      if (!last.value("stage", "").empty()) stages_seen.insert(last["stage"]);
+    }
+  EXPECT_NE(stream.find("event: end"), std::string::npos) << stream;
+  // Quick changes may be folded into one event; the longest stage is seen while it runs.
+  EXPECT_TRUE(stages_seen.count("synthesize")) << stream;
+  ASSERT_TRUE(in_state(last, "done")) << last.dump(2);
+  EXPECT_EQ(last["attempts"], 1);
+  std::set<std::string> finished;
+  for (const json& s : last["stages"]) finished.insert(s["name"]);
+  for (const char* stage : {"read", "analyze", "plan", "synthesize", "write midi", "write audio"})
+    EXPECT_TRUE(finished.count(stage)) << stage << " in " << last["stages"].dump();
+
+  // The same story, options and seed through the CLI: the same MIDI and cue sheet, byte for byte.
+  const fs::path story = dir / "story.txt";
+  std::ofstream(story) << kStory;
+  ASSERT_EQ(run_cli_make(story, dir / "cli", 7), 0);
+  auto midi = c.Get("/api/jobs/" + id + "/files/score.mid");
+  ASSERT_TRUE(midi);
+  ASSERT_EQ(midi->status, 200);
+  EXPECT_EQ(midi->get_header_value("Content-Type"), "audio/midi");
+  EXPECT_GT(midi->body.size(), 100u);
+  EXPECT_EQ(midi->body, read_file(dir / "cli" / "score.mid"));
+  auto cues = c.Get("/api/jobs/" + id + "/files/cues.json");
+  ASSERT_TRUE(cues && cues->status == 200);
+  EXPECT_EQ(cues->body, read_file(dir / "cli" / "cues.json"));
+  // The outputs live in the job's own folder, as listed.
+  for (const json& name : last["outputs"])
+    EXPECT_TRUE(fs::is_regular_file(dir / "data" / "jobs" / id / name.get<std::string>())) << name;
+  auto report = body_of(c.Get("/api/jobs/" + id + "/files/report.json"));
+  EXPECT_EQ(report["seed"], 7);
+  EXPECT_TRUE(report["video_loudness"].is_null());  // video: false was honoured
+
+  // Another seed gives other music (the seed reaches the job).
+  const std::string other = submit(c, quick_request(8));
+  ASSERT_TRUE(
+      in_state(wait_for(c, other, [](const json& j) { return in_state(j, "done"); }), "done"));
+  EXPECT_NE(c.Get("/api/jobs/" + other + "/files/score.mid")->body, midi->body);
+
+  // The list holds both; the OpenAPI document describes every endpoint.
+  auto list = body_of(c.Get("/api/jobs"));
+  ASSERT_EQ(list["jobs"].size(), 2u);
+  EXPECT_EQ(list["jobs"][0]["id"], id);
+  auto api = body_of(c.Get("/api/openapi.json"));
+  EXPECT_EQ(api["openapi"], "3.0.3");
+  for (const char* path : {"/api/jobs", "/api/jobs/{id}", "/api/jobs/{id}/cancel",
+                           "/api/jobs/{id}/files/{name}", "/api/jobs/{id}/events"})
+    EXPECT_TRUE(api["paths"].contains(path)) << path;
+  EXPECT_TRUE(api["components"]["schemas"]["MakeRequest"]["properties"].contains("duration"));
+
+  // DELETE removes the job and its folder.
+  auto deleted = c.Delete("/api/jobs/" + other);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204);
+  EXPECT_EQ(c.Get("/api/jobs/" + other)->status, 404);
+  EXPECT_FALSE(fs::exists(dir / "data" / "jobs" / other));
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+// The first problem's field of a 400 answer.
+std::string problem_field(const httplib::Result& r) {
+  const json body = body_of(r);
+  if (!body.contains("problems") || body["problems"].empty()) return "(no problems in answer)";
+  return body["problems"][0]["field"];
+}
+
+TEST(Serve, RefusesBadBodiesNamingTheFieldWithTheCliMessages) {
+  const fs::path dir = fresh_dir("bad-bodies");
+  Server server(dir / "data", {"--max-upload", "4096"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  auto post = [&](const std::string& body) {
+    return c.Post("/api/jobs", body, "application/json");
+  };
+
+  auto r = post("{\"story\": \"unfinished");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "body");
+  r = post("[1, 2]");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "body");
+  r = post(json{{"duration", 30}}.dump());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "story");
+  r = post(json{{"story", 42}}.dump());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "story");
+  EXPECT_NE(r->body.find("accepts a string"), std::string::npos) << r->body;
+  r = post(json{{"story", kStory}, {"duration", "long"}}.dump());
+  EXPECT_EQ(problem_field(r), "duration");
+  r = post(json{{"story", kStory}, {"seed", -3}}.dump());
+  EXPECT_EQ(problem_field(r), "seed");
+  r = post(json{{"story", kStory}, {"resolution", "huge"}}.dump());
+  EXPECT_EQ(problem_field(r), "resolution");
+  r = post(json{{"story", kStory}, {"resolution", "1281x720"}}.dump());
+  EXPECT_EQ(problem_field(r), "resolution");  // validate()'s "width", in the request's words
+  r = post(json{{"story", kStory}, {"story_name", "../../etc/passwd"}}.dump());
+  EXPECT_EQ(problem_field(r), "story_name");
+  // A request cannot name a file on the server.
+  r = post(json{{"story", kStory}, {"soundfont", "/etc/passwd"}}.dump());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "soundfont");
+
+  // The range check is the CLI's own: the same message, word for word.
+  r = post(json{{"story", kStory}, {"duration", 2}}.dump());
+  ASSERT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "duration");
+  const std::string message = body_of(r)["problems"][0]["message"];
+  const fs::path story = dir / "story.txt";
+  std::ofstream(story) << kStory;
+  Child cli({"make", story.string(), "-o", (dir / "cli").string(), "--duration", "2"});
+  EXPECT_EQ(cli.finish(), 2);
+  EXPECT_NE(cli.stderr_text().find("--duration: " + message), std::string::npos) << message;
+
+  // Over the body limit: 413 naming it.
+  r = post(json{{"story", std::string(10000, 'a')}}.dump());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_NE(r->body.find("4096 bytes"), std::string::npos) << r->body;
+
+  EXPECT_TRUE(body_of(c.Get("/api/jobs"))["jobs"].empty());  // nothing was queued
+}
+
+TEST(Serve, HostileIdsAndFileNamesNeverReachAFileOutsideTheJobFolder) {
+  const fs::path dir = fresh_dir("hostile");
+  Server server(dir / "data");
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string id = submit(c, quick_request());
+  ASSERT_TRUE(in_state(wait_for(c, id, [](const json& j) { return in_state(j, "done"); }), "done"));
+  // Files beside and above the job folder that a traversal would reach.
+  std::ofstream(dir / "data" / "jobs" / "secret.txt") << "SECRET";
+  const std::string base = "/api/jobs/" + id + "/files/";
+  const std::vector<std::pair<std::string, int>> cases = {
+      {base + "../../jobs.sqlite3", 400},
+      {base + "..%2F..%2Fjobs.sqlite3", 400},
+      {base + "../secret.txt", 400},
+      {base + "%2E%2E/secret.txt", 400},
+      {base + "%2Fetc%2Fpasswd", 400},
+      {base + "/etc/passwd", 400},
+      {base + "score.mid%00.txt", 400},
+      {base + std::string(300, 'a') + ".mid", 400},
+      {base + "stems/./x.wav", 400},
+      {base + "score.mid;rm", 400},
+      {base, 400},
+      {base + "jobs.sqlite3", 404},
+      {base + "score.musicxml", 404},  // a make output this job did not write
+      {"/api/jobs/" + std::string(32, '0') + "/files/score.mid", 404},
+      {"/api/jobs/..%2F..%2Fjobs.sqlite3/files/score.mid", 404},
+      {"/api/jobs/%00", 400},
+      {"/api/jobs/" + std::string(300, 'a'), 400},
+      {"/api/jobs/" + id.substr(0, 31) + "G", 400},
+      {"/api/jobs/" + std::string(32, 'f'), 404},
+      {"/api/jobs/" + id + "/../../etc/passwd", 404},
+      {"/etc/passwd", 404},
+  };
+  for (const auto& [target, status] : cases) {
+    const RawAnswer answer = raw_get(server.port(), target);
+    EXPECT_EQ(answer.status, status) << target << "\n" << answer.text;
+    EXPECT_EQ(answer.text.find("SQLite format"), std::string::npos) << target;
+    EXPECT_EQ(answer.text.find("SECRET"), std::string::npos) << target;
+    EXPECT_EQ(answer.text.find("root:"), std::string::npos) << target;
+    EXPECT_NE(answer.text.find("\"error\""), std::string::npos) << target;
+  }
+  // The job's own file is served.
+  EXPECT_EQ(raw_get(server.port(), base + "score.mid").status, 200);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+TEST(Serve, OtherAddressesNeedATokenAndThenEveryRequestCarriesIt) {
+  const fs::path dir = fresh_dir("token");
+  {
+    Child refused({"serve", "--listen", "127.0.0.2:0", "--data", (dir / "data").string()});
+    EXPECT_EQ(refused.finish(), 2);
+    EXPECT_NE(refused.stderr_text().find("--token"), std::string::npos);
+  }
+  Child server({"serve", "--listen", "127.0.0.2:0", "--data", (dir / "data").string(), "--token",
+                "s3cret-token"});
+  const auto line = server.read_line(60s);
+  ASSERT_TRUE(line);
+  const std::string prefix = "tonepoem serve: listening on http://127.0.0.2:";
+  ASSERT_EQ(line->rfind(prefix, 0), 0u) << *line;
+  httplib::Client c("127.0.0.2", std::stoi(line->substr(prefix.size())));
+  auto r = c.Get("/api/jobs");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer");
+  c.set_bearer_token_auth("wrong-token!");
+  EXPECT_EQ(c.Post("/api/jobs", quick_request().dump(), "application/json")->status, 401);
+  c.set_bearer_token_auth("s3cret-token");
+  r = c.Get("/api/jobs");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(body_of(r)["jobs"].empty());  // the refused POST queued nothing
+  EXPECT_EQ(server.finish(SIGTERM), 0);
+}
+
+// Runs `tonepoem serve ARGS` to its exit; the exit code, and stderr into `message`.
+int serve_exit(std::vector<std::string> args, std::string& message) {
+  args.insert(args.begin(), "serve");
+  Child child(args);
+  const int code = child.finish();
+  message = child.stderr_text();
+  return code;
+}
+
+TEST(Serve, StartupProblemsExitWithTheirDocumentedCodesNamingTheFix) {
+  const fs::path dir = fresh_dir("startup");
+  std::string message;
+  EXPECT_EQ(serve_exit({"--listen", "nonsense", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--listen"), std::string::npos) << message;
+  EXPECT_EQ(serve_exit({"--workers", "0", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--workers: 0 is out of range; accepts 1..64"), std::string::npos)
+      << message;
+  EXPECT_EQ(serve_exit({"--max-upload", "10", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--max-upload"), std::string::npos) << message;
+
+  // The data folder is a file: not writable (5).
+  std::ofstream(dir / "file") << "x";
+  EXPECT_EQ(serve_exit({"--listen", "127.0.0.1:0", "--data", (dir / "file").string()}, message), 5);
+  EXPECT_NE(message.find((dir / "file").string()), std::string::npos) << message;
+  // The job database is not one (3), named.
+  fs::create_directories(dir / "garbage");
+  std::ofstream(dir / "garbage" / "jobs.sqlite3") << std::string(5000, 'x');
+  EXPECT_EQ(serve_exit({"--listen", "127.0.0.1:0", "--data", (dir / "garbage").string()}, message),
+            3);
+  EXPECT_NE(message.find("jobs.sqlite3"), std::string::npos) << message;
+
+  // The port is taken (2), naming --listen.
+  Server first(dir / "first");
+  ASSERT_GT(first.port(), 0);
+  EXPECT_EQ(serve_exit({"--listen", "127.0.0.1:" + std::to_string(first.port()), "--data",
+                        (dir / "second").string()},
+                       message),
+            2);
+  EXPECT_NE(message.find("--listen"), std::string::npos) << message;
+  EXPECT_EQ(first.child().finish(SIGINT), 0);
+}
+
+TEST(Serve, AFullQueueAnswers429AndCancellingOneJobLeavesTheOthers) {
+  const fs::path dir = fresh_dir("queue");
+  Server server(dir / "data", {"--workers", "1", "--queue", "1"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string running = submit(c, slow_request());
+  ASSERT_TRUE(in_state(wait_for(c, running, [](const json& j) { return in_state(j, "running"); }),
+                       "running"));
+  const std::string queued = submit(c, quick_request());
+  auto r = c.Post("/api/jobs", quick_request().dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_NE(r->body.find("queue is full"), std::string::npos);
+  EXPECT_FALSE(r->get_header_value("Retry-After").empty());
+
+  // Cancelling the queued job leaves the running one running.
+  r = c.Post("/api/jobs/" + queued + "/cancel");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(in_state(body_of(r), "cancelled"));
+  EXPECT_TRUE(in_state(get_job(c, running), "running"));
+  EXPECT_EQ(c.Post("/api/jobs/" + queued + "/cancel")->status, 409);  // already cancelled
+
+  // A running job cannot be deleted; cancelled, it ends with no file half-written.
+  EXPECT_EQ(c.Delete("/api/jobs/" + running)->status, 409);
+  EXPECT_EQ(c.Post("/api/jobs/" + running + "/cancel")->status, 202);
+  const json cancelled = wait_for(
+      c, running, [](const json& j) { return in_state(j, "cancelled"); }, 120s);
+  EXPECT_TRUE(in_state(cancelled, "cancelled")) << cancelled.dump(2);
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "data" / "jobs" / running))
+    EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos) << entry.path();
+  EXPECT_FALSE(fs::exists(dir / "data" / "jobs" / running / "video.mp4"));
+  EXPECT_EQ(c.Get("/api/jobs/" + running + "/files/video.mp4")->status, 404);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+TEST(Serve, CancellingOneOfTwoRunningJobsLetsTheOtherFinish) {
+  const fs::path dir = fresh_dir("cancel-one");
+  Server server(dir / "data", {"--workers", "2"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string slow = submit(c, slow_request());
+  const std::string quick = submit(c, quick_request());
+  ASSERT_TRUE(
+      in_state(wait_for(c, slow, [](const json& j) { return in_state(j, "running"); }), "running"));
+  EXPECT_EQ(c.Post("/api/jobs/" + slow + "/cancel")->status, 202);
+  const json quick_job = wait_for(c, quick, [](const json& j) { return is_final_state(j); });
+  EXPECT_TRUE(in_state(quick_job, "done")) << quick_job.dump(2);
+  EXPECT_EQ(c.Get("/api/jobs/" + quick + "/files/score.mid")->status, 200);
+  EXPECT_TRUE(in_state(wait_for(
+                           c, slow, [](const json& j) { return in_state(j, "cancelled"); }, 120s),
+                       "cancelled"));
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+TEST(Serve, AJobOverTheTimeLimitIsStoppedAndTheNextOneRuns) {
+  const fs::path dir = fresh_dir("timeout");
+  Server server(dir / "data", {"--workers", "1", "--job-timeout", "2"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string slow = submit(c, slow_request());
+  const std::string quick = submit(c, quick_request());
+  const json stopped = wait_for(
+      c, slow, [](const json& j) { return is_final_state(j); }, 120s);
+  ASSERT_TRUE(in_state(stopped, "failed")) << stopped.dump(2);
+  EXPECT_NE(stopped["error"].get<std::string>().find("--job-timeout"), std::string::npos);
+  EXPECT_EQ(stopped["exit_code"], 130);
+  EXPECT_TRUE(stopped["outputs"].empty());
+  const json next = wait_for(c, quick, [](const json& j) { return is_final_state(j); });
+  EXPECT_TRUE(in_state(next, "done")) << next.dump(2);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+TEST(Serve, AJobQueuedOrRunningWhenTheServerIsKilledFinishesOnceAfterARestart) {
+  const fs::path dir = fresh_dir("restart");
+  std::string first, second;
+  {
+    Server server(dir / "data", {"--workers", "1"});
+    ASSERT_GT(server.port(), 0);
+    auto c = server.client();
+    json longer = quick_request();
+    longer["duration"] = 120;
+    first = submit(c, longer);
+    second = submit(c, longer);
+    ASSERT_TRUE(in_state(wait_for(c, first, [](const json& j) { return in_state(j, "running"); }),
+                         "running"));
+    EXPECT_TRUE(in_state(get_job(c, second), "queued"));
+    EXPECT_EQ(server.child().finish(SIGKILL), 128 + SIGKILL);
+  }
+  Server server(dir / "data", {"--workers", "1"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const json a = wait_for(c, first, [](const json& j) { return in_state(j, "done"); });
+  const json b = wait_for(c, second, [](const json& j) { return in_state(j, "done"); });
+  ASSERT_TRUE(in_state(a, "done")) << a.dump(2);
+  ASSERT_TRUE(in_state(b, "done")) << b.dump(2);
+  EXPECT_EQ(a["attempts"], 2);  // taken again after the crash
+  EXPECT_EQ(b["attempts"], 1);  // was still queued: runs once
+  EXPECT_EQ(body_of(c.Get("/api/jobs"))["jobs"].size(), 2u);
+  // The re-run started clean: its folder holds exactly its outputs, identical to the other job's.
+  std::set<std::string> listed, present;
+  for (const json& name : a["outputs"]) listed.insert(name);
+  for (const auto& entry : fs::directory_iterator(dir / "data" / "jobs" / first))
+    present.insert(entry.path().filename().string());
+  EXPECT_EQ(listed, present);
+  EXPECT_EQ(c.Get("/api/jobs/" + first + "/files/score.mid")->body,
+            c.Get("/api/jobs/" + second + "/files/score.mid")->body);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+  EXPECT_NE(server.child().stderr_text().find("1 job(s) left running by the last process"),
+            std::string::npos);
+}
+
+}  // namespace

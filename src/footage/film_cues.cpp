@@ -160,7 +160,9 @@ Emotion picture_emotion(const FootageAnalysis& film, double start_s, double end_
 CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const FitOptions& options,
                       double cue_s, double min_cue_s) {
   const double duration = film.duration_s;
-  std::size_t count = std::max<std::size_t>(1, std::lround(duration / cue_s));
+  // At least two scenes when the film is long enough: music that changes with the picture.
+  std::size_t count =
+      std::max<std::size_t>(duration >= 2 * min_cue_s ? 2 : 1, std::lround(duration / cue_s));
   while (count > 1 && duration / static_cast<double>(count) < min_cue_s) --count;
   CueSheet sheet;
   sheet.title = std::filesystem::path(film.file).stem().string();

@@ -42,7 +42,8 @@ CueSheet fit_cues_to_film(const CueSheet& planned, const std::vector<Caption>& s
 // brightness and colour, tension from darkness and motion. A heuristic, not a fitted model.
 Emotion picture_emotion(const FootageAnalysis& film, double start_s, double end_s);
 
-// No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`), each starting on a cut (the
+// No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`; two at least when the film
+// holds two of min_cue_s), each starting on a cut (the
 // one nearest the even split), its target the picture's emotion; hard cuts in high-arousal cues
 // become hits as above.
 CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const FitOptions& options,

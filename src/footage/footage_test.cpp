@@ -4,6 +4,7 @@
 
 extern "C" {
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 }
 
 #include <cmath>
@@ -156,9 +157,25 @@ std::vector<std::string> packets(const fs::path& file, AVMediaType type) {
   return out;
 }
 
+// The rotation a display matrix gives the video stream, or 0 without one.
+double rotation_of(const fs::path& file) {
+  AVFormatContext* raw = nullptr;
+  if (avformat_open_input(&raw, file.c_str(), nullptr, nullptr) < 0) return -1;
+  std::unique_ptr<AVFormatContext, InputCloser> in(raw);
+  avformat_find_stream_info(in.get(), nullptr);
+  const int index = av_find_best_stream(in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  const std::uint8_t* matrix =
+      av_stream_get_side_data(in->streams[index], AV_PKT_DATA_DISPLAYMATRIX, nullptr);
+  return matrix ? av_display_rotation_get(reinterpret_cast<const std::int32_t*>(matrix)) : 0.0;
+}
+
 TEST(Footage, MuxCopiesTheVideoPacketForPacket) {
   const fs::path video = scratch("mux-in.mp4"), audio = scratch("mux-in.m4a");
-  write_synthetic_video(video, {{40, kRed, SyntheticLook::pattern}, {35, kGreen}});
+  // A phone video: its rotation must survive.
+  write_synthetic_video(
+      video, {{40, kRed, SyntheticLook::pattern}, {35, kGreen}},
+      {.width = 320, .height = 180, .fps = 25, .gop = 48, .rotation_degrees = 90});
+  ASSERT_NEAR(std::abs(rotation_of(video)), 90.0, 1e-6);
   AudioBuffer tone;
   tone.samples.resize(2 * 44100 * 4);  // 4 s of tone: longer than the 3 s film
   for (std::size_t i = 0; i < tone.frames(); ++i)
@@ -170,6 +187,7 @@ TEST(Footage, MuxCopiesTheVideoPacketForPacket) {
   const std::vector<std::string> in_packets = packets(video, AVMEDIA_TYPE_VIDEO);
   ASSERT_EQ(in_packets.size(), 75u);
   EXPECT_EQ(packets(out, AVMEDIA_TYPE_VIDEO), in_packets);
+  EXPECT_DOUBLE_EQ(rotation_of(out), rotation_of(video));
   const AudioBuffer back = read_audio(out);
   EXPECT_NEAR(back.duration_s(), 3.0, 0.05);  // cut to the film
   const FootageAnalysis a = analyze_footage(out);

@@ -1,6 +1,7 @@
 // The delivery: the film's own video packets and a new audio track in one file, nothing
 // re-encoded. Packets are merged in time order as they are read, so memory stays flat.
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 extern "C" {
@@ -72,7 +73,16 @@ void mux_video_with_audio(const std::filesystem::path& video,
   vout->time_base = vstream->time_base;
   aout->time_base = astream->time_base;
   vout->avg_frame_rate = vstream->avg_frame_rate;
-  av_dict_copy(&vout->metadata, vstream->metadata, 0);  // keeps a phone video's rotation
+  av_dict_copy(&vout->metadata, vstream->metadata, 0);
+#if LIBAVFORMAT_VERSION_INT < AV_VERSION_INT(60, 15, 100)
+  // A phone video's rotation is a display matrix beside the stream (FFmpeg 6.1 and later carry it
+  // in codecpar, copied above).
+  std::size_t matrix_size = 0;
+  if (const std::uint8_t* matrix =
+          av_stream_get_side_data(vstream, AV_PKT_DATA_DISPLAYMATRIX, &matrix_size))
+    if (std::uint8_t* copy = av_stream_new_side_data(vout, AV_PKT_DATA_DISPLAYMATRIX, matrix_size))
+      std::memcpy(copy, matrix, matrix_size);
+#endif
   if (vstream->disposition) vout->disposition = vstream->disposition;
   if (avio_open(&muxer->pb, out.temp_path().c_str(), AVIO_FLAG_WRITE) < 0)
     fail_output(out_name, "cannot create the file", "check that the folder is writable");

@@ -3,6 +3,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libavutil/opt.h>
 }
 
@@ -103,6 +104,12 @@ void write_synthetic_video(const std::filesystem::path& path,
   avcodec_parameters_from_context(stream->codecpar, enc.get());
   stream->time_base = enc->time_base;
   stream->avg_frame_rate = enc->framerate;
+  if (options.rotation_degrees != 0) {
+    auto* matrix = reinterpret_cast<std::int32_t*>(
+        av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(std::int32_t)));
+    if (!matrix) throw Error(ExitCode::internal, "cannot add a display matrix", name);
+    av_display_rotation_set(matrix, options.rotation_degrees);
+  }
   if (avio_open(&muxer->pb, out.temp_path().c_str(), AVIO_FLAG_WRITE) < 0)
     fail_output(name, "cannot create the file", "check that the folder is writable");
   if (avformat_write_header(muxer.get(), nullptr) < 0)

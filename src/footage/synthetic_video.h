@@ -26,7 +26,8 @@ struct SyntheticSegment {
 struct SyntheticVideoOptions {
   int width = 320, height = 180;  // even
   int fps = 25;
-  int gop = 48;  // frames between key frames (cuts fall anywhere, as in a real film)
+  int gop = 48;              // frames between key frames (cuts fall anywhere, as in a real film)
+  int rotation_degrees = 0;  // a display matrix, as a phone writes (0: none)
 };
 
 // Writes the segments one after another (H.264 through libx264 when FFmpeg has it, else

@@ -25,6 +25,7 @@
 #include "jobs/mv_job.h"
 #include "jobs/make_request.h"
 #include "jobs/render_job.h"
+#include "jobs/score_job.h"
 #include "jobs/video_job.h"
 #include "music/compose.h"
 #include "server/server.h"
@@ -549,6 +550,45 @@ CommandRun define_serve(CLI::App& cmd) {
   };
 }
 
+CommandRun define_score(CLI::App& cmd) {
+  auto o = std::make_shared<ScoreOptions>();
+  auto output = std::make_shared<std::filesystem::path>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd.add_option("VIDEO", o->video, "The film: any file FFmpeg opens (mp4, mkv, mov, webm)")
+      ->required();
+  cmd.add_option("-o,--output", *output,
+                 "Folder to write scored.mp4, score.mid, music.wav, cues.json, report.json")
+      ->required();
+  cmd.add_option("--subtitles", o->subtitles,
+                 "SRT or WebVTT subtitles: their emotion drives the music, which ducks under "
+                 "each line (default: none; the picture alone drives it)");
+  cmd.add_option("--duck", o->duck_db, "How far the music drops under each subtitle, 0..40 dB")
+      ->capture_default_str();
+  cmd.add_option("--seed", o->seed, "Random seed; the same inputs and seed give the same MIDI")
+      ->capture_default_str();
+  cmd.add_option("--soundfont", o->soundfont,
+                 "General MIDI SoundFont (.sf2) (default: fluid-soundfont-gm)");
+  cmd.add_option("--lang", o->language, "Subtitle language: auto, en or zh")
+      ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case))
+      ->default_str("auto");
+  cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
+  return [o, output, quiet](const CancelToken& cancel) {
+    FolderSink sink(*output);
+    const ScoreResult r =
+        run_job([&](JobContext& c) { return run_score(*o, c); }, cancel, sink, !*quiet);
+    std::printf("%s: %.2f s, %lld frames at %.3f fps, %zu cuts, %zu shots; %s\n",
+                o->video.string().c_str(), r.film.duration_s, static_cast<long long>(r.film.frames),
+                r.film.fps, r.film.cuts.size(), r.film.shots.size(),
+                r.dialogue ? "arc from the subtitles" : "no subtitles: arc from the picture");
+    for (const ScoreSection& s : r.score.sections)
+      std::printf("  %6.2f-%6.2f s  %-24s %3.0f bpm  v=%+.2f a=%+.2f\n", s.start_s, s.end_s,
+                  s.name.substr(0, 24).c_str(), s.tempo_bpm, s.target.valence, s.target.arousal);
+    std::printf("wrote %s/{scored.mp4, score.mid, music.wav, cues.json, report.json} (%.1f LUFS)\n",
+                output->string().c_str(), r.delivered.integrated_lufs);
+    return 0;
+  };
+}
+
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json",
                 define_make},
@@ -572,12 +612,17 @@ constexpr std::array kCommandTable = {
                 define_mv},
     CommandSpec{"serve", "HTTP service: make jobs from JSON, queued in SQLite, run by workers",
                 define_serve},
+    CommandSpec{"score",
+                "Score a film: music on its cuts, ducking under its subtitles -> scored.mp4 "
+                "(video copied)",
+                define_score},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kFieldFlags = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kFieldFlags = {{
     {"story", "STORY"},
     {"song", "SONG"},
+    {"video", "VIDEO"},
     {"cues", "CUES"},
     {"file", "FILE"},
     {"midi", "MIDI"},

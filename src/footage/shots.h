@@ -1,0 +1,112 @@
+// Shots of a film: where the picture changes (hard cuts frame-exact, fades through black) and what
+// each shot looks like (brightness, colour, motion). The detector is fed one frame's small
+// features at a time and decides each frame a fixed number of frames later, so memory does not
+// grow with the length of the film.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace tonepoem {
+
+// What one decoded frame is reduced to: histograms of a downscaled copy (luma in 32 bins, each
+// chroma plane in 16, each normalised to sum 1) and its luma grid for motion.
+inline constexpr int kLumaBins = 32, kChromaBins = 16;
+inline constexpr int kGridWidth = 64, kGridHeight = 36;
+struct FrameFeatures {
+  std::int64_t index = 0;  // frame number from 0, in presentation order
+  double time_s = 0;       // presentation time from the first frame
+  std::array<float, kLumaBins> luma{};
+  std::array<float, kChromaBins> cb{}, cr{};
+  double brightness = 0;  // mean luma, 0..1
+  double saturation = 0;  // mean chroma distance from grey, 0..1
+  std::array<std::uint8_t, kGridWidth * kGridHeight> grid{};  // luma, kGridWidth x kGridHeight
+};
+// Distance between two frames' colour distributions, 0 (same) .. 1 (disjoint): half the L1
+// distance of the luma histograms weighted 1/2, of each chroma histogram 1/4.
+double histogram_distance(const FrameFeatures& a, const FrameFeatures& b);
+
+enum class CutKind { hard, fade };
+std::string_view cut_kind_name(CutKind kind);
+
+struct Cut {
+  std::int64_t frame = 0;  // the first frame of the new shot
+  double time_s = 0;       // that frame's presentation time
+  CutKind kind = CutKind::hard;
+  double strength = 0;  // the histogram distance across the cut (hard), 0..1
+};
+
+struct Shot {
+  std::int64_t first_frame = 0, end_frame = 0;  // [first_frame, end_frame)
+  double start_s = 0, end_s = 0;
+  double brightness = 0;  // mean over the shot's frames, 0..1
+  double saturation = 0;  // 0..1
+  double motion = 0;      // mean absolute luma change between consecutive frames, 0..1
+};
+
+struct ShotOptions {
+  // A hard cut: the histogram distance to the previous frame is at least `min_cut_distance` and
+  // at least `sigma` standard deviations above the mean distance of the `window` frames on
+  // either side, the two largest left out (an adaptive threshold: busy shots need a larger jump;
+  // another cut or a flash nearby does not raise it).
+  double min_cut_distance = 0.3;
+  double sigma = 4.0;
+  int window = 12;
+  // ... and at least `min_ratio` times that mean (a fade or a zoom changes every frame a lot).
+  double min_ratio = 3.0;
+  // A flash (a camera flash, a white or black frame or two): the picture jumps and, within
+  // `max_flash_frames`, comes back to within `flash_return_distance` of the frame before the
+  // jump. Not a cut.
+  int max_flash_frames = 2;
+  double flash_return_distance = 0.25;
+  // A fade through black: frames darker than `black_brightness` (mean luma) entered without a
+  // hard cut; the new shot starts at the first frame after the dark run.
+  double black_brightness = 0.06;
+};
+
+// The streaming detector. Feed frames in order with push(); each frame is decided `window`
+// frames later (finish() decides the rest). Cuts and shots come out in order.
+class ShotDetector {
+ public:
+  explicit ShotDetector(ShotOptions options = {});
+  void push(const FrameFeatures& frame);
+  // Ends the film at `duration_s` (the last frame's end) and closes the last shot.
+  void finish(double duration_s);
+
+  const std::vector<Cut>& cuts() const { return cuts_; }
+  const std::vector<Shot>& shots() const { return shots_; }
+  int flashes_ignored() const { return flashes_; }
+
+ private:
+  struct Entry {
+    FrameFeatures features;
+    double distance = 0;  // to the previous frame (0 for the first)
+    double motion = 0;    // mean absolute luma change from the previous frame, 0..1
+  };
+  void decide_front();
+  void emit(const Entry& entry, bool cut_here);
+
+  ShotOptions options_;
+  std::deque<Entry> pending_;           // frames [decided - 1 - window, newest]: context both ways
+  std::size_t decide_at_ = 0;           // index in pending_ of the next frame to decide
+  std::int64_t suppressed_until_ = -1;  // frames up to this one are a flash's return
+  bool in_black_ = false, black_entered_by_cut_ = false, black_from_start_ = false;
+  std::int64_t black_start_ = 0;
+  std::vector<Cut> cuts_;
+  std::vector<Shot> shots_;
+  Shot current_;
+  std::int64_t current_frames_ = 0;
+  int flashes_ = 0;
+};
+
+void to_json(nlohmann::json& j, const Cut& c);
+void from_json(const nlohmann::json& j, Cut& c);
+void to_json(nlohmann::json& j, const Shot& s);
+void from_json(const nlohmann::json& j, Shot& s);
+
+}  // namespace tonepoem

@@ -1,0 +1,151 @@
+#include "footage/synthetic_video.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/opt.h>
+}
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "core/error.h"
+#include "core/files.h"
+
+namespace tonepoem {
+namespace {
+
+struct CodecFreer {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct OutputFreer {
+  void operator()(AVFormatContext* f) const {
+    if (f->pb) avio_closep(&f->pb);
+    avformat_free_context(f);
+  }
+};
+struct FrameFreer {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketFreer {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+
+// BT.601 limited range, as the decoder will read it back.
+void to_yuv(double r, double g, double b, std::uint8_t& y, std::uint8_t& u, std::uint8_t& v) {
+  const auto clip = [](double x) { return static_cast<std::uint8_t>(std::clamp(x, 0.0, 255.0)); };
+  y = clip(16 + 0.257 * r + 0.504 * g + 0.098 * b);
+  u = clip(128 - 0.148 * r - 0.291 * g + 0.439 * b);
+  v = clip(128 + 0.439 * r - 0.368 * g - 0.071 * b);
+}
+
+void paint(AVFrame* frame, const SyntheticSegment& segment, int i, std::int64_t global) {
+  const int w = frame->width, h = frame->height;
+  double level = 1.0;
+  if (segment.look == SyntheticLook::fade_out)
+    level = 1.0 - static_cast<double>(i + 1) / segment.frames;
+  if (segment.look == SyntheticLook::fade_in) level = static_cast<double>(i) / segment.frames;
+  const auto [r, g, b] = segment.rgb;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      double k = 1.0;
+      if (segment.look == SyntheticLook::pan) {
+        k = ((x + 24 * global) / 16) % 2 ? 1.0 : 0.35;
+      } else if (segment.look != SyntheticLook::solid) {
+        k = (((x + 2 * global) / 20 + (y + global) / 20) % 2) ? 1.0 : 0.5;
+      }
+      std::uint8_t yy, uu, vv;
+      to_yuv(r * k * level, g * k * level, b * k * level, yy, uu, vv);
+      frame->data[0][y * frame->linesize[0] + x] = yy;
+      if (x % 2 == 0 && y % 2 == 0) {
+        frame->data[1][(y / 2) * frame->linesize[1] + x / 2] = uu;
+        frame->data[2][(y / 2) * frame->linesize[2] + x / 2] = vv;
+      }
+    }
+}
+
+}  // namespace
+
+void write_synthetic_video(const std::filesystem::path& path,
+                           const std::vector<SyntheticSegment>& segments,
+                           const SyntheticVideoOptions& options) {
+  AtomicOutput out(path);
+  const std::string name = path.string();
+  const AVOutputFormat* container = av_guess_format(nullptr, path.filename().c_str(), nullptr);
+  if (!container) container = av_guess_format("mp4", nullptr, nullptr);
+  AVFormatContext* raw = nullptr;
+  if (avformat_alloc_output_context2(&raw, container, nullptr, out.temp_path().c_str()) < 0)
+    throw Error(ExitCode::internal, "cannot create a container (libavformat)", name);
+  std::unique_ptr<AVFormatContext, OutputFreer> muxer(raw);
+
+  const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+  if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+  if (!codec) throw Error(ExitCode::internal, "no H.264 or MPEG-4 encoder in FFmpeg", name);
+  std::unique_ptr<AVCodecContext, CodecFreer> enc(avcodec_alloc_context3(codec));
+  enc->width = options.width;
+  enc->height = options.height;
+  enc->pix_fmt = AV_PIX_FMT_YUV420P;
+  enc->time_base = AVRational{1, options.fps};
+  enc->framerate = AVRational{options.fps, 1};
+  enc->gop_size = options.gop;
+  enc->thread_count = 1;  // the same bytes on every machine
+  if (muxer->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  if (std::string(codec->name) == "libx264") {
+    av_opt_set(enc->priv_data, "preset", "ultrafast", 0);
+    av_opt_set(enc->priv_data, "x264-params", "scenecut=0:log=-1", 0);  // key frames by gop alone
+  } else {
+    enc->bit_rate = 800000;
+  }
+  if (avcodec_open2(enc.get(), codec, nullptr) < 0)
+    throw Error(ExitCode::internal, "cannot open the video encoder", name);
+  AVStream* stream = avformat_new_stream(muxer.get(), nullptr);
+  avcodec_parameters_from_context(stream->codecpar, enc.get());
+  stream->time_base = enc->time_base;
+  stream->avg_frame_rate = enc->framerate;
+  if (options.rotation_degrees != 0) {
+    auto* matrix = reinterpret_cast<std::int32_t*>(
+        av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(std::int32_t)));
+    if (!matrix) throw Error(ExitCode::internal, "cannot add a display matrix", name);
+    av_display_rotation_set(matrix, options.rotation_degrees);
+  }
+  if (avio_open(&muxer->pb, out.temp_path().c_str(), AVIO_FLAG_WRITE) < 0)
+    fail_output(name, "cannot create the file", "check that the folder is writable");
+  if (avformat_write_header(muxer.get(), nullptr) < 0)
+    fail_output(name, "cannot write the container header", "use .mp4, .mkv or .mov");
+
+  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  frame->format = enc->pix_fmt;
+  frame->width = enc->width;
+  frame->height = enc->height;
+  if (av_frame_get_buffer(frame.get(), 0) < 0)
+    throw Error(ExitCode::internal, "cannot allocate a frame", name);
+  std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
+  const auto drain = [&] {
+    while (avcodec_receive_packet(enc.get(), packet.get()) >= 0) {
+      av_packet_rescale_ts(packet.get(), enc->time_base, stream->time_base);
+      packet->stream_index = stream->index;
+      if (av_interleaved_write_frame(muxer.get(), packet.get()) < 0)
+        fail_output(name, "writing a packet failed", "check the free space of the folder");
+    }
+  };
+  std::int64_t index = 0;
+  for (const SyntheticSegment& segment : segments)
+    for (int i = 0; i < segment.frames; ++i) {
+      av_frame_make_writable(frame.get());
+      paint(frame.get(), segment, i, index);
+      frame->pts = index++;
+      if (avcodec_send_frame(enc.get(), frame.get()) < 0)
+        throw Error(ExitCode::internal, "the video encoder refused a frame", name);
+      drain();
+    }
+  avcodec_send_frame(enc.get(), nullptr);
+  drain();
+  if (av_write_trailer(muxer.get()) < 0)
+    fail_output(name, "finishing the file failed", "check the free space of the folder");
+  avio_closep(&muxer->pb);
+  out.commit();
+}
+
+}  // namespace tonepoem

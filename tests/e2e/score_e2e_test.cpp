@@ -1,0 +1,107 @@
+// `tonepoem score` as a user runs it: the real binary on generated films, exit codes and outputs.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "audio/audio.h"
+#include "footage/synthetic_video.h"
+#include "video/probe.h"
+
+namespace fs = std::filesystem;
+
+namespace tonepoem {
+namespace {
+
+const fs::path kScoreBinary = TONEPOEM_BINARY;
+const fs::path kScoreSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+
+struct ScoreRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+ScoreRun run_score_cli(const std::string& args) {
+  const std::string command = kScoreBinary.string() + " score " + args + " -q 2>&1";
+  ScoreRun result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+fs::path score_dir(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem-score-e2e-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+bool no_files_in(const fs::path& dir) {
+  return !fs::exists(dir) || fs::is_empty(dir);
+}
+
+TEST(ScoreCommand, WritesEveryOutputWithTheVideoCopied) {
+  const fs::path dir = score_dir("ok");
+  write_synthetic_video(dir / "film.mkv", {{100, {200, 40, 40}, SyntheticLook::pattern},
+                                           {150, {40, 60, 220}, SyntheticLook::pattern}});
+  std::ofstream(dir / "film.srt") << "1\n00:00:01,000 --> 00:00:03,000\nA happy day.\n\n"
+                                     "2\n00:00:06,000 --> 00:00:09,500\nThe end is near.\n";
+  const ScoreRun r = run_score_cli("'" + (dir / "film.mkv").string() + "' --subtitles '" +
+                                   (dir / "film.srt").string() + "' -o '" + (dir / "out").string() +
+                                   "' --soundfont " + kScoreSoundFont.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"scored.mp4", "score.mid", "music.wav", "cues.json", "report.json"})
+    EXPECT_TRUE(fs::exists(dir / "out" / name)) << name;
+  const MediaInfo in = probe_media(dir / "film.mkv");
+  const MediaInfo out = probe_media(dir / "out" / "scored.mp4");
+  EXPECT_EQ(out.video_frames, in.video_frames);
+  EXPECT_EQ(out.video_codec, in.video_codec);
+  EXPECT_TRUE(out.has_audio);
+  EXPECT_NEAR(out.audio_duration_s, 10.0, 0.04);
+}
+
+TEST(ScoreCommand, BadInputHasItsExitCodeAndLeavesNothing) {
+  const fs::path dir = score_dir("bad");
+  const std::string out =
+      " -o '" + (dir / "out").string() + "' --soundfont " + kScoreSoundFont.string();
+  std::ofstream(dir / "text.mp4") << "just words\n";
+  ScoreRun r = run_score_cli("'" + (dir / "text.mp4").string() + "'" + out);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("text.mp4"), std::string::npos) << r.output;
+  EXPECT_TRUE(no_files_in(dir / "out"));
+
+  AudioBuffer silence;
+  silence.samples.resize(2 * 44100);
+  write_audio(silence, dir / "voice.m4a", AudioFileFormat::m4a_aac);
+  r = run_score_cli("'" + (dir / "voice.m4a").string() + "'" + out);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("no video stream"), std::string::npos) << r.output;
+  EXPECT_TRUE(no_files_in(dir / "out"));
+
+  write_synthetic_video(dir / "short.mp4", {{50, {200, 40, 40}}});
+  std::ofstream(dir / "late.srt") << "1\n00:00:05,000 --> 00:00:06,000\nToo late.\n";
+  r = run_score_cli("'" + (dir / "short.mp4").string() + "' --subtitles '" +
+                    (dir / "late.srt").string() + "'" + out);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("after the video ends"), std::string::npos) << r.output;
+  EXPECT_TRUE(no_files_in(dir / "out"));
+
+  r = run_score_cli("'" + (dir / "short.mp4").string() + "' --duck 50" + out);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--duck"), std::string::npos) << r.output;
+  EXPECT_TRUE(no_files_in(dir / "out"));
+}
+
+}  // namespace
+}  // namespace tonepoem

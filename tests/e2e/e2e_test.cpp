@@ -24,6 +24,7 @@
 #include "audio/audio.h"
 #include "model/score.h"
 #include "music/midi.h"
+#include "run_cli.h"
 #include "video/probe.h"
 
 namespace fs = std::filesystem;
@@ -35,22 +36,12 @@ const fs::path kBinary = TONEPOEM_BINARY;
 const fs::path kSource = TONEPOEM_SOURCE_DIR;
 const fs::path kTestSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using e2e::quote;
+using e2e::RunResult;
 
 // `environment`: assignments put before the command ("NAME=value ...").
 RunResult run(const std::string& args, const std::string& environment = "") {
-  const std::string command = environment + " " + kBinary.string() + " " + args + " 2>&1";
-  RunResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return e2e::run_shell(environment + " " + kBinary.string() + " " + args);
 }
 
 fs::path fresh_dir(const std::string& name) {
@@ -59,14 +50,6 @@ fs::path fresh_dir(const std::string& name) {
   fs::remove_all(dir);
   fs::create_directories(dir.parent_path());
   return dir;
-}
-
-std::string quote(const fs::path& p) {
-  // Appended piece by piece: "'" + std::string&& trips a GCC 12 -Wrestrict false positive at -O3.
-  std::string quoted = "'";
-  quoted += p.string();
-  quoted += '\'';
-  return quoted;
 }
 
 nlohmann::json read_json(const fs::path& p) {

@@ -12,6 +12,7 @@
 
 #include "audio/audio.h"
 #include "footage/synthetic_video.h"
+#include "run_cli.h"
 #include "video/probe.h"
 
 namespace fs = std::filesystem;
@@ -22,21 +23,10 @@ namespace {
 const fs::path kScoreBinary = TONEPOEM_BINARY;
 const fs::path kScoreSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 
-struct ScoreRun {
-  int exit_code = -1;
-  std::string output;
-};
+using ScoreRun = e2e::RunResult;
 
 ScoreRun run_score_cli(const std::string& args) {
-  const std::string command = kScoreBinary.string() + " score " + args + " -q 2>&1";
-  ScoreRun result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return e2e::run_shell(kScoreBinary.string() + " score " + args + " -q");
 }
 
 fs::path score_dir(const std::string& name) {

@@ -14,25 +14,10 @@ extern "C" {
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "footage/libav_handles.h"
 
 namespace tonepoem {
 namespace {
-
-struct FormatCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct ScaleFreer {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
 
 const std::string kVideoFix =
     "pass a video file FFmpeg can read (mp4, mkv, mov, webm, ...); `ffprobe FILE` shows what it "
@@ -73,7 +58,7 @@ FootageAnalysis analyze_footage(const std::filesystem::path& video, const ShotOp
   AVFormatContext* raw = nullptr;
   if (avformat_open_input(&raw, video.c_str(), nullptr, nullptr) < 0)
     fail_input(name, "FFmpeg cannot open this file as media (not a video, or damaged)", kVideoFix);
-  std::unique_ptr<AVFormatContext, FormatCloser> format(raw);
+  libav::InputPtr format(raw);
   if (avformat_find_stream_info(format.get(), nullptr) < 0)
     fail_input(name, "cannot read the media streams (damaged or truncated?)", kVideoFix);
   const int vi = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
@@ -87,7 +72,7 @@ FootageAnalysis analyze_footage(const std::filesystem::path& video, const ShotOp
                fmt::format("no decoder for its video codec ({})",
                            avcodec_get_name(stream->codecpar->codec_id)),
                "re-encode the video to H.264");
-  std::unique_ptr<AVCodecContext, CodecFreer> dec(avcodec_alloc_context3(codec));
+  libav::CodecPtr dec(avcodec_alloc_context3(codec));
   avcodec_parameters_to_context(dec.get(), stream->codecpar);
   dec->pkt_timebase = stream->time_base;
   dec->thread_count = 0;  // as many as FFmpeg thinks useful: decoding dominates
@@ -111,9 +96,9 @@ FootageAnalysis analyze_footage(const std::filesystem::path& video, const ShotOp
       format->duration > 0 ? static_cast<double>(format->duration) / AV_TIME_BASE : 0.0;
 
   ShotDetector detector(options);
-  std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
-  std::unique_ptr<SwsContext, ScaleFreer> scale;
+  libav::PacketPtr packet(av_packet_alloc());
+  libav::FramePtr frame(av_frame_alloc());
+  libav::ScalePtr scale;
   int scale_w = 0, scale_h = 0, scale_format = -1;
   std::vector<std::uint8_t> planes(3 * kGridWidth * kGridHeight);
   std::int64_t first_pts = AV_NOPTS_VALUE;

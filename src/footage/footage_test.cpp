@@ -1,4 +1,5 @@
 #include "footage/footage.h"
+#include "footage/libav_handles.h"
 
 #include <gtest/gtest.h>
 
@@ -134,15 +135,11 @@ TEST(Footage, BadInputIsNamed) {
   }
 }
 
-struct InputCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-
 // The bytes of every packet of the file's first stream of `type`.
 std::vector<std::string> packets(const fs::path& file, AVMediaType type) {
   AVFormatContext* raw = nullptr;
   EXPECT_EQ(avformat_open_input(&raw, file.c_str(), nullptr, nullptr), 0);
-  std::unique_ptr<AVFormatContext, InputCloser> in(raw);
+  libav::InputPtr in(raw);
   avformat_find_stream_info(in.get(), nullptr);
   const int index = av_find_best_stream(in.get(), type, -1, -1, nullptr, 0);
   std::vector<std::string> out;
@@ -161,7 +158,7 @@ std::vector<std::string> packets(const fs::path& file, AVMediaType type) {
 double rotation_of(const fs::path& file) {
   AVFormatContext* raw = nullptr;
   if (avformat_open_input(&raw, file.c_str(), nullptr, nullptr) < 0) return -1;
-  std::unique_ptr<AVFormatContext, InputCloser> in(raw);
+  libav::InputPtr in(raw);
   avformat_find_stream_info(in.get(), nullptr);
   const int index = av_find_best_stream(in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   const std::uint8_t* matrix =

@@ -14,23 +14,12 @@ extern "C" {
 #include "core/error.h"
 #include "core/files.h"
 #include "footage/footage.h"
+#include "footage/libav_handles.h"
 
 namespace tonepoem {
 namespace {
 
-struct InputCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-using InputPtr = std::unique_ptr<AVFormatContext, InputCloser>;
-struct OutputFreer {
-  void operator()(AVFormatContext* f) const {
-    if (f->pb) avio_closep(&f->pb);
-    avformat_free_context(f);
-  }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
+using libav::InputPtr;
 
 InputPtr open_input(const std::filesystem::path& path) {
   AVFormatContext* raw = nullptr;
@@ -62,7 +51,7 @@ void mux_video_with_audio(const std::filesystem::path& video,
   AVFormatContext* raw = nullptr;
   if (avformat_alloc_output_context2(&raw, container, nullptr, out.temp_path().c_str()) < 0)
     throw Error(ExitCode::internal, "cannot create the output container (libavformat)", out_name);
-  std::unique_ptr<AVFormatContext, OutputFreer> muxer(raw);
+  libav::OutputPtr muxer(raw);
   AVStream* vout = avformat_new_stream(muxer.get(), nullptr);
   AVStream* aout = avformat_new_stream(muxer.get(), nullptr);
   if (!vout || !aout) throw Error(ExitCode::internal, "cannot add streams (libavformat)", out_name);
@@ -103,7 +92,7 @@ void mux_video_with_audio(const std::filesystem::path& video,
   const std::int64_t audio_shift =
       av_rescale_q(video_start, vstream->time_base, astream->time_base);
 
-  std::unique_ptr<AVPacket, PacketFreer> vpacket(av_packet_alloc()), apacket(av_packet_alloc());
+  libav::PacketPtr vpacket(av_packet_alloc()), apacket(av_packet_alloc());
   const auto next = [](AVFormatContext* in, int index, AVPacket* p) {
     while (av_read_frame(in, p) >= 0) {
       if (p->stream_index == index) return true;

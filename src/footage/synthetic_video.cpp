@@ -13,25 +13,10 @@ extern "C" {
 
 #include "core/error.h"
 #include "core/files.h"
+#include "footage/libav_handles.h"
 
 namespace tonepoem {
 namespace {
-
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct OutputFreer {
-  void operator()(AVFormatContext* f) const {
-    if (f->pb) avio_closep(&f->pb);
-    avformat_free_context(f);
-  }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
 
 // BT.601 limited range, as the decoder will read it back.
 void to_yuv(double r, double g, double b, std::uint8_t& y, std::uint8_t& u, std::uint8_t& v) {
@@ -78,12 +63,12 @@ void write_synthetic_video(const std::filesystem::path& path,
   AVFormatContext* raw = nullptr;
   if (avformat_alloc_output_context2(&raw, container, nullptr, out.temp_path().c_str()) < 0)
     throw Error(ExitCode::internal, "cannot create a container (libavformat)", name);
-  std::unique_ptr<AVFormatContext, OutputFreer> muxer(raw);
+  libav::OutputPtr muxer(raw);
 
   const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
   if (!codec) codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
   if (!codec) throw Error(ExitCode::internal, "no H.264 or MPEG-4 encoder in FFmpeg", name);
-  std::unique_ptr<AVCodecContext, CodecFreer> enc(avcodec_alloc_context3(codec));
+  libav::CodecPtr enc(avcodec_alloc_context3(codec));
   enc->width = options.width;
   enc->height = options.height;
   enc->pix_fmt = AV_PIX_FMT_YUV420P;
@@ -115,13 +100,13 @@ void write_synthetic_video(const std::filesystem::path& path,
   if (avformat_write_header(muxer.get(), nullptr) < 0)
     fail_output(name, "cannot write the container header", "use .mp4, .mkv or .mov");
 
-  std::unique_ptr<AVFrame, FrameFreer> frame(av_frame_alloc());
+  libav::FramePtr frame(av_frame_alloc());
   frame->format = enc->pix_fmt;
   frame->width = enc->width;
   frame->height = enc->height;
   if (av_frame_get_buffer(frame.get(), 0) < 0)
     throw Error(ExitCode::internal, "cannot allocate a frame", name);
-  std::unique_ptr<AVPacket, PacketFreer> packet(av_packet_alloc());
+  libav::PacketPtr packet(av_packet_alloc());
   const auto drain = [&] {
     while (avcodec_receive_packet(enc.get(), packet.get()) >= 0) {
       av_packet_rescale_ts(packet.get(), enc->time_base, stream->time_base);

@@ -32,6 +32,15 @@ bool is_function_word(std::string_view lower) {
   return function_words().contains(lower);
 }
 
+// Words that belong to the word after them: a line may not start just after one.
+bool binds_forward(std::string_view key) {
+  static const std::set<std::string, std::less<>> words = {
+      "the",  "a",    "an",    "his",   "her",  "my", "their", "our", "its",  "your", "every",
+      "this", "that", "these", "those", "some", "no", "of",    "to",  "very", "在",   "的",
+      "一个", "这",   "那",    "把",    "被",   "从", "向",    "给",  "很",   "和",   "跟"};
+  return words.contains(key);
+}
+
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -425,8 +434,10 @@ class LineWriter {
     t.key = w.text;
     t.rhyme = std::string(pinyin_rhyme_group(syllables.back()));
     static const std::set<std::string, std::less<>> kFunction = {
-        "的", "了", "着", "地", "得", "和", "在", "是", "就",
-        "也", "都", "又", "把", "被", "吗", "呢", "吧", "啊"};
+        "的", "了", "着", "地", "得",   "和",   "在", "是", "就", "也", "都", "又",
+        "把", "被", "吗", "呢", "吧",   "啊",   "去", "来", "上", "下", "里", "会",
+        "给", "这", "那", "个", "很",   "从",   "向", "对", "跟", "与", "而", "但",
+        "却", "才", "还", "再", "这是", "那是", "最", "更", "们"};
     t.content = !kFunction.contains(t.key);
     t.name = names_.contains(t.key);
     clause.tokens.push_back(std::move(t));
@@ -465,6 +476,8 @@ class LineWriter {
         if (c.tokens[a].key == "and" || c.tokens[a].key == "but" || c.tokens[a].key == "then" ||
             c.tokens[a].key == "so")
           score -= 0.75;
+        // A line does not tear a phrase: not after "the", "her", "every" (which it would drop).
+        if (a > 0 && binds_forward(c.tokens[a - 1].key)) score -= 2.0;
         out.push_back({ci, a, b + 1, score});
       }
     }
@@ -551,10 +564,25 @@ class LineWriter {
   // other clauses holding recurring words, chosen together for their rhyme: hook, A, hook, B.
   LyricSection write_chorus() const {
     LyricSection chorus{"chorus", "Chorus", 0, {}};
-    // The central image: the most recurring content word that is not a name (a name when no
-    // other word recurs); ties go to the first in alphabetical order.
+    // The central image: the title's most recurring word ("The Lantern at the Ford"); else the
+    // story's most recurring content word that is not a name (a name when no other word recurs);
+    // ties go to the first in alphabetical order.
     std::string central;
+    const std::string title =
+        doc_.language == Language::en ? " " + lower_ascii(doc_.title) + " " : doc_.title;
+    std::size_t in_title = 1;
+    for (const auto& [word, n] : recurrence_) {
+      const bool named = doc_.language == Language::en
+                             ? title.find(" " + word + " ") != std::string::npos ||
+                                   title.find(" " + word + "'") != std::string::npos
+                             : word.size() >= 6 && title.find(word) != std::string::npos;
+      if (named && n > in_title) {
+        central = word;
+        in_title = n;
+      }
+    }
     for (const bool names_too : {false, true}) {
+      if (!central.empty()) break;
       std::size_t top = 1;  // a word must recur to be the central image
       for (const auto& [word, n] : recurrence_)
         if (n > top && (names_too || (!names_.contains(word) && !capitalised_.contains(word)))) {

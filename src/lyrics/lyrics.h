@@ -47,11 +47,12 @@ struct LyricsOptions {
 // The song: one verse per cue (the cue's clauses that carry the most: recurring words, named
 // characters, whole clauses preferred; cut at word boundaries to min..max syllables, never ending
 // on a function word), in story order, the second and fourth lines chosen to rhyme where the
-// text allows; a chorus from the story's central image (the clause holding its most recurring
-// content word, the hook, sung twice, around two more lines meant to rhyme) after every verse (or
-// every second verse when there are more than four) and at the end. Cues with no usable clause
-// have no verse. Throws Error(bad_input) naming the document when no sentence gives a line, and
-// Error(missing_resource) when the pronouncing dictionary or pinyin table is missing.
+// text allows; a chorus from the story's central image (the clause holding the title's most
+// recurring word, else the story's most recurring content word, the hook, sung twice, around two
+// more lines meant to rhyme) after every verse (or every second verse when there are more than
+// four) and at the end. Cues with no usable clause have no verse. Throws Error(bad_input) naming
+// the document when no sentence gives a line, and Error(missing_resource) when the pronouncing
+// dictionary or pinyin table is missing.
 SongLyrics write_lyrics(const Document& document, const CueSheet& cues,
                         std::shared_ptr<const Lexicons> lexicons,
                         const LyricsOptions& options = {});

@@ -100,9 +100,9 @@ struct Ladder {
 
 Ladder ladder_for(const ScoreSection& s, const VocalOptions& o) {
   Ladder l;
-  int tonic = o.tonic_low + ((s.tonic - o.tonic_low) % 12 + 12) % 12;
+  const int tonic = o.low + 3 + ((s.tonic - (o.low + 3)) % 12 + 12) % 12;
   const auto& iv = mode_intervals(s.mode);
-  for (int p = tonic - 5; p <= tonic + 14; ++p) {
+  for (int p = o.low; p <= o.high; ++p) {
     const int rel = ((p - tonic) % 12 + 12) % 12;
     if (std::find(iv.begin(), iv.end(), rel) == iv.end()) continue;
     if (p == tonic) l.tonic = l.pitches.size();
@@ -153,7 +153,7 @@ std::string clock(double s, bool brackets) {
 double song_duration_estimate(const SongLyrics& lyrics) {
   double lines = 0;
   for (const LyricSection& s : lyrics.sections) lines += double(s.lines.size());
-  return 8.0 + 6.0 * lines;
+  return 8.0 + 7.0 * lines;
 }
 
 Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptions& options) {

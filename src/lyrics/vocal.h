@@ -14,9 +14,9 @@ namespace tonepoem {
 
 struct VocalOptions {
   int program = 53;  // General MIDI "Voice Oohs": the guide melody as an instrument
-  // The tonic sits in [tonic_low, tonic_low + 11]; the line keeps to the fifth below it up to
-  // the ninth above: an octave and a fifth.
-  int tonic_low = 57;
+  // The voice's range, MIDI pitches: an octave and a fifth (G3..D5) in every key. The tonic is
+  // placed in [low + 3, low + 14], the line moving around it.
+  int low = 55, high = 74;
 };
 
 // One sung syllable: where it came from and the note that sings it.

@@ -50,7 +50,7 @@ struct Track {
   double gain = 1.0;        // linear, applied as channel volume
   std::vector<Note> notes;  // sorted by tick
   std::vector<std::pair<std::int64_t, int>> program_changes;  // (tick, program) after the first
-  std::vector<Lyric> lyrics;  // a vocal track's syllables, ascending, each at its note's tick
+  std::vector<Lyric> lyrics = {};  // a vocal track's syllables, ascending, each at its note's tick
 };
 
 struct TempoEvent {

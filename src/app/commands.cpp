@@ -21,6 +21,7 @@
 #include "jobs/compose_job.h"
 #include "jobs/judge_job.h"
 #include "jobs/live_job.h"
+#include "jobs/lyrics_job.h"
 #include "jobs/make_job.h"
 #include "jobs/mv_job.h"
 #include "jobs/make_request.h"
@@ -147,6 +148,9 @@ CommandRun define_make(CLI::App& cmd) {
       "--narrate", o->narrate,
       "espeak-ng reads the story: its timing sets the music's sections and the captions' words, "
       "and the music ducks under the voice");
+  cmd.add_flag("--song", o->song,
+               "A song: lyrics from the story sung by a vocal track (lyric events in score.mid, "
+               "lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc)");
   cmd.add_option("--voice", o->voice,
                  "Narration voice for espeak-ng: en, cmn, ... (default: by the story's language)");
   cmd.add_option("--duck", o->ducking.depth_db,
@@ -345,6 +349,37 @@ CommandRun define_analyze(CLI::App& cmd) {
     o->format = parse_arc_format(*format);
     FolderSink nothing(".");  // analyze writes no file
     std::cout << run_job([&](JobContext& c) { return run_analyze(*o, c); }, cancel, nothing, false);
+    return 0;
+  };
+}
+
+CommandRun define_lyrics(CLI::App& cmd) {
+  auto o = std::make_shared<LyricsJobOptions>();
+  auto output = std::make_shared<std::filesystem::path>();
+  cmd.add_option("STORY", o->story, "The story (UTF-8): " + accepted_input_formats())->required();
+  cmd.add_option(
+      "-o,--output", *output,
+      "Write the lyrics here (JSON when the name ends in .json; default: print the text)");
+  cmd.add_option("--lang", o->language, "Language: auto, en or zh")
+      ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case))
+      ->default_str("auto");
+  cmd.add_option("--lexicon", o->lexicons, "Extra lexicon TSV; repeatable")
+      ->check(CLI::ExistingFile);
+  cmd.add_option("--seed", o->seed, "Seed of the plan the verses follow")->capture_default_str();
+  return [o, output](const CancelToken& cancel) {
+    FolderSink sink = output->empty() ? FolderSink(".") : sink_for_file(*output);
+    if (!output->empty()) o->output_name = output->filename().string();
+    const LyricsJobResult result =
+        run_job([&](JobContext& c) { return run_lyrics(*o, c); }, cancel, sink, false);
+    if (output->empty()) {
+      std::cout << result.text;
+    } else {
+      const RhymeStats rhymes = rhyme_stats(result.lyrics);
+      std::printf("%s: %zu sections, rhymes %zu/%zu (perfect %zu, slant %zu) -> %s\n",
+                  o->story.string().c_str(), result.lyrics.sections.size(),
+                  rhymes.perfect + rhymes.slant, rhymes.pairs, rhymes.perfect, rhymes.slant,
+                  output->string().c_str());
+    }
     return 0;
   };
 }
@@ -592,6 +627,8 @@ CommandRun define_score(CLI::App& cmd) {
 constexpr std::array kCommandTable = {
     CommandSpec{"make", "Story -> score.mid, score.wav, video.mp4, cues.json, report.json",
                 define_make},
+    CommandSpec{"lyrics", "Story -> song lyrics (verses from its scenes, a returning chorus)",
+                define_lyrics},
     CommandSpec{"compose", "One emotion or a cue sheet -> a MIDI score", define_compose},
     CommandSpec{"analyze", "Print a story's emotion arc (or one result per line with --per-line)",
                 define_analyze},

@@ -34,6 +34,8 @@ OptionProblems MakeOptions::validate() const {
                                                 duration_s)});
   if (narrate && duration_s != 0)
     problems.push_back({"duration", "not accepted with narration (the reading sets the length)"});
+  if (song && narrate)
+    problems.push_back({"song", "not accepted with narration (a song is sung, not read)"});
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
     problems.push_back(
         {"duck", fmt::format("{} dB is out of range; accepts 8 to 40 dB", ducking.depth_db)});
@@ -218,6 +220,19 @@ void write_captions(MakeState& s) {
   s.written("captions", name);
 }
 
+void write_lyrics(MakeState& s) {
+  const MakeResult& r = s.result;
+  write_file_atomically(s.path("lyrics.txt"), lyrics_text(r.lyrics));
+  s.written("lyrics", "lyrics.txt", true);
+  write_file_atomically(s.path("lyrics.json"), nlohmann::json(r.lyrics).dump(2) + "\n");
+  s.written("lyrics", "lyrics.json", true);
+  write_file_atomically(s.path("lyrics.lrc"), lrc_text(r.vocal, r.lyrics.title));
+  s.written("lyrics", "lyrics.lrc", true);
+  write_file_atomically(s.path("lyrics.enhanced.lrc"),
+                        enhanced_lrc_text(r.vocal, r.lyrics, r.lyrics.title));
+  s.written("lyrics", "lyrics.enhanced.lrc", true);
+}
+
 void write_video(MakeState& s) {
   const std::filesystem::path path = s.path("video.mp4");
   render_video(s.audio, s.timeline(), s.options.video_options, path, s.progress,
@@ -230,6 +245,8 @@ void write_video(MakeState& s) {
 constexpr std::array kMakeOutputs = {
     MakeOutput{"cues", "cues.json", always, write_cues},
     MakeOutput{"midi", "score.mid", always, write_midi},
+    MakeOutput{"lyrics", "lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc",
+               [](const MakeOptions& o) { return o.song; }, write_lyrics},
     MakeOutput{"musicxml", "score.musicxml", [](const MakeOptions& o) { return o.musicxml; },
                write_musicxml},
     MakeOutput{"audio", "score.wav (and score.EXT in the chosen format)", always,
@@ -271,6 +288,19 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
 
   context.stage("plan");
   result.cues = plan(result.document, result.arc, plan_options(options, result));
+  if (options.song) {
+    context.stage("lyrics");
+    result.lyrics = write_lyrics(result.document, result.cues, lexicons);
+    const double sung_s = std::min(3600.0, song_duration_estimate(result.lyrics));
+    if (options.duration_s == 0 && sung_s > result.cues.duration_s) {
+      // Long enough to sing every line: plan again at that length, and write the lyrics for its
+      // cues (a cut may move).
+      PlanOptions longer = plan_options(options, result);
+      longer.duration_s = sung_s;
+      result.cues = plan(result.document, result.arc, longer);
+      result.lyrics = write_lyrics(result.document, result.cues, lexicons);
+    }
+  }
 
   context.stage(options.refine ? "compose+refine" : "compose");
   if (options.refine) {
@@ -284,6 +314,11 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
     result.score = compose(result.cues, {.seed = options.seed});
   }
   result.judged = judge_sections(result.score, steering_judge_weights());
+  if (options.song) {
+    context.stage("vocal");
+    result.vocal = write_vocal(result.score, result.lyrics);
+    result.score.tracks.push_back(result.vocal.track);
+  }
   return result;
 }
 
@@ -315,6 +350,20 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   context.finish_stage();
   result.timings = context.timings();
   result.report = build_report(result, options);
+  if (options.song) {
+    const VocalStats v = vocal_stats(result.lyrics, result.vocal);
+    const RhymeStats rh = rhyme_stats(result.lyrics);
+    result.report["song"] = {{"syllables", v.syllables},
+                             {"sung", v.sung},
+                             {"stressed", v.stressed},
+                             {"stressed_on_beat", v.stressed_on_beat},
+                             {"stressed_on_strong_beat", v.stressed_on_strong},
+                             {"lowest_pitch", v.lowest},
+                             {"highest_pitch", v.highest},
+                             {"rhyme_pairs", rh.pairs},
+                             {"perfect_rhymes", rh.perfect},
+                             {"slant_rhymes", rh.slant}};
+  }
   write_file_atomically(context.outputs().path_for("report.json"), result.report.dump(2) + "\n");
   context.outputs().written("report.json");
   return result;

@@ -16,6 +16,8 @@
 #include "audio/narrate.h"
 #include "core/error.h"
 #include "jobs/job.h"
+#include "lyrics/lyrics.h"
+#include "lyrics/vocal.h"
 #include "model/score.h"
 #include "plan/plan.h"
 #include "refine/refine.h"
@@ -54,6 +56,11 @@ struct MakeOptions {
   bool narrate = false;
   std::string voice;    // espeak-ng voice; empty: "cmn" for Chinese stories, else "en"
   DuckOptions ducking;  // depth_db 8 .. 40 (field "duck")
+  // A song: lyrics from the story (lyrics/lyrics.h) sung by a vocal track written over the
+  // composed score (lyrics/vocal.h; the accompaniment is left as composed), with lyric events in
+  // score.mid and lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc. Without a duration,
+  // the piece is made long enough for the lyrics. Not accepted with narration (field "song").
+  bool song = false;
 
   // Every problem with these options, each naming its field ("story", "duration", "duck",
   // "refine_budget", "captions", the video's own fields) and what it accepts. Empty when valid.
@@ -71,6 +78,8 @@ struct MakeResult {
   LoudnessReport video_loudness;              // of the AAC audio decoded back from video.mp4
   Narration narration;                        // empty unless options.narrate
   std::string voice;                          // the voice that read it
+  SongLyrics lyrics;                          // empty unless options.song
+  Vocal vocal;                                // its track is also in score
   std::filesystem::path soundfont;
   std::vector<std::pair<std::string, double>> timings;  // wall seconds per stage
   // What the outputs table wrote, by its key: "midi": "score.mid", "stems": [...], ...

@@ -317,6 +317,7 @@ std::string score_event_list(const Score& score) {
       out += fmt::format("  program {} {}\n", tick, program);
     for (const Note& n : t.notes)
       out += fmt::format("  note {} {} {} {}\n", n.tick, n.duration, n.pitch, n.velocity);
+    for (const Lyric& l : t.lyrics) out += fmt::format("  lyric {} \"{}\"\n", l.tick, l.text);
   }
   return out;
 }

@@ -35,6 +35,12 @@ struct Note {
   int velocity = 80;          // 1..127
 };
 
+// A sung syllable's text at its note (MIDI lyric meta event FF 05, as .kar players show it).
+struct Lyric {
+  std::int64_t tick = 0;
+  std::string text;
+};
+
 struct Track {
   std::string name;         // e.g. "Melody (Flute)"
   std::string role;         // "melody", "chords", "bass", "drums", "pad", ...
@@ -44,6 +50,7 @@ struct Track {
   double gain = 1.0;        // linear, applied as channel volume
   std::vector<Note> notes;  // sorted by tick
   std::vector<std::pair<std::int64_t, int>> program_changes;  // (tick, program) after the first
+  std::vector<Lyric> lyrics = {};  // a vocal track's syllables, ascending, each at its note's tick
 };
 
 struct TempoEvent {

@@ -159,6 +159,7 @@ std::string write_midi(const Score& score) {
     if (ch != 9)
       for (const auto& [tick, program] : t.program_changes)
         ev.push_back({tick, 11, channel_message(0xC0, ch, std::clamp(program, 0, 127))});
+    for (const Lyric& l : t.lyrics) ev.push_back({l.tick, 11, meta(0x05, l.text)});
     for (const Note& n : untangle(t.notes)) {
       if (n.duration <= 0) continue;
       const int pitch = std::clamp(n.pitch, 0, 127);
@@ -309,6 +310,7 @@ Score read_midi(std::string_view bytes, std::string_view source) {
   struct Chunk {
     std::string name;
     std::map<int, ChannelData> channels;
+    std::vector<Lyric> lyrics;
   };
   std::vector<Chunk> chunks;
   std::vector<std::pair<std::int64_t, std::string>> key_texts;
@@ -382,6 +384,8 @@ Score read_midi(std::string_view bytes, std::string_view source) {
                                   : KeyEvent{tick, major, Mode::ionian});
         } else if (type == 0x06) {
           score.markers.push_back({tick, std::string(d)});
+        } else if (type == 0x05) {
+          chunk.lyrics.push_back({tick, std::string(d)});
         } else if (type == 0x01) {
           key_texts.emplace_back(tick, std::string(d));
         }
@@ -473,6 +477,7 @@ Score read_midi(std::string_view bytes, std::string_view source) {
       if (cd.pan >= 0) t.pan = std::clamp((cd.pan - 64) / 63.0, -1.0, 1.0);
       for (const Note& note : cd.notes) end_tick = std::max(end_tick, note.tick + note.duration);
       t.notes = std::move(cd.notes);
+      if (with_notes == 1) t.lyrics = std::move(chunk.lyrics);  // a vocal track's words
       score.tracks.push_back(std::move(t));
     }
   }

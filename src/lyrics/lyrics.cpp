@@ -1,0 +1,689 @@
+#include "lyrics/lyrics.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "text/reading.h"
+
+namespace tonepoem {
+namespace {
+
+// Words sung unstressed and never left at a line's end.
+const std::set<std::string, std::less<>>& function_words() {
+  static const std::set<std::string, std::less<>> words = {
+      "a",     "an",     "the",  "and",   "or",    "but",   "of",   "to",   "in",   "on",
+      "at",    "by",     "for",  "with",  "from",  "as",    "is",   "was",  "were", "be",
+      "been",  "are",    "am",   "it",    "its",   "it's",  "he",   "she",  "his",  "her",
+      "him",   "they",   "them", "their", "we",    "us",    "our",  "you",  "your", "i",
+      "me",    "my",     "that", "this",  "these", "those", "so",   "then", "if",   "than",
+      "there", "had",    "has",  "have",  "do",    "did",   "does", "not",  "no",   "would",
+      "could", "should", "will", "can",   "into",  "onto",  "upon", "over", "very", "who",
+      "which", "what",   "when", "where", "while", "until", "up",   "out",  "off",  "all",
+      "some",  "any",    "each", "such",  "one",   "just",  "too",  "also", "said", "every"};
+  return words;
+}
+
+bool is_function_word(std::string_view lower) {
+  return function_words().contains(lower);
+}
+
+// Words that belong to the word after them: a line may not start just after one.
+bool binds_forward(std::string_view key) {
+  static const std::set<std::string, std::less<>> words = {
+      "the",  "a",    "an",    "his",   "her",  "my", "their", "our", "its",  "your", "every",
+      "this", "that", "these", "those", "some", "no", "of",    "to",  "very", "在",   "的",
+      "一个", "这",   "那",    "把",    "被",   "从", "向",    "给",  "很",   "和",   "跟"};
+  return words.contains(key);
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool is_vowel_letter(char c) {
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+// Letter groups: vowel runs in the spelling.
+std::vector<std::pair<std::size_t, std::size_t>> vowel_groups(std::string_view w) {
+  std::vector<std::pair<std::size_t, std::size_t>> groups;
+  for (std::size_t i = 0; i < w.size();) {
+    if (!is_vowel_letter(w[i]) || (w[i] == 'y' && i == 0)) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < w.size() && is_vowel_letter(w[j])) ++j;
+    groups.push_back({i, j});
+    i = j;
+  }
+  return groups;
+}
+
+// Letter-to-sound fallback: vowel groups, a silent final "e" (not "-le") dropped, at least one.
+std::size_t letter_syllables(std::string_view lower) {
+  auto groups = vowel_groups(lower);
+  std::size_t n = groups.size();
+  if (n > 1 && lower.size() > 2 && lower.back() == 'e' && groups.back().first == lower.size() - 1 &&
+      !(lower[lower.size() - 2] == 'l' && !is_vowel_letter(lower[lower.size() - 3])))
+    --n;
+  return std::max<std::size_t>(n, 1);
+}
+
+// The spelling cut into `n` pieces: at the middle of the consonants between vowel groups when the
+// groups match, else into equal runs of letters (karaoke text, not a dictionary hyphenation).
+std::vector<std::string> split_letters(std::string_view word, std::size_t n) {
+  if (n <= 1 || word.size() < n) return {std::string(word)};
+  auto groups = vowel_groups(word);
+  std::vector<std::size_t> cuts;
+  if (groups.size() >= n) {
+    for (std::size_t k = 1; k < n; ++k) {
+      const std::size_t end = groups[k - 1].second, next = groups[k].first;
+      cuts.push_back(end + (next - end) / 2);
+    }
+  } else {
+    for (std::size_t k = 1; k < n; ++k) cuts.push_back(word.size() * k / n);
+  }
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t c : cuts) {
+    parts.emplace_back(word.substr(from, c - from));
+    from = c;
+  }
+  parts.emplace_back(word.substr(from));
+  return parts;
+}
+
+bool is_arpabet_vowel(std::string_view phone) {
+  return !phone.empty() && std::isdigit(static_cast<unsigned char>(phone.back()));
+}
+
+std::vector<std::string> split_spaces(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < s.size() && s[j] != ' ') ++j;
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// One word or its inflection ("evening", "evenings"): an identity, not a rhyme.
+bool same_word(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  return a == b || (a.size() >= 3 && b.starts_with(a) && b.size() <= a.size() + 3);
+}
+
+// The vowel of a rhyme key ("AO R D" -> "AO"; a 十三辙 group is its own vowel).
+std::string rhyme_vowel(const std::string& key) {
+  return key.substr(0, key.find(' '));
+}
+
+}  // namespace
+
+Pronouncer::Pronouncer(const std::filesystem::path& tsv) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(tsv, ec))
+    throw Error(ExitCode::missing_resource, "the pronouncing dictionary is missing", tsv.string(),
+                "run scripts/setup to build en-cmudict.tsv in the data folder");
+  const std::string text = read_text_file(tsv);
+  std::size_t line_no = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + at, end - at);
+    at = end + 1;
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string_view::npos || tab == 0 || tab + 1 >= line.size())
+      throw Error(ExitCode::missing_resource,
+                  "malformed row at line " + std::to_string(line_no) + " (want word<TAB>phones)",
+                  tsv.string(), "rebuild it with scripts/setup");
+    phones_.emplace(std::string(line.substr(0, tab)), std::string(line.substr(tab + 1)));
+  }
+  if (phones_.empty())
+    throw Error(ExitCode::missing_resource, "the pronouncing dictionary has no entries",
+                tsv.string(), "rebuild it with scripts/setup");
+}
+
+LyricWord Pronouncer::pronounce(std::string_view word, std::string* rhyme) const {
+  LyricWord out;
+  out.text = std::string(word);
+  std::string lower = lower_ascii(word);
+  const bool function = is_function_word(lower);
+  auto found = phones_.find(lower);
+  if (found == phones_.end() && lower.size() > 2 && lower.ends_with("'s"))
+    found = phones_.find(lower.substr(0, lower.size() - 2));
+  if (found != phones_.end()) {
+    const std::vector<std::string> phones = split_spaces(found->second);
+    std::vector<int> stress;
+    std::size_t last_stressed = phones.size();
+    for (std::size_t i = 0; i < phones.size(); ++i) {
+      if (!is_arpabet_vowel(phones[i])) continue;
+      stress.push_back(phones[i].back() - '0');
+      if (phones[i].back() != '0') last_stressed = i;
+    }
+    if (last_stressed == phones.size())  // no stressed vowel: rhyme from the last vowel
+      for (std::size_t i = 0; i < phones.size(); ++i)
+        if (is_arpabet_vowel(phones[i])) last_stressed = i;
+    const std::vector<std::string> parts =
+        split_letters(word, std::max<std::size_t>(stress.size(), 1));
+    for (std::size_t k = 0; k < parts.size(); ++k)
+      out.syllables.push_back({parts[k], !function && k < stress.size() && stress[k] == 1, ""});
+    if (rhyme) {
+      rhyme->clear();
+      for (std::size_t i = last_stressed; i < phones.size(); ++i) {
+        std::string p = phones[i];
+        if (is_arpabet_vowel(p)) p.pop_back();
+        if (!rhyme->empty()) *rhyme += ' ';
+        *rhyme += p;
+      }
+    }
+    return out;
+  }
+  out.in_dictionary = false;
+  const std::vector<std::string> parts = split_letters(word, letter_syllables(lower));
+  for (std::size_t k = 0; k < parts.size(); ++k)
+    out.syllables.push_back({parts[k], !function && k == 0, ""});
+  if (rhyme) {  // the spelling from the last vowel group stands in for the phones
+    auto groups = vowel_groups(lower);
+    *rhyme = groups.empty() ? lower : "~" + lower.substr(groups.back().first);
+  }
+  return out;
+}
+
+std::string_view pinyin_rhyme_group(std::string_view syllable) {
+  std::string s(syllable);
+  while (!s.empty() && std::isdigit(static_cast<unsigned char>(s.back()))) s.pop_back();
+  static constexpr std::array<std::string_view, 23> kInitials = {
+      "zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g",
+      "k",  "h",  "j",  "q", "x", "r", "z", "c", "s", "y", "w"};
+  std::string initial;
+  for (std::string_view i : kInitials)
+    if (s.starts_with(i)) {
+      initial = std::string(i);
+      break;
+    }
+  std::string f = s.substr(initial.size());
+  const bool palatal = initial == "j" || initial == "q" || initial == "x" || initial == "y";
+  if (palatal && f.starts_with('u')) f = "v" + f.substr(1);  // ju, que, xun, yu: ü
+  if (initial == "y" && (f == "e" || f == "ve")) return "乜斜";
+  if (f.empty()) return "一七";
+  if (f == "a" || f == "ia" || f == "ua") return "发花";
+  if (f == "o" || f == "e" || f == "uo") return "梭波";
+  if (f == "ie" || f == "ve" || f == "ue") return "乜斜";
+  if (f == "i" || f == "v" || f == "er") return "一七";
+  if (f == "u") return "姑苏";
+  if (f == "ai" || f == "uai") return "怀来";
+  if (f == "ei" || f == "ui" || f == "uei") return "灰堆";
+  if (f == "ao" || f == "iao") return "遥条";
+  if (f == "ou" || f == "iu" || f == "iou") return "油求";
+  if (f.ends_with("ng")) {
+    if (f == "ang" || f == "iang" || f == "uang") return "江阳";
+    return "中东";
+  }
+  if (f.ends_with('n')) {
+    if (f == "an" || f == "ian" || f == "uan" || f == "van") return "言前";
+    return "人辰";
+  }
+  return "一七";
+}
+
+namespace {
+
+// A word of a clause as the line writer sees it.
+struct Token {
+  LyricWord word;
+  std::string key;    // lower-case lookup form
+  std::string rhyme;  // the word's rhyme key
+  bool content = true;
+  bool name = false;
+};
+
+struct Clause {
+  std::size_t sentence = 0;
+  std::size_t cue = 0;
+  std::vector<Token> tokens;
+};
+
+// A candidate line: tokens [from, to) of one clause.
+struct Window {
+  std::size_t clause = 0, from = 0, to = 0;
+  double score = 0;
+};
+
+// Decodes one UTF-8 code point at s[i]; advances i. Invalid bytes read as U+FFFD.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  char32_t cp = len == 1 ? c : c & (0x3F >> (len - 1));
+  for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  i += len;
+  return cp;
+}
+
+bool is_han(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0xF900 && c <= 0xFAFF);
+}
+
+class LineWriter {
+ public:
+  LineWriter(const Document& doc, const CueSheet& cues, std::shared_ptr<const Lexicons> lexicons,
+             const LyricsOptions& options)
+      : doc_(doc), cues_(cues), lexicons_(std::move(lexicons)), options_(options) {
+    for (const Cue& cue : cues_.cues)
+      for (const std::string& name : cue.characters) names_.insert(lower_ascii(name));
+  }
+
+  SongLyrics write() {
+    if (doc_.language == Language::en) {
+      pronouncer_ = std::make_unique<Pronouncer>(
+          (options_.data_dir.empty() ? find_data_dir() : options_.data_dir) / "lexicons" /
+          "en-cmudict.tsv");
+    } else {
+      reader_ = std::make_unique<NarrationReader>(lexicons_);
+    }
+    for (std::size_t s = 0; s < doc_.sentences.size(); ++s) split_sentence(s);
+    count_recurrence();
+
+    SongLyrics lyrics;
+    lyrics.title = doc_.title;
+    lyrics.language = doc_.language;
+    std::vector<LyricSection> verses;
+    for (std::size_t c = 0; c < cues_.cues.size(); ++c) {
+      LyricSection verse = write_verse(c);
+      if (verse.lines.empty()) continue;
+      verse.name = "Verse " + std::to_string(verses.size() + 1) + " (" + cues_.cues[c].name + ")";
+      verses.push_back(std::move(verse));
+    }
+    if (verses.empty())
+      fail_input(doc_.source,
+                 "no sentence has a clause of " + std::to_string(options_.min_syllables) + " to " +
+                     std::to_string(options_.max_syllables) +
+                     " syllables that lyrics can be made from",
+                 "give a story in sentences of words (prose or verse), not lists, numbers or "
+                 "symbols");
+    const LyricSection chorus = write_chorus();
+    const std::size_t every = verses.size() > 4 ? 2 : 1;
+    for (std::size_t v = 0; v < verses.size(); ++v) {
+      lyrics.sections.push_back(std::move(verses[v]));
+      if (!chorus.lines.empty() && ((v + 1) % every == 0 || v + 1 == verses.size()))
+        lyrics.sections.push_back(chorus);
+    }
+    return lyrics;
+  }
+
+ private:
+  // The cue whose span holds the sentence's caption (plan: one caption per sentence, in order).
+  std::size_t cue_of(std::size_t sentence) const {
+    if (cues_.captions.size() != doc_.sentences.size() || cues_.cues.empty()) return 0;
+    const double t = cues_.captions[sentence].start_s;
+    for (std::size_t c = cues_.cues.size(); c-- > 0;)
+      if (t >= cues_.cues[c].start_s) return c;
+    return 0;
+  }
+
+  void split_sentence(std::size_t s) {
+    const std::string& text = doc_.sentences[s].text;
+    Clause clause{s, cue_of(s), {}};
+    auto flush = [&] {
+      if (!clause.tokens.empty()) clauses_.push_back(clause);
+      clause.tokens.clear();
+    };
+    if (doc_.language == Language::en) {
+      std::string word;
+      bool sentence_start = true;
+      auto end_word = [&] {
+        while (!word.empty() && word.back() == '\'') word.pop_back();
+        while (!word.empty() && word.front() == '\'') word.erase(0, 1);
+        if (!word.empty()) {
+          Token t;
+          t.word = pronouncer_->pronounce(word, &t.rhyme);
+          t.key = lower_ascii(word);
+          t.content = !is_function_word(t.key);
+          t.name = names_.contains(t.key) ||
+                   (!sentence_start && std::isupper(static_cast<unsigned char>(word[0])) &&
+                    t.content && word != "I");
+          if (t.name) capitalised_.insert(t.key);
+          clause.tokens.push_back(std::move(t));
+          sentence_start = false;
+        }
+        word.clear();
+      };
+      for (std::size_t i = 0; i < text.size();) {
+        const char32_t c = next_code_point(text, i);
+        if ((c < 0x80 && std::isalpha(static_cast<int>(c))) || (c == '-' && !word.empty())) {
+          word += static_cast<char>(c);
+        } else if (c == '\'' || c == 0x2019) {
+          if (!word.empty()) word += '\'';
+        } else if (c == ' ') {
+          end_word();
+        } else if (c < 0x80 && std::isdigit(static_cast<int>(c))) {
+          end_word();  // numbers are not sung as digits: they break the clause
+          flush();
+        } else {
+          end_word();
+          flush();  // punctuation, dashes, quotes, other scripts end a clause
+        }
+      }
+      end_word();
+      flush();
+      return;
+    }
+    // Chinese: jieba words from the narration reader, one syllable per Han character.
+    std::string run;
+    auto read_run = [&] {
+      if (run.empty()) return;
+      const SentenceReading reading = reader_->read(run, Language::zh);
+      for (const ReadingRun& r : reading.runs)
+        for (const ReadingWord& w : r.words) add_chinese_word(clause, w);
+      run.clear();
+      flush();
+    };
+    for (std::size_t i = 0; i < text.size();) {
+      const std::size_t at = i;
+      const char32_t c = next_code_point(text, i);
+      if (is_han(c)) {
+        run.append(text, at, i - at);
+      } else {
+        read_run();
+      }
+    }
+    read_run();
+  }
+
+  void add_chinese_word(Clause& clause, const ReadingWord& w) {
+    std::vector<std::string> syllables;
+    std::string cur;
+    for (char ch : w.spoken) {
+      cur += ch;
+      if (ch >= '1' && ch <= '5') {
+        syllables.push_back(cur);
+        cur.clear();
+      }
+    }
+    std::vector<std::string> chars;
+    for (std::size_t i = 0; i < w.text.size();) {
+      const std::size_t at = i;
+      next_code_point(w.text, i);
+      chars.push_back(w.text.substr(at, i - at));
+    }
+    if (chars.empty() || syllables.size() != chars.size()) return;
+    Token t;
+    t.word.text = w.text;
+    for (std::size_t k = 0; k < chars.size(); ++k)
+      t.word.syllables.push_back({chars[k], false, syllables[k]});
+    t.key = w.text;
+    t.rhyme = std::string(pinyin_rhyme_group(syllables.back()));
+    static const std::set<std::string, std::less<>> kFunction = {
+        "的", "了", "着", "地", "得",   "和",   "在", "是", "就", "也", "都", "又",
+        "把", "被", "吗", "呢", "吧",   "啊",   "去", "来", "上", "下", "里", "会",
+        "给", "这", "那", "个", "很",   "从",   "向", "对", "跟", "与", "而", "但",
+        "却", "才", "还", "再", "这是", "那是", "最", "更", "们"};
+    t.content = !kFunction.contains(t.key);
+    t.name = names_.contains(t.key);
+    clause.tokens.push_back(std::move(t));
+  }
+
+  // How often each content word (and name) recurs across the story.
+  void count_recurrence() {
+    for (const Clause& c : clauses_)
+      for (const Token& t : c.tokens)
+        if (t.content) ++recurrence_[t.key];
+  }
+
+  double token_weight(const Token& t) const {
+    if (!t.content) return 0;
+    const auto r = recurrence_.find(t.key);
+    const double recurs = r == recurrence_.end() ? 0 : std::log2(double(r->second));
+    return 1.0 + recurs + (t.name ? 2.0 : 0.0);
+  }
+
+  // Every window of the clause within the syllable bounds that does not end on a function word;
+  // scored by the weight of its words per syllable^0.5, whole clauses and clause starts preferred.
+  std::vector<Window> windows(std::size_t ci) const {
+    const Clause& c = clauses_[ci];
+    std::vector<Window> out;
+    for (std::size_t a = 0; a < c.tokens.size(); ++a) {
+      std::size_t syl = 0;
+      double weight = 0;
+      for (std::size_t b = a; b < c.tokens.size(); ++b) {
+        syl += c.tokens[b].word.syllables.size();
+        weight += token_weight(c.tokens[b]);
+        if (syl > options_.max_syllables) break;
+        if (syl < options_.min_syllables || !c.tokens[b].content) continue;
+        double score = weight / std::sqrt(double(syl));
+        if (a == 0) score += 0.5;
+        if (a == 0 && b + 1 == c.tokens.size()) score += 1.0;
+        if (c.tokens[a].key == "and" || c.tokens[a].key == "but" || c.tokens[a].key == "then" ||
+            c.tokens[a].key == "so")
+          score -= 0.75;
+        // A line does not tear a phrase: not after "the", "her", "every" (which it would drop).
+        if (a > 0 && binds_forward(c.tokens[a - 1].key)) score -= 2.0;
+        out.push_back({ci, a, b + 1, score});
+      }
+    }
+    return out;
+  }
+
+  const std::string& end_rhyme(const Window& w) const {
+    return clauses_[w.clause].tokens[w.to - 1].rhyme;
+  }
+  const std::string& end_key(const Window& w) const {
+    return clauses_[w.clause].tokens[w.to - 1].key;
+  }
+
+  // 3 for a perfect rhyme of different words, 1.5 for the same vowel, 0 otherwise.
+  double rhyme_bonus(const Window& a, const Window& b) const {
+    if (same_word(end_key(a), end_key(b))) return 0;
+    if (end_rhyme(a) == end_rhyme(b)) return 3.0;
+    if (rhyme_vowel(end_rhyme(a)) == rhyme_vowel(end_rhyme(b))) return 1.0;
+    return 0;
+  }
+
+  LyricLine make_line(const Window& w) const {
+    LyricLine line;
+    const Clause& c = clauses_[w.clause];
+    for (std::size_t k = w.from; k < w.to; ++k) line.words.push_back(c.tokens[k].word);
+    line.rhyme = end_rhyme(w);
+    line.sentence = c.sentence;
+    return line;
+  }
+
+  Window best_window(std::size_t ci) const {
+    Window best{ci, 0, 0, -1e9};
+    for (const Window& w : windows(ci))
+      if (w.score > best.score) best = w;
+    return best;
+  }
+
+  LyricSection write_verse(std::size_t cue) {
+    LyricSection verse{"verse", "", cue, {}};
+    std::vector<std::size_t> usable;
+    for (std::size_t ci = 0; ci < clauses_.size(); ++ci)
+      if (clauses_[ci].cue == cue && !windows(ci).empty()) usable.push_back(ci);
+    if (usable.empty()) return verse;
+    // The clauses that carry the most, kept in story order.
+    std::vector<std::size_t> ranked = usable;
+    std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
+      return best_window(a).score > best_window(b).score;
+    });
+    ranked.resize(std::min(ranked.size(), options_.verse_lines));
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<Window> lines;
+    for (std::size_t ci : ranked) lines.push_back(best_window(ci));
+    if (lines.size() >= 4) {
+      // Lines 2 and 4: any window of a clause in their place's order span, for the best rhyme.
+      const auto span_of = [&](std::size_t slot) {
+        const std::size_t lo = lines[slot - 1].clause + 1;
+        const std::size_t hi = slot + 1 < lines.size() ? lines[slot + 1].clause : usable.back() + 1;
+        std::vector<Window> out;
+        for (std::size_t ci : usable)
+          if (ci >= lo && ci < hi)
+            for (const Window& w : windows(ci)) out.push_back(w);
+        return out;
+      };
+      const std::vector<Window> second = span_of(1), fourth = span_of(3);
+      double best = lines[1].score + lines[3].score + rhyme_bonus(lines[1], lines[3]);
+      for (const Window& a : second)
+        for (const Window& b : fourth) {
+          const double s = a.score + b.score + rhyme_bonus(a, b);
+          if (s > best + 1e-9) {
+            best = s;
+            lines[1] = a;
+            lines[3] = b;
+          }
+        }
+    }
+    for (const Window& w : lines) {
+      verse.lines.push_back(make_line(w));
+      in_verses_.insert(w.clause);
+    }
+    return verse;
+  }
+
+  // Hook: the best window holding the story's most recurring content word; then two lines from
+  // other clauses holding recurring words, chosen together for their rhyme: hook, A, hook, B.
+  LyricSection write_chorus() const {
+    LyricSection chorus{"chorus", "Chorus", 0, {}};
+    // The central image: the title's most recurring word ("The Lantern at the Ford"); else the
+    // story's most recurring content word that is not a name (a name when no other word recurs);
+    // ties go to the first in alphabetical order.
+    std::string central;
+    const std::string title =
+        doc_.language == Language::en ? " " + lower_ascii(doc_.title) + " " : doc_.title;
+    std::size_t in_title = 1;
+    for (const auto& [word, n] : recurrence_) {
+      const bool named = doc_.language == Language::en
+                             ? title.find(" " + word + " ") != std::string::npos ||
+                                   title.find(" " + word + "'") != std::string::npos
+                             : word.size() >= 6 && title.find(word) != std::string::npos;
+      if (named && n > in_title) {
+        central = word;
+        in_title = n;
+      }
+    }
+    for (const bool names_too : {false, true}) {
+      if (!central.empty()) break;
+      std::size_t top = 1;  // a word must recur to be the central image
+      for (const auto& [word, n] : recurrence_)
+        if (n > top && (names_too || (!names_.contains(word) && !capitalised_.contains(word)))) {
+          central = word;
+          top = n;
+        }
+      if (!central.empty()) break;
+    }
+    if (central.empty()) return chorus;
+    Window hook{0, 0, 0, -1e9};
+    std::vector<Window> others;
+    for (std::size_t ci = 0; ci < clauses_.size(); ++ci) {
+      // The chorus says what the verses do not, where the story allows.
+      const double sung = in_verses_.contains(ci) ? 3.0 : 0.0;
+      for (Window w : windows(ci)) {
+        w.score -= sung;
+        bool has_central = false;
+        for (std::size_t k = w.from; k < w.to; ++k)
+          has_central = has_central || clauses_[ci].tokens[k].key == central;
+        if (has_central && w.score > hook.score) hook = w;
+        others.push_back(w);
+      }
+    }
+    if (hook.score < -1e8) return chorus;
+    std::erase_if(others, [&](const Window& w) { return w.clause == hook.clause; });
+    std::sort(others.begin(), others.end(),
+              [](const Window& a, const Window& b) { return a.score > b.score; });
+    if (others.size() > 60) others.resize(60);  // the strongest lines only
+    chorus.cue = clauses_[hook.clause].cue;
+    chorus.lines.push_back(make_line(hook));
+    if (others.size() >= 2) {
+      std::size_t best_a = 0, best_b = 1;
+      double best = -1e9;
+      for (std::size_t a = 0; a < others.size(); ++a)
+        for (std::size_t b = 0; b < others.size(); ++b) {
+          if (others[a].clause == others[b].clause) continue;
+          const double s = others[a].score + others[b].score + rhyme_bonus(others[a], others[b]);
+          if (s > best + 1e-9) {
+            best = s;
+            best_a = a;
+            best_b = b;
+          }
+        }
+      // Sung in story order.
+      if (others[best_b].clause < others[best_a].clause) std::swap(best_a, best_b);
+      chorus.lines.push_back(make_line(others[best_a]));
+      chorus.lines.push_back(make_line(hook));
+      chorus.lines.push_back(make_line(others[best_b]));
+    }
+    return chorus;
+  }
+
+  const Document& doc_;
+  const CueSheet& cues_;
+  std::shared_ptr<const Lexicons> lexicons_;
+  LyricsOptions options_;
+  std::set<std::string, std::less<>> names_;
+  std::unique_ptr<Pronouncer> pronouncer_;
+  std::unique_ptr<NarrationReader> reader_;
+  std::vector<Clause> clauses_;
+  std::set<std::size_t> in_verses_;                 // clauses the verses sing
+  std::set<std::string, std::less<>> capitalised_;  // words written as names mid-sentence
+  std::map<std::string, std::size_t, std::less<>> recurrence_;
+};
+
+}  // namespace
+
+SongLyrics write_lyrics(const Document& document, const CueSheet& cues,
+                        std::shared_ptr<const Lexicons> lexicons, const LyricsOptions& options) {
+  return LineWriter(document, cues, std::move(lexicons), options).write();
+}
+
+RhymeStats rhyme_stats(const SongLyrics& lyrics) {
+  RhymeStats stats;
+  std::set<std::string> choruses_seen;
+  for (const LyricSection& s : lyrics.sections) {
+    if (s.lines.size() < 4) continue;
+    if (s.kind == "chorus" && !choruses_seen.insert(s.name).second) continue;  // count it once
+    const LyricLine& a = s.lines[1];
+    const LyricLine& b = s.lines[3];
+    ++stats.pairs;
+    const bool identity =
+        !a.words.empty() && !b.words.empty() &&
+        same_word(lower_ascii(a.words.back().text), lower_ascii(b.words.back().text));
+    if (a.rhyme == b.rhyme && !identity)
+      ++stats.perfect;
+    else if (!identity && rhyme_vowel(a.rhyme) == rhyme_vowel(b.rhyme))
+      ++stats.slant;
+  }
+  return stats;
+}
+
+double dictionary_coverage(const SongLyrics& lyrics) {
+  std::size_t all = 0, known = 0;
+  for (const LyricSection& s : lyrics.sections)
+    for (const LyricLine& l : s.lines)
+      for (const LyricWord& w : l.words) {
+        all += w.syllables.size();
+        if (w.in_dictionary) known += w.syllables.size();
+      }
+  return all ? double(known) / double(all) : 1.0;
+}
+
+}  // namespace tonepoem

@@ -1,0 +1,71 @@
+// Stage "lyrics": a story (its Document and the plan's CueSheet) into song lyrics (model/lyrics.h).
+// Deterministic: the same story and cue sheet give the same lyrics.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/cue_sheet.h"
+#include "model/document.h"
+#include "model/lyrics.h"
+#include "text/analyze.h"
+
+namespace tonepoem {
+
+// English pronunciations: CMUdict as en-cmudict.tsv in the data folder (scripts/setup builds it
+// from the npm package cmu-pronouncing-dictionary; rows `word<TAB>ARPAbet phones`).
+class Pronouncer {
+ public:
+  // Throws Error(missing_resource) naming the file when it is missing or malformed.
+  explicit Pronouncer(const std::filesystem::path& tsv);
+  // The word's syllables (letters split at vowel groups, one per dictionary vowel) with stress:
+  // the primary-stressed syllable of a content word; none in a function word ("the", "and", "of").
+  // Words absent from the dictionary: a vowel-group count (a silent final e dropped), stress on
+  // the first syllable, in_dictionary false. `rhyme` gets the rhyme key (model/lyrics.h).
+  LyricWord pronounce(std::string_view word, std::string* rhyme) const;
+  std::size_t size() const { return phones_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::string> phones_;
+};
+
+// Rhyme group of a tone-numbered pinyin syllable: one of the 13 十三辙 ("发花", "言前", ...).
+std::string_view pinyin_rhyme_group(std::string_view syllable);
+
+struct LyricsOptions {
+  std::size_t verse_lines = 4;    // lines 2 and 4 are meant to rhyme
+  std::size_t min_syllables = 4;  // per line
+  std::size_t max_syllables = 10;
+  std::filesystem::path data_dir;  // where lexicons/en-cmudict.tsv is; empty: find_data_dir()
+};
+
+// The song: one verse per cue (the cue's clauses that carry the most: recurring words, named
+// characters, whole clauses preferred; cut at word boundaries to min..max syllables, never ending
+// on a function word), in story order, the second and fourth lines chosen to rhyme where the
+// text allows; a chorus from the story's central image (the clause holding the title's most
+// recurring word, else the story's most recurring content word, the hook, sung twice, around two
+// more lines meant to rhyme) after every verse (or every second verse when there are more than
+// four) and at the end. Cues with no usable clause have no verse. Throws Error(bad_input) naming
+// the document when no sentence gives a line, and Error(missing_resource) when the pronouncing
+// dictionary or pinyin table is missing.
+SongLyrics write_lyrics(const Document& document, const CueSheet& cues,
+                        std::shared_ptr<const Lexicons> lexicons,
+                        const LyricsOptions& options = {});
+
+// Over the line pairs meant to rhyme (verses: 2 and 4; chorus: 2 and 4): how many share the
+// rhyme key exactly (perfect; Chinese: the same 十三辙 group) or only its vowel (slant).
+struct RhymeStats {
+  std::size_t pairs = 0, perfect = 0, slant = 0;
+  double rate() const { return pairs ? double(perfect + slant) / double(pairs) : 0.0; }
+};
+RhymeStats rhyme_stats(const SongLyrics& lyrics);
+
+// Share of syllables whose English word came from the dictionary (1 for Chinese).
+double dictionary_coverage(const SongLyrics& lyrics);
+
+}  // namespace tonepoem

@@ -1,0 +1,319 @@
+#include "lyrics/vocal.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace tonepoem {
+namespace {
+
+struct Syl {
+  std::size_t word = 0, syllable = 0;
+  const LyricSyllable* text = nullptr;
+};
+
+std::vector<Syl> line_syllables(const LyricLine& line) {
+  std::vector<Syl> out;
+  for (std::size_t w = 0; w < line.words.size(); ++w)
+    for (std::size_t s = 0; s < line.words[w].syllables.size(); ++s)
+      out.push_back({w, s, &line.words[w].syllables[s]});
+  return out;
+}
+
+// The section (of the score) that holds `tick`.
+std::size_t section_at(const Score& score, std::int64_t tick) {
+  std::size_t i = 0;
+  while (i + 1 < score.sections.size() && score.sections[i + 1].start_tick <= tick) ++i;
+  return i;
+}
+
+// Grid slots per beat: eighths, sixteenths when slow, quarters when fast.
+int slots_per_beat(double bpm) {
+  if (bpm < 75) return 4;
+  if (bpm > 150) return 1;
+  return 2;
+}
+
+bool is_strong_beat(int beat, int beats_per_bar) {
+  if (beat == 0) return true;
+  return beats_per_bar % 2 == 0 && beats_per_bar >= 4 && beat == beats_per_bar / 2;
+}
+
+// Slot positions for `syl` in a phrase of `slots` slots (last one free for the breath):
+// minimal cost by dynamic programming. Empty when the syllables do not fit.
+std::vector<int> place_rhythm(const std::vector<Syl>& syl, int slots, int spb, int bpb) {
+  const int n = static_cast<int>(syl.size());
+  const int last_allowed = slots - spb - 1;  // a beat of breath after the last note starts
+  if (n == 0 || n - 1 > last_allowed) return {};
+  const double inf = std::numeric_limits<double>::infinity();
+  auto cost_at = [&](int k, int p) {
+    const bool beat = p % spb == 0;
+    const bool strong = beat && is_strong_beat((p / spb) % bpb, bpb);
+    const bool stressed = syl[k].text->stressed;
+    double c = 0;
+    if (stressed && !beat) c += 10;
+    if (stressed && beat && !strong) c += 0.4;
+    if (!stressed && strong) c += 0.6;
+    return c;
+  };
+  std::vector<std::vector<double>> best(n, std::vector<double>(slots, inf));
+  std::vector<std::vector<int>> from(n, std::vector<int>(slots, -1));
+  for (int p = 0; p <= last_allowed; ++p) best[0][p] = cost_at(0, p) + 0.3 * p;
+  for (int k = 1; k < n; ++k)
+    for (int p = k; p <= last_allowed; ++p)
+      for (int q = std::max(0, p - 3 * spb); q < p; ++q) {
+        if (best[k - 1][q] == inf) continue;
+        const int gap = p - q;
+        // Long holds inside a line and notes shorter than half a beat at slow grids cost a little.
+        double c =
+            best[k - 1][q] + cost_at(k, p) + (gap > 2 * spb ? 1.5 : 0) + (gap > spb ? 0.2 : 0);
+        if (c < best[k][p]) {
+          best[k][p] = c;
+          from[k][p] = q;
+        }
+      }
+  int end = -1;
+  double top = inf;
+  for (int p = n - 1; p <= last_allowed; ++p) {
+    // Lines that end late in the phrase fill it (a long rest inside a line is not sung).
+    const double c = best[n - 1][p] + 0.15 * (last_allowed - p);
+    if (c < top) {
+      top = c;
+      end = p;
+    }
+  }
+  if (end < 0) return {};
+  std::vector<int> pos(n);
+  for (int k = n - 1; k >= 0; --k) {
+    pos[k] = end;
+    end = from[k][end];
+  }
+  return pos;
+}
+
+// Diatonic pitches of a section's key in the vocal range, ascending, and the tonic's index.
+struct Ladder {
+  std::vector<int> pitches;
+  std::size_t tonic = 0;
+};
+
+Ladder ladder_for(const ScoreSection& s, const VocalOptions& o) {
+  Ladder l;
+  const int tonic = o.low + 3 + ((s.tonic - (o.low + 3)) % 12 + 12) % 12;
+  const auto& iv = mode_intervals(s.mode);
+  for (int p = o.low; p <= o.high; ++p) {
+    const int rel = ((p - tonic) % 12 + 12) % 12;
+    if (std::find(iv.begin(), iv.end(), rel) == iv.end()) continue;
+    if (p == tonic) l.tonic = l.pitches.size();
+    l.pitches.push_back(p);
+  }
+  return l;
+}
+
+const ChordEvent* chord_at(const Score& score, std::int64_t tick) {
+  const ChordEvent* found = nullptr;
+  for (const ChordEvent& c : score.chords) {
+    if (c.tick > tick) break;
+    if (tick < c.tick + c.duration) found = &c;
+  }
+  return found;
+}
+
+bool in_classes(int pitch, const std::vector<int>& classes) {
+  return std::find(classes.begin(), classes.end(), ((pitch % 12) + 12) % 12) != classes.end();
+}
+
+// The ladder index nearest `target` whose pitch class is in `classes` (any when none fits
+// within 3 steps).
+std::size_t nearest_in(const Ladder& l, double target, const std::vector<int>& classes) {
+  std::size_t best = std::size_t(std::clamp(std::lround(target), 0L, long(l.pitches.size() - 1)));
+  double best_d = 1e9;
+  for (std::size_t i = 0; i < l.pitches.size(); ++i) {
+    if (!classes.empty() && !in_classes(l.pitches[i], classes)) continue;
+    const double d = std::abs(double(i) - target);
+    if (d < best_d - 1e-9) {
+      best_d = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+std::string clock(double s, bool brackets) {
+  const long ms = std::lround(std::max(0.0, s) * 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, brackets ? "[%02ld:%02ld.%03ld]" : "<%02ld:%02ld.%03ld>",
+                ms / 60000, (ms / 1000) % 60, ms % 1000);
+  return buf;
+}
+
+}  // namespace
+
+double song_duration_estimate(const SongLyrics& lyrics) {
+  double lines = 0;
+  for (const LyricSection& s : lyrics.sections) lines += double(s.lines.size());
+  return 8.0 + 7.0 * lines;
+}
+
+Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptions& options) {
+  Vocal vocal;
+  vocal.track.name = "Vocal (" + std::string(gm_program_name(options.program)) + ")";
+  vocal.track.role = "vocal";
+  vocal.track.program = options.program;
+  vocal.track.pan = 0;
+  vocal.track.gain = 0.9;
+  std::vector<bool> used(16, false);
+  used[9] = true;
+  for (const Track& t : score.tracks) used[std::clamp(t.channel, 0, 15)] = true;
+  vocal.track.channel = 15;
+  for (int ch = 0; ch < 16; ++ch)
+    if (!used[ch]) {
+      vocal.track.channel = ch;
+      break;
+    }
+  std::size_t total = 0;
+  for (const LyricSection& s : lyrics.sections)
+    for (const LyricLine& l : s.lines) total += l.syllable_count();
+  if (score.sections.empty()) {
+    vocal.unsung = total;
+    return vocal;
+  }
+
+  std::int64_t cursor = score.sections.front().start_tick;
+  for (std::size_t si = 0; si < lyrics.sections.size(); ++si) {
+    const LyricSection& section = lyrics.sections[si];
+    if (section.kind == "verse" && section.cue < score.sections.size())
+      cursor = std::max(cursor, score.sections[section.cue].start_tick);
+    for (std::size_t li = 0; li < section.lines.size(); ++li) {
+      const std::vector<Syl> syl = line_syllables(section.lines[li]);
+      // The phrase starts on the next bar line of the section that holds the cursor.
+      std::size_t sec = section_at(score, cursor);
+      const ScoreSection* ss = &score.sections[sec];
+      int bpb = std::max(1, ss->beats_per_bar);
+      std::int64_t bar = std::int64_t(bpb) * score.ppq;
+      std::int64_t start = ss->start_tick + (cursor - ss->start_tick + bar - 1) / bar * bar;
+      int spb = slots_per_beat(ss->tempo_bpm);
+      const double bar_s = 60.0 / ss->tempo_bpm * bpb;
+      int bars = std::max(1, int(std::ceil((double(syl.size()) + spb + 1) / double(bpb * spb))));
+      bars = std::max(bars, int(std::ceil(2.5 / bar_s - 1e-9)));  // not rushed: 2.5 s at least
+      // A phrase does not run into a section of another meter: it starts there instead.
+      if (start + bars * bar > ss->end_tick && sec + 1 < score.sections.size() &&
+          score.sections[sec + 1].beats_per_bar != bpb) {
+        ss = &score.sections[++sec];
+        start = ss->start_tick;
+        bpb = std::max(1, ss->beats_per_bar);
+        bar = std::int64_t(bpb) * score.ppq;
+        spb = slots_per_beat(ss->tempo_bpm);
+        bars = std::max(1, int(std::ceil((double(syl.size()) + spb + 1) / double(bpb * spb))));
+      }
+      const int slots = bars * bpb * spb;
+      const std::vector<int> pos = place_rhythm(syl, slots, spb, bpb);
+      if (pos.empty() || start + std::int64_t(pos.back() + 1) * score.ppq / spb > score.end_tick) {
+        vocal.unsung += syl.size();
+        continue;
+      }
+      const std::int64_t slot_ticks = score.ppq / spb;
+      const Ladder ladder = ladder_for(*ss, options);
+      const auto& iv = mode_intervals(ss->mode);
+      const std::vector<int> tonic_triad = {ss->tonic % 12, (ss->tonic + iv[2]) % 12,
+                                            (ss->tonic + iv[4]) % 12};
+      // Arch: from the tonic up to a peak 3..5 steps higher about 60% through, and back.
+      const double base = double(ladder.tonic) + (li % 2 == 0 ? 0 : 2);
+      const double peak = base + 3 + double(li % 3);
+      const bool section_end = li + 1 == section.lines.size();
+      std::size_t prev = ladder.tonic;
+      SungLine sung_line{si, li, section.lines[li].text(), 0, 0, vocal.syllables.size(), 0};
+      for (std::size_t k = 0; k < syl.size(); ++k) {
+        const std::int64_t tick = start + std::int64_t(pos[k]) * slot_ticks;
+        const std::int64_t next = k + 1 < syl.size()
+                                      ? start + std::int64_t(pos[k + 1]) * slot_ticks
+                                      : start + std::int64_t(slots - spb) * slot_ticks;
+        const double x = syl.size() > 1 ? double(k) / double(syl.size() - 1) : 1.0;
+        const double shape = x < 0.6 ? x / 0.6 : (1.0 - x) / 0.4;
+        const double target = base + (peak - base) * shape;
+        std::size_t idx;
+        if (k + 1 == syl.size()) {
+          idx = section_end ? nearest_in(ladder, target, {ss->tonic % 12})
+                            : nearest_in(ladder, target, tonic_triad);
+        } else if (syl[k].text->stressed || syl.size() < 3) {
+          const ChordEvent* chord = chord_at(score, tick);
+          idx = nearest_in(ladder, target, chord ? chord->pitch_classes : tonic_triad);
+        } else {  // unstressed: a step toward the arch
+          const double step = std::clamp(target - double(prev), -1.0, 1.0);
+          idx = std::size_t(
+              std::clamp(long(prev) + std::lround(step), 0L, long(ladder.pitches.size() - 1)));
+        }
+        prev = idx;
+        Note note{tick, std::max<std::int64_t>(1, next - tick - slot_ticks / 8),
+                  ladder.pitches[idx], syl[k].text->stressed ? 92 : 78};
+        SungSyllable s;
+        s.section = si;
+        s.line = li;
+        s.word = syl[k].word;
+        s.syllable = syl[k].syllable;
+        s.text = syl[k].text->text;
+        s.stressed = syl[k].text->stressed;
+        s.on_beat = pos[k] % spb == 0;
+        s.on_strong = s.on_beat && is_strong_beat((pos[k] / spb) % bpb, bpb);
+        s.note = note;
+        s.start_s = score.seconds_at(tick);
+        vocal.track.notes.push_back(note);
+        // Karaoke convention: a word's later syllables continue it; a new word starts with a
+        // space (English) so players join the text as written.
+        std::string lyric = s.text;
+        if (lyrics.language == Language::en && s.syllable == 0 && k > 0) lyric = " " + lyric;
+        vocal.track.lyrics.push_back({tick, lyric});
+        vocal.syllables.push_back(std::move(s));
+      }
+      sung_line.count = syl.size();
+      sung_line.start_s = vocal.syllables[sung_line.first].start_s;
+      const Note& last = vocal.syllables.back().note;
+      sung_line.end_s = score.seconds_at(last.tick + last.duration);
+      vocal.lines.push_back(sung_line);
+      cursor = start + std::int64_t(slots) * slot_ticks;
+    }
+  }
+  return vocal;
+}
+
+std::string lrc_text(const Vocal& vocal, const std::string& title) {
+  std::string out = "[ti:" + title + "]\n[re:tonepoem]\n";
+  for (const SungLine& l : vocal.lines) out += clock(l.start_s, true) + l.text + "\n";
+  return out;
+}
+
+std::string enhanced_lrc_text(const Vocal& vocal, const SongLyrics& lyrics,
+                              const std::string& title) {
+  std::string out = "[ti:" + title + "]\n[re:tonepoem]\n";
+  for (const SungLine& l : vocal.lines) {
+    out += clock(l.start_s, true);
+    const LyricLine& line = lyrics.sections[l.section].lines[l.line];
+    for (std::size_t k = l.first; k < l.first + l.count; ++k) {
+      const SungSyllable& s = vocal.syllables[k];
+      if (s.syllable != 0) continue;
+      const bool latin = lyrics.language == Language::en;
+      out += (latin && k != l.first ? " " : "") + clock(s.start_s, false) + line.words[s.word].text;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+VocalStats vocal_stats(const SongLyrics& lyrics, const Vocal& vocal) {
+  VocalStats st;
+  for (const LyricSection& s : lyrics.sections)
+    for (const LyricLine& l : s.lines) st.syllables += l.syllable_count();
+  st.sung = vocal.syllables.size();
+  for (const SungSyllable& s : vocal.syllables) {
+    st.lowest = std::min(st.lowest, s.note.pitch);
+    st.highest = std::max(st.highest, s.note.pitch);
+    if (!s.stressed) continue;
+    ++st.stressed;
+    st.stressed_on_beat += s.on_beat ? 1 : 0;
+    st.stressed_on_strong += s.on_strong ? 1 : 0;
+  }
+  return st;
+}
+
+}  // namespace tonepoem

@@ -1,0 +1,142 @@
+#include "lyrics/vocal.h"
+
+#include <cmath>
+#include <filesystem>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "lyrics/lyrics.h"
+#include "music/compose.h"
+#include "music/midi.h"
+#include "plan/plan.h"
+#include "text/analyze.h"
+#include "text/document.h"
+
+namespace tonepoem {
+namespace {
+
+const std::filesystem::path kExamples = std::filesystem::path(TONEPOEM_SOURCE_DIR) / "examples";
+
+struct Song {
+  SongLyrics lyrics;
+  Score score;
+  Vocal vocal;
+};
+
+// As `make --song` does it: plan, lyrics, a plan long enough to sing them, compose, the vocal.
+Song song_of(const std::string& name) {
+  static const auto lexicons = load_lexicons({});
+  const Document doc = parse_file(kExamples / name, {});
+  const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
+  CueSheet cues = plan(doc, arc, {});
+  Song song;
+  song.lyrics = write_lyrics(doc, cues, lexicons);
+  const double sung_s = song_duration_estimate(song.lyrics);
+  if (sung_s > cues.duration_s) {
+    cues = plan(doc, arc, {.duration_s = sung_s});
+    song.lyrics = write_lyrics(doc, cues, lexicons);
+  }
+  song.score = compose(cues, {.seed = 1});
+  song.vocal = write_vocal(song.score, song.lyrics);
+  return song;
+}
+
+void expect_singable(const Song& song) {
+  const VocalStats st = vocal_stats(song.lyrics, song.vocal);
+  EXPECT_EQ(song.vocal.unsung, 0u);
+  EXPECT_EQ(st.sung, st.syllables);  // 100% of syllables on notes
+  EXPECT_GT(st.syllables, 40u);
+  EXPECT_LE(st.highest - st.lowest, 19);  // an octave and a fifth
+  ASSERT_EQ(song.vocal.track.notes.size(), song.vocal.track.lyrics.size());
+  for (std::size_t i = 0; i + 1 < song.vocal.track.notes.size(); ++i) {
+    const Note& a = song.vocal.track.notes[i];
+    const Note& b = song.vocal.track.notes[i + 1];
+    EXPECT_LE(a.tick + a.duration, b.tick);  // one voice: no overlaps
+  }
+  for (std::size_t l = 0; l + 1 < song.vocal.lines.size(); ++l)
+    EXPECT_LT(song.vocal.lines[l].end_s + 0.1, song.vocal.lines[l + 1].start_s);  // a breath
+  // A line ends on a tone of its section's tonic triad.
+  for (const SungLine& line : song.vocal.lines) {
+    const SungSyllable& last = song.vocal.syllables[line.first + line.count - 1];
+    const ScoreSection* sec = &song.score.sections.front();
+    for (const ScoreSection& s : song.score.sections)
+      if (s.start_tick <= last.note.tick) sec = &s;
+    const auto& iv = mode_intervals(sec->mode);
+    const int rel = ((last.note.pitch - sec->tonic) % 12 + 12) % 12;
+    EXPECT_TRUE(rel == 0 || rel == iv[2] || rel == iv[4]) << line.text << " ends on " << rel;
+  }
+  EXPECT_LE(song.vocal.syllables.back().note.tick, song.score.end_tick);
+}
+
+TEST(Vocal, EnglishStressesOnBeatsEverySyllableSung) {
+  const Song song = song_of("the-lantern-at-the-ford.txt");
+  expect_singable(song);
+  const VocalStats st = vocal_stats(song.lyrics, song.vocal);
+  ASSERT_GT(st.stressed, 20u);
+  EXPECT_GE(double(st.stressed_on_beat) / double(st.stressed), 0.85)
+      << st.stressed_on_beat << " of " << st.stressed;
+}
+
+TEST(Vocal, ChineseEveryCharacterSung) {
+  expect_singable(song_of("moon-lake-boat.zh.txt"));
+}
+
+// Reads a "[mm:ss.xxx]" or "<mm:ss.xxx>" time as milliseconds.
+long parse_clock(const std::string& t) {
+  return std::stol(t.substr(1, 2)) * 60000 + std::stol(t.substr(4, 2)) * 1000 +
+         std::stol(t.substr(7, 3));
+}
+
+TEST(Vocal, KaraokeTimesAreTheNotesReadBackFromTheMidi) {
+  Song song = song_of("the-lantern-at-the-ford.txt");
+  song.score.tracks.push_back(song.vocal.track);
+  const Score back = read_midi(write_midi(song.score));
+  const Track* vocal = nullptr;
+  for (const Track& t : back.tracks)
+    if (!t.lyrics.empty()) vocal = &t;
+  ASSERT_NE(vocal, nullptr);
+  ASSERT_EQ(vocal->lyrics.size(), song.vocal.syllables.size());
+  ASSERT_EQ(vocal->notes.size(), vocal->lyrics.size());
+  std::vector<long> note_ms;
+  for (std::size_t i = 0; i < vocal->lyrics.size(); ++i) {
+    EXPECT_EQ(vocal->lyrics[i].tick, vocal->notes[i].tick);  // FF 05 at its note: 0 ms apart
+    const std::string& sung = song.vocal.syllables[i].text;
+    EXPECT_NE(vocal->lyrics[i].text.find(sung), std::string::npos);
+    note_ms.push_back(std::lround(back.seconds_at(vocal->notes[i].tick) * 1000));
+  }
+  // LRC: each line at its first note; enhanced LRC: each word at its first syllable's note.
+  const std::string lrc = lrc_text(song.vocal, song.lyrics.title);
+  const std::regex line_time(R"(\[\d\d:\d\d\.\d\d\d\])");
+  std::size_t line = 0;
+  for (auto it = std::sregex_iterator(lrc.begin(), lrc.end(), line_time);
+       it != std::sregex_iterator(); ++it, ++line) {
+    ASSERT_LT(line, song.vocal.lines.size());
+    EXPECT_EQ(parse_clock(it->str()), note_ms[song.vocal.lines[line].first]);
+  }
+  EXPECT_EQ(line, song.vocal.lines.size());
+  const std::string elrc = enhanced_lrc_text(song.vocal, song.lyrics, song.lyrics.title);
+  const std::regex word_time(R"(<\d\d:\d\d\.\d\d\d>)");
+  std::vector<long> word_notes;
+  for (std::size_t i = 0; i < song.vocal.syllables.size(); ++i)
+    if (song.vocal.syllables[i].syllable == 0) word_notes.push_back(note_ms[i]);
+  std::size_t w = 0;
+  for (auto it = std::sregex_iterator(elrc.begin(), elrc.end(), word_time);
+       it != std::sregex_iterator(); ++it, ++w) {
+    ASSERT_LT(w, word_notes.size());
+    EXPECT_EQ(parse_clock(it->str()), word_notes[w]);
+  }
+  EXPECT_EQ(w, word_notes.size());
+}
+
+TEST(Vocal, SameLyricsSameNotes) {
+  const Song a = song_of("moon-lake-boat.zh.txt");
+  const Song b = song_of("moon-lake-boat.zh.txt");
+  Score sa = a.score, sb = b.score;
+  sa.tracks.push_back(a.vocal.track);
+  sb.tracks.push_back(b.vocal.track);
+  EXPECT_EQ(write_midi(sa), write_midi(sb));
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -1,0 +1,191 @@
+// `tonepoem lyrics` and `tonepoem make --song` run as a user runs them.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "model/score.h"
+#include "music/midi.h"
+
+namespace fs = std::filesystem;
+
+namespace tonepoem {
+namespace {
+
+const fs::path kBinary = TONEPOEM_BINARY;
+const fs::path kSource = TONEPOEM_SOURCE_DIR;
+const fs::path kTestSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+RunResult run(const std::string& args) {
+  const std::string command = kBinary.string() + " " + args + " 2>&1";
+  RunResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string quote(const fs::path& p) {
+  std::string quoted = "'";
+  quoted += p.string();
+  quoted += '\'';
+  return quoted;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem-song-e2e-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+fs::path write_story(const fs::path& dir, const std::string& text) {
+  const fs::path story = dir / "story.txt";
+  std::ofstream(story, std::ios::binary) << text;
+  return story;
+}
+
+TEST(SongE2E, LyricsPrintsVersesAndAReturningChorus) {
+  const RunResult r = run("lyrics " + quote(kSource / "examples/the-lantern-at-the-ford.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("[Verse 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[Chorus]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Mira"), std::string::npos) << r.output;
+}
+
+TEST(SongE2E, LyricsJsonHasSectionsLinesAndSyllables) {
+  const fs::path dir = fresh_dir("json");
+  const RunResult r = run("lyrics " + quote(kSource / "examples/moon-lake-boat.zh.txt") + " -o " +
+                          quote(dir / "lyrics.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir / "lyrics.json"));
+  EXPECT_EQ(j["language"], "zh");
+  ASSERT_GE(j["sections"].size(), 2u);
+  const auto& line = j["sections"][0]["lines"][0];
+  std::size_t syllables = 0;
+  for (const auto& w : line["words"]) syllables += w["syllables"].size();
+  EXPECT_EQ(syllables, line["syllable_count"].get<std::size_t>());
+  EXPECT_TRUE(line["words"][0]["syllables"][0].contains("pinyin"));
+}
+
+TEST(SongE2E, StoryWithNoLyricsFailsClearlyAndWritesNothing) {
+  const fs::path dir = fresh_dir("no-lyrics");
+  const fs::path story = write_story(dir, "12, 34. 56!\n7 8 9? Oh.\n");
+  const RunResult r = run("lyrics " + quote(story) + " -o " + quote(dir / "lyrics.txt"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find(story.string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lyrics"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "lyrics.txt"));
+  const RunResult make = run("make " + quote(story) + " --song --no-video --no-refine -o " +
+                             quote(dir / "out") + " --soundfont " + quote(kTestSoundFont));
+  EXPECT_EQ(make.exit_code, 3) << make.output;
+  EXPECT_FALSE(fs::exists(dir / "out" / "score.mid"));
+  EXPECT_FALSE(fs::exists(dir / "out" / "lyrics.txt"));
+}
+
+TEST(SongE2E, NonUtf8StoryFailsClearlyAndWritesNothing) {
+  const fs::path dir = fresh_dir("latin1");
+  const fs::path story = write_story(dir, "Once upon a time.\nThe caf\xe9 was warm.\n");
+  const RunResult r = run("lyrics " + quote(story) + " -o " + quote(dir / "lyrics.txt"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("line 2"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "lyrics.txt"));
+}
+
+TEST(SongE2E, SongWithNarrationIsAUsageError) {
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " --song --narrate -o " + quote(fresh_dir("narrate")));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("song"), std::string::npos) << r.output;
+}
+
+long parse_clock(const std::string& t) {
+  return std::stol(t.substr(1, 2)) * 60000 + std::stol(t.substr(4, 2)) * 1000 +
+         std::stol(t.substr(7, 3));
+}
+
+// The karaoke MIDI, LRC and enhanced LRC all say the times of the vocal notes.
+TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
+  const fs::path dir = fresh_dir("make-song");
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " --song --no-video --no-refine -q -o " + quote(dir) + " --soundfont " +
+                          quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f : {"lyrics.txt", "lyrics.json", "lyrics.lrc", "lyrics.enhanced.lrc"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  const auto lyrics = nlohmann::json::parse(read_file(dir / "lyrics.json"));
+  std::size_t syllables = 0;
+  std::vector<std::string> line_texts;
+  for (const auto& s : lyrics["sections"])
+    for (const auto& l : s["lines"]) {
+      syllables += l["syllable_count"].get<std::size_t>();
+      line_texts.push_back(l["text"]);
+    }
+  const Score score = load_midi(dir / "score.mid");
+  const Track* vocal = nullptr;
+  for (const Track& t : score.tracks)
+    if (!t.lyrics.empty()) vocal = &t;
+  ASSERT_NE(vocal, nullptr) << "score.mid has a track with lyric events";
+  EXPECT_EQ(vocal->lyrics.size(), syllables);  // every syllable on a note
+  ASSERT_EQ(vocal->notes.size(), vocal->lyrics.size());
+  std::vector<long> note_ms;
+  for (std::size_t i = 0; i < vocal->notes.size(); ++i) {
+    EXPECT_EQ(vocal->lyrics[i].tick, vocal->notes[i].tick);
+    note_ms.push_back(std::lround(score.seconds_at(vocal->notes[i].tick) * 1000));
+  }
+  // Each LRC line starts at the note of its first syllable.
+  const std::string lrc = read_file(dir / "lyrics.lrc");
+  const std::regex line_re(R"((\[\d\d:\d\d\.\d\d\d\])(.*))");
+  std::size_t line = 0, first_syllable = 0;
+  for (auto it = std::sregex_iterator(lrc.begin(), lrc.end(), line_re);
+       it != std::sregex_iterator(); ++it, ++line) {
+    ASSERT_LT(line, line_texts.size());
+    EXPECT_EQ((*it)[2].str(), line_texts[line]);
+    EXPECT_EQ(parse_clock((*it)[1].str()), note_ms[first_syllable]) << line_texts[line];
+    std::size_t n = 0;
+    for (const auto& s : lyrics["sections"])
+      for (const auto& l : s["lines"])
+        if (n++ == line) first_syllable += l["syllable_count"].get<std::size_t>();
+  }
+  EXPECT_EQ(line, line_texts.size());
+  // Enhanced LRC: as many word times as words, each at one of the notes.
+  const std::string elrc = read_file(dir / "lyrics.enhanced.lrc");
+  const std::regex word_re(R"(<\d\d:\d\d\.\d\d\d>)");
+  std::size_t words = 0;
+  for (auto it = std::sregex_iterator(elrc.begin(), elrc.end(), word_re);
+       it != std::sregex_iterator(); ++it, ++words)
+    EXPECT_NE(std::find(note_ms.begin(), note_ms.end(), parse_clock(it->str())), note_ms.end());
+  std::size_t lyric_words = 0;
+  for (const auto& s : lyrics["sections"])
+    for (const auto& l : s["lines"]) lyric_words += l["words"].size();
+  EXPECT_EQ(words, lyric_words);
+  const auto report = nlohmann::json::parse(read_file(dir / "report.json"));
+  EXPECT_EQ(report["song"]["sung"], report["song"]["syllables"]);
+  EXPECT_EQ(report["outputs"]["lyrics"].size(), 4u);
+}
+
+}  // namespace
+}  // namespace tonepoem

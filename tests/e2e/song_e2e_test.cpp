@@ -15,6 +15,7 @@
 
 #include "model/score.h"
 #include "music/midi.h"
+#include "run_cli.h"
 
 namespace fs = std::filesystem;
 
@@ -25,28 +26,11 @@ const fs::path kBinary = TONEPOEM_BINARY;
 const fs::path kSource = TONEPOEM_SOURCE_DIR;
 const fs::path kTestSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using e2e::quote;
+using e2e::RunResult;
 
 RunResult run(const std::string& args) {
-  const std::string command = kBinary.string() + " " + args + " 2>&1";
-  RunResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) result.output += buffer;
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string quote(const fs::path& p) {
-  std::string quoted = "'";
-  quoted += p.string();
-  quoted += '\'';
-  return quoted;
+  return e2e::run_shell(kBinary.string() + " " + args);
 }
 
 fs::path fresh_dir(const std::string& name) {

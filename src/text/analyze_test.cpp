@@ -512,6 +512,20 @@ TEST(NarrativeReading, AnEventBefallsTheLastCharacterNamed) {
   EXPECT_LT(story_line("Red-Cap was swallowed by the wolf.").valence, -0.3);
 }
 
+TEST(NarrativeReading, APossessiveNamesItsCharacter) {
+  // "the wolf’s belly" names the wolf: the "he" who then dies is the wolf, not Red-Cap.
+  EXPECT_GT(story_line("Red-Cap filled the wolf’s belly with stones, and when he awoke, he fell "
+                       "down dead.")
+                .valence,
+            0.2);
+  EXPECT_GT(
+      story_line("Red-Cap filled the wolf's belly with stones, and he fell down dead.").valence,
+      0.2);
+  // The grandmother's is still a person's: her death is grief.
+  EXPECT_LT(story_line("The wolf left the grandmother's house, and she fell down dead.").valence,
+            -0.3);
+}
+
 TEST(NarrativeReading, AWickedPersonIsAVillain) {
   // The wicked queen's death ends the heroine's danger; a queen's death alone is loss.
   EXPECT_GT(story_line("The wicked queen fell down dead.").valence, 0.1);

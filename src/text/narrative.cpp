@@ -191,6 +191,14 @@ bool is_pronoun(std::string_view w) {
          w == "你们" || w == "我";
 }
 
+// "wolf's", "wolf’s" -> "wolf"; other words unchanged.
+std::string_view without_possessive(std::string_view key) {
+  for (std::string_view suffix : {std::string_view("'s"), std::string_view("\u2019s")})
+    if (key.size() > suffix.size() && key.ends_with(suffix))
+      return key.substr(0, key.size() - suffix.size());
+  return key;
+}
+
 // Adjectives that make the character they name a villain.
 bool is_wicked(std::string_view key) {
   return key == "wicked" || key == "false" || key == "evil" || key == "cruel" ||
@@ -212,12 +220,15 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
   const NarrativeCue* villain_cue = find("villain");
   for (std::size_t i = 0; i < n; ++i) {
     alone[i] = find(keys[i]);
+    // "the wolf's belly": a possessive names its character ("wolf's" is no key of its own).
+    const std::string_view owner = without_possessive(keys[i]);
+    if (!alone[i] && owner.size() < keys[i].size()) alone[i] = find(owner);
     // "the wicked queen", "the false bride": a character named by wickedness is a villain.
-    if (!alone[i] && is_person_noun(keys[i]) &&
+    if (!alone[i] && is_person_noun(owner) &&
         ((i >= 1 && is_wicked(keys[i - 1])) || (i >= 2 && is_wicked(keys[i - 2]))))
       alone[i] = villain_cue;
     const bool villain = alone[i] && alone[i]->kind == CueKind::villain;
-    person[i] = !villain && (is_person_noun(keys[i]) || (i < named.size() && named[i]));
+    person[i] = !villain && (is_person_noun(owner) || (i < named.size() && named[i]));
   }
   SentenceReader reader(ev, alone, person);
   std::string pair;

@@ -231,6 +231,8 @@ void write_lyrics(MakeState& s) {
   write_file_atomically(s.path("lyrics.enhanced.lrc"),
                         enhanced_lrc_text(r.vocal, r.lyrics, r.lyrics.title));
   s.written("lyrics", "lyrics.enhanced.lrc", true);
+  write_file_atomically(s.path("lyrics.ass"), ass_karaoke_text(r.vocal, r.lyrics, r.lyrics.title));
+  s.written("lyrics", "lyrics.ass", true);
 }
 
 void write_video(MakeState& s) {
@@ -245,7 +247,7 @@ void write_video(MakeState& s) {
 constexpr std::array kMakeOutputs = {
     MakeOutput{"cues", "cues.json", always, write_cues},
     MakeOutput{"midi", "score.mid", always, write_midi},
-    MakeOutput{"lyrics", "lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc",
+    MakeOutput{"lyrics", "lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc, lyrics.ass",
                [](const MakeOptions& o) { return o.song; }, write_lyrics},
     MakeOutput{"musicxml", "score.musicxml", [](const MakeOptions& o) { return o.musicxml; },
                write_musicxml},

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace tonepoem {
 namespace {
 
@@ -263,7 +265,13 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
         // space (English) so players join the text as written.
         std::string lyric = s.text;
         if (lyrics.language == Language::en && s.syllable == 0 && k > 0) lyric = " " + lyric;
-        vocal.track.lyrics.push_back({tick, lyric});
+        const std::size_t in_word =
+            section.lines[li].words[syl[k].word].syllables.size();  // the word's syllables
+        const Syllabic syllabic = in_word == 1                ? Syllabic::single
+                                  : s.syllable == 0           ? Syllabic::begin
+                                  : s.syllable + 1 == in_word ? Syllabic::end
+                                                              : Syllabic::middle;
+        vocal.track.lyrics.push_back({tick, lyric, syllabic});
         vocal.syllables.push_back(std::move(s));
       }
       sung_line.count = syl.size();
@@ -296,6 +304,68 @@ std::string enhanced_lrc_text(const Vocal& vocal, const SongLyrics& lyrics,
       out += (latin && k != l.first ? " " : "") + clock(s.start_s, false) + line.words[s.word].text;
     }
     out += "\n";
+  }
+  return out;
+}
+
+namespace {
+
+// ASS time: H:MM:SS.cc from whole centiseconds.
+std::string ass_clock(long cs) {
+  return fmt::format("{}:{:02}:{:02}.{:02}", cs / 360000, cs / 6000 % 60, cs / 100 % 60, cs % 100);
+}
+
+// ASS text: braces open override blocks and a backslash starts a tag, so neither is kept as is.
+std::string ass_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '{') {
+      out += '(';
+    } else if (c == '}') {
+      out += ')';
+    } else if (c == '\\') {
+      out += '/';
+    } else if (c != '\n' && c != '\r') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ass_karaoke_text(const Vocal& vocal, const SongLyrics& lyrics,
+                             const std::string& title) {
+  std::string out = "[Script Info]\nTitle: " + ass_escape(title) +
+                    "\nScriptType: v4.00+\nPlayResX: 1920\nPlayResY: 1080\nWrapStyle: 0\n"
+                    "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+                    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
+                    "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, "
+                    "ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+                    "MarginR, MarginV, Encoding\n"
+                    "Style: Karaoke,Noto Sans CJK SC,64,&H0000D7FF,&H00FFFFFF,&H00000000,"
+                    "&H80000000,0,0,0,0,100,100,0,0,1,3,1,2,80,80,80,1\n\n[Events]\n"
+                    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, "
+                    "Text\n";
+  const bool latin = lyrics.language == Language::en;
+  for (const SungLine& l : vocal.lines) {
+    // Times on the centisecond grid ASS counts in: each \kf lasts from its syllable's note to
+    // the next one's (the last to its note's end), measured from the line's start, so rounding
+    // never accumulates along a line.
+    auto cs = [](double s) { return std::lround(s * 100.0); };
+    const long start = cs(l.start_s);
+    std::string text;
+    long at = start;
+    for (std::size_t k = l.first; k < l.first + l.count; ++k) {
+      const SungSyllable& s = vocal.syllables[k];
+      const long next =
+          k + 1 < l.first + l.count ? cs(vocal.syllables[k + 1].start_s) : cs(l.end_s);
+      const std::string space = latin && s.syllable == 0 && k != l.first ? " " : "";
+      text += fmt::format("{{\\kf{}}}{}{}", std::max(0L, next - at), space, ass_escape(s.text));
+      at = std::max(at, next);
+    }
+    out += fmt::format("Dialogue: 0,{},{},Karaoke,,0,0,0,karaoke,{}\n", ass_clock(start),
+                       ass_clock(std::max(at, start + 1)), text);
   }
   return out;
 }

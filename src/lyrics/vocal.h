@@ -64,6 +64,13 @@ std::string lrc_text(const Vocal& vocal, const std::string& title);
 std::string enhanced_lrc_text(const Vocal& vocal, const SongLyrics& lyrics,
                               const std::string& title);
 
+// ASS (Advanced SubStation Alpha) karaoke: one Dialogue event per sung line, from its first
+// note to its last note's end, each syllable a {\kf} fill lasting from its note to the next
+// syllable's (centiseconds, ASS's unit: every syllable starts within 5 ms of its note).
+// Players and FFmpeg's subtitles filter (libass) sweep the colour across the words as sung.
+std::string ass_karaoke_text(const Vocal& vocal, const SongLyrics& lyrics,
+                             const std::string& title);
+
 struct VocalStats {
   std::size_t syllables = 0;  // in the lyrics
   std::size_t sung = 0;       // on a note

@@ -1,7 +1,10 @@
 #include "lyrics/vocal.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -127,6 +130,60 @@ TEST(Vocal, KaraokeTimesAreTheNotesReadBackFromTheMidi) {
     EXPECT_EQ(parse_clock(it->str()), word_notes[w]);
   }
   EXPECT_EQ(w, word_notes.size());
+}
+
+// Reads an ASS "H:MM:SS.cc" time as centiseconds.
+long parse_ass_clock(const std::string& t) {
+  return std::stol(t.substr(0, 1)) * 360000 + std::stol(t.substr(2, 2)) * 6000 +
+         std::stol(t.substr(5, 2)) * 100 + std::stol(t.substr(8, 2));
+}
+
+// Each karaoke syllable starts (line start + the \kf before it) within 5 ms of its note, and
+// FFmpeg's ASS reader takes the file: one subtitle event per sung line.
+TEST(Vocal, AssKaraokeSweepsEachSyllableAtItsNote) {
+  for (const char* example : {"the-lantern-at-the-ford.txt", "moon-lake-boat.zh.txt"}) {
+    const Song song = song_of(example);
+    const std::string ass = ass_karaoke_text(song.vocal, song.lyrics, song.lyrics.title);
+    const std::regex dialogue(
+        R"(Dialogue: 0,(\d:\d\d:\d\d\.\d\d),(\d:\d\d:\d\d\.\d\d),Karaoke,,0,0,0,karaoke,(.*))");
+    const std::regex fill(R"(\{\\kf(\d+)\}([^{]*))");
+    std::size_t line = 0, syllable = 0;
+    for (auto it = std::sregex_iterator(ass.begin(), ass.end(), dialogue);
+         it != std::sregex_iterator(); ++it, ++line) {
+      ASSERT_LT(line, song.vocal.lines.size());
+      long at = parse_ass_clock((*it)[1].str());
+      const std::string text = (*it)[3].str();
+      for (auto f = std::sregex_iterator(text.begin(), text.end(), fill);
+           f != std::sregex_iterator(); ++f, ++syllable) {
+        ASSERT_LT(syllable, song.vocal.syllables.size());
+        const SungSyllable& s = song.vocal.syllables[syllable];
+        EXPECT_NEAR(double(at) * 10.0, s.start_s * 1000.0, 5.0) << example << " " << s.text;
+        EXPECT_NE((*f)[2].str().find(s.text), std::string::npos);
+        at += std::stol((*f)[1].str());
+      }
+      EXPECT_NEAR(double(parse_ass_clock((*it)[2].str())) * 10.0,
+                  song.vocal.lines[line].end_s * 1000.0, 5.0);
+    }
+    EXPECT_EQ(line, song.vocal.lines.size()) << example;
+    EXPECT_EQ(syllable, song.vocal.syllables.size()) << example;
+
+    const auto dir = std::filesystem::temp_directory_path() / "tonepoem_vocal_ass_test";
+    std::filesystem::create_directories(dir);
+    {
+      std::ofstream out(dir / "lyrics.ass", std::ios::binary);
+      out << ass;
+    }
+    const std::string command = "ffmpeg -nostdin -loglevel error -y -i '" +
+                                (dir / "lyrics.ass").string() + "' '" +
+                                (dir / "lyrics.srt").string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << "ffmpeg could not read " << example << "'s ASS";
+    std::ifstream in(dir / "lyrics.srt");
+    const std::string srt((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t events = 0;
+    for (std::size_t p = 0; (p = srt.find(" --> ", p)) != std::string::npos; ++p) ++events;
+    EXPECT_EQ(events, song.vocal.lines.size()) << example;
+    std::filesystem::remove_all(dir);
+  }
 }
 
 TEST(Vocal, SameLyricsSameNotes) {

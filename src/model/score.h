@@ -35,10 +35,15 @@ struct Note {
   int velocity = 80;          // 1..127
 };
 
+// Where a sung syllable stands in its word (MusicXML's <syllabic>: notation programs draw the
+// hyphens between a word's syllables from it).
+enum class Syllabic { single, begin, middle, end };
+
 // A sung syllable's text at its note (MIDI lyric meta event FF 05, as .kar players show it).
 struct Lyric {
   std::int64_t tick = 0;
-  std::string text;
+  std::string text;  // .kar convention: a word after the first of a line starts with a space
+  Syllabic syllabic = Syllabic::single;  // not in MIDI: a file read back has single everywhere
 };
 
 struct Track {

@@ -85,6 +85,7 @@ std::vector<Bar> bars_of(const Score& s, std::int64_t end_tick) {
 struct Event {
   std::int64_t start = 0, end = 0;
   std::vector<int> pitches;
+  const Lyric* lyric = nullptr;  // the syllable sung on it (a vocal track's)
 };
 
 // Converts ticks to divisions through the bar list, so each bar holds exactly its length.
@@ -107,12 +108,15 @@ class Grid {
 
 std::vector<Event> events_of(const Track& t, const Grid& grid) {
   std::map<std::int64_t, Event> groups;
+  std::map<std::int64_t, const Lyric*> lyric_at;
+  for (const Lyric& l : t.lyrics) lyric_at.emplace(l.tick, &l);
   for (const Note& n : t.notes) {
     const std::int64_t start = grid.at(n.tick);
     const std::int64_t end =
         std::max(start + 1, grid.at(n.tick + std::max<std::int64_t>(1, n.duration)));
     Event& e = groups[start];
     e.start = start;
+    if (const auto l = lyric_at.find(n.tick); l != lyric_at.end() && !e.lyric) e.lyric = l->second;
     e.end = std::max(e.end, end);
     if (std::find(e.pitches.begin(), e.pitches.end(), n.pitch) == e.pitches.end())
       e.pitches.push_back(n.pitch);
@@ -236,8 +240,23 @@ void unpitched_xml(std::string& out, int pitch) {
       "</display-step><display-octave>" + std::to_string(octave) + "</display-octave></unpitched>";
 }
 
+std::string_view syllabic_name(Syllabic s) {
+  switch (s) {
+    case Syllabic::begin:
+      return "begin";
+    case Syllabic::middle:
+      return "middle";
+    case Syllabic::end:
+      return "end";
+    case Syllabic::single:
+      break;
+  }
+  return "single";
+}
+
+// `lyric` (optional): the syllable under the note (written on its first, untied part).
 void note_xml(std::string& out, const Value& v, const std::vector<int>* pitches, bool drums,
-              bool flats, bool tie_stop, bool tie_start) {
+              bool flats, bool tie_stop, bool tie_start, const Lyric* lyric = nullptr) {
   if (!pitches) {
     out += "<note><rest/><duration>" + std::to_string(v.div) + "</duration><voice>1</voice><type>" +
            v.type + "</type>" + (v.dot ? "<dot/>" : "") + "</note>";
@@ -267,6 +286,14 @@ void note_xml(std::string& out, const Value& v, const std::vector<int>* pitches,
       if (tie_stop) out += "<tied type=\"stop\"/>";
       if (tie_start) out += "<tied type=\"start\"/>";
       out += "</notations>";
+    }
+    if (lyric && i == 0) {
+      const std::size_t first = lyric->text.find_first_not_of(' ');
+      out += "<lyric number=\"1\"><syllabic>";
+      out += syllabic_name(lyric->syllabic);
+      out += "</syllabic><text>" +
+             escape(first == std::string::npos ? std::string() : lyric->text.substr(first)) +
+             "</text></lyric>";
     }
     out += "</note>";
   }
@@ -455,7 +482,8 @@ std::string write_musicxml(const Score& score) {
         for (std::size_t p = 0; p < parts.size(); ++p) {
           const bool stop = !drums && (p > 0 || tie_in);
           const bool start = !drums && (p + 1 < parts.size() || tie_out);
-          note_xml(out, parts[p], &ev.pitches, drums, flats, stop, start);
+          note_xml(out, parts[p], &ev.pitches, drums, flats, stop, start,
+                   p == 0 && !tie_in ? ev.lyric : nullptr);
         }
         cursor = seg_end;
         any = true;

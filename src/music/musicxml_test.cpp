@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,28 @@ Score story() {
             Cue{"Chase", 15, 32, emo(-0.6, 0.7, 0.8), {"Hound"}, {}},
             Cue{"Rest", 32, 45, emo(0.6, -0.6), {"Fox"}, {}}};
   return compose(c, {});
+}
+
+// story() with a sung line on a free channel: "Twin-kle lit-tle star & moon", one syllable a
+// quarter note from bar 2, the hyphenated words marked begin / end.
+Score story_with_song() {
+  Score s = story();
+  Track voice;
+  voice.name = "Vocal (Voice Oohs)";
+  voice.role = "vocal";
+  voice.channel = 12;
+  voice.program = 53;
+  const std::vector<std::pair<std::string, Syllabic>> words = {
+      {"Twin", Syllabic::begin},  {"kle", Syllabic::end},      {" lit", Syllabic::begin},
+      {"tle", Syllabic::end},     {" star", Syllabic::single}, {" &", Syllabic::single},
+      {" moon", Syllabic::single}};
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    const std::int64_t tick = 4 * s.ppq + std::int64_t(k) * s.ppq;
+    voice.notes.push_back(Note{tick, s.ppq - 10, 67 + int(k % 3), 80});
+    voice.lyrics.push_back({tick, words[k].first, words[k].second});
+  }
+  s.tracks.push_back(voice);
+  return s;
 }
 
 // Every element opened is closed, in order (a small well-formedness check).
@@ -167,6 +191,57 @@ TEST(MusicXml, MuseScoreOpensItAndPlaysEveryNote) {
     EXPECT_EQ(back.tracks[i].notes.size(), s.tracks[i].notes.size()) << s.tracks[i].name;
   }
   EXPECT_NEAR(back.duration_s(), s.duration_s(), 1.0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MusicXml, LyricsStandUnderTheirNotesWithTheirSyllabic) {
+  const std::string xml = write_musicxml(story_with_song());
+  std::string problem;
+  ASSERT_TRUE(balanced(xml, &problem)) << problem;
+  const std::vector<std::string> expected = {"<syllabic>begin</syllabic><text>Twin</text>",
+                                             "<syllabic>end</syllabic><text>kle</text>",
+                                             "<syllabic>begin</syllabic><text>lit</text>",
+                                             "<syllabic>end</syllabic><text>tle</text>",
+                                             "<syllabic>single</syllabic><text>star</text>",
+                                             "<syllabic>single</syllabic><text>&amp;</text>",
+                                             "<syllabic>single</syllabic><text>moon</text>"};
+  std::size_t pos = 0;
+  for (const std::string& e : expected) {
+    pos = xml.find(e, pos);
+    ASSERT_NE(pos, std::string::npos) << e << " missing or out of order";
+    // Inside a pitched note of the vocal part, after its pitch.
+    const std::size_t note = xml.rfind("<note>", pos);
+    EXPECT_NE(xml.find("<pitch>", note), std::string::npos);
+    EXPECT_LT(xml.find("<pitch>", note), pos);
+    EXPECT_EQ(xml.find("<rest", note) < pos, false) << "a lyric under a rest: " << e;
+  }
+  std::size_t count = 0;
+  for (std::size_t p = 0; (p = xml.find("<lyric ", p)) != std::string::npos; ++p) ++count;
+  EXPECT_EQ(count, expected.size());
+}
+
+// MuseScore 3 reads the words under the notes: saved back as its own format, the vocal part
+// holds every syllable, hyphenated words joined.
+TEST(MusicXml, MuseScoreReadsTheLyrics) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/mscore3"))
+      << "musescore3 is not installed: run scripts/setup";
+  const auto dir = std::filesystem::temp_directory_path() / "tonepoem_musicxml_lyrics_test";
+  std::filesystem::create_directories(dir);
+  save_musicxml(story_with_song(), dir / "song.musicxml");
+  const std::string command = "QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=" + dir.string() +
+                              " timeout 120 /usr/bin/mscore3 -o '" + (dir / "back.mscx").string() +
+                              "' '" + (dir / "song.musicxml").string() + "' > '" +
+                              (dir / "log.txt").string() + "' 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << "see " << (dir / "log.txt");
+  std::ifstream in(dir / "back.mscx");
+  const std::string mscx((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t lyrics = 0;
+  for (std::size_t p = 0; (p = mscx.find("<Lyrics>", p)) != std::string::npos; ++p) ++lyrics;
+  EXPECT_EQ(lyrics, 7u);
+  for (const char* text : {"<text>Twin</text>", "<text>kle</text>", "<text>star</text>",
+                           "<text>&amp;</text>", "<text>moon</text>"})
+    EXPECT_NE(mscx.find(text), std::string::npos) << text;
+  EXPECT_NE(mscx.find("<syllabic>begin</syllabic>"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

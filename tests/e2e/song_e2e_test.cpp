@@ -115,10 +115,11 @@ long parse_clock(const std::string& t) {
 TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
   const fs::path dir = fresh_dir("make-song");
   const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
-                          " --song --no-video --no-refine -q -o " + quote(dir) + " --soundfont " +
-                          quote(kTestSoundFont));
+                          " --song --musicxml --no-video --no-refine -q -o " + quote(dir) +
+                          " --soundfont " + quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* f : {"lyrics.txt", "lyrics.json", "lyrics.lrc", "lyrics.enhanced.lrc"})
+  for (const char* f :
+       {"lyrics.txt", "lyrics.json", "lyrics.lrc", "lyrics.enhanced.lrc", "lyrics.ass"})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   const auto lyrics = nlohmann::json::parse(read_file(dir / "lyrics.json"));
   std::size_t syllables = 0;
@@ -166,9 +167,21 @@ TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
   for (const auto& s : lyrics["sections"])
     for (const auto& l : s["lines"]) lyric_words += l["words"].size();
   EXPECT_EQ(words, lyric_words);
+  // ASS karaoke: a Dialogue per line and a {\kf} fill per sung syllable.
+  const std::string ass = read_file(dir / "lyrics.ass");
+  std::size_t dialogues = 0, fills = 0;
+  for (std::size_t p = 0; (p = ass.find("\nDialogue: ", p)) != std::string::npos; ++p) ++dialogues;
+  for (std::size_t p = 0; (p = ass.find("{\\kf", p)) != std::string::npos; ++p) ++fills;
+  EXPECT_EQ(dialogues, line_texts.size());
+  EXPECT_EQ(fills, syllables);
+  // MusicXML: every sung syllable stands under its note.
+  const std::string xml = read_file(dir / "score.musicxml");
+  std::size_t xml_lyrics = 0;
+  for (std::size_t p = 0; (p = xml.find("<lyric ", p)) != std::string::npos; ++p) ++xml_lyrics;
+  EXPECT_EQ(xml_lyrics, syllables);
   const auto report = nlohmann::json::parse(read_file(dir / "report.json"));
   EXPECT_EQ(report["song"]["sung"], report["song"]["syllables"]);
-  EXPECT_EQ(report["outputs"]["lyrics"].size(), 4u);
+  EXPECT_EQ(report["outputs"]["lyrics"].size(), 5u);
 }
 
 }  // namespace

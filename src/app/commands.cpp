@@ -151,6 +151,9 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_flag("--song", o->song,
                "A song: lyrics from the story sung by a vocal track (lyric events in score.mid, "
                "lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc)");
+  cmd.add_option("--lyrics", o->lyrics,
+                 "With --song: sing these words instead (plain text, a blank line between "
+                 "stanzas, [Chorus] headings; or LRC, whose times are replaced by the melody's)");
   cmd.add_option("--voice", o->voice,
                  "Narration voice for espeak-ng: en, cmn, ... (default: by the story's language)");
   cmd.add_option("--duck", o->ducking.depth_db,

@@ -36,6 +36,8 @@ OptionProblems MakeOptions::validate() const {
     problems.push_back({"duration", "not accepted with narration (the reading sets the length)"});
   if (song && narrate)
     problems.push_back({"song", "not accepted with narration (a song is sung, not read)"});
+  if (!lyrics.empty() && !song)
+    problems.push_back({"lyrics", "sets the words of a song: give it with --song"});
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
     problems.push_back(
         {"duck", fmt::format("{} dB is out of range; accepts 8 to 40 dB", ducking.depth_db)});
@@ -292,7 +294,14 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
   result.cues = plan(result.document, result.arc, plan_options(options, result));
   if (options.song) {
     context.stage("lyrics");
-    result.lyrics = write_lyrics(result.document, result.cues, lexicons);
+    // The user's words are read once; a new plan only moves which cues their verses sing over.
+    const std::string given = options.lyrics.empty() ? "" : read_text_file(options.lyrics);
+    auto lyrics_for = [&](const CueSheet& cues) {
+      return options.lyrics.empty() ? write_lyrics(result.document, cues, lexicons)
+                                    : read_given_lyrics(given, options.lyrics,
+                                                        result.document.title, cues, lexicons);
+    };
+    result.lyrics = lyrics_for(result.cues);
     const double sung_s = std::min(3600.0, song_duration_estimate(result.lyrics));
     if (options.duration_s == 0 && sung_s > result.cues.duration_s) {
       // Long enough to sing every line: plan again at that length, and write the lyrics for its
@@ -300,7 +309,7 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
       PlanOptions longer = plan_options(options, result);
       longer.duration_s = sung_s;
       result.cues = plan(result.document, result.arc, longer);
-      result.lyrics = write_lyrics(result.document, result.cues, lexicons);
+      result.lyrics = lyrics_for(result.cues);
     }
   }
 

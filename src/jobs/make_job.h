@@ -61,6 +61,9 @@ struct MakeOptions {
   // score.mid and lyrics.txt, lyrics.json, lyrics.lrc, lyrics.enhanced.lrc. Without a duration,
   // the piece is made long enough for the lyrics. Not accepted with narration (field "song").
   bool song = false;
+  // With song: the user's own lyrics file (lyrics/lyrics.h read_given_lyrics: plain text or
+  // LRC) sung instead of lyrics from the story (field "lyrics").
+  std::filesystem::path lyrics;
 
   // Every problem with these options, each naming its field ("story", "duration", "duck",
   // "refine_budget", "captions", the video's own fields) and what it accepts. Empty when valid.

@@ -284,6 +284,19 @@ bool is_han(char32_t c) {
          (c >= 0xF900 && c <= 0xFAFF);
 }
 
+// A stanza of the user's lyrics: lines [first_line, first_line + line_count) of the document
+// read_given_lyrics builds, its heading, whether it is a chorus.
+struct GivenStanza {
+  std::string name;
+  std::size_t first_line = 0, line_count = 0;
+  bool chorus = false;
+  bool named_kind = false;      // a heading said what it is
+  std::size_t verse_count = 1;  // verses in the whole song (for spreading them over the cues)
+};
+
+// Syllables a given line may have before it is sung as two.
+constexpr std::size_t kLongestGivenLine = 16;
+
 class LineWriter {
  public:
   LineWriter(const Document& doc, const CueSheet& cues, std::shared_ptr<const Lexicons> lexicons,
@@ -294,13 +307,7 @@ class LineWriter {
   }
 
   SongLyrics write() {
-    if (doc_.language == Language::en) {
-      pronouncer_ = std::make_unique<Pronouncer>(
-          (options_.data_dir.empty() ? find_data_dir() : options_.data_dir) / "lexicons" /
-          "en-cmudict.tsv");
-    } else {
-      reader_ = std::make_unique<NarrationReader>(lexicons_);
-    }
+    load_pronunciation();
     for (std::size_t s = 0; s < doc_.sentences.size(); ++s) split_sentence(s);
     count_recurrence();
 
@@ -331,7 +338,88 @@ class LineWriter {
     return lyrics;
   }
 
+  // The user's own words (`doc_`'s sentences are their lines, in order): each line whole, in its
+  // stanza; see read_given_lyrics.
+  SongLyrics write_given(const std::vector<GivenStanza>& stanzas) {
+    load_pronunciation();
+    SongLyrics lyrics;
+    lyrics.title = doc_.title;
+    lyrics.language = doc_.language;
+    std::size_t verses = 0;
+    for (const GivenStanza& g : stanzas) {
+      LyricSection section{g.chorus ? "chorus" : "verse", g.name, 0, {}};
+      if (section.name.empty())
+        section.name = g.chorus ? "Chorus" : "Verse " + std::to_string(verses + 1);
+      // Verses spread over the cues in order; a chorus sings over the cue it follows.
+      if (!g.chorus) {
+        section.cue = cues_.cues.empty() ? 0 : verses * cues_.cues.size() / g.verse_count;
+        ++verses;
+      } else if (!lyrics.sections.empty()) {
+        section.cue = lyrics.sections.back().cue;
+      }
+      for (std::size_t s = g.first_line; s < g.first_line + g.line_count; ++s) {
+        const std::size_t before = clauses_.size();
+        split_sentence(s);
+        LyricLine line;
+        line.sentence = s;
+        for (std::size_t c = before; c < clauses_.size(); ++c)
+          for (const Token& t : clauses_[c].tokens) {
+            line.words.push_back(t.word);
+            line.rhyme = t.rhyme;
+          }
+        clauses_.resize(before);
+        for (LyricLine& part : split_long_line(std::move(line)))
+          if (!part.words.empty()) section.lines.push_back(std::move(part));
+      }
+      if (!section.lines.empty()) lyrics.sections.push_back(std::move(section));
+    }
+    if (lyrics.sections.empty())
+      fail_input(doc_.source, "has no line with a word that can be sung",
+                 "give the lyrics as lines of words (plain text, one sung line a line, a blank "
+                 "line between stanzas; or LRC)");
+    return lyrics;
+  }
+
  private:
+  void load_pronunciation() {
+    if (doc_.language == Language::en) {
+      pronouncer_ = std::make_unique<Pronouncer>(
+          (options_.data_dir.empty() ? find_data_dir() : options_.data_dir) / "lexicons" /
+          "en-cmudict.tsv");
+    } else {
+      reader_ = std::make_unique<NarrationReader>(lexicons_);
+    }
+  }
+
+  // A line longer than a phrase carries is sung as two, cut at the word boundary nearest its
+  // middle syllable (each part again if still too long).
+  std::vector<LyricLine> split_long_line(LyricLine line) const {
+    if (line.syllable_count() <= kLongestGivenLine || line.words.size() < 2) return {line};
+    const std::size_t half = line.syllable_count() / 2;
+    auto distance = [half](std::size_t n) { return n > half ? n - half : half - n; };
+    std::size_t at = 1, before = line.words[0].syllables.size(), best = before;
+    for (std::size_t w = 1; w < line.words.size(); ++w) {
+      if (distance(before) < distance(best)) {
+        best = before;
+        at = w;
+      }
+      before += line.words[w].syllables.size();
+    }
+    LyricLine first, second;
+    first.sentence = second.sentence = line.sentence;
+    first.words.assign(line.words.begin(), line.words.begin() + std::ptrdiff_t(at));
+    second.words.assign(line.words.begin() + std::ptrdiff_t(at), line.words.end());
+    second.rhyme = line.rhyme;
+    if (doc_.language == Language::en) {
+      pronouncer_->pronounce(first.words.back().text, &first.rhyme);
+    } else {
+      first.rhyme = std::string(pinyin_rhyme_group(first.words.back().syllables.back().pinyin));
+    }
+    std::vector<LyricLine> out = split_long_line(std::move(first));
+    for (LyricLine& l : split_long_line(std::move(second))) out.push_back(std::move(l));
+    return out;
+  }
+
   // The cue whose span holds the sentence's caption (plan: one caption per sentence, in order).
   std::size_t cue_of(std::size_t sentence) const {
     if (cues_.captions.size() != doc_.sentences.size() || cues_.cues.empty()) return 0;
@@ -653,6 +741,142 @@ class LineWriter {
 SongLyrics write_lyrics(const Document& document, const CueSheet& cues,
                         std::shared_ptr<const Lexicons> lexicons, const LyricsOptions& options) {
   return LineWriter(document, cues, std::move(lexicons), options).write();
+}
+
+namespace {
+
+// "00:12.34" (in "[00:12.34]" or "<00:12.34>"): an LRC time (minutes, seconds, a fraction).
+bool is_time_tag(std::string_view tag) {
+  const std::size_t colon = tag.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == tag.size()) return false;
+  for (std::size_t i = 0; i < tag.size(); ++i)
+    if (i != colon && !std::isdigit(static_cast<unsigned char>(tag[i])) && tag[i] != '.')
+      return false;
+  return true;
+}
+
+// The line without its LRC time tags ("[mm:ss.xx]" line times, "<mm:ss.xx>" word times), trimmed.
+std::string without_time_tags(std::string_view line) {
+  std::string out;
+  for (std::size_t i = 0; i < line.size();) {
+    const char open = line[i];
+    if (open == '[' || open == '<') {
+      const std::size_t close = line.find(open == '[' ? ']' : '>', i);
+      if (close != std::string_view::npos && is_time_tag(line.substr(i + 1, close - i - 1))) {
+        i = close + 1;
+        continue;
+      }
+    }
+    out += line[i++];
+  }
+  const std::size_t a = out.find_first_not_of(" \t");
+  if (a == std::string::npos) return {};
+  return out.substr(a, out.find_last_not_of(" \t") - a + 1);
+}
+
+// "[ti:Title]", "[ar:Artist]", "[offset:+120]": LRC metadata; `key` and `value` receive it.
+bool is_lrc_metadata(std::string_view line, std::string_view& key, std::string_view& value) {
+  if (line.size() < 4 || line.front() != '[' || line.back() != ']') return false;
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon < 2 || colon > 10) return false;
+  key = line.substr(1, colon - 1);
+  value = line.substr(colon + 1, line.size() - colon - 2);
+  return std::all_of(key.begin(), key.end(),
+                     [](char c) { return std::isalpha(static_cast<unsigned char>(c)); });
+}
+
+// "[Chorus]", "[Verse 2]", "Chorus:", "副歌：": the heading's name, else empty.
+std::string heading_of(const std::string& line) {
+  if (line.size() > 2 && line.front() == '[' && line.back() == ']')
+    return line.substr(1, line.size() - 2);
+  const bool short_line = line.size() <= 24 && std::count(line.begin(), line.end(), ' ') <= 1;
+  if (short_line && line.size() > 1 && line.back() == ':') return line.substr(0, line.size() - 1);
+  if (short_line && line.size() > 3 && line.ends_with("：")) return line.substr(0, line.size() - 3);
+  return {};
+}
+
+bool names_a_chorus(std::string_view heading) {
+  const std::string lower = lower_ascii(heading);
+  return lower.starts_with("chorus") || lower.starts_with("refrain") || heading.starts_with("副歌");
+}
+
+}  // namespace
+
+SongLyrics read_given_lyrics(std::string_view text, const std::filesystem::path& source,
+                             const std::string& title, const CueSheet& cues,
+                             std::shared_ptr<const Lexicons> lexicons,
+                             const LyricsOptions& options) {
+  Document doc;
+  doc.source = source.string();
+  doc.title = title;
+  std::vector<GivenStanza> stanzas;
+  bool open = false;  // the last stanza takes the next line
+  std::size_t han = 0, latin = 0;
+  auto begin_stanza = [&](std::string name) {
+    if (open && stanzas.back().line_count == 0) {  // a heading over a heading: the last wins
+      stanzas.back().name = std::move(name);
+      return;
+    }
+    GivenStanza g;
+    g.name = std::move(name);
+    g.first_line = doc.sentences.size();
+    stanzas.push_back(std::move(g));
+    open = true;
+  };
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view raw = text.substr(pos, end - pos);
+    pos = end + 1;
+    std::string_view key, value;
+    if (is_lrc_metadata(raw, key, value) && !is_time_tag(raw.substr(1, raw.size() - 2))) {
+      if (key == "ti" && !value.empty()) doc.title = std::string(value);
+      continue;
+    }
+    const std::string line = without_time_tags(raw);
+    if (line.empty()) {
+      if (open && stanzas.back().line_count > 0) open = false;  // a blank line ends a stanza
+      continue;
+    }
+    if (const std::string heading = heading_of(line); !heading.empty()) {
+      begin_stanza(heading);
+      stanzas.back().chorus = names_a_chorus(heading);
+      stanzas.back().named_kind = true;
+      continue;
+    }
+    if (!open) begin_stanza("");
+    for (std::size_t i = 0; i < line.size();) {
+      const char32_t c = next_code_point(line, i);
+      if (is_han(c)) ++han;
+      if (c < 0x80 && std::isalpha(static_cast<int>(c))) ++latin;
+    }
+    Sentence sentence;
+    sentence.text = line;
+    doc.sentences.push_back(std::move(sentence));
+    ++stanzas.back().line_count;
+  }
+  std::erase_if(stanzas, [](const GivenStanza& g) { return g.line_count == 0; });
+  if (stanzas.empty())
+    fail_input(source.string(), "has no lines to sing",
+               "give the lyrics as lines of words (plain text, one sung line a line, a blank line "
+               "between stanzas; or LRC)");
+  doc.language = han * 3 >= latin ? Language::zh : Language::en;
+  // A stanza sung again word for word is the chorus (unless a heading said otherwise).
+  std::map<std::string, std::size_t> first_seen;
+  for (std::size_t k = 0; k < stanzas.size(); ++k) {
+    std::string joined;
+    for (std::size_t s = stanzas[k].first_line; s < stanzas[k].first_line + stanzas[k].line_count;
+         ++s)
+      joined += doc.sentences[s].text + "\n";
+    const auto [it, fresh] = first_seen.emplace(joined, k);
+    if (fresh) continue;
+    for (GivenStanza* g : {&stanzas[k], &stanzas[it->second]})
+      if (!g->named_kind) g->chorus = true;
+  }
+  std::size_t verse_count = 0;
+  for (const GivenStanza& g : stanzas) verse_count += g.chorus ? 0 : 1;
+  for (GivenStanza& g : stanzas) g.verse_count = std::max<std::size_t>(1, verse_count);
+  return LineWriter(doc, cues, std::move(lexicons), options).write_given(stanzas);
 }
 
 RhymeStats rhyme_stats(const SongLyrics& lyrics) {

@@ -57,6 +57,19 @@ SongLyrics write_lyrics(const Document& document, const CueSheet& cues,
                         std::shared_ptr<const Lexicons> lexicons,
                         const LyricsOptions& options = {});
 
+// The user's own lyrics (`text`, read from `source`): plain text, one sung line a line, a blank
+// line between stanzas, or LRC / enhanced LRC (time tags and metadata dropped: the melody sets
+// the times; "[ti:...]" names the song, else `title`). A heading line ("[Chorus]", "[Verse 2]",
+// "Chorus:", "副歌：") names the stanza under it; a stanza sung again word for word is a chorus.
+// Every word is kept, in order; a line over 16 syllables is sung as two. Language by script
+// (Han characters: Chinese). Verses spread over the cues in order, a chorus sings over the cue
+// it follows. Throws Error(bad_input) naming `source` when no line has a word to sing, and
+// Error(missing_resource) when the pronouncing dictionary or pinyin table is missing.
+SongLyrics read_given_lyrics(std::string_view text, const std::filesystem::path& source,
+                             const std::string& title, const CueSheet& cues,
+                             std::shared_ptr<const Lexicons> lexicons,
+                             const LyricsOptions& options = {});
+
 // Over the line pairs meant to rhyme (verses: 2 and 4; chorus: 2 and 4): how many share the
 // rhyme key exactly (perfect; Chinese: the same 十三辙 group) or only its vowel (slant).
 struct RhymeStats {

@@ -184,5 +184,121 @@ TEST(WriteLyrics, NoSentenceFitForLyricsIsBadInput) {
   }
 }
 
+// A cue sheet of `n` cues over 60 s each (where given lyrics' verses are spread).
+CueSheet cues_of(std::size_t n) {
+  CueSheet c;
+  c.duration_s = 60.0 * double(n);
+  for (std::size_t i = 0; i < n; ++i)
+    c.cues.push_back(Cue{"Cue " + std::to_string(i),
+                         60.0 * double(i),
+                         60.0 * double(i + 1),
+                         Emotion::at(0.3, 0.2),
+                         {},
+                         {}});
+  return c;
+}
+
+std::vector<std::string> line_texts(const LyricSection& s) {
+  std::vector<std::string> out;
+  for (const LyricLine& l : s.lines) out.push_back(l.text());
+  return out;
+}
+
+TEST(GivenLyrics, EveryWordSungInItsStanzaTheRepeatedOneAChorus) {
+  const std::string text =
+      "Down by the river where the willows grow,\n"
+      "I left a lantern burning low.\n"
+      "\n"
+      "Carry me home, carry me home,\n"
+      "over the water, never alone.\n"
+      "\n"
+      "[Verse 2]\n"
+      "The storm came rolling from the hill,\n"
+      "and every candle flickered still.\n"
+      "\n"
+      "Carry me home, carry me home,\n"
+      "over the water, never alone.\n";
+  const SongLyrics l = read_given_lyrics(text, "song.txt", "River", cues_of(4), lexicons());
+  EXPECT_EQ(l.language, Language::en);
+  EXPECT_EQ(l.title, "River");
+  ASSERT_EQ(l.sections.size(), 4u);
+  EXPECT_EQ(l.sections[0].kind, "verse");
+  EXPECT_EQ(l.sections[1].kind, "chorus");  // sung again word for word
+  EXPECT_EQ(l.sections[2].kind, "verse");
+  EXPECT_EQ(l.sections[2].name, "Verse 2");
+  EXPECT_EQ(l.sections[3].kind, "chorus");
+  // Every word kept, in order (punctuation is not sung).
+  EXPECT_EQ(line_texts(l.sections[0]),
+            (std::vector<std::string>{"Down by the river where the willows grow",
+                                      "I left a lantern burning low"}));
+  EXPECT_EQ(line_texts(l.sections[1])[1], "over the water never alone");
+  // Two verses over four cues: the first and the third; a chorus over the cue it follows.
+  EXPECT_EQ(l.sections[0].cue, 0u);
+  EXPECT_EQ(l.sections[1].cue, 0u);
+  EXPECT_EQ(l.sections[2].cue, 2u);
+  EXPECT_EQ(l.sections[3].cue, 2u);
+  // Stress from the dictionary: "RIV-er" stressed on its first syllable.
+  const LyricWord& river = l.sections[0].lines[0].words[3];
+  ASSERT_EQ(river.syllables.size(), 2u);
+  EXPECT_TRUE(river.syllables[0].stressed);
+  EXPECT_FALSE(river.syllables[1].stressed);
+  // The rhyme keys of "grow" and "low" agree.
+  EXPECT_EQ(l.sections[0].lines[0].rhyme, l.sections[0].lines[1].rhyme);
+}
+
+TEST(GivenLyrics, LrcTimesAndTagsAreDroppedTheTitleKept) {
+  const std::string lrc =
+      "[ti:Moon Song]\n[ar:Someone]\n[offset:+200]\n"
+      "[00:01.00]Silver moon above the bay\n"
+      "[00:05.50][01:05.50]<00:05.50>Sing <00:06.00>the <00:06.40>night away\n";
+  const SongLyrics l = read_given_lyrics(lrc, "moon.lrc", "Story", cues_of(1), lexicons());
+  EXPECT_EQ(l.title, "Moon Song");
+  ASSERT_EQ(l.sections.size(), 1u);
+  EXPECT_EQ(line_texts(l.sections[0]),
+            (std::vector<std::string>{"Silver moon above the bay", "Sing the night away"}));
+}
+
+TEST(GivenLyrics, ChineseOneSyllablePerCharacterWithPinyin) {
+  const SongLyrics l = read_given_lyrics("副歌：\n月亮船儿摇啊摇\n摇到外婆桥\n", "song.txt", "船",
+                                         cues_of(2), lexicons());
+  EXPECT_EQ(l.language, Language::zh);
+  ASSERT_EQ(l.sections.size(), 1u);
+  EXPECT_EQ(l.sections[0].kind, "chorus");
+  ASSERT_EQ(l.sections[0].lines.size(), 2u);
+  EXPECT_EQ(l.sections[0].lines[0].syllable_count(), 7u);
+  EXPECT_EQ(l.sections[0].lines[1].syllable_count(), 5u);
+  for (const LyricWord& w : l.sections[0].lines[1].words)
+    for (const LyricSyllable& s : w.syllables) EXPECT_FALSE(s.pinyin.empty()) << s.text;
+  // 摇 (yao2) and 桥 (qiao2): one 十三辙 group.
+  EXPECT_EQ(l.sections[0].lines[0].rhyme, l.sections[0].lines[1].rhyme);
+}
+
+TEST(GivenLyrics, ALongLineIsSungAsTwo) {
+  const std::string line =
+      "and the long grey road went winding on past the farms and the fields and the old stone "
+      "mill\n";
+  const SongLyrics l = read_given_lyrics(line, "long.txt", "", cues_of(1), lexicons());
+  ASSERT_EQ(l.sections.size(), 1u);
+  ASSERT_GE(l.sections[0].lines.size(), 2u);
+  std::string joined;
+  for (const LyricLine& part : l.sections[0].lines) {
+    EXPECT_LE(part.syllable_count(), 16u) << part.text();
+    joined += (joined.empty() ? "" : " ") + part.text();
+  }
+  EXPECT_EQ(joined + "\n", line);  // nothing lost, nothing reordered
+}
+
+TEST(GivenLyrics, NothingToSingIsBadInputNamingTheFile) {
+  for (const char* text : {"\n\n   \n", "[ti:Only a title]\n[00:01.00]\n", "123 456\n--- !!!\n"}) {
+    try {
+      read_given_lyrics(text, "empty.lrc", "", cues_of(1), lexicons());
+      FAIL() << "expected an error for " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_input);
+      EXPECT_EQ(e.file(), "empty.lrc") << e.describe();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tonepoem

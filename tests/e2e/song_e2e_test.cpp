@@ -184,5 +184,58 @@ TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
   EXPECT_EQ(report["outputs"]["lyrics"].size(), 5u);
 }
 
+// The user's own words: every one sung, in order, one lyric event a syllable; the LRC says
+// the given lines.
+TEST(SongE2E, MakeSongSingsTheUsersOwnLyrics) {
+  const fs::path dir = fresh_dir("given-lyrics");
+  const fs::path words = dir / "words.txt";
+  std::ofstream(words, std::ios::binary) << "Down by the river where the willows grow,\n"
+                                            "I left a lantern burning low.\n\n"
+                                            "[Chorus]\nCarry me home over the water,\n"
+                                            "carry me home, never alone.\n";
+  const fs::path out = dir / "out";
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " --song --lyrics " + quote(words) + " --no-video --no-refine -q -o " +
+                          quote(out) + " --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Score score = load_midi(out / "score.mid");
+  std::string sung;
+  for (const Track& t : score.tracks)
+    for (const Lyric& l : t.lyrics) sung += l.text;
+  EXPECT_EQ(sung,
+            "Down by the river where the willows grow"
+            "I left a lantern burning low"
+            "Carry me home over the water"
+            "carry me home never alone");
+  const std::string lrc = read_file(out / "lyrics.lrc");
+  for (const char* line :
+       {"]Down by the river where the willows grow\n", "]I left a lantern burning low\n",
+        "]Carry me home over the water\n", "]carry me home never alone\n"})
+    EXPECT_NE(lrc.find(line), std::string::npos) << line << " in\n" << lrc;
+  EXPECT_NE(read_file(out / "lyrics.txt").find("[Chorus]"), std::string::npos);
+}
+
+TEST(SongE2E, GivenLyricsProblemsAreNamedAndNothingIsWritten) {
+  const fs::path dir = fresh_dir("given-lyrics-bad");
+  const std::string story = quote(kSource / "examples/the-lantern-at-the-ford.txt");
+  // Without --song: a usage error naming the flag.
+  RunResult r =
+      run("make " + story + " --lyrics " + quote(dir / "none.txt") + " -o " + quote(dir / "a"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--lyrics"), std::string::npos) << r.output;
+  // A missing file, an empty one, a binary one: bad input naming the file.
+  const fs::path empty = dir / "empty.txt", binary = dir / "binary.lrc";
+  std::ofstream(empty, std::ios::binary) << "\n\n";
+  std::ofstream(binary, std::ios::binary) << std::string("\x00\x01\x02lyrics\xff", 10);
+  for (const fs::path& f : {dir / "missing.txt", empty, binary}) {
+    const fs::path out = dir / ("out-" + f.stem().string());
+    r = run("make " + story + " --song --lyrics " + quote(f) + " --no-video -o " + quote(out) +
+            " --soundfont " + quote(kTestSoundFont));
+    EXPECT_EQ(r.exit_code, 3) << f << ": " << r.output;
+    EXPECT_NE(r.output.find(f.filename().string()), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out / "score.mid")) << f;
+  }
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -383,11 +383,14 @@ class LineWriter {
  private:
   void load_pronunciation() {
     if (doc_.language == Language::en) {
-      pronouncer_ = std::make_unique<Pronouncer>(
-          (options_.data_dir.empty() ? find_data_dir() : options_.data_dir) / "lexicons" /
-          "en-cmudict.tsv");
+      pronouncer_ = options_.pronouncer
+                        ? options_.pronouncer
+                        : std::make_shared<const Pronouncer>(
+                              (options_.data_dir.empty() ? find_data_dir() : options_.data_dir) /
+                              "lexicons" / "en-cmudict.tsv");
     } else {
-      reader_ = std::make_unique<NarrationReader>(lexicons_);
+      reader_ =
+          options_.reader ? options_.reader : std::make_shared<const NarrationReader>(lexicons_);
     }
   }
 
@@ -728,8 +731,8 @@ class LineWriter {
   std::shared_ptr<const Lexicons> lexicons_;
   LyricsOptions options_;
   std::set<std::string, std::less<>> names_;
-  std::unique_ptr<Pronouncer> pronouncer_;
-  std::unique_ptr<NarrationReader> reader_;
+  std::shared_ptr<const Pronouncer> pronouncer_;
+  std::shared_ptr<const NarrationReader> reader_;
   std::vector<Clause> clauses_;
   std::set<std::size_t> in_verses_;                 // clauses the verses sing
   std::set<std::string, std::less<>> capitalised_;  // words written as names mid-sentence

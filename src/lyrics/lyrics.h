@@ -17,6 +17,8 @@
 
 namespace tonepoem {
 
+class NarrationReader;  // text/reading.h
+
 // English pronunciations: CMUdict as en-cmudict.tsv in the data folder (scripts/setup builds it
 // from the npm package cmu-pronouncing-dictionary; rows `word<TAB>ARPAbet phones`).
 class Pronouncer {
@@ -42,6 +44,9 @@ struct LyricsOptions {
   std::size_t min_syllables = 4;  // per line
   std::size_t max_syllables = 10;
   std::filesystem::path data_dir;  // where lexicons/en-cmudict.tsv is; empty: find_data_dir()
+  // Already loaded (for callers that write many lyrics): used instead of loading them again.
+  std::shared_ptr<const Pronouncer> pronouncer;
+  std::shared_ptr<const NarrationReader> reader;
 };
 
 // The song: one verse per cue (the cue's clauses that carry the most: recurring words, named

@@ -135,7 +135,8 @@ std::pair<double, double> predraw_yuv(const AudioBuffer& audio, const CueSheet& 
                                       const Score& score, const VideoOptions& options,
                                       const fs::path& path) {
   const Timeline timeline = timeline_from_score(cues, score);
-  video::FramePainter painter(audio, timeline, options), whole_painter(audio, timeline, options);
+  const BufferSource source(audio);
+  video::FramePainter painter(source, timeline, options), whole_painter(source, timeline, options);
   video::BgraToYuv converter(options.width, options.height);
   video::SurfacePtr surface(
       cairo_image_surface_create(CAIRO_FORMAT_ARGB32, options.width, options.height));

@@ -170,7 +170,8 @@ TEST(VideoOptions, ValidateListsEveryProblem) {
 
 TEST(Spectrum, ToneLightsItsOwnBand) {
   const AudioBuffer audio = make_audio(1.0, 1e9, 1000.0);
-  video::SpectrumAnalyzer analyzer(audio, 32);
+  const BufferSource source(audio);
+  video::SpectrumAnalyzer analyzer(source, 32);
   float rms = 0;
   const auto levels = analyzer.analyze(0.5, &rms);
   ASSERT_EQ(levels.size(), 32u);
@@ -638,7 +639,8 @@ std::vector<std::vector<std::uint8_t>> drawn_yuv_frames(const AudioBuffer& audio
                                                         const CueSheet& cues, const VideoOptions& o,
                                                         bool whole = false) {
   const Timeline timeline = timeline_from_score(cues, Score{});
-  video::FramePainter painter(audio, timeline, o);
+  const BufferSource source(audio);
+  video::FramePainter painter(source, timeline, o);
   video::BgraToYuv converter(o.width, o.height);
   video::SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o.width, o.height));
   AVFrame* frame = video::alloc_yuv_frame(o.width, o.height);

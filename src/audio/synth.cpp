@@ -528,13 +528,31 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
 
 }  // namespace
 
-std::size_t synthesize_to(const Score& score, const SynthOptions& options, const AudioSink& sink,
-                          const ProgressFn& progress, const CancelToken& cancel) {
-  // More parts than sounding (track, key) pairs would render silence.
+namespace {
+
+// More parts than sounding (track, key) pairs would render silence.
+int part_count(const Score& score, const SynthOptions& options) {
   std::set<std::pair<std::size_t, int>> keys;
   for (std::size_t t = 0; t < score.tracks.size(); ++t)
     for (const Note& n : score.tracks[t].notes) keys.emplace(t, n.pitch);
-  const int parts = std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
+  return std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
+}
+
+// The parts' whole buffers summed in part order (what the sliced rendering does a slice at a
+// time).
+std::vector<float> sum_parts(std::vector<std::vector<float>> buffers) {
+  if (buffers.empty()) return {};
+  std::vector<float> sum = std::move(buffers[0]);
+  for (std::size_t p = 1; p < buffers.size(); ++p)
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += buffers[p][i];
+  return sum;
+}
+
+}  // namespace
+
+std::size_t synthesize_to(const Score& score, const SynthOptions& options, const AudioSink& sink,
+                          const ProgressFn& progress, const CancelToken& cancel) {
+  const int parts = part_count(score, options);
   std::size_t delivered = 0;
   const AudioSink counted = [&](const float* frames, std::size_t count) {
     sink(frames, count);
@@ -543,12 +561,9 @@ std::size_t synthesize_to(const Score& score, const SynthOptions& options, const
   std::vector<std::vector<float>> buffers =
       render_parts(score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress,
                    cancel, &counted);
-  if (buffers.empty()) return delivered;  // summed and delivered as it was rendered
-  // Nothing to render (zero length): the parts' empty buffers.
-  std::vector<float> sum = std::move(buffers[0]);
-  for (std::size_t p = 1; p < buffers.size(); ++p)
-    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += buffers[p][i];
-  if (!sum.empty()) counted(sum.data(), sum.size() / 2);
+  // Nothing is left over unless there was nothing to render (zero length).
+  if (const std::vector<float> sum = sum_parts(std::move(buffers)); !sum.empty())
+    counted(sum.data(), sum.size() / 2);
   return delivered;
 }
 
@@ -557,6 +572,14 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options, const Pr
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
+  const int parts = part_count(score, options);
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
+  if (threads < parts) {  // fewer threads than parts: each part whole, one after another
+    result.samples = sum_parts(render_parts(
+        score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress, cancel));
+    return result;
+  }
   const double total_s = std::max(0.0, score.duration_s()) + std::max(0.0, options.tail_s);
   result.samples.reserve(static_cast<std::size_t>(std::llround(total_s * options.sample_rate)) * 2);
   synthesize_to(

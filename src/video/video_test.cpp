@@ -9,6 +9,7 @@ extern "C" {
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <numbers>
 
 #include "core/cancel.h"
@@ -518,6 +519,40 @@ TEST(Snapshot, WritesPng) {
   f.read(magic, 8);
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
   fs::remove_all(dir);
+}
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(RenderVideo, FromASpoolFileTheSameBytesAsFromABuffer) {
+  // make renders the video from the mastered spool file, reading the audio a window at a time
+  // (the painter's levels, the spectrum around each frame, the AAC encoder): the same MP4 as from
+  // the whole buffer. Its loudness, measured a decoded frame at a time, is that of the decoded
+  // whole track.
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(4.0, 3.2);
+  const CueSheet cues =
+      make_cues(4.0, {Caption{"The lamp went out.", 0.3, 2.5, emotion(-0.4, 0.2), {}}});
+  const Timeline timeline = timeline_from_score(cues, Score{});
+  VideoOptions o = small_options();
+  tonepoem::render_video(audio, timeline, o, dir / "buffer.mp4");
+  {
+    PcmSpool spool(dir, audio.sample_rate, audio.channels);
+    for (std::size_t f = 0; f < audio.frames(); f += 5000)
+      spool.append(audio.samples.data() + 2 * f, std::min<std::size_t>(5000, audio.frames() - f));
+    tonepoem::render_video(spool, timeline, o, dir / "spool.mp4");
+  }
+  const std::string bytes = file_bytes(dir / "buffer.mp4");
+  ASSERT_GT(bytes.size(), 1000u);
+  EXPECT_EQ(bytes, file_bytes(dir / "spool.mp4"));
+  const LoudnessReport whole = measure_loudness(decode_audio(dir / "spool.mp4"));
+  const LoudnessReport streamed = measure_file_loudness(dir / "spool.mp4");
+  EXPECT_TRUE(std::isfinite(whole.integrated_lufs));
+  EXPECT_DOUBLE_EQ(streamed.integrated_lufs, whole.integrated_lufs);
+  EXPECT_DOUBLE_EQ(streamed.true_peak_dbtp, whole.true_peak_dbtp);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 2);
 }
 
 TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {

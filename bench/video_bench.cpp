@@ -187,7 +187,8 @@ Timing bare_encode(const AudioBuffer& audio, const VideoOptions& options, const 
   ::madvise(map, bytes, MADV_WILLNEED);
   const double t0 = now_s(), c0 = cpu_s(RUSAGE_SELF);
   {
-    video::Mp4Writer writer(output, output.string(), options, audio);
+    const BufferSource source(audio);
+    video::Mp4Writer writer(output, output.string(), options, source);
     for (std::int64_t n = 0; n < frames; ++n) {
       auto* base = static_cast<std::uint8_t*>(map) + static_cast<std::size_t>(n) * frame_bytes;
       AVFrame* f = av_frame_alloc();

@@ -204,6 +204,9 @@ std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& optio
 LoudnessReport measure_loudness(const AudioBuffer& audio);
 // Integrated loudness alone (LUFS; -inf for silence), without the slower true-peak scan.
 double integrated_loudness(const AudioBuffer& audio);
+// The same read from a source a block at a time (Error(interrupted) once `cancel` is cancelled).
+double integrated_loudness(const PcmSource& audio,
+                           const CancelToken& cancel = CancelToken::never());
 
 struct MasterOptions {
   double target_lufs = -14.0;

@@ -803,6 +803,7 @@ TEST(Streaming, SpooledPathWritesTheSameFilesAsTheWholeBufferPath) {
   SynthOptions o = test_options();
   o.threads = 1;  // each part rendered whole, summed at the end
   AudioBuffer whole = synthesize(score, o);
+  const double whole_lufs = integrated_loudness(whole);
   const LoudnessReport whole_report = master(whole, {});
 
   o.threads = 0;
@@ -816,6 +817,8 @@ TEST(Streaming, SpooledPathWritesTheSameFilesAsTheWholeBufferPath) {
     });
     const double music_lufs = meter.finish().integrated_lufs;
     EXPECT_TRUE(std::isfinite(music_lufs));
+    EXPECT_EQ(music_lufs, whole_lufs);
+    EXPECT_EQ(integrated_loudness(music), whole_lufs);
     PcmSpool mastered(dir, o.sample_rate, 2);
     const LoudnessReport report =
         master_stream(music, mastered.sink(), {}, CancelToken::never(), music_lufs);

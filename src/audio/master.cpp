@@ -567,6 +567,12 @@ double integrated_loudness(const AudioBuffer& audio) {
   return measure(audio, false).integrated_lufs;
 }
 
+double integrated_loudness(const PcmSource& audio, const CancelToken& cancel) {
+  if (audio.channels() <= 0 || audio.sample_rate() <= 0 || audio.frames() == 0)
+    return -std::numeric_limits<double>::infinity();
+  return measure_source(audio, false, cancel).integrated_lufs;
+}
+
 std::vector<std::string> MasterOptions::validate() const {
   std::vector<std::string> problems;
   auto in = [&](std::string_view name, double value, double lo, double hi) {

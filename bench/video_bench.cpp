@@ -135,7 +135,8 @@ std::pair<double, double> predraw_yuv(const AudioBuffer& audio, const CueSheet& 
                                       const Score& score, const VideoOptions& options,
                                       const fs::path& path) {
   const Timeline timeline = timeline_from_score(cues, score);
-  video::FramePainter painter(audio, timeline, options), whole_painter(audio, timeline, options);
+  const BufferSource source(audio);
+  video::FramePainter painter(source, timeline, options), whole_painter(source, timeline, options);
   video::BgraToYuv converter(options.width, options.height);
   video::SurfacePtr surface(
       cairo_image_surface_create(CAIRO_FORMAT_ARGB32, options.width, options.height));
@@ -186,7 +187,8 @@ Timing bare_encode(const AudioBuffer& audio, const VideoOptions& options, const 
   ::madvise(map, bytes, MADV_WILLNEED);
   const double t0 = now_s(), c0 = cpu_s(RUSAGE_SELF);
   {
-    video::Mp4Writer writer(output, output.string(), options, audio);
+    const BufferSource source(audio);
+    video::Mp4Writer writer(output, output.string(), options, source);
     for (std::int64_t n = 0; n < frames; ++n) {
       auto* base = static_cast<std::uint8_t*>(map) + static_cast<std::size_t>(n) * frame_bytes;
       AVFrame* f = av_frame_alloc();

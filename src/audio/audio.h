@@ -3,7 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +21,107 @@
 #include "model/score.h"
 
 namespace tonepoem {
+
+struct LoudnessReport {
+  double integrated_lufs = 0;
+  double true_peak_dbtp = 0;
+  double gain_db = 0;  // gain applied by master()
+};
+
+// Streaming: audio too long to hold in memory passes between stages in blocks.
+//
+// An AudioSink receives a stream of interleaved float frames (the stream's channel count is
+// agreed beforehand) in order, `count` frames a call, any block size; the producer never calls it
+// again after it throws, and passes the error on.
+using AudioSink = std::function<void(const float* frames, std::size_t count)>;
+
+// Read-only PCM with random access, for what reads audio more than once or around a point
+// (mastering's passes, the encoders, the video's spectrum). read() is safe to call from several
+// threads at once.
+class PcmSource {
+ public:
+  virtual ~PcmSource() = default;
+  virtual int sample_rate() const = 0;
+  virtual int channels() const = 0;
+  virtual std::size_t frames() const = 0;
+  double duration_s() const {
+    return sample_rate() > 0 ? static_cast<double>(frames()) / sample_rate() : 0.0;
+  }
+  // Copies frames [first, first + count) into `out` (count * channels() floats); frames outside
+  // [0, frames()) read as zeros. Throws Error(output) if the backing file cannot be read.
+  virtual void read(std::int64_t first, std::size_t count, float* out) const = 0;
+  // The samples as one buffer when the source is one (no copy needed), else null.
+  virtual const AudioBuffer* buffer() const { return nullptr; }
+};
+
+// An AudioBuffer seen as a PcmSource (no copy; the buffer must outlive the view).
+class BufferSource final : public PcmSource {
+ public:
+  explicit BufferSource(const AudioBuffer& audio) : audio_(audio) {}
+  int sample_rate() const override { return audio_.sample_rate; }
+  int channels() const override { return audio_.channels; }
+  std::size_t frames() const override { return audio_.frames(); }
+  void read(std::int64_t first, std::size_t count, float* out) const override;
+  const AudioBuffer* buffer() const override { return &audio_; }
+
+ private:
+  const AudioBuffer& audio_;
+};
+
+// Float PCM spooled to an anonymous temporary file in `dir` (O_TMPFILE; else a file unlinked as
+// soon as it is opened): it has no name, so it disappears on every exit, a crash included, and
+// never shows among the outputs. Frames are appended, then read back any number of times. Memory
+// stays flat (a 64 KiB write buffer); the disk holds 8 bytes a stereo frame (1.27 GB an hour at
+// 44.1 kHz). Throws Error(output) naming `dir` when it cannot be created or written (disk full).
+class PcmSpool final : public PcmSource {
+ public:
+  PcmSpool(const std::filesystem::path& dir, int sample_rate, int channels);
+  ~PcmSpool() override;
+  PcmSpool(const PcmSpool&) = delete;
+  PcmSpool& operator=(const PcmSpool&) = delete;
+
+  // Appends frames; not to be called concurrently with read().
+  void append(const float* frames, std::size_t count);
+  // A sink that appends (the spool must outlive it).
+  AudioSink sink();
+  // The appended frames as an AudioBuffer (for what still needs one whole, e.g. Opus's
+  // resampler): as much memory as the audio.
+  AudioBuffer load() const;
+
+  int sample_rate() const override { return sample_rate_; }
+  int channels() const override { return channels_; }
+  std::size_t frames() const override { return frames_; }
+  void read(std::int64_t first, std::size_t count, float* out) const override;
+
+ private:
+  void flush() const;
+  std::filesystem::path dir_;
+  int sample_rate_, channels_;
+  int fd_ = -1;
+  std::size_t frames_ = 0;
+  mutable std::vector<float> pending_;    // appended, not yet written
+  mutable std::size_t pending_from_ = 0;  // the frame pending_ starts at
+  mutable std::mutex flush_mutex_;        // the first readers flush what is pending
+};
+
+// Integrated loudness (libebur128) and, when asked, true peak of a stream, measured on a thread of
+// its own while the caller makes the next block (add() copies it; at most a few blocks wait).
+// The results are those of measure_loudness() / integrated_loudness() on the whole stream.
+class LoudnessMeter {
+ public:
+  LoudnessMeter(int channels, int sample_rate, bool true_peak);
+  ~LoudnessMeter();
+  LoudnessMeter(const LoudnessMeter&) = delete;
+  LoudnessMeter& operator=(const LoudnessMeter&) = delete;
+  void add(const float* frames, std::size_t count);
+  // After the last add(): the measurement (true_peak_dbtp -inf unless asked; gain_db 0). Rethrows
+  // what the measuring thread threw.
+  LoudnessReport finish();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The SoundFont to use: `requested` if non-empty (must exist and be a readable SF2), else the first
 // installed General MIDI SoundFont among Debian's paths (fluid-soundfont-gm's FluidR3_GM.sf2, then
@@ -73,6 +178,14 @@ AudioBuffer synthesize(const Score& score, const SynthOptions& options,
                        const ProgressFn& progress = {},
                        const CancelToken& cancel = CancelToken::never());
 
+// synthesize() as a stream: the same samples, handed to `sink` a slice of about 3 s at a time
+// (every part renders the slice on its own thread, the slices are summed in part order), so memory
+// does not grow with the length. Returns the number of frames delivered. Errors as synthesize(),
+// and whatever `sink` throws.
+std::size_t synthesize_to(const Score& score, const SynthOptions& options, const AudioSink& sink,
+                          const ProgressFn& progress = {},
+                          const CancelToken& cancel = CancelToken::never());
+
 // One instrument group rendered alone (same length and effects as synthesize()'s output; the
 // stems of a score sum to synthesize()'s mix up to voice stealing and float rounding).
 struct Stem {
@@ -88,14 +201,12 @@ std::vector<Stem> synthesize_stems(const Score& score, const SynthOptions& optio
                                    const ProgressFn& progress = {},
                                    const CancelToken& cancel = CancelToken::never());
 
-struct LoudnessReport {
-  double integrated_lufs = 0;
-  double true_peak_dbtp = 0;
-  double gain_db = 0;  // gain applied by master()
-};
 LoudnessReport measure_loudness(const AudioBuffer& audio);
 // Integrated loudness alone (LUFS; -inf for silence), without the slower true-peak scan.
 double integrated_loudness(const AudioBuffer& audio);
+// The same read from a source a block at a time (Error(interrupted) once `cancel` is cancelled).
+double integrated_loudness(const PcmSource& audio,
+                           const CancelToken& cancel = CancelToken::never());
 
 struct MasterOptions {
   double target_lufs = -14.0;
@@ -114,6 +225,16 @@ struct MasterOptions {
 // Error(interrupted) once `cancel` is cancelled (checked between passes).
 LoudnessReport master(AudioBuffer& audio, const MasterOptions& options,
                       const CancelToken& cancel = CancelToken::never());
+
+// master() for audio too long to hold: every attempt is a pass reading `input` again (a spool
+// file), and the accepted one is handed to `out` block by block (the limiter's look-ahead carried
+// across blocks). `input_lufs`: the input's integrated loudness if already measured (a
+// LoudnessMeter while it was made), NaN to measure it here. The frames given to `out` are those
+// master() leaves in a buffer holding the same input, bit for bit (master() is this function
+// writing in place). Error(internal) for NaN or infinite samples, Error(interrupted) as master().
+LoudnessReport master_stream(const PcmSource& input, const AudioSink& out,
+                             const MasterOptions& options, const CancelToken& cancel,
+                             double input_lufs);
 
 enum class SampleFormat { pcm16, pcm24, float32 };
 // WAV through libsndfile (16-bit PCM by default, clipped, not wrapped), written atomically: a
@@ -157,6 +278,11 @@ void write_audio(const AudioBuffer& audio, const std::filesystem::path& path,
                  AudioFileFormat format, const AudioTags& tags = {},
                  const CancelToken& cancel = CancelToken::never());
 
+// write_audio() from a PcmSource, read a block at a time (Opus, which is resampled to 48 kHz,
+// reads it whole). The same bytes as write_audio() of a buffer holding the same samples.
+void write_audio(const PcmSource& audio, const std::filesystem::path& path, AudioFileFormat format,
+                 const AudioTags& tags = {}, const CancelToken& cancel = CancelToken::never());
+
 // Reads any file libsndfile knows, else any FFmpeg decodes (M4A, Opus), into float samples.
 // Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
@@ -197,6 +323,26 @@ AudioBuffer duck_music(const AudioBuffer& music, const AudioBuffer& speech,
 // rate), ducked as above. As long as the longer of the two.
 AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& speech,
                                const DuckOptions& options = {});
+
+// mix_with_narration() computed a block at a time as it is read: the music is read from
+// `music` (a spool), the speech (resampled to the music's rate) and its ducking gain are held in
+// memory (8 bytes a frame of speech at the music's rate). The same samples as
+// mix_with_narration() of the music as a buffer. `music` must outlive this.
+class NarrationMix final : public PcmSource {
+ public:
+  NarrationMix(const PcmSource& music, const AudioBuffer& speech, const DuckOptions& options);
+  int sample_rate() const override { return music_.sample_rate(); }
+  int channels() const override { return music_.channels(); }
+  std::size_t frames() const override { return frames_; }
+  void read(std::int64_t first, std::size_t count, float* out) const override;
+
+ private:
+  const PcmSource& music_;
+  AudioBuffer voice_;        // the speech at the music's rate
+  std::vector<float> gain_;  // ducking gain per frame of voice_
+  float speech_gain_ = 1.0f;
+  std::size_t frames_ = 0;
+};
 
 void to_json(nlohmann::json& j, const LoudnessReport& r);
 

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <limits>
 #include <numbers>
 #include <string>
+#include <thread>
+#include <vector>
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -16,6 +20,7 @@ extern "C" {
 #include <sndfile.h>
 #include <nlohmann/json.hpp>
 
+#include "audio/narrate.h"
 #include "core/cancel.h"
 #include "core/error.h"
 
@@ -705,6 +710,207 @@ TEST(ReadAudio, MissingOrGarbageIsBadInput) {
     EXPECT_EQ(e.code(), ExitCode::bad_input);
     EXPECT_EQ(e.file(), junk.string());
   }
+}
+
+// ---- Streaming: spool files and block-by-block passes --------------------------------------
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fresh, empty folder under the scratch folder.
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = temp_dir() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Everything a source holds, read in blocks of `block` frames.
+std::vector<float> read_all(const PcmSource& source, std::size_t block) {
+  const auto ch = static_cast<std::size_t>(source.channels());
+  std::vector<float> all, part;
+  for (std::size_t f = 0; f < source.frames(); f += block) {
+    const std::size_t n = std::min(block, source.frames() - f);
+    part.resize(n * ch);
+    source.read(static_cast<std::int64_t>(f), n, part.data());
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+TEST(PcmSpool, ReadsBackAnyRangeWithZerosOutsideAndLeavesNoFile) {
+  const fs::path dir = fresh_dir("spool");
+  AudioBuffer ramp;
+  ramp.sample_rate = 8000;
+  ramp.channels = 2;
+  for (int i = 0; i < 2 * 50000; ++i) ramp.samples.push_back(static_cast<float>(i) * 1e-5f);
+  {
+    PcmSpool spool(dir, 8000, 2);
+    // Odd block sizes: appends that straddle the 64 KiB write buffer.
+    for (std::size_t f = 0, n = 1; f < ramp.frames(); f += n, n = n * 3 % 9001 + 1)
+      spool.append(ramp.samples.data() + f * 2, std::min(n, ramp.frames() - f));
+    EXPECT_TRUE(names_in(dir).empty()) << "the spool must have no name in the folder";
+    EXPECT_EQ(spool.frames(), ramp.frames());
+    EXPECT_EQ(spool.sample_rate(), 8000);
+    EXPECT_EQ(spool.load().samples, ramp.samples);
+    // A range hanging over both ends: zeros there, the frames in between.
+    std::vector<float> out(2 * 60000, -1.0f);
+    spool.read(-5000, 60000, out.data());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const long long frame = static_cast<long long>(i / 2) - 5000;
+      const float want = frame < 0 || frame >= 50000 ? 0.0f : ramp.samples[frame * 2 + i % 2];
+      ASSERT_EQ(out[i], want) << "sample " << i;
+    }
+    // Readers on several threads at once see the same samples.
+    std::vector<std::vector<float>> seen(4);
+    std::vector<std::thread> readers;
+    for (std::size_t t = 0; t < seen.size(); ++t)
+      readers.emplace_back([&, t] { seen[t] = read_all(spool, 1000 + 777 * t); });
+    for (auto& r : readers) r.join();
+    for (const auto& s : seen) EXPECT_EQ(s, ramp.samples);
+  }
+  EXPECT_TRUE(names_in(dir).empty());
+}
+
+TEST(PcmSpool, MissingFolderIsAnOutputErrorNamingIt) {
+  const fs::path dir = temp_dir() / "no" / "such" / "folder";
+  try {
+    PcmSpool spool(dir, 44100, 2);
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::output);
+    const std::string said = std::string(e.what()) + " " + e.file();
+    EXPECT_NE(said.find(dir.string()), std::string::npos) << said;
+  }
+}
+
+// make's audio before streaming (synthesize, master and write from whole buffers) against make's
+// audio now (rendered into a spool with its loudness measured on the way, mastered from that spool
+// into a second one, the files written from the second): the same bytes in every format.
+TEST(Streaming, SpooledPathWritesTheSameFilesAsTheWholeBufferPath) {
+  const fs::path dir = fresh_dir("streamed");
+  const Score score = make_score(120, 14);  // 29 s: ten 3 s slices, 40 mastering blocks
+  SynthOptions o = test_options();
+  o.threads = 1;  // each part rendered whole, summed at the end
+  AudioBuffer whole = synthesize(score, o);
+  const double whole_lufs = integrated_loudness(whole);
+  const LoudnessReport whole_report = master(whole, {});
+
+  o.threads = 0;
+  std::size_t frames = 0;
+  {
+    PcmSpool music(dir, o.sample_rate, 2);
+    LoudnessMeter meter(2, o.sample_rate, false);
+    frames = synthesize_to(score, o, [&](const float* f, std::size_t n) {
+      music.append(f, n);
+      meter.add(f, n);
+    });
+    const double music_lufs = meter.finish().integrated_lufs;
+    EXPECT_TRUE(std::isfinite(music_lufs));
+    EXPECT_EQ(music_lufs, whole_lufs);
+    EXPECT_EQ(integrated_loudness(music), whole_lufs);
+    PcmSpool mastered(dir, o.sample_rate, 2);
+    const LoudnessReport report =
+        master_stream(music, mastered.sink(), {}, CancelToken::never(), music_lufs);
+    EXPECT_EQ(report.integrated_lufs, whole_report.integrated_lufs);
+    EXPECT_EQ(report.true_peak_dbtp, whole_report.true_peak_dbtp);
+    EXPECT_EQ(report.gain_db, whole_report.gain_db);
+    ASSERT_EQ(mastered.frames(), whole.frames());
+    EXPECT_EQ(mastered.load().samples, whole.samples);
+    for (const AudioFileFormat f :
+         {AudioFileFormat::wav16, AudioFileFormat::flac16, AudioFileFormat::m4a_aac}) {
+      const std::string ext(audio_format_extension(f));
+      write_audio(whole, dir / ("whole" + ext), f, {.title = "t", .artist = "a", .comment = "c"});
+      write_audio(mastered, dir / ("streamed" + ext), f,
+                  {.title = "t", .artist = "a", .comment = "c"});
+      EXPECT_EQ(file_bytes(dir / ("whole" + ext)), file_bytes(dir / ("streamed" + ext))) << ext;
+    }
+  }
+  EXPECT_EQ(frames, whole.frames());
+  // The spools went with their objects: only the six files written are left.
+  EXPECT_EQ(names_in(dir).size(), 6u);
+}
+
+TEST(Streaming, SilentInputGetsFadesOnlyAsTheWholeBufferMaster) {
+  AudioBuffer quiet;
+  quiet.sample_rate = 44100;
+  quiet.channels = 2;
+  quiet.samples.assign(2 * 44100 * 2, 1e-6f);  // far below the -70 LUFS gate
+  const BufferSource input(quiet);
+  std::vector<float> streamed;
+  const LoudnessReport r = master_stream(
+      input, [&](const float* f, std::size_t n) { streamed.insert(streamed.end(), f, f + 2 * n); },
+      {}, CancelToken::never(), std::numeric_limits<double>::quiet_NaN());
+  AudioBuffer whole = quiet;
+  const LoudnessReport w = master(whole, {});
+  EXPECT_EQ(r.gain_db, 0.0);
+  EXPECT_EQ(w.gain_db, 0.0);
+  EXPECT_EQ(streamed, whole.samples);
+  EXPECT_EQ(streamed[0], 0.0f);       // faded in from silence
+  EXPECT_EQ(streamed[44100], 1e-6f);  // untouched in the middle
+  EXPECT_EQ(streamed.back(), 0.0f);   // faded out to silence
+}
+
+TEST(Streaming, NarrationMixIsTheWholeBufferMix) {
+  // Real espeak-ng speech (22.05 kHz mono) over 8 s of music: the mix read a block at a time
+  // equals mix_with_narration, including the speech running past the music's end.
+  NarrationOptions no;
+  const Narration speech = narrate(
+      {"The river ran under the old stone bridge.", "Night came, and the stars with it."}, {}, no);
+  ASSERT_GT(speech.audio.duration_s(), 3.0);
+  const AudioBuffer music = synthesize(make_score(120, 2), test_options());  // about 5 s
+  ASSERT_LT(music.duration_s(), speech.audio.duration_s());
+  DuckOptions d;
+  d.speech_gain_db = 4.0;
+  const AudioBuffer whole = mix_with_narration(music, speech.audio, d);
+  const BufferSource source(music);
+  const NarrationMix mix(source, speech.audio, d);
+  ASSERT_EQ(mix.frames(), whole.frames());
+  EXPECT_EQ(read_all(mix, 4093), whole.samples);
+  std::vector<float> past(2 * 10, -1.0f);
+  mix.read(static_cast<std::int64_t>(mix.frames()), 10, past.data());
+  EXPECT_EQ(past, std::vector<float>(20, 0.0f));
+}
+
+TEST(Streaming, ASinkThatFailsStopsSynthesisWithItsOwnError) {
+  int calls = 0;
+  try {
+    synthesize_to(make_score(120, 8), test_options(), [&](const float*, std::size_t) {
+      if (++calls == 2) throw Error(ExitCode::output, "disk full", "spool");
+    });
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::output);
+    EXPECT_NE(std::string(e.what()).find("disk full"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(calls, 2) << "nothing may reach the sink after it threw";
+}
+
+TEST(Streaming, CancelledMasteringStopsWithInterrupted) {
+  const AudioBuffer music = synthesize(make_score(120, 4), test_options());
+  const BufferSource input(music);
+  CancelToken cancel;
+  std::size_t delivered = 0;
+  cancel.cancel();
+  try {
+    master_stream(
+        input, [&](const float*, std::size_t n) { delivered += n; }, {}, cancel,
+        std::numeric_limits<double>::quiet_NaN());
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::interrupted);
+  }
+  EXPECT_EQ(delivered, 0u);
 }
 
 }  // namespace

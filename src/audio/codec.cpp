@@ -15,6 +15,7 @@ extern "C" {
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -59,7 +60,7 @@ struct SwrFree {
 
 }  // namespace
 
-void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std::string& display,
+void encode_with_libav(const PcmSource& source, const fs::path& path, const std::string& display,
                        LibavAudioFormat format, const AudioTags& tags, const CancelToken& cancel) {
   // libav's notes (encoder statistics, the muxer's doubts about the temporary file's name) are
   // not for our users; errors come back through return codes.
@@ -70,10 +71,24 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
   const bool opus = format == LibavAudioFormat::ogg_opus;
   // Opus runs at 48 kHz (and libopus takes these rates only); AAC at the music's own rate.
   // (No copy when the rate is already right: a whole-track copy is 21 MB a minute.)
+  // (The resampler needs the whole track: a source that is not a buffer is read whole for it.)
+  std::optional<BufferSource> resampled_source;
   std::optional<AudioBuffer> resampled;
-  if (opus && input.sample_rate != 48000) resampled = resample(input, 48000);
-  const AudioBuffer& audio = resampled ? *resampled : input;
-  const int channels = std::clamp(audio.channels, 1, 2);
+  if (opus && source.sample_rate() != 48000) {
+    if (const AudioBuffer* whole = source.buffer()) {
+      resampled = resample(*whole, 48000);
+    } else {
+      AudioBuffer loaded;
+      loaded.sample_rate = source.sample_rate();
+      loaded.channels = source.channels();
+      loaded.samples.resize(source.frames() * static_cast<std::size_t>(source.channels()));
+      source.read(0, source.frames(), loaded.samples.data());
+      resampled = resample(loaded, 48000);
+    }
+    resampled_source.emplace(*resampled);
+  }
+  const PcmSource& audio = resampled_source ? *resampled_source : source;
+  const int channels = std::clamp(audio.channels(), 1, 2);
   const AVCodec* codec =
       opus ? avcodec_find_encoder_by_name("libopus") : avcodec_find_encoder(AV_CODEC_ID_AAC);
   if (!codec)
@@ -87,15 +102,15 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
   std::unique_ptr<AVCodecContext, CodecFree> enc(avcodec_alloc_context3(codec));
   if (!enc) throw Error(ExitCode::internal, "out of memory setting up the audio encoder", display);
   enc->sample_fmt = opus ? AV_SAMPLE_FMT_FLT : AV_SAMPLE_FMT_FLTP;
-  enc->sample_rate = audio.sample_rate;
+  enc->sample_rate = audio.sample_rate();
   av_channel_layout_default(&enc->ch_layout, channels);
   enc->bit_rate = opus ? 96000 * channels : 128000 * channels;
-  enc->time_base = AVRational{1, audio.sample_rate};
+  enc->time_base = AVRational{1, audio.sample_rate()};
   if (out.ctx->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   if (const int err = avcodec_open2(enc.get(), codec, nullptr); err < 0)
     throw Error(ExitCode::internal,
                 fmt::format("cannot open the {} encoder at {} Hz: {}", codec->name,
-                            audio.sample_rate, av_text(err)),
+                            audio.sample_rate(), av_text(err)),
                 display);
   AVStream* stream = avformat_new_stream(out.ctx, nullptr);
   if (!stream) throw Error(ExitCode::internal, "cannot add the audio stream", display);
@@ -139,10 +154,13 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
   const int frame_size = enc->frame_size > 0 ? enc->frame_size : 1024;
   const bool small_last = (codec->capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME) != 0;
   const auto total = static_cast<std::int64_t>(audio.frames());
-  const auto in_ch = static_cast<std::size_t>(audio.channels);
+  const auto in_ch = static_cast<std::size_t>(audio.channels());
+  std::vector<float> block;
   for (std::int64_t pos = 0; pos < total; pos += frame_size) {
     if ((pos / frame_size) % 64 == 0) cancel.throw_if_cancelled();
     const int count = static_cast<int>(std::min<std::int64_t>(frame_size, total - pos));
+    block.resize(static_cast<std::size_t>(count) * in_ch);
+    audio.read(pos, static_cast<std::size_t>(count), block.data());
     av_frame_unref(frame.get());
     frame->format = enc->sample_fmt;
     frame->sample_rate = enc->sample_rate;
@@ -152,12 +170,9 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
       throw Error(ExitCode::internal, "cannot allocate an audio frame: " + av_text(err), display);
     for (int c = 0; c < channels; ++c)
       for (int i = 0; i < frame->nb_samples; ++i) {
-        const float v =
-            i < count
-                ? audio.samples[(static_cast<std::size_t>(pos) + static_cast<std::size_t>(i)) *
-                                    in_ch +
-                                std::min(static_cast<std::size_t>(c), in_ch - 1)]
-                : 0.0f;
+        const float v = i < count ? block[static_cast<std::size_t>(i) * in_ch +
+                                          std::min(static_cast<std::size_t>(c), in_ch - 1)]
+                                  : 0.0f;
         if (opus)
           reinterpret_cast<float*>(frame->data[0])[i * channels + c] = v;
         else
@@ -175,6 +190,22 @@ void encode_with_libav(const AudioBuffer& input, const fs::path& path, const std
 }
 
 AudioBuffer decode_with_libav(const fs::path& path) {
+  AudioBuffer out;
+  decode_with_libav(
+      path,
+      [&](int sample_rate, int channels) {
+        out.sample_rate = sample_rate;
+        out.channels = channels;
+      },
+      [&](const float* frames, std::size_t count) {
+        out.samples.insert(out.samples.end(), frames,
+                           frames + count * static_cast<std::size_t>(out.channels));
+      });
+  return out;
+}
+
+void decode_with_libav(const fs::path& path, const std::function<void(int, int)>& begin,
+                       const AudioSink& sink) {
   const std::string name = path.string();
   AVFormatContext* raw = nullptr;
   if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0)
@@ -190,11 +221,13 @@ AudioBuffer decode_with_libav(const fs::path& path) {
   if (!dec || avcodec_parameters_to_context(dec.get(), stream->codecpar) < 0 ||
       avcodec_open2(dec.get(), codec, nullptr) < 0)
     fail_input(name, "no decoder for its audio", "re-encode the file as WAV or FLAC");
-  AudioBuffer out;
-  out.sample_rate = stream->codecpar->sample_rate;
-  out.channels = stream->codecpar->ch_layout.nb_channels;
+  struct {
+    int sample_rate, channels;
+    std::vector<float> samples;  // one decoded frame
+  } out{stream->codecpar->sample_rate, stream->codecpar->ch_layout.nb_channels, {}};
   if (out.sample_rate <= 0 || out.channels <= 0)
     fail_input(name, "the audio stream has no sample rate or channels", "re-encode the file");
+  begin(out.sample_rate, out.channels);
   std::unique_ptr<SwrContext, SwrFree> swr;
   std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
   std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
@@ -217,7 +250,7 @@ AudioBuffer decode_with_libav(const fs::path& path) {
       if (frame->pkt_duration > 0)  // the last packet is padded; its duration says what is real
         count = std::min(count, av_rescale_q(frame->pkt_duration, stream->time_base,
                                              AVRational{1, frame->sample_rate}));
-      const std::size_t offset = out.samples.size();
+      const std::size_t offset = 0;
       out.samples.resize(offset + static_cast<std::size_t>(frame->nb_samples) *
                                       static_cast<std::size_t>(out.channels));
       auto* dst = reinterpret_cast<std::uint8_t*>(out.samples.data() + offset);
@@ -228,6 +261,7 @@ AudioBuffer decode_with_libav(const fs::path& path) {
           std::clamp<std::int64_t>(std::min<std::int64_t>(got, count), 0, got);
       out.samples.resize(offset +
                          static_cast<std::size_t>(kept) * static_cast<std::size_t>(out.channels));
+      if (kept > 0) sink(out.samples.data(), static_cast<std::size_t>(kept));
       av_frame_unref(frame.get());
     }
   };
@@ -236,7 +270,6 @@ AudioBuffer decode_with_libav(const fs::path& path) {
     av_packet_unref(packet.get());
   }
   if (avcodec_send_packet(dec.get(), nullptr) >= 0) receive();
-  return out;
 }
 
 }  // namespace tonepoem

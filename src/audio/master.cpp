@@ -399,34 +399,15 @@ class Limiter {
   std::vector<float> ready_;  // frames final in this run()
 };
 
-void apply_fades(AudioBuffer& audio, double fade_in_s, double fade_out_s) {
-  const std::size_t frames = audio.frames();
-  const auto ch = static_cast<std::size_t>(audio.channels);
-  const auto in =
-      std::min(frames, static_cast<std::size_t>(std::max(0.0, fade_in_s) * audio.sample_rate));
-  const auto out =
-      std::min(frames, static_cast<std::size_t>(std::max(0.0, fade_out_s) * audio.sample_rate));
-  for (std::size_t n = 0; n < in; ++n) {
-    const auto g = static_cast<float>(
-        std::sin(0.5 * std::numbers::pi * static_cast<double>(n) / static_cast<double>(in)));
-    for (std::size_t c = 0; c < ch; ++c) audio.samples[n * ch + c] *= g * g;
-  }
-  for (std::size_t k = 0; k < out; ++k) {
-    const std::size_t n = frames - 1 - k;  // k frames before the end: gain rises from 0 at the end
-    const auto g = static_cast<float>(
-        std::sin(0.5 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(out)));
-    for (std::size_t c = 0; c < ch; ++c) audio.samples[n * ch + c] *= g * g;
-  }
-}
-
 // Integrated loudness (libebur128) and true peak (TruePeakMeter) of a stream of interleaved
 // blocks, measured on a thread of its own while the caller makes the next block. add() copies
 // the block (at most kQueued wait at a time; add() blocks beyond); finish() returns the result
 // and rethrows what the measuring thread threw.
 class StreamMeter {
  public:
-  StreamMeter(int channels, int sample_rate)
+  StreamMeter(int channels, int sample_rate, bool true_peak = true)
       : channels_(static_cast<std::size_t>(channels)),
+        true_peak_(true_peak),
         state_(new_state(channels_, sample_rate, EBUR128_MODE_I)),
         peak_(channels, sample_rate),
         worker_([this] { work(); }) {}
@@ -453,7 +434,8 @@ class StreamMeter {
     r.integrated_lufs = -std::numeric_limits<double>::infinity();
     if (double lufs = 0; ebur128_loudness_global(state_.get(), &lufs) == EBUR128_SUCCESS)
       r.integrated_lufs = lufs;
-    r.true_peak_dbtp = linear_to_db(peak_.peak());
+    r.true_peak_dbtp =
+        true_peak_ ? linear_to_db(peak_.peak()) : -std::numeric_limits<double>::infinity();
     return r;
   }
 
@@ -478,7 +460,7 @@ class StreamMeter {
       }
       try {
         feed(state_.get(), block.data(), block.size() / channels_, channels_);
-        peak_.add(block.data(), block.size() / channels_);
+        if (true_peak_) peak_.add(block.data(), block.size() / channels_);
       } catch (...) {
         std::lock_guard lock(mutex_);
         error_ = std::current_exception();
@@ -490,6 +472,7 @@ class StreamMeter {
   }
 
   std::size_t channels_;
+  bool true_peak_;
   State state_;
   TruePeakMeter peak_;
   std::mutex mutex_;
@@ -500,43 +483,63 @@ class StreamMeter {
   std::thread worker_;  // last: starts once the rest is set up
 };
 
-enum class Pass { measure, write };
-// One mastering pass over `audio`: gain `g`, fades, the limiter at `threshold` (linear). Pass::
-// measure returns the result's loudness and true peak and leaves `audio` as it is; Pass::write
-// puts the result in its place (written behind the reading position, which the limiter's delay
-// keeps ahead) and measures nothing.
-LoudnessReport master_pass(AudioBuffer& audio, float g, double threshold,
-                           const MasterOptions& options, Pass mode, const CancelToken& cancel) {
-  const bool write = mode == Pass::write;
-  const std::size_t frames = audio.frames();
-  const auto ch = static_cast<std::size_t>(audio.channels);
-  const auto fade_in = std::min(
-      frames, static_cast<std::size_t>(std::max(0.0, options.fade_in_s) * audio.sample_rate));
-  const auto fade_out = std::min(
-      frames, static_cast<std::size_t>(std::max(0.0, options.fade_out_s) * audio.sample_rate));
-  std::optional<StreamMeter> meter;
-  if (!write) meter.emplace(audio.channels, audio.sample_rate);
-  Limiter limiter(audio.channels, audio.sample_rate, frames, threshold, options.lookahead_s,
-                  options.release_s);
-  std::size_t written = 0;
-  auto sink = [&](const float* out, std::size_t count) {
-    if (write) {
-      std::copy(out, out + count * ch,
-                audio.samples.begin() + static_cast<std::ptrdiff_t>(written * ch));
-    } else {
-      meter->add(out, count);
-    }
-    written += count;
-  };
-  constexpr std::size_t kChunk = 1 << 15;
+// Throws unless every sample of the block is finite (mastering NaN would spread it everywhere).
+void check_finite(const std::vector<float>& block) {
+  for (float s : block)
+    if (!std::isfinite(s))
+      throw Error(ExitCode::internal, "the rendered audio contains NaN or infinite samples");
+}
+
+constexpr std::size_t kPassChunk = 1 << 15;  // frames read at a time
+
+// Integrated loudness (and true peak) of a source, read a block at a time.
+LoudnessReport measure_source(const PcmSource& input, bool true_peak, const CancelToken& cancel) {
+  const auto ch = static_cast<std::size_t>(input.channels());
+  StreamMeter meter(input.channels(), input.sample_rate(), true_peak);
   std::vector<float> block;
-  for (std::size_t f = 0; f < frames; f += kChunk) {
-    if ((f / kChunk) % 16 == 0) cancel.throw_if_cancelled();
-    const std::size_t len = std::min(kChunk, frames - f);
-    block.assign(audio.samples.begin() + static_cast<std::ptrdiff_t>(f * ch),
-                 audio.samples.begin() + static_cast<std::ptrdiff_t>((f + len) * ch));
+  for (std::size_t f = 0; f < input.frames(); f += kPassChunk) {
+    if ((f / kPassChunk) % 16 == 0) cancel.throw_if_cancelled();
+    const std::size_t len = std::min(kPassChunk, input.frames() - f);
+    block.resize(len * ch);
+    input.read(static_cast<std::int64_t>(f), len, block.data());
+    check_finite(block);
+    meter.add(block.data(), len);
+  }
+  return meter.finish();
+}
+
+enum class Pass { measure, write, write_and_measure };
+// One mastering pass over `input`: gain `g`, fades, the limiter at `threshold` (linear). Measuring
+// passes return the result's loudness and true peak; writing ones hand it to `out` (master() writes
+// it over its input, behind the reading position, which the limiter's delay keeps ahead).
+LoudnessReport master_pass(const PcmSource& input, float g, double threshold,
+                           const MasterOptions& options, Pass mode, const AudioSink& out,
+                           const CancelToken& cancel) {
+  const bool write = mode != Pass::measure, measure = mode != Pass::write;
+  const std::size_t frames = input.frames();
+  const auto ch = static_cast<std::size_t>(input.channels());
+  const int rate = input.sample_rate();
+  const auto fade_in =
+      std::min(frames, static_cast<std::size_t>(std::max(0.0, options.fade_in_s) * rate));
+  const auto fade_out =
+      std::min(frames, static_cast<std::size_t>(std::max(0.0, options.fade_out_s) * rate));
+  std::optional<StreamMeter> meter;
+  if (measure) meter.emplace(input.channels(), rate);
+  Limiter limiter(input.channels(), rate, frames, threshold, options.lookahead_s,
+                  options.release_s);
+  auto sink = [&](const float* frames_out, std::size_t count) {
+    if (write) out(frames_out, count);
+    if (measure) meter->add(frames_out, count);
+  };
+  std::vector<float> block;
+  for (std::size_t f = 0; f < frames; f += kPassChunk) {
+    if ((f / kPassChunk) % 16 == 0) cancel.throw_if_cancelled();
+    const std::size_t len = std::min(kPassChunk, frames - f);
+    block.resize(len * ch);
+    input.read(static_cast<std::int64_t>(f), len, block.data());
+    check_finite(block);
     for (float& s : block) s *= g;
-    // Fades as apply_fades() makes them (sin^2 from 0 at the very start and end).
+    // Fades: sin^2 from 0 at the very start and end.
     for (std::size_t n = f; n < std::min(f + len, fade_in); ++n) {
       const auto gi = static_cast<float>(
           std::sin(0.5 * std::numbers::pi * static_cast<double>(n) / static_cast<double>(fade_in)));
@@ -551,7 +554,7 @@ LoudnessReport master_pass(AudioBuffer& audio, float g, double threshold,
     limiter.push(block.data(), len, sink);
   }
   limiter.finish(sink);
-  return write ? LoudnessReport{} : meter->finish();
+  return measure ? meter->finish() : LoudnessReport{};
 }
 
 }  // namespace
@@ -562,6 +565,12 @@ LoudnessReport measure_loudness(const AudioBuffer& audio) {
 
 double integrated_loudness(const AudioBuffer& audio) {
   return measure(audio, false).integrated_lufs;
+}
+
+double integrated_loudness(const PcmSource& audio, const CancelToken& cancel) {
+  if (audio.channels() <= 0 || audio.sample_rate() <= 0 || audio.frames() == 0)
+    return -std::numeric_limits<double>::infinity();
+  return measure_source(audio, false, cancel).integrated_lufs;
 }
 
 std::vector<std::string> MasterOptions::validate() const {
@@ -581,35 +590,38 @@ std::vector<std::string> MasterOptions::validate() const {
   return problems;
 }
 
-LoudnessReport master(AudioBuffer& audio, const MasterOptions& options, const CancelToken& cancel) {
+LoudnessReport master_stream(const PcmSource& input, const AudioSink& out,
+                             const MasterOptions& options, const CancelToken& cancel,
+                             double input_lufs) {
   if (const auto problems = options.validate(); !problems.empty())
     fail_usage(
         "invalid mastering options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
         "correct the values listed above");
-  for (float s : audio.samples)
-    if (!std::isfinite(s))
-      throw Error(ExitCode::internal, "the rendered audio contains NaN or infinite samples");
-  const LoudnessReport before = measure(audio, false);
-  if (!std::isfinite(before.integrated_lufs)) {
-    // Silent (or shorter than one 400 ms block): nothing to normalise.
-    apply_fades(audio, options.fade_in_s, options.fade_out_s);
-    LoudnessReport r = measure(audio, true);
+  const double silent = -std::numeric_limits<double>::infinity();
+  if (input.channels() <= 0 || input.sample_rate() <= 0 || input.frames() == 0)
+    return LoudnessReport{silent, silent, 0};
+  if (std::isnan(input_lufs)) input_lufs = measure_source(input, false, cancel).integrated_lufs;
+  if (!std::isfinite(input_lufs)) {
+    // Silent (or shorter than one 400 ms block): nothing to normalise; fades only (a limiter with
+    // an infinite ceiling passes every sample through untouched).
+    LoudnessReport r = master_pass(input, 1.0f, std::numeric_limits<double>::infinity(), options,
+                                   Pass::write_and_measure, out, cancel);
     r.gain_db = 0;
     return r;
   }
-  double gain_db = options.target_lufs - before.integrated_lufs;
+  double gain_db = options.target_lufs - input_lufs;
   double threshold_db = options.true_peak_ceiling_dbtp - options.limiter_margin_db;
   LoudnessReport r;
   // Every attempt is a pass over the unchanged input (gain, fades, limiter, measured as it comes
-  // out); the accepted one is run again, writing in place. The gain is settled on integrated
-  // loudness, then the limiter's threshold lowered if the true peak is still over the ceiling.
+  // out); the accepted one is run again, writing. The gain is settled on integrated loudness, then
+  // the limiter's threshold lowered if the true peak is still over the ceiling.
   bool accepted = false;
   for (int attempt = 0; attempt < 12 && !accepted; ++attempt) {
     cancel.throw_if_cancelled();
     const auto g = static_cast<float>(db_to_linear(gain_db));
     const double threshold = db_to_linear(threshold_db);
     // Limiting lowers loudness: push the gain up by what is missing, within reason.
-    r = master_pass(audio, g, threshold, options, Pass::measure, cancel);
+    r = master_pass(input, g, threshold, options, Pass::measure, out, cancel);
     r.gain_db = gain_db;
     const double lufs = r.integrated_lufs;
     const double missing = options.target_lufs - lufs;
@@ -622,10 +634,41 @@ LoudnessReport master(AudioBuffer& audio, const MasterOptions& options, const Ca
       continue;
     }
     cancel.throw_if_cancelled();
-    master_pass(audio, g, threshold, options, Pass::write, cancel);
+    master_pass(input, g, threshold, options, Pass::write, out, cancel);
     accepted = true;
   }
   return r;
+}
+
+LoudnessReport master(AudioBuffer& audio, const MasterOptions& options, const CancelToken& cancel) {
+  // In place: each pass reads a block before the limiter hands back frames, which all lie before
+  // the end of that block, so the writing stays behind the reading.
+  const BufferSource input(audio);
+  const auto ch = static_cast<std::size_t>(std::max(audio.channels, 0));
+  std::size_t written = 0;
+  auto write_back = [&](const float* frames, std::size_t count) {
+    std::copy(frames, frames + count * ch,
+              audio.samples.begin() + static_cast<std::ptrdiff_t>(written * ch));
+    written += count;
+  };
+  return master_stream(input, write_back, options, cancel,
+                       std::numeric_limits<double>::quiet_NaN());
+}
+
+class LoudnessMeter::Impl {
+ public:
+  Impl(int channels, int sample_rate, bool true_peak) : meter(channels, sample_rate, true_peak) {}
+  StreamMeter meter;
+};
+
+LoudnessMeter::LoudnessMeter(int channels, int sample_rate, bool true_peak)
+    : impl_(std::make_unique<Impl>(channels, sample_rate, true_peak)) {}
+LoudnessMeter::~LoudnessMeter() = default;
+void LoudnessMeter::add(const float* frames, std::size_t count) {
+  impl_->meter.add(frames, count);
+}
+LoudnessReport LoudnessMeter::finish() {
+  return impl_->meter.finish();
 }
 
 void to_json(nlohmann::json& j, const LoudnessReport& r) {

@@ -177,3 +177,39 @@ AudioBuffer mix_with_narration(const AudioBuffer& music, const AudioBuffer& spee
 }
 
 }  // namespace tonepoem
+
+namespace tonepoem {
+
+NarrationMix::NarrationMix(const PcmSource& music, const AudioBuffer& speech,
+                           const DuckOptions& options)
+    : music_(music) {
+  if (music.channels() <= 0 || music.sample_rate() <= 0)
+    fail_usage("the music to mix has no channels or sample rate", "render the music first");
+  voice_ = speech.sample_rate == music.sample_rate() || speech.frames() == 0
+               ? speech
+               : resample(speech, music.sample_rate());
+  if (voice_.frames() > 0) gain_ = ducking_gain(voice_, options);
+  speech_gain_ = static_cast<float>(std::pow(10.0, options.speech_gain_db / 20.0));
+  frames_ = std::max(music.frames(), voice_.frames());
+}
+
+void NarrationMix::read(std::int64_t first, std::size_t count, float* out) const {
+  // As duck() then mix_with_narration(): music * gain, then + voice * speech gain.
+  music_.read(first, count, out);
+  const auto ch = static_cast<std::size_t>(music_.channels());
+  const auto vch = static_cast<std::size_t>(voice_.channels);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::int64_t n = first + static_cast<std::int64_t>(i);
+    if (n < 0 || static_cast<std::size_t>(n) >= frames_) {
+      for (std::size_t c = 0; c < ch; ++c) out[i * ch + c] = 0.0f;
+      continue;
+    }
+    const auto k = static_cast<std::size_t>(n);
+    if (k >= voice_.frames()) continue;
+    for (std::size_t c = 0; c < ch; ++c) out[i * ch + c] *= gain_[k];
+    for (std::size_t c = 0; c < ch; ++c)
+      out[i * ch + c] += voice_.samples[k * vch + std::min(c, vch - 1)] * speech_gain_;
+  }
+}
+
+}  // namespace tonepoem

@@ -297,14 +297,14 @@ constexpr const char* kSiblingFailed = "a sibling render failed";
 // sets up every track's channel (program, volume, pan, effect sends). The machinery under
 // synthesize() and synthesize_stems().
 //
-// With `sum` (and a thread for every part), the parts are instead summed into *sum (part 0 + part
+// With `sink`, every part runs on its own thread and the parts are instead summed (part 0 + part
 // 1 + ..., in that order, as the caller would) a slice of a few seconds at a time, every part
-// waiting for the others at the end of each slice: no whole-length buffer per part. The returned
-// list is then empty.
+// waiting for the others at the end of each slice, and each summed slice goes to *sink: no
+// whole-length buffer. The returned list is then empty.
 std::vector<std::vector<float>> render_parts(const Score& score, const SynthOptions& options,
                                              KeyParts part_of, int parts, int voices_per_part,
                                              const ProgressFn& progress, const CancelToken& cancel,
-                                             std::vector<float>* sum = nullptr) {
+                                             const AudioSink* sink = nullptr) {
   init_fluidsynth();
   const std::string sf_name = options.soundfont.string();
   if (options.soundfont.empty())
@@ -391,24 +391,34 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
   const auto total_frames = static_cast<std::int64_t>(std::llround(total_s * sr));
   std::vector<std::vector<float>> buffers(static_cast<std::size_t>(parts));
   const int hardware = static_cast<int>(std::thread::hardware_concurrency());
-  const int threads = std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
-  // Sliced: buffers[p] holds one slice; the barrier's completion adds the slice to *sum.
-  const bool sliced = sum != nullptr && threads >= parts && total_frames > 0;
+  // Sliced: buffers[p] holds one slice; the barrier's completion sums the slice into *sink.
+  const bool sliced = sink != nullptr && total_frames > 0;
+  const int threads =
+      sliced ? parts : std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
   constexpr std::int64_t kSlice = 1 << 17;  // about 3 s at 44.1 kHz
   std::int64_t slice_start = 0;
-  if (sliced) sum->assign(static_cast<std::size_t>(total_frames) * 2, 0.0f);
+  std::vector<float> slice_sum;
+  std::exception_ptr sink_error;
+  std::atomic<bool> failed{false};
   auto add_slice = [&]() noexcept {
     const std::int64_t len = std::min(kSlice, total_frames - slice_start);
-    float* dst = sum->data() + slice_start * 2;
+    if (sink_error) return;
+    slice_sum.resize(static_cast<std::size_t>(len) * 2);
+    float* dst = slice_sum.data();
     for (std::size_t p = 0; p < buffers.size(); ++p)
       for (std::int64_t i = 0; i < len * 2; ++i)
         dst[i] = p == 0 ? buffers[p][static_cast<std::size_t>(i)]
                         : dst[i] + buffers[p][static_cast<std::size_t>(i)];
     slice_start += len;
+    try {
+      (*sink)(dst, static_cast<std::size_t>(len));
+    } catch (...) {  // the parts stop at their next block; the sink's error is the one rethrown
+      sink_error = std::current_exception();
+      failed = true;
+    }
   };
   std::barrier slice_done(sliced ? parts : 1, add_slice);
   std::atomic<std::int64_t> frames_done{0};
-  std::atomic<bool> failed{false};
 
   // Renders one part into buffers[part]. Only part 0 (on the calling thread) reports progress.
   // Synthesizers are created and loaded one after another on this thread (FluidSynth's SoundFont
@@ -498,7 +508,8 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
     guarded(first);
     for (auto& th : pool) th.join();
   }
-  // Rethrow the first real failure (interruption, SoundFont), not a sibling's echo of it.
+  // Rethrow the first real failure (the sink's, interruption, SoundFont), not a sibling's echo.
+  if (sink_error) std::rethrow_exception(sink_error);
   for (int pass = 0; pass < 2; ++pass)
     for (const auto& error : errors) {
       if (!error) continue;
@@ -517,23 +528,66 @@ std::vector<std::vector<float>> render_parts(const Score& score, const SynthOpti
 
 }  // namespace
 
-AudioBuffer synthesize(const Score& score, const SynthOptions& options, const ProgressFn& progress,
-                       const CancelToken& cancel) {
-  // More parts than sounding (track, key) pairs would render silence.
+namespace {
+
+// More parts than sounding (track, key) pairs would render silence.
+int part_count(const Score& score, const SynthOptions& options) {
   std::set<std::pair<std::size_t, int>> keys;
   for (std::size_t t = 0; t < score.tracks.size(); ++t)
     for (const Note& n : score.tracks[t].notes) keys.emplace(t, n.pitch);
-  const int parts = std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
+  return std::clamp(options.parts, 1, std::max(1, static_cast<int>(keys.size())));
+}
+
+// The parts' whole buffers summed in part order (what the sliced rendering does a slice at a
+// time).
+std::vector<float> sum_parts(std::vector<std::vector<float>> buffers) {
+  if (buffers.empty()) return {};
+  std::vector<float> sum = std::move(buffers[0]);
+  for (std::size_t p = 1; p < buffers.size(); ++p)
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += buffers[p][i];
+  return sum;
+}
+
+}  // namespace
+
+std::size_t synthesize_to(const Score& score, const SynthOptions& options, const AudioSink& sink,
+                          const ProgressFn& progress, const CancelToken& cancel) {
+  const int parts = part_count(score, options);
+  std::size_t delivered = 0;
+  const AudioSink counted = [&](const float* frames, std::size_t count) {
+    sink(frames, count);
+    delivered += count;
+  };
+  std::vector<std::vector<float>> buffers =
+      render_parts(score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress,
+                   cancel, &counted);
+  // Nothing is left over unless there was nothing to render (zero length).
+  if (const std::vector<float> sum = sum_parts(std::move(buffers)); !sum.empty())
+    counted(sum.data(), sum.size() / 2);
+  return delivered;
+}
+
+AudioBuffer synthesize(const Score& score, const SynthOptions& options, const ProgressFn& progress,
+                       const CancelToken& cancel) {
   AudioBuffer result;
   result.sample_rate = options.sample_rate;
   result.channels = 2;
-  std::vector<std::vector<float>> buffers =
-      render_parts(score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress,
-                   cancel, &result.samples);
-  if (buffers.empty()) return result;  // summed as it was rendered
-  result.samples = std::move(buffers[0]);
-  for (std::size_t p = 1; p < buffers.size(); ++p)
-    for (std::size_t i = 0; i < result.samples.size(); ++i) result.samples[i] += buffers[p][i];
+  const int parts = part_count(score, options);
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  const int threads = std::clamp(options.threads > 0 ? options.threads : hardware, 1, parts);
+  if (threads < parts) {  // fewer threads than parts: each part whole, one after another
+    result.samples = sum_parts(render_parts(
+        score, options, {}, parts, (options.polyphony + parts - 1) / parts, progress, cancel));
+    return result;
+  }
+  const double total_s = std::max(0.0, score.duration_s()) + std::max(0.0, options.tail_s);
+  result.samples.reserve(static_cast<std::size_t>(std::llround(total_s * options.sample_rate)) * 2);
+  synthesize_to(
+      score, options,
+      [&](const float* frames, std::size_t count) {
+        result.samples.insert(result.samples.end(), frames, frames + count * 2);
+      },
+      progress, cancel);
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -103,11 +104,16 @@ std::optional<AudioFileFormat> audio_format_for(const fs::path& path) {
 
 void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat format,
                  const AudioTags& tags, const CancelToken& cancel) {
+  write_audio(BufferSource(audio), path, format, tags, cancel);
+}
+
+void write_audio(const PcmSource& audio, const fs::path& path, AudioFileFormat format,
+                 const AudioTags& tags, const CancelToken& cancel) {
   const std::string name = path.string();
-  if (audio.channels <= 0 || audio.sample_rate <= 0)
+  if (audio.channels() <= 0 || audio.sample_rate() <= 0)
     throw Error(ExitCode::internal,
-                fmt::format("cannot write audio with {} channels at {} Hz", audio.channels,
-                            audio.sample_rate),
+                fmt::format("cannot write audio with {} channels at {} Hz", audio.channels(),
+                            audio.sample_rate()),
                 name);
   std::error_code ec;
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
@@ -115,9 +121,9 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
     fail_output(name, "the output folder does not exist or is not a folder",
                 "create the folder first or choose another output path");
   if (info_of(format).sf_format == 0) {
-    if (audio.channels > 2)
+    if (audio.channels() > 2)
       fail_usage(fmt::format("{}: {} is written with at most 2 channels, not {}", name,
-                             audio_format_name(format), audio.channels),
+                             audio_format_name(format), audio.channels()),
                  "mix down to stereo or choose .wav or .flac");
     AtomicOutput out(path);
     encode_with_libav(
@@ -128,12 +134,12 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
     return;
   }
   SF_INFO info{};
-  info.samplerate = audio.sample_rate;
-  info.channels = audio.channels;
+  info.samplerate = audio.sample_rate();
+  info.channels = audio.channels();
   info.format = info_of(format).sf_format;
   if (!sf_format_check(&info))
     fail_usage(fmt::format("{}: this libsndfile cannot write {} at {} Hz with {} channels", name,
-                           audio_format_name(format), audio.sample_rate, audio.channels),
+                           audio_format_name(format), audio.sample_rate(), audio.channels()),
                "choose another format (.wav or .flac always work)");
   AtomicOutput out(path);
   {
@@ -149,11 +155,21 @@ void write_audio(const AudioBuffer& audio, const fs::path& path, AudioFileFormat
     // Clip out-of-range samples instead of letting them wrap around.
     sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
     constexpr std::size_t kChunk = 1 << 15;
-    const auto channels = static_cast<std::size_t>(audio.channels);
+    const auto channels = static_cast<std::size_t>(audio.channels());
+    std::vector<float> block;
     for (std::size_t f = 0; f < audio.frames(); f += kChunk) {
       cancel.throw_if_cancelled();
-      const auto n = static_cast<sf_count_t>(std::min(kChunk, audio.frames() - f));
-      if (sf_writef_float(file.get(), audio.samples.data() + f * channels, n) != n)
+      const std::size_t len = std::min(kChunk, audio.frames() - f);
+      const float* frames = nullptr;
+      if (const AudioBuffer* whole = audio.buffer()) {
+        frames = whole->samples.data() + f * channels;
+      } else {
+        block.resize(len * channels);
+        audio.read(static_cast<std::int64_t>(f), len, block.data());
+        frames = block.data();
+      }
+      const auto n = static_cast<sf_count_t>(len);
+      if (sf_writef_float(file.get(), frames, n) != n)
         fail_output(name, fmt::format("write failed ({})", sf_strerror(file.get())),
                     "check free disk space");
     }

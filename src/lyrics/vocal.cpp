@@ -301,7 +301,10 @@ std::string enhanced_lrc_text(const Vocal& vocal, const SongLyrics& lyrics,
       const SungSyllable& s = vocal.syllables[k];
       if (s.syllable != 0) continue;
       const bool latin = lyrics.language == Language::en;
-      out += (latin && k != l.first ? " " : "") + clock(s.start_s, false) + line.words[s.word].text;
+      // Appended piece by piece: `"" + std::string` trips GCC 12's -Wrestrict at -O3.
+      if (latin && k != l.first) out += ' ';
+      out += clock(s.start_s, false);
+      out += line.words[s.word].text;
     }
     out += "\n";
   }

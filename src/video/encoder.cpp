@@ -397,7 +397,7 @@ void YuvOverlay::apply(double r, double g, double b, double alpha, const AVFrame
 }
 
 Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& display_path,
-                     const VideoOptions& options, const AudioBuffer& audio)
+                     const VideoOptions& options, const PcmSource& audio)
     : display_path_(display_path), audio_(audio), fps_(options.fps) {
   // libx264 and the muxer report every encode at info level; only errors are worth showing.
   static std::once_flag quiet;
@@ -413,7 +413,7 @@ Mp4Writer::Mp4Writer(const std::filesystem::path& path, const std::string& displ
 }
 
 void Mp4Writer::open(const std::filesystem::path& path, const VideoOptions& options) {
-  const AudioBuffer& audio = audio_;
+  const PcmSource& audio = audio_;
   const AVCodec* h264 = avcodec_find_encoder_by_name("libx264");
   if (!h264)
     fail_resource(
@@ -460,14 +460,14 @@ void Mp4Writer::open(const std::filesystem::path& path, const VideoOptions& opti
   audio_enc_ = avcodec_alloc_context3(aac);
   if (!audio_enc_) fail_internal("out of memory setting up the AAC encoder");
   audio_enc_->sample_fmt = AV_SAMPLE_FMT_FLTP;
-  audio_enc_->sample_rate = audio.sample_rate;
+  audio_enc_->sample_rate = audio.sample_rate();
   av_channel_layout_default(&audio_enc_->ch_layout, 2);
   audio_enc_->bit_rate = options.audio_bitrate;
-  audio_enc_->time_base = AVRational{1, audio.sample_rate};
+  audio_enc_->time_base = AVRational{1, audio.sample_rate()};
   if (format_->oformat->flags & AVFMT_GLOBALHEADER)
     audio_enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   if (const int err = avcodec_open2(audio_enc_, aac, nullptr); err < 0)
-    fail_internal(fmt::format("cannot open the AAC encoder at {} Hz: {}", audio.sample_rate,
+    fail_internal(fmt::format("cannot open the AAC encoder at {} Hz: {}", audio.sample_rate(),
                               av_error_text(err)));
   small_last_frame_ = (aac->capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME) != 0;
   audio_stream_ = avformat_new_stream(format_, nullptr);
@@ -525,7 +525,7 @@ void Mp4Writer::encode_audio_until(std::int64_t end_sample) {
   const auto total = static_cast<std::int64_t>(audio_.frames());
   end_sample = std::min(end_sample, total);
   const int frame_size = audio_enc_->frame_size > 0 ? audio_enc_->frame_size : 1024;
-  const int channels = std::max(audio_.channels, 1);
+  const int channels = std::max(audio_.channels(), 1);
   while (audio_pos_ < end_sample) {
     // Whole encoder frames only, except the last one of the audio.
     const std::int64_t left = total - audio_pos_;
@@ -540,7 +540,9 @@ void Mp4Writer::encode_audio_until(std::int64_t end_sample) {
       fail_internal("cannot allocate an audio frame: " + av_error_text(err));
     auto* left_out = reinterpret_cast<float*>(audio_frame_->data[0]);
     auto* right_out = reinterpret_cast<float*>(audio_frame_->data[1]);
-    const float* in = audio_.samples.data() + audio_pos_ * channels;
+    audio_block_.resize(static_cast<std::size_t>(count) * static_cast<std::size_t>(channels));
+    audio_.read(audio_pos_, static_cast<std::size_t>(count), audio_block_.data());
+    const float* in = audio_block_.data();
     for (int i = 0; i < audio_frame_->nb_samples; ++i) {
       if (i >= count) {
         left_out[i] = right_out[i] = 0.0f;
@@ -558,7 +560,7 @@ void Mp4Writer::encode_audio_until(std::int64_t end_sample) {
 void Mp4Writer::write_video(AVFrame* frame) {
   frame->pts = video_pts_++;
   drain(video_enc_, video_stream_, frame);
-  encode_audio_until(video_pts_ * audio_.sample_rate / fps_);
+  encode_audio_until(video_pts_ * audio_.sample_rate() / fps_);
 }
 
 void Mp4Writer::finish() {

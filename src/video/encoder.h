@@ -96,7 +96,7 @@ class Mp4Writer {
   // the file in errors. Throws Error(output) if the file cannot be created, Error(missing_resource)
   // if libavcodec lacks libx264 or AAC.
   Mp4Writer(const std::filesystem::path& path, const std::string& display_path,
-            const VideoOptions& options, const AudioBuffer& audio);
+            const VideoOptions& options, const PcmSource& audio);
   ~Mp4Writer();
   Mp4Writer(const Mp4Writer&) = delete;
   Mp4Writer& operator=(const Mp4Writer&) = delete;
@@ -114,7 +114,8 @@ class Mp4Writer {
   [[noreturn]] void fail_write(int err, const char* what) const;
 
   std::string display_path_;
-  const AudioBuffer& audio_;
+  const PcmSource& audio_;
+  std::vector<float> audio_block_;  // one encoder frame read from audio_
   int fps_;
   AVFormatContext* format_ = nullptr;
   AVCodecContext* video_enc_ = nullptr;

@@ -65,7 +65,7 @@ std::int64_t frame_count(double duration_s, int fps) {
   return std::max<std::int64_t>(1, frame_at(duration_s, fps));
 }
 
-FramePainter::FramePainter(const AudioBuffer& audio, const Timeline& timeline,
+FramePainter::FramePainter(const PcmSource& audio, const Timeline& timeline,
                            const VideoOptions& options)
     : audio_(audio),
       timeline_(timeline),
@@ -93,16 +93,18 @@ FramePainter::FramePainter(const AudioBuffer& audio, const Timeline& timeline,
     // Mean square of the mix per frame, then a centred 1.5 s window over frames (prefix sums).
     const std::size_t frames = static_cast<std::size_t>(std::max<std::int64_t>(frames_, 0));
     const std::size_t samples = audio.frames();
-    const auto channels = static_cast<std::size_t>(std::max(1, audio.channels));
+    const auto channels = static_cast<std::size_t>(std::max(1, audio.channels()));
     std::vector<double> prefix(frames + 1, 0.0), counts(frames + 1, 0.0);
+    std::vector<float> block;  // one video frame's audio, read from the source
     for (std::size_t n = 0; n < frames; ++n) {
       const auto lo = std::min(
-          samples, static_cast<std::size_t>(static_cast<double>(n) * audio.sample_rate / fps_));
-      const auto hi = std::min(
-          samples, static_cast<std::size_t>(static_cast<double>(n + 1) * audio.sample_rate / fps_));
+          samples, static_cast<std::size_t>(static_cast<double>(n) * audio.sample_rate() / fps_));
+      const auto hi = std::min(samples, static_cast<std::size_t>(static_cast<double>(n + 1) *
+                                                                 audio.sample_rate() / fps_));
       double sum = 0;
-      for (std::size_t i = lo * channels; i < hi * channels; ++i)
-        sum += static_cast<double>(audio.samples[i]) * audio.samples[i];
+      block.resize((hi - lo) * channels);
+      audio.read(static_cast<std::int64_t>(lo), hi - lo, block.data());
+      for (float v : block) sum += static_cast<double>(v) * v;
       prefix[n + 1] = prefix[n] + sum;
       counts[n + 1] = counts[n] + static_cast<double>((hi - lo) * channels);
     }

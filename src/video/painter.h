@@ -30,7 +30,7 @@ std::int64_t frame_count(double duration_s, int fps);
 // draws the default style.
 class FramePainter final : private Canvas {
  public:
-  FramePainter(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options);
+  FramePainter(const PcmSource& audio, const Timeline& timeline, const VideoOptions& options);
   ~FramePainter();
   FramePainter(const FramePainter&) = delete;
   FramePainter& operator=(const FramePainter&) = delete;
@@ -107,7 +107,7 @@ class FramePainter final : private Canvas {
   void draw_slide(cairo_t* cr, std::int64_t n);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha);
 
-  const AudioBuffer& audio_;
+  const PcmSource& audio_;
   const Timeline& timeline_;
   VideoOptions options_;
   FrameGeometry geometry_;

@@ -9,7 +9,9 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -195,6 +197,20 @@ std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, do
 
 AudioBuffer decode_audio(const std::filesystem::path& path) {
   return decode_with_libav(path);
+}
+
+LoudnessReport measure_file_loudness(const std::filesystem::path& path) {
+  std::optional<LoudnessMeter> meter;
+  std::size_t frames = 0;
+  decode_with_libav(
+      path, [&](int sample_rate, int channels) { meter.emplace(channels, sample_rate, true); },
+      [&](const float* samples, std::size_t count) {
+        meter->add(samples, count);
+        frames += count;
+      });
+  const double silent = -std::numeric_limits<double>::infinity();
+  if (!meter || frames == 0) return LoudnessReport{silent, silent, 0};  // as measure_loudness
+  return meter->finish();
 }
 
 }  // namespace tonepoem

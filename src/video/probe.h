@@ -35,4 +35,8 @@ std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, do
 // encoding. Throws Error(bad_input) if the file cannot be opened or has no audio.
 AudioBuffer decode_audio(const std::filesystem::path& path);
 
+// measure_loudness(decode_audio(path)) without holding the track: decoded a frame at a time into
+// a LoudnessMeter. Throws Error(bad_input) as decode_audio.
+LoudnessReport measure_file_loudness(const std::filesystem::path& path);
+
 }  // namespace tonepoem

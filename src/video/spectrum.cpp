@@ -21,7 +21,7 @@ constexpr double kMinDb = -66.0, kMaxDb = -6.0;
 
 }  // namespace
 
-SpectrumAnalyzer::SpectrumAnalyzer(const AudioBuffer& audio, int bars)
+SpectrumAnalyzer::SpectrumAnalyzer(const PcmSource& audio, int bars)
     : audio_(audio), size_(kFftSize), window_(kFftSize) {
   double sum = 0;
   for (std::size_t i = 0; i < size_; ++i) {
@@ -37,7 +37,7 @@ SpectrumAnalyzer::SpectrumAnalyzer(const AudioBuffer& audio, int bars)
     out_ = out;
     plan_ = fftwf_plan_dft_r2c_1d(static_cast<int>(size_), in_, out, FFTW_ESTIMATE);
   }
-  const double rate = audio.sample_rate > 0 ? audio.sample_rate : 44100;
+  const double rate = audio.sample_rate() > 0 ? audio.sample_rate() : 44100;
   const double lo_hz = 40.0, hi_hz = std::min(16000.0, rate * 0.5 * 0.95);
   const double bin_hz = rate / static_cast<double>(size_);
   bars = std::max(bars, 1);
@@ -65,15 +65,17 @@ SpectrumAnalyzer::~SpectrumAnalyzer() {
 
 std::vector<float> SpectrumAnalyzer::analyze(double t, float* rms) {
   const std::size_t frames = audio_.frames();
-  const int channels = std::max(audio_.channels, 1);
-  const auto centre = static_cast<long long>(std::llround(t * audio_.sample_rate));
+  const int channels = std::max(audio_.channels(), 1);
+  const auto centre = static_cast<long long>(std::llround(t * audio_.sample_rate()));
   const long long first = centre - static_cast<long long>(size_ / 2);
+  frames_.resize(size_ * static_cast<std::size_t>(channels));
+  audio_.read(first, size_, frames_.data());
   double energy = 0;
   for (std::size_t i = 0; i < size_; ++i) {
     const long long k = first + static_cast<long long>(i);
     float v = 0;
     if (k >= 0 && static_cast<std::size_t>(k) < frames) {
-      const float* s = audio_.samples.data() + static_cast<std::size_t>(k) * channels;
+      const float* s = frames_.data() + i * static_cast<std::size_t>(channels);
       for (int c = 0; c < channels; ++c) v += s[c];
       v /= static_cast<float>(channels);
     }

@@ -13,7 +13,7 @@ namespace tonepoem::video {
 class SpectrumAnalyzer {
  public:
   // `bars` log-spaced bands between 40 Hz and min(16 kHz, Nyquist). The audio must outlive this.
-  SpectrumAnalyzer(const AudioBuffer& audio, int bars);
+  SpectrumAnalyzer(const PcmSource& audio, int bars);
   ~SpectrumAnalyzer();
   SpectrumAnalyzer(const SpectrumAnalyzer&) = delete;
   SpectrumAnalyzer& operator=(const SpectrumAnalyzer&) = delete;
@@ -25,8 +25,9 @@ class SpectrumAnalyzer {
   std::vector<float> analyze(double t, float* rms = nullptr);
 
  private:
-  const AudioBuffer& audio_;
+  const PcmSource& audio_;
   std::size_t size_;
+  std::vector<float> frames_;  // the window's frames, read from audio_
   std::vector<float> window_;
   float window_sum_ = 1;
   float* in_ = nullptr;

@@ -39,9 +39,9 @@ std::vector<std::string> all_texts(const Timeline& timeline) {
   return texts;
 }
 
-void check_inputs(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options) {
+void check_inputs(const PcmSource& audio, const Timeline& timeline, const VideoOptions& options) {
   throw_if_invalid(options.validate());
-  if (audio.frames() == 0 || audio.sample_rate <= 0 || audio.channels < 1)
+  if (audio.frames() == 0 || audio.sample_rate() <= 0 || audio.channels() < 1)
     throw Error(ExitCode::bad_input, "the audio for the video is empty", "",
                 "render the score to audio first");
   video::check_font(options.font, all_texts(timeline));
@@ -156,6 +156,12 @@ OptionProblems VideoOptions::validate() const {
 void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
                   const std::filesystem::path& output, const ProgressFn& progress,
                   const CancelToken& cancel) {
+  render_video(BufferSource(audio), timeline, options, output, progress, cancel);
+}
+
+void render_video(const PcmSource& audio, const Timeline& timeline, const VideoOptions& options,
+                  const std::filesystem::path& output, const ProgressFn& progress,
+                  const CancelToken& cancel) {
   check_inputs(audio, timeline, options);
   AtomicOutput out(output);
   video::Mp4Writer writer(out.temp_path(), output.string(), options, audio);
@@ -209,8 +215,9 @@ void render_video(const AudioBuffer& audio, const Timeline& timeline, const Vide
 
 std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const Timeline& timeline,
                                            const VideoOptions& options, double t) {
-  check_inputs(audio, timeline, options);
-  video::FramePainter painter(audio, timeline, options);
+  const BufferSource source(audio);
+  check_inputs(source, timeline, options);
+  video::FramePainter painter(source, timeline, options);
   const std::int64_t n =
       std::clamp<std::int64_t>(std::llround(t * options.fps), 0, painter.frames() - 1);
   SurfacePtr surface = make_surface(options);
@@ -222,8 +229,9 @@ std::vector<std::uint8_t> render_frame_rgb(const AudioBuffer& audio, const Timel
 
 void write_snapshot(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
                     double t, const std::filesystem::path& output) {
-  check_inputs(audio, timeline, options);
-  video::FramePainter painter(audio, timeline, options);
+  const BufferSource source(audio);
+  check_inputs(source, timeline, options);
+  video::FramePainter painter(source, timeline, options);
   const std::int64_t n =
       std::clamp<std::int64_t>(std::llround(t * options.fps), 0, painter.frames() - 1);
   SurfacePtr surface = make_surface(options);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audio/audio.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -52,6 +53,13 @@ const std::vector<VideoStyleInfo>& video_styles();
 // Error(output) when the file cannot be written. Error(interrupted), leaving no file, soon after
 // `cancel` is cancelled (checked once per frame).
 void render_video(const AudioBuffer& audio, const Timeline& timeline, const VideoOptions& options,
+                  const std::filesystem::path& output, const ProgressFn& progress = {},
+                  const CancelToken& cancel = CancelToken::never());
+
+// The same from a PcmSource (a spool file): the painter and the AAC encoder read the audio a
+// window at a time as they go, so memory does not grow with the length. The same bytes as from a
+// buffer holding the same samples.
+void render_video(const PcmSource& audio, const Timeline& timeline, const VideoOptions& options,
                   const std::filesystem::path& output, const ProgressFn& progress = {},
                   const CancelToken& cancel = CancelToken::never());
 

@@ -9,6 +9,7 @@ extern "C" {
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <numbers>
 
 #include "core/cancel.h"
@@ -170,7 +171,8 @@ TEST(VideoOptions, ValidateListsEveryProblem) {
 
 TEST(Spectrum, ToneLightsItsOwnBand) {
   const AudioBuffer audio = make_audio(1.0, 1e9, 1000.0);
-  video::SpectrumAnalyzer analyzer(audio, 32);
+  const BufferSource source(audio);
+  video::SpectrumAnalyzer analyzer(source, 32);
   float rms = 0;
   const auto levels = analyzer.analyze(0.5, &rms);
   ASSERT_EQ(levels.size(), 32u);
@@ -519,6 +521,40 @@ TEST(Snapshot, WritesPng) {
   fs::remove_all(dir);
 }
 
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(RenderVideo, FromASpoolFileTheSameBytesAsFromABuffer) {
+  // make renders the video from the mastered spool file, reading the audio a window at a time
+  // (the painter's levels, the spectrum around each frame, the AAC encoder): the same MP4 as from
+  // the whole buffer. Its loudness, measured a decoded frame at a time, is that of the decoded
+  // whole track.
+  const fs::path dir = temp_dir();
+  const AudioBuffer audio = make_audio(4.0, 3.2);
+  const CueSheet cues =
+      make_cues(4.0, {Caption{"The lamp went out.", 0.3, 2.5, emotion(-0.4, 0.2), {}}});
+  const Timeline timeline = timeline_from_score(cues, Score{});
+  VideoOptions o = small_options();
+  tonepoem::render_video(audio, timeline, o, dir / "buffer.mp4");
+  {
+    PcmSpool spool(dir, audio.sample_rate, audio.channels);
+    for (std::size_t f = 0; f < audio.frames(); f += 5000)
+      spool.append(audio.samples.data() + 2 * f, std::min<std::size_t>(5000, audio.frames() - f));
+    tonepoem::render_video(spool, timeline, o, dir / "spool.mp4");
+  }
+  const std::string bytes = file_bytes(dir / "buffer.mp4");
+  ASSERT_GT(bytes.size(), 1000u);
+  EXPECT_EQ(bytes, file_bytes(dir / "spool.mp4"));
+  const LoudnessReport whole = measure_loudness(decode_audio(dir / "spool.mp4"));
+  const LoudnessReport streamed = measure_file_loudness(dir / "spool.mp4");
+  EXPECT_TRUE(std::isfinite(whole.integrated_lufs));
+  EXPECT_DOUBLE_EQ(streamed.integrated_lufs, whole.integrated_lufs);
+  EXPECT_DOUBLE_EQ(streamed.true_peak_dbtp, whole.true_peak_dbtp);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 2);
+}
+
 TEST(RenderVideo, Mp4HasH264AndAacOfMatchingLength) {
   const fs::path dir = temp_dir();
   const AudioBuffer audio = make_audio(3.0);
@@ -638,7 +674,8 @@ std::vector<std::vector<std::uint8_t>> drawn_yuv_frames(const AudioBuffer& audio
                                                         const CueSheet& cues, const VideoOptions& o,
                                                         bool whole = false) {
   const Timeline timeline = timeline_from_score(cues, Score{});
-  video::FramePainter painter(audio, timeline, o);
+  const BufferSource source(audio);
+  video::FramePainter painter(source, timeline, o);
   video::BgraToYuv converter(o.width, o.height);
   video::SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, o.width, o.height));
   AVFrame* frame = video::alloc_yuv_frame(o.width, o.height);

@@ -47,9 +47,10 @@ TEST(ScoreCommand, WritesEveryOutputWithTheVideoCopied) {
                                            {150, {40, 60, 220}, SyntheticLook::pattern}});
   std::ofstream(dir / "film.srt") << "1\n00:00:01,000 --> 00:00:03,000\nA happy day.\n\n"
                                      "2\n00:00:06,000 --> 00:00:09,500\nThe end is near.\n";
-  const ScoreRun r = run_score_cli("'" + (dir / "film.mkv").string() + "' --subtitles '" +
-                                   (dir / "film.srt").string() + "' -o '" + (dir / "out").string() +
-                                   "' --soundfont " + kScoreSoundFont.string());
+  const ScoreRun r =
+      run_score_cli(std::string("'") + (dir / "film.mkv").string() + "' --subtitles '" +
+                    (dir / "film.srt").string() + "' -o '" + (dir / "out").string() +
+                    "' --soundfont " + kScoreSoundFont.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* name : {"scored.mp4", "score.mid", "music.wav", "cues.json", "report.json"})
     EXPECT_TRUE(fs::exists(dir / "out" / name)) << name;
@@ -66,7 +67,7 @@ TEST(ScoreCommand, BadInputHasItsExitCodeAndLeavesNothing) {
   const std::string out =
       " -o '" + (dir / "out").string() + "' --soundfont " + kScoreSoundFont.string();
   std::ofstream(dir / "text.mp4") << "just words\n";
-  ScoreRun r = run_score_cli("'" + (dir / "text.mp4").string() + "'" + out);
+  ScoreRun r = run_score_cli(std::string("'") + (dir / "text.mp4").string() + "'" + out);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("text.mp4"), std::string::npos) << r.output;
   EXPECT_TRUE(no_files_in(dir / "out"));
@@ -74,20 +75,20 @@ TEST(ScoreCommand, BadInputHasItsExitCodeAndLeavesNothing) {
   AudioBuffer silence;
   silence.samples.resize(2 * 44100);
   write_audio(silence, dir / "voice.m4a", AudioFileFormat::m4a_aac);
-  r = run_score_cli("'" + (dir / "voice.m4a").string() + "'" + out);
+  r = run_score_cli(std::string("'") + (dir / "voice.m4a").string() + "'" + out);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("no video stream"), std::string::npos) << r.output;
   EXPECT_TRUE(no_files_in(dir / "out"));
 
   write_synthetic_video(dir / "short.mp4", {{50, {200, 40, 40}}});
   std::ofstream(dir / "late.srt") << "1\n00:00:05,000 --> 00:00:06,000\nToo late.\n";
-  r = run_score_cli("'" + (dir / "short.mp4").string() + "' --subtitles '" +
+  r = run_score_cli(std::string("'") + (dir / "short.mp4").string() + "' --subtitles '" +
                     (dir / "late.srt").string() + "'" + out);
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("after the video ends"), std::string::npos) << r.output;
   EXPECT_TRUE(no_files_in(dir / "out"));
 
-  r = run_score_cli("'" + (dir / "short.mp4").string() + "' --duck 50" + out);
+  r = run_score_cli(std::string("'") + (dir / "short.mp4").string() + "' --duck 50" + out);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--duck"), std::string::npos) << r.output;
   EXPECT_TRUE(no_files_in(dir / "out"));

@@ -42,6 +42,10 @@ bool is_text_subtitle(AVCodecID id) {
 EmbeddedSubtitles read_embedded_subtitles(const std::filesystem::path& video,
                                           const CancelToken& cancel) {
   const std::string name = video.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(video, ec))
+    fail_input(name, "the video file does not exist or is not a file",
+               "pass a video file FFmpeg can read (mp4, mkv, mov, webm, ...)");
   AVFormatContext* raw = nullptr;
   if (avformat_open_input(&raw, video.c_str(), nullptr, nullptr) < 0)
     fail_input(name, "FFmpeg cannot open this file as media (not a video, or damaged)",

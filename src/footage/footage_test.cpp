@@ -200,6 +200,14 @@ TEST(Footage, TextSubtitleStreamsAreReadBackWithTheirTimes) {
         << c.file;
     EXPECT_NE(subs.ass_script.find("风暴来了"), std::string::npos) << c.file;
   }
+  // A bitmap stream (DVD subtitles, as PGS would be) is named, not read.
+  const fs::path pictures = scratch("subs-dvd.mkv");
+  write_synthetic_video(pictures, {{50, kRed}}, {.subtitles = lines, .subtitle_codec = "dvdsub"});
+  const EmbeddedSubtitles bitmap = read_embedded_subtitles(pictures);
+  EXPECT_EQ(bitmap.stream_index, -1);
+  ASSERT_EQ(bitmap.skipped.size(), 1u);
+  EXPECT_EQ(bitmap.skipped[0], "stream 1: dvd_subtitle (bitmap, cannot be read as text)");
+
   const fs::path plain = scratch("no-subs.mkv");
   write_synthetic_video(plain, {{25, kRed}});
   const EmbeddedSubtitles none = read_embedded_subtitles(plain);

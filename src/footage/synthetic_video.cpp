@@ -68,6 +68,7 @@ struct SubtitleWriter {
   libav::CodecPtr enc;
   AVStream* stream = nullptr;
   std::size_t next = 0;  // the first line not yet written
+  bool bitmap = false;   // a picture codec (dvdsub): each line is a small bar, not its words
 
   SubtitleWriter(AVFormatContext* muxer, const SyntheticVideoOptions& options,
                  const std::string& name) {
@@ -81,6 +82,9 @@ struct SubtitleWriter {
     if (!codec) throw Error(ExitCode::internal, "no subtitle encoder " + codec_name, name);
     enc.reset(avcodec_alloc_context3(codec));
     enc->time_base = AVRational{1, 1000};
+    enc->width = options.width;  // a bitmap encoder (dvdsub) places its pictures in the frame
+    enc->height = options.height;
+    bitmap = avcodec_descriptor_get(codec->id)->props & AV_CODEC_PROP_BITMAP_SUB;
     const std::size_t header_size = std::char_traits<char>::length(kAssHeader);
     enc->subtitle_header = static_cast<std::uint8_t*>(av_malloc(header_size + 1));
     std::copy(kAssHeader, kAssHeader + header_size + 1, enc->subtitle_header);
@@ -106,6 +110,22 @@ struct SubtitleWriter {
       AVSubtitleRect rect{};
       rect.type = SUBTITLE_ASS;
       rect.ass = event.data();
+      // A bitmap codec gets a 32x8 bar in the first of four palette colours instead of words.
+      std::vector<std::uint8_t> pixels(32 * 8, 1);
+      std::uint32_t palette[4] = {0x00000000u, 0xffffffffu, 0xff000000u, 0xff808080u};
+      if (bitmap) {
+        rect.type = SUBTITLE_BITMAP;
+        rect.ass = nullptr;
+        rect.x = 16;
+        rect.y = 16;
+        rect.w = 32;
+        rect.h = 8;
+        rect.nb_colors = 4;
+        rect.data[0] = pixels.data();
+        rect.linesize[0] = 32;
+        rect.data[1] = reinterpret_cast<std::uint8_t*>(palette);
+        rect.linesize[1] = 4 * 4;
+      }
       AVSubtitleRect* rects[] = {&rect};
       AVSubtitle subtitle{};
       subtitle.num_rects = 1;

@@ -36,8 +36,9 @@ struct SyntheticVideoOptions {
   int gop = 48;              // frames between key frames (cuts fall anywhere, as in a real film)
   int rotation_degrees = 0;  // a display matrix, as a phone writes (0: none)
   // A text subtitle stream after the video (none when empty), encoded by FFmpeg's encoder for
-  // `subtitle_codec`: "mov_text" (mp4, mov), "subrip", "ass" or "webvtt" (mkv); empty: the
-  // container's own (mov_text in mp4 and mov, subrip elsewhere).
+  // `subtitle_codec`: "mov_text" (mp4, mov), "subrip", "ass" or "webvtt" (mkv), or "dvdsub" (a
+  // bitmap stream: each line a small bar, no words); empty: the container's own (mov_text in
+  // mp4 and mov, subrip elsewhere).
   std::vector<SyntheticSubtitle> subtitles = {};
   std::string subtitle_codec = {};
   std::string subtitle_language = {};  // the stream's language tag ("eng"), or none

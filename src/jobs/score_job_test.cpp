@@ -416,8 +416,8 @@ TEST(ScoreJob, VoiceActivityInTheSoundTrackDucksTheMusicWithoutSubtitles) {
   EXPECT_EQ(report["voice_activity"]["spans"].size(), r.voice_spans.size());
 }
 
-// A subtitle stream the user did not ask for, all of it after the picture ends: scored without it,
-// and the report says why.
+// Subtitle streams the user did not ask for and that cannot drive the music (all of it after the
+// picture ends; pictures rather than text): scored without them, and the report says why.
 TEST(ScoreJob, SubtitleStreamPastThePictureIsNotedAndLeftOut) {
   const fs::path dir = fresh_dir("late-stream");
   write_synthetic_video(dir / "short.mkv", {{60, {200, 40, 40}}, {60, {40, 60, 220}}},
@@ -436,6 +436,22 @@ TEST(ScoreJob, SubtitleStreamPastThePictureIsNotedAndLeftOut) {
   EXPECT_NE(report["subtitles"]["note"].get<std::string>().find("after the picture ends"),
             std::string::npos)
       << report["subtitles"].dump();
+
+  // A bitmap stream (DVD subtitles; PGS likewise) cannot be read: named, and the film is scored.
+  write_synthetic_video(
+      dir / "dvd.mkv", {{60, {200, 40, 40}}, {60, {40, 60, 220}}},
+      {.subtitles = {{1.0, 2.0, "a picture of words"}}, .subtitle_codec = "dvdsub"});
+  ScoreOptions dvd = options;
+  dvd.video = dir / "dvd.mkv";
+  FolderSink dvd_sink(dir / "out-dvd");
+  JobContext dvd_context(progress, CancelToken(), dvd_sink);
+  EXPECT_FALSE(run_score(dvd, dvd_context).dialogue);
+  const nlohmann::json dvd_report = nlohmann::json::parse(slurp(dir / "out-dvd" / "report.json"));
+  EXPECT_EQ(dvd_report["subtitles"]["source"], "none");
+  EXPECT_EQ(dvd_report["subtitles"]["streams_not_read"][0],
+            "stream 1: dvd_subtitle (bitmap, cannot be read as text)");
+  EXPECT_NE(dvd_report["subtitles"]["note"].get<std::string>().find("pictures, not text"),
+            std::string::npos);
 }
 
 TEST(ScoreJob, PictureAloneGivesTheSameMidiTwiceAndSaysSo) {

@@ -299,6 +299,19 @@ TEST(ScoreJob, FilmWithSubtitlesIsScoredOnItsCutsAndDucksUnderTheLines) {
       out / "score.mid", std::vector<Span>(std::begin(kLines), std::end(kLines)), 24.0);
   std::printf("melody notes a second: %.2f under the lines, %.2f outside\n", under, outside);
   EXPECT_LT(under, outside);
+  // The same film, seed and lines with the melody left whole: as busy under the lines as outside,
+  // so the thinning is what made the difference.
+  ScoreOptions whole = options;
+  whole.thin_lead = false;
+  FolderSink whole_sink(dir / "out-whole");
+  JobContext whole_context(progress, CancelToken(), whole_sink);
+  run_score(whole, whole_context);
+  const auto [whole_under, whole_outside] =
+      melody_density(dir / "out-whole" / "score.mid",
+                     std::vector<Span>(std::begin(kLines), std::end(kLines)), 24.0);
+  std::printf("without thinning: %.2f under the lines, %.2f outside\n", whole_under, whole_outside);
+  EXPECT_LT(under, whole_under);
+  EXPECT_LE(outside, whole_outside);  // only the 0.25 s before each line thins outside them
   EXPECT_GT(report["ducking"]["lead_notes_rested"].get<int>(), 0);
   expect_delivery_qc(report, out / "scored.mp4", -23);
   expect_hit_list_on_cuts(out, r);

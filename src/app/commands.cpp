@@ -23,8 +23,8 @@
 #include "jobs/live_job.h"
 #include "jobs/lyrics_job.h"
 #include "jobs/make_job.h"
-#include "jobs/mv_job.h"
 #include "jobs/make_request.h"
+#include "jobs/mv_job.h"
 #include "jobs/render_job.h"
 #include "jobs/score_job.h"
 #include "jobs/video_job.h"
@@ -595,12 +595,18 @@ CommandRun define_score(CLI::App& cmd) {
   cmd.add_option("VIDEO", o->video, "The film: any file FFmpeg opens (mp4, mkv, mov, webm)")
       ->required();
   cmd.add_option("-o,--output", *output,
-                 "Folder to write scored.mp4, score.mid, music.wav, cues.json, report.json")
+                 "Folder to write scored.mp4, score.mid, music.wav, hits.csv, cues.json, "
+                 "report.json")
       ->required();
   cmd.add_option("--subtitles", o->subtitles,
-                 "SRT or WebVTT subtitles: their emotion drives the music, which ducks under "
-                 "each line (default: none; the picture alone drives it)");
+                 "SRT, WebVTT or ASS/SSA subtitles: their emotion drives the music, which "
+                 "ducks under each line (default: the video's first text subtitle stream, else "
+                 "none: the picture alone drives it)");
   cmd.add_option("--duck", o->duck_db, "How far the music drops under each subtitle, 0..40 dB")
+      ->capture_default_str();
+  cmd.add_option("--loudness", o->loudness_lufs,
+                 "Delivery loudness of scored.mp4 in LUFS, -31..-9: -14 streaming, -23 EBU R128, "
+                 "-24 ATSC A/85")
       ->capture_default_str();
   cmd.add_option("--seed", o->seed, "Random seed; the same inputs and seed give the same MIDI")
       ->capture_default_str();
@@ -617,12 +623,16 @@ CommandRun define_score(CLI::App& cmd) {
     std::printf("%s: %.2f s, %lld frames at %.3f fps, %zu cuts, %zu shots; %s\n",
                 o->video.string().c_str(), r.film.duration_s, static_cast<long long>(r.film.frames),
                 r.film.fps, r.film.cuts.size(), r.film.shots.size(),
-                r.dialogue ? "arc from the subtitles" : "no subtitles: arc from the picture");
+                r.subtitle_source == "file"     ? "arc from the subtitles file"
+                : r.subtitle_source == "stream" ? "arc from the video's subtitle stream"
+                                                : "no subtitles: arc from the picture");
     for (const ScoreSection& s : r.score.sections)
       std::printf("  %6.2f-%6.2f s  %-24s %3.0f bpm  v=%+.2f a=%+.2f\n", s.start_s, s.end_s,
                   s.name.substr(0, 24).c_str(), s.tempo_bpm, s.target.valence, s.target.arousal);
-    std::printf("wrote %s/{scored.mp4, score.mid, music.wav, cues.json, report.json} (%.1f LUFS)\n",
-                output->string().c_str(), r.delivered.integrated_lufs);
+    std::printf(
+        "wrote %s/{scored.mp4, score.mid, music.wav, hits.csv, cues.json, report.json} (%.1f "
+        "LUFS)\n",
+        output->string().c_str(), r.delivered.integrated_lufs);
     return 0;
   };
 }

@@ -226,4 +226,159 @@ std::vector<float> dialogue_ducking_gain(const std::vector<Caption>& spans, doub
   return gain;
 }
 
+double bend_tempo_to_cues(Score& score, const CueSheet& cues, double max_bend) {
+  if (score.sections.size() != cues.cues.size()) return 0;
+  // The bpm in force at `tick`, and an event there (a copy of the one in force) when none is.
+  const auto event_at = [&](std::int64_t tick) -> std::size_t {
+    std::size_t in_force = 0;
+    for (std::size_t i = 0; i < score.tempo.size(); ++i)
+      if (score.tempo[i].tick <= tick) in_force = i;
+    if (score.tempo.empty() || score.tempo[in_force].tick != tick) {
+      const double bpm = score.tempo.empty() ? 120.0 : score.tempo[in_force].bpm;
+      const auto at =
+          std::upper_bound(score.tempo.begin(), score.tempo.end(), tick,
+                           [](std::int64_t t, const TempoEvent& e) { return t < e.tick; });
+      return static_cast<std::size_t>(score.tempo.insert(at, {tick, bpm}) - score.tempo.begin());
+    }
+    return in_force;
+  };
+  // Anchors: each section start at its cue's start, each composed hit at its cue-sheet hit's
+  // time (the composer put it on the nearest beat); ascending ticks, one per tick.
+  std::vector<std::pair<std::int64_t, double>> anchors;
+  for (std::size_t c = 1; c < score.sections.size(); ++c)
+    anchors.emplace_back(score.sections[c].start_tick, cues.cues[c].start_s);
+  if (score.hits.size() == cues.hits.size())
+    for (std::size_t h = 0; h < cues.hits.size(); ++h)
+      anchors.emplace_back(score.hits[h].tick, cues.hits[h].time_s);
+  std::stable_sort(anchors.begin(), anchors.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  anchors.erase(std::unique(anchors.begin(), anchors.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first; }),
+                anchors.end());
+  double largest = 0;
+  std::int64_t from = 0;
+  for (const auto& [to, wanted_s] : anchors) {
+    if (to <= from) continue;
+    const double start = score.seconds_at(from);
+    const double have = score.seconds_at(to) - start, want = wanted_s - start;
+    if (have > 0 && want > 0) {
+      const double factor = have / want;  // > 1: play faster
+      if (std::abs(factor - 1) <= max_bend && std::abs(factor - 1) > 1e-9) {
+        event_at(from);
+        event_at(to);
+        for (TempoEvent& e : score.tempo)
+          if (e.tick >= from && e.tick < to) e.bpm *= factor;
+        largest = std::max(largest, std::abs(factor - 1));
+      }
+    }
+    from = to;
+  }
+  for (ScoreSection& section : score.sections) {
+    section.start_s = score.seconds_at(section.start_tick);
+    section.end_s = score.seconds_at(section.end_tick);
+    for (const TempoEvent& e : score.tempo)
+      if (e.tick <= section.start_tick) section.tempo_bpm = e.bpm;
+  }
+  return largest;
+}
+
+std::vector<HitRow> hit_list(const FootageAnalysis& film, const CueSheet& cues,
+                             const Score& score) {
+  const double fps = film.fps > 0 ? film.fps : 25.0;
+  const auto place = [&](HitRow& row, double cue_time) {
+    const Cut* cut = nearest_cut(film, cue_time, 0.5 / fps);
+    if (cut) {
+      row.cut_frame = row.frame = cut->frame;
+      row.error_s = row.music_s - cut->time_s;
+    } else {
+      row.frame = static_cast<std::int64_t>(std::floor(row.music_s * fps + 1e-6));
+    }
+  };
+  std::vector<HitRow> rows;
+  if (score.sections.size() == cues.cues.size())
+    for (std::size_t c = 0; c < cues.cues.size(); ++c) {
+      HitRow row;
+      row.event = c == 0 ? "music in" : "section start";
+      row.detail = cues.cues[c].name;
+      row.music_s = score.seconds_at(score.sections[c].start_tick);
+      place(row, cues.cues[c].start_s);
+      rows.push_back(std::move(row));
+    }
+  for (std::size_t h = 0; h < cues.hits.size() && !score.hits.empty(); ++h) {
+    // By order when the composer kept every hit, else the composed hit nearest in time.
+    std::size_t composed = h;
+    if (score.hits.size() != cues.hits.size())
+      for (std::size_t k = 0; k < score.hits.size(); ++k)
+        if (std::abs(score.seconds_at(score.hits[k].tick) - cues.hits[h].time_s) <
+            std::abs(score.seconds_at(score.hits[composed % score.hits.size()].tick) -
+                     cues.hits[h].time_s))
+          composed = k;
+    composed %= score.hits.size();
+    HitRow row;
+    row.event = cues.hits[h].kind == "cut" ? "accent" : "hit";
+    row.detail = cues.hits[h].kind == "cut" ? cues.hits[h].text
+                                            : cues.hits[h].kind + ": " + cues.hits[h].text;
+    row.music_s = score.seconds_at(score.hits[composed].tick);
+    place(row, cues.hits[h].time_s);
+    rows.push_back(std::move(row));
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const HitRow& a, const HitRow& b) { return a.music_s < b.music_s; });
+  return rows;
+}
+
+std::string timecode(std::int64_t frame, double fps) {
+  const std::int64_t base = std::max<std::int64_t>(1, std::llround(fps));
+  const std::int64_t seconds = frame / base;
+  return fmt::format("{:02}:{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60,
+                     frame % base);
+}
+
+std::string hits_csv(const std::vector<HitRow>& rows, double fps) {
+  // A field with a comma, a quote or a line break is quoted, its quotes doubled (RFC 4180).
+  const auto field = [](const std::string& text) {
+    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  };
+  std::string out = "timecode,frame,seconds,cut_frame,error_ms,event,detail\n";
+  for (const HitRow& r : rows)
+    out += fmt::format("{},{},{:.3f},{},{},{},{}\n", timecode(r.frame, fps), r.frame, r.music_s,
+                       r.cut_frame >= 0 ? std::to_string(r.cut_frame) : "",
+                       r.cut_frame >= 0 ? fmt::format("{:.1f}", r.error_s * 1000) : "",
+                       field(r.event), field(r.detail));
+  return out;
+}
+
+int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, double lead_s,
+                             double soften) {
+  const auto under_a_line = [&](const Note& note) {
+    const double t = score.seconds_at(note.tick);
+    return std::any_of(spans.begin(), spans.end(), [&](const Caption& span) {
+      return t >= span.start_s - lead_s && t < span.end_s;
+    });
+  };
+  int removed = 0;
+  for (Track& track : score.tracks) {
+    if (track.role != "melody" && track.role != "doubling") continue;
+    std::vector<Note> kept;
+    kept.reserve(track.notes.size());
+    for (Note note : track.notes) {
+      if (!under_a_line(note)) {
+        kept.push_back(note);
+        continue;
+      }
+      if (track.role == "doubling" || note.tick % score.ppq != 0) {
+        ++removed;
+        continue;
+      }
+      note.velocity = std::max(1, static_cast<int>(std::lround(note.velocity * soften)));
+      kept.push_back(note);
+    }
+    track.notes = std::move(kept);
+  }
+  return removed;
+}
+
 }  // namespace tonepoem

@@ -5,8 +5,11 @@
 
 #include <vector>
 
+#include <string>
+
 #include "footage/footage.h"
 #include "model/cue_sheet.h"
+#include "model/score.h"
 
 namespace tonepoem {
 
@@ -56,5 +59,43 @@ CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const Fit
 std::vector<float> dialogue_ducking_gain(const std::vector<Caption>& spans, double duration_s,
                                          int sample_rate, double depth_db, double attack_s = 0.25,
                                          double release_s = 0.6);
+
+// Bends the composed tempo so each section starts exactly on its cue's start (the composer puts
+// it on the downbeat within a beat of it) and each composed hit (an accent on the beat nearest
+// its hit point) sounds exactly at its hit point: between two such anchors every tempo event is
+// scaled by one factor, at most `max_bend` (0.08: 8%) away from 1; an anchor that would need more
+// keeps the composer's time. Needs one section per cue (else nothing changes); hits are matched
+// to the cue sheet's by order (only when they number the same). Section times are updated.
+// Returns the largest change applied, as a fraction (0.02: 2% faster or slower).
+double bend_tempo_to_cues(Score& score, const CueSheet& cues, double max_bend = 0.08);
+
+// One row of the hit list: something the music does at a moment of the picture.
+struct HitRow {
+  std::string event;            // "music in", "section start", "accent", "hit" (a story hit point)
+  std::string detail;           // the cue's name, or what the hit marks
+  double music_s = 0;           // when the music does it (the composed time: section start, beat)
+  std::int64_t frame = 0;       // the picture's frame: the cut's first frame when on a cut
+  std::int64_t cut_frame = -1;  // the cut it is placed on, or -1
+  double error_s = 0;           // music_s minus the cut's time (0 without a cut)
+};
+
+// The section starts (the first is "music in") and the hit points of `score` against the film's
+// cuts: an event whose cue time (cues.json) lies within half a frame of a cut is on that cut.
+// Needs one section per cue; hits are matched to the cue sheet's by order.
+std::vector<HitRow> hit_list(const FootageAnalysis& film, const CueSheet& cues, const Score& score);
+
+// HH:MM:SS:FF of `frame` at `fps` (non-drop-frame; 29.97 counts 30 frames a second).
+std::string timecode(std::int64_t frame, double fps);
+
+// The hit list as CSV: timecode,frame,seconds,cut_frame,error_ms,event,detail (a header row,
+// then one row per event; cut_frame empty when the event is not on a cut).
+std::string hits_csv(const std::vector<HitRow>& rows, double fps);
+
+// Thins the lead under dialogue so no busy melody runs under a line: in the "melody" track, a note
+// starting inside a span (or `lead_s` before it) rests unless it falls on a beat, and the notes
+// kept are softened by `soften` (velocity factor); the "doubling" track rests there entirely.
+// Chords, pad and bass are untouched. Returns how many notes were removed.
+int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, double lead_s = 0.25,
+                             double soften = 0.65);
 
 }  // namespace tonepoem

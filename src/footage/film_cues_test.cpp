@@ -103,3 +103,113 @@ TEST(FilmCues, DuckingIsDeepUnderLinesAndSmoothBetween) {
 
 }  // namespace
 }  // namespace tonepoem
+
+namespace tonepoem {
+namespace {
+
+// Two sections of 16 beats at 120 bpm (8 s each) and an accent composed on beat 24 (12 s).
+Score two_section_score() {
+  Score score;
+  score.tempo = {{0, 120.0}};
+  score.sections.resize(2);
+  score.sections[0].start_tick = 0;
+  score.sections[0].end_tick = score.sections[1].start_tick = 16 * 480;
+  score.sections[1].end_tick = 32 * 480;
+  score.hits = {{24 * 480, "hit: cut"}};
+  return score;
+}
+
+CueSheet cues_at(double boundary_s, double hit_s) {
+  CueSheet cues;
+  cues.duration_s = 16;
+  cues.cues = {{"A", 0, boundary_s, Emotion::at(0.5, 0.5), {}, {}},
+               {"B", boundary_s, 16, Emotion::at(0.5, 0.5), {}, {}}};
+  cues.hits = {{hit_s, "cut", "hard cut at frame 303"}};
+  return cues;
+}
+
+// The section boundary the composer put on the downbeat at 8.0 s moves to its cue's 8.2 s, and
+// the accent composed on the beat at 12.0 s (12.2 s once the first section is slower) moves to
+// the cut's 12.12 s; a bend past 8% is left.
+TEST(FilmCues, TempoBendsSoSectionsAndAccentsLandOnTheirCuts) {
+  Score score = two_section_score();
+  const double bend = bend_tempo_to_cues(score, cues_at(8.2, 12.12));
+  EXPECT_NEAR(score.seconds_at(16 * 480), 8.2, 1e-9);
+  EXPECT_NEAR(score.sections[1].start_s, 8.2, 1e-9);
+  EXPECT_NEAR(score.seconds_at(24 * 480), 12.12, 1e-9);
+  EXPECT_NEAR(bend, 1 - 8.0 / 8.2, 1e-9);  // the larger bend: 2.4% slower (then 2.0% faster)
+  EXPECT_LT(score.sections[0].tempo_bpm, 120.0);
+
+  Score far = two_section_score();
+  EXPECT_EQ(bend_tempo_to_cues(far, cues_at(10.0, 14.0)), 0.0);  // 20% and more: left alone
+  EXPECT_DOUBLE_EQ(far.seconds_at(16 * 480), 8.0);
+}
+
+// hits.csv: the music in at 0, the section start and the accent each on its cut's frame, with the
+// timecode of that frame and the music's error against the cut.
+TEST(FilmCues, HitListNamesTheCutFrameAndItsTimecode) {
+  const FootageAnalysis film = film_with_cuts(16, {8.2, 12.12});
+  Score score = two_section_score();
+  const CueSheet cues = cues_at(8.2, 12.12);
+  std::vector<HitRow> rows = hit_list(film, cues, score);  // before the bend: off by 0.2 s
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].event, "section start");
+  EXPECT_EQ(rows[1].cut_frame, 205);
+  EXPECT_NEAR(rows[1].error_s, -0.2, 1e-9);
+  bend_tempo_to_cues(score, cues);
+  rows = hit_list(film, cues, score);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].event, "music in");
+  EXPECT_EQ(rows[0].cut_frame, -1);
+  EXPECT_EQ(rows[2].event, "accent");
+  EXPECT_EQ(rows[2].cut_frame, 303);
+  for (const HitRow& r : rows) EXPECT_NEAR(r.error_s, 0.0, 1e-9) << r.event;
+  EXPECT_EQ(hits_csv(rows, 25),
+            "timecode,frame,seconds,cut_frame,error_ms,event,detail\n"
+            "00:00:00:00,0,0.000,,,music in,A\n"
+            "00:00:08:05,205,8.200,205,0.0,section start,B\n"
+            "00:00:12:03,303,12.120,303,0.0,accent,hard cut at frame 303\n");
+  EXPECT_EQ(timecode(30, 29.97), "00:00:01:00");
+  EXPECT_EQ(timecode(25 * 3661 + 24, 25), "01:01:01:24");
+  rows[0].detail = "a \"quiet\", slow start";
+  EXPECT_NE(hits_csv(rows, 25).find(",music in,\"a \"\"quiet\"\", slow start\"\n"),
+            std::string::npos);
+}
+
+// Under a line the melody keeps only its notes on the beat, softer, and its doubling rests; the
+// chords play on; outside the lines nothing changes.
+TEST(FilmCues, LeadThinsUnderDialogue) {
+  Score score;
+  score.tempo = {{0, 120.0}};
+  Track melody, doubling, chords;
+  melody.role = "melody";
+  doubling.role = "doubling";
+  chords.role = "chords";
+  for (std::int64_t eighth = 0; eighth < 64; ++eighth) {  // 16 s of eighth notes
+    melody.notes.push_back({eighth * 240, 240, 72, 90});
+    doubling.notes.push_back({eighth * 240, 240, 60, 70});
+    chords.notes.push_back({eighth * 240, 240, 48, 70});
+  }
+  score.tracks = {melody, doubling, chords};
+  const std::vector<Caption> lines = {line(4, 8)};
+  const int removed = thin_lead_under_dialogue(score, lines);
+  const auto onsets_in = [&](const Track& t, double from, double to) {
+    return std::count_if(t.notes.begin(), t.notes.end(), [&](const Note& n) {
+      const double s = score.seconds_at(n.tick);
+      return s >= from && s < to;
+    });
+  };
+  // Under the line (from 0.25 s before it) 17 eighths, 8 of them on a beat; the rest unchanged.
+  EXPECT_EQ(onsets_in(score.tracks[0], 3.75, 8), 8);
+  EXPECT_EQ(onsets_in(score.tracks[0], 8, 16), 32);
+  EXPECT_EQ(onsets_in(score.tracks[0], 0, 3.75), 15);
+  EXPECT_EQ(onsets_in(score.tracks[1], 3.75, 8), 0);
+  EXPECT_EQ(onsets_in(score.tracks[2], 3.75, 8), 17);
+  EXPECT_EQ(removed, (17 - 8) + 17);
+  for (const Note& n : score.tracks[0].notes)
+    EXPECT_EQ(n.velocity,
+              score.seconds_at(n.tick) >= 3.75 && score.seconds_at(n.tick) < 8 ? 59 : 90);
+}
+
+}  // namespace
+}  // namespace tonepoem

@@ -53,4 +53,17 @@ void mux_video_with_audio(const std::filesystem::path& video,
                           const std::filesystem::path& output,
                           const CancelToken& cancel = CancelToken::never());
 
+// Where a delivered file's streams start and end, read from its packets' timestamps (the
+// container's own view, edit lists applied through each stream's start time): for the A/V-sync
+// check of a file whose video was copied packet for packet.
+struct StreamSpan {
+  double start_s = 0, end_s = 0;  // end: the last packet's time plus its duration
+};
+struct AvSpans {
+  StreamSpan video, audio;
+  bool has_video = false, has_audio = false;
+};
+// Throws Error(bad_input) naming the file when it cannot be opened as media.
+AvSpans stream_spans(const std::filesystem::path& file);
+
 }  // namespace tonepoem

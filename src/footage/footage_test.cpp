@@ -9,17 +9,22 @@ extern "C" {
 }
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
+#include "audio/narrate.h"
 #include "core/error.h"
+#include "footage/subtitle_stream.h"
 #include "footage/synthetic_video.h"
+#include "footage/voice_activity.h"
 
 namespace tonepoem {
 namespace {
@@ -164,6 +169,204 @@ double rotation_of(const fs::path& file) {
   const std::uint8_t* matrix =
       av_stream_get_side_data(in->streams[index], AV_PKT_DATA_DISPLAYMATRIX, nullptr);
   return matrix ? av_display_rotation_get(reinterpret_cast<const std::int32_t*>(matrix)) : 0.0;
+}
+
+// Subtitle streams written by FFmpeg's own encoders into mkv (subrip, ass, webvtt) and mp4
+// (mov_text) come back through libavcodec's decoders with their times and words.
+TEST(Footage, TextSubtitleStreamsAreReadBackWithTheirTimes) {
+  const std::vector<SyntheticSubtitle> lines = {{0.5, 1.75, "Hello, who is there?"},
+                                                {2.25, 3.5, "风暴来了"}};
+  struct Case {
+    const char* file;
+    const char* codec;
+  };
+  for (const Case& c : {Case{"subs-srt.mkv", "subrip"}, Case{"subs-ass.mkv", "ass"},
+                        Case{"subs-vtt.mkv", "webvtt"}, Case{"subs.mp4", "mov_text"}}) {
+    const fs::path video = scratch(c.file);
+    write_synthetic_video(
+        video, {{50, kRed, SyntheticLook::pattern}, {50, kBlue}},
+        {.subtitles = lines, .subtitle_codec = c.codec, .subtitle_language = "eng"});
+    const EmbeddedSubtitles subs = read_embedded_subtitles(video);
+    EXPECT_EQ(subs.stream_index, 1) << c.file;
+    EXPECT_EQ(subs.codec, c.codec);
+    EXPECT_EQ(subs.language, "eng") << c.file;
+    EXPECT_EQ(subs.events, 2) << c.file;
+    EXPECT_TRUE(subs.skipped.empty());
+    EXPECT_NE(subs.ass_script.find("Dialogue: 0:00:00.500,0:00:01.750,"), std::string::npos)
+        << c.file << "\n"
+        << subs.ass_script;
+    EXPECT_NE(subs.ass_script.find("Hello, who is there?\n"), std::string::npos) << c.file;
+    EXPECT_NE(subs.ass_script.find("Dialogue: 0:00:02.250,0:00:03.500,"), std::string::npos)
+        << c.file;
+    EXPECT_NE(subs.ass_script.find("风暴来了"), std::string::npos) << c.file;
+  }
+  // A bitmap stream (DVD subtitles, as PGS would be) is named, not read.
+  const fs::path pictures = scratch("subs-dvd.mkv");
+  write_synthetic_video(pictures, {{50, kRed}}, {.subtitles = lines, .subtitle_codec = "dvdsub"});
+  const EmbeddedSubtitles bitmap = read_embedded_subtitles(pictures);
+  EXPECT_EQ(bitmap.stream_index, -1);
+  ASSERT_EQ(bitmap.skipped.size(), 1u);
+  EXPECT_EQ(bitmap.skipped[0], "stream 1: dvd_subtitle (bitmap, cannot be read as text)");
+
+  const fs::path plain = scratch("no-subs.mkv");
+  write_synthetic_video(plain, {{25, kRed}});
+  const EmbeddedSubtitles none = read_embedded_subtitles(plain);
+  EXPECT_EQ(none.stream_index, -1);
+  EXPECT_EQ(none.events, 0);
+}
+
+// Four lines read by espeak-ng with pauses between them: the truth is each sentence's span.
+const Narration& dialogue() {
+  static const Narration reading =
+      narrate({"Where were you last night?", "I waited by the river until the lights went out.",
+               "Nobody came, not even the boatman.", "Tomorrow we leave this town for good."},
+              {false, false, true, false},
+              {.voice = "en",
+               .rate_wpm = 160,
+               .lead_in_s = 2.0,
+               .sentence_gap_s = 1.6,
+               .scene_gap_s = 3.0,
+               .outro_s = 2.0});
+  return reading;
+}
+
+double rms_over(const AudioBuffer& mono, double from, double to) {
+  const auto a = static_cast<std::size_t>(from * mono.sample_rate);
+  const auto b = std::min(mono.samples.size(), static_cast<std::size_t>(to * mono.sample_rate));
+  double sum = 0;
+  for (std::size_t i = a; i < b; ++i) sum += static_cast<double>(mono.samples[i]) * mono.samples[i];
+  return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, b - a)));
+}
+
+// `speech` with `background` (same rate, mono) under it, the background scaled so that the speech
+// is `snr_db` above it (RMS over the spoken spans against the background's RMS).
+AudioBuffer under(const Narration& speech, AudioBuffer background, double snr_db) {
+  double speech_sum = 0, speech_s = 0;
+  for (const SpokenSentence& s : speech.sentences) {
+    const double r = rms_over(speech.audio, s.start_s, s.end_s);
+    speech_sum += r * r * (s.end_s - s.start_s);
+    speech_s += s.end_s - s.start_s;
+  }
+  const double speech_rms = std::sqrt(speech_sum / speech_s);
+  const double background_rms = rms_over(background, 0, background.duration_s());
+  const double gain = speech_rms / background_rms / std::pow(10.0, snr_db / 20);
+  AudioBuffer mix = speech.audio;
+  for (std::size_t i = 0; i < mix.samples.size() && i < background.samples.size(); ++i)
+    mix.samples[i] += static_cast<float>(gain * background.samples[i]);
+  return mix;
+}
+
+// Pink-ish noise (white noise through a one-pole low-pass), the same every run.
+AudioBuffer noise_like(const AudioBuffer& like) {
+  AudioBuffer noise = like;
+  std::mt19937 random(7);
+  std::normal_distribution<float> white(0.0f, 1.0f);
+  float low = 0;
+  for (float& v : noise.samples) v = low = 0.9f * low + 0.1f * white(random);
+  return noise;
+}
+
+// Music from FluidSynth: a piano playing chords on every beat, a string pad and a flute melody in
+// eighth notes, at 100 bpm, as long as `like`, mono at its rate.
+AudioBuffer music_like(const AudioBuffer& like) {
+  Score score;
+  score.tempo = {{0, 100.0}};
+  score.meters = {{0, 4, 4}};
+  const std::int64_t beat = score.ppq,
+                     beats = static_cast<std::int64_t>(like.duration_s() * 100 / 60);
+  const auto track = [](const char* name, const char* role, int channel, int program) {
+    Track t;
+    t.name = name;
+    t.role = role;
+    t.channel = channel;
+    t.program = program;
+    return t;
+  };
+  Track piano = track("Piano", "chords", 0, 0), pad = track("Strings", "pad", 1, 48),
+        flute = track("Flute", "melody", 2, 73);
+  const int chords[4][3] = {{60, 64, 67}, {57, 60, 64}, {53, 57, 60}, {55, 59, 62}};
+  const int tune[8] = {72, 74, 76, 79, 77, 76, 74, 72};
+  for (std::int64_t b = 0; b < beats; ++b) {
+    const auto& chord = chords[(b / 4) % 4];
+    for (int pitch : chord) piano.notes.push_back({b * beat, beat, pitch, 70});
+    if (b % 4 == 0)
+      for (int pitch : chord) pad.notes.push_back({b * beat, 4 * beat, pitch - 12, 60});
+    for (int half = 0; half < 2; ++half)
+      flute.notes.push_back({b * beat + half * beat / 2, beat / 2, tune[(2 * b + half) % 8], 80});
+  }
+  score.tracks = {piano, pad, flute};
+  score.end_tick = beats * beat;
+  SynthOptions synth;
+  synth.soundfont = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+  synth.sample_rate = like.sample_rate;
+  AudioBuffer stereo = synthesize(score, synth);
+  AudioBuffer mono = like;
+  for (std::size_t i = 0; i < mono.samples.size(); ++i)
+    mono.samples[i] =
+        i < stereo.frames() ? 0.5f * (stereo.samples[2 * i] + stereo.samples[2 * i + 1]) : 0.0f;
+  return mono;
+}
+
+struct Accuracy {
+  double frames = 0, precision = 0, recall = 0;
+};
+
+// Frame accuracy of the detector against the reading's sentence spans, 10 ms frames.
+Accuracy accuracy_of(const VoiceActivity& vad, const Narration& truth) {
+  std::size_t agree = 0, detected = 0, spoken = 0, both = 0;
+  for (std::size_t i = 0; i < vad.speech.size(); ++i) {
+    const double t = static_cast<double>(i) * vad.hop_s;
+    const bool is_speech =
+        std::any_of(truth.sentences.begin(), truth.sentences.end(),
+                    [&](const SpokenSentence& s) { return t >= s.start_s && t < s.end_s; });
+    agree += is_speech == vad.speech[i];
+    detected += vad.speech[i];
+    spoken += is_speech;
+    both += is_speech && vad.speech[i];
+  }
+  return {static_cast<double>(agree) / static_cast<double>(vad.speech.size()),
+          static_cast<double>(both) / static_cast<double>(std::max<std::size_t>(1, detected)),
+          static_cast<double>(both) / static_cast<double>(std::max<std::size_t>(1, spoken))};
+}
+
+// espeak-ng speech alone, under noise and under FluidSynth music 10 and 5 dB down: the
+// detector agrees with the spoken spans on most 10 ms frames, finds every sentence, and calls the
+// background alone (the lead-in, the gaps) silence.
+TEST(VoiceActivity, FindsEspeakSpeechUnderNoiseAndMusic) {
+  const Narration& reading = dialogue();
+  ASSERT_EQ(reading.sentences.size(), 4u);
+  struct Case {
+    const char* name;
+    AudioBuffer audio;
+    double min_accuracy;
+  };
+  const AudioBuffer noise = noise_like(reading.audio), music = music_like(reading.audio);
+  const Case cases[] = {{"clean", reading.audio, 0.9},
+                        {"noise -10 dB", under(reading, noise, 10), 0.85},
+                        {"music -10 dB", under(reading, music, 10), 0.85},
+                        {"noise -5 dB", under(reading, noise, 5), 0.8},
+                        {"music -5 dB", under(reading, music, 5), 0.8}};
+  for (const Case& c : cases) {
+    const VoiceActivity vad = detect_voice_activity(c.audio);
+    const Accuracy a = accuracy_of(vad, reading);
+    std::printf("voice activity, %s: frame accuracy %.3f, precision %.3f, recall %.3f, %zu spans\n",
+                c.name, a.frames, a.precision, a.recall, vad.spans.size());
+    EXPECT_GE(a.frames, c.min_accuracy) << c.name;
+    for (const SpokenSentence& s : reading.sentences) {
+      const double mid = 0.5 * (s.start_s + s.end_s);
+      EXPECT_TRUE(
+          std::any_of(vad.spans.begin(), vad.spans.end(),
+                      [&](const Caption& span) { return mid >= span.start_s && mid < span.end_s; }))
+          << c.name << ": no speech found at " << mid << " s";
+    }
+    // The background alone before the first line is not speech.
+    EXPECT_TRUE(vad.spans.empty() ||
+                vad.spans.front().start_s > reading.sentences.front().start_s - 0.3)
+        << c.name;
+  }
+  // Noise and music alone: no speech.
+  EXPECT_LT(detect_voice_activity(noise).spans.size(), 2u);
+  EXPECT_LT(detect_voice_activity(music).spans.size(), 2u);
 }
 
 TEST(Footage, MuxCopiesTheVideoPacketForPacket) {

@@ -1,5 +1,6 @@
 // The delivery: the film's own video packets and a new audio track in one file, nothing
 // re-encoded. Packets are merged in time order as they are read, so memory stays flat.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -139,6 +140,39 @@ void mux_video_with_audio(const std::filesystem::path& video,
     fail_output(out_name, "finishing the file failed", "check the free space of the folder");
   avio_closep(&muxer->pb);
   out.commit();
+}
+
+AvSpans stream_spans(const std::filesystem::path& file) {
+  InputPtr in = open_input(file);
+  const int vi = av_find_best_stream(in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  const int ai = av_find_best_stream(in.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  AvSpans spans;
+  spans.has_video = vi >= 0;
+  spans.has_audio = ai >= 0;
+  double first[2] = {INFINITY, INFINITY}, last[2] = {-INFINITY, -INFINITY};
+  libav::PacketPtr packet(av_packet_alloc());
+  while (av_read_frame(in.get(), packet.get()) >= 0) {
+    const int which = packet->stream_index == vi ? 0 : packet->stream_index == ai ? 1 : -1;
+    if (which >= 0 && packet->pts != AV_NOPTS_VALUE) {
+      const double tb = av_q2d(in->streams[packet->stream_index]->time_base);
+      first[which] = std::min(first[which], static_cast<double>(packet->pts) * tb);
+      last[which] = std::max(last[which], static_cast<double>(packet->pts + packet->duration) * tb);
+    }
+    av_packet_unref(packet.get());
+  }
+  const auto span_of = [&](int index, int which) {
+    StreamSpan s;
+    const AVStream* st = in->streams[index];
+    // The stream's start time has the edit list applied (an AAC encoder's priming removed).
+    s.start_s = st->start_time != AV_NOPTS_VALUE
+                    ? static_cast<double>(st->start_time) * av_q2d(st->time_base)
+                    : first[which];
+    s.end_s = last[which];
+    return s;
+  };
+  if (vi >= 0 && std::isfinite(first[0])) spans.video = span_of(vi, 0);
+  if (ai >= 0 && std::isfinite(first[1])) spans.audio = span_of(ai, 1);
+  return spans;
 }
 
 }  // namespace tonepoem

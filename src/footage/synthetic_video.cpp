@@ -10,6 +10,8 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/files.h"
@@ -50,6 +52,103 @@ void paint(AVFrame* frame, const SyntheticSegment& segment, int i, std::int64_t 
       }
     }
 }
+
+// FFmpeg's subtitle encoders read ASS events; this header declares the one style they use.
+constexpr const char* kAssHeader =
+    "[Script Info]\r\nScriptType: v4.00+\r\nPlayResX: 384\r\nPlayResY: 288\r\n\r\n"
+    "[V4+ Styles]\r\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
+    "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
+    "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\r\n"
+    "Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0"
+    "\r\n\r\n[Events]\r\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, "
+    "Effect, Text\r\n";
+
+// The subtitle stream of write_synthetic_video: an encoder and the stream its packets go to.
+struct SubtitleWriter {
+  libav::CodecPtr enc;
+  AVStream* stream = nullptr;
+  std::size_t next = 0;  // the first line not yet written
+  bool bitmap = false;   // a picture codec (dvdsub): each line is a small bar, not its words
+
+  SubtitleWriter(AVFormatContext* muxer, const SyntheticVideoOptions& options,
+                 const std::string& name) {
+    std::string codec_name = options.subtitle_codec;
+    if (codec_name.empty())
+      codec_name = std::string(muxer->oformat->name).find("mp4") != std::string::npos ||
+                           std::string(muxer->oformat->name).find("mov") != std::string::npos
+                       ? "mov_text"
+                       : "subrip";
+    const AVCodec* codec = avcodec_find_encoder_by_name(codec_name.c_str());
+    if (!codec) throw Error(ExitCode::internal, "no subtitle encoder " + codec_name, name);
+    enc.reset(avcodec_alloc_context3(codec));
+    enc->time_base = AVRational{1, 1000};
+    enc->width = options.width;  // a bitmap encoder (dvdsub) places its pictures in the frame
+    enc->height = options.height;
+    bitmap = avcodec_descriptor_get(codec->id)->props & AV_CODEC_PROP_BITMAP_SUB;
+    const std::size_t header_size = std::char_traits<char>::length(kAssHeader);
+    enc->subtitle_header = static_cast<std::uint8_t*>(av_malloc(header_size + 1));
+    std::copy(kAssHeader, kAssHeader + header_size + 1, enc->subtitle_header);
+    enc->subtitle_header_size = static_cast<int>(header_size);
+    if (muxer->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (avcodec_open2(enc.get(), codec, nullptr) < 0)
+      throw Error(ExitCode::internal, "cannot open the subtitle encoder " + codec_name, name);
+    stream = avformat_new_stream(muxer, nullptr);
+    avcodec_parameters_from_context(stream->codecpar, enc.get());
+    stream->time_base = enc->time_base;
+    if (!options.subtitle_language.empty())
+      av_dict_set(&stream->metadata, "language", options.subtitle_language.c_str(), 0);
+  }
+
+  // Writes the lines that start before `until_s`.
+  void write_until(AVFormatContext* muxer, const std::vector<SyntheticSubtitle>& lines,
+                   double until_s, const std::string& name) {
+    for (; next < lines.size() && lines[next].start_s < until_s; ++next) {
+      const SyntheticSubtitle& line = lines[next];
+      const auto start_ms = static_cast<std::int64_t>(std::llround(line.start_s * 1000));
+      const auto end_ms = static_cast<std::int64_t>(std::llround(line.end_s * 1000));
+      std::string event = std::to_string(next) + ",0,Default,,0,0,0,," + line.text;
+      AVSubtitleRect rect{};
+      rect.type = SUBTITLE_ASS;
+      rect.ass = event.data();
+      // A bitmap codec gets a 32x8 bar in the first of four palette colours instead of words.
+      std::vector<std::uint8_t> pixels(32 * 8, 1);
+      std::uint32_t palette[4] = {0x00000000u, 0xffffffffu, 0xff000000u, 0xff808080u};
+      if (bitmap) {
+        rect.type = SUBTITLE_BITMAP;
+        rect.ass = nullptr;
+        rect.x = 16;
+        rect.y = 16;
+        rect.w = 32;
+        rect.h = 8;
+        rect.nb_colors = 4;
+        rect.data[0] = pixels.data();
+        rect.linesize[0] = 32;
+        rect.data[1] = reinterpret_cast<std::uint8_t*>(palette);
+        rect.linesize[1] = 4 * 4;
+      }
+      AVSubtitleRect* rects[] = {&rect};
+      AVSubtitle subtitle{};
+      subtitle.num_rects = 1;
+      subtitle.rects = rects;
+      subtitle.pts = av_rescale_q(start_ms, AVRational{1, 1000}, AV_TIME_BASE_Q);
+      subtitle.end_display_time = static_cast<std::uint32_t>(end_ms - start_ms);
+      std::vector<std::uint8_t> buffer(4096 + event.size() * 4);
+      const int size = avcodec_encode_subtitle(enc.get(), buffer.data(),
+                                               static_cast<int>(buffer.size()), &subtitle);
+      if (size <= 0) throw Error(ExitCode::internal, "the subtitle encoder refused a line", name);
+      libav::PacketPtr packet(av_packet_alloc());
+      if (av_new_packet(packet.get(), size) < 0)
+        throw Error(ExitCode::internal, "cannot allocate a packet", name);
+      std::copy(buffer.begin(), buffer.begin() + size, packet->data);
+      packet->pts = packet->dts = start_ms;
+      packet->duration = end_ms - start_ms;
+      packet->stream_index = stream->index;
+      av_packet_rescale_ts(packet.get(), enc->time_base, stream->time_base);
+      if (av_interleaved_write_frame(muxer, packet.get()) < 0)
+        fail_output(name, "writing a subtitle packet failed", "check the free space of the folder");
+    }
+  }
+};
 
 }  // namespace
 
@@ -95,6 +194,9 @@ void write_synthetic_video(const std::filesystem::path& path,
     if (!matrix) throw Error(ExitCode::internal, "cannot add a display matrix", name);
     av_display_rotation_set(matrix, options.rotation_degrees);
   }
+  std::unique_ptr<SubtitleWriter> subtitles;
+  if (!options.subtitles.empty())
+    subtitles = std::make_unique<SubtitleWriter>(muxer.get(), options, name);
   if (avio_open(&muxer->pb, out.temp_path().c_str(), AVIO_FLAG_WRITE) < 0)
     fail_output(name, "cannot create the file", "check that the folder is writable");
   if (avformat_write_header(muxer.get(), nullptr) < 0)
@@ -118,6 +220,9 @@ void write_synthetic_video(const std::filesystem::path& path,
   std::int64_t index = 0;
   for (const SyntheticSegment& segment : segments)
     for (int i = 0; i < segment.frames; ++i) {
+      if (subtitles)
+        subtitles->write_until(muxer.get(), options.subtitles,
+                               static_cast<double>(index) / options.fps, name);
       av_frame_make_writable(frame.get());
       paint(frame.get(), segment, i, index);
       frame->pts = index++;
@@ -127,6 +232,7 @@ void write_synthetic_video(const std::filesystem::path& path,
     }
   avcodec_send_frame(enc.get(), nullptr);
   drain();
+  if (subtitles) subtitles->write_until(muxer.get(), options.subtitles, 1e300, name);
   if (av_write_trailer(muxer.get()) < 0)
     fail_output(name, "finishing the file failed", "check the free space of the folder");
   avio_closep(&muxer->pb);

@@ -20,6 +20,11 @@ OptionProblems ScoreOptions::validate() const {
   if (!(duck_db >= 0 && duck_db <= 40))
     problems.push_back(
         {"duck", fmt::format("{} dB is out of range; accepts 0 (no ducking) to 40 dB", duck_db)});
+  if (!(loudness_lufs >= kMinLoudnessLufs && loudness_lufs <= kMaxLoudnessLufs))
+    problems.push_back(
+        {"loudness", fmt::format("{} LUFS is out of range; accepts {} to {} LUFS (-14 streaming, "
+                                 "-23 EBU R128 or -24 ATSC A/85 broadcast)",
+                                 loudness_lufs, kMinLoudnessLufs, kMaxLoudnessLufs)});
   if (!(music_under_original_lu >= 0 && music_under_original_lu <= 30))
     problems.push_back({"music_under_original", "accepts 0 to 30 LU"});
   return problems;
@@ -28,18 +33,23 @@ OptionProblems ScoreOptions::validate() const {
 namespace {
 
 // The subtitles' lines with their real times. Throws Error(bad_input) for a file without
-// timings or a line that starts after the film ends; a line running past the end is cut there.
-std::vector<Caption> subtitle_spans(const Document& doc, const std::filesystem::path& file,
-                                    double duration_s, int& clipped) {
+// timings or (a --subtitles file) a line that starts after the film ends; a line running past the
+// end is cut there. A stream inside the film may run on past its picture: those lines are dropped.
+std::vector<Caption> subtitle_spans(const Document& doc, const std::string& source,
+                                    double duration_s, bool from_stream, int& clipped) {
   std::vector<Caption> spans;
   clipped = 0;
   for (std::size_t i = 0; i < doc.sentences.size(); ++i) {
     const Sentence& s = doc.sentences[i];
     if (!s.start_s || !s.end_s)
-      fail_input(file.string(), "the subtitles have no timings",
-                 "give an SRT or WebVTT file (with 00:00:01,000 --> 00:00:03,000 lines)");
+      fail_input(source, "the subtitles have no timings",
+                 "give an SRT, WebVTT or ASS file (with 00:00:01,000 --> 00:00:03,000 lines)");
+    if (*s.start_s >= duration_s && from_stream) {
+      ++clipped;
+      continue;
+    }
     if (*s.start_s >= duration_s)
-      fail_input(file.string(),
+      fail_input(source,
                  fmt::format("the line at source line {} (\"{}\") starts at {:.2f} s, after the "
                              "video ends ({:.2f} s)",
                              s.line, s.text.substr(0, 40), *s.start_s, duration_s),
@@ -52,7 +62,7 @@ std::vector<Caption> subtitle_spans(const Document& doc, const std::filesystem::
     spans.push_back(std::move(c));
   }
   if (spans.empty())
-    fail_input(file.string(), "the subtitles hold no lines", "give an SRT or WebVTT file");
+    fail_input(source, "the subtitles hold no lines", "give an SRT, WebVTT or ASS file");
   return spans;
 }
 
@@ -75,6 +85,89 @@ AudioBuffer stereo_fitted(AudioBuffer audio, int rate, std::size_t frames) {
 void scale(AudioBuffer& audio, double db) {
   const float g = static_cast<float>(std::pow(10.0, db / 20.0));
   for (float& v : audio.samples) v *= g;
+}
+
+// What a delivery check looks at, measured on scored.mp4 as written: its streams' starts and ends
+// (A/V sync), its audio decoded back (loudness against the target, true peak against the
+// ceiling), and each musical event placed on a cut against that cut's frame.
+nlohmann::json quality_report(const ScoreResult& r, const ScoreOptions& options) {
+  const MasterOptions master_options{.target_lufs = options.loudness_lufs};
+  const AvSpans& av = r.delivered_spans;
+  const double frame_s = r.film.fps > 0 ? 1.0 / r.film.fps : 0.04;
+  nlohmann::json sync = {
+      {"video_start_s", av.video.start_s},
+      {"video_end_s", av.video.end_s},
+      {"audio_start_s", av.audio.start_s},
+      {"audio_end_s", av.audio.end_s},
+      {"audio_decoded_s", r.delivered_audio_s},
+      {"start_difference_ms", 1000 * (av.audio.start_s - av.video.start_s)},
+      {"end_difference_ms", 1000 * (av.audio.end_s - av.video.end_s)},
+      {"decoded_length_difference_ms",
+       1000 * (r.delivered_audio_s - (av.video.end_s - av.video.start_s))},
+  };
+  sync["within_one_frame"] = std::abs(av.audio.start_s - av.video.start_s) <= frame_s &&
+                             std::abs(av.audio.end_s - av.video.end_s) <= frame_s;
+  nlohmann::json hits = nlohmann::json::array();
+  double worst_section = 0, worst_accent = 0;
+  int on_cuts = 0;
+  for (const HitRow& row : r.hit_list) {
+    if (row.cut_frame < 0) continue;
+    ++on_cuts;
+    const double frames = row.error_s / frame_s;
+    (row.event == "accent" ? worst_accent : worst_section) =
+        std::max(row.event == "accent" ? worst_accent : worst_section, std::abs(frames));
+    hits.push_back({{"event", row.event},
+                    {"cut_frame", row.cut_frame},
+                    {"music_s", row.music_s},
+                    {"error_ms", 1000 * row.error_s},
+                    {"error_frames", frames}});
+  }
+  return {{"av_sync", std::move(sync)},
+          {"loudness",
+           {{"target_lufs", options.loudness_lufs},
+            {"integrated_lufs", r.delivered.integrated_lufs},
+            {"error_lu", r.delivered.integrated_lufs - options.loudness_lufs},
+            {"true_peak_dbtp", r.delivered.true_peak_dbtp},
+            {"true_peak_ceiling_dbtp", master_options.true_peak_ceiling_dbtp},
+            {"true_peak_over_ceiling",
+             r.delivered.true_peak_dbtp > master_options.true_peak_ceiling_dbtp}}},
+          {"hit_points",
+           {{"on_cuts", on_cuts},
+            {"largest_section_error_frames", worst_section},
+            {"largest_accent_error_frames", worst_accent},
+            {"tempo_bend_percent", 100 * r.tempo_bend},
+            {"events", std::move(hits)}}}};
+}
+
+// The speech found in the film's sound track (null when the detector did not run).
+nlohmann::json voice_report(const ScoreResult& r) {
+  if (!r.voice_detected) return nullptr;
+  nlohmann::json spans = nlohmann::json::array();
+  double speech_s = 0;
+  for (const Caption& c : r.voice_spans) {
+    spans.push_back({{"start_s", c.start_s}, {"end_s", c.end_s}});
+    speech_s += c.end_s - c.start_s;
+  }
+  return {{"method",
+           "speech-band (300-3400 Hz) level over the track's background, spectral flatness and "
+           "syllabic modulation per 10 ms, with a hangover; a heuristic, not a trained model"},
+          {"speech_s", speech_s},
+          {"spans", std::move(spans)}};
+}
+
+// Which subtitles drove the music: the file given, the stream inside the film, or none (and why).
+nlohmann::json subtitle_report(const ScoreResult& r, const ScoreOptions& options) {
+  nlohmann::json j = {{"source", r.subtitle_source}};
+  if (r.subtitle_source == "file") j["file"] = options.subtitles.string();
+  if (r.embedded.stream_index >= 0)
+    j["stream"] = {{"index", r.embedded.stream_index},
+                   {"codec", r.embedded.codec},
+                   {"language", r.embedded.language},
+                   {"events", r.embedded.events}};
+  if (!r.embedded.skipped.empty()) j["streams_not_read"] = r.embedded.skipped;
+  if (!r.subtitle_note.empty()) j["note"] = r.subtitle_note;
+  if (r.dialogue) j["lines"] = r.cues.captions.size();
+  return j;
 }
 
 nlohmann::json build_score_report(const ScoreResult& r, const ScoreOptions& options,
@@ -122,8 +215,7 @@ nlohmann::json build_score_report(const ScoreResult& r, const ScoreOptions& opti
   timing["total"] = total;
   return {{"format", "tonepoem-score-report/1"},
           {"video", options.video.string()},
-          {"subtitles", options.subtitles.empty() ? nlohmann::json()
-                                                  : nlohmann::json(options.subtitles.string())},
+          {"subtitles", subtitle_report(r, options)},
           {"arc_from", r.dialogue ? "subtitles (text emotion), cues fitted to the cuts"
                                   : "the picture alone (no subtitles): brightness, colour, motion "
                                     "and cut rate per scene of shots"},
@@ -143,13 +235,19 @@ nlohmann::json build_score_report(const ScoreResult& r, const ScoreOptions& opti
           {"sections", std::move(sections)},
           {"hits", r.cues.hits},
           {"ducking",
-           {{"depth_db", r.dialogue ? options.duck_db : 0.0},
-            {"spans", r.cues.captions.size()},
-            {"lines_cut_at_the_end", clipped}}},
+           {{"source", r.dialogue         ? "subtitles"
+                       : r.voice_detected ? "voice activity in the film's sound track"
+                                          : "none (no subtitles, no sound track)"},
+            {"depth_db", r.dialogue || !r.voice_spans.empty() ? options.duck_db : 0.0},
+            {"spans", r.dialogue ? r.cues.captions.size() : r.voice_spans.size()},
+            {"lines_cut_at_the_end", clipped},
+            {"lead_notes_rested", r.thinned_notes}}},
+          {"voice_activity", voice_report(r)},
           {"original_audio", std::move(original)},
           {"loudness", r.loudness},
           {"delivered_loudness", r.delivered},
-          {"mastering", {{"target_lufs", MasterOptions{}.target_lufs}}},
+          {"mastering", {{"target_lufs", options.loudness_lufs}}},
+          {"qc", quality_report(r, options)},
           {"soundfont", r.soundfont.string()},
           {"outputs", r.outputs},
           {"timings_s", std::move(timing)}};
@@ -161,19 +259,54 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   throw_if_invalid(options.validate());
   ScoreResult result;
   const CancelToken& cancel = context.cancel();
-  result.dialogue = !options.subtitles.empty();
   context.stage("read");
-  if (result.dialogue)
+  std::string subtitle_name;  // names the subtitles in messages
+  if (!options.subtitles.empty()) {
     result.document = parse_file(options.subtitles, {.language = options.language});
+    result.subtitle_source = "file";
+    subtitle_name = options.subtitles.string();
+  } else {
+    result.embedded = read_embedded_subtitles(options.video, cancel);
+    if (result.embedded.stream_index >= 0 && result.embedded.events == 0) {
+      result.subtitle_note = fmt::format("subtitle stream {} ({}) holds no lines; scored without",
+                                         result.embedded.stream_index, result.embedded.codec);
+    } else if (result.embedded.stream_index >= 0) {
+      subtitle_name = fmt::format("{}, subtitle stream {} ({})", options.video.string(),
+                                  result.embedded.stream_index, result.embedded.codec);
+      try {
+        result.document =
+            parse_text(result.embedded.ass_script, subtitle_name, {.language = options.language});
+        result.subtitle_source = "stream";
+      } catch (const Error& e) {
+        if (e.code() != ExitCode::bad_input) throw;
+        result.subtitle_note = "not used: " + e.describe();
+      }
+    } else if (!result.embedded.skipped.empty()) {
+      result.subtitle_note = "the film's subtitle streams are pictures, not text; scored without";
+    }
+  }
+  result.dialogue = result.subtitle_source != "none";
   result.soundfont = find_soundfont(options.soundfont);
   context.outputs().check_writable();
 
   result.film = analyze_footage(options.video, options.shots, context.stage("picture"), cancel);
   const FootageAnalysis& film = result.film;
   int clipped = 0;
+  if (result.subtitle_source == "stream" &&
+      std::none_of(result.document.sentences.begin(), result.document.sentences.end(),
+                   [&](const Sentence& s) { return s.start_s && *s.start_s < film.duration_s; })) {
+    // A stream the user did not name: when none of it falls inside the picture, go on without.
+    result.subtitle_note = fmt::format(
+        "{}: every line starts after the picture ends ({:.2f} s); "
+        "scored without",
+        subtitle_name, film.duration_s);
+    result.subtitle_source = "none";
+    result.dialogue = false;
+  }
   if (result.dialogue) {
     const std::vector<Caption> spans =
-        subtitle_spans(result.document, options.subtitles, film.duration_s, clipped);
+        subtitle_spans(result.document, subtitle_name, film.duration_s,
+                       result.subtitle_source == "stream", clipped);
     context.stage("analyze");
     result.arc = analyze(result.document, {.lexicons = load_lexicons({})});
     context.stage("plan");
@@ -189,31 +322,49 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   if (result.cues.title.empty()) result.cues.title = options.video.stem().string();
   result.cues.seed = options.seed;
 
+  // The film's own sound, at the music's rate: mixed under the score, and (without subtitles)
+  // where its voices are the music ducks and thins.
+  const int rate = SynthOptions{}.sample_rate;
+  const std::size_t frames = static_cast<std::size_t>(std::llround(film.duration_s * rate));
+  AudioBuffer original;
+  result.original_lufs = 0;
+  if (film.has_audio) {
+    context.stage("listen");
+    original = stereo_fitted(decode_audio(options.video), rate, frames);
+    result.original_lufs = integrated_loudness(original);
+    if (!result.dialogue && std::isfinite(result.original_lufs) && result.original_lufs > -70) {
+      context.stage("voice activity");
+      result.voice_spans = detect_voice_activity(original).spans;
+      result.voice_detected = true;
+    }
+  }
+  const std::vector<Caption>& speech = result.dialogue ? result.cues.captions : result.voice_spans;
+
   context.stage("compose");
   result.score = compose(result.cues, {.seed = options.seed});
+  // The composer starts each section on the downbeat nearest its cue; a cue on a cut wants it
+  // on the cut's frame.
+  result.tempo_bend = bend_tempo_to_cues(result.score, result.cues);
+  if (options.thin_lead) result.thinned_notes = thin_lead_under_dialogue(result.score, speech);
+  result.hit_list = hit_list(film, result.cues, result.score);
 
   SynthOptions synth;
   synth.soundfont = result.soundfont;
+  synth.sample_rate = rate;
   synth.section_fx = section_fx_for(result.score);
   AudioBuffer music = synthesize(result.score, synth, context.stage("synthesize"), cancel);
 
   context.stage("mix");
-  const int rate = music.sample_rate;
-  const std::size_t frames = static_cast<std::size_t>(std::llround(film.duration_s * rate));
   music = stereo_fitted(std::move(music), rate, frames);
-  AudioBuffer original;
-  result.original_lufs = 0;
-  if (film.has_audio) {
-    original = stereo_fitted(decode_audio(options.video), rate, frames);
-    result.original_lufs = integrated_loudness(original);
+  if (!original.samples.empty()) {
     const double music_lufs = integrated_loudness(music);
     if (std::isfinite(result.original_lufs) && result.original_lufs > -70 &&
         std::isfinite(music_lufs))
       scale(music, result.original_lufs - options.music_under_original_lu - music_lufs);
   }
-  if (result.dialogue && options.duck_db > 0) {
+  if (!speech.empty() && options.duck_db > 0) {
     const std::vector<float> gain =
-        dialogue_ducking_gain(result.cues.captions, film.duration_s, rate, options.duck_db);
+        dialogue_ducking_gain(speech, film.duration_s, rate, options.duck_db);
     for (std::size_t i = 0; i < frames && i < gain.size(); ++i) {
       music.samples[2 * i] *= gain[i];
       music.samples[2 * i + 1] *= gain[i];
@@ -223,7 +374,7 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   if (!original.samples.empty())
     for (std::size_t i = 0; i < mix.samples.size(); ++i) mix.samples[i] += original.samples[i];
   context.stage("master");
-  result.loudness = master(mix, {}, cancel);
+  result.loudness = master(mix, {.target_lufs = options.loudness_lufs}, cancel);
   scale(music, result.loudness.gain_db);  // the stem at its gain in the mix
 
   const auto written = [&](const std::string& key, const std::string& name) {
@@ -239,6 +390,9 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   context.stage("write music");
   write_wav(music, context.outputs().path_for("music.wav"), SampleFormat::pcm16, cancel);
   written("music", "music.wav");
+  write_file_atomically(context.outputs().path_for("hits.csv"),
+                        hits_csv(result.hit_list, film.fps > 0 ? film.fps : 25.0));
+  written("hits", "hits.csv");
   context.stage("write video");
   {
     const std::filesystem::path video_path = context.outputs().path_for("scored.mp4");
@@ -254,7 +408,10 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
     } remove_aac{aac};
     write_audio(mix, aac, AudioFileFormat::m4a_aac, {}, cancel);
     mux_video_with_audio(options.video, aac, video_path, cancel);
-    result.delivered = measure_loudness(decode_audio(video_path));
+    const AudioBuffer delivered = decode_audio(video_path);
+    result.delivered = measure_loudness(delivered);
+    result.delivered_audio_s = delivered.duration_s();
+    result.delivered_spans = stream_spans(video_path);
   }
   written("video", "scored.mp4");
   context.finish_stage();

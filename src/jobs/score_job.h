@@ -14,6 +14,8 @@
 #include "core/error.h"
 #include "footage/film_cues.h"
 #include "footage/footage.h"
+#include "footage/subtitle_stream.h"
+#include "footage/voice_activity.h"
 #include "jobs/job.h"
 #include "model/score.h"
 #include "text/analyze.h"
@@ -21,15 +23,25 @@
 
 namespace tonepoem {
 
+inline constexpr double kMinLoudnessLufs = -31, kMaxLoudnessLufs = -9;
+
 struct ScoreOptions {
-  std::filesystem::path video;      // any file FFmpeg opens with a video stream
-  std::filesystem::path subtitles;  // SRT or WebVTT; empty: none (the picture alone drives)
-  double duck_db = 10;              // how far the music drops under each subtitle, 0 .. 40 dB
+  std::filesystem::path video;  // any file FFmpeg opens with a video stream
+  // SRT, WebVTT or ASS/SSA; empty: the first text subtitle stream inside the video, else none
+  // (the picture alone drives).
+  std::filesystem::path subtitles;
+  double duck_db = 10;  // how far the music drops under each subtitle, 0 .. 40 dB
+  // The delivery loudness of scored.mp4's audio (integrated, EBU R128): -14 for streaming, -23
+  // (EBU R128) or -24 (ATSC A/85) for broadcast; kMinLoudnessLufs .. kMaxLoudnessLufs.
+  double loudness_lufs = -14;
   std::uint64_t seed = 1;
   std::filesystem::path soundfont;  // empty: the installed GM SoundFont (find_soundfont)
   LanguageChoice language = LanguageChoice::automatic;
   ShotOptions shots;
   FitOptions fit;
+  // Under dialogue (subtitles or detected voices) the melody rests off the beat and softens and
+  // its doubling rests (thin_lead_under_dialogue).
+  bool thin_lead = true;
   // The music's loudness under the original audio (when the film has some), in LU before ducking.
   double music_under_original_lu = 3.0;
 
@@ -40,23 +52,43 @@ struct ScoreOptions {
 struct ScoreResult {
   FootageAnalysis film;
   bool dialogue = false;  // subtitles drove the arc
+  // Where the subtitles came from: "file" (--subtitles), "stream" (inside the video), "none".
+  std::string subtitle_source = "none";
+  EmbeddedSubtitles embedded;  // the video's own subtitle streams (read when no --subtitles)
+  std::string subtitle_note;   // why a subtitle stream in the video was not used, or empty
+  // Without subtitles, the speech found in the film's own sound track (footage/voice_activity.h):
+  // the music ducks there instead. Empty with subtitles or without a sound track.
+  std::vector<Caption> voice_spans;
+  bool voice_detected = false;  // the detector ran
   Document document;
   EmotionArc arc;
   CueSheet cues;
   std::vector<BoundaryPlacement> boundaries;  // with dialogue: where each cue boundary went
   Score score;
-  LoudnessReport loudness;   // the mastered mix
-  LoudnessReport delivered;  // the AAC audio decoded back from scored.mp4
-  double original_lufs = 0;  // of the film's own audio (-inf when silent; 0 when none)
+  double tempo_bend = 0;
+  int thinned_notes = 0;  // lead notes rested under dialogue         // the largest tempo change
+                          // that put a section on its cut (0.02)
+  std::vector<HitRow> hit_list;  // hits.csv
+  LoudnessReport loudness;       // the mastered mix
+  LoudnessReport delivered;      // the AAC audio decoded back from scored.mp4
+  AvSpans delivered_spans;       // scored.mp4's streams, from their packets
+  double delivered_audio_s = 0;  // scored.mp4's audio decoded back: samples / rate
+  double original_lufs = 0;      // of the film's own audio (-inf when silent; 0 when none)
   std::filesystem::path soundfont;
   nlohmann::json outputs = nlohmann::json::object();
   nlohmann::json report;
 };
 
-// Reads the subtitles (fast, so a bad file fails before the film is decoded), analyses the
+// Reads the subtitles (fast, so a bad file fails before the film is decoded; without
+// --subtitles, the video's first text subtitle stream, through the text stage's ASS reader: a
+// stream that cannot be read is noted in the report and the film is scored without it), analyses
+// the
 // picture, plans (subtitles: plan/plan.h over the film's length, fitted to it with
-// fit_cues_to_film; none: picture_cues), composes, synthesizes, ducks, mixes and masters to -14
-// LUFS, then writes cues.json, score.mid, music.wav, scored.mp4 and report.json last, each
+// fit_cues_to_film; none: picture_cues, and the music ducks where the film's own sound track has
+// voice activity), composes (the tempo bent so sections start on their
+// cues: bend_tempo_to_cues), synthesizes, ducks, mixes and masters to `loudness_lufs`, then
+// writes cues.json, score.mid, music.wav, hits.csv, scored.mp4 and report.json last (with its QC
+// section: A/V sync, loudness and true peak of scored.mp4 decoded back, hit-point errors), each
 // atomically. Resources are checked before slow work. Throws InvalidOptions for bad options,
 // Error(bad_input) naming the file for a file that is not a video, has no video stream, or
 // subtitles with no timings or a line that starts after the film ends (nothing is written then),

@@ -6,7 +6,10 @@ extern "C" {
 #include <libavformat/avformat.h>
 }
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -14,12 +17,15 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
+#include "audio/narrate.h"
 #include "footage/synthetic_video.h"
 #include "jobs/score_job.h"
+#include "music/midi.h"
 #include "video/probe.h"
 
 namespace fs = std::filesystem;
@@ -119,6 +125,115 @@ struct Span {
 constexpr Span kLines[] = {{0.5, 2.5},   {4.5, 6.5},   {8.5, 10.0},
                            {15.2, 17.2}, {19.2, 21.0}, {22.5, 23.6}};
 
+// Ducking, measured on the music stem: for each line followed by a gap long enough to measure,
+// the music's level in the gap (ramps left out) minus its level under the line, each more than
+// 5 dB; returns their mean.
+double mean_ducking_db(const fs::path& music_wav, const std::vector<Span>& lines) {
+  const AudioBuffer music = read_audio(music_wav);
+  EXPECT_NEAR(music.duration_s(), 24.0, 0.01);
+  double drop_sum = 0;
+  int pairs = 0;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    const double gap_from = lines[i].end + 0.65, gap_to = lines[i + 1].start - 0.3;
+    if (gap_to - gap_from < 0.5) continue;
+    const double drop =
+        level_db(music, gap_from, gap_to) - level_db(music, lines[i].start, lines[i].end);
+    drop_sum += drop;
+    ++pairs;
+    EXPECT_GT(drop, 10.0 - 5.0) << "line " << i + 1;
+  }
+  EXPECT_GE(pairs, 3);
+  std::printf("ducking: %.1f dB mean over %d lines (10 asked)\n", drop_sum / std::max(1, pairs),
+              pairs);
+  return drop_sum / std::max(1, pairs);
+}
+
+double mean_ducking_db(const fs::path& music_wav) {
+  return mean_ducking_db(music_wav, std::vector<Span>(std::begin(kLines), std::end(kLines)));
+}
+
+// report.json's QC section against scored.mp4 decoded here: A/V sync within a frame, loudness
+// within 1 LU of the target, true peak under the ceiling (0.5 dB allowed for AAC's overshoot).
+void expect_delivery_qc(const nlohmann::json& report, const fs::path& scored, double target) {
+  const nlohmann::json& qc = report.at("qc");
+  const MediaInfo info = probe_media(scored);
+  EXPECT_NEAR(info.audio_duration_s, info.video_duration_s, 1.0 / kFps);
+  EXPECT_NEAR(qc["av_sync"]["audio_decoded_s"].get<double>(), info.audio_duration_s, 1e-3);
+  EXPECT_LE(std::abs(qc["av_sync"]["start_difference_ms"].get<double>()), 1000.0 / kFps);
+  EXPECT_LE(std::abs(qc["av_sync"]["end_difference_ms"].get<double>()), 1000.0 / kFps);
+  EXPECT_TRUE(qc["av_sync"]["within_one_frame"].get<bool>());
+  const LoudnessReport measured = measure_loudness(decode_audio(scored));
+  EXPECT_EQ(qc["loudness"]["target_lufs"], target);
+  EXPECT_NEAR(qc["loudness"]["integrated_lufs"].get<double>(), measured.integrated_lufs, 0.05);
+  EXPECT_NEAR(measured.integrated_lufs, target, 1.0);
+  EXPECT_NEAR(qc["loudness"]["true_peak_dbtp"].get<double>(), measured.true_peak_dbtp, 0.05);
+  EXPECT_LE(measured.true_peak_dbtp, -1.0 + 0.5);
+}
+
+// Mean RGB distance between the pictures of two frames of the film.
+double picture_change(const fs::path& film, std::int64_t frame_a, std::int64_t frame_b) {
+  int w = 0, h = 0;
+  const auto a = decode_frame_rgb(film, (static_cast<double>(frame_a) + 0.5) / kFps, &w, &h);
+  const auto b = decode_frame_rgb(film, (static_cast<double>(frame_b) + 0.5) / kFps, &w, &h);
+  if (a.empty() || a.size() != b.size()) return -1;
+  double sum = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) sum += std::abs(a[i] - b[i]);
+  return sum / static_cast<double>(a.size());
+}
+
+// hits.csv: every row on a cut names that cut's first frame in its timecode (HH:MM:SS:FF at 25
+// fps), and decoding scored.mp4 there shows the new shot: the picture changes from the frame
+// before far more than to the frame after; the music's event (a section start, an accent) is
+// within a frame of its cut (the tempo bent onto it).
+void expect_hit_list_on_cuts(const fs::path& out, const ScoreResult& r) {
+  std::ifstream in(out / "hits.csv");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "timecode,frame,seconds,cut_frame,error_ms,event,detail");
+  int on_cuts = 0, sections = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string f; fields.size() < 6 && std::getline(row, f, ',');) fields.push_back(f);
+    ASSERT_EQ(fields.size(), 6u) << line;
+    if (fields[3].empty()) continue;
+    ++on_cuts;
+    const std::int64_t cut = std::stoll(fields[3]);
+    EXPECT_TRUE(std::any_of(r.film.cuts.begin(), r.film.cuts.end(), [&](const Cut& c) {
+      return c.frame == cut;
+    })) << line;
+    const std::int64_t ff = cut % kFps, ss = cut / kFps;
+    EXPECT_EQ(fields[0], fmt::format("00:{:02}:{:02}:{:02}", ss / 60, ss % 60, ff)) << line;
+    EXPECT_EQ(std::stoll(fields[1]), cut);
+    const double across = picture_change(out / "scored.mp4", cut - 1, cut);
+    EXPECT_GT(across, 20.0) << line;
+    EXPECT_GT(across, 2 * picture_change(out / "scored.mp4", cut, cut + 1)) << line;
+    // Section starts and accents alike: the tempo is bent so they sound on the cut's frame.
+    EXPECT_LE(std::abs(std::stod(fields[4])), 1000.0 / kFps) << line;
+    sections += fields[5] == "section start";
+  }
+  EXPECT_GE(on_cuts, 1);
+  EXPECT_GE(sections, 1);
+}
+
+// Melody notes a second starting under the lines and outside them, read back from score.mid.
+std::pair<double, double> melody_density(const fs::path& midi, const std::vector<Span>& lines,
+                                         double duration_s) {
+  const Score score = load_midi(midi);
+  double under = 0, outside = 0, under_s = 0;
+  for (const Span& l : lines) under_s += l.end - l.start;
+  for (const Track& t : score.tracks) {
+    if (t.role != "melody") continue;
+    for (const Note& n : t.notes) {
+      const double at = score.seconds_at(n.tick);
+      const bool in_line = std::any_of(lines.begin(), lines.end(),
+                                       [&](const Span& l) { return at >= l.start && at < l.end; });
+      (in_line ? under : outside) += 1;
+    }
+  }
+  return {under / under_s, outside / (duration_s - under_s)};
+}
+
 TEST(ScoreJob, FilmWithSubtitlesIsScoredOnItsCutsAndDucksUnderTheLines) {
   const fs::path dir = fresh_dir("subtitled");
   const fs::path film = make_film(dir, true);
@@ -128,6 +243,7 @@ TEST(ScoreJob, FilmWithSubtitlesIsScoredOnItsCutsAndDucksUnderTheLines) {
   options.video = film;
   options.subtitles = dir / "film.srt";
   options.soundfont = kTestSoundFont;
+  options.loudness_lufs = -23;  // broadcast (EBU R128)
   SilentProgress progress;
   FolderSink sink(out);
   JobContext context(progress, CancelToken(), sink);
@@ -147,7 +263,7 @@ TEST(ScoreJob, FilmWithSubtitlesIsScoredOnItsCutsAndDucksUnderTheLines) {
   EXPECT_TRUE(info.has_audio);
   EXPECT_EQ(info.video_frames, 600);
   EXPECT_NEAR(info.audio_duration_s, 24.0, 1.0 / kFps);
-  EXPECT_NEAR(r.delivered.integrated_lufs, -14.0, 1.0);
+  EXPECT_NEAR(r.delivered.integrated_lufs, -23.0, 1.0);
 
   // The scene change in the dialogue (between 10 s and 15.2 s) became a cue boundary on the cut
   // at 12.4 s, exactly (cues.json), and the music's section starts within a beat of it.
@@ -171,29 +287,184 @@ TEST(ScoreJob, FilmWithSubtitlesIsScoredOnItsCutsAndDucksUnderTheLines) {
 
   // Ducking, measured on the music stem: under each line the music is about 10 dB below its
   // level in the gap after it (ramps left out), on average at least 10 - 2.5 dB.
-  const AudioBuffer music = read_audio(out / "music.wav");
-  EXPECT_NEAR(music.duration_s(), 24.0, 0.01);
-  double drop_sum = 0;
-  int pairs = 0;
-  for (std::size_t i = 0; i + 1 < std::size(kLines); ++i) {
-    const double gap_from = kLines[i].end + 0.65, gap_to = kLines[i + 1].start - 0.3;
-    if (gap_to - gap_from < 0.5) continue;
-    const double drop =
-        level_db(music, gap_from, gap_to) - level_db(music, kLines[i].start, kLines[i].end);
-    drop_sum += drop;
-    ++pairs;
-    EXPECT_GT(drop, 10.0 - 5.0) << "line " << i + 1;
-  }
-  ASSERT_GE(pairs, 3);
-  EXPECT_GE(drop_sum / pairs, 10.0 - 2.5);
+  EXPECT_GE(mean_ducking_db(out / "music.wav"), 10.0 - 2.5);
 
   // report.json says what it found and what was written.
   const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
   EXPECT_EQ(report["cuts"].size(), 3u);
   EXPECT_EQ(report["ducking"]["depth_db"], 10.0);
+  EXPECT_EQ(report["subtitles"]["source"], "file");
+  // The melody thins under the lines: fewer notes a second there than outside them.
+  const auto [under, outside] = melody_density(
+      out / "score.mid", std::vector<Span>(std::begin(kLines), std::end(kLines)), 24.0);
+  std::printf("melody notes a second: %.2f under the lines, %.2f outside\n", under, outside);
+  EXPECT_LT(under, outside);
+  // The same film, seed and lines with the melody left whole: as busy under the lines as outside,
+  // so the thinning is what made the difference.
+  ScoreOptions whole = options;
+  whole.thin_lead = false;
+  FolderSink whole_sink(dir / "out-whole");
+  JobContext whole_context(progress, CancelToken(), whole_sink);
+  run_score(whole, whole_context);
+  const auto [whole_under, whole_outside] =
+      melody_density(dir / "out-whole" / "score.mid",
+                     std::vector<Span>(std::begin(kLines), std::end(kLines)), 24.0);
+  std::printf("without thinning: %.2f under the lines, %.2f outside\n", whole_under, whole_outside);
+  EXPECT_LT(under, whole_under);
+  EXPECT_LE(outside, whole_outside);  // only the 0.25 s before each line thins outside them
+  EXPECT_GT(report["ducking"]["lead_notes_rested"].get<int>(), 0);
+  expect_delivery_qc(report, out / "scored.mp4", -23);
+  expect_hit_list_on_cuts(out, r);
   EXPECT_TRUE(report["original_audio"].is_object());
   for (const char* name : {"scored.mp4", "score.mid", "music.wav", "cues.json", "report.json"})
     EXPECT_TRUE(fs::exists(out / name)) << name;
+}
+
+// The lines of kSubtitles, for a subtitle stream inside the film.
+std::vector<SyntheticSubtitle> subtitle_stream_lines() {
+  std::vector<SyntheticSubtitle> lines;
+  std::istringstream in(kSubtitles);
+  std::string line;
+  std::size_t i = 0;
+  while (std::getline(in, line))
+    if (line.size() > 3 && line.find("-->") == std::string::npos && !std::isdigit(line[0])) {
+      lines.push_back({kLines[i].start, kLines[i].end, line});
+      ++i;
+    }
+  return lines;
+}
+
+// Without --subtitles, the film's own subtitle stream (subrip in mkv, mov_text in mp4, written
+// by FFmpeg's encoders) drives the music and the ducking, and the report says so.
+TEST(ScoreJob, SubtitleStreamInsideTheFilmIsUsedWithoutSubtitlesFile) {
+  const fs::path dir = fresh_dir("embedded");
+  using L = SyntheticLook;
+  const std::vector<SyntheticSegment> segments = {{150, {200, 40, 40}, L::pattern},
+                                                  {160, {40, 60, 220}, L::pattern},
+                                                  {140, {40, 190, 60}, L::pan},
+                                                  {150, {230, 210, 40}, L::pattern}};
+  for (const char* name : {"film.mkv", "film.mp4"}) {
+    const fs::path film = dir / name;
+    write_synthetic_video(
+        film, segments,
+        {.width = 320, .height = 180, .fps = kFps, .subtitles = subtitle_stream_lines()});
+    const fs::path out = dir / (std::string("out-") + name);
+    ScoreOptions options;
+    options.video = film;
+    options.soundfont = kTestSoundFont;
+    SilentProgress progress;
+    FolderSink sink(out);
+    JobContext context(progress, CancelToken(), sink);
+    const ScoreResult r = run_score(options, context);
+    EXPECT_TRUE(r.dialogue) << name;
+    EXPECT_EQ(r.subtitle_source, "stream");
+    ASSERT_EQ(r.cues.captions.size(), std::size(kLines)) << name;
+    for (std::size_t i = 0; i < std::size(kLines); ++i) {
+      EXPECT_NEAR(r.cues.captions[i].start_s, kLines[i].start, 1e-3) << name;
+      EXPECT_NEAR(r.cues.captions[i].end_s, kLines[i].end, 1e-3) << name;
+    }
+    EXPECT_EQ(r.cues.captions[3].text, "Then the storm came and killed them all.");
+    EXPECT_GE(mean_ducking_db(out / "music.wav"), 10.0 - 2.5) << name;
+    const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
+    EXPECT_EQ(report["subtitles"]["source"], "stream");
+    EXPECT_EQ(report["subtitles"]["stream"]["codec"],
+              std::string(name) == "film.mkv" ? "subrip" : "mov_text");
+    EXPECT_EQ(report["subtitles"]["lines"], std::size(kLines));
+    EXPECT_EQ(video_packets(out / "scored.mp4"), video_packets(film)) << name;
+  }
+}
+
+// No subtitles, but the film's sound track holds espeak-ng dialogue over a quiet hum: the voice
+// activity detector finds the lines and the music ducks under them.
+TEST(ScoreJob, VoiceActivityInTheSoundTrackDucksTheMusicWithoutSubtitles) {
+  const fs::path dir = fresh_dir("voice");
+  const Narration reading = narrate(
+      {"Where were you last night?", "I waited by the river until the lights went out.",
+       "Nobody came, not even the boatman.", "Tomorrow we leave this town for good."},
+      {false, false, false, false},
+      {.voice = "en", .lead_in_s = 1.5, .sentence_gap_s = 2.6, .scene_gap_s = 2.6, .outro_s = 1.0});
+  ASSERT_LT(reading.audio.duration_s(), 23.0);
+  AudioBuffer track = resample(reading.audio, 44100);
+  AudioBuffer stereo;
+  stereo.samples.assign(2 * 44100 * 24, 0.0f);
+  for (std::size_t i = 0; i < stereo.frames(); ++i) {
+    const float hum =
+        static_cast<float>(0.01 * std::sin(2 * M_PI * 110 * static_cast<double>(i) / 44100));
+    const float voice = i < track.frames() ? 0.5f * track.samples[i] : 0.0f;
+    stereo.samples[2 * i] = stereo.samples[2 * i + 1] = voice + hum;
+  }
+  write_audio(stereo, dir / "dialogue.m4a", AudioFileFormat::m4a_aac);
+  write_synthetic_video(
+      dir / "picture.mp4",
+      {{300, {200, 40, 40}, SyntheticLook::pattern}, {300, {40, 60, 220}, SyntheticLook::pattern}},
+      {.width = 320, .height = 180, .fps = kFps});
+  const fs::path film = dir / "film.mp4";
+  mux_video_with_audio(dir / "picture.mp4", dir / "dialogue.m4a", film);
+
+  const fs::path out = dir / "out";
+  ScoreOptions options;
+  options.video = film;
+  options.soundfont = kTestSoundFont;
+  SilentProgress progress;
+  FolderSink sink(out);
+  JobContext context(progress, CancelToken(), sink);
+  const ScoreResult r = run_score(options, context);
+  EXPECT_FALSE(r.dialogue);
+  EXPECT_TRUE(r.voice_detected);
+  std::vector<Span> spoken;
+  for (const SpokenSentence& s : reading.sentences) {
+    spoken.push_back({s.start_s, s.end_s});
+    const double mid = 0.5 * (s.start_s + s.end_s);
+    EXPECT_TRUE(std::any_of(r.voice_spans.begin(), r.voice_spans.end(),
+                            [&](const Caption& c) { return mid >= c.start_s && mid < c.end_s; }))
+        << "no voice found at " << mid << " s";
+  }
+  const double depth = mean_ducking_db(out / "music.wav", spoken);
+  std::printf("ducking under detected speech: %.1f dB (10 asked)\n", depth);
+  EXPECT_GE(depth, 10.0 - 2.5);
+  const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
+  EXPECT_EQ(report["subtitles"]["source"], "none");
+  EXPECT_NE(report["ducking"]["source"].get<std::string>().find("voice activity"),
+            std::string::npos);
+  EXPECT_EQ(report["voice_activity"]["spans"].size(), r.voice_spans.size());
+}
+
+// Subtitle streams the user did not ask for and that cannot drive the music (all of it after the
+// picture ends; pictures rather than text): scored without them, and the report says why.
+TEST(ScoreJob, SubtitleStreamPastThePictureIsNotedAndLeftOut) {
+  const fs::path dir = fresh_dir("late-stream");
+  write_synthetic_video(dir / "short.mkv", {{60, {200, 40, 40}}, {60, {40, 60, 220}}},
+                        {.subtitles = {{7.0, 8.0, "Far too late."}}});
+  ScoreOptions options;
+  options.video = dir / "short.mkv";
+  options.soundfont = kTestSoundFont;
+  SilentProgress progress;
+  FolderSink sink(dir / "out");
+  JobContext context(progress, CancelToken(), sink);
+  const ScoreResult r = run_score(options, context);
+  EXPECT_FALSE(r.dialogue);
+  EXPECT_EQ(r.embedded.events, 1);
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir / "out" / "report.json"));
+  EXPECT_EQ(report["subtitles"]["source"], "none");
+  EXPECT_NE(report["subtitles"]["note"].get<std::string>().find("after the picture ends"),
+            std::string::npos)
+      << report["subtitles"].dump();
+
+  // A bitmap stream (DVD subtitles; PGS likewise) cannot be read: named, and the film is scored.
+  write_synthetic_video(
+      dir / "dvd.mkv", {{60, {200, 40, 40}}, {60, {40, 60, 220}}},
+      {.subtitles = {{1.0, 2.0, "a picture of words"}}, .subtitle_codec = "dvdsub"});
+  ScoreOptions dvd = options;
+  dvd.video = dir / "dvd.mkv";
+  FolderSink dvd_sink(dir / "out-dvd");
+  JobContext dvd_context(progress, CancelToken(), dvd_sink);
+  EXPECT_FALSE(run_score(dvd, dvd_context).dialogue);
+  const nlohmann::json dvd_report = nlohmann::json::parse(slurp(dir / "out-dvd" / "report.json"));
+  EXPECT_EQ(dvd_report["subtitles"]["source"], "none");
+  EXPECT_EQ(dvd_report["subtitles"]["streams_not_read"][0],
+            "stream 1: dvd_subtitle (bitmap, cannot be read as text)");
+  EXPECT_NE(dvd_report["subtitles"]["note"].get<std::string>().find("pictures, not text"),
+            std::string::npos);
 }
 
 TEST(ScoreJob, PictureAloneGivesTheSameMidiTwiceAndSaysSo) {
@@ -220,6 +491,11 @@ TEST(ScoreJob, PictureAloneGivesTheSameMidiTwiceAndSaysSo) {
     }
     const nlohmann::json report = nlohmann::json::parse(slurp(out / "report.json"));
     EXPECT_NE(report["arc_from"].get<std::string>().find("picture alone"), std::string::npos);
+    EXPECT_EQ(report["subtitles"]["source"], "none");
+    if (run == 0) {
+      expect_delivery_qc(report, out / "scored.mp4", -14);
+      expect_hit_list_on_cuts(out, r);
+    }
     EXPECT_EQ(video_packets(out / "scored.mp4"), video_packets(film));
     midi[run] = slurp(out / "score.mid");
   }
@@ -284,6 +560,13 @@ TEST(ScoreJob, BadInputIsNamedAndLeavesNothing) {
   EXPECT_EQ(failure_of(options_for(dir / "short.mp4", {}, 60), dir / "out4", &message),
             ExitCode::usage);
   EXPECT_NE(message.find("duck"), std::string::npos) << message;
+
+  ScoreOptions too_quiet = options_for(dir / "short.mp4");
+  too_quiet.loudness_lufs = -40;
+  EXPECT_EQ(failure_of(too_quiet, dir / "out5", &message), ExitCode::usage);
+  EXPECT_NE(message.find("loudness"), std::string::npos) << message;
+  EXPECT_NE(message.find("-31 to -9 LUFS"), std::string::npos) << message;
+  EXPECT_TRUE(empty_or_missing(dir / "out5"));
 }
 
 }  // namespace

@@ -28,6 +28,11 @@ bool sniff_webvtt(std::string_view head) {
   return head.substr(0, 6) == "WEBVTT";
 }
 
+// ASS and SSA scripts open with their [Script Info] section.
+bool sniff_ass(std::string_view head) {
+  return head.substr(0, 13) == "[Script Info]";
+}
+
 // A time tag ("[00:") or a title or artist tag ("[ti:", "[ar:") first.
 bool sniff_lrc(std::string_view head) {
   return head.size() > 4 && head[0] == '[' &&
@@ -40,6 +45,7 @@ constexpr std::string_view kMarkdownExtensions[] = {"md", "markdown"};
 constexpr std::string_view kFountainExtensions[] = {"fountain", "spmd"};
 constexpr std::string_view kSrtExtensions[] = {"srt"};
 constexpr std::string_view kWebVttExtensions[] = {"vtt"};
+constexpr std::string_view kAssExtensions[] = {"ass", "ssa"};
 constexpr std::string_view kLrcExtensions[] = {"lrc"};
 
 constexpr InputFormat kFormats[] = {
@@ -63,6 +69,11 @@ constexpr InputFormat kFormats[] = {
       "WebVTT subtitles: cue times become sentence times; `<v Name>` sets the speaker"},
      sniff_webvtt,
      parse_vtt},
+    {{"ass", kAssExtensions, "a first line `[Script Info]`",
+      "ASS/SSA subtitles: Dialogue event times become sentence times (overlapping events "
+      "joined); the Name field sets the speaker; override tags and drawings removed"},
+     sniff_ass,
+     parse_ass},
     {{"lrc", kLrcExtensions, "a first tag `[` + digit, `[ti:` or `[ar:`",
       "LRC lyrics: time tags become sentence times; instrumental gaps of 5 s or more start "
       "scenes"},

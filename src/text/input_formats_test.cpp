@@ -42,6 +42,10 @@ const Sample kSamples[] = {
      [](const Document& d) { return timed(d) && *d.sentences[0].end_s == 3.5; }},
     {"webvtt", "WEBVTT\n\n00:01.000 --> 00:04.000\n<v Anna>I am so happy today!</v>\n",
      [](const Document& d) { return timed(d) && d.sentences[0].speaker == "Anna"; }},
+    {"ass",
+     "[Script Info]\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, "
+     "MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:04.00,Default,Anna,0,0,0,,So happy!\n",
+     [](const Document& d) { return timed(d) && d.sentences[0].speaker == "Anna"; }},
     {"lrc", "[ti:Night Song]\n[00:01.00]The stars are bright\n[00:05.00]good night\n",
      [](const Document& d) { return timed(d) && d.title == "Night Song"; }},
 };

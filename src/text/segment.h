@@ -63,13 +63,14 @@ std::vector<std::pair<std::size_t, std::size_t>> icu_sentences(std::string_view 
 std::vector<std::string_view> cut_long(std::string_view text, std::size_t max_bytes);
 
 // The parsers of the input formats, one per row of the table in input_formats.cpp (plain text
-// and Markdown in formats.cpp; Fountain, SRT, WebVTT and LRC in timed.cpp). Each reads `text`
-// (UTF-8 without BOM, LF line ends) into the builder; `source` names the file in errors.
+// and Markdown in formats.cpp; Fountain, SRT, WebVTT, ASS/SSA and LRC in timed.cpp). Each reads
+// `text` (UTF-8 without BOM, LF line ends) into the builder; `source` names the file in errors.
 void parse_plain(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_markdown(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_fountain(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_srt(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_vtt(std::string_view text, std::string_view source, DocumentBuilder& builder);
+void parse_ass(std::string_view text, std::string_view source, DocumentBuilder& builder);
 void parse_lrc(std::string_view text, std::string_view source, DocumentBuilder& builder);
 
 // Chapter or heading line ("Chapter 3", "CHAPTER IV. The Storm", "第三章 风暴", "Part Two").

@@ -1,4 +1,4 @@
-// Screenplays (Fountain) and timed inputs: SRT and WebVTT subtitles, LRC lyrics.
+// Screenplays (Fountain) and timed inputs: SRT, WebVTT and ASS/SSA subtitles, LRC lyrics.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -226,6 +226,126 @@ void parse_vtt(std::string_view text, std::string_view source, DocumentBuilder& 
               "a WebVTT file must start with \"WEBVTT\"", kVttFix);
   while (i < lines.size() && !trim(lines[i].text).empty()) ++i;  // header block
   parse_cues(lines, i, source, builder, true);
+}
+
+namespace {
+
+constexpr std::string_view kAssFix =
+    "an ASS/SSA file has an [Events] section with a `Format:` line and `Dialogue: "
+    "0,0:00:01.00,0:00:04.00,Default,,0,0,0,,Text` lines";
+
+// The spoken text of an ASS event: override blocks `{...}` removed, `\N` and `\n` (line breaks)
+// and `\h` (hard space) made spaces. Empty for a drawing (`{\p1}` ... : vector shapes, not words).
+std::string ass_event_text(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '{') {
+      const std::size_t close = s.find('}', i);
+      if (close == std::string_view::npos) break;
+      const std::string_view block = s.substr(i, close - i);
+      for (std::size_t p = block.find("\\p"); p != std::string_view::npos;
+           p = block.find("\\p", p + 2))
+        if (p + 2 < block.size() && block[p + 2] >= '1' && block[p + 2] <= '9') return {};
+      i = close;
+    } else if (s[i] == '\\' && i + 1 < s.size() &&
+               (s[i + 1] == 'N' || s[i + 1] == 'n' || s[i + 1] == 'h')) {
+      out += ' ';
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return std::string(trim(out));
+}
+
+}  // namespace
+
+void parse_ass(std::string_view text, std::string_view source, DocumentBuilder& builder) {
+  // The V4+ default, used when [Events] has no Format line before its first event.
+  std::vector<std::string> format = {"layer",   "start",   "end",     "style",  "name",
+                                     "marginl", "marginr", "marginv", "effect", "text"};
+  bool in_events = false, saw_events = false;
+  std::vector<Cue> cues;
+  for (const Line& l : lines_of(text)) {
+    const std::string_view t = trim(l.text);
+    if (t.empty() || t[0] == ';') continue;
+    if (t[0] == '[') {
+      in_events = ascii_lower(t) == "[events]";
+      saw_events |= in_events;
+      continue;
+    }
+    if (!in_events) continue;
+    const std::size_t colon = t.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string key = ascii_lower(trim(t.substr(0, colon)));
+    const std::string_view rest = t.substr(colon + 1);
+    if (key == "format") {
+      format.clear();
+      std::size_t start = 0;
+      while (true) {
+        const std::size_t comma = rest.find(',', start);
+        format.push_back(ascii_lower(trim(rest.substr(start, comma - start))));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+      if (format.back() != "text" ||
+          std::find(format.begin(), format.end(), "start") == format.end() ||
+          std::find(format.begin(), format.end(), "end") == format.end())
+        fail_line(source, l.number, "the Format line must name Start and End, and end with Text",
+                  kAssFix);
+      continue;
+    }
+    if (key != "dialogue") continue;  // Comment:, Picture:, Sound:, Movie:, Command:
+    // The last field (Text) may hold commas: split only the ones before it.
+    std::vector<std::string_view> fields;
+    std::size_t start = 0;
+    for (std::size_t f = 0; f + 1 < format.size(); ++f) {
+      const std::size_t comma = rest.find(',', start);
+      if (comma == std::string_view::npos)
+        fail_line(source, l.number,
+                  "a Dialogue line with fewer fields than its Format line (" +
+                      std::to_string(format.size()) + ")",
+                  kAssFix);
+      fields.push_back(trim(rest.substr(start, comma - start)));
+      start = comma + 1;
+    }
+    fields.push_back(rest.substr(start));
+    Cue cue;
+    cue.line = l.number;
+    for (std::size_t f = 0; f < format.size(); ++f) {
+      if (format[f] == "start" || format[f] == "end") {
+        const auto secs = parse_clock(fields[f]);
+        if (!secs)
+          fail_line(source, l.number,
+                    "bad " + format[f] + " time \"" + std::string(fields[f]) + "\"", kAssFix);
+        (format[f] == "start" ? cue.start : cue.end) = *secs;
+      } else if (format[f] == "name") {
+        cue.speaker = std::string(fields[f]);
+      } else if (format[f] == "text") {
+        cue.text = ass_event_text(fields[f]);
+      }
+    }
+    if (cue.end < cue.start)
+      fail_line(source, l.number, "the event ends before it starts", kAssFix);
+    if (has_word_character(cue.text)) cues.push_back(std::move(cue));
+  }
+  if (!saw_events) fail_input(source, "no [Events] section", kAssFix);
+  if (cues.empty()) fail_input(source, "no Dialogue line in [Events] holds words", kAssFix);
+  // Events come in any order and often overlap (two speakers at once, one line drawn in two
+  // layers): in time order, an overlapping event joins the one it overlaps.
+  std::stable_sort(cues.begin(), cues.end(),
+                   [](const Cue& a, const Cue& b) { return a.start < b.start; });
+  std::vector<Cue> joined;
+  for (Cue& c : cues) {
+    if (!joined.empty() && c.start < joined.back().end - kOverlapToleranceS) {
+      Cue& prev = joined.back();
+      if (prev.text.find(c.text) == std::string::npos) prev.text += ' ' + c.text;
+      prev.end = std::max(prev.end, c.end);
+      continue;
+    }
+    joined.push_back(std::move(c));
+  }
+  add_cues(joined, source, builder, kAssFix);
 }
 
 void parse_lrc(std::string_view text, std::string_view source, DocumentBuilder& builder) {

@@ -88,6 +88,73 @@ TEST(WebVtt, CuesVoicesAndNotes) {
       std::string::npos);
 }
 
+// The ASS script the video stage writes for captions, with what real scripts add: a Name field,
+// override tags, line breaks, an event drawn in two layers, a comment, a drawing and events out
+// of order.
+constexpr std::string_view kAssScript =
+    "[Script Info]\nScriptType: v4.00+\nPlayResX: 1920\n\n"
+    "[V4+ Styles]\nFormat: Name, Fontname, Fontsize\nStyle: Default,Arial,48\n\n"
+    "[Events]\n"
+    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+    "Dialogue: 0,0:00:04.00,0:00:06.50,Default,Tom,0,0,0,,Who's there?\\NNobody, I hope.\n"
+    "Comment: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,timing note, not spoken\n"
+    "Dialogue: 0,0:00:01.00,0:00:03.50,Default,Anna,0,0,0,,{\\i1}It was a calm night.{\\i0}\n"
+    "Dialogue: 1,0:00:01.00,0:00:03.50,Default,Anna,0,0,0,,{\\blur3}It was a calm night.\n"
+    "Dialogue: 0,0:00:07.00,0:00:09.00,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100{\\p0}\n"
+    "Dialogue: 0,0:00:20.00,0:00:22.25,Default,,0,0,0,,风暴\\N来了\n";
+
+TEST(Ass, DialogueEventsBecomeTimedSentences) {
+  for (std::string_view name : {"film.ass", "film.ssa", "film.txt"}) {
+    const Document d = parse(kAssScript, name);
+    ASSERT_EQ(d.sentences.size(), 3u) << name;
+    EXPECT_EQ(d.sentences[0].text, "It was a calm night.");  // two layers, one line
+    EXPECT_EQ(d.sentences[0].speaker, "Anna");
+    EXPECT_DOUBLE_EQ(*d.sentences[0].start_s, 1.0);
+    EXPECT_DOUBLE_EQ(*d.sentences[0].end_s, 3.5);
+    EXPECT_EQ(d.sentences[1].text, "Who's there? Nobody, I hope.");  // commas in Text kept
+    EXPECT_EQ(d.sentences[1].speaker, "Tom");
+    EXPECT_EQ(d.sentences[1].line, 11u);
+    EXPECT_EQ(d.sentences[2].text, "风暴 来了");
+    EXPECT_DOUBLE_EQ(*d.sentences[2].end_s, 22.25);
+    EXPECT_EQ(d.scenes.size(), 2u);  // the 13.5 s silence starts a new scene
+  }
+}
+
+TEST(Ass, OverlappingSpeakersJoinAndSsaFormatIsRead) {
+  const Document d = parse(
+      "[Script Info]\nScriptType: v4.00\n\n[Events]\n"
+      "Format: Marked, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+      "Dialogue: Marked=0,0:00:01.00,0:00:04.00,Default,A,0000,0000,0000,,Run!\n"
+      "Dialogue: Marked=0,0:00:02.00,0:00:05.00,Default,B,0000,0000,0000,,Where to?\n",
+      "old.ssa");
+  ASSERT_EQ(d.sentences.size(), 1u);
+  EXPECT_EQ(d.sentences[0].text, "Run! Where to?");
+  EXPECT_DOUBLE_EQ(*d.sentences[0].end_s, 5.0);
+}
+
+TEST(Ass, MalformedScriptsNameTheLineAndWhy) {
+  const std::string head =
+      "[Script Info]\n\n[Events]\n"
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
+  EXPECT_NE(error_of(head + "Dialogue: 0,0:00:01.00,0:0x:03.00,Default,,0,0,0,,Hi.\n", "a.ass")
+                .find("line 5: bad end time \"0:0x:03.00\""),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "Dialogue: 0,0:00:01.00,0:00:03.00\n", "a.ass")
+                .find("line 5: a Dialogue line with fewer fields"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "Dialogue: 0,0:00:05.00,0:00:03.00,Default,,0,0,0,,Hi.\n", "a.ass")
+                .find("ends before it starts"),
+            std::string::npos);
+  EXPECT_NE(error_of("[Script Info]\nTitle: x\n", "a.ass").find("no [Events] section"),
+            std::string::npos);
+  EXPECT_NE(error_of(head + "Comment: 0,0:00:01.00,0:00:03.00,Default,,0,0,0,,Hi.\n", "a.ass")
+                .find("no Dialogue line"),
+            std::string::npos);
+  EXPECT_NE(error_of("[Script Info]\n[Events]\nFormat: Start, Text, End\n", "a.ass")
+                .find("end with Text"),
+            std::string::npos);
+}
+
 TEST(Lrc, TimedLinesRepeatedTagsAndMetadata) {
   const Document d = parse(
       "[ti:Night Song]\n[ar:Someone]\n[00:01.00]The stars are bright\n[00:05.50][00:20.00]we sing "

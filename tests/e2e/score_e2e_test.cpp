@@ -50,9 +50,10 @@ TEST(ScoreCommand, WritesEveryOutputWithTheVideoCopied) {
   const ScoreRun r =
       run_score_cli(std::string("'") + (dir / "film.mkv").string() + "' --subtitles '" +
                     (dir / "film.srt").string() + "' -o '" + (dir / "out").string() +
-                    "' --soundfont " + kScoreSoundFont.string());
+                    "' --soundfont " + kScoreSoundFont.string() + " --loudness -24");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* name : {"scored.mp4", "score.mid", "music.wav", "cues.json", "report.json"})
+  for (const char* name :
+       {"scored.mp4", "score.mid", "music.wav", "hits.csv", "cues.json", "report.json"})
     EXPECT_TRUE(fs::exists(dir / "out" / name)) << name;
   const MediaInfo in = probe_media(dir / "film.mkv");
   const MediaInfo out = probe_media(dir / "out" / "scored.mp4");
@@ -60,6 +61,50 @@ TEST(ScoreCommand, WritesEveryOutputWithTheVideoCopied) {
   EXPECT_EQ(out.video_codec, in.video_codec);
   EXPECT_TRUE(out.has_audio);
   EXPECT_NEAR(out.audio_duration_s, 10.0, 0.04);
+  // Broadcast loudness (ATSC A/85), measured again here on the delivered file.
+  EXPECT_NEAR(measure_loudness(decode_audio(dir / "out" / "scored.mp4")).integrated_lufs, -24.0,
+              1.0);
+  std::ifstream report_file(dir / "out" / "report.json");
+  const nlohmann::json report = nlohmann::json::parse(report_file);
+  EXPECT_EQ(report["qc"]["loudness"]["target_lufs"], -24.0);
+  EXPECT_EQ(report["subtitles"]["source"], "file");
+}
+
+// An mkv carrying its own subtitles (an ASS stream): scored from them without --subtitles; an
+// ASS file given with --subtitles takes their place.
+TEST(ScoreCommand, SubtitlesComeFromTheFilmsOwnStreamOrAnAssFile) {
+  const fs::path dir = score_dir("embedded");
+  write_synthetic_video(
+      dir / "film.mkv",
+      {{100, {200, 40, 40}, SyntheticLook::pattern}, {150, {40, 60, 220}, SyntheticLook::pattern}},
+      {.subtitles = {{1.0, 3.0, "A happy day, {\\i1}at last{\\i0}."},
+                     {6.0, 9.5, "The end is near."}},
+       .subtitle_codec = "ass"});
+  const std::string common = " --soundfont " + kScoreSoundFont.string();
+  ScoreRun r = run_score_cli("'" + (dir / "film.mkv").string() + "' -o '" +
+                             (dir / "out1").string() + "'" + common);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream first(dir / "out1" / "report.json");
+  nlohmann::json report = nlohmann::json::parse(first);
+  EXPECT_EQ(report["subtitles"]["source"], "stream") << report["subtitles"].dump();
+  EXPECT_EQ(report["subtitles"]["stream"]["codec"], "ass");
+  EXPECT_EQ(report["subtitles"]["lines"], 2);
+  EXPECT_EQ(report["ducking"]["source"], "subtitles");
+
+  std::ofstream(dir / "other.ass")
+      << "[Script Info]\nScriptType: v4.00+\n\n[Events]\n"
+         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+         "Dialogue: 0,0:00:02.00,0:00:04.00,Default,Ann,0,0,0,,Run, now!\n"
+         "Dialogue: 0,0:00:05.00,0:00:07.00,Default,Bo,0,0,0,,Where to?\n"
+         "Dialogue: 0,0:00:08.00,0:00:09.00,Default,Ann,0,0,0,,Anywhere.\n";
+  r = run_score_cli("'" + (dir / "film.mkv").string() + "' --subtitles '" +
+                    (dir / "other.ass").string() + "' -o '" + (dir / "out2").string() + "'" +
+                    common);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream second(dir / "out2" / "report.json");
+  report = nlohmann::json::parse(second);
+  EXPECT_EQ(report["subtitles"]["source"], "file");
+  EXPECT_EQ(report["subtitles"]["lines"], 3);
 }
 
 TEST(ScoreCommand, BadInputHasItsExitCodeAndLeavesNothing) {
@@ -91,6 +136,12 @@ TEST(ScoreCommand, BadInputHasItsExitCodeAndLeavesNothing) {
   r = run_score_cli(std::string("'") + (dir / "short.mp4").string() + "' --duck 50" + out);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--duck"), std::string::npos) << r.output;
+  EXPECT_TRUE(no_files_in(dir / "out"));
+
+  r = run_score_cli("'" + (dir / "short.mp4").string() + "' --loudness -40" + out);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--loudness"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-23 EBU R128"), std::string::npos) << r.output;
   EXPECT_TRUE(no_files_in(dir / "out"));
 }
 

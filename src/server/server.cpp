@@ -90,11 +90,18 @@ std::string content_type_for(std::string_view name) {
 }
 
 // The studio page may load only its own files and talk only to this server: no inline script or
-// style, no plugins, no framing. Output files opened in the browser (report.html) get the same.
+// style, no plugins, no framing.
 constexpr const char* kContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; "
     "frame-ancestors 'none'";
+
+// A job's file opened in the browser (a self-contained report.html) runs sandboxed, in an origin
+// of its own: its inline script and style work, but it can load nothing and read nothing of this
+// server's.
+constexpr const char* kJobFilePolicy =
+    "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; img-src data:; media-src data:";
 
 void send_asset(httplib::Response& res, const StudioAsset& asset) {
   res.set_header("Content-Security-Policy", kContentSecurityPolicy);
@@ -322,7 +329,7 @@ class Service {
     if (error || !*in)
       return send_error(res, 500, fmt::format("cannot read {} of job {}", name, id));
     // The status is left to httplib: 200, or 206 for a Range request (a player seeking).
-    res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+    res.set_header("Content-Security-Policy", kJobFilePolicy);
     res.set_content_provider(
         static_cast<std::size_t>(size), content_type_for(name),
         [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {

@@ -207,14 +207,24 @@ async function main() {
   }));
   assert.ok(widths.scroll <= 375 && widths.client <= 375, `overflows at 375 px: ${JSON.stringify(widths)}`);
   assert.ok(widths.widest[0] <= 375.5, `widest element: ${JSON.stringify(widths.widest)}`);
+  // The chart is drawn again for the narrow screen, its handles still one per section.
+  await page.waitForFunction(() => document.querySelector('#chart svg').getAttribute('viewBox') === '0 0 420 300');
+  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections);
   if (screenshots) await page.screenshot({ path: join(screenshots, 'studio-phone-zh.png'), fullPage: true });
 
   // A Chinese story, typed in as CJK text, is read as Chinese.
   await page.$eval('#story', (area) => { area.value = ''; area.focus(); });
   const zhStory = '小女孩在井底找到了一盏灯。\n\n***\n\n四周又冷又黑，她很害怕。\n\n***\n\n后来灯光亮了，温暖而金黄，她开心地笑了。';
   await page.keyboard.sendCharacter(zhStory);
+  await page.$eval('#video', (box) => { if (!box.checked) box.click(); });  // this one with its video
   await page.click('#start');
   const third = await waitForResult(page, second);
+  // The video is shown and the browser decodes it: its length is the music's.
+  assert.equal(await page.$eval('#video-box', (v) => v.hidden), false);
+  await page.waitForFunction(() => document.getElementById('video-player').readyState >= 1, { timeout: 20000 });
+  const video = await page.$eval('#video-player', (v) => ({ duration: v.duration, width: v.videoWidth }));
+  assert.ok(video.width > 0 && Math.abs(video.duration - 10) < 2.5, JSON.stringify(video));
+  assert.ok(await page.$$eval('#downloads a', (as) => as.some((a) => a.textContent === 'video.mp4')));
   const zhReport = JSON.parse(await bytes(`${base}/api/jobs/${third}/files/report.json`));
   assert.equal(zhReport.language, 'zh');
   const zhSentences = await page.$$eval('#sentences .sentence-text', (items) => items.map((i) => i.textContent));

@@ -8,7 +8,10 @@
 import { t } from './i18n.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 800, H = 300, PAD_L = 36, PAD_R = 12, PAD_T = 26, PAD_B = 26;
+const H = 300, PAD_L = 36, PAD_R = 12, PAD_T = 26, PAD_B = 26;
+// The drawing's width in its own units: narrower on a phone, so handles and labels stay large
+// enough to touch and read when it is scaled to the screen.
+export const chartWidth = (pixels) => (pixels > 0 && pixels < 560 ? 420 : 800);
 const STEP = 0.05, BIG_STEP = 0.25, TIME_STEP = 0.5, MIN_CUE_S = 1;
 
 function el(name, attrs = {}, parent = null) {
@@ -22,6 +25,7 @@ const round = (v, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
 export function drawArc(container, sheet, report, onEdit) {
+  const W = chartWidth(container.clientWidth);
   const duration = sheet.duration_s;
   const x = (s) => PAD_L + (s / duration) * (W - PAD_L - PAD_R);
   const y = (v) => PAD_T + ((1 - v) / 2) * (H - PAD_T - PAD_B);

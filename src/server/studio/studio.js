@@ -4,7 +4,7 @@
 // attributes, never as markup; the page has no inline script or handler (the server's
 // Content-Security-Policy forbids them).
 
-import { drawArc } from './chart.js';
+import { chartWidth, drawArc } from './chart.js';
 import { language, setLanguage, stageName, t, translate } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -324,6 +324,14 @@ function wire() {
   for (const button of document.querySelectorAll('[data-lang]'))
     button.addEventListener('click', () => applyLanguage(button.dataset.lang));
   $('audio').addEventListener('timeupdate', onTime);
+  // Phone or wide screen: the chart is drawn again when its width class changes.
+  let drawnFor = chartWidth($('chart').clientWidth);
+  window.addEventListener('resize', () => {
+    const now = chartWidth($('chart').clientWidth);
+    if (now === drawnFor || !state.sheet) return;
+    drawnFor = now;
+    state.chart = drawArc($('chart'), state.sheet, state.report, () => renderEditor(false));
+  });
   const story = $('story');
   story.addEventListener('dragover', (event) => event.preventDefault());
   story.addEventListener('drop', (event) => {

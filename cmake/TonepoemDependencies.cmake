@@ -57,3 +57,23 @@ if(NOT EXISTS "${_jieba_root}/include/cppjieba/Jieba.hpp")
 endif()
 add_library(cppjieba INTERFACE)
 target_include_directories(cppjieba SYSTEM INTERFACE "${_jieba_root}/include" "${_jieba_root}/deps/limonp/include")
+
+# The studio page's tests (tests/studio) drive Debian's Chromium headless with puppeteer-core, an
+# npm package that scripts/setup installs into the data folder.
+if(TONEPOEM_BUILD_TESTS)
+  find_program(TONEPOEM_NODE node)
+  if(NOT TONEPOEM_NODE)
+    message(FATAL_ERROR "Missing dependency: node (the studio tests' driver).\n"
+                        "  Install it: apt-get install nodejs npm\n  (or run scripts/setup, which installs everything)")
+  endif()
+  find_program(TONEPOEM_CHROMIUM NAMES chromium chromium-browser)
+  if(NOT TONEPOEM_CHROMIUM)
+    message(FATAL_ERROR "Missing dependency: chromium (the studio tests' browser).\n"
+                        "  Install it: apt-get install chromium\n  (or run scripts/setup, which installs everything)")
+  endif()
+  if(NOT EXISTS "${TONEPOEM_DATA_DIR}/npm/node_modules/puppeteer-core/package.json")
+    message(FATAL_ERROR "puppeteer-core not found under ${TONEPOEM_DATA_DIR}/npm.\n"
+                        "  Run scripts/setup (it installs the npm packages into ${TONEPOEM_DATA_DIR}),\n"
+                        "  or pass -DTONEPOEM_DATA_DIR=<folder where setup put the data>.")
+  endif()
+endif()

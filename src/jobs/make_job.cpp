@@ -25,8 +25,19 @@ namespace tonepoem {
 
 OptionProblems MakeOptions::validate() const {
   OptionProblems problems;
-  if (story.empty() && story_text.empty())
+  if (cue_sheet) {
+    if (!story.empty() || !story_text.empty())
+      problems.push_back({"cues", "give a story or a cue sheet, not both"});
+    if (duration_s != 0)
+      problems.push_back({"duration", "not accepted with a cue sheet (its cues set the length)"});
+    if (narrate)
+      problems.push_back({"narrate",
+                          "not accepted with a cue sheet (narration times the plan, "
+                          "which the cue sheet replaces)"});
+    if (song) problems.push_back({"song", "not accepted with a cue sheet"});
+  } else if (story.empty() && story_text.empty()) {
     problems.push_back({"story", "give the story to read: " + accepted_input_formats()});
+  }
   if (!story.empty() && !story_text.empty())
     problems.push_back({"story", "give the story as a file or as text, not both"});
   if (duration_s != 0 && !(duration_s >= 5 && duration_s <= 3600))
@@ -77,6 +88,34 @@ void narrate_story(MakeResult& result, const MakeOptions& options,
   NarrationOptions narration;
   narration.voice = result.voice;
   result.narration = narrate_readings(readings, scene_starts, narration, cancel);
+}
+
+// A cue sheet seen as a story: its captions are the sentences (with their emotions), each cue a
+// scene holding the captions that start inside it.
+void read_cue_sheet(const CueSheet& cues, MakeResult& result) {
+  Document& doc = result.document;
+  doc.source = "cues.json";
+  doc.title = cues.title;
+  doc.language = cues.language;
+  for (const Cue& cue : cues.cues) {
+    Scene scene{cue.name, doc.sentences.size(), 0};
+    for (const Caption& caption : cues.captions)
+      if (caption.start_s >= cue.start_s &&
+          (caption.start_s < cue.end_s || &cue == &cues.cues.back())) {
+        Sentence sentence;
+        sentence.text = caption.text;
+        sentence.scene = sentence.paragraph = doc.scenes.size();
+        sentence.start_s = caption.start_s;
+        sentence.end_s = caption.end_s;
+        doc.sentences.push_back(std::move(sentence));
+        result.arc.sentences.push_back(caption.emotion);
+        ++scene.sentence_count;
+      }
+    doc.scenes.push_back(std::move(scene));
+    result.arc.scenes.push_back(cue.target);
+    if (cue.target.tension >= result.arc.scenes[result.arc.climax_scene].tension)
+      result.arc.climax_scene = result.arc.scenes.size() - 1;
+  }
 }
 
 PlanOptions plan_options(const MakeOptions& options, const MakeResult& result) {
@@ -269,11 +308,11 @@ std::span<const MakeOutput> make_outputs() {
   return kMakeOutputs;
 }
 
-MakeResult score_story(const MakeOptions& options, JobContext& context) {
-  throw_if_invalid(options.validate());
-  MakeResult result;
-  auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = options.lexicons});
+namespace {
 
+// Read, analyse, (narrate,) plan and (for a song) write the lyrics.
+void read_and_plan(const MakeOptions& options, JobContext& context, MakeResult& result) {
+  auto lexicons = load_lexicons({.data_dir = {}, .user_lexicons = options.lexicons});
   context.stage("read");
   const ParseOptions parse_options{.language = options.language};
   result.document = options.story_text.empty()
@@ -312,7 +351,10 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
       result.lyrics = lyrics_for(result.cues);
     }
   }
+}
 
+// Compose (and refine) result.cues; then the judge, and the vocal of a song.
+void compose_and_refine(const MakeOptions& options, JobContext& context, MakeResult& result) {
   context.stage(options.refine ? "compose+refine" : "compose");
   if (options.refine) {
     // Refinement records its choices in the cues, so cues.json re-composes to this score.
@@ -330,6 +372,22 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
     result.vocal = write_vocal(result.score, result.lyrics);
     result.score.tracks.push_back(result.vocal.track);
   }
+}
+
+}  // namespace
+
+MakeResult score_story(const MakeOptions& options, JobContext& context) {
+  throw_if_invalid(options.validate());
+  MakeResult result;
+  if (options.cue_sheet) {
+    context.stage("read cues");
+    result.cues = *options.cue_sheet;
+    result.cues.seed = options.seed;
+    read_cue_sheet(result.cues, result);
+  } else {
+    read_and_plan(options, context, result);
+  }
+  compose_and_refine(options, context, result);
   return result;
 }
 
@@ -483,7 +541,9 @@ nlohmann::json build_report(const MakeResult& r, const MakeOptions& options) {
   timings["total"] = total;
   return {
       {"format", "tonepoem-report/1"},
-      {"story", options.story.empty() ? options.story_name : options.story.string()},
+      {"story", options.cue_sheet       ? std::string("cues.json")
+                : options.story.empty() ? options.story_name
+                                        : options.story.string()},
       {"title", r.document.title},
       {"language", language_name(r.document.language)},
       {"seed", options.seed},

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,6 +65,13 @@ struct MakeOptions {
   // With song: the user's own lyrics file (lyrics/lyrics.h read_given_lyrics: plain text or
   // LRC) sung instead of lyrics from the story (field "lyrics").
   std::filesystem::path lyrics;
+  // An edited cue sheet (cues.json of an earlier run) in place of the story: reading, analysis and
+  // planning are skipped, its cues are composed as written (refinement's earlier choices are in
+  // their `adjust`; `refine` refines again from them) with its own seed unless `seed` says
+  // otherwise, and its captions stand for the story's sentences in the report and the video. Not
+  // accepted with a story, a duration, narration or a song (fields "cues", "duration", "narrate",
+  // "song").
+  std::optional<CueSheet> cue_sheet;
 
   // Every problem with these options, each naming its field ("story", "duration", "duck",
   // "refine_budget", "captions", the video's own fields) and what it accepts. Empty when valid.
@@ -91,8 +99,9 @@ struct MakeResult {
 };
 
 // The story's music without the audio: read, analyse, (narrate,) plan, compose and refine, as
-// `make` does before synthesis. Fills document, arc, narration, voice, cues, score, refinement
-// and judged. Stages are reported to `context`; the token is checked between them.
+// `make` does before synthesis; with options.cue_sheet, its cues are composed (the document and
+// arc are its captions, one scene per cue). Fills document, arc, narration, voice, cues, score,
+// refinement and judged. Stages are reported to `context`; the token is checked between them.
 MakeResult score_story(const MakeOptions& options, JobContext& context);
 
 // Runs every stage and writes the outputs of kMakeOutputs that the options enable, each

@@ -22,7 +22,14 @@ std::string lower(std::string_view text) {
 }
 
 constexpr std::array kFields = {
-    MakeRequestField{"story", "string", "The story's text (UTF-8, English or Chinese). Required."},
+    MakeRequestField{
+        "story", "string",
+        "The story's text (UTF-8, English or Chinese). Required unless cues is given."},
+    MakeRequestField{"cues", "object",
+                     "An edited cue sheet (the cues.json of an earlier job) in place of the story: "
+                     "its cues are composed as written, with its seed unless seed is given, and "
+                     "not refined again unless refine is true. Not with story, story_name, "
+                     "duration, lang or narrate."},
     MakeRequestField{"story_name", "string",
                      "A file name standing for the story in messages and format detection "
                      "(\"tale.md\"); default story.txt"},
@@ -64,6 +71,7 @@ bool has_type(const nlohmann::json& value, std::string_view type) {
   if (type == "boolean") return value.is_boolean();
   if (type == "number") return value.is_number();
   if (type == "integer") return value.is_number_integer();
+  if (type == "object") return value.is_object();
   return false;
 }
 
@@ -71,6 +79,7 @@ std::string_view type_in_words(std::string_view type) {
   if (type == "string") return "a string";
   if (type == "boolean") return "true or false";
   if (type == "number") return "a number";
+  if (type == "object") return "a JSON object";
   return "a whole number";
 }
 
@@ -80,6 +89,14 @@ std::string apply_field(std::string_view name, const nlohmann::json& value, Make
   if (name == "story") {
     o.story_text = value.get<std::string>();
     if (o.story_text.empty()) return "is empty; give the story's text";
+  } else if (name == "cues") {
+    try {
+      o.cue_sheet = value.get<CueSheet>();
+    } catch (const Error& e) {
+      return e.fix().empty() ? std::string(e.what()) : fmt::format("{} ({})", e.what(), e.fix());
+    } catch (const nlohmann::json::exception& e) {
+      return fmt::format("is not a cue sheet: {} (see README.md, 'Cue sheet format')", e.what());
+    }
   } else if (name == "story_name") {
     const std::string text = value.get<std::string>();
     if (text.empty() || text.size() > 255 || text.find('/') != std::string::npos ||
@@ -220,8 +237,18 @@ MakeOptions make_options_from_request(const nlohmann::json& request) {
     if (std::string problem = apply_field(field->name, value, options, quality); !problem.empty())
       problems.push_back({name, std::move(problem)});
   }
-  if (!request.contains("story"))
-    problems.push_back({"story", "is missing; give the story's text"});
+  if (request.contains("cues")) {
+    for (const char* field : {"story", "story_name", "lang"})
+      if (request.contains(field))
+        problems.push_back({field, "not accepted with cues (the cue sheet replaces the story)"});
+    // A cue sheet keeps its own seed and is composed as written unless asked otherwise.
+    if (options.cue_sheet && !request.contains("seed")) options.seed = options.cue_sheet->seed;
+    if (!request.contains("refine")) options.refine = false;
+  } else if (!request.contains("story")) {
+    problems.push_back({"story",
+                        "is missing; give the story's text, or an edited cue sheet as "
+                        "cues"});
+  }
   if (problems.empty())
     for (OptionProblem& p : options.validate())
       problems.push_back({make_request_field_for(p.field), std::move(p.message)});

@@ -83,6 +83,63 @@ TEST(MakeRequest, EachProblemNamesTheRequestField) {
   EXPECT_EQ(problem_fields({{"story", 1}, {"video", "no"}}), (V{"story", "video"}));
 }
 
+// A cue sheet as `make` writes it: two sections over 12 s, one caption each.
+nlohmann::json two_section_cues() {
+  const nlohmann::json target = {{"valence", -0.4}, {"arousal", 0.2}, {"tension", 0.3}};
+  return {{"format", "tonepoem-cues/1"},
+          {"title", "Lantern"},
+          {"language", "en"},
+          {"duration_s", 12},
+          {"seed", 9},
+          {"cues",
+           {{{"name", "Well"}, {"start_s", 0}, {"end_s", 6}, {"target", target}},
+            {{"name", "Light"}, {"start_s", 6}, {"end_s", 12}, {"target", target}}}},
+          {"captions",
+           {{{"text", "It was dark."}, {"start_s", 0}, {"end_s", 5}},
+            {{"text", "The light came back."}, {"start_s", 6}, {"end_s", 11}}}}};
+}
+
+TEST(MakeRequest, AnEditedCueSheetReplacesTheStoryAndKeepsItsSeed) {
+  const MakeOptions o = make_options_from_request({{"cues", two_section_cues()}, {"video", false}});
+  ASSERT_TRUE(o.cue_sheet);
+  EXPECT_EQ(o.cue_sheet->cues.size(), 2u);
+  EXPECT_EQ(o.cue_sheet->cues[1].name, "Light");
+  EXPECT_EQ(o.seed, 9u);   // the cue sheet's
+  EXPECT_FALSE(o.refine);  // composed as written
+  EXPECT_TRUE(o.story_text.empty());
+  EXPECT_TRUE(o.validate().empty());
+  // Asked for: another seed, refinement again.
+  const MakeOptions other =
+      make_options_from_request({{"cues", two_section_cues()}, {"seed", 3}, {"refine", true}});
+  EXPECT_EQ(other.seed, 3u);
+  EXPECT_TRUE(other.refine);
+}
+
+TEST(MakeRequest, ABadCueSheetIsNamedByItsFieldAndCue) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(problem_fields({{"cues", "cues.json"}}), V{"cues"});
+  EXPECT_EQ(problem_fields({{"cues", two_section_cues()}, {"story", "x"}}), V{"story"});
+  EXPECT_EQ(problem_fields({{"cues", two_section_cues()}, {"duration", 30}}), V{"duration"});
+  EXPECT_EQ(problem_fields({{"cues", two_section_cues()}, {"lang", "en"}}), V{"lang"});
+  EXPECT_EQ(problem_fields({{"cues", two_section_cues()}, {"narrate", true}}), V{"narrate"});
+  nlohmann::json gap = two_section_cues();
+  gap["cues"][1]["start_s"] = 7;  // a boundary moved on one side only
+  nlohmann::json loud = two_section_cues();
+  loud["cues"][0]["target"]["valence"] = 1.5;
+  const std::vector<std::pair<nlohmann::json, std::string>> cases = {{gap, "cues[1]"},
+                                                                     {loud, "cues[0].target"}};
+  for (const auto& [bad, named] : cases) {
+    try {
+      make_options_from_request({{"cues", bad}});
+      ADD_FAILURE() << "accepted " << bad.dump();
+    } catch (const InvalidOptions& e) {
+      ASSERT_EQ(e.problems().size(), 1u);
+      EXPECT_EQ(e.problems()[0].field, "cues");
+      EXPECT_NE(e.problems()[0].message.find(named), std::string::npos) << e.problems()[0].message;
+    }
+  }
+}
+
 TEST(MakeRequest, SharedParsersSayWhatIsAccepted) {
   VideoOptions video;
   EXPECT_EQ(parse_resolution("1920x1080", video), "");

@@ -38,8 +38,9 @@ nlohmann::json openapi_document() {
       {"type", "object"},
       {"description",
        "The options of tonepoem make, named as its flags without dashes; checked by the same code "
-       "as the CLI"},
-      {"required", {"story"}},
+       "as the CLI. Give a story, or an edited cue sheet (cues) to re-compose: the studio's "
+       "edit loop"},
+      {"oneOf", {{{"required", {"story"}}}, {{"required", {"cues"}}}}},
       {"additionalProperties", false},
       {"properties", request_properties}};
   nlohmann::json stage = {{"type", "object"}};
@@ -86,7 +87,11 @@ nlohmann::json openapi_document() {
       {"401", error_response("A token is needed")},
       {"413", error_response("The body is over the server's --max-upload limit")},
       {"429", error_response("The queue is full (--queue); Retry-After says when to retry")}};
-  paths["/api/jobs"]["post"] = {{"summary", "Queue a make job from a story given as text"},
+  paths["/api/jobs"]["post"] = {{"summary",
+                                 "Queue a make job from a story given as text, or re-compose an "
+                                 "edited cue sheet (the cues.json of an earlier job, with a "
+                                 "section's valence, arousal, tension or boundaries changed): "
+                                 "same seed, same cue sheet -> the same score.mid"},
                                 {"requestBody", request_body},
                                 {"responses", create_responses}};
   paths["/api/jobs"]["get"] = {
@@ -150,6 +155,17 @@ nlohmann::json openapi_document() {
           {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}},
         {"400", error_response("Malformed id")},
         {"404", error_response("No such job")}}}};
+  paths["/"]["get"] = {
+      {"summary",
+       "The studio page (HTML, with its script and style under /studio/): paste a story, watch the "
+       "stages, edit the arc, re-compose, listen and download"},
+      {"responses", {{"200", {{"description", "text/html"}}}}}};
+  paths["/studio/{name}"]["get"] = {
+      {"summary", "A file of the studio page (studio.js, chart.js, i18n.js, studio.css)"},
+      {"parameters",
+       {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}}}},
+      {"responses",
+       {{"200", {{"description", "The file"}}}, {"404", error_response("No such file")}}}};
   paths["/api/openapi.json"]["get"] = {
       {"summary", "This description"},
       {"responses", {{"200", {{"description", "OpenAPI 3.0 document"}}}}}};

@@ -18,6 +18,7 @@
 #include "jobs/make_request.h"
 #include "server/job_runner.h"
 #include "server/job_store.h"
+#include "server/studio_assets.h"
 
 namespace tonepoem {
 namespace {
@@ -64,7 +65,10 @@ std::string file_name_problem(std::string_view name) {
 }
 
 std::string content_type_for(std::string_view name) {
-  constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kTypes = {{
+  constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kTypes = {{
+      {".svg", "image/svg+xml"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
       {".mid", "audio/midi"},
       {".wav", "audio/wav"},
       {".mp4", "video/mp4"},
@@ -85,6 +89,27 @@ std::string content_type_for(std::string_view name) {
   return "application/octet-stream";
 }
 
+// The studio page may load only its own files and talk only to this server: no inline script or
+// style, no plugins, no framing.
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'";
+
+// A job's file opened in the browser (a self-contained report.html) runs sandboxed, in an origin
+// of its own: its inline script and style work, but it can load nothing and read nothing of this
+// server's.
+constexpr const char* kJobFilePolicy =
+    "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; img-src data:; media-src data:";
+
+void send_asset(httplib::Response& res, const StudioAsset& asset) {
+  res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_content(std::string(asset.body), content_type_for(asset.name));
+}
+
 class Service {
  public:
   explicit Service(const ServeOptions& options)
@@ -101,6 +126,7 @@ class Service {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    http_.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       return authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                   : httplib::Server::HandlerResponse::Handled;
@@ -192,6 +218,16 @@ class Service {
   }
 
   void routes() {
+    // The studio page (src/server/studio), embedded in the binary.
+    http_.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      for (const StudioAsset& asset : studio_assets())
+        if (asset.name == "index.html") return send_asset(res, asset);
+    });
+    http_.Get(R"(/studio/([^/]+))", [](const httplib::Request& req, httplib::Response& res) {
+      for (const StudioAsset& asset : studio_assets())
+        if (asset.name == req.matches[1].str()) return send_asset(res, asset);
+      send_error(res, 404, fmt::format("no studio file {}", req.matches[1].str()));
+    });
     http_.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, openapi_document());
     });
@@ -292,7 +328,8 @@ class Service {
     auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
     if (error || !*in)
       return send_error(res, 500, fmt::format("cannot read {} of job {}", name, id));
-    res.status = 200;
+    // The status is left to httplib: 200, or 206 for a Range request (a player seeking).
+    res.set_header("Content-Security-Policy", kJobFilePolicy);
     res.set_content_provider(
         static_cast<std::size_t>(size), content_type_for(name),
         [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {

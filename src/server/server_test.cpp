@@ -401,6 +401,104 @@ TEST(Serve, RefusesBadBodiesNamingTheFieldWithTheCliMessages) {
   EXPECT_TRUE(body_of(c.Get("/api/jobs"))["jobs"].empty());  // nothing was queued
 }
 
+// The studio's edit loop: the cues.json a job wrote, one section's valence changed, posted back as
+// a new job. The edited section's music changes (its mode turns with the valence) and the
+// sections before it do not; the unedited sheet gives the first job's MIDI byte for byte.
+TEST(Serve, AnEditedCueSheetReComposesThatSectionWithTheSameSeed) {
+  const fs::path dir = fresh_dir("edited-cues");
+  Server server(dir / "data", {"--workers", "2"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  json request = quick_request(11);
+  request["story"] =  // three scenes: a section each
+      "Mara found the lantern at the bottom of the well.\n***\nIt was cold and dark, and she was "
+      "afraid.\n***\nThen the light came back, warm and golden, and she laughed with joy.\n";
+  request["duration"] = 24;
+  const std::string first = submit(c, request);
+  ASSERT_TRUE(in_state(wait_for(c, first, is_final_state), "done"));
+  const json cues = body_of(c.Get("/api/jobs/" + first + "/files/cues.json"));
+  const std::string midi = c.Get("/api/jobs/" + first + "/files/score.mid")->body;
+  const json report = body_of(c.Get("/api/jobs/" + first + "/files/report.json"));
+  ASSERT_GE(cues["cues"].size(), 2u) << cues.dump(2);
+  const std::size_t k = cues["cues"].size() - 1;
+  const double was = cues["cues"][k]["target"]["valence"];
+  const double now = was < 0 ? 0.9 : -0.9;
+  json edited = cues;
+  edited["cues"][k]["target"]["valence"] = now;
+
+  const std::string same = submit(c, {{"cues", cues}, {"video", false}});
+  const std::string changed = submit(c, {{"cues", edited}, {"video", false}});
+  ASSERT_TRUE(in_state(wait_for(c, same, is_final_state), "done"));
+  const json changed_job = wait_for(c, changed, is_final_state);
+  ASSERT_TRUE(in_state(changed_job, "done")) << changed_job.dump(2);
+  EXPECT_EQ(c.Get("/api/jobs/" + same + "/files/score.mid")->body, midi);
+  // A player seeking asks for a range: 206 with those bytes.
+  auto part = c.Get("/api/jobs/" + first + "/files/score.mid", {{"Range", "bytes=4-9"}});
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, midi.substr(4, 6));
+  EXPECT_EQ(body_of(c.Get("/api/jobs/" + same + "/files/cues.json")), cues);
+
+  EXPECT_NE(c.Get("/api/jobs/" + changed + "/files/score.mid")->body, midi);
+  const json changed_cues = body_of(c.Get("/api/jobs/" + changed + "/files/cues.json"));
+  EXPECT_EQ(changed_cues["cues"][k]["target"]["valence"], now);
+  EXPECT_EQ(changed_cues["seed"], 11);
+  const json after = body_of(c.Get("/api/jobs/" + changed + "/files/report.json"));
+  ASSERT_EQ(after["sections"].size(), report["sections"].size());
+  EXPECT_EQ(after["sections"][k]["target"]["valence"], now);
+  EXPECT_NE(after["sections"][k]["minor"], report["sections"][k]["minor"])
+      << "valence " << was << " -> " << now << ": " << report["sections"][k]["key"] << " -> "
+      << after["sections"][k]["key"];
+  for (std::size_t i = 0; i + 1 < k; ++i)
+    for (const char* field : {"key", "tempo_bpm", "instruments", "start_s", "end_s"})
+      EXPECT_EQ(after["sections"][i][field], report["sections"][i][field]) << i << " " << field;
+  // The story's sentences come back from the cue sheet's captions.
+  EXPECT_EQ(after["segments"].size(), report["segments"].size());
+  EXPECT_EQ(after["segments"][0]["text"], report["segments"][0]["text"]);
+
+  // A broken cue sheet is refused before it is queued, naming the field and the cue.
+  json broken = cues;
+  broken["cues"][k]["start_s"] = 1000;
+  auto r = c.Post("/api/jobs", json{{"cues", broken}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(body_of(r)["problems"][0]["field"], "cues");
+  EXPECT_NE(body_of(r)["problems"][0]["message"].get<std::string>().find("cues[" +
+                                                                         std::to_string(k) + "]"),
+            std::string::npos)
+      << r->body;
+  r = c.Post("/api/jobs", json{{"cues", cues}, {"story", kStory}}.dump(), "application/json");
+  EXPECT_EQ(body_of(r)["problems"][0]["field"], "story");
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+// The studio page is served from the binary, with a policy that forbids inline script.
+TEST(Serve, TheStudioPageIsServedWithAContentSecurityPolicy) {
+  const fs::path dir = fresh_dir("studio-page");
+  Server server(dir / "data");
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("/studio/studio.js"), std::string::npos);
+  const std::string policy = page->get_header_value("Content-Security-Policy");
+  EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
+  for (const char* file : {"studio.js", "chart.js", "i18n.js", "studio.css"}) {
+    auto asset = c.Get(std::string("/studio/") + file);
+    ASSERT_TRUE(asset) << file;
+    EXPECT_EQ(asset->status, 200) << file;
+    EXPECT_GT(asset->body.size(), 500u) << file;
+    // The embedded bytes are the source file's.
+    EXPECT_EQ(asset->body, read_file(fs::path(TONEPOEM_SOURCE_DIR) / "src/server/studio" / file));
+  }
+  EXPECT_EQ(c.Get("/studio/nope.js")->status, 404);
+  EXPECT_EQ(c.Get("/studio/..%2Fserver.cpp")->status, 404);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
 TEST(Serve, HostileIdsAndFileNamesNeverReachAFileOutsideTheJobFolder) {
   const fs::path dir = fresh_dir("hostile");
   Server server(dir / "data");

@@ -1,0 +1,250 @@
+// The studio page in real Chromium: starts `tonepoem serve` on a free 127.0.0.1 port, drives
+// Debian's chromium headless with puppeteer-core (installed by scripts/setup into the data folder)
+// and checks what a writer sees and gets: a story pasted and made, the progress, the arc with a
+// handle per section, a section's valence moved with the keyboard and re-composed (new MIDI, the
+// edit in its cue sheet, audio the browser decodes), the downloads, the Chinese UI, a phone-width
+// layout with no sideways scrolling, and a story's <script> shown as text.
+//
+// Usage: node studio_test.mjs TONEPOEM_BINARY   (env: TONEPOEM_DATA, TONEPOEM_CHROMIUM;
+//        TONEPOEM_SCREENSHOTS=DIR also saves screenshots there)
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const binary = process.argv[2];
+const dataDir = process.env.TONEPOEM_DATA;
+const chromium = process.env.TONEPOEM_CHROMIUM || '/usr/bin/chromium';
+const screenshots = process.env.TONEPOEM_SCREENSHOTS;
+assert.ok(binary && dataDir, 'usage: TONEPOEM_DATA=DIR node studio_test.mjs TONEPOEM_BINARY');
+const puppeteer = createRequire(join(dataDir, 'npm', 'package.json'))('puppeteer-core');
+
+const STORY = [
+  'Mara found the lantern at the bottom of the old well.',
+  'It was cold and dark, and she was afraid. She whispered <script>window.__pwned = 1</script> into the dark.',
+  'Then the light came back, warm and golden, and she laughed with joy.',
+].join('\n\n***\n\n');  // three scenes, a section each
+
+const work = mkdtempSync(join(tmpdir(), 'tonepoem-studio-'));
+let server, browser;
+const started = Date.now();
+const step = (what) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+
+// `tonepoem serve` on any free port; resolves to its base URL once it prints it.
+function startServer() {
+  server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(work, 'data'), '--workers', '2'],
+                 { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`tonepoem serve exited with ${code}: ${out}`)));
+    setTimeout(() => reject(new Error('tonepoem serve printed no URL in 30 s')), 30000);
+  });
+}
+
+async function bytes(url) {
+  const response = await fetch(url);
+  assert.equal(response.status, 200, `GET ${url}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+// Waits until the result panel shows a finished job other than `previous`; returns its id.
+async function waitForResult(page, previous) {
+  await page.waitForFunction(
+    (prev) => {
+      const panel = document.getElementById('result-panel');
+      const status = document.getElementById('job-status').textContent;
+      if (/failed|失败/.test(status)) throw new Error(status);
+      return !panel.hidden && panel.dataset.jobId && panel.dataset.jobId !== prev && document.querySelector('#chart svg');
+    },
+    { timeout: 60000, polling: 100 }, previous || '');
+  return page.$eval('#result-panel', (p) => p.dataset.jobId);
+}
+
+async function main() {
+  const base = await startServer();
+  step(`server at ${base}`);
+  browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} ${m.location().url || ''}`); });
+  await page.setViewport({ width: 1200, height: 900 });
+  const response = await page.goto(base + '/', { waitUntil: 'load' });
+  assert.equal(response.status(), 200);
+  const csp = response.headers()['content-security-policy'] || '';
+  assert.match(csp, /script-src 'self'/, 'the page carries a Content-Security-Policy');
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.$eval('#start', (b) => b.textContent), 'Start');
+  step('page loaded');
+
+  // Paste a story, choose a short piece without video, start.
+  await page.$eval('#story', (area, text) => { area.focus(); }, STORY);
+  await page.keyboard.sendCharacter(STORY);  // as a paste: one input of the whole text
+  assert.equal(await page.$eval('#story', (a) => a.value), STORY);
+  await page.select('#length', '10');
+  await page.$eval('#video', (box) => { if (box.checked) box.click(); });
+  await page.$eval('#seed', (input) => { input.value = '5'; });
+  await page.click('#start');
+  await page.waitForSelector('#progress-panel:not([hidden]) #stages li', { timeout: 30000 });
+  const first = await waitForResult(page);
+  step(`first job ${first} done`);
+  const stages = await page.$$eval('#stages li', (items) => items.map((li) => [li.dataset.stage, li.querySelector('progress').value]));
+  for (const name of ['read', 'analyze', 'plan', 'synthesize'])
+    assert.ok(stages.some(([s, v]) => s === name && v === 100), `stage ${name} shown finished: ${JSON.stringify(stages)}`);
+
+  // The arc: one valence and one arousal handle per section of the job's cue sheet.
+  const sheet = JSON.parse(await bytes(`${base}/api/jobs/${first}/files/cues.json`));
+  const sections = sheet.cues.length;
+  assert.ok(sections >= 1);
+  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections);
+  assert.equal(await page.$$eval('#chart .handle-arousal', (h) => h.length), sections);
+  assert.equal(await page.$$eval('#chart .boundary', (h) => h.length), sections - 1);
+  assert.equal(await page.$$eval('#markers button', (b) => b.length), sections);
+  const report = JSON.parse(await bytes(`${base}/api/jobs/${first}/files/report.json`));
+  assert.equal(await page.$$eval('#chart .sentence-valence', (d) => d.length),
+               report.segments.filter((s) => s.start_s !== undefined).length);
+
+  // The story's markup is text: shown literally, never run.
+  const sentences = await page.$$eval('#sentences .sentence-text', (items) => items.map((i) => i.textContent));
+  assert.ok(sentences.some((s) => s.includes('<script>window.__pwned = 1</script>')), JSON.stringify(sentences));
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.$$eval('script', (s) => s.length), 1, 'no script element was added');
+
+  // Move the last section's valence with the keyboard: focus its handle, arrow keys.
+  const k = sections - 1;
+  const handle = `#chart .handle-valence[data-section="${k}"]`;
+  const before = Number(await page.$eval(handle, (h) => h.getAttribute('aria-valuenow')));
+  assert.equal(before, Math.round(sheet.cues[k].target.valence * 100) / 100);
+  await page.$eval(handle, (h) => h.focus());  // an SVG element: puppeteer's focus() takes HTML only
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.section), String(k));
+  const key = before < 0 ? 'ArrowUp' : 'ArrowDown';
+  for (let i = 0; i < 16; ++i) await page.keyboard.press(key);
+  // The card's input holds the exact value; the slider announces it to two decimals.
+  const after = Number(await page.$eval(`#section-${k}-valence`, (i) => i.value));
+  const expected = Math.max(-1, Math.min(1, sheet.cues[k].target.valence + (before < 0 ? 0.8 : -0.8)));
+  assert.ok(Math.abs(after - expected) < 0.002, `valence ${sheet.cues[k].target.valence} -> ${after}`);
+  const announced = Number(await page.$eval(handle, (h) => h.getAttribute('aria-valuenow')));
+  assert.ok(Math.abs(announced - after) < 0.006, `the handle says ${announced}, the card ${after}`);
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('handle-valence')), true);
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'studio-arc.png'), fullPage: true });
+
+  // Re-compose: a new job from the edited cue sheet, with the same seed.
+  await page.click('#recompose');
+  const second = await waitForResult(page, first);
+  step(`re-composed job ${second} done`);
+  assert.notEqual(second, first);
+  const edited = JSON.parse(await bytes(`${base}/api/jobs/${second}/files/cues.json`));
+  assert.ok(Math.abs(edited.cues[k].target.valence - after) < 1e-9, `cues.json holds ${edited.cues[k].target.valence}`);
+  assert.equal(edited.seed, sheet.seed);
+  for (let i = 0; i < k; ++i) assert.equal(edited.cues[i].target.valence, sheet.cues[i].target.valence);
+  const [midiBefore, midiAfter] = await Promise.all([
+    bytes(`${base}/api/jobs/${first}/files/score.mid`), bytes(`${base}/api/jobs/${second}/files/score.mid`)]);
+  assert.equal(midiBefore.subarray(0, 4).toString(), 'MThd');
+  assert.notDeepEqual(midiAfter, midiBefore, 'the edit changed the music');
+  assert.match(await page.$eval('#recomposed-from', (p) => p.textContent), new RegExp(first.slice(0, 8)));
+
+  // The browser decodes the re-composed audio: its length is the cue sheet's.
+  await page.waitForFunction(() => document.getElementById('audio').readyState >= 1, { timeout: 20000 });
+  const audio = await page.$eval('#audio', (a) => ({ src: a.src, duration: a.duration }));
+  assert.match(audio.src, new RegExp(`/api/jobs/${second}/files/score.wav$`));
+  assert.ok(Math.abs(audio.duration - edited.duration_s) < 2.5, `audio ${audio.duration} s, cues ${edited.duration_s} s`);
+  // A section marker seeks the player and the caption follows.
+  await page.click('#markers li:first-child button');
+  const at = edited.captions[1].start_s + 0.1;
+  await page.$eval('#audio', (a, t) => { a.pause(); a.currentTime = t; }, at);
+  await page.waitForFunction((text) => document.getElementById('caption').textContent === text,
+                             { timeout: 5000 }, edited.captions[1].text).catch(async (e) => {
+    const seen = await page.$eval('#caption', (c) => c.textContent);
+    const time = await page.$eval('#audio', (a) => [a.currentTime, a.readyState, a.seeking]);
+    throw new Error(`caption at ${at} s: "${seen}" (audio ${time}), wanted "${edited.captions[1].text}": ${e.message}`);
+  });
+
+  // Every output is offered for download, and each link answers.
+  const job = await (await fetch(`${base}/api/jobs/${second}`)).json();
+  const links = await page.$$eval('#downloads a', (as) => as.map((a) => [a.textContent, a.href, a.hasAttribute('download')]));
+  assert.deepEqual(links.map(([name]) => name).sort(), [...job.outputs].sort());
+  for (const [, href, download] of links) {
+    assert.ok(download);
+    assert.equal((await fetch(href, { method: 'HEAD' })).status, 200, href);
+  }
+  assert.equal(await page.$eval('#video-box', (v) => v.hidden), true, 'no video asked, none shown');
+
+  // Chinese: the UI strings change, the story's sentences do not.
+  const english = await page.$$eval('[data-i18n]', (els) => els.map((e) => e.textContent));
+  await page.click('#lang-zh');
+  assert.equal(await page.$eval('#start', (b) => b.textContent), '开始');
+  assert.equal(await page.$eval('#recompose', (b) => b.textContent), '重新作曲');
+  assert.equal(await page.$eval('html', (h) => h.lang), 'zh-CN');
+  assert.equal(await page.$eval('#lang-zh', (b) => b.getAttribute('aria-pressed')), 'true');
+  const chinese = await page.$$eval('[data-i18n]', (els) => els.map((e) => e.textContent));
+  const changed = chinese.filter((text, i) => text !== english[i]).length;
+  assert.ok(changed >= chinese.length * 0.9, `${changed} of ${chinese.length} strings changed`);
+  assert.match(await page.$eval(handle, (h) => h.getAttribute('aria-label')), /效价/);
+
+  // A phone: nothing wider than the screen.
+  await page.setViewport({ width: 375, height: 800 });
+  await new Promise((r) => setTimeout(r, 200));
+  const widths = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+    widest: [...document.querySelectorAll('body *')]
+      .filter((e) => e.getClientRects().length)
+      .map((e) => [e.getBoundingClientRect().right, e.id || e.className.baseVal || e.className || e.tagName])
+      .sort((a, b) => b[0] - a[0])[0],
+  }));
+  assert.ok(widths.scroll <= 375 && widths.client <= 375, `overflows at 375 px: ${JSON.stringify(widths)}`);
+  assert.ok(widths.widest[0] <= 375.5, `widest element: ${JSON.stringify(widths.widest)}`);
+  // The chart is drawn again for the narrow screen, its handles still one per section.
+  await page.waitForFunction(() => document.querySelector('#chart svg').getAttribute('viewBox') === '0 0 420 300');
+  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections);
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'studio-phone-zh.png'), fullPage: true });
+
+  // A Chinese story, typed in as CJK text, is read as Chinese.
+  await page.$eval('#story', (area) => { area.value = ''; area.focus(); });
+  const zhStory = '小女孩在井底找到了一盏灯。\n\n***\n\n四周又冷又黑，她很害怕。\n\n***\n\n后来灯光亮了，温暖而金黄，她开心地笑了。';
+  await page.keyboard.sendCharacter(zhStory);
+  await page.$eval('#video', (box) => { if (!box.checked) box.click(); });  // this one with its video
+  await page.click('#start');
+  const third = await waitForResult(page, second);
+  // The video is shown and the browser decodes it: its length is the music's.
+  assert.equal(await page.$eval('#video-box', (v) => v.hidden), false);
+  await page.waitForFunction(() => document.getElementById('video-player').readyState >= 1, { timeout: 20000 });
+  const video = await page.$eval('#video-player', (v) => ({ duration: v.duration, width: v.videoWidth }));
+  assert.ok(video.width > 0 && Math.abs(video.duration - 10) < 2.5, JSON.stringify(video));
+  assert.ok(await page.$$eval('#downloads a', (as) => as.some((a) => a.textContent === 'video.mp4')));
+  const zhReport = JSON.parse(await bytes(`${base}/api/jobs/${third}/files/report.json`));
+  assert.equal(zhReport.language, 'zh');
+  const zhSentences = await page.$$eval('#sentences .sentence-text', (items) => items.map((i) => i.textContent));
+  assert.ok(zhSentences.includes('四周又冷又黑，她很害怕。'), JSON.stringify(zhSentences));
+  step(`Chinese job ${third} done`);
+
+  assert.deepEqual(problems, [], 'no script errors or CSP violations in the page');
+}
+
+const watchdog = setTimeout(() => { console.error('studio test: over 180 s, giving up'); process.exit(2); }, 180000);
+try {
+  await main();
+  step('all studio checks passed');
+  process.exitCode = 0;
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  if (browser) await browser.close().catch(() => {});
+  if (server) server.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+}

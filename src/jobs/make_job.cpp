@@ -1,5 +1,7 @@
 #include "jobs/make_job.h"
 
+#include "jobs/report_html.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -453,6 +455,8 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   }
   write_file_atomically(context.outputs().path_for("report.json"), result.report.dump(2) + "\n");
   context.outputs().written("report.json");
+  write_file_atomically(context.outputs().path_for("report.html"), report_html(result.report));
+  context.outputs().written("report.html");
   return result;
 }
 

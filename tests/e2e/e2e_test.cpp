@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -97,6 +98,26 @@ TEST_F(EnglishExample, SucceedsAndWritesEveryOutput) {
   for (const char* name : {"score.mid", "score.wav", "video.mp4", "report.json", "cues.json"})
     EXPECT_TRUE(fs::exists(*dir_ / name)) << name;
   EXPECT_FALSE(has_partial_files(*dir_));
+}
+
+TEST_F(EnglishExample, ReportHtmlDrawsEverySectionAndLinksOnlyFilesThatExist) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  std::ifstream in(*dir_ / "report.html");
+  ASSERT_TRUE(in) << "make writes report.html beside report.json";
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto report = read_json(*dir_ / "report.json");
+  std::size_t starts = 0;
+  for (std::size_t at = html.find("class=\"section-start\""); at != std::string::npos;
+       at = html.find("class=\"section-start\"", at + 1))
+    ++starts;
+  EXPECT_EQ(starts, report["sections"].size()) << "a boundary per section";
+  EXPECT_NE(html.find(report["title"].get<std::string>()), std::string::npos);
+  const std::regex link("<a href=\"([^\"]+)\">");
+  std::size_t links = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), link); it != std::sregex_iterator();
+       ++it, ++links)
+    EXPECT_TRUE(fs::exists(*dir_ / (*it)[1].str())) << (*it)[1].str();
+  EXPECT_GE(links, 3u) << "MIDI, audio and video at least";
 }
 
 TEST_F(EnglishExample, MidiHasOneSectionPerSceneWithMarkersAndNamedTracks) {

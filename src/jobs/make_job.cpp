@@ -438,6 +438,7 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   }
   context.finish_stage();
   result.timings = context.timings();
+  result.outputs["report_html"] = "report.html";  // written last, from the report itself
   result.report = build_report(result, options);
   if (options.song) {
     const VocalStats v = vocal_stats(result.lyrics, result.vocal);

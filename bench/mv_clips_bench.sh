@@ -17,14 +17,21 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 song_s=${2:-180}
-work=$(mktemp -d /dev/shm/mv-clips-bench.XXXXXX 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# MV_BENCH_WORK=DIR keeps the clips and songs there (made once) for a later run.
+if [ -n "${MV_BENCH_WORK:-}" ]; then
+  work=$MV_BENCH_WORK
+  mkdir -p "$work"
+else
+  work=$(mktemp -d /dev/shm/mv-clips-bench.XXXXXX 2>/dev/null || mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+fi
 tp="$build/tonepoem"
 export TONEPOEM_DATA=${TONEPOEM_DATA:-/work/data}
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 mkdir -p "$work/clips"
 for i in $(seq 0 19); do
+  [ -s "$work/clips/clip$(printf %02d "$i").mp4" ] && continue
   a=$((3 + i % 3)); b=$((3 + (i * 7) % 5)); c=$((2 + (i * 5) % 4))
   ffmpeg -hide_banner -loglevel error -y \
     -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=$a" \
@@ -38,8 +45,9 @@ done
 clip_s=$(for f in "$work"/clips/*.mp4; do ffprobe -v error -show_entries format=duration -of csv=p=0 "$f"; done | awk '{s+=$1} END {printf "%.0f", s}')
 
 song() {  # $1: seconds -> $work/song$1.flac
+  [ -s "$work/song$1.flac" ] && return 0
   "$tp" compose --emotion 0.5,0.7,0.3 --duration "$1" --seed 3 -o "$work/song$1.mid" >/dev/null
-  "$tp" render "$work/song$1.mid" -o "$work/song$1.flac" >/dev/null
+  "$tp" render "$work/song$1.mid" -o "$work/song$1.flac" >/dev/null 2>&1
 }
 song "$song_s"
 song 60
@@ -48,7 +56,7 @@ run_mv() {  # $1: song seconds, $2: out dir -> prints "wall cpu rss_kb"
   /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" \
     "$tp" mv "$work/song$1.flac" -o "$2" --clips "$work/clips" --resolution 1280x720 --fps 30 \
     -q >/dev/null
-  awk '{printf "%s %.1f %s", $1, $2 + $3, $4}' "$work/time.txt"
+  awk '{printf "%s %.1f %s\n", $1, $2 + $3, $4}' "$work/time.txt"
 }
 
 echo "mv --clips bench: 20 clips (${clip_s} s of 1280x720 @ 30 fps H.264), ${song_s} s song, $(nproc) cores"
@@ -60,7 +68,7 @@ ffmpeg -hide_banner -loglevel error -y -i "$work/out/video.mp4" -f rawvideo -pix
     -i "$work/frames.yuv" -i "$work/song$song_s.flac" -map 0:v -map 1:a -c:v libx264 \
     -preset veryfast -crf 23 -profile:v high -pix_fmt yuv420p -c:a aac -b:a 192k \
     -movflags +faststart "$work/bare.mp4"
-read -r bwall bcpu brss < <(awk '{printf "%s %.1f %s", $1, $2 + $3, $4}' "$work/time.txt"); l2=$(load)
+read -r bwall bcpu brss < <(awk '{printf "%s %.1f %s\n", $1, $2 + $3, $4}' "$work/time.txt"); l2=$(load)
 rm -f "$work/frames.yuv"
 read -r wall60 cpu60 rss60 < <(run_mv 60 "$work/out60"); l3=$(load)
 awk -v s="$song_s" -v f="$frames" -v w="$wall" -v c="$cpu" -v r="$rss" -v bw="$bwall" -v bc="$bcpu" \

@@ -524,19 +524,28 @@ CommandRun define_mv(CLI::App& cmd) {
   cmd.add_option("--lyrics", o->lyrics,
                  "Lyrics: LRC (enhanced LRC word times), SRT, WebVTT, or plain lines (spread "
                  "evenly)");
-  cmd.add_option("--seed", o->seed, "Random seed of the pan and zoom")->capture_default_str();
+  cmd.add_option("--clips", o->clips,
+                 "Folder of video clips (any FFmpeg reads), edited to the music: shots cut on "
+                 "beats, their own sound dropped (not with --images)");
+  cmd.add_option("--seed", o->seed, "Random seed of the pan and zoom, and of the clips' edit")
+      ->capture_default_str();
   video->add_to(cmd);
   cmd.add_flag("-q,--quiet", *quiet, "No progress on stderr");
   return [o, video, output, quiet, &cmd](const CancelToken& cancel) {
     const bool style_given = cmd.count("--style") > 0;
+    if (!o->clips.empty() && !video->images.empty())
+      fail_usage("--images and --clips: give pictures or video clips, not both",
+                 "make the video with one of them");
     o->video = video->resolve();
     // The user's pictures are the point of a music video: shown in full unless a style is asked.
-    if (!style_given && !o->video.images.empty()) o->video.style = "storybook";
+    if (!style_given && (!o->video.images.empty() || !o->clips.empty()))
+      o->video.style = "storybook";
     o->captions = video->captions;
     FolderSink sink(*output);
     const MvJobResult result =
         run_job([&](JobContext& c) { return run_mv(*o, c); }, cancel, sink, !*quiet);
     const nlohmann::json& r = result.report;
+    for (const std::string& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::string written;
     for (const std::string& f : sink.files()) written += (written.empty() ? "" : ", ") + f;
     std::printf(

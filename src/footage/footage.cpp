@@ -141,7 +141,10 @@ FootageAnalysis analyze_footage(const std::filesystem::path& video, const ShotOp
     if (packet->stream_index == vi) {
       cancel.throw_if_cancelled();
       // A corrupt packet is skipped (the decoder conceals it); the film goes on.
-      if (avcodec_send_packet(dec.get(), packet.get()) >= 0) take();
+      if (avcodec_send_packet(dec.get(), packet.get()) >= 0)
+        take();
+      else
+        ++result.decode_errors;
     }
     av_packet_unref(packet.get());
   }
@@ -150,6 +153,7 @@ FootageAnalysis analyze_footage(const std::filesystem::path& video, const ShotOp
     fail_input(name, "no video frame could be decoded (damaged or empty video stream)", kVideoFix);
   const double frame_s = result.fps > 0 ? 1.0 / result.fps : 0.04;
   result.duration_s = last_time + frame_s;
+  result.container_duration_s = total_s;
   detector.finish(result.duration_s);
   result.cuts = detector.cuts();
   result.shots = detector.shots();

@@ -19,9 +19,12 @@ namespace tonepoem {
 struct FootageAnalysis {
   std::string file;
   int width = 0, height = 0;
-  double fps = 0;           // the stream's average frame rate
-  std::int64_t frames = 0;  // decoded
-  double duration_s = 0;    // the last frame's time plus one frame
+  double fps = 0;                   // the stream's average frame rate
+  std::int64_t frames = 0;          // decoded
+  double duration_s = 0;            // the last frame's time plus one frame
+  double container_duration_s = 0;  // what the container says (0: unknown); a file that decodes
+                                    // much less than this is damaged or truncated
+  int decode_errors = 0;            // packets the decoder refused (concealed, skipped)
   bool has_audio = false;
   std::string video_codec;
   std::vector<Cut> cuts;    // ascending

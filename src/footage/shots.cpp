@@ -46,6 +46,7 @@ void ShotDetector::finish(double duration_s) {
     const double frames = static_cast<double>(current_frames_);
     current_.brightness /= frames;
     current_.saturation /= frames;
+    current_.contrast /= frames;
     current_.motion = current_frames_ > 1 ? current_.motion / (frames - 1) : 0.0;
     current_.end_s = std::max(duration_s, current_.start_s);
     shots_.push_back(current_);
@@ -118,6 +119,7 @@ void ShotDetector::emit(const Entry& entry, bool cut_here) {
     const double frames = static_cast<double>(current_frames_);
     current_.brightness /= frames;
     current_.saturation /= frames;
+    current_.contrast /= frames;
     current_.motion = current_frames_ > 1 ? current_.motion / (frames - 1) : 0.0;
     current_.end_frame = entry.features.index;
     current_.end_s = entry.features.time_s;
@@ -133,6 +135,16 @@ void ShotDetector::emit(const Entry& entry, bool cut_here) {
   }
   current_.brightness += entry.features.brightness;
   current_.saturation += entry.features.saturation;
+  {
+    double sum = 0, squares = 0;
+    for (std::uint8_t v : entry.features.grid) {
+      sum += v;
+      squares += static_cast<double>(v) * v;
+    }
+    const double n = static_cast<double>(entry.features.grid.size());
+    const double mean = sum / n;
+    current_.contrast += std::sqrt(std::max(0.0, squares / n - mean * mean)) / 255.0;
+  }
   current_.end_frame = entry.features.index + 1;
   ++current_frames_;
 }
@@ -155,13 +167,10 @@ void from_json(const nlohmann::json& j, Cut& c) {
 }
 
 void to_json(nlohmann::json& j, const Shot& s) {
-  j = {{"first_frame", s.first_frame},
-       {"end_frame", s.end_frame},
-       {"start_s", s.start_s},
-       {"end_s", s.end_s},
-       {"brightness", s.brightness},
-       {"saturation", s.saturation},
-       {"motion", s.motion}};
+  j = {{"first_frame", s.first_frame}, {"end_frame", s.end_frame},
+       {"start_s", s.start_s},         {"end_s", s.end_s},
+       {"brightness", s.brightness},   {"saturation", s.saturation},
+       {"motion", s.motion},           {"contrast", s.contrast}};
 }
 
 void from_json(const nlohmann::json& j, Shot& s) {
@@ -172,6 +181,7 @@ void from_json(const nlohmann::json& j, Shot& s) {
   s.brightness = j.value("brightness", 0.0);
   s.saturation = j.value("saturation", 0.0);
   s.motion = j.value("motion", 0.0);
+  s.contrast = j.value("contrast", 0.0);
 }
 
 }  // namespace tonepoem

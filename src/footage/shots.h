@@ -47,6 +47,7 @@ struct Shot {
   double brightness = 0;  // mean over the shot's frames, 0..1
   double saturation = 0;  // 0..1
   double motion = 0;      // mean absolute luma change between consecutive frames, 0..1
+  double contrast = 0;    // mean over the frames of the luma's standard deviation, 0..0.5
 };
 
 struct ShotOptions {

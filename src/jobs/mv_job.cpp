@@ -11,6 +11,7 @@
 #include "audio/audio.h"
 #include "core/files.h"
 #include "jobs/analyze_audio_job.h"
+#include "jobs/mv_clips.h"
 #include "text/document.h"
 
 namespace tonepoem {
@@ -223,7 +224,7 @@ Lyrics read_lyrics(const std::filesystem::path& path, double duration_s, double 
 }
 
 std::vector<double> plan_cuts(const Timeline& timeline, const std::vector<double>& bar_loudness_db,
-                              double min_gap_s) {
+                              double min_gap_s, int calm_bars, int loud_bars) {
   const auto& bars = timeline.downbeats;
   std::vector<double> cuts;
   if (bars.empty()) return cuts;
@@ -240,7 +241,7 @@ std::vector<double> plan_cuts(const Timeline& timeline, const std::vector<double
   for (std::size_t i = 1; i < bars.size(); ++i) {
     const bool loud =
         phrase_start < bar_loudness_db.size() && bar_loudness_db[phrase_start] >= median + 3.0;
-    const std::size_t length = loud ? 2 : 4;
+    const auto length = static_cast<std::size_t>(std::max(1, loud ? loud_bars : calm_bars));
     if (!section_start[i] && i - phrase_start < length) continue;
     if (bars[i] - last < min_gap_s || timeline.duration_s - bars[i] < min_gap_s / 2) continue;
     cuts.push_back(bars[i]);
@@ -254,7 +255,11 @@ OptionProblems MvJobOptions::validate() const {
   OptionProblems problems;
   if (song.empty()) problems.push_back({"song", "give the song to make the video of"});
   if (seed == 0) problems.push_back({"seed", "must be 1 or more"});
-  for (OptionProblem& p : video.validate()) problems.push_back(std::move(p));
+  if (!clips.empty() && !video.images.empty())
+    problems.push_back({"clips", "give pictures or video clips, not both"});
+  VideoOptions v = video;
+  v.clips = v.clips || !clips.empty();
+  for (OptionProblem& p : v.validate()) problems.push_back(std::move(p));
   return problems;
 }
 
@@ -300,14 +305,26 @@ MvJobResult run_mv(const MvJobOptions& options, JobContext& context) {
     timeline.captions = lyrics.captions;
     for (const Caption& c : timeline.captions) timeline.emotion_curve.push_back({c.start_s, {}});
   }
-  timeline.cuts = plan_cuts(timeline, analysis.bar_loudness_db);
+  VideoOptions video = options.video;
+  ClipLibrary library;
+  if (!options.clips.empty()) {
+    library = scan_clips(options.clips, context.stage("clips"), context.cancel());
+    for (const SkippedClip& s : library.skipped)
+      result.warnings.push_back(fmt::format("{}: skipped: {}", s.file, s.reason));
+    timeline.clips = edit_clips(timeline, analysis.bar_loudness_db, library, options.seed);
+    for (std::size_t k = 1; k < timeline.clips.size(); ++k)
+      timeline.cuts.push_back(timeline.clips[k].start_s);
+    video.clips = true;
+  } else {
+    timeline.cuts = plan_cuts(timeline, analysis.bar_loudness_db);
+  }
 
   const std::string video_name = "video.mp4", timeline_name = "timeline.json",
                     report_name = "report.json";
   std::string captions_name;
   const std::filesystem::path video_path = context.outputs().path_for(video_name);
   const ProgressFn progress = context.stage("video");
-  render_video(audio, timeline, options.video, video_path, progress, context.cancel());
+  render_video(audio, timeline, video, video_path, progress, context.cancel());
   try {
     context.stage("check");
     // The MP4's own audio, decoded back: its length, loudness and true peak as a listener gets
@@ -343,9 +360,12 @@ MvJobResult run_mv(const MvJobOptions& options, JobContext& context) {
           {"mean_error_to_beat_ms",
            timeline.cuts.empty() ? 0.0 : cut_sum * 1000 / timeline.cuts.size()},
           {"frame_ms", 1000.0 / fps},
-          {"rule",
-           "downbeats every 4 bars, every 2 where the bar is 3 dB above the median, and "
-           "section starts; at least 2.6 s apart"}}},
+          {"rule", timeline.clips.empty()
+                       ? "downbeats every 4 bars, every 2 where the bar is 3 dB above the median, "
+                         "and section starts; at least 2.6 s apart"
+                       : "downbeats every 2 bars, every bar where the bar is 3 dB above the "
+                         "median, and section starts, at least 1.2 s apart; a slot longer than "
+                         "its clip segment cut earlier on the last beat the segment reaches"}}},
         {"captions",
          {{"count", timeline.captions.size()},
           {"max_timing_error_ms", caption_max * 1000},
@@ -370,7 +390,28 @@ MvJobResult run_mv(const MvJobOptions& options, JobContext& context) {
           {"fps", fps},
           {"style", options.video.style},
           {"images", options.video.images.size()}}},
+        {"warnings", result.warnings},
     };
+    if (!options.clips.empty()) {
+      nlohmann::json skipped = nlohmann::json::array();
+      for (const SkippedClip& s : library.skipped)
+        skipped.push_back({{"file", s.file}, {"reason", s.reason}});
+      std::vector<std::size_t> uses(library.files.size(), 0);
+      for (const ClipCut& c : timeline.clips)
+        uses[static_cast<std::size_t>(
+            std::find(library.files.begin(), library.files.end(), c.clip) -
+            library.files.begin())]++;
+      nlohmann::json used = nlohmann::json::array();
+      for (std::size_t i = 0; i < library.files.size(); ++i)
+        used.push_back({{"file", library.files[i]}, {"cuts", uses[i]}});
+      report["clips"] = {{"folder", options.clips.string()},
+                         {"clips", used},
+                         {"skipped", std::move(skipped)},
+                         {"shots", library.shots},
+                         {"segments", library.segments.size()},
+                         {"cuts", timeline.clips.size()},
+                         {"audio", "the clips' own sound is dropped: the MP4's audio is the song"}};
+    }
     write_file_atomically(context.outputs().path_for(timeline_name),
                           nlohmann::json(timeline).dump(2) + "\n");
     write_file_atomically(context.outputs().path_for(report_name), report.dump(2) + "\n");

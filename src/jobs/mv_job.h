@@ -28,10 +28,12 @@ struct MvJobOptions {
   std::filesystem::path lyrics;  // optional: LRC (enhanced LRC word times), SRT, WebVTT, or
                                  // plain text (lines spread evenly over the song)
   VideoOptions video;            // images: the pictures to cut (video/video.h: list_images)
+  std::filesystem::path clips;   // optional: a folder of video clips, edited to the music
+                                 // (mv_clips.h); not together with video.images
   std::uint64_t seed = 1;        // the video's own random draws (pan, zoom)
   CaptionFormat captions = CaptionFormat::none;  // also captions.srt or captions.ass
 
-  // Fields: "song", "seed", and VideoOptions' own.
+  // Fields: "song", "seed", "clips", and VideoOptions' own.
   OptionProblems validate() const;
 };
 
@@ -50,21 +52,24 @@ struct Lyrics {
 Lyrics read_lyrics(const std::filesystem::path& path, double duration_s, double music_start_s,
                    double music_end_s);
 
-// Where the pictures change: downbeats at phrase boundaries, every 4 bars, every 2 bars where the
-// bar is at least 3 dB louder than the song's median bar, and every section start; never closer
-// than `min_gap_s` to the previous cut nor within min_gap_s / 2 of the end.
+// Where the pictures change: downbeats at phrase boundaries, every `calm_bars` bars, every
+// `loud_bars` bars where the bar is at least 3 dB louder than the song's median bar, and every
+// section start; never closer than `min_gap_s` to the previous cut nor within min_gap_s / 2 of
+// the end. (Pictures: 4 and 2 bars; video clips, mv_clips.h: 2 and 1.)
 std::vector<double> plan_cuts(const Timeline& timeline, const std::vector<double>& bar_loudness_db,
-                              double min_gap_s = 2.6);
+                              double min_gap_s = 2.6, int calm_bars = 4, int loud_bars = 2);
 
 struct MvJobResult {
   Timeline timeline;
   nlohmann::json report;
+  std::vector<std::string> warnings;  // e.g. a clip skipped (also in report.json)
 };
 
 // Checks every input before slow work (song decodable and long enough, lyrics, pictures, fonts,
-// options), then writes video.mp4, timeline.json and report.json; a failure leaves none of them.
-// Throws InvalidOptions, Error(bad_input) naming the file and the fix, Error(missing_resource),
-// Error(output), Error(interrupted).
+// options; the clips are decoded once, each unusable one skipped with a warning, none usable is
+// Error(bad_input) naming the folder), then writes video.mp4, timeline.json and report.json; a
+// failure leaves none of them. Throws InvalidOptions, Error(bad_input) naming the file and the fix,
+// Error(missing_resource), Error(output), Error(interrupted).
 MvJobResult run_mv(const MvJobOptions& options, JobContext& context);
 
 }  // namespace tonepoem

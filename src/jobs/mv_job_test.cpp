@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "jobs/mv_clips.h"
 #include "jobs/mv_job.h"
 
 namespace fs = std::filesystem;
@@ -36,6 +37,113 @@ TEST(PlanCuts, EveryFourBarsAndEveryTwoWhereLouder) {
   t.sections = {{"a", 0, 14, {}}, {"b", 14, 64, {}}};
   const std::vector<double> sectioned = plan_cuts(t, std::vector<double>(32, -20.0));
   EXPECT_TRUE(std::find(sectioned.begin(), sectioned.end(), 14.0) != sectioned.end());
+}
+
+// A 60 s song at 120 bpm in 4/4 (2 s bars), two sections, and a library of
+// segments of known lengths in three clips.
+Timeline song_of_beats() {
+  Timeline t;
+  t.duration_s = 60;
+  for (int i = 0; i < 120; ++i) t.beats.push_back(0.5 * i);
+  for (int i = 0; i < 30; ++i) t.downbeats.push_back(2.0 * i);
+  t.sections = {{"a", 0, 30, {}}, {"b", 30, 60, {}}};
+  return t;
+}
+
+ClipLibrary library_of(const std::vector<double>& lengths) {
+  ClipLibrary library;
+  library.files = {"a.mp4", "b.mp4", "c.mp4"};
+  for (std::size_t i = 0; i < lengths.size(); ++i)
+    library.segments.push_back({i % 3, 10.0 * static_cast<double>(i),
+                                10.0 * static_cast<double>(i) + lengths[i],
+                                0.01 * static_cast<double>(i), 0.2, 0.5});
+  return library;
+}
+
+TEST(EditClips, EveryCutOnABeatCoveringTheSongEndToEnd) {
+  const Timeline t = song_of_beats();
+  std::vector<double> loudness(30, -20.0);
+  for (int i = 22; i < 30; ++i) loudness[i] = -10;  // the last 16 s are 10 dB louder
+  // Segments shorter and longer than the slots: short ones force cuts on beats inside a slot.
+  const ClipLibrary library = library_of({1.2, 5.0, 9.0, 3.1, 0.8, 7.5, 2.2, 4.4});
+  const std::vector<ClipCut> cuts = edit_clips(t, loudness, library, 1);
+  ASSERT_GE(cuts.size(), 10u);
+  EXPECT_DOUBLE_EQ(cuts.front().start_s, 0.0);
+  EXPECT_DOUBLE_EQ(cuts.back().end_s, 60.0);
+  std::vector<double> louder_gaps, calmer_gaps;
+  for (std::size_t k = 0; k < cuts.size(); ++k) {
+    const ClipCut& c = cuts[k];
+    if (k > 0) {
+      EXPECT_DOUBLE_EQ(c.start_s, cuts[k - 1].end_s);
+      const bool on_beat = std::any_of(t.beats.begin(), t.beats.end(),
+                                       [&](double b) { return std::abs(b - c.start_s) < 1e-9; });
+      EXPECT_TRUE(on_beat) << "cut at " << c.start_s;
+    }
+    EXPECT_GT(c.end_s, c.start_s);
+    EXPECT_NEAR(c.out_s - c.in_s, c.end_s - c.start_s, 1e-9);
+    // Inside its segment: a clip is shown only where a segment of it lies.
+    const bool inside =
+        std::any_of(library.segments.begin(), library.segments.end(), [&](const ClipSegment& s) {
+          return library.files[s.clip] == c.clip && c.in_s >= s.in_s - 1e-9 &&
+                 c.out_s <= s.out_s + 1e-9;
+        });
+    EXPECT_TRUE(inside) << c.clip << " " << c.in_s << ".." << c.out_s;
+  }
+  // The section start at 30 s is a cut; the louder half is cut faster.
+  EXPECT_TRUE(std::any_of(cuts.begin(), cuts.end(),
+                          [](const ClipCut& c) { return std::abs(c.start_s - 30.0) < 1e-9; }));
+  // With segments long enough for any slot, the louder half is cut every bar, the rest every two.
+  for (const ClipCut& c : edit_clips(t, loudness, library_of({9, 9, 9, 9, 9, 9}), 1))
+    (c.start_s >= 44 ? louder_gaps : calmer_gaps).push_back(c.end_s - c.start_s);
+  const auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return s / static_cast<double>(v.size());
+  };
+  EXPECT_NEAR(mean(calmer_gaps), 4.0, 0.3);
+  EXPECT_NEAR(mean(louder_gaps), 2.0, 0.3);
+}
+
+TEST(EditClips, NoSegmentAgainBeforeAllWereUsedAndTheSeedDecides) {
+  const Timeline t = song_of_beats();
+  const std::vector<double> loudness(30, -20.0);
+  const ClipLibrary library = library_of({4.5, 4.5, 4.5, 4.5, 4.5, 4.5, 4.5});
+  const std::vector<ClipCut> cuts = edit_clips(t, loudness, library, 7);
+  // Which segment each cut came from (they are all 4.5 s long and 4 s slots: one each).
+  std::vector<std::size_t> order;
+  for (const ClipCut& c : cuts) {
+    for (std::size_t i = 0; i < library.segments.size(); ++i) {
+      const ClipSegment& s = library.segments[i];
+      if (library.files[s.clip] == c.clip && c.in_s >= s.in_s - 1e-9 && c.out_s <= s.out_s + 1e-9) {
+        order.push_back(i);
+        break;
+      }
+    }
+  }
+  ASSERT_EQ(order.size(), cuts.size());
+  ASSERT_GT(order.size(), 7u);
+  for (std::size_t round = 0; round + 7 <= order.size(); round += 7) {
+    std::vector<std::size_t> seen(order.begin() + static_cast<std::ptrdiff_t>(round),
+                                  order.begin() + static_cast<std::ptrdiff_t>(round + 7));
+    std::sort(seen.begin(), seen.end());
+    EXPECT_TRUE(std::adjacent_find(seen.begin(), seen.end()) == seen.end())
+        << "a segment again before all seven were used";
+  }
+  // Another clip follows where one is left to choose (the end of a round may leave only one).
+  std::size_t repeats = 0;
+  for (std::size_t k = 1; k < cuts.size(); ++k) repeats += cuts[k].clip == cuts[k - 1].clip;
+  EXPECT_LE(repeats * 4, cuts.size()) << repeats << " of " << cuts.size() << " cuts repeat";
+  // Deterministic, and the seed changes the edit.
+  const std::vector<ClipCut> again = edit_clips(t, loudness, library, 7);
+  ASSERT_EQ(again.size(), cuts.size());
+  bool same = true;
+  for (std::size_t k = 0; k < cuts.size(); ++k)
+    same = same && again[k].clip == cuts[k].clip && again[k].in_s == cuts[k].in_s;
+  EXPECT_TRUE(same);
+  const std::vector<ClipCut> other = edit_clips(t, loudness, library, 8);
+  bool differs = other.size() != cuts.size();
+  for (std::size_t k = 0; !differs && k < cuts.size(); ++k) differs = other[k].clip != cuts[k].clip;
+  EXPECT_TRUE(differs);
 }
 
 TEST(ReadLyrics, EnhancedLrcGivesWordTimesAndRepeatsAreSorted) {

@@ -41,6 +41,16 @@ void to_json(nlohmann::json& j, const Timeline& t) {
                      {"emotion_curve", std::move(curve)},
                      {"hits", t.hits},
                      {"cuts", t.cuts}};
+  if (!t.clips.empty()) {
+    nlohmann::json clips = nlohmann::json::array();
+    for (const auto& c : t.clips)
+      clips.push_back({{"clip", c.clip},
+                       {"start_s", c.start_s},
+                       {"end_s", c.end_s},
+                       {"in_s", c.in_s},
+                       {"out_s", c.out_s}});
+    j["clips"] = std::move(clips);
+  }
 }
 
 void from_json(const nlohmann::json& j, Timeline& t) {
@@ -59,6 +69,9 @@ void from_json(const nlohmann::json& j, Timeline& t) {
                                p.contains("emotion") ? p.at("emotion").get<Emotion>() : Emotion{}});
   t.hits = j.value("hits", std::vector<HitPoint>{});
   t.cuts = j.value("cuts", std::vector<double>{});
+  for (const auto& c : j.value("clips", nlohmann::json::array()))
+    t.clips.push_back({c.value("clip", ""), c.value("start_s", 0.0), c.value("end_s", 0.0),
+                       c.value("in_s", 0.0), c.value("out_s", 0.0)});
 }
 
 }  // namespace tonepoem

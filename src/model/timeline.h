@@ -28,6 +28,15 @@ struct EmotionPoint {
   Emotion emotion;
 };
 
+// A stretch of one of the user's video clips on the picture track: shown from start_s to end_s of
+// the video, played at its own speed from in_s to out_s of the clip (out_s - in_s = end_s -
+// start_s), its own audio dropped.
+struct ClipCut {
+  std::string clip;  // the file
+  double start_s = 0, end_s = 0;
+  double in_s = 0, out_s = 0;
+};
+
 struct Timeline {
   std::string title;
   std::uint64_t seed = 1;  // the video's own random draws (slides, particles) follow it
@@ -38,8 +47,10 @@ struct Timeline {
   std::vector<Caption> captions;            // in order, with word times where known
   std::vector<EmotionPoint> emotion_curve;  // ascending in time: the emotion at each caption start
   std::vector<HitPoint> hits;               // moments the music marks (model/cue_sheet.h)
-  std::vector<double> cuts;  // where pictures must change (a film's cuts); empty: the video cuts
-                             // at section starts and phrase downbeats
+  std::vector<double> cuts;    // where pictures must change (a film's cuts); empty: the video cuts
+                               // at section starts and phrase downbeats
+  std::vector<ClipCut> clips;  // the user's video clips, contiguous from 0 to duration_s, cut at
+                               // `cuts` (empty: no clips; the pictures or the style are shown)
 };
 
 // The timeline of a composed piece: title, seed, sections and captions from the cue sheet, beats

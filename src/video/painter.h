@@ -14,6 +14,7 @@
 
 #include "audio/audio.h"
 #include "model/timeline.h"
+#include "video/clip_frames.h"
 #include "video/encoder.h"
 #include "video/spectrum.h"
 #include "video/style.h"
@@ -106,6 +107,10 @@ class FramePainter final : private Canvas {
   void build_slides();
   void draw_slide(cairo_t* cr, std::int64_t n);
   void draw_sprite(cairo_t* cr, const TextSprite& s, double cx, double cy, double alpha);
+  // The user's video clips (Timeline::clips): the clip's frame of frame n, centre-cropped.
+  void draw_clip(cairo_t* cr, std::int64_t n);
+  // Pictures or clips under everything: a colour grade instead of the style's background.
+  bool shows_pictures() const { return !slides_.empty() || !clip_first_.empty(); }
 
   const PcmSource& audio_;
   const Timeline& timeline_;
@@ -158,6 +163,9 @@ class FramePainter final : private Canvas {
   std::vector<Slide> slides_;
   std::map<std::size_t, SurfacePtr> images_;  // decoded pictures, at most two held
   int image_w_ = 0, image_h_ = 0;
+  // Clips: each clip cut's first frame (ascending) and the decoder of the one shown.
+  std::vector<std::int64_t> clip_first_;
+  std::unique_ptr<ClipFrames> clip_frames_;
 
   Layout* layout_ = nullptr;
   // What draw() paints: everything, or for paint_yuv's boxes the background and glow under the

@@ -147,9 +147,10 @@ OptionProblems VideoOptions::validate() const {
     problems.push_back(
         {"audio_bitrate", fmt::format("{} must be in 32000..512000", audio_bitrate)});
   if (font.empty()) problems.push_back({"font", "must name a font family"});
-  if (style_entry && style_entry->needs_pictures && images.empty())
-    problems.push_back(
-        {"images", fmt::format("style '{}' needs pictures: give a folder of them", style)});
+  if (style_entry && style_entry->needs_pictures && images.empty() && !clips)
+    problems.push_back({"images", fmt::format("style '{}' needs pictures or clips: give a folder "
+                                              "of them",
+                                              style)});
   return problems;
 }
 

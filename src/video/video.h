@@ -30,6 +30,10 @@ struct VideoOptions {
   // at phrase and section boundaries, with slow pan and zoom and an emotion colour grade. The
   // "storybook" style needs them.
   std::vector<std::filesystem::path> images;
+  // The timeline carries the user's video clips (Timeline::clips): they are the background,
+  // under a light colour grade, in place of the pictures or the style's own; 'storybook' shows
+  // them as it shows pictures.
+  bool clips = false;
 
   // Every out-of-range field with the accepted values (empty: valid). render_video and
   // render_frame_rgb throw InvalidOptions listing them.

@@ -9,11 +9,14 @@
 #include <cairo.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,8 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
+#include "footage/footage.h"
+#include "footage/synthetic_video.h"
 #include "music/midi.h"
 #include "run_cli.h"
 #include "video/probe.h"
@@ -237,6 +242,293 @@ TEST_F(MusicVideo, AnalyzeAudioPrintsTheTimeline) {
   EXPECT_EQ(j.at("beats_per_bar"), 4);
   EXPECT_GT(j.at("beats").size(), 30u);
   EXPECT_FALSE(j.at("aubio_beats").empty());
+}
+
+// ---- Video clips (--clips): generated clips of solid colours per shot, one with its own sound.
+
+struct ClipShot {
+  std::array<std::uint8_t, 3> rgb;
+  int frames;
+  SyntheticLook look = SyntheticLook::solid;
+};
+struct TestClip {
+  std::string name;
+  std::vector<ClipShot> shots;
+  int width = 320, height = 180;
+};
+// b's second shot is a drifting checkerboard (motion), a is 4:3 (cropped to cover 16:9).
+const std::vector<TestClip>& test_clips() {
+  static const std::vector<TestClip> clips = {
+      {"a.mp4", {{{220, 40, 40}, 65}, {{40, 200, 40}, 65}}, 320, 240},
+      {"b.mkv", {{{40, 40, 220}, 80}, {{220, 220, 40}, 80, SyntheticLook::pattern}}},
+      {"c.mp4", {{{220, 40, 220}, 100}}},
+  };
+  return clips;
+}
+// What the broken clip shows (never): cyan.
+const std::array<std::uint8_t, 3> kBrokenColour = {40, 220, 220};
+constexpr double kClipToneHz = 15000;  // c.mp4's own sound: a loud 15 kHz tone
+
+// The colour a decoded frame shows: the mean over the middle band (titles and credits are above
+// it, the music bars below), as the nearest of the clips' colours (index in `palette`).
+std::size_t colour_in(const std::vector<std::uint8_t>& rgb, int width, int height,
+                      const std::vector<std::array<std::uint8_t, 3>>& palette) {
+  double sum[3] = {0, 0, 0}, count = 0;
+  for (int y = height * 42 / 100; y < height * 62 / 100; ++y)
+    for (int x = width / 5; x < width * 4 / 5; ++x, ++count)
+      for (int c = 0; c < 3; ++c) sum[c] += rgb[(static_cast<std::size_t>(y) * width + x) * 3 + c];
+  std::size_t best = 0;
+  double best_d = 1e300;
+  for (std::size_t i = 0; i < palette.size(); ++i) {
+    double d = 0;
+    for (int c = 0; c < 3; ++c) d += std::pow(sum[c] / count - palette[i][c], 2);
+    if (d < best_d) {
+      best_d = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+// Power of a tone in the first channel (Goertzel), per sample.
+double tone_power(const AudioBuffer& audio, double hz) {
+  const double w = 2 * M_PI * hz / audio.sample_rate;
+  double s1 = 0, s2 = 0;
+  const std::size_t n = audio.frames();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double s =
+        audio.samples[i * static_cast<std::size_t>(audio.channels)] + 2 * std::cos(w) * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  const double power = s1 * s1 + s2 * s2 - 2 * std::cos(w) * s1 * s2;
+  return power / (static_cast<double>(n) * static_cast<double>(n));
+}
+
+class ClipsVideo : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(work_dir() / "clips");
+    fs::remove_all(*dir_);
+    fs::create_directories(*dir_ / "clips");
+    compose_ = new RunResult(run("compose --emotion 0.4,0.6,0.3 --duration 20 --seed 9 -o " +
+                                 quote(*dir_ / "song.mid")));
+    render_ =
+        new RunResult(run("render " + quote(*dir_ / "song.mid") + " -o " +
+                          quote(*dir_ / "song.flac") + " --soundfont " + quote(kTestSoundFont)));
+    for (const TestClip& clip : test_clips()) {
+      std::vector<SyntheticSegment> segments;
+      for (const ClipShot& shot : clip.shots)
+        segments.push_back({shot.frames, shot.rgb, shot.look});
+      SyntheticVideoOptions o;
+      o.width = clip.width;
+      o.height = clip.height;
+      o.fps = kFps;
+      if (clip.name == "c.mp4") {
+        // With its own sound, which must not reach the music video.
+        write_synthetic_video(*dir_ / "c-silent.mp4", segments, o);
+        AudioBuffer tone;
+        tone.samples.resize(4 * 44100 * 2);
+        for (std::size_t i = 0; i < tone.samples.size(); ++i)
+          tone.samples[i] = 0.5f * static_cast<float>(std::sin(2 * M_PI * kClipToneHz *
+                                                               static_cast<double>(i / 2) / 44100));
+        write_audio(tone, *dir_ / "c-sound.m4a", AudioFileFormat::m4a_aac);
+        mux_video_with_audio(*dir_ / "c-silent.mp4", *dir_ / "c-sound.m4a",
+                             *dir_ / "clips" / clip.name);
+      } else {
+        write_synthetic_video(*dir_ / "clips" / clip.name, segments, o);
+      }
+    }
+    // A clip that stops decoding half-way (cut off at 40 % of its bytes), and a text file.
+    SyntheticVideoOptions o;
+    o.fps = kFps;
+    write_synthetic_video(*dir_ / "clips" / "d-broken.mkv", {{200, kBrokenColour}}, o);
+    fs::resize_file(*dir_ / "clips" / "d-broken.mkv",
+                    fs::file_size(*dir_ / "clips" / "d-broken.mkv") * 4 / 10);
+    std::ofstream(*dir_ / "clips" / "notes.txt") << "not a video";
+    result_ = new RunResult(run(mv_args("out")));
+  }
+  static std::string mv_args(const std::string& out) {
+    return "mv " + quote(*dir_ / "song.flac") + " -o " + quote(*dir_ / out) + " --clips " +
+           quote(*dir_ / "clips") + " --resolution 320x180 --fps " + std::to_string(kFps) +
+           " --quality draft -q";
+  }
+  static void TearDownTestSuite() {
+    if (!std::getenv("TONEPOEM_KEEP_TEST_FILES")) fs::remove_all(work_dir() / "clips");
+    delete dir_;
+    delete compose_;
+    delete render_;
+    delete result_;
+  }
+  static nlohmann::json read_json(const fs::path& p) {
+    std::ifstream in(p);
+    return nlohmann::json::parse(in);
+  }
+  static fs::path* dir_;
+  static RunResult *compose_, *render_, *result_;
+};
+fs::path* ClipsVideo::dir_ = nullptr;
+RunResult* ClipsVideo::compose_ = nullptr;
+RunResult* ClipsVideo::render_ = nullptr;
+RunResult* ClipsVideo::result_ = nullptr;
+
+TEST_F(ClipsVideo, SkipsTheBrokenClipAndTheTextFileWithAWarning) {
+  ASSERT_EQ(compose_->exit_code, 0) << compose_->output;
+  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  EXPECT_NE(result_->output.find("warning: " + (*dir_ / "clips" / "d-broken.mkv").string() +
+                                 ": skipped: decoding stops at"),
+            std::string::npos)
+      << result_->output;
+  EXPECT_NE(result_->output.find("notes.txt: skipped: FFmpeg cannot open"), std::string::npos)
+      << result_->output;
+  const nlohmann::json report = read_json(*dir_ / "out" / "report.json");
+  const nlohmann::json& clips = report.at("clips");
+  ASSERT_EQ(clips.at("skipped").size(), 2u);
+  EXPECT_NE(clips.at("skipped")[0].at("file").get<std::string>().find("d-broken.mkv"),
+            std::string::npos);
+  EXPECT_NE(clips.at("skipped")[1].at("file").get<std::string>().find("notes.txt"),
+            std::string::npos);
+  ASSERT_EQ(clips.at("clips").size(), 3u);
+  for (const auto& c : clips.at("clips")) EXPECT_GT(c.at("cuts").get<int>(), 0) << c;
+  EXPECT_EQ(report.at("warnings").size(), 2u);
+}
+
+TEST_F(ClipsVideo, EveryCutOnABeatAndEveryFrameFromItsClipSegment) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const fs::path video = *dir_ / "out" / "video.mp4";
+  const std::vector<double> known = load_midi(*dir_ / "song.mid").beat_times();
+  const nlohmann::json timeline = read_json(*dir_ / "out" / "timeline.json");
+  const auto& cuts = timeline.at("clips");
+  ASSERT_GE(cuts.size(), 4u);
+  // The clips' colours, and each clip's shots as (start, end, colour index).
+  std::vector<std::array<std::uint8_t, 3>> palette;
+  struct Span {
+    double start, end;
+    std::size_t colour;
+  };
+  std::map<std::string, std::vector<Span>> shots;
+  for (const TestClip& clip : test_clips()) {
+    double t = 0;
+    for (const ClipShot& shot : clip.shots) {
+      palette.push_back(shot.rgb);
+      shots[(*dir_ / "clips" / clip.name).string()].push_back(
+          {t, t + static_cast<double>(shot.frames) / kFps, palette.size() - 1});
+      t += static_cast<double>(shot.frames) / kFps;
+    }
+  }
+  palette.push_back(kBrokenColour);
+  const MediaInfo info = probe_media(video);
+  std::vector<std::int64_t> first;
+  for (const auto& c : cuts) first.push_back(std::llround(c.at("start_s").get<double>() * kFps));
+  std::vector<std::size_t> shown;
+  std::size_t checked = 0;
+  for (std::int64_t n = 0; n < info.video_frames; ++n) {
+    int w = 0, h = 0;
+    const auto rgb = decode_frame_rgb(video, static_cast<double>(n) / kFps, &w, &h);
+    shown.push_back(colour_in(rgb, w, h, palette));
+    // The colour of the clip's shot at this frame's time in the cut (frames within a frame of
+    // a shot boundary of the clip not judged).
+    const auto k = static_cast<std::size_t>(std::upper_bound(first.begin(), first.end(), n) -
+                                            first.begin() - 1);
+    const double t = cuts[k].at("in_s").get<double>() + static_cast<double>(n - first[k]) / kFps;
+    for (const Span& span : shots.at(cuts[k].at("clip").get<std::string>())) {
+      if (t >= span.start + 1.0 / kFps && t < span.end - 1.0 / kFps) {
+        EXPECT_EQ(shown.back(), span.colour)
+            << "frame " << n << ": " << cuts[k].at("clip") << " at " << t << " s";
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GE(checked, static_cast<std::size_t>(info.video_frames * 9 / 10));
+  EXPECT_EQ(std::count(shown.begin(), shown.end(), palette.size() - 1), 0)
+      << "the broken clip is never shown";
+  // Every picture change, and every cut of the timeline, within one frame of a beat.
+  const auto near_beat = [&](double c) {
+    double nearest = 1e9;
+    for (double b : known) nearest = std::min(nearest, std::abs(b - c));
+    return nearest;
+  };
+  std::size_t changes = 0;
+  for (std::size_t n = 1; n < shown.size(); ++n) {
+    if (shown[n] == shown[n - 1]) continue;
+    ++changes;
+    EXPECT_LE(near_beat(static_cast<double>(n) / kFps), 1.0 / kFps + 1e-6)
+        << "a picture change at " << static_cast<double>(n) / kFps << " s";
+  }
+  EXPECT_GE(changes, 4u);
+  for (std::size_t k = 1; k < cuts.size(); ++k)
+    EXPECT_LE(near_beat(cuts[k].at("start_s").get<double>()), 1.0 / kFps + 1e-6)
+        << "cut " << k << " at " << cuts[k].at("start_s");
+  const nlohmann::json report = read_json(*dir_ / "out" / "report.json");
+  EXPECT_LE(report.at("cuts").at("max_error_to_beat_ms").get<double>(), 1000.0 / kFps / 2 + 1e-6);
+}
+
+TEST_F(ClipsVideo, LastsAsLongAsTheSongWhoseSoundItCarriesNotTheClips) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const fs::path video = *dir_ / "out" / "video.mp4";
+  const AudioBuffer song = read_audio(*dir_ / "song.flac");
+  const MediaInfo info = probe_media(video);
+  ASSERT_TRUE(info.has_video && info.has_audio);
+  EXPECT_NEAR(info.video_duration_s, song.duration_s(), 1.0 / kFps + 1e-6);
+  EXPECT_NEAR(info.audio_duration_s, song.duration_s(), 0.03);
+  const nlohmann::json timeline = read_json(*dir_ / "out" / "timeline.json");
+  bool tone_clip_used = false;
+  for (const auto& c : timeline.at("clips"))
+    tone_clip_used =
+        tone_clip_used || c.at("clip").get<std::string>().find("c.mp4") != std::string::npos;
+  ASSERT_TRUE(tone_clip_used) << "c.mp4 (the clip with sound) should be in the edit";
+  // The clip's tone is loud in the clip and absent from the video: no louder there than in the
+  // song itself.
+  const double in_clip = tone_power(decode_audio(*dir_ / "clips" / "c.mp4"), kClipToneHz);
+  const double in_video = tone_power(decode_audio(video), kClipToneHz);
+  const double in_song = tone_power(song, kClipToneHz);
+  EXPECT_GT(in_clip, 1000 * in_song);
+  EXPECT_LT(in_video, 4 * in_song + 1e-12) << in_video << " vs the song's " << in_song;
+  EXPECT_NEAR(measure_loudness(decode_audio(video)).integrated_lufs,
+              measure_loudness(song).integrated_lufs, 0.5);
+}
+
+TEST_F(ClipsVideo, SameSeedGivesTheSameTimelineBytes) {
+  ASSERT_EQ(result_->exit_code, 0) << result_->output;
+  const RunResult again = run(mv_args("again"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  for (const char* name : {"timeline.json", "report.json"}) {
+    const std::string first = file_bytes(*dir_ / "out" / name);
+    EXPECT_FALSE(first.empty()) << name;
+    EXPECT_EQ(first, file_bytes(*dir_ / "again" / name)) << name;
+  }
+  const RunResult other = run(mv_args("other") + " --seed 2");
+  ASSERT_EQ(other.exit_code, 0) << other.output;
+  EXPECT_NE(read_json(*dir_ / "out" / "timeline.json").at("clips"),
+            read_json(*dir_ / "other" / "timeline.json").at("clips"))
+      << "another seed, another edit";
+}
+
+TEST_F(ClipsVideo, AFolderWithoutUsableClipsExits3NamingItAndWritesNothing) {
+  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  const fs::path bad = *dir_ / "no-clips";
+  fs::create_directories(bad / "clips");
+  std::ofstream(bad / "clips" / "readme.txt") << "no clips here";
+  fs::copy_file(*dir_ / "clips" / "d-broken.mkv", bad / "clips" / "d-broken.mkv");
+  for (const std::string& folder : {(bad / "clips").string(), (bad / "missing").string()}) {
+    const RunResult r = run("mv " + quote(*dir_ / "song.flac") + " -o " + quote(bad / "out") +
+                            " --clips " + quote(folder) + " --resolution 320x180");
+    EXPECT_EQ(r.exit_code, 3) << r.output;
+    EXPECT_NE(r.output.find(folder + ": the clips folder"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("fix:"), std::string::npos) << r.output;
+    for (const char* name : {"video.mp4", "timeline.json", "report.json"})
+      EXPECT_FALSE(fs::exists(bad / "out" / name)) << name;
+  }
+  // Pictures and clips together: a usage error (exit 2) naming both.
+  fs::create_directories(bad / "pics");
+  write_picture(bad / "pics" / "a.png", 1, 0, 0);
+  const RunResult both =
+      run("mv " + quote(*dir_ / "song.flac") + " -o " + quote(bad / "out") + " --clips " +
+          quote(*dir_ / "clips") + " --images " + quote(bad / "pics") + " --resolution 320x180");
+  EXPECT_EQ(both.exit_code, 2) << both.output;
+  EXPECT_NE(both.output.find("--images and --clips"), std::string::npos) << both.output;
+  EXPECT_FALSE(fs::exists(bad / "out" / "video.mp4"));
 }
 
 // Bad input: exit code 3 (bad_input), the file named, and no output written.

@@ -46,6 +46,7 @@ tonepoem_require_pkg(LIBLO liblo liblo-dev)  # `tonepoem live --osc`: OSC messag
 tonepoem_require_pkg(AUBIO aubio libaubio-dev)
 tonepoem_require_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
 tonepoem_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
+tonepoem_require_pkg(LIBPQ libpq libpq-dev)
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

@@ -570,7 +570,16 @@ CommandRun define_serve(CLI::App& cmd) {
   cmd.add_option("--data", o->data_dir,
                  "Folder of the job database (jobs.sqlite3) and the outputs (jobs/ID/)")
       ->capture_default_str();
-  cmd.add_option("--workers", o->workers, "Jobs run at once (threads), 1..64")
+  cmd.add_option("--database", o->database,
+                 "PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE): jobs there, shared with "
+                 "`tonepoem worker` processes (default: SQLite under --data)");
+  cmd.add_option("--workers", o->workers,
+                 "Jobs run at once (threads), 1..64; 0..64 with --database (0: only tonepoem "
+                 "worker processes run jobs)")
+      ->capture_default_str();
+  cmd.add_option("--lease", o->lease_s,
+                 "With --database: seconds a job's claim lasts without a heartbeat (a job whose "
+                 "worker died is taken again after it), 2..3600")
       ->capture_default_str();
   cmd.add_option("--max-upload", o->max_upload_bytes,
                  "Largest request body in bytes (413 above it), 1024..1073741824")
@@ -593,6 +602,39 @@ CommandRun define_serve(CLI::App& cmd) {
       std::fflush(stdout);
     });
     std::fprintf(stderr, "tonepoem serve: stopped\n");
+    return 0;
+  };
+}
+
+CommandRun define_worker(CLI::App& cmd) {
+  auto o = std::make_shared<WorkerOptions>();
+  cmd.add_option("--database", o->database,
+                 "PostgreSQL URL of the jobs, as given to tonepoem serve --database "
+                 "(postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE)")
+      ->required();
+  cmd.add_option("--data", o->data_dir,
+                 "Folder of the outputs (jobs/ID/): the one tonepoem serve --data serves, shared "
+                 "storage when on another machine")
+      ->capture_default_str();
+  cmd.add_option("--workers", o->workers, "Jobs run at once (threads), 1..64")
+      ->capture_default_str();
+  cmd.add_option("--lease", o->lease_s,
+                 "Seconds a job's claim lasts without a heartbeat (renewed every third of it; a "
+                 "job whose worker died is taken again after it), 2..3600")
+      ->capture_default_str();
+  cmd.add_option("--job-timeout", o->job_timeout_s,
+                 "Seconds a job may run before it is stopped and marked failed (0: no limit)")
+      ->capture_default_str();
+  cmd.footer(
+      "Prints 'taking jobs from HOST:PORT/DATABASE' on stdout once connected; stops on Ctrl-C "
+      "or SIGTERM (its running jobs are queued again). Exit codes: 2 a bad flag or --database "
+      "URL, 4 the database cannot be reached, 5 the data folder is not writable.");
+  return [o](const CancelToken& cancel) {
+    run_workers(*o, cancel, [&](const std::string& where) {
+      std::printf("tonepoem worker: %d worker(s) taking jobs from %s\n", o->workers, where.c_str());
+      std::fflush(stdout);
+    });
+    std::fprintf(stderr, "tonepoem worker: stopped\n");
     return 0;
   };
 }
@@ -669,8 +711,11 @@ constexpr std::array kCommandTable = {
                 "A song (+ lyrics, pictures) -> its music video cut to the beat, with "
                 "timeline.json and report.json",
                 define_mv},
-    CommandSpec{"serve", "HTTP service: make jobs from JSON, queued in SQLite, run by workers",
+    CommandSpec{"serve",
+                "HTTP service: make jobs from JSON, queued in SQLite or PostgreSQL, run by workers",
                 define_serve},
+    CommandSpec{"worker", "Run the jobs of a PostgreSQL queue (tonepoem serve --database)",
+                define_worker},
     CommandSpec{"score",
                 "Score a film: music on its cuts, ducking under its subtitles -> scored.mp4 "
                 "(video copied)",

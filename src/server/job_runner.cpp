@@ -1,6 +1,7 @@
 #include "server/job_runner.h"
 
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <system_error>
 #include <utility>
@@ -21,7 +22,7 @@ namespace {
 // stage's fraction at most every 200 ms (the store wakes the event streams on each write).
 class StoreProgress final : public ProgressSink {
  public:
-  StoreProgress(JobStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+  StoreProgress(JobQueue& store, JobRecord claim) : store_(store), claim_(std::move(claim)) {}
   void stage_started(const std::string& name) override {
     stage_ = name;
     write(0);
@@ -40,10 +41,14 @@ class StoreProgress final : public ProgressSink {
  private:
   void write(double fraction) {
     last_ = std::chrono::steady_clock::now();
-    store_.set_progress(id_, stage_, fraction, stages_);
+    try {
+      store_.set_progress(claim_, stage_, fraction, stages_);
+    } catch (const std::exception& e) {  // progress lost; the job goes on
+      std::fprintf(stderr, "tonepoem: %s\n", e.what());
+    }
   }
-  JobStore& store_;
-  std::string id_;
+  JobQueue& store_;
+  JobRecord claim_;
   std::string stage_;
   nlohmann::json stages_ = nlohmann::json::array();
   std::chrono::steady_clock::time_point last_{};
@@ -67,11 +72,70 @@ std::string describe_error(const Error& e) {
 
 }  // namespace
 
-JobRunner::JobRunner(JobStore& store, std::filesystem::path jobs_dir, int workers,
+JobRunner::JobRunner(JobQueue& store, std::filesystem::path jobs_dir, int workers,
                      double job_timeout_s)
     : store_(store), jobs_dir_(std::move(jobs_dir)), job_timeout_s_(job_timeout_s) {
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
   if (job_timeout_s_ > 0) threads_.emplace_back([this] { watch_deadlines(); });
+  if (store_.has_leases()) {
+    if (workers > 0) threads_.emplace_back([this] { keep_leases(); });
+    if (workers > 0) threads_.emplace_back([this] { listen_for_work(); });
+  }
+}
+
+// The database may be away for a while (a restart, the network): a failed call is reported and
+// tried again later; a job whose lease runs out meanwhile is taken again by another worker.
+static void report_queue_error(const std::exception& e) {
+  std::fprintf(stderr, "tonepoem: %s (trying again)\n", e.what());
+}
+
+void JobRunner::keep_leases() {
+  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(store_.lease_seconds() / 3));
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    std::vector<JobRecord> claims;
+    for (const auto& [id, running] : running_)
+      if (!running.lost) claims.push_back(running.claim);
+    lock.unlock();
+    std::vector<std::pair<std::string, LeaseState>> states;
+    for (const JobRecord& claim : claims) {
+      try {
+        states.emplace_back(claim.id, store_.heartbeat(claim));
+      } catch (const std::exception& e) {
+        report_queue_error(e);
+      }
+    }
+    lock.lock();
+    for (const auto& [id, state] : states) {
+      auto it = running_.find(id);
+      if (it == running_.end() || state == LeaseState::held) continue;
+      if (state == LeaseState::lost) {
+        it->second.lost = true;
+      } else {
+        it->second.cancelled_by_user = true;
+      }
+      it->second.token.cancel();
+    }
+    wake_.wait_for(lock, period);
+  }
+}
+
+void JobRunner::listen_for_work() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    try {
+      store_.wait_for_work(std::chrono::milliseconds(500));
+    } catch (const std::exception& e) {
+      report_queue_error(e);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    std::lock_guard lock(mutex_);
+    wake_.notify_all();
+  }
 }
 
 void JobRunner::watch_deadlines() {
@@ -105,6 +169,7 @@ CancelOutcome JobRunner::cancel(std::string_view id) {
     it->second.token.cancel();
     return CancelOutcome::cancelling;
   }
+  if (store_.request_cancel(id)) return CancelOutcome::cancelling;
   return CancelOutcome::not_active;
 }
 
@@ -127,19 +192,30 @@ void JobRunner::work() {
       std::unique_lock lock(mutex_);
       if (stopping_) return;
       // Claimed under the runner's lock: cancel() finds the job either queued or with its token.
-      job = store_.claim_next();
+      try {
+        job = store_.claim_next();
+      } catch (const std::exception& e) {
+        report_queue_error(e);
+        wake_.wait_for(lock, std::chrono::seconds(1));
+        continue;
+      }
       if (!job) {
         // The timeout also picks up jobs queued by another path than wake().
         wake_.wait_for(lock, std::chrono::seconds(1));
         continue;
       }
-      running_.emplace(
-          job->id,
-          Running{token, std::chrono::steady_clock::now() +
-                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                 std::chrono::duration<double>(job_timeout_s_))});
+      running_.emplace(job->id,
+                       Running{token,
+                               std::chrono::steady_clock::now() +
+                                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(job_timeout_s_)),
+                               false, false, *job, false});
     }
-    run(*job, token);
+    try {
+      run(*job, token);
+    } catch (const std::exception& e) {  // the queue failed: the job's lease runs out
+      report_queue_error(e);
+    }
     std::lock_guard lock(mutex_);
     running_.erase(job->id);
   }
@@ -147,45 +223,55 @@ void JobRunner::work() {
 
 void JobRunner::run(const JobRecord& job, const CancelToken& token) {
   const std::filesystem::path dir = job_dir(job.id);
+  nlohmann::json outputs;
+  bool made = false;
   try {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);  // what an earlier, crashed attempt left
     const MakeOptions options = make_options_from_request(job.options);
-    StoreProgress progress(store_, job.id);
+    StoreProgress progress(store_, job);
     FolderSink sink(dir);
     JobContext context(progress, token, sink);
     run_make(options, context);
-    nlohmann::json outputs = sink.files();
-    store_.finish(job.id, JobState::done, "", 0, outputs);
+    outputs = sink.files();
+    made = true;
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) {
-      bool requeue = false, timed_out = false;
+      bool requeue = false, timed_out = false, lost = false;
       {
         std::lock_guard lock(mutex_);
         const Running& running = running_.at(job.id);
         timed_out = running.timed_out;
+        lost = running.lost;
         requeue = stopping_ && !running.cancelled_by_user && !timed_out;
       }
-      if (timed_out)
-        store_.finish(job.id, JobState::failed,
+      if (lost)
+        std::fprintf(stderr,
+                     "tonepoem: job %s was taken by another worker (this one's lease ran out); "
+                     "stopped here\n",
+                     job.id.c_str());
+      else if (timed_out)
+        store_.finish(job, JobState::failed,
                       fmt::format("the job ran longer than this server's limit of {} s and was "
                                   "stopped; ask for a shorter piece, or raise tonepoem serve "
                                   "--job-timeout",
                                   job_timeout_s_),
                       static_cast<int>(e.code()), nlohmann::json::array());
       else if (requeue)
-        store_.requeue(job.id);
+        store_.requeue(job);
       else
-        store_.finish(job.id, JobState::cancelled, "", static_cast<int>(e.code()),
+        store_.finish(job, JobState::cancelled, "", static_cast<int>(e.code()),
                       nlohmann::json::array());
     } else {
-      store_.finish(job.id, JobState::failed, describe_error(e), static_cast<int>(e.code()),
+      store_.finish(job, JobState::failed, describe_error(e), static_cast<int>(e.code()),
                     nlohmann::json::array());
     }
   } catch (const std::exception& e) {
-    store_.finish(job.id, JobState::failed, std::string("internal error: ") + e.what(),
+    store_.finish(job, JobState::failed, std::string("internal error: ") + e.what(),
                   static_cast<int>(ExitCode::internal), nlohmann::json::array());
   }
+  // Outside the try: a queue failure here is not the job's failure (the lease runs out instead).
+  if (made) store_.finish(job, JobState::done, "", 0, outputs);
 }
 
 }  // namespace tonepoem

@@ -1,10 +1,15 @@
-// The server's workers: N threads in this process that take queued jobs from the JobStore, oldest
-// first, and run them through the library (jobs/make_job.h: run_make) with their own
-// CancelToken, a progress sink that writes to the store, and a FolderSink on
-// <jobs_dir>/<id>/. No shell and no child process is involved.
+// The server's workers: N threads in this process that take queued jobs from a JobQueue (SQLite
+// or PostgreSQL, job_queue.h), oldest first, and run them through the library (jobs/make_job.h:
+// run_make) with their own CancelToken, a progress sink that writes to the store, and a FolderSink
+// on <jobs_dir>/<id>/. No shell and no child process is involved.
 //
 // A job's folder is emptied before each attempt, so a job re-run after a crash starts clean; its
 // outputs are written atomically, so a cancelled or crashed attempt leaves no half-written file.
+//
+// With a queue that has leases (PostgreSQL), a heartbeat thread renews the lease of every job
+// running here every third of the lease; a job whose lease was lost (taken again elsewhere) is
+// stopped and writes nothing to the queue, and a cancel asked for by another process (seen at the
+// heartbeat) stops it. A listener thread wakes the idle workers when any process queues a job.
 #pragma once
 
 #include <chrono>
@@ -18,7 +23,7 @@
 #include <vector>
 
 #include "core/cancel.h"
-#include "server/job_store.h"
+#include "server/job_queue.h"
 
 namespace tonepoem {
 
@@ -30,9 +35,10 @@ enum class CancelOutcome {
 
 class JobRunner {
  public:
-  // Starts `workers` threads (1 or more). `store` must outlive the runner. A job running longer
+  // Starts `workers` threads (0: this process runs no job; other processes sharing the queue do).
+  // `store` must outlive the runner. A job running longer
   // than `job_timeout_s` seconds (0: no limit) is cancelled and ends failed, saying so.
-  JobRunner(JobStore& store, std::filesystem::path jobs_dir, int workers, double job_timeout_s = 0);
+  JobRunner(JobQueue& store, std::filesystem::path jobs_dir, int workers, double job_timeout_s = 0);
   // stop(), then joins the threads.
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
@@ -41,7 +47,7 @@ class JobRunner {
   // A job was queued: wake an idle worker.
   void wake();
   // Cancels one job, touching no other: a queued job is marked cancelled at once, a running one
-  // has its own token cancelled.
+  // has its own token cancelled (running in another process: the queue asks its worker).
   CancelOutcome cancel(std::string_view id);
   // The job's folder (it may not exist yet).
   std::filesystem::path job_dir(std::string_view id) const;
@@ -52,9 +58,11 @@ class JobRunner {
  private:
   void work();
   void watch_deadlines();
+  void keep_leases();
+  void listen_for_work();
   void run(const JobRecord& job, const CancelToken& token);
 
-  JobStore& store_;
+  JobQueue& store_;
   std::filesystem::path jobs_dir_;
   std::mutex mutex_;  // guards running_, stopping_, and claiming (so cancel() sees no gap)
   std::condition_variable wake_;
@@ -64,6 +72,8 @@ class JobRunner {
     std::chrono::steady_clock::time_point deadline;  // with a timeout
     bool cancelled_by_user = false;  // ends cancelled even when the server stops meanwhile
     bool timed_out = false;          // ends failed
+    JobRecord claim;                 // as claimed (its id and attempt number)
+    bool lost = false;               // its lease was lost: it ends writing nothing
   };
   double job_timeout_s_;
   std::map<std::string, Running, std::less<>> running_;

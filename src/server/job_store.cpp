@@ -14,30 +14,6 @@
 namespace tonepoem {
 namespace {
 
-constexpr std::array<std::string_view, 5> kStateNames = {"queued", "running", "done", "failed",
-                                                         "cancelled"};
-
-JobState parse_state(std::string_view name) {
-  for (std::size_t i = 0; i < kStateNames.size(); ++i)
-    if (kStateNames[i] == name) return static_cast<JobState>(i);
-  return JobState::failed;
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string new_job_id() {
-  static std::mutex mutex;
-  static std::random_device device;
-  std::lock_guard lock(mutex);
-  std::string id;
-  for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", device());
-  return id;
-}
-
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS jobs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -122,7 +98,7 @@ JobRecord read_record(const Statement& row) {
   r.id = row.text(0);
   r.kind = row.text(1);
   r.options = nlohmann::json::parse(row.text(2), nullptr, false);
-  r.state = parse_state(row.text(3));
+  r.state = parse_job_state(row.text(3));
   r.stage = row.text(4);
   r.stage_progress = row.real(5);
   r.stages = nlohmann::json::parse(row.text(6), nullptr, false);
@@ -137,41 +113,6 @@ JobRecord read_record(const Statement& row) {
 }
 
 }  // namespace
-
-std::string_view job_state_name(JobState state) {
-  return kStateNames[static_cast<std::size_t>(state)];
-}
-
-bool is_final(JobState state) {
-  return state == JobState::done || state == JobState::failed || state == JobState::cancelled;
-}
-
-bool valid_job_id(std::string_view id) {
-  if (id.size() != 32) return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
-nlohmann::json JobRecord::to_json() const {
-  nlohmann::json j = {{"id", id},
-                      {"kind", kind},
-                      {"state", job_state_name(state)},
-                      {"options", options},
-                      {"stage", stage},
-                      {"stage_progress", stage_progress},
-                      {"stages", stages},
-                      {"attempts", attempts},
-                      {"created_ms", created_ms},
-                      {"started_ms", started_ms},
-                      {"finished_ms", finished_ms},
-                      {"outputs", outputs}};
-  if (state == JobState::failed) {
-    j["error"] = error;
-    j["exit_code"] = exit_code;
-  }
-  return j;
-}
 
 JobStore::JobStore(const std::filesystem::path& file) : file_(file) {
   ensure_writable_dir(file.has_parent_path() ? file.parent_path() : std::filesystem::path("."));
@@ -230,7 +171,7 @@ std::optional<JobRecord> JobStore::enqueue(std::string_view kind, const nlohmann
   record.options = options;
   record.stages = nlohmann::json::array();
   record.outputs = nlohmann::json::array();
-  record.created_ms = now_ms();
+  record.created_ms = unix_now_ms();
   Statement insert(db_, file_,
                    "INSERT INTO jobs (id, kind, options, state, created_ms) "
                    "VALUES (?, ?, ?, 'queued', ?)");
@@ -251,7 +192,7 @@ std::optional<JobRecord> JobStore::claim_next() {
   Statement claim(db_, file_,
                   "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_ms = ?, "
                   "stage = '', stage_progress = 0, stages = '[]' WHERE id = ?");
-  claim.bind(1, now_ms()).bind(2, id);
+  claim.bind(1, unix_now_ms()).bind(2, id);
   claim.step();
   changed();
   Statement row(db_, file_, fmt::format("SELECT {} FROM jobs WHERE id = ?", kColumns).c_str());
@@ -271,7 +212,7 @@ void JobStore::set_progress(std::string_view id, std::string_view stage, double 
   changed();
 }
 
-void JobStore::finish(std::string_view id, JobState state, std::string_view error, int exit_code,
+bool JobStore::finish(std::string_view id, JobState state, std::string_view error, int exit_code,
                       const nlohmann::json& outputs) {
   std::lock_guard lock(mutex_);
   Statement update(db_, file_,
@@ -281,10 +222,12 @@ void JobStore::finish(std::string_view id, JobState state, std::string_view erro
       .bind(2, error)
       .bind(3, std::int64_t{exit_code})
       .bind(4, outputs.dump())
-      .bind(5, now_ms())
+      .bind(5, unix_now_ms())
       .bind(6, id);
   update.step();
+  const bool finished = sqlite3_changes(db_) > 0;
   changed();
+  return finished;
 }
 
 void JobStore::requeue(std::string_view id) {
@@ -302,7 +245,7 @@ bool JobStore::cancel_queued(std::string_view id) {
   Statement update(db_, file_,
                    "UPDATE jobs SET state = 'cancelled', finished_ms = ? "
                    "WHERE id = ? AND state = 'queued'");
-  update.bind(1, now_ms()).bind(2, id);
+  update.bind(1, unix_now_ms()).bind(2, id);
   update.step();
   const bool cancelled = sqlite3_changes(db_) > 0;
   if (cancelled) changed();
@@ -333,6 +276,24 @@ std::vector<JobRecord> JobStore::list() const {
   Statement rows(db_, file_, fmt::format("SELECT {} FROM jobs ORDER BY seq", kColumns).c_str());
   while (rows.step()) records.push_back(read_record(rows));
   return records;
+}
+
+void JobStore::set_progress(const JobRecord& claim, std::string_view stage, double fraction,
+                            const nlohmann::json& stages) {
+  set_progress(claim.id, stage, fraction, stages);
+}
+
+bool JobStore::finish(const JobRecord& claim, JobState state, std::string_view error, int exit_code,
+                      const nlohmann::json& outputs) {
+  return finish(claim.id, state, error, exit_code, outputs);
+}
+
+void JobStore::requeue(const JobRecord& claim) {
+  requeue(claim.id);
+}
+
+void JobStore::wait_for_work(std::chrono::milliseconds timeout) {
+  wait_for_change(version(), timeout);
 }
 
 std::uint64_t JobStore::version() const {

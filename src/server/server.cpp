@@ -13,11 +13,15 @@
 #include <thread>
 #include <utility>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include "core/files.h"
 #include "jobs/make_request.h"
 #include "server/job_runner.h"
 #include "server/job_store.h"
+#include "server/pg_job_queue.h"
 #include "server/studio_assets.h"
 
 namespace tonepoem {
@@ -110,11 +114,26 @@ void send_asset(httplib::Response& res, const StudioAsset& asset) {
   res.set_content(std::string(asset.body), content_type_for(asset.name));
 }
 
+// "HOST:PID": this process in the job table.
+std::string worker_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}", host, ::getpid());
+}
+
+// The job queue the options name: PostgreSQL with a --database, else SQLite under --data.
+std::unique_ptr<JobQueue> open_queue(const ServeOptions& options) {
+  if (!options.database.empty())
+    return std::make_unique<PgJobQueue>(options.database, options.lease_s, worker_name());
+  return std::make_unique<JobStore>(options.data_dir / "jobs.sqlite3");
+}
+
 class Service {
  public:
   explicit Service(const ServeOptions& options)
       : options_(options),
-        store_(options.data_dir / "jobs.sqlite3"),
+        store_holder_(open_queue(options)),
+        store_(*store_holder_),
         requeued_(store_.recover()),
         runner_(store_, options.data_dir / "jobs", options.workers, options.job_timeout_s) {
     // Event streams hold a thread each for as long as they last.
@@ -377,7 +396,8 @@ class Service {
   }
 
   ServeOptions options_;
-  JobStore store_;
+  std::unique_ptr<JobQueue> store_holder_;
+  JobQueue& store_;
   std::vector<std::string> requeued_;
   JobRunner runner_;
   httplib::Server http_;
@@ -392,8 +412,15 @@ OptionProblems ServeOptions::validate() const {
     problems.push_back({"listen", fmt::format("port {} is out of range; accepts 0..65535 (0: any "
                                               "free port)",
                                               port)});
-  if (workers < 1 || workers > 64)
-    problems.push_back({"workers", fmt::format("{} is out of range; accepts 1..64", workers)});
+  if (database.empty() && (workers < 1 || workers > 64))
+    problems.push_back({"workers", fmt::format("{} is out of range; accepts 1..64 (0 only with "
+                                               "--database, where tonepoem worker runs the jobs)",
+                                               workers)});
+  if (!database.empty() && (workers < 0 || workers > 64))
+    problems.push_back({"workers", fmt::format("{} is out of range; accepts 0..64", workers)});
+  if (!database.empty() && !(lease_s >= 2 && lease_s <= 3600))
+    problems.push_back(
+        {"lease", fmt::format("{} s is out of range; accepts 2..3600 seconds", lease_s)});
   if (max_upload_bytes < 1024 || max_upload_bytes > (std::size_t{1} << 30))
     problems.push_back({"max_upload", fmt::format("{} bytes is out of range; accepts 1024 .. "
                                                   "1073741824 bytes",
@@ -438,6 +465,35 @@ std::string parse_listen(std::string_view text, ServeOptions& options) {
 
 bool is_loopback_host(std::string_view host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+OptionProblems WorkerOptions::validate() const {
+  OptionProblems problems;
+  if (database.empty())
+    problems.push_back({"database",
+                        "is required: the PostgreSQL URL that tonepoem serve "
+                        "--database was given (postgresql://USER@HOST:PORT/DATABASE)"});
+  if (workers < 1 || workers > 64)
+    problems.push_back({"workers", fmt::format("{} is out of range; accepts 1..64", workers)});
+  if (!(job_timeout_s >= 0))
+    problems.push_back({"job_timeout", fmt::format("{} is out of range; accepts 0 (no limit) or "
+                                                   "more seconds",
+                                                   job_timeout_s)});
+  if (!(lease_s >= 2 && lease_s <= 3600))
+    problems.push_back(
+        {"lease", fmt::format("{} s is out of range; accepts 2..3600 seconds", lease_s)});
+  return problems;
+}
+
+void run_workers(const WorkerOptions& options, const CancelToken& stop,
+                 const std::function<void(const std::string& where)>& ready) {
+  throw_if_invalid(options.validate());
+  PgJobQueue queue(options.database, options.lease_s, worker_name());
+  ensure_writable_dir(options.data_dir / "jobs");
+  JobRunner runner(queue, options.data_dir / "jobs", options.workers, options.job_timeout_s);
+  if (ready) ready(queue.where());
+  while (!stop.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  runner.stop();
 }
 
 void serve(const ServeOptions& options, const CancelToken& stop,

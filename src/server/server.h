@@ -1,6 +1,7 @@
 // `tonepoem serve`: the HTTP front-end over the same jobs as the CLI (src/jobs). JSON in and out;
-// jobs persisted in SQLite under the data folder (job_store.h), run by worker threads in this
-// process (job_runner.h), outputs under <data>/jobs/<id>/. The API is described by
+// jobs persisted in SQLite under the data folder (job_store.h), or with --database in PostgreSQL
+// (pg_job_queue.h) shared with `tonepoem worker` processes (run_workers below); run by worker
+// threads (job_runner.h), outputs under <data>/jobs/<id>/. The API is described by
 // openapi_document(), served at GET /api/openapi.json, and in README.md ("Service").
 //
 // Security: bound to 127.0.0.1 by default; any other address needs a token, then every request
@@ -27,13 +28,17 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (the URL printed says which)
   std::filesystem::path data_dir = "tonepoem-data";
-  int workers = 1;                             // 1..64
+  // Empty: jobs in <data_dir>/jobs.sqlite3. Else a PostgreSQL URL (postgresql://...): jobs there,
+  // shared with `tonepoem worker` processes.
+  std::string database;
+  double lease_s = 30;                         // with database: a claim's lease, 2..3600 s
+  int workers = 1;                             // 1..64; with database 0..64 (0: workers elsewhere)
   std::size_t max_upload_bytes = 1024 * 1024;  // 1 KiB .. 1 GiB
   int queue_limit = 100;                       // queued jobs at most, 1..100000
   double job_timeout_s = 0;  // a running job is stopped (failed) after this long; 0: no limit
   std::string token;         // required unless host is loopback
 
-  // Fields: "listen", "workers", "max_upload", "queue", "job_timeout", "token".
+  // Fields: "listen", "workers", "max_upload", "queue", "job_timeout", "token", "lease".
   OptionProblems validate() const;
 };
 
@@ -50,6 +55,27 @@ bool is_loopback_host(std::string_view host);
 // Error(usage) when the address cannot be bound (in use, not local).
 void serve(const ServeOptions& options, const CancelToken& stop,
            const std::function<void(const std::string& url)>& listening);
+
+// `tonepoem worker`: runs jobs from a PostgreSQL queue (no HTTP), `workers` at once, writing their
+// outputs under <data_dir>/jobs/<id>/ (the folder `tonepoem serve --data` serves them from: on
+// several machines, one shared folder).
+struct WorkerOptions {
+  std::string database;  // required: postgresql://...
+  std::filesystem::path data_dir = "tonepoem-data";
+  int workers = 1;           // 1..64
+  double job_timeout_s = 0;  // as ServeOptions
+  double lease_s = 30;       // 2..3600 s: a job whose worker died is taken again after this
+
+  // Fields: "database", "workers", "job_timeout", "lease".
+  OptionProblems validate() const;
+};
+
+// Runs jobs until `stop` is cancelled, then cancels the running ones and queues them again. Calls
+// `ready` with the database's "HOST:PORT/DATABASE" once connected. Throws InvalidOptions, and
+// Error(usage) / Error(missing_resource) naming --database for a malformed URL / a database that
+// cannot be reached, Error(output) when the data folder is not writable.
+void run_workers(const WorkerOptions& options, const CancelToken& stop,
+                 const std::function<void(const std::string& where)>& ready);
 
 // The OpenAPI 3.0 description of the API.
 nlohmann::json openapi_document();

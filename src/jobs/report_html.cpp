@@ -5,38 +5,13 @@
 #include <cstdio>
 #include <string_view>
 
+#include "core/markup.h"
+
 namespace tonepoem {
 namespace {
 
 // The chart's geometry: two panels (valence above, arousal below), time on x.
 constexpr double kWidth = 960, kLeft = 56, kRight = 16, kPanel = 180, kTop = 28, kGap = 40;
-
-std::string escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string fixed(double value, int decimals = 1) {
   char buffer[32];
@@ -158,8 +133,8 @@ std::string arc_svg(const nlohmann::json& report, double duration_s) {
     const double y = kTop + 2;
     svg += "<polygon class=\"hit\" points=\"" + fixed(x - 6) + "," + fixed(y) + " " + fixed(x + 6) +
            "," + fixed(y) + " " + fixed(x) + "," + fixed(y + 10) + "\"><title>" +
-           escaped(text(hit, "kind")) + " at " + clock(number(hit, "time_s")) + ": " +
-           escaped(text(hit, "text")) + "</title></polygon>";
+           escape_markup(text(hit, "kind")) + " at " + clock(number(hit, "time_s")) + ": " +
+           escape_markup(text(hit, "text")) + "</title></polygon>";
   }
   svg += "</svg>";
   return svg;
@@ -175,22 +150,22 @@ std::string sections_table(const nlohmann::json& report) {
   for (std::size_t i = 0; i < sections.size(); ++i) {
     const nlohmann::json& s = sections[i];
     html += "<tr><td>" + std::to_string(i + 1) + "</td><td>" + clock(number(s, "start_s")) + "–" +
-            clock(number(s, "end_s")) + "</td><td>" + escaped(text(s, "key")) + "</td><td>" +
+            clock(number(s, "end_s")) + "</td><td>" + escape_markup(text(s, "key")) + "</td><td>" +
             fixed(number(s, "tempo_bpm"), 0) + " bpm</td><td>";
     if (s.contains("target"))
       html += fixed(number(s["target"], "valence"), 2) + ", " +
               fixed(number(s["target"], "arousal"), 2) + " (" +
-              escaped(text(s["target"], "emotion")) + ")";
+              escape_markup(text(s["target"], "emotion")) + ")";
     html += "</td><td>";
     if (s.contains("judged") && s["judged"].is_object())
       html += fixed(number(s["judged"], "valence"), 2) + ", " +
               fixed(number(s["judged"], "arousal"), 2) + " (" +
-              escaped(text(s["judged"], "emotion")) + ")";
+              escape_markup(text(s["judged"], "emotion")) + ")";
     html += "</td><td>";
     std::string instruments;
     for (const nlohmann::json& name : array(s, "instruments"))
       if (name.is_string())
-        instruments += (instruments.empty() ? "" : ", ") + escaped(name.get<std::string>());
+        instruments += (instruments.empty() ? "" : ", ") + escape_markup(name.get<std::string>());
     html += instruments + "</td></tr>";
   }
   return html + "</tbody></table>";
@@ -207,8 +182,8 @@ std::string hits_table(const nlohmann::json& report) {
     if (h.contains("music") && h["music"].is_object())
       music = std::to_string(static_cast<int>(number(h["music"], "onsets"))) + " notes, " +
               fixed(number(h["music"], "offset_s") * 1000, 0) + " ms from the line";
-    html += "<tr><td>" + clock(number(h, "time_s")) + "</td><td>" + escaped(text(h, "kind")) +
-            "</td><td>" + escaped(text(h, "text")) + "</td><td>" + music + "</td></tr>";
+    html += "<tr><td>" + clock(number(h, "time_s")) + "</td><td>" + escape_markup(text(h, "kind")) +
+            "</td><td>" + escape_markup(text(h, "text")) + "</td><td>" + music + "</td></tr>";
   }
   return html + "</tbody></table>";
 }
@@ -227,14 +202,14 @@ std::string summary(const nlohmann::json& report, double duration_s) {
   html += ".</p>";
   std::string names;
   for (const nlohmann::json& c : array(report, "characters"))
-    if (c.is_object()) names += (names.empty() ? "" : ", ") + escaped(text(c, "name"));
+    if (c.is_object()) names += (names.empty() ? "" : ", ") + escape_markup(text(c, "name"));
   if (!names.empty()) html += "<p class=\"characters\">Characters: " + names + "</p>";
   std::string files;
   if (report.contains("outputs") && report["outputs"].is_object())
     for (const auto& [key, value] : report["outputs"].items()) {
       const auto add = [&](const nlohmann::json& name) {
         if (!name.is_string()) return;
-        const std::string n = escaped(name.get<std::string>());
+        const std::string n = escape_markup(name.get<std::string>());
         files += (files.empty() ? "" : " · ") + ("<a href=\"" + n + "\">" + n + "</a>");
       };
       if (value.is_array())
@@ -266,16 +241,16 @@ std::string report_html(const nlohmann::json& report) {
     duration_s = std::max(duration_s, number(s, "end_s"));
   const std::string title =
       text(report, "title").empty() ? "tonepoem report" : text(report, "title");
-  std::string html = "<!DOCTYPE html>\n<html lang=\"" +
-                     escaped(text(report, "language").empty() ? "en" : text(report, "language")) +
-                     "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                     "content=\"width=device-width,initial-scale=1\">"
-                     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                     "style-src 'unsafe-inline'; "
-                     "img-src 'self'; media-src 'self'\"><title>" +
-                     escaped(title) + "</title><style>" + std::string(kStyle) +
-                     "</style></head><body><h1>" + escaped(title) + "</h1>" +
-                     summary(report, duration_s);
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"" +
+      escape_markup(text(report, "language").empty() ? "en" : text(report, "language")) +
+      "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "content=\"width=device-width,initial-scale=1\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; "
+      "img-src 'self'; media-src 'self'\"><title>" +
+      escape_markup(title) + "</title><style>" + std::string(kStyle) + "</style></head><body><h1>" +
+      escape_markup(title) + "</h1>" + summary(report, duration_s);
   html +=
       "<h2>The arc</h2><p class=\"legend\"><span><i style=\"background:#4a7fd0\"></i>the text, per "
       "sentence</span>"

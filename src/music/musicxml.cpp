@@ -10,39 +10,13 @@
 #include <vector>
 
 #include "core/files.h"
+#include "core/markup.h"
 
 namespace tonepoem {
 
 namespace {
 
 constexpr int kDiv = 4;  // divisions per quarter note: a sixteenth-note grid
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // Control characters are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -292,7 +266,7 @@ void note_xml(std::string& out, const Value& v, const std::vector<int>* pitches,
       out += "<lyric number=\"1\"><syllabic>";
       out += syllabic_name(lyric->syllabic);
       out += "</syllabic><text>" +
-             escape(first == std::string::npos ? std::string() : lyric->text.substr(first)) +
+             escape_markup(first == std::string::npos ? std::string() : lyric->text.substr(first)) +
              "</text></lyric>";
     }
     out += "</note>";
@@ -331,7 +305,7 @@ std::string write_musicxml(const Score& score) {
       "<!DOCTYPE score-partwise PUBLIC \"-//Recordare//DTD MusicXML 4.0 Partwise//EN\" "
       "\"http://www.musicxml.org/dtds/partwise.dtd\">\n";
   out += "<score-partwise version=\"4.0\">\n";
-  out += "  <work><work-title>" + escape(score.title) + "</work-title></work>\n";
+  out += "  <work><work-title>" + escape_markup(score.title) + "</work-title></work>\n";
   out += "  <identification><encoding><software>tonepoem</software></encoding></identification>\n";
   out += "  <part-list>\n";
   std::vector<Track> tracks = score.tracks;
@@ -344,10 +318,11 @@ std::string write_musicxml(const Score& score) {
     const Track& t = tracks[i];
     const std::string id = "P" + std::to_string(i + 1);
     const std::string name = t.name.empty() ? "Track " + std::to_string(i + 1) : t.name;
-    out += "    <score-part id=\"" + id + "\"><part-name>" + escape(name) + "</part-name>";
-    out += "<score-instrument id=\"" + id + "-I1\"><instrument-name>" +
-           escape(t.channel == 9 ? std::string_view("Drum Kit") : gm_program_name(t.program)) +
-           "</instrument-name></score-instrument>";
+    out += "    <score-part id=\"" + id + "\"><part-name>" + escape_markup(name) + "</part-name>";
+    out +=
+        "<score-instrument id=\"" + id + "-I1\"><instrument-name>" +
+        escape_markup(t.channel == 9 ? std::string_view("Drum Kit") : gm_program_name(t.program)) +
+        "</instrument-name></score-instrument>";
     out += "<midi-instrument id=\"" + id + "-I1\"><midi-channel>" +
            std::to_string(std::clamp(t.channel, 0, 15) + 1) + "</midi-channel>";
     if (t.channel != 9)
@@ -416,8 +391,8 @@ std::string write_musicxml(const Score& score) {
       if (i == 0) {
         for (const Marker& mk : score.markers) {
           if (mk.tick < bar.tick || mk.tick >= bar.end_tick) continue;
-          out += "<direction placement=\"above\"><direction-type><rehearsal>" + escape(mk.text) +
-                 "</rehearsal></direction-type>";
+          out += "<direction placement=\"above\"><direction-type><rehearsal>" +
+                 escape_markup(mk.text) + "</rehearsal></direction-type>";
           const std::int64_t off = grid.at(mk.tick) - bar.start;
           if (off > 0) out += "<offset>" + std::to_string(off) + "</offset>";
           out += "</direction>";
@@ -455,7 +430,7 @@ std::string write_musicxml(const Score& score) {
         for (const auto& [tick, program] : t.program_changes) {
           if (tick < bar.tick || tick >= bar.end_tick) continue;
           out += "<direction placement=\"above\"><direction-type><words>" +
-                 escape(gm_program_name(program)) +
+                 escape_markup(gm_program_name(program)) +
                  "</words></direction-type><sound><midi-instrument id=\"" + id +
                  "-I1\"><midi-program>" + std::to_string(std::clamp(program, 0, 127) + 1) +
                  "</midi-program></midi-instrument></sound></direction>";

@@ -26,6 +26,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "server/test_process.h"
+
 extern char** environ;
 
 namespace fs = std::filesystem;
@@ -66,92 +68,18 @@ std::string read_file(const fs::path& path) {
   return bytes.str();
 }
 
-// A child process running the binary (no shell), its stdout and stderr on pipes.
-class Child {
+// A child process running the binary (no shell) with `args`, its stdout and stderr on pipes.
+class Child : public tonepoem::testing::Child {
  public:
-  explicit Child(const std::vector<std::string>& args) {
-    int out[2], err[2];
-    if (::pipe(out) != 0 || ::pipe(err) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, err[0]);
-    std::vector<std::string> all = {kBinary.string()};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(err[1]);
-    out_ = out[0];
-    err_ = err[0];
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-    if (err_ >= 0) ::close(err_);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // The next line of stdout, or nullopt at its end or after `timeout`.
-  std::optional<std::string> read_line(std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      if (auto nl = out_buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = out_buffer_.substr(0, nl);
-        out_buffer_.erase(0, nl + 1);
-        return line;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buffer[4096];
-      const ssize_t n = ::read(out_, buffer, sizeof buffer);
-      if (n <= 0) return std::nullopt;
-      out_buffer_.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  // Sends `signal` (0: none) and waits for the exit; the exit code, or 128 + the signal.
-  // A child still running after two minutes is killed (a hang fails the test, not the suite).
-  int finish(int signal = 0) {
-    if (signal) ::kill(pid_, signal);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "the child did not exit; killed";
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  // Everything written to stderr (call after finish()).
-  std::string stderr_text() {
-    std::string text;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(err_, buffer, sizeof buffer)) > 0) text.append(buffer, n);
-    return text;
-  }
+  explicit Child(const std::vector<std::string>& args)
+      : tonepoem::testing::Child(with_binary(args)) {}
 
  private:
-  pid_t pid_ = -1;
-  int out_ = -1, err_ = -1;
-  std::string out_buffer_;
+  static std::vector<std::string> with_binary(const std::vector<std::string>& args) {
+    std::vector<std::string> all = {kBinary.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    return all;
+  }
 };
 
 // `tonepoem serve` on 127.0.0.1, any free port, with `extra` flags; its URL read from stdout.

@@ -50,8 +50,10 @@ OptionProblems MakeOptions::validate() const {
     problems.push_back({"duration", "not accepted with narration (the reading sets the length)"});
   if (song && narrate)
     problems.push_back({"song", "not accepted with narration (a song is sung, not read)"});
-  if (!lyrics.empty() && !song)
-    problems.push_back({"lyrics", "sets the words of a song: give it with --song"});
+  if ((!lyrics.empty() || !lyrics_text.empty()) && !song)
+    problems.push_back({"lyrics", "sets the words of a song: ask for a song too (--song)"});
+  if (!lyrics.empty() && !lyrics_text.empty())
+    problems.push_back({"lyrics", "give the lyrics as a file or as text, not both"});
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
     problems.push_back(
         {"duck", fmt::format("{} dB is out of range; accepts 8 to 40 dB", ducking.depth_db)});
@@ -336,11 +338,14 @@ void read_and_plan(const MakeOptions& options, JobContext& context, MakeResult& 
   if (options.song) {
     context.stage("lyrics");
     // The user's words are read once; a new plan only moves which cues their verses sing over.
-    const std::string given = options.lyrics.empty() ? "" : read_text_file(options.lyrics);
+    const bool own_words = !options.lyrics.empty() || !options.lyrics_text.empty();
+    const std::filesystem::path source = options.lyrics.empty() ? "lyrics" : options.lyrics;
+    const std::string given = !options.lyrics_text.empty() ? options.lyrics_text
+                              : options.lyrics.empty()     ? ""
+                                                           : read_text_file(options.lyrics);
     auto lyrics_for = [&](const CueSheet& cues) {
-      return options.lyrics.empty() ? write_lyrics(result.document, cues, lexicons)
-                                    : read_given_lyrics(given, options.lyrics,
-                                                        result.document.title, cues, lexicons);
+      return own_words ? read_given_lyrics(given, source, result.document.title, cues, lexicons)
+                       : write_lyrics(result.document, cues, lexicons);
     };
     result.lyrics = lyrics_for(result.cues);
     const double sung_s = std::min(3600.0, song_duration_estimate(result.lyrics));

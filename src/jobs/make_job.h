@@ -65,6 +65,9 @@ struct MakeOptions {
   // With song: the user's own lyrics file (lyrics/lyrics.h read_given_lyrics: plain text or
   // LRC) sung instead of lyrics from the story (field "lyrics").
   std::filesystem::path lyrics;
+  // With song: the user's own lyrics given as text (an HTTP request's "lyrics"), read as a file
+  // named "lyrics" would be. Not with `lyrics`.
+  std::string lyrics_text;
   // An edited cue sheet (cues.json of an earlier run) in place of the story: reading, analysis and
   // planning are skipped, its cues are composed as written (refinement's earlier choices are in
   // their `adjust`; `refine` refines again from them) with its own seed unless `seed` says

@@ -53,6 +53,12 @@ constexpr std::array kFields = {
     MakeRequestField{"narrate", "boolean", "espeak-ng reads the story; the music ducks under it"},
     MakeRequestField{"voice", "string", "Narration voice for espeak-ng: en, cmn, ..."},
     MakeRequestField{"duck", "number", "With narrate: how far the music drops, 8..40 dB"},
+    MakeRequestField{"song", "boolean",
+                     "A song: lyrics sung by a vocal line over the score, with lyrics.txt, "
+                     ".json, .lrc, .enhanced.lrc and .ass (not with narrate or cues)"},
+    MakeRequestField{"lyrics", "string",
+                     "With song: the words to sing (plain text stanzas with optional [Chorus] "
+                     "headings, or LRC) instead of lyrics written from the story"},
     MakeRequestField{"refine", "boolean", "Judge and refine each section (default true)"},
     MakeRequestField{"refine_budget", "number", "Refinement time cap in seconds (0: none)"},
 };
@@ -157,6 +163,11 @@ std::string apply_field(std::string_view name, const nlohmann::json& value, Make
     o.voice = value.get<std::string>();
   } else if (name == "duck") {
     o.ducking.depth_db = value.get<double>();
+  } else if (name == "song") {
+    o.song = value.get<bool>();
+  } else if (name == "lyrics") {
+    o.lyrics_text = value.get<std::string>();
+    if (o.lyrics_text.empty()) return "is empty; give the words to sing, or leave the field out";
   } else if (name == "refine") {
     o.refine = value.get<bool>();
   } else if (name == "refine_budget") {

@@ -83,6 +83,19 @@ TEST(MakeRequest, EachProblemNamesTheRequestField) {
   EXPECT_EQ(problem_fields({{"story", 1}, {"video", "no"}}), (V{"story", "video"}));
 }
 
+TEST(MakeRequest, ASongCarriesItsOwnWordsAsTextNeverAsAPath) {
+  const MakeOptions o = make_options_from_request(
+      {{"story", "x"}, {"song", true}, {"lyrics", "Lanterns on the water\nCarry me home"}});
+  EXPECT_TRUE(o.song);
+  EXPECT_EQ(o.lyrics_text, "Lanterns on the water\nCarry me home");
+  EXPECT_TRUE(o.lyrics.empty());  // never a file on the server
+  using V = std::vector<std::string>;
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"lyrics", "la la"}}), V{"lyrics"});  // no song
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"song", true}, {"lyrics", ""}}), V{"lyrics"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"song", true}, {"narrate", true}}), V{"song"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"song", "yes"}}), V{"song"});
+}
+
 // A cue sheet as `make` writes it: two sections over 12 s, one caption each.
 nlohmann::json two_section_cues() {
   const nlohmann::json target = {{"valence", -0.4}, {"arousal", 0.2}, {"tension", 0.3}};

@@ -400,6 +400,30 @@ TEST(Serve, AnEditedCueSheetReComposesThatSectionWithTheSameSeed) {
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 
+// A song with the writer's own words: the vocal sings them, and the lyrics files carry them.
+TEST(Serve, ASongRequestSingsTheWordsItWasGiven) {
+  const fs::path dir = fresh_dir("song");
+  Server server(dir / "data", {"--workers", "1"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  json request = quick_request(5);
+  request.erase("duration");  // long enough for the words
+  request["song"] = true;
+  request["lyrics"] = "Lanterns on the water\nCarry me home tonight\n\nRiver running slowly\n";
+  const std::string id = submit(c, request);
+  const json job = wait_for(c, id, is_final_state);
+  ASSERT_TRUE(in_state(job, "done")) << job.dump(2);
+  const std::string lyrics = c.Get("/api/jobs/" + id + "/files/lyrics.txt")->body;
+  for (const char* line :
+       {"Lanterns on the water", "Carry me home tonight", "River running slowly"})
+    EXPECT_NE(lyrics.find(line), std::string::npos) << line << " in\n" << lyrics;
+  const std::string lrc = c.Get("/api/jobs/" + id + "/files/lyrics.lrc")->body;
+  EXPECT_NE(lrc.find("]Lanterns on the water"), std::string::npos) << lrc;
+  const json report = body_of(c.Get("/api/jobs/" + id + "/files/report.json"));
+  EXPECT_GT(report["song"]["sung"].get<int>(), 12) << "the words' syllables are sung";
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
 // The studio page is served from the binary, with a policy that forbids inline script.
 TEST(Serve, TheStudioPageIsServedWithAContentSecurityPolicy) {
   const fs::path dir = fresh_dir("studio-page");

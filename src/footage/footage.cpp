@@ -14,7 +14,7 @@ extern "C" {
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "footage/libav_handles.h"
+#include "audio/libav_handles.h"
 
 namespace tonepoem {
 namespace {

@@ -1,5 +1,5 @@
 #include "footage/footage.h"
-#include "footage/libav_handles.h"
+#include "audio/libav_handles.h"
 
 #include <gtest/gtest.h>
 

@@ -15,7 +15,7 @@ extern "C" {
 #include "core/error.h"
 #include "core/files.h"
 #include "footage/footage.h"
-#include "footage/libav_handles.h"
+#include "audio/libav_handles.h"
 
 namespace tonepoem {
 namespace {

@@ -13,7 +13,7 @@ extern "C" {
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "footage/libav_handles.h"
+#include "audio/libav_handles.h"
 
 namespace tonepoem {
 namespace {

@@ -12,26 +12,17 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include "audio/libav_handles.h"
 #include "core/error.h"
 
 namespace tonepoem::video {
 namespace {
 
-struct InputCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct ScaleFreer {
-  void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
+using libav::CodecFreer;
+using libav::FrameFreer;
+using libav::InputCloser;
+using libav::PacketFreer;
+using libav::ScaleFreer;
 
 constexpr std::string_view kClipFix =
     "pass video files FFmpeg can read (mp4, mkv, mov, webm, ...); `ffprobe FILE` shows what it "

@@ -16,27 +16,16 @@ extern "C" {
 #include <fmt/format.h>
 
 #include "audio/codec.h"
+#include "audio/libav_handles.h"
 #include "core/error.h"
 
 namespace tonepoem {
 namespace {
 
-struct FormatCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-using FormatPtr = std::unique_ptr<AVFormatContext, FormatCloser>;
-using CodecPtr = std::unique_ptr<AVCodecContext, CodecFreer>;
-using FramePtr = std::unique_ptr<AVFrame, FrameFreer>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketFreer>;
+using FormatPtr = libav::InputPtr;
+using libav::CodecPtr;
+using libav::FramePtr;
+using libav::PacketPtr;
 
 FormatPtr open_media(const std::filesystem::path& path) {
   AVFormatContext* raw = nullptr;

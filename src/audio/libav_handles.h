@@ -1,4 +1,4 @@
-// Owners of FFmpeg's objects for the footage stage's files (private to the stage): each frees its
+// Owners of FFmpeg's objects (for the stages that decode or write with libav): each frees its
 // object the way FFmpeg asks, so every early return and exception releases it.
 #pragma once
 

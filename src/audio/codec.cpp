@@ -19,6 +19,7 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include "audio/libav_handles.h"
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/files.h"
@@ -42,18 +43,10 @@ struct FormatOut {
     avformat_free_context(ctx);
   }
 };
-struct CodecFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct InputClose {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
+using CodecFree = libav::CodecFreer;
+using FrameFree = libav::FrameFreer;
+using PacketFree = libav::PacketFreer;
+using InputClose = libav::InputCloser;
 struct SwrFree {
   void operator()(SwrContext* s) const { swr_free(&s); }
 };

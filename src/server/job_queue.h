@@ -49,6 +49,17 @@ struct JobRecord {
 
 // True for ids this store makes: 32 lowercase hex digits.
 bool valid_job_id(std::string_view id);
+
+// A job is tried at most this many times: one whose worker dies on every try (killed, out of
+// memory, a crash) ends failed with too_many_attempts_error() instead of taking workers down
+// for ever.
+constexpr int kMaxJobAttempts = 3;
+inline std::string too_many_attempts_error(int attempts) {
+  return "its worker stopped " + std::to_string(attempts) +
+         " times while running it (killed, out of memory or crashed: the workers' logs say "
+         "which), so it is not tried again; submit it again, shorter or without video, once "
+         "the cause is mended";
+}
 // A fresh job id (128 random bits as 32 hex digits).
 std::string new_job_id();
 // Unix time in milliseconds.

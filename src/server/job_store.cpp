@@ -149,13 +149,23 @@ void JobStore::changed() {
 std::vector<std::string> JobStore::recover() {
   std::lock_guard lock(mutex_);
   std::vector<std::string> ids;
+  bool any = false;
+  Statement spent(db_, file_,
+                  "UPDATE jobs SET state = 'failed', stage = '', error = ?, exit_code = ?, "
+                  "finished_ms = ? WHERE state = 'running' AND attempts >= ?");
+  spent.bind(1, too_many_attempts_error(kMaxJobAttempts))
+      .bind(2, static_cast<std::int64_t>(ExitCode::internal))
+      .bind(3, unix_now_ms())
+      .bind(4, static_cast<std::int64_t>(kMaxJobAttempts));
+  spent.step();
+  any = sqlite3_changes(db_) > 0;
   Statement running(db_, file_, "SELECT id FROM jobs WHERE state = 'running' ORDER BY seq");
   while (running.step()) ids.push_back(running.text(0));
   Statement requeue(db_, file_,
                     "UPDATE jobs SET state = 'queued', stage = '', stage_progress = 0, "
                     "stages = '[]' WHERE state = 'running'");
   requeue.step();
-  if (!ids.empty()) changed();
+  if (any || !ids.empty()) changed();
   return ids;
 }
 

@@ -78,6 +78,25 @@ TEST(JobStore, JobsLeftRunningAreQueuedAgainWhenReopened) {
   EXPECT_EQ(store.get(queued)->attempts, 1);
 }
 
+TEST(JobStore, AJobWhoseProcessDiedOnEachOfItsTriesEndsFailed) {
+  const fs::path file = fresh_db("spent");
+  std::string id;
+  for (int attempt = 1; attempt <= kMaxJobAttempts; ++attempt) {
+    JobStore store(file);
+    store.recover();
+    if (id.empty()) id = store.enqueue("make", {}, 10)->id;
+    const auto claim = store.claim_next();
+    ASSERT_TRUE(claim);
+    EXPECT_EQ(claim->attempts, attempt);
+  }  // the process dies with the job running, each time
+  JobStore store(file);
+  EXPECT_TRUE(store.recover().empty()) << "not queued a fourth time";
+  const JobRecord job = *store.get(id);
+  EXPECT_EQ(job.state, JobState::failed);
+  EXPECT_NE(job.error.find("stopped 3 times"), std::string::npos) << job.error;
+  EXPECT_FALSE(store.claim_next());
+}
+
 TEST(JobStore, WaitingForAChangeWakesOnAWrite) {
   JobStore store(fresh_db("wait"));
   const std::uint64_t seen = store.version();

@@ -235,6 +235,15 @@ std::optional<JobRecord> PgJobQueue::claim_next() {
                    kNextChange)
            .c_str(),
        {std::to_string(unix_now_ms())});
+  // A job whose worker died on each of its tries ends failed.
+  exec(fmt::format("UPDATE tonepoem_jobs SET state = 'failed', stage = '', error = $2, exit_code = "
+                   "$3::integer, finished_ms = $1::bigint, lease_until = NULL, change = {} WHERE "
+                   "state = 'running' AND lease_until < clock_timestamp() AND attempts >= "
+                   "$4::integer",
+                   kNextChange)
+           .c_str(),
+       {std::to_string(unix_now_ms()), too_many_attempts_error(kMaxJobAttempts),
+        std::to_string(static_cast<int>(ExitCode::internal)), std::to_string(kMaxJobAttempts)});
   const Rows rows = exec(
       fmt::format(
           "UPDATE tonepoem_jobs SET state = 'running', attempts = attempts + 1, "

@@ -82,6 +82,24 @@ TEST(PgJobQueue, AJobWhoseLeaseRanOutIsTakenAgainAndTheOldClaimCannotFinishIt) {
   EXPECT_FALSE(alive.claim_next());
 }
 
+TEST(PgJobQueue, AJobWhoseWorkerDiedOnEachOfItsTriesEndsFailed) {
+  PgCluster cluster;
+  ASSERT_EQ(cluster.error(), "");
+  PgJobQueue queue(cluster.url(), 0.3, "w");
+  const std::string id = queue.enqueue("make", {}, 10)->id;
+  for (int attempt = 1; attempt <= kMaxJobAttempts; ++attempt) {
+    const auto claim = queue.claim_next();
+    ASSERT_TRUE(claim) << attempt;
+    EXPECT_EQ(claim->attempts, attempt);
+    std::this_thread::sleep_for(500ms);  // no heartbeat: as if the worker was killed
+  }
+  EXPECT_FALSE(queue.claim_next()) << "not claimed a fourth time";
+  const JobRecord job = *queue.get(id);
+  EXPECT_EQ(job.state, JobState::failed);
+  EXPECT_EQ(job.attempts, kMaxJobAttempts);
+  EXPECT_NE(job.error.find("stopped 3 times"), std::string::npos) << job.error;
+}
+
 TEST(PgJobQueue, CancelAndRemoveReachJobsOfOtherProcesses) {
   PgCluster cluster;
   ASSERT_EQ(cluster.error(), "");

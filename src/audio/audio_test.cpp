@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <string>
 #include <thread>
@@ -791,6 +792,68 @@ TEST(PcmSpool, MissingFolderIsAnOutputErrorNamingIt) {
     EXPECT_EQ(e.code(), ExitCode::output);
     const std::string said = std::string(e.what()) + " " + e.file();
     EXPECT_NE(said.find(dir.string()), std::string::npos) << said;
+  }
+}
+
+// `tonepoem video` reads score.wav through open_audio: the same samples as read_audio without
+// holding them, from several threads at once; what libsndfile cannot read is decoded and held.
+TEST(OpenAudio, ReadsTheFileWhereItLiesTheSameSamplesAsReadAudio) {
+  AudioBuffer tone;
+  tone.sample_rate = 22050;
+  tone.channels = 2;
+  for (int i = 0; i < 22050 * 3; ++i) {
+    tone.samples.push_back(0.5f * static_cast<float>(std::sin(i * 0.031)));
+    tone.samples.push_back(0.25f * static_cast<float>(std::sin(i * 0.017)));
+  }
+  const fs::path wav = temp_dir() / "open.wav";
+  write_audio(tone, wav, AudioFileFormat::wav16);
+  const AudioBuffer whole = read_audio(wav);
+  const std::unique_ptr<PcmSource> source = open_audio(wav);
+  EXPECT_EQ(source->buffer(), nullptr) << "a WAV is read where it lies, never held";
+  EXPECT_EQ(source->frames(), whole.frames());
+  EXPECT_EQ(source->sample_rate(), 22050);
+  std::vector<std::vector<float>> seen(3);
+  std::vector<std::thread> readers;
+  for (std::size_t t = 0; t < seen.size(); ++t)
+    readers.emplace_back([&, t] { seen[t] = read_all(*source, 1024 + 333 * t); });
+  for (auto& r : readers) r.join();
+  for (const auto& s : seen) EXPECT_EQ(s, whole.samples);
+  std::vector<float> edge(2 * 100, -1.0f);  // over the end: the last 50 frames, then zeros
+  source->read(static_cast<std::int64_t>(whole.frames()) - 50, 100, edge.data());
+  EXPECT_EQ(edge[99], whole.samples.back());
+  EXPECT_EQ(edge[100], 0.0f);
+
+  const fs::path m4a = temp_dir() / "open.m4a";
+  write_audio(tone, m4a, AudioFileFormat::m4a_aac);
+  const std::unique_ptr<PcmSource> decoded = open_audio(m4a);
+  ASSERT_NE(decoded->buffer(), nullptr) << "FFmpeg's formats are decoded whole";
+  EXPECT_EQ(decoded->buffer()->samples, read_audio(m4a).samples);
+
+  try {
+    (void)open_audio(temp_dir() / "absent.wav");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+  }
+}
+
+// A score.wav cut short while the video reads it: an error naming the file, never silence.
+TEST(OpenAudio, AFileTruncatedWhileOpenIsAnErrorNamingIt) {
+  AudioBuffer tone;
+  tone.sample_rate = 8000;
+  tone.channels = 2;
+  tone.samples.assign(2 * 8000 * 2, 0.1f);
+  const fs::path wav = temp_dir() / "cut.wav";
+  write_audio(tone, wav, AudioFileFormat::wav16);
+  const std::unique_ptr<PcmSource> source = open_audio(wav);
+  fs::resize_file(wav, fs::file_size(wav) / 2);
+  std::vector<float> out(2 * 1000);
+  try {
+    source->read(12000, 1000, out.data());
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::output);
+    EXPECT_NE((std::string(e.what()) + e.file()).find("cut.wav"), std::string::npos);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -187,15 +188,83 @@ void write_wav(const AudioBuffer& audio, const fs::path& path, SampleFormat form
   write_audio(audio, path, f, {}, cancel);
 }
 
-AudioBuffer read_audio(const fs::path& path) {
+namespace {
+
+// libsndfile's handle on `path` with its format, or null when libsndfile does not know the format
+// (FFmpeg's turn). Error(bad_input) for a missing file or one without channels or a rate.
+SndFile open_sound_file(const fs::path& path, SF_INFO& info) {
   const std::string name = path.string();
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) fail_input(name, "audio file not found", "check the path");
-  SF_INFO info{};
+  info = SF_INFO{};
   SndFile file(sf_open(path.c_str(), SFM_READ, &info));
-  if (!file) return decode_with_libav(path);  // M4A, Opus and others FFmpeg knows
-  if (info.channels <= 0 || info.samplerate <= 0)
+  if (file && (info.channels <= 0 || info.samplerate <= 0))
     fail_input(name, "the audio file has no channels or no sample rate", "give a valid audio file");
+  return file;
+}
+
+// An audio file read where it lies: one libsndfile handle, seek and read under a lock.
+class SoundFileSource final : public PcmSource {
+ public:
+  SoundFileSource(fs::path path, SndFile file, const SF_INFO& info)
+      : path_(std::move(path)), file_(std::move(file)), info_(info) {}
+  int sample_rate() const override { return info_.samplerate; }
+  int channels() const override { return info_.channels; }
+  std::size_t frames() const override { return static_cast<std::size_t>(info_.frames); }
+  void read(std::int64_t first, std::size_t count, float* out) const override {
+    const auto ch = static_cast<std::size_t>(info_.channels);
+    std::fill(out, out + count * ch, 0.0f);
+    const std::int64_t from = std::max<std::int64_t>(first, 0);
+    const std::int64_t to =
+        std::min<std::int64_t>(first + static_cast<std::int64_t>(count), info_.frames);
+    if (from >= to) return;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (sf_seek(file_.get(), from, SEEK_SET) != from)
+      fail_output(path_.string(), "cannot seek in the audio file", "check that it is still there");
+    float* dst = out + static_cast<std::size_t>(from - first) * ch;
+    if (sf_readf_float(file_.get(), dst, to - from) != to - from)
+      fail_output(path_.string(), "the audio file ended early",
+                  "check that nothing changed it while it was read");
+  }
+
+ private:
+  fs::path path_;
+  SndFile file_;
+  SF_INFO info_;
+  mutable std::mutex mutex_;
+};
+
+// A buffer decoded whole (what libsndfile cannot read), held by its source.
+class HeldBufferSource final : public PcmSource {
+ public:
+  explicit HeldBufferSource(AudioBuffer audio) : audio_(std::move(audio)), view_(audio_) {}
+  int sample_rate() const override { return audio_.sample_rate; }
+  int channels() const override { return audio_.channels; }
+  std::size_t frames() const override { return audio_.frames(); }
+  void read(std::int64_t first, std::size_t count, float* out) const override {
+    view_.read(first, count, out);
+  }
+  const AudioBuffer* buffer() const override { return &audio_; }
+
+ private:
+  AudioBuffer audio_;
+  BufferSource view_;
+};
+
+}  // namespace
+
+std::unique_ptr<PcmSource> open_audio(const fs::path& path) {
+  SF_INFO info{};
+  SndFile file = open_sound_file(path, info);
+  if (!file || !info.seekable) return std::make_unique<HeldBufferSource>(read_audio(path));
+  return std::make_unique<SoundFileSource>(path, std::move(file), info);
+}
+
+AudioBuffer read_audio(const fs::path& path) {
+  const std::string name = path.string();
+  SF_INFO info{};
+  SndFile file = open_sound_file(path, info);
+  if (!file) return decode_with_libav(path);  // M4A, Opus and others FFmpeg knows
   AudioBuffer audio;
   audio.sample_rate = info.samplerate;
   audio.channels = info.channels;

@@ -6,6 +6,8 @@
 #include "model/timeline.h"
 #include "music/midi.h"
 
+namespace fs = std::filesystem;
+
 namespace tonepoem {
 
 OptionProblems VideoJobOptions::validate() const {
@@ -26,18 +28,19 @@ void run_video(const VideoJobOptions& options, JobContext& context) {
                  "give a folder written by tonepoem make (one made without video is fine)");
   context.outputs().check_writable();
   context.stage("read");
-  const AudioBuffer audio = read_audio(options.make_dir / "score.wav");
+  const fs::path wav = options.make_dir / "score.wav";
   const Score score = load_midi(options.make_dir / "score.mid");
   const Timeline timeline =
       timeline_from_score(load_cue_sheet(options.make_dir / "cues.json"), score);
   if (options.snapshot_s) {
     context.stage("snapshot");
-    write_snapshot(audio, timeline, options.video, *options.snapshot_s,
+    write_snapshot(read_audio(wav), timeline, options.video, *options.snapshot_s,
                    context.outputs().path_for(options.output_name));
     context.outputs().written(options.output_name);
   } else {
     const ProgressFn progress = context.stage("video");
-    render_video(audio, timeline, options.video, context.outputs().path_for(options.output_name),
+    // Read from the file as the frames need it: memory stays flat for an hours-long score.
+    render_video(*open_audio(wav), timeline, options.video, context.outputs().path_for(options.output_name),
                  progress, context.cancel());
     context.outputs().written(options.output_name);
     if (options.captions != CaptionFormat::none) {

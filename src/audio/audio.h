@@ -287,11 +287,11 @@ void write_audio(const PcmSource& audio, const std::filesystem::path& path, Audi
 // Throws Error(bad_input).
 AudioBuffer read_audio(const std::filesystem::path& path);
 
-// The same audio as read_audio(path) as a PcmSource that reads the file a block at a time when
-// libsndfile knows the format (WAV, FLAC, Ogg, MP3: memory stays flat whatever the length; reads
-// are serialised on one handle), else decoded whole by FFmpeg and held. The same samples as
-// read_audio(). Errors as read_audio() on opening; read() throws Error(output) naming the file
-// if it can no longer be read.
+// The same audio as read_audio(path) as a PcmSource that reads a WAV file a block at a time
+// (memory stays flat whatever the length; reads are serialised on one handle); other formats,
+// whose length is only known once decoded, are read whole by read_audio() and held. The same
+// samples as read_audio(). Errors as read_audio() on opening; read() throws Error(output) naming
+// the file if it can no longer be read.
 std::unique_ptr<PcmSource> open_audio(const std::filesystem::path& path);
 
 // Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing

@@ -837,6 +837,23 @@ TEST(OpenAudio, ReadsTheFileWhereItLiesTheSameSamplesAsReadAudio) {
   }
 }
 
+// Found by media_fuzz: a damaged Ogg Opus file whose header gives no length (libsndfile says
+// 2^63 frames). read_audio used to size its buffer by that promise and died; it reads what is
+// there instead.
+TEST(ReadAudio, AFileThatPromisesEndlessFramesReadsWhatIsThere) {
+  const fs::path ogg = fs::path(TONEPOEM_SOURCE_DIR) / "fuzz/corpus/audio/ogg-length-unknown.opus";
+  AudioBuffer audio;
+  try {
+    audio = read_audio(ogg);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input) << e.describe();
+    return;
+  }
+  EXPECT_GT(audio.frames(), 0u);
+  EXPECT_LT(audio.frames(), 48000u * 10) << "far more than 960 bytes can hold";
+  EXPECT_EQ(open_audio(ogg)->frames(), audio.frames());
+}
+
 // A score.wav cut short while the video reads it: an error naming the file, never silence.
 TEST(OpenAudio, AFileTruncatedWhileOpenIsAnErrorNamingIt) {
   AudioBuffer tone;

@@ -256,7 +256,12 @@ class HeldBufferSource final : public PcmSource {
 std::unique_ptr<PcmSource> open_audio(const fs::path& path) {
   SF_INFO info{};
   SndFile file = open_sound_file(path, info);
-  if (!file || !info.seekable) return std::make_unique<HeldBufferSource>(read_audio(path));
+  // Only WAV's frame count is exact before reading (an MP3's is an estimate, and a damaged one
+  // decodes fewer frames than it promised): the rest is read whole, as read_audio() reads it.
+  const int container = info.format & SF_FORMAT_TYPEMASK;
+  const bool wav =
+      container == SF_FORMAT_WAV || container == SF_FORMAT_WAVEX || container == SF_FORMAT_RF64;
+  if (!file || !info.seekable || !wav) return std::make_unique<HeldBufferSource>(read_audio(path));
   return std::make_unique<SoundFileSource>(path, std::move(file), info);
 }
 
@@ -268,11 +273,25 @@ AudioBuffer read_audio(const fs::path& path) {
   AudioBuffer audio;
   audio.sample_rate = info.samplerate;
   audio.channels = info.channels;
-  audio.samples.resize(static_cast<std::size_t>(info.frames) *
-                       static_cast<std::size_t>(info.channels));
-  const sf_count_t got = sf_readf_float(file.get(), audio.samples.data(), info.frames);
-  if (got < 0) fail_input(name, "read error", "check the file");
-  audio.samples.resize(static_cast<std::size_t>(got) * static_cast<std::size_t>(info.channels));
+  const auto channels = static_cast<std::size_t>(info.channels);
+  // The header's frame count is a promise a damaged or streamed file need not keep (an Ogg
+  // stream of unknown length says 2^63; found by media_fuzz): read blocks until the end, reserving
+  // the promise only where the file is big enough to hold it (no codec here packs 16 samples
+  // into a byte).
+  std::error_code ec;
+  const auto file_bytes = static_cast<double>(fs::file_size(path, ec));
+  if (!ec && static_cast<double>(info.frames) * static_cast<double>(channels) <= 16 * file_bytes)
+    audio.samples.reserve(static_cast<std::size_t>(info.frames) * channels);
+  const std::size_t block = std::max<std::size_t>(1, (std::size_t{1} << 20) / channels);
+  for (;;) {
+    const std::size_t have = audio.samples.size();
+    audio.samples.resize(have + block * channels);
+    const sf_count_t got =
+        sf_readf_float(file.get(), audio.samples.data() + have, static_cast<sf_count_t>(block));
+    if (got < 0) fail_input(name, "read error", "check the file");
+    audio.samples.resize(have + static_cast<std::size_t>(got) * channels);
+    if (static_cast<std::size_t>(got) < block) break;
+  }
   return audio;
 }
 

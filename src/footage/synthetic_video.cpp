@@ -130,7 +130,7 @@ struct SubtitleWriter {
       AVSubtitle subtitle{};
       subtitle.num_rects = 1;
       subtitle.rects = rects;
-      subtitle.pts = av_rescale_q(start_ms, AVRational{1, 1000}, AV_TIME_BASE_Q);
+      subtitle.pts = av_rescale_q(start_ms, AVRational{1, 1000}, AVRational{1, AV_TIME_BASE});
       subtitle.end_display_time = static_cast<std::uint32_t>(end_ms - start_ms);
       std::vector<std::uint8_t> buffer(4096 + event.size() * 4);
       const int size = avcodec_encode_subtitle(enc.get(), buffer.data(),

@@ -231,8 +231,9 @@ MakeOptions make_options_from_request(const nlohmann::json& request) {
   OptionProblems problems;
   std::string quality;
   for (const auto& [name, value] : request.items()) {
-    const auto field = std::find_if(kFields.begin(), kFields.end(),
-                                    [&](const MakeRequestField& f) { return f.name == name; });
+    const auto field =
+        std::find_if(kFields.begin(), kFields.end(),
+                     [&key = name](const MakeRequestField& f) { return f.name == key; });
     if (field == kFields.end()) {
       std::string known;
       for (const MakeRequestField& f : kFields)

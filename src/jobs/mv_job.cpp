@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -40,9 +41,15 @@ std::optional<double> parse_lrc_time(std::string_view s) {
       rest.find_first_not_of("0123456789.") != std::string::npos ||
       std::count(rest.begin(), rest.end(), '.') > 1)
     return std::nullopt;
-  const double secs = std::stod(rest);
-  if (secs >= 60) return std::nullopt;
-  return std::stod(minutes) * 60 + secs;
+  // from_chars, not stod: "." or a 400-digit minute count is a bad tag, never an exception.
+  double secs = 0, mins = 0;
+  const auto [secs_end, secs_error] = std::from_chars(rest.data(), rest.data() + rest.size(), secs);
+  const auto [mins_end, mins_error] =
+      std::from_chars(minutes.data(), minutes.data() + minutes.size(), mins);
+  if (secs_error != std::errc() || secs_end != rest.data() + rest.size() ||
+      mins_error != std::errc() || mins_end != minutes.data() + minutes.size() || secs >= 60)
+    return std::nullopt;
+  return mins * 60 + secs;
 }
 
 constexpr std::string_view kLrcFix =
@@ -82,11 +89,17 @@ Lyrics read_lrc(const std::filesystem::path& path, std::string_view text, double
       t = trim(t.substr(close + 1));
       if (!tag.empty() && !std::isdigit(static_cast<unsigned char>(tag[0]))) {
         if (tag.substr(0, 7) == "offset:") {  // milliseconds, positive = lyrics earlier
-          try {
-            offset = std::stod(std::string(trim(tag.substr(7)))) / 1000.0;
-          } catch (const std::exception&) {
-            fail_lyrics_line(path, number, fmt::format("bad offset \"[{}]\"", tag));
-          }
+          std::string_view ms = trim(tag.substr(7));
+          if (!ms.empty() && ms.front() == '+') ms.remove_prefix(1);
+          double value = 0;
+          const auto [end, error] = std::from_chars(ms.data(), ms.data() + ms.size(), value);
+          // Milliseconds as digits only: "nan", "inf" or a day's worth are not an offset.
+          if (ms.empty() || error != std::errc() || end != ms.data() + ms.size() ||
+              !std::isfinite(value) || std::abs(value) > 3600e3 ||
+              ms.find_first_not_of("-0123456789.") != std::string_view::npos)
+            fail_lyrics_line(path, number, fmt::format("bad offset \"[{}]\"", tag),
+                             "write the offset in milliseconds, e.g. [offset:+250]");
+          offset = value / 1000.0;
         }
         continue;  // [ti:], [ar:], [al:] ...
       }

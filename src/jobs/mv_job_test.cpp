@@ -196,5 +196,28 @@ TEST(ReadLyrics, RefusesTimesThatGoBackwardsOrPastTheSongNamingTheLine) {
   EXPECT_THROW(read_lyrics(write_lyrics("e.lrc", "[ti:Only a title]\n"), 30, 0, 30), Error);
 }
 
+// Found by media_fuzz: tags whose numbers std::stod refused (an exception that ended the
+// program) or accepted as NaN. Each is now bad input naming the line.
+TEST(ReadLyrics, UnreadableNumbersInTagsAreBadInputNamingTheLine) {
+  const char* bad[] = {"[00:05.00]one\n[080000:.]two\n",  "[00:05.00]one\n[00:.]two\n",
+                       "[offset:nan]\n[00:05.00]one\n",   "[offset:inf]\n[00:05.00]one\n",
+                       "[offset:1e400]\n[00:05.00]one\n", "[00:05.00]<00:.>one\n"};
+  int n = 0;
+  for (const char* text : bad) {
+    const std::string name = "bad" + std::to_string(n++) + ".lrc";
+    try {
+      read_lyrics(write_lyrics(name, text), 30, 0, 30);
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_input) << text;
+      EXPECT_NE(e.file().find(name + ":"), std::string::npos) << e.describe();
+    }
+  }
+  const Lyrics early =
+      read_lyrics(write_lyrics("ok.lrc", "[offset:+500]\n[00:05.00]one\n"), 30, 0, 30);
+  ASSERT_EQ(early.captions.size(), 1u);
+  EXPECT_DOUBLE_EQ(early.captions[0].start_s, 4.5);
+}
+
 }  // namespace
 }  // namespace tonepoem

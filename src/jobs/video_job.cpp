@@ -40,8 +40,8 @@ void run_video(const VideoJobOptions& options, JobContext& context) {
   } else {
     const ProgressFn progress = context.stage("video");
     // Read from the file as the frames need it: memory stays flat for an hours-long score.
-    render_video(*open_audio(wav), timeline, options.video, context.outputs().path_for(options.output_name),
-                 progress, context.cancel());
+    render_video(*open_audio(wav), timeline, options.video,
+                 context.outputs().path_for(options.output_name), progress, context.cancel());
     context.outputs().written(options.output_name);
     if (options.captions != CaptionFormat::none) {
       const bool srt = options.captions == CaptionFormat::srt;

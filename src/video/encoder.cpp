@@ -69,21 +69,27 @@ BgraToYuv::~BgraToYuv() = default;
 // same-size conversion.
 namespace {
 
+// GCC builds these loops at -O3 even in a Debug build; Clang (the fuzz build) has no per-function
+// optimize attribute, so only the AVX2 clone is asked of it.
+#if defined(__clang__)
+#define TONEPOEM_VECTOR_LOOP __attribute__((target_clones("avx2", "default")))
+#else
+#define TONEPOEM_VECTOR_LOOP __attribute__((optimize("O3"), target_clones("avx2", "default")))
+#endif
+
 constexpr std::int32_t kYr = 11966, kYg = 40254, kYb = 4064;    // 219/255 * (.2126 .7152 .0722)
 constexpr std::int32_t kUr = -6596, kUg = -22189, kUb = 28784;  // 224/255 * ((B - Y) / 1.8556)
 constexpr std::int32_t kVr = 28784, kVg = -26145, kVb = -2639;  // 224/255 * ((R - Y) / 1.5748)
 
-__attribute__((optimize("O3"), target_clones("avx2", "default"))) void luma_row(
-    const std::uint8_t* bgra, std::uint8_t* y, int width) {
+TONEPOEM_VECTOR_LOOP void luma_row(const std::uint8_t* bgra, std::uint8_t* y, int width) {
   for (int x = 0; x < width; ++x) {
     const std::int32_t b = bgra[4 * x], g = bgra[4 * x + 1], r = bgra[4 * x + 2];
     y[x] = static_cast<std::uint8_t>(16 + ((kYr * r + kYg * g + kYb * b + (1 << 15)) >> 16));
   }
 }
 
-__attribute__((optimize("O3"), target_clones("avx2", "default"))) void chroma_row(
-    const std::uint8_t* row0, const std::uint8_t* row1, std::uint8_t* u, std::uint8_t* v,
-    int pairs) {
+TONEPOEM_VECTOR_LOOP void chroma_row(const std::uint8_t* row0, const std::uint8_t* row1,
+                                     std::uint8_t* u, std::uint8_t* v, int pairs) {
   for (int x = 0; x < pairs; ++x) {
     const std::uint8_t* p = row0 + 8 * x;
     const std::uint8_t* q = row1 + 8 * x;
@@ -129,10 +135,12 @@ namespace {
 // Rows of YuvOverlay::apply and fill_rect_yuv: v' = v + alpha * mask * (colour - v), in fixed
 // point: colour relative to `zero` in 1/16 levels, mask / 255 as mask * 257 / 65536, alpha in
 // 1/65536. Row y uses the mask at mask + y * mask_stride (0: one mask for every row).
-__attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_rows(
-    std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
-    std::ptrdiff_t mask_stride, std::int32_t colour16, std::int32_t alpha_q16, std::int32_t zero,
-    int width, const std::uint8_t* src = nullptr, std::ptrdiff_t src_stride = 0) {
+TONEPOEM_VECTOR_LOOP void overlay_rows(std::uint8_t* dst, std::ptrdiff_t stride, int rows,
+                                       const std::uint8_t* mask, std::ptrdiff_t mask_stride,
+                                       std::int32_t colour16, std::int32_t alpha_q16,
+                                       std::int32_t zero, int width,
+                                       const std::uint8_t* src = nullptr,
+                                       std::ptrdiff_t src_stride = 0) {
   if (!src) {
     src = dst;
     src_stride = stride;
@@ -152,9 +160,9 @@ __attribute__((optimize("O3"), target_clones("avx2", "default"))) void overlay_r
 
 // Rows of YuvLayer::apply: v' = v + alpha * (layer - mask * (v - zero)), with the layer's own
 // premultiplied colour per sample (1/16 levels) in place of one colour.
-__attribute__((optimize("O3"), target_clones("avx2", "default"))) void layer_rows(
-    std::uint8_t* dst, std::ptrdiff_t stride, int rows, const std::uint8_t* mask,
-    const std::int16_t* layer, int width, std::int32_t alpha_q16, std::int32_t zero) {
+TONEPOEM_VECTOR_LOOP void layer_rows(std::uint8_t* dst, std::ptrdiff_t stride, int rows,
+                                     const std::uint8_t* mask, const std::int16_t* layer, int width,
+                                     std::int32_t alpha_q16, std::int32_t zero) {
   for (int y = 0; y < rows; ++y) {
     std::uint8_t* row = dst + y * stride;
     const std::uint8_t* m = mask + static_cast<std::ptrdiff_t>(y) * width;

@@ -67,8 +67,7 @@ std::int64_t frame_count(double duration_s, int fps) {
 
 FramePainter::FramePainter(const PcmSource& audio, const Timeline& timeline,
                            const VideoOptions& options)
-    : audio_(audio),
-      timeline_(timeline),
+    : timeline_(timeline),
       options_(options),
       geometry_{options.width, options.height,
                 static_cast<double>(std::min(options.width, options.height)),

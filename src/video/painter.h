@@ -112,7 +112,6 @@ class FramePainter final : private Canvas {
   // Pictures or clips under everything: a colour grade instead of the style's background.
   bool shows_pictures() const { return !slides_.empty() || !clip_first_.empty(); }
 
-  const PcmSource& audio_;
   const Timeline& timeline_;
   VideoOptions options_;
   FrameGeometry geometry_;

@@ -3,9 +3,8 @@
 # made by repeating the public-domain tales in ../shared/data/stories-en (Grimm, Aesop: Project
 # Gutenberg), then `tonepoem make --no-video --format flac16` and `tonepoem video` of the result,
 # each under /usr/bin/time: wall time per stage (from report.json) and peak resident memory.
-# Long (a 2-hour story: several minutes for make and an hour or more for the video on 2 cores; not
-# measured to the end here),
-# so it is not part of CI. Skips cleanly (exit 0) when the data or /usr/bin/time is absent.
+# Long (132,000 bytes, 166 minutes of music: 5.5 minutes for make and 36 minutes for the video on
+# 2 cores, README "Memory and time for long stories"), so it is not part of CI. Skips cleanly (exit 0) when the data or /usr/bin/time is absent.
 #
 #   bench/soak.sh [BUILD_DIR] [MINUTES] [--no-video]
 #   TONEPOEM_BIN=/path/to/another/tonepoem bench/soak.sh ...   # compare two builds
@@ -23,10 +22,10 @@ tales=("$data"/grimms_fairy_tales_pg2591.txt "$data"/aesop_fables_townsend_pg21.
 for t in "${tales[@]}"; do [[ -f "$t" ]] || { echo "soak: skipped ($t is absent)"; exit 0; }; done
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# About 1,100 bytes of these tales a minute at the reading speed the plan assumes (2.5 words a
-# second; measured: 2,550 bytes gave 2.3 minutes); the tales' bodies only (past the Gutenberg
-# header), repeated until long enough.
-bytes=$((minutes * 1100))
+# About 800 bytes of these tales a minute of music (measured: 132,000 bytes gave 166 minutes;
+# short stories run longer a byte, 2,550 bytes gave 2.3 minutes); the tales' bodies only (past the
+# Gutenberg header), repeated until long enough.
+bytes=$((minutes * 800))
 : > "$out/story.txt"
 while (( $(stat -c %s "$out/story.txt") < bytes )); do
   for t in "${tales[@]}"; do

@@ -34,8 +34,9 @@ struct Truth {
 };
 
 // A film of `shots` shots: each a pattern, a solid or a fast pan in a colour unlike the last one,
-// 20 to 80 frames; between shots a hard cut (3 in 4) or a fade through black; inside half the
-// shots a one- or two-frame white or black flash.
+// 20 to 80 frames; between shots a hard cut (3 in 4) or a fade (through black, white or a colour
+// of the palette, one in three each); inside half the shots a one- or two-frame white or black
+// flash.
 Truth make_film(const fs::path& path, int shots, std::mt19937& rng) {
   static const std::array<std::array<std::uint8_t, 3>, 10> palette = {{{200, 40, 40},
                                                                        {40, 60, 220},
@@ -48,7 +49,7 @@ Truth make_film(const fs::path& path, int shots, std::mt19937& rng) {
                                                                        {150, 150, 150},
                                                                        {90, 50, 20}}};
   std::uniform_int_distribution<int> length(20, 80), colour(0, 9), look(0, 2), coin(0, 3),
-      fade_len(12, 25), black_len(2, 6), flash_len(1, 2);
+      fade_len(12, 25), black_len(2, 6), flash_len(1, 2), through_kind(0, 2);
   Truth truth;
   std::vector<SyntheticSegment> segments;
   int previous = -1;
@@ -62,12 +63,17 @@ Truth make_film(const fs::path& path, int shots, std::mt19937& rng) {
     const SyntheticLook kind = kinds[look(rng)];
     if (s > 0) {
       if (coin(rng) == 0) {
-        // A fade through black: out of the last shot's look, black, into this one's.
+        // A fade: out of the last shot's look, a flat colour, into this one's.
         const int out = fade_len(rng), dark = black_len(rng), in = fade_len(rng);
+        const int kind_of_fade = through_kind(rng);
+        const std::array<std::uint8_t, 3> through =
+            kind_of_fade == 0   ? std::array<std::uint8_t, 3>{0, 0, 0}
+            : kind_of_fade == 1 ? std::array<std::uint8_t, 3>{255, 255, 255}
+                                : palette[colour(rng)];
         const auto last = segments.back().rgb;
-        segments.push_back({out, last, SyntheticLook::fade_out});
-        segments.push_back({dark, {0, 0, 0}, SyntheticLook::solid});
-        segments.push_back({in, palette[c], SyntheticLook::fade_in});
+        segments.push_back({out, last, SyntheticLook::fade_out, through});
+        segments.push_back({dark, through, SyntheticLook::solid});
+        segments.push_back({in, palette[c], SyntheticLook::fade_in, through});
         truth.gradual.push_back({frame, frame + out + dark + in - 1});
         frame += out + dark + in;
       } else {
@@ -194,7 +200,11 @@ int main(int argc, char** argv) {
                                     : keep;
   fs::create_directories(dir);
   std::mt19937 rng(seed);
-  Tally ours, theirs;
+  // The detector as it was before fades through a colour: blank means dark only.
+  ShotOptions black_only;
+  black_only.flat_contrast = 0;
+  black_only.blank_recolour_distance = 2;  // never: distances are at most 1
+  Tally ours, before, theirs;
   bool baseline = true;
   double film_seconds = 0;
   for (int f = 0; f < films; ++f) {
@@ -207,6 +217,12 @@ int main(int argc, char** argv) {
     std::vector<std::int64_t> found;
     for (const Cut& c : analysis.cuts) found.push_back(c.frame);
     ours.add(truth, found);
+    t = bench::now_s();
+    const FootageAnalysis old_analysis = analyze_footage(film, black_only);
+    before.seconds += bench::now_s() - t;
+    std::vector<std::int64_t> old_found;
+    for (const Cut& c : old_analysis.cuts) old_found.push_back(c.frame);
+    before.add(truth, old_found);
     if (baseline) {
       std::vector<std::int64_t> scenes;
       t = bench::now_s();
@@ -218,6 +234,7 @@ int main(int argc, char** argv) {
   std::printf("%d generated films, %.0f s of 480x270 H.264 at %d fps, seed %u\n", films,
               film_seconds, kFps, seed);
   ours.print("tonepoem (footage stage)");
+  before.print("tonepoem, fades through black only");
   if (baseline)
     theirs.print("ffmpeg select gt(scene,0.4)");
   else

@@ -13,8 +13,8 @@ extern "C" {
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
 #include "audio/libav_handles.h"
+#include "core/error.h"
 
 namespace tonepoem {
 namespace {

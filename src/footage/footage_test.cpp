@@ -101,6 +101,33 @@ TEST(Footage, FadeThroughBlackIsOneGradualTransition) {
   EXPECT_LT(fades[0], 65);
 }
 
+// A fade through white, and a solid shot (entered by a cut) fading through black: one fade each,
+// the new shot starting as the blank frames end; the cut into the solid shot stays a hard cut.
+TEST(Footage, FadesThroughAColourAndFromASolidShotAreOneFadeEach) {
+  const fs::path video = scratch("colour-fades.mkv");
+  using L = SyntheticLook;
+  std::vector<SyntheticSegment> film = {{40, kBlue, L::pattern},     // 0
+                                        {15, kBlue, L::fade_out},    // 40
+                                        {5, kWhite, L::solid},       // 55
+                                        {15, kYellow, L::fade_in},   // 60
+                                        {40, kYellow, L::pattern},   // 75
+                                        {30, kGrey, L::solid},       // 115 (a cut)
+                                        {15, kGrey, L::fade_out},    // 145
+                                        {15, kMagenta, L::fade_in},  // 160
+                                        {30, kMagenta, L::pattern}};
+  film[1].through = film[3].through = kWhite;
+  write_synthetic_video(video, film);
+  const FootageAnalysis a = analyze_footage(video);
+  EXPECT_EQ(frames_of(a.cuts, CutKind::hard), (std::vector<std::int64_t>{115}));
+  const std::vector<std::int64_t> fades = frames_of(a.cuts, CutKind::fade);
+  ASSERT_EQ(fades.size(), 2u) << "through white, and the solid shot through black";
+  EXPECT_GE(fades[0], 55);  // after the white, within the fade-in
+  EXPECT_LT(fades[0], 75);
+  EXPECT_GE(fades[1], 152);
+  EXPECT_LT(fades[1], 175);
+  ASSERT_EQ(a.shots.size(), a.cuts.size() + 1);
+}
+
 TEST(Footage, AnalysisRoundTripsThroughJson) {
   const fs::path video = scratch("json.mp4");
   write_synthetic_video(video, {{10, kRed}, {10, kBlue}});

@@ -12,10 +12,10 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include "audio/libav_handles.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "footage/footage.h"
-#include "audio/libav_handles.h"
 
 namespace tonepoem {
 namespace {

@@ -26,7 +26,7 @@ std::string_view cut_kind_name(CutKind kind) {
 ShotDetector::ShotDetector(ShotOptions options) : options_(options) {}
 
 void ShotDetector::push(const FrameFeatures& frame) {
-  Entry entry{frame, 0, 0};
+  Entry entry{frame, 0, 0, 0, false};
   if (!pending_.empty()) {
     const FrameFeatures& previous = pending_.back().features;
     entry.distance = histogram_distance(previous, frame);
@@ -35,6 +35,18 @@ void ShotDetector::push(const FrameFeatures& frame) {
       sum += std::abs(static_cast<int>(frame.grid[i]) - previous.grid[i]);
     entry.motion = static_cast<double>(sum) / (255.0 * frame.grid.size());
   }
+  {
+    double sum = 0, squares = 0;
+    for (std::uint8_t v : frame.grid) {
+      sum += v;
+      squares += static_cast<double>(v) * v;
+    }
+    const double n = static_cast<double>(frame.grid.size());
+    const double mean = sum / n;
+    entry.contrast = std::sqrt(std::max(0.0, squares / n - mean * mean)) / 255.0;
+  }
+  entry.blank =
+      frame.brightness < options_.black_brightness || entry.contrast < options_.flat_contrast;
   pending_.push_back(entry);
   const std::size_t window = static_cast<std::size_t>(options_.window);
   while (pending_.size() - decide_at_ > window) decide_front();
@@ -92,13 +104,22 @@ void ShotDetector::decide_front() {
     }
   }
   bool fade = false;
-  const bool dark = entry.features.brightness < options_.black_brightness;
-  if (dark && !in_black_) {
+  if (entry.blank && !in_black_) {
     in_black_ = true;
     black_entered_by_cut_ = hard || flash || k <= suppressed_until_;
     black_from_start_ = k == 0;
     black_start_ = k;
-  } else if (!dark && in_black_) {
+    blank_first_ = entry.features;
+  } else if (entry.blank && in_black_ && (hard || flash)) {
+    black_entered_by_cut_ = true;  // cut from one flat shot to another
+    blank_first_ = entry.features;
+  } else if (entry.blank && in_black_ && k > suppressed_until_ &&
+             histogram_distance(blank_first_, entry.features) >= options_.blank_recolour_distance) {
+    // A flat shot fading to another colour (solid red to black): entered gradually from here.
+    black_entered_by_cut_ = false;
+    black_from_start_ = false;
+    blank_first_ = entry.features;
+  } else if (!entry.blank && in_black_) {
     in_black_ = false;
     fade = !hard && !black_entered_by_cut_ && !black_from_start_ &&
            k - black_start_ > options_.max_flash_frames;
@@ -135,16 +156,7 @@ void ShotDetector::emit(const Entry& entry, bool cut_here) {
   }
   current_.brightness += entry.features.brightness;
   current_.saturation += entry.features.saturation;
-  {
-    double sum = 0, squares = 0;
-    for (std::uint8_t v : entry.features.grid) {
-      sum += v;
-      squares += static_cast<double>(v) * v;
-    }
-    const double n = static_cast<double>(entry.features.grid.size());
-    const double mean = sum / n;
-    current_.contrast += std::sqrt(std::max(0.0, squares / n - mean * mean)) / 255.0;
-  }
+  current_.contrast += entry.contrast;
   current_.end_frame = entry.features.index + 1;
   ++current_frames_;
 }
@@ -160,9 +172,14 @@ void from_json(const nlohmann::json& j, Cut& c) {
   c.frame = j.at("frame").get<std::int64_t>();
   c.time_s = j.at("time_s").get<double>();
   const std::string kind = j.value("kind", "hard");
-  if (kind != "hard" && kind != "fade")
+  bool known = false;
+  for (CutKind k : {CutKind::hard, CutKind::fade})
+    if (kind == cut_kind_name(k)) {
+      c.kind = k;
+      known = true;
+    }
+  if (!known)
     throw Error(ExitCode::bad_input, "cut kind '" + kind + "' is not known (hard or fade)");
-  c.kind = kind == "hard" ? CutKind::hard : CutKind::fade;
   c.strength = j.value("strength", 0.0);
 }
 

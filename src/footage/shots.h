@@ -1,4 +1,5 @@
-// Shots of a film: where the picture changes (hard cuts frame-exact, fades through black) and what
+// Shots of a film: where the picture changes (hard cuts frame-exact, fades through black or a
+// colour) and what
 // each shot looks like (brightness, colour, motion). The detector is fed one frame's small
 // features at a time and decides each frame a fixed number of frames later, so memory does not
 // grow with the length of the film.
@@ -65,9 +66,14 @@ struct ShotOptions {
   // jump. Not a cut.
   int max_flash_frames = 2;
   double flash_return_distance = 0.25;
-  // A fade through black: frames darker than `black_brightness` (mean luma) entered without a
-  // hard cut; the new shot starts at the first frame after the dark run.
+  // A fade through black or a colour: blank frames (darker than `black_brightness` mean luma, or
+  // a flat field of one colour, the luma's spread under `flat_contrast`) entered without a hard
+  // cut; the new shot starts at the first frame after the blank run. A blank run whose colour
+  // drifts `blank_recolour_distance` from its first frame (a solid shot fading to black) counts
+  // as entered gradually from there.
   double black_brightness = 0.06;
+  double flat_contrast = 0.02;
+  double blank_recolour_distance = 0.4;
 };
 
 // The streaming detector. Feed frames in order with push(); each frame is decided `window`
@@ -88,6 +94,8 @@ class ShotDetector {
     FrameFeatures features;
     double distance = 0;  // to the previous frame (0 for the first)
     double motion = 0;    // mean absolute luma change from the previous frame, 0..1
+    double contrast = 0;  // the luma grid's standard deviation, 0..0.5
+    bool blank = false;   // dark, or a flat field of one colour
   };
   void decide_front();
   void emit(const Entry& entry, bool cut_here);
@@ -98,6 +106,7 @@ class ShotDetector {
   std::int64_t suppressed_until_ = -1;  // frames up to this one are a flash's return
   bool in_black_ = false, black_entered_by_cut_ = false, black_from_start_ = false;
   std::int64_t black_start_ = 0;
+  FrameFeatures blank_first_;  // the blank run's first frame (or where its colour last drifted)
   std::vector<Cut> cuts_;
   std::vector<Shot> shots_;
   Shot current_;

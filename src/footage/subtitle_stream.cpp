@@ -12,8 +12,8 @@ extern "C" {
 
 #include <fmt/format.h>
 
-#include "core/error.h"
 #include "audio/libav_handles.h"
+#include "core/error.h"
 
 namespace tonepoem {
 namespace {

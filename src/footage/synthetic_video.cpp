@@ -8,14 +8,15 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "audio/libav_handles.h"
 #include "core/error.h"
 #include "core/files.h"
-#include "audio/libav_handles.h"
 
 namespace tonepoem {
 namespace {
@@ -28,23 +29,32 @@ void to_yuv(double r, double g, double b, std::uint8_t& y, std::uint8_t& u, std:
   v = clip(128 + 0.439 * r - 0.368 * g - 0.071 * b);
 }
 
-void paint(AVFrame* frame, const SyntheticSegment& segment, int i, std::int64_t global) {
-  const int w = frame->width, h = frame->height;
+// The colour of pixel (x, y) of frame `i` of `segment` (frame `global` of the film).
+std::array<double, 3> look_at(const SyntheticSegment& segment, int i, std::int64_t global, int x,
+                              int y) {
   double level = 1.0;
   if (segment.look == SyntheticLook::fade_out)
     level = 1.0 - static_cast<double>(i + 1) / segment.frames;
   if (segment.look == SyntheticLook::fade_in) level = static_cast<double>(i) / segment.frames;
-  const auto [r, g, b] = segment.rgb;
+  double k = 1.0;
+  if (segment.look == SyntheticLook::pan) {
+    k = ((x + 24 * global) / 16) % 2 ? 1.0 : 0.35;
+  } else if (segment.look != SyntheticLook::solid) {
+    k = (((x + 2 * global) / 20 + (y + global) / 20) % 2) ? 1.0 : 0.5;
+  }
+  std::array<double, 3> rgb{};
+  for (int c = 0; c < 3; ++c)
+    rgb[c] = segment.rgb[c] * k * level + segment.through[c] * (1.0 - level);
+  return rgb;
+}
+
+void paint(AVFrame* frame, const SyntheticSegment& segment, int i, std::int64_t global) {
+  const int w = frame->width, h = frame->height;
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
-      double k = 1.0;
-      if (segment.look == SyntheticLook::pan) {
-        k = ((x + 24 * global) / 16) % 2 ? 1.0 : 0.35;
-      } else if (segment.look != SyntheticLook::solid) {
-        k = (((x + 2 * global) / 20 + (y + global) / 20) % 2) ? 1.0 : 0.5;
-      }
+      const std::array<double, 3> rgb = look_at(segment, i, global, x, y);
       std::uint8_t yy, uu, vv;
-      to_yuv(r * k * level, g * k * level, b * k * level, yy, uu, vv);
+      to_yuv(rgb[0], rgb[1], rgb[2], yy, uu, vv);
       frame->data[0][y * frame->linesize[0] + x] = yy;
       if (x % 2 == 0 && y % 2 == 0) {
         frame->data[1][(y / 2) * frame->linesize[1] + x / 2] = uu;
@@ -218,7 +228,8 @@ void write_synthetic_video(const std::filesystem::path& path,
     }
   };
   std::int64_t index = 0;
-  for (const SyntheticSegment& segment : segments)
+  for (std::size_t n = 0; n < segments.size(); ++n) {
+    const SyntheticSegment& segment = segments[n];
     for (int i = 0; i < segment.frames; ++i) {
       if (subtitles)
         subtitles->write_until(muxer.get(), options.subtitles,
@@ -230,6 +241,7 @@ void write_synthetic_video(const std::filesystem::path& path,
         throw Error(ExitCode::internal, "the video encoder refused a frame", name);
       drain();
     }
+  }
   avcodec_send_frame(enc.get(), nullptr);
   drain();
   if (subtitles) subtitles->write_until(muxer.get(), options.subtitles, 1e300, name);

@@ -14,14 +14,15 @@ enum class SyntheticLook {
   solid,     // one flat colour
   pattern,   // a checkerboard of the colour and its half, drifting a few pixels a frame
   pan,       // a fast pan over a striped pattern of the colour (motion without a cut)
-  fade_out,  // the pattern fading to black over the segment
-  fade_in,   // the pattern rising from black over the segment
+  fade_out,  // the pattern fading to `through` (black by default) over the segment
+  fade_in,   // the pattern rising from `through` over the segment
 };
 
 struct SyntheticSegment {
   int frames = 25;
   std::array<std::uint8_t, 3> rgb = {128, 128, 128};
   SyntheticLook look = SyntheticLook::solid;
+  std::array<std::uint8_t, 3> through = {0, 0, 0};  // the colour a fade goes to or comes from
 };
 
 // One line of a subtitle stream written into the film.

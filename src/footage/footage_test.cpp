@@ -128,6 +128,29 @@ TEST(Footage, FadesThroughAColourAndFromASolidShotAreOneFadeEach) {
   ASSERT_EQ(a.shots.size(), a.cuts.size() + 1);
 }
 
+// A long and a short dissolve between moving patterns, and one from a pan: one dissolve each,
+// the new shot starting in the dissolve's middle, no hard cut and no fade.
+TEST(Footage, DissolvesAreOneTransitionEachAtTheirMiddle) {
+  const fs::path video = scratch("dissolve.mkv");
+  using L = SyntheticLook;
+  write_synthetic_video(video, {{40, kRed, L::pattern},      // 0
+                                {40, kBlue, L::dissolve},    // 40..79, middle 60
+                                {40, kBlue, L::pattern},     // 80
+                                {12, kYellow, L::dissolve},  // 120..131, middle 126
+                                {40, kYellow, L::pan},       // 132
+                                {25, kGreen, L::dissolve},   // 172..196, middle 184
+                                {40, kGreen, L::pattern}});
+  const FootageAnalysis a = analyze_footage(video);
+  EXPECT_TRUE(frames_of(a.cuts, CutKind::hard).empty());
+  EXPECT_TRUE(frames_of(a.cuts, CutKind::fade).empty());
+  const std::vector<std::int64_t> dissolves = frames_of(a.cuts, CutKind::dissolve);
+  ASSERT_EQ(dissolves.size(), 3u) << "one per dissolve";
+  EXPECT_NEAR(dissolves[0], 60, 8);
+  EXPECT_NEAR(dissolves[1], 126, 4);
+  EXPECT_NEAR(dissolves[2], 184, 6);
+  ASSERT_EQ(a.shots.size(), 4u);
+}
+
 TEST(Footage, AnalysisRoundTripsThroughJson) {
   const fs::path video = scratch("json.mp4");
   write_synthetic_video(video, {{10, kRed}, {10, kBlue}});

@@ -20,7 +20,15 @@ double histogram_distance(const FrameFeatures& a, const FrameFeatures& b) {
 }
 
 std::string_view cut_kind_name(CutKind kind) {
-  return kind == CutKind::hard ? "hard" : "fade";
+  switch (kind) {
+    case CutKind::hard:
+      return "hard";
+    case CutKind::fade:
+      return "fade";
+    case CutKind::dissolve:
+      return "dissolve";
+  }
+  return "hard";
 }
 
 ShotDetector::ShotDetector(ShotOptions options) : options_(options) {}
@@ -54,6 +62,7 @@ void ShotDetector::push(const FrameFeatures& frame) {
 
 void ShotDetector::finish(double duration_s) {
   while (decide_at_ < pending_.size()) decide_front();
+  if (!held_.empty()) release_held(false);  // the film ended inside the run
   if (current_frames_ > 0) {
     const double frames = static_cast<double>(current_frames_);
     current_.brightness /= frames;
@@ -124,15 +133,86 @@ void ShotDetector::decide_front() {
     fade = !hard && !black_entered_by_cut_ && !black_from_start_ &&
            k - black_start_ > options_.max_flash_frames;
   }
-  if (hard) cuts_.push_back({k, entry.features.time_s, CutKind::hard, entry.distance});
-  if (fade) cuts_.push_back({k, entry.features.time_s, CutKind::fade, entry.distance});
-  emit(entry, hard || fade);
+  Decided decided{entry, hard || fade, {k, entry.features.time_s, CutKind::hard, entry.distance}};
+  if (fade) decided.what.kind = CutKind::fade;
+  const double span = options_.dissolves ? span_distance(p) : -1;
+  bool blank_near = false;
+  if (span >= 0)
+    for (std::size_t q = p - 8; q <= p + 7; ++q) blank_near = blank_near || pending_[q].blank;
+  settle(decided, span >= options_.dissolve_distance, blank_near);
   ++decide_at_;
   // Keep `window` + 1 decided frames as context for the next decisions.
   while (decide_at_ > static_cast<std::size_t>(window) + 1) {
     pending_.pop_front();
     --decide_at_;
   }
+}
+
+namespace {
+
+// The mean of the frames' histograms (a FrameFeatures with only its histograms set).
+template <typename It>
+FrameFeatures mean_histograms(It first, It last) {
+  FrameFeatures mean;
+  double n = 0;
+  for (It it = first; it != last; ++it, ++n)
+    for (int pass = 0; pass < 3; ++pass) {
+      const float* from = pass == 0   ? it->features.luma.data()
+                          : pass == 1 ? it->features.cb.data()
+                                      : it->features.cr.data();
+      float* to = pass == 0 ? mean.luma.data() : pass == 1 ? mean.cb.data() : mean.cr.data();
+      const int bins = pass == 0 ? kLumaBins : kChromaBins;
+      for (int b = 0; b < bins; ++b) to[b] += from[b];
+    }
+  if (n > 0) {
+    for (float& v : mean.luma) v = static_cast<float>(v / n);
+    for (float& v : mean.cb) v = static_cast<float>(v / n);
+    for (float& v : mean.cr) v = static_cast<float>(v / n);
+  }
+  return mean;
+}
+
+}  // namespace
+
+double ShotDetector::span_distance(std::size_t q) const {
+  if (q < 8 || q + 7 >= pending_.size()) return -1;
+  const auto at = [&](std::size_t i) { return pending_.begin() + static_cast<std::ptrdiff_t>(i); };
+  return histogram_distance(mean_histograms(at(q - 8), at(q - 3)),
+                            mean_histograms(at(q + 3), at(q + 8)));
+}
+
+void ShotDetector::settle(Decided decided, bool in_dissolve_run, bool blank_near) {
+  if (!in_dissolve_run) {
+    if (!held_.empty()) release_held(true);
+    commit(decided);
+    return;
+  }
+  held_blank_ = held_blank_ || blank_near || (decided.cut && decided.what.kind == CutKind::fade);
+  held_.push_back(std::move(decided));
+  if (held_.size() >= static_cast<std::size_t>(options_.max_dissolve_run)) release_held(false);
+}
+
+void ShotDetector::release_held(bool run_ended) {
+  const bool dissolve = run_ended && !held_blank_ &&
+                        held_.size() >= static_cast<std::size_t>(options_.min_dissolve_run);
+  if (dissolve) {
+    const std::size_t middle = held_.size() / 2;
+    for (std::size_t i = 0; i < held_.size(); ++i) {
+      Decided& d = held_[i];
+      d.cut = i == middle;  // the jumps inside a dissolve are not cuts
+      if (d.cut)
+        d.what = {d.entry.features.index, d.entry.features.time_s, CutKind::dissolve,
+                  histogram_distance(held_.front().entry.features, held_.back().entry.features)};
+    }
+  }
+  for (const Decided& d : held_) commit(d);
+  held_.clear();
+  held_blank_ = false;
+}
+
+void ShotDetector::commit(const Decided& decided) {
+  if (decided.cut) cuts_.push_back(decided.what);
+  emit(decided.entry, decided.cut);
 }
 
 void ShotDetector::emit(const Entry& entry, bool cut_here) {
@@ -173,13 +253,14 @@ void from_json(const nlohmann::json& j, Cut& c) {
   c.time_s = j.at("time_s").get<double>();
   const std::string kind = j.value("kind", "hard");
   bool known = false;
-  for (CutKind k : {CutKind::hard, CutKind::fade})
+  for (CutKind k : {CutKind::hard, CutKind::fade, CutKind::dissolve})
     if (kind == cut_kind_name(k)) {
       c.kind = k;
       known = true;
     }
   if (!known)
-    throw Error(ExitCode::bad_input, "cut kind '" + kind + "' is not known (hard or fade)");
+    throw Error(ExitCode::bad_input,
+                "cut kind '" + kind + "' is not known (hard, fade or dissolve)");
   c.strength = j.value("strength", 0.0);
 }
 

@@ -1,5 +1,5 @@
 // Shots of a film: where the picture changes (hard cuts frame-exact, fades through black or a
-// colour) and what
+// colour, dissolves) and what
 // each shot looks like (brightness, colour, motion). The detector is fed one frame's small
 // features at a time and decides each frame a fixed number of frames later, so memory does not
 // grow with the length of the film.
@@ -32,7 +32,7 @@ struct FrameFeatures {
 // distance of the luma histograms weighted 1/2, of each chroma histogram 1/4.
 double histogram_distance(const FrameFeatures& a, const FrameFeatures& b);
 
-enum class CutKind { hard, fade };
+enum class CutKind { hard, fade, dissolve };
 std::string_view cut_kind_name(CutKind kind);
 
 struct Cut {
@@ -74,6 +74,17 @@ struct ShotOptions {
   double black_brightness = 0.06;
   double flat_contrast = 0.02;
   double blank_recolour_distance = 0.4;
+  // A dissolve: a run of at least `min_dissolve_run` frames over each of which the mean
+  // histograms of the 5 frames ending 4 before it and of the 5 starting 3 after it are at least
+  // `dissolve_distance` apart, with no blank frame among them. Means of several frames, so busy
+  // pictures (moving patterns, key-frame pumping) do not add up; a hard cut makes such a run too,
+  // but of at most 15 frames. The new shot starts in the run's middle, and jumps inside the run
+  // are part of the dissolve, not cuts. Frames in a run are decided when it ends (memory: at most
+  // `max_dissolve_run` frames' features).
+  double dissolve_distance = 0.25;
+  int min_dissolve_run = 18;
+  int max_dissolve_run = 250;
+  bool dissolves = true;
 };
 
 // The streaming detector. Feed frames in order with push(); each frame is decided `window`
@@ -98,6 +109,19 @@ class ShotDetector {
     bool blank = false;   // dark, or a flat field of one colour
   };
   void decide_front();
+  // Distance between the mean histograms of frames [q-8, q-4] and [q+3, q+7] of pending_, or -1
+  // where pending_ does not reach.
+  double span_distance(std::size_t q) const;
+  // A decided frame with the cut it starts, if any: emitted now, or held while a possible
+  // dissolve runs.
+  struct Decided {
+    Entry entry;
+    bool cut = false;
+    Cut what;
+  };
+  void settle(Decided decided, bool in_dissolve_run, bool blank_near);
+  void release_held(bool run_ended);
+  void commit(const Decided& decided);
   void emit(const Entry& entry, bool cut_here);
 
   ShotOptions options_;
@@ -107,6 +131,8 @@ class ShotDetector {
   bool in_black_ = false, black_entered_by_cut_ = false, black_from_start_ = false;
   std::int64_t black_start_ = 0;
   FrameFeatures blank_first_;  // the blank run's first frame (or where its colour last drifted)
+  std::vector<Decided> held_;  // a run that may be a dissolve
+  bool held_blank_ = false;
   std::vector<Cut> cuts_;
   std::vector<Shot> shots_;
   Shot current_;

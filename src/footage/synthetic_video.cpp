@@ -48,11 +48,21 @@ std::array<double, 3> look_at(const SyntheticSegment& segment, int i, std::int64
   return rgb;
 }
 
-void paint(AVFrame* frame, const SyntheticSegment& segment, int i, std::int64_t global) {
+// `before`: the segment a dissolve comes from (ignored for other looks).
+void paint(AVFrame* frame, const SyntheticSegment& segment, const SyntheticSegment* before, int i,
+           std::int64_t global) {
   const int w = frame->width, h = frame->height;
+  const bool dissolve = segment.look == SyntheticLook::dissolve && before;
+  const double alpha = static_cast<double>(i + 1) / (segment.frames + 1);
+  SyntheticSegment pattern = segment;  // what a dissolve blends into
+  if (dissolve) pattern.look = SyntheticLook::pattern;
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
-      const std::array<double, 3> rgb = look_at(segment, i, global, x, y);
+      std::array<double, 3> rgb = look_at(pattern, i, global, x, y);
+      if (dissolve) {
+        const std::array<double, 3> from = look_at(*before, before->frames - 1, global, x, y);
+        for (int c = 0; c < 3; ++c) rgb[c] = (1.0 - alpha) * from[c] + alpha * rgb[c];
+      }
       std::uint8_t yy, uu, vv;
       to_yuv(rgb[0], rgb[1], rgb[2], yy, uu, vv);
       frame->data[0][y * frame->linesize[0] + x] = yy;
@@ -230,12 +240,13 @@ void write_synthetic_video(const std::filesystem::path& path,
   std::int64_t index = 0;
   for (std::size_t n = 0; n < segments.size(); ++n) {
     const SyntheticSegment& segment = segments[n];
+    const SyntheticSegment* before = n > 0 ? &segments[n - 1] : nullptr;
     for (int i = 0; i < segment.frames; ++i) {
       if (subtitles)
         subtitles->write_until(muxer.get(), options.subtitles,
                                static_cast<double>(index) / options.fps, name);
       av_frame_make_writable(frame.get());
-      paint(frame.get(), segment, i, index);
+      paint(frame.get(), segment, before, i, index);
       frame->pts = index++;
       if (avcodec_send_frame(enc.get(), frame.get()) < 0)
         throw Error(ExitCode::internal, "the video encoder refused a frame", name);

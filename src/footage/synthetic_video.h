@@ -16,6 +16,7 @@ enum class SyntheticLook {
   pan,       // a fast pan over a striped pattern of the colour (motion without a cut)
   fade_out,  // the pattern fading to `through` (black by default) over the segment
   fade_in,   // the pattern rising from `through` over the segment
+  dissolve,  // the segment before it (as it would go on) blending into this pattern
 };
 
 struct SyntheticSegment {

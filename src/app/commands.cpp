@@ -646,8 +646,8 @@ CommandRun define_score(CLI::App& cmd) {
   cmd.add_option("VIDEO", o->video, "The film: any file FFmpeg opens (mp4, mkv, mov, webm)")
       ->required();
   cmd.add_option("-o,--output", *output,
-                 "Folder to write scored.mp4, score.mid, music.wav, hits.csv, cues.json, "
-                 "report.json")
+                 "Folder to write scored.mp4, score.mid, music.wav, hits.csv, hits.edl, "
+                 "cues.json, report.json")
       ->required();
   cmd.add_option("--subtitles", o->subtitles,
                  "SRT, WebVTT or ASS/SSA subtitles: their emotion drives the music, which "
@@ -681,8 +681,8 @@ CommandRun define_score(CLI::App& cmd) {
       std::printf("  %6.2f-%6.2f s  %-24s %3.0f bpm  v=%+.2f a=%+.2f\n", s.start_s, s.end_s,
                   s.name.substr(0, 24).c_str(), s.tempo_bpm, s.target.valence, s.target.arousal);
     std::printf(
-        "wrote %s/{scored.mp4, score.mid, music.wav, hits.csv, cues.json, report.json} (%.1f "
-        "LUFS)\n",
+        "wrote %s/{scored.mp4, score.mid, music.wav, hits.csv, hits.edl, cues.json, report.json} "
+        "(%.1f LUFS)\n",
         output->string().c_str(), r.delivered.integrated_lufs);
     return 0;
   };

@@ -351,6 +351,32 @@ std::string hits_csv(const std::vector<HitRow>& rows, double fps) {
   return out;
 }
 
+std::string hits_edl(const std::vector<HitRow>& rows, double fps, const std::string& title) {
+  const auto clean = [](std::string text) {
+    for (char& c : text) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      if (c == '|') c = '/';
+    }
+    return text;
+  };
+  const auto colour = [](const std::string& event) -> std::string_view {
+    if (event == "music in") return "Green";
+    if (event == "section start") return "Blue";
+    if (event == "accent") return "Red";
+    return "Yellow";
+  };
+  std::string out = fmt::format("TITLE: {}\nFCM: NON-DROP FRAME\n\n", clean(title));
+  int number = 0;
+  for (const HitRow& r : rows) {
+    const std::string in = timecode(r.frame, fps), out_tc = timecode(r.frame + 1, fps);
+    out += fmt::format("{:03}  001      V     C        {} {} {} {}\n", ++number, in, out_tc, in,
+                       out_tc);
+    out += fmt::format(" |C:ResolveColor{} |M:{}: {} |D:1\n\n", colour(r.event), clean(r.event),
+                       clean(r.detail));
+  }
+  return out;
+}
+
 int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, double lead_s,
                              double soften) {
   const auto under_a_line = [&](const Note& note) {

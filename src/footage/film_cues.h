@@ -91,6 +91,13 @@ std::string timecode(std::int64_t frame, double fps);
 // then one row per event; cut_frame empty when the event is not on a cut).
 std::string hits_csv(const std::vector<HitRow>& rows, double fps);
 
+// The hit list as timeline markers in a CMX 3600 edit decision list, laid out as DaVinci Resolve
+// writes and reads its marker EDLs: one one-frame event per row at its frame (source and record
+// timecodes the same, from 00:00:00:00, non-drop-frame), then ` |C:ResolveColor<colour> |M:<event>:
+// <detail> |D:1` (green music in, blue section start, red accent, yellow hit). `title` goes in the
+// TITLE line. Line breaks and `|` in the text become spaces and `/`.
+std::string hits_edl(const std::vector<HitRow>& rows, double fps, const std::string& title);
+
 // Thins the lead under dialogue so no busy melody runs under a line: in the "melody" track, a note
 // starting inside a span (or `lead_s` before it) rests unless it falls on a beat, and the notes
 // kept are softened by `soften` (velocity factor); the "doubling" track rests there entirely.

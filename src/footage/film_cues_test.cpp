@@ -171,8 +171,20 @@ TEST(FilmCues, HitListNamesTheCutFrameAndItsTimecode) {
             "00:00:12:03,303,12.120,303,0.0,accent,hard cut at frame 303\n");
   EXPECT_EQ(timecode(30, 29.97), "00:00:01:00");
   EXPECT_EQ(timecode(25 * 3661 + 24, 25), "01:01:01:24");
+  // The same rows as markers an editor imports into the timeline (Resolve's marker EDL).
+  EXPECT_EQ(hits_edl(rows, 25, "film.mp4"),
+            "TITLE: film.mp4\nFCM: NON-DROP FRAME\n\n"
+            "001  001      V     C        00:00:00:00 00:00:00:01 00:00:00:00 00:00:00:01\n"
+            " |C:ResolveColorGreen |M:music in: A |D:1\n\n"
+            "002  001      V     C        00:00:08:05 00:00:08:06 00:00:08:05 00:00:08:06\n"
+            " |C:ResolveColorBlue |M:section start: B |D:1\n\n"
+            "003  001      V     C        00:00:12:03 00:00:12:04 00:00:12:03 00:00:12:04\n"
+            " |C:ResolveColorRed |M:accent: hard cut at frame 303 |D:1\n\n");
   rows[0].detail = "a \"quiet\", slow start";
   EXPECT_NE(hits_csv(rows, 25).find(",music in,\"a \"\"quiet\"\", slow start\"\n"),
+            std::string::npos);
+  rows[0].detail = "two\nlines | and a bar";  // would break the EDL's fields
+  EXPECT_NE(hits_edl(rows, 25, "t").find("|M:music in: two lines / and a bar |D:1\n"),
             std::string::npos);
 }
 

@@ -393,6 +393,10 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   write_file_atomically(context.outputs().path_for("hits.csv"),
                         hits_csv(result.hit_list, film.fps > 0 ? film.fps : 25.0));
   written("hits", "hits.csv");
+  write_file_atomically(
+      context.outputs().path_for("hits.edl"),
+      hits_edl(result.hit_list, film.fps > 0 ? film.fps : 25.0, options.video.filename().string()));
+  written("hits_edl", "hits.edl");
   context.stage("write video");
   {
     const std::filesystem::path video_path = context.outputs().path_for("scored.mp4");

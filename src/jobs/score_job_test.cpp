@@ -214,6 +214,18 @@ void expect_hit_list_on_cuts(const fs::path& out, const ScoreResult& r) {
   }
   EXPECT_GE(on_cuts, 1);
   EXPECT_GE(sections, 1);
+  // hits.edl: the same events as markers, one one-frame event per row at the row's timecode.
+  std::ifstream csv(out / "hits.csv"), edl(out / "hits.edl");
+  std::getline(csv, line);
+  std::vector<std::string> timecodes, events;
+  while (std::getline(csv, line)) timecodes.push_back(line.substr(0, line.find(',')));
+  while (std::getline(edl, line))
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) events.push_back(line);
+  ASSERT_EQ(events.size(), timecodes.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].substr(0, 3), fmt::format("{:03}", i + 1));
+    EXPECT_NE(events[i].find("C        " + timecodes[i] + " "), std::string::npos) << events[i];
+  }
 }
 
 // Melody notes a second starting under the lines and outside them, read back from score.mid.

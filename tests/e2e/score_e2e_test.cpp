@@ -53,7 +53,7 @@ TEST(ScoreCommand, WritesEveryOutputWithTheVideoCopied) {
                     "' --soundfont " + kScoreSoundFont.string() + " --loudness -24");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* name :
-       {"scored.mp4", "score.mid", "music.wav", "hits.csv", "cues.json", "report.json"})
+       {"scored.mp4", "score.mid", "music.wav", "hits.csv", "hits.edl", "cues.json", "report.json"})
     EXPECT_TRUE(fs::exists(dir / "out" / name)) << name;
   const MediaInfo in = probe_media(dir / "film.mkv");
   const MediaInfo out = probe_media(dir / "out" / "scored.mp4");

@@ -50,6 +50,17 @@ std::int64_t unix_now_ms() {
       .count();
 }
 
+JobRecord new_job_record(std::string_view kind, const nlohmann::json& options) {
+  JobRecord record;
+  record.id = new_job_id();
+  record.kind = kind;
+  record.options = options;
+  record.stages = nlohmann::json::array();
+  record.outputs = nlohmann::json::array();
+  record.created_ms = unix_now_ms();
+  return record;
+}
+
 nlohmann::json JobRecord::to_json() const {
   nlohmann::json j = {{"id", id},
                       {"kind", kind},

@@ -64,6 +64,8 @@ inline std::string too_many_attempts_error(int attempts) {
 std::string new_job_id();
 // Unix time in milliseconds.
 std::int64_t unix_now_ms();
+// A job as both stores enqueue it: a fresh id, queued now, no stages or outputs yet.
+JobRecord new_job_record(std::string_view kind, const nlohmann::json& options);
 
 // What a heartbeat learned about a claim.
 enum class LeaseState {

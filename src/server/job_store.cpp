@@ -175,13 +175,7 @@ std::optional<JobRecord> JobStore::enqueue(std::string_view kind, const nlohmann
   Statement count(db_, file_, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'");
   count.step();
   if (count.integer(0) >= queue_limit) return std::nullopt;
-  JobRecord record;
-  record.id = new_job_id();
-  record.kind = kind;
-  record.options = options;
-  record.stages = nlohmann::json::array();
-  record.outputs = nlohmann::json::array();
-  record.created_ms = unix_now_ms();
+  JobRecord record = new_job_record(kind, options);
   Statement insert(db_, file_,
                    "INSERT INTO jobs (id, kind, options, state, created_ms) "
                    "VALUES (?, ?, ?, 'queued', ?)");

@@ -207,13 +207,7 @@ PgJobQueue::Rows PgJobQueue::exec(const char* sql, const std::vector<std::string
 
 std::optional<JobRecord> PgJobQueue::enqueue(std::string_view kind, const nlohmann::json& options,
                                              int queue_limit) {
-  JobRecord record;
-  record.id = new_job_id();
-  record.kind = kind;
-  record.options = options;
-  record.stages = nlohmann::json::array();
-  record.outputs = nlohmann::json::array();
-  record.created_ms = unix_now_ms();
+  JobRecord record = new_job_record(kind, options);
   const Rows rows = exec(
       fmt::format("WITH added AS (INSERT INTO tonepoem_jobs (id, kind, options, state, created_ms, "
                   "change) SELECT $1, $2, $3, 'queued', $4::bigint, {} WHERE (SELECT count(*) FROM "

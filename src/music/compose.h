@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/emotion.h"
+#include "core/error.h"
 #include "model/cue_sheet.h"
 #include "model/score.h"
 
@@ -59,10 +60,49 @@ struct ComposeOptions {
   // first key is the emotion's own.
   int previous_tonic = -1;
   Mode previous_mode = Mode::ionian;
+  // The orchestration the emotions are played with, a name from music_styles(); "" or "default":
+  // each emotion's own orchestral palette.
+  std::string style{};
+  // The music this piece continues (a live engine starting it on a beat while the old music
+  // plays): its tempo, into which the first bar eases when the first section's own tempo differs
+  // by more than 6% and it has two bars or more (0: none), and its loudness (MIDI velocity), from
+  // which the first section's dynamics move to their own over the first bar or two (-1: none).
+  double previous_tempo_bpm = 0;
+  int previous_velocity = -1;
+
+  // Every problem: an unknown style (the message lists the accepted names), a negative or
+  // non-finite previous tempo, a previous velocity outside -1..127.
+  OptionProblems validate() const;
 };
+
+// What a hit point's kind plays (CueSheet::hits; the live engine's hit()), on its beat: an accent
+// (a sforzando chord with bass, cymbal and kick: "accent", "climax", "rescue" and any other
+// kind), a stinger (a rising run into a dissonant stab and tam-tam: "danger", "stinger"), a beat
+// of silence before a soft re-entry ("death", "silence"), or the rhythm stopping under a loud
+// chord held two beats ("cry", "revelation", "hold").
+enum class HitKind { accent, stinger, silence, held };
+HitKind hit_kind(std::string_view kind);
+
+// A music style: one orchestration of the emotion mapping (General MIDI programs, textures and
+// pace), applied to every section's MusicParams after adjusted_params.
+struct MusicStyle {
+  std::string_view name;
+  std::string_view description;
+};
+// Every style, "default" first (the table in mapping.cpp).
+const std::vector<MusicStyle>& music_styles();
+// True for a name in music_styles(); "" counts as "default".
+bool is_music_style(std::string_view name);
+// What is wrong with a style name that is not one: names it and lists the accepted names (empty
+// for a known style).
+std::string style_problem(std::string_view name);
+// Re-orchestrates `p` (as map_emotion or adjusted_params gave it) in `style`; "" and "default"
+// leave it as it is. Throws Error(usage) listing the accepted names for an unknown style.
+void apply_style(std::string_view style, MusicParams& p);
 
 // Sections follow the cues; each is a whole number of bars of its own tempo and starts on a
 // downbeat within one beat of its cue's start; the piece ends within one beat of duration_s.
+// Throws InvalidOptions (an Error(usage)) when options.validate() finds a problem.
 Score compose(const CueSheet& cues, const ComposeOptions& options);
 
 // A one-section cue sheet for `tonepoem compose --emotion V,A[,T] --duration S`.

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "music/metrics.h"
+#include "music/midi.h"
 
 namespace tonepoem {
 namespace {
@@ -826,6 +827,191 @@ TEST(Compose, HitPointsGetAnEventWithinOneBeat) {
   }
   // Without hits nothing is marked, and the music is the same elsewhere.
   EXPECT_TRUE(compose(story_sheet(), {}).hits.empty());
+}
+
+}  // namespace
+}  // namespace tonepoem
+
+// ------------------------------------------------------------------------------- music styles
+
+namespace tonepoem {
+namespace {
+
+// The story, with a hit of each kind, composed in `style`.
+Score in_style(std::string_view style, std::uint64_t seed = 11) {
+  CueSheet c = story_sheet(seed);
+  for (const char* kind : {"climax", "cry", "danger"})
+    c.hits.push_back(HitPoint{12.0 + 25.0 * static_cast<double>(c.hits.size()), kind, "a line"});
+  ComposeOptions o;
+  o.style = std::string(style);
+  return compose(c, o);
+}
+
+// Every program a track plays (its first and each change).
+std::set<int> programs_of(const Track& t) {
+  std::set<int> out = {t.program};
+  for (const auto& [tick, program] : t.program_changes) out.insert(program);
+  return out;
+}
+
+TEST(MusicStyles, TheTableStartsWithDefaultAndKnowsItsNames) {
+  const std::vector<MusicStyle>& styles = music_styles();
+  ASSERT_GE(styles.size(), 5u);
+  EXPECT_EQ(styles.front().name, "default");
+  for (const MusicStyle& st : styles) {
+    EXPECT_TRUE(is_music_style(st.name)) << st.name;
+    EXPECT_FALSE(st.description.empty()) << st.name;
+  }
+  EXPECT_TRUE(is_music_style(""));
+  EXPECT_FALSE(is_music_style("baroque"));
+  EXPECT_TRUE(style_problem("piano").empty());
+}
+
+TEST(MusicStyles, EachStylePlaysItsOwnInstruments) {
+  // role -> the programs the style allows there; a role not listed must not appear.
+  const std::map<std::string, std::map<std::string, std::set<int>>> kAllowed = {
+      {"piano", {{"melody", {0}}, {"chords", {0}}, {"bass", {0}}}},
+      {"strings",
+       {{"melody", {40}}, {"chords", {48}}, {"bass", {42, 43}}, {"pad", {49}}, {"timpani", {47}}}},
+      {"chiptune", {{"melody", {80}}, {"chords", {81}}, {"bass", {38}}, {"drums", {0}}}},
+      {"ambient", {{"melody", {11}}, {"chords", {89}}, {"bass", {32}}, {"pad", {95}}}},
+  };
+  for (const auto& [style, roles] : kAllowed) {
+    const Score s = in_style(style);
+    std::set<std::string> seen;
+    for (const Track& t : s.tracks) {
+      seen.insert(t.role);
+      const auto it = roles.find(t.role);
+      ASSERT_TRUE(it != roles.end()) << style << " has a " << t.role << " track";
+      for (int program : programs_of(t))
+        EXPECT_TRUE(it->second.count(program)) << style << " " << t.role << " plays " << program;
+      EXPECT_FALSE(t.notes.empty());
+    }
+    for (const char* role : {"melody", "chords", "bass"})
+      EXPECT_TRUE(seen.count(role)) << style << " lacks its " << role;
+  }
+  // The story's aroused scenes keep their drums in chiptune; the calm pads stay in ambient.
+  EXPECT_NE(track(in_style("chiptune"), "drums"), nullptr);
+  EXPECT_NE(track(in_style("ambient"), "pad"), nullptr);
+}
+
+TEST(MusicStyles, PianoIsOnePianoWithoutPercussion) {
+  const Score s = in_style("piano");
+  for (const Track& t : s.tracks) {
+    EXPECT_EQ(programs_of(t), std::set<int>{0}) << t.role;
+    EXPECT_NE(t.channel, 9) << t.role;
+  }
+  for (const ScoreSection& sec : s.sections)
+    EXPECT_EQ(sec.instruments, std::vector<std::string>{"Acoustic Grand Piano"}) << sec.name;
+}
+
+TEST(MusicStyles, AmbientIsSlowerAndSparser) {
+  const CueSheet c = single_emotion_cues(emo(0.4, 0.4), 60, 5);
+  ComposeOptions ambient;
+  ambient.style = "ambient";
+  const Score a = compose(c, ambient);
+  const Score d = compose(c, {});
+  EXPECT_LT(a.sections[0].tempo_bpm, d.sections[0].tempo_bpm * 0.9);
+  auto melody_rate = [](const Score& s) {
+    return static_cast<double>(track(s, "melody")->notes.size()) / s.duration_s();
+  };
+  EXPECT_LT(melody_rate(a), melody_rate(d) * 0.8);
+  EXPECT_EQ(track(a, "drums"), nullptr);
+  EXPECT_NE(track(d, "drums"), nullptr);
+}
+
+TEST(MusicStyles, AnUnknownStyleIsAUsageErrorListingTheNames) {
+  ComposeOptions o;
+  o.style = "baroque";
+  try {
+    compose(story_sheet(), o);
+    FAIL() << "an unknown style must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("baroque"), std::string::npos) << what;
+    for (const MusicStyle& st : music_styles())
+      EXPECT_NE(what.find(std::string(st.name)), std::string::npos) << what;
+  }
+  MusicParams p;
+  EXPECT_THROW(apply_style("baroque", p), Error);
+}
+
+TEST(MusicStyles, SameStyleAndSeedSameMusicAndDefaultIsNoStyle) {
+  for (const MusicStyle& st : music_styles())
+    EXPECT_TRUE(write_midi(in_style(st.name, 3)) == write_midi(in_style(st.name, 3))) << st.name;
+  const std::string plain = write_midi(in_style("", 3));
+  EXPECT_TRUE(write_midi(in_style("default", 3)) == plain);
+  EXPECT_TRUE(write_midi(in_style("piano", 3)) != plain);
+}
+
+// ------------------------------------------------------------ entering from other music
+
+double tempo_at(const Score& s, std::int64_t tick) {
+  double bpm = s.tempo.front().bpm;
+  for (const TempoEvent& t : s.tempo)
+    if (t.tick <= tick) bpm = t.bpm;
+  return bpm;
+}
+
+// Mean velocity of the pitched notes starting in bar `bar` (0-based) of the first section.
+double bar_loudness(const Score& s, int bar) {
+  const std::int64_t len = s.sections[0].beats_per_bar * s.ppq;
+  double sum = 0;
+  int n = 0;
+  for (const Track& t : s.tracks) {
+    if (t.channel == 9) continue;
+    for (const Note& note : t.notes)
+      if (note.tick >= bar * len && note.tick < (bar + 1) * len) sum += note.velocity, ++n;
+  }
+  return n > 0 ? sum / n : 0;
+}
+
+TEST(Compose, EntersFromThePreviousTempo) {
+  const CueSheet c = single_emotion_cues(emo(0.4, 0.5), 30, 6);  // about 140 bpm
+  ComposeOptions from_slow;
+  from_slow.previous_tempo_bpm = 60;
+  const Score s = compose(c, from_slow);
+  const Score plain = compose(c, {});
+  const ScoreSection& sec = s.sections[0];
+  ASSERT_GT(sec.tempo_bpm, 120);
+  const std::int64_t bar = sec.beats_per_bar * s.ppq;
+  std::vector<double> first_bar;
+  for (const TempoEvent& t : s.tempo)
+    if (t.tick < bar) first_bar.push_back(t.bpm);
+  ASSERT_GE(first_bar.size(), 2u);
+  EXPECT_LT(first_bar.front(), sec.tempo_bpm * 0.75) << "starts well below its own tempo";
+  for (std::size_t i = 1; i < first_bar.size(); ++i) EXPECT_GT(first_bar[i], first_bar[i - 1]);
+  EXPECT_NEAR(tempo_at(s, bar), sec.tempo_bpm, 0.5) << "at its own tempo by the second bar";
+  EXPECT_NEAR(tempo_at(plain, 0), plain.sections[0].tempo_bpm, 0.5);
+  // The piece still ends on time.
+  EXPECT_NEAR(s.duration_s(), 30, 60.0 / sec.tempo_bpm);
+  // A previous tempo near its own changes nothing.
+  ComposeOptions near = from_slow;
+  near.previous_tempo_bpm = map_emotion(emo(0.4, 0.5)).tempo_bpm * 1.03;
+  EXPECT_TRUE(write_midi(compose(c, near)) == write_midi(plain));
+}
+
+TEST(Compose, EntersFromThePreviousLoudness) {
+  const CueSheet c = single_emotion_cues(emo(0.6, 0.8), 30, 6);  // loud
+  ComposeOptions from_quiet;
+  from_quiet.previous_velocity = 40;
+  const Score s = compose(c, from_quiet);
+  const Score plain = compose(c, {});
+  EXPECT_LT(bar_loudness(s, 0), bar_loudness(s, 2) - 15);
+  EXPECT_LT(bar_loudness(s, 0), bar_loudness(plain, 0) - 15);
+  EXPECT_NEAR(bar_loudness(s, 2), bar_loudness(plain, 2), 1e-9) << "from bar 3 on, its own level";
+  EXPECT_NEAR(s.duration_s(), 30, 60.0 / s.sections[0].tempo_bpm);
+}
+
+TEST(ComposeOptions, ValidateListsEveryProblem) {
+  EXPECT_TRUE(ComposeOptions{}.validate().empty());
+  ComposeOptions o;
+  o.style = "polka";
+  o.previous_tempo_bpm = -5;
+  o.previous_velocity = 200;
+  EXPECT_EQ(o.validate().size(), 3u);
+  EXPECT_THROW(compose(story_sheet(), o), InvalidOptions);
 }
 
 }  // namespace

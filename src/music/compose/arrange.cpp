@@ -187,8 +187,9 @@ CuePlan plan_cues(const CueSheet& cues, double duration) {
   return plan;
 }
 
-// One section per cue: its parameters, and a key near the previous section's key signature (the
-// first near options.previous_tonic when given).
+// One section per cue: its parameters (in options.style), and a key near the previous section's
+// key signature (the first near options.previous_tonic when given); the first section enters
+// from options.previous_tempo_bpm and previous_velocity.
 // The sections point into `cue_list`, which must outlive them.
 std::vector<Section> plan_sections(const std::vector<Cue>& cue_list,
                                    const ComposeOptions& options) {
@@ -200,6 +201,8 @@ std::vector<Section> plan_sections(const std::vector<Cue>& cue_list,
     Section& s = sections[i];
     s.cue = &cue_list[i];
     s.p = adjusted_params(cue_list[i].target, cue_list[i].adjust);
+    apply_style(options.style, s.p);
+    s.hold_accompaniment = style_holds_accompaniment(options.style);
     s.key = Key{choose_tonic(s.p, previous), s.p.mode};
     s.p.tonic = s.key.tonic;
     s.beats = s.p.beats_per_bar;
@@ -207,13 +210,17 @@ std::vector<Section> plan_sections(const std::vector<Cue>& cue_list,
     s.leitmotif_bars = s.p.note_density < 0.8 ? 2 : 1;
     previous = s.key;
   }
+  if (!sections.empty()) {
+    sections.front().entry_bpm = options.previous_tempo_bpm;
+    sections.front().entry_velocity = options.previous_velocity;
+  }
 
   return sections;
 }
 
-// Bars and tempo per section so that each ends on its planned time (the ramp into the next
-// section and the final ritardando included); writes the tempo, key and meter maps, the markers
-// and the score's end.
+// Bars and tempo per section so that each ends on its planned time (the ramp in from the music
+// the piece continues, the ramp into the next section and the final ritardando included); writes
+// the tempo, key and meter maps, the markers and the score's end.
 void fit_time(std::vector<Section>& sections, const std::vector<double>& bounds, Score& score) {
   double now = 0;
   std::int64_t tick = 0;
@@ -225,6 +232,15 @@ void fit_time(std::vector<Section>& sections, const std::vector<double>& bounds,
     s.bars = std::max(1, static_cast<int>(std::lround(span * t0 / 60.0 / s.beats)));
     const int n_beats = s.bars * s.beats;
     s.beat_mult.assign(static_cast<std::size_t>(n_beats), 1.0);
+    if (s.entry_bpm > 0 && s.bars >= 2) {
+      // Ease in over the first bar from the tempo of the music this piece continues.
+      const double ratio = s.entry_bpm / t0;
+      if (std::abs(ratio - 1) > 0.06) {
+        for (int k = 0; k < s.beats; ++k)
+          s.beat_mult[static_cast<std::size_t>(k)] =
+              std::pow(ratio, 0.6 * (s.beats - k) / (s.beats + 1));
+      }
+    }
     if (!last && s.bars >= 2) {
       // Ramp over the last bar toward the next section's tempo.
       const double ratio = sections[i + 1].p.tempo_bpm / t0;
@@ -490,17 +506,6 @@ void write_parts(const std::vector<Section>& sections, std::uint64_t seed, Rng& 
 // Rows of kParts that hit points write into.
 constexpr std::size_t kMelodyRow = 0, kChordsRow = 2, kPadRow = 3, kBassRow = 4, kDrumsRow = 6;
 
-// What a hit point's kind gets: an accent (sforzando chord and cymbal), a stinger (a rising run
-// into a dissonant accent), a drop to silence for a beat before the music re-enters, or a chord
-// held over two beats while the rhythm stops (fermata-like).
-enum class HitEvent { accent, stinger, silence, held };
-HitEvent hit_event(std::string_view kind) {
-  if (kind == "death") return HitEvent::silence;
-  if (kind == "cry" || kind == "revelation") return HitEvent::held;
-  if (kind == "danger") return HitEvent::stinger;
-  return HitEvent::accent;  // "climax", "rescue", "accent" and anything else
-}
-
 // Notes of every part that start in [from, to) are removed; notes sounding into `from` stop there.
 void clear_span(std::vector<PartNotes>& parts, std::int64_t from, std::int64_t to,
                 std::size_t skip_row = kParts.size()) {
@@ -523,8 +528,10 @@ void strike(PartNotes& part, std::int64_t tick, std::int64_t dur, int pitch, int
 
 // Each hit point of the cue sheet as a musical event on the beat nearest its time (so within
 // half a beat of it), listed in Score::hits as "hit: <kind>".
+// With `only_playing_parts` (a music style), a hit writes nothing into a part that rests in the
+// section (no cymbal where the style has no drums, no pad where it has none).
 void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& sections,
-                std::vector<PartNotes>& parts, Score& score) {
+                bool only_playing_parts, std::vector<PartNotes>& parts, Score& score) {
   constexpr int kCrash = 49, kKick = 36, kTam = 52;
   for (const HitPoint& hit : hits) {
     if (!std::isfinite(hit.time_s) || sections.empty()) continue;
@@ -542,8 +549,11 @@ void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& s
     if (v.empty()) v = voice_chord(h, 3, lo - 6, hi + 6, {});
     const int loud = std::clamp(s.p.velocity + 35, 90, 127);
     const int root = 36 + mod12(h.root - 36);
-    switch (hit_event(hit.kind)) {
-      case HitEvent::silence: {
+    auto plays = [&](std::size_t row) {
+      return !only_playing_parts || kParts[row].program(s.p) >= 0;
+    };
+    switch (hit_kind(hit.kind)) {
+      case HitKind::silence: {
         // A beat of silence, then a soft, low re-entry on the chord.
         const std::int64_t back = std::min(beat + kPpq, s.end_tick());
         clear_span(parts, beat, back);
@@ -555,33 +565,37 @@ void apply_hits(const std::vector<HitPoint>& hits, const std::vector<Section>& s
         }
         break;
       }
-      case HitEvent::held: {
+      case HitKind::held: {
         // The rhythm stops under a chord held two beats, loud, with the bass and a cymbal.
         const std::int64_t until = std::min(beat + 2 * kPpq, s.end_tick());
         clear_span(parts, beat, until, kMelodyRow);
         for (int pitch : v) strike(parts[kChordsRow], beat, until - beat, pitch, loud);
-        for (int pitch : v) strike(parts[kPadRow], beat, until - beat, pitch + 12, loud - 25);
+        if (plays(kPadRow))
+          for (int pitch : v) strike(parts[kPadRow], beat, until - beat, pitch + 12, loud - 25);
         strike(parts[kBassRow], beat, until - beat, root, loud - 10);
-        strike(parts[kDrumsRow], beat, kPpq, kCrash, loud - 15);
+        if (plays(kDrumsRow)) strike(parts[kDrumsRow], beat, kPpq, kCrash, loud - 15);
         break;
       }
-      case HitEvent::stinger: {
+      case HitKind::stinger: {
         // Three rising semitones in sixteenths into a dissonant accent (the chord and a second).
         const int top = v.empty() ? 72 : v.back() + 12;
         for (int k = 0; k < 3; ++k)
-          parts[kMelodyRow].note(beat - (3 - k) * kPpq / 4, kPpq / 4, top - 3 + k,
-                                 loud - 20 + 5 * k);
+          if (beat - (3 - k) * kPpq / 4 >= 0)  // a hit on the first beat has no pickup
+            parts[kMelodyRow].note(beat - (3 - k) * kPpq / 4, kPpq / 4, top - 3 + k,
+                                   loud - 20 + 5 * k);
         for (int pitch : v) strike(parts[kChordsRow], beat, kPpq, pitch, loud);
         if (!v.empty()) strike(parts[kChordsRow], beat, kPpq, v.front() + 1, loud);
         strike(parts[kBassRow], beat, kPpq, root, loud);
-        strike(parts[kDrumsRow], beat, 2 * kPpq, kTam, loud);
+        if (plays(kDrumsRow)) strike(parts[kDrumsRow], beat, 2 * kPpq, kTam, loud);
         break;
       }
-      case HitEvent::accent: {
+      case HitKind::accent: {
         for (int pitch : v) strike(parts[kChordsRow], beat, kPpq, pitch, loud);
         strike(parts[kBassRow], beat, kPpq, root, loud);
-        strike(parts[kDrumsRow], beat, 2 * kPpq, kCrash, loud);
-        strike(parts[kDrumsRow], beat, kPpq / 2, kKick, loud);
+        if (plays(kDrumsRow)) {
+          strike(parts[kDrumsRow], beat, 2 * kPpq, kCrash, loud);
+          strike(parts[kDrumsRow], beat, kPpq / 2, kKick, loud);
+        }
         break;
       }
     }
@@ -653,6 +667,7 @@ CueSheet single_emotion_cues(const Emotion& emotion, double duration_s, std::uin
 
 Score compose(const CueSheet& cues, const ComposeOptions& options) {
   using namespace composer;
+  throw_if_invalid(options.validate());
   const double duration = piece_duration(cues);
   const std::uint64_t seed = options.seed != 0 ? options.seed : cues.seed;
   Rng rng(seed);
@@ -667,9 +682,17 @@ Score compose(const CueSheet& cues, const ComposeOptions& options) {
   plan_harmony(sections, rng, score);
   std::vector<PartNotes> parts(kParts.size());
   write_parts(sections, seed, rng, parts, score);
-  apply_hits(cues.hits, sections, parts, score);
+  const bool styled = !options.style.empty() && options.style != "default";
+  apply_hits(cues.hits, sections, styled, parts, score);
   add_tracks(parts, score);
   return score;
+}
+
+HitKind hit_kind(std::string_view kind) {
+  if (kind == "death" || kind == "silence") return HitKind::silence;
+  if (kind == "cry" || kind == "revelation" || kind == "hold") return HitKind::held;
+  if (kind == "danger" || kind == "stinger") return HitKind::stinger;
+  return HitKind::accent;  // "climax", "rescue", "accent" and anything else
 }
 
 }  // namespace tonepoem

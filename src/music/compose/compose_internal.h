@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,11 @@ struct InstrumentRange {
 };
 // The range of a General MIDI program; 36..96 around 66 for a program the table does not know.
 InstrumentRange range_of(int program);
+
+// True when `style` (a name from music_styles()) keeps each section's accompaniment pattern as
+// apply_style set it: no re-orchestration of long sections' blocks and no drive at the peaks
+// (only plain chords under a quiet line). False for "" and "default".
+bool style_holds_accompaniment(std::string_view style);
 
 // ------------------------------------------------------------- keys and chords (harmony.cpp)
 
@@ -114,6 +120,12 @@ struct Section {
   // The story's curve inside the section, one value per bar in -1 (the quietest line) .. 1 (the
   // peak), relative to the section's own level (shape_sections); empty or all 0: flat.
   std::vector<double> intensity;
+  // The music the first section continues (ComposeOptions::previous_tempo_bpm and
+  // previous_velocity): fit_time eases its first bar in from entry_bpm (0: none), and its dynamics
+  // start from entry_velocity (-1: none).
+  double entry_bpm = 0;
+  int entry_velocity = -1;
+  bool hold_accompaniment = false;  // style_holds_accompaniment
   std::int64_t bar_ticks() const { return static_cast<std::int64_t>(beats) * kPpq; }
   std::int64_t end_tick() const { return start_tick + bars * bar_ticks(); }
   // True inside the last bar of a phrase, where the accompaniment breathes with the cadence.
@@ -144,6 +156,15 @@ struct Section {
       if (bar >= excursion->first_bar && bar < excursion->end_bar) return excursion->key;
     }
     return key;
+  }
+  // What the entry from entry_velocity adds to the section's loudness at `tick`: all of the
+  // difference at the start, none from the end of the first bar (the second when the section
+  // has three or more); 0 everywhere when entry_velocity < 0.
+  double entry_offset(std::int64_t tick) const {
+    if (entry_velocity < 0) return 0;
+    const std::int64_t span = (bars >= 3 ? 2 : 1) * bar_ticks();
+    const double frac = static_cast<double>(tick - start_tick) / static_cast<double>(span);
+    return (entry_velocity - p.velocity) * (1 - std::clamp(frac, 0.0, 1.0));
   }
   static constexpr double kSoloBelow = -0.6, kPeakAbove = 0.55;
   const Harm& chord_at(std::int64_t tick) const {

@@ -7,10 +7,12 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "compose_internal.h"
+#include "core/error.h"
 #include "music/compose.h"
 
 namespace tonepoem {
@@ -65,13 +67,40 @@ namespace tonepoem {
 namespace composer {
 namespace {
 
-constexpr std::array<InstrumentRange, 27> kRanges = {{
-    {0, 21, 108, 67},  {9, 79, 108, 90}, {12, 45, 96, 74},  {32, 28, 60, 40},  {40, 55, 103, 76},
-    {41, 48, 91, 67},  {42, 36, 76, 57}, {43, 28, 67, 40},  {44, 28, 103, 64}, {45, 28, 103, 64},
-    {46, 24, 103, 65}, {47, 40, 57, 48}, {48, 28, 103, 64}, {49, 28, 103, 64}, {52, 48, 81, 64},
-    {56, 54, 82, 70},  {57, 40, 72, 58}, {58, 28, 58, 40},  {60, 34, 77, 60},  {61, 34, 82, 64},
-    {68, 58, 91, 74},  {69, 52, 81, 66}, {70, 34, 75, 52},  {71, 50, 94, 70},  {72, 74, 108, 88},
-    {73, 60, 96, 79},  {11, 53, 89, 72},
+constexpr std::array<InstrumentRange, 32> kRanges = {{
+    {0, 21, 108, 67},
+    {9, 79, 108, 90},
+    {12, 45, 96, 74},
+    {32, 28, 60, 40},
+    {40, 55, 103, 76},
+    {41, 48, 91, 67},
+    {42, 36, 76, 57},
+    {43, 28, 67, 40},
+    {44, 28, 103, 64},
+    {45, 28, 103, 64},
+    {46, 24, 103, 65},
+    {47, 40, 57, 48},
+    {48, 28, 103, 64},
+    {49, 28, 103, 64},
+    {52, 48, 81, 64},
+    {56, 54, 82, 70},
+    {57, 40, 72, 58},
+    {58, 28, 58, 40},
+    {60, 34, 77, 60},
+    {61, 34, 82, 64},
+    {68, 58, 91, 74},
+    {69, 52, 81, 66},
+    {70, 34, 75, 52},
+    {71, 50, 94, 70},
+    {72, 74, 108, 88},
+    {73, 60, 96, 79},
+    {11, 53, 89, 72},
+    // The styles' synthesizers (music_styles): leads, synth bass and pads.
+    {80, 48, 96, 72},
+    {81, 40, 96, 66},
+    {38, 28, 60, 40},
+    {89, 36, 96, 64},
+    {95, 36, 96, 64},
 }};
 
 }  // namespace
@@ -237,6 +266,157 @@ MusicParams map_emotion(const Emotion& emotion) {
     p.accompaniment = Accompaniment::ostinato;
   }
   return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Music styles: each re-orchestrates the emotion's MusicParams (General MIDI programs). A new
+// style is a function here and a row in kStyleTable; music_styles() and the check of
+// ComposeOptions::style follow from the table.
+//
+//   style     melody         chords         bass          pad             other
+//   default   the emotion's own palette (table above)
+//   piano     Piano          Piano          Piano         -               no drums, no timpani;
+//                                                                         tremolo -> arpeggio
+//   strings   Violin         Strings        Contrabass    Strings 2       no drums; broken chords
+//                                          (Cello where  (where the        -> block (as the string
+//                                           the palette   emotion had      palettes play them)
+//                                           had it)       a pad)
+//   chiptune  Square Lead    Saw Lead       Synth Bass 1  -               no timpani; notes at most
+//                                                                         3/4 of their value
+//   ambient   Vibraphone     Warm Pad       Acoust. Bass  Sweep Pad       no drums, no timpani;
+//                                                          (where a pad)  tempo x0.85, density
+//                                                                         x0.7, legato; block or
+//                                                                         arpeggio only
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+void style_default(MusicParams& /*p*/) {}
+
+void style_piano(MusicParams& p) {
+  p.melody_program = p.chord_program = p.bass_program = 0;
+  p.pad_program = p.doubling_program = -1;
+  p.percussion = p.timpani = false;
+  if (p.accompaniment == Accompaniment::tremolo) p.accompaniment = Accompaniment::arpeggio;
+}
+
+void style_strings(MusicParams& p) {
+  p.melody_program = 40;
+  p.chord_program = 48;
+  p.bass_program = p.bass_program == 42 ? 42 : 43;
+  if (p.pad_program >= 0) p.pad_program = 49;
+  p.doubling_program = -1;
+  p.percussion = false;
+  if (p.accompaniment == Accompaniment::alberti || p.accompaniment == Accompaniment::arpeggio)
+    p.accompaniment = Accompaniment::block;
+}
+
+void style_chiptune(MusicParams& p) {
+  p.melody_program = 80;
+  p.chord_program = 81;
+  p.bass_program = 38;
+  p.pad_program = p.doubling_program = -1;
+  p.articulation = std::min(p.articulation, 0.75);
+  p.timpani = false;
+}
+
+void style_ambient(MusicParams& p) {
+  p.melody_program = 11;
+  p.chord_program = 89;
+  p.bass_program = 32;
+  if (p.pad_program >= 0) p.pad_program = 95;
+  p.doubling_program = -1;
+  p.percussion = p.timpani = false;
+  p.tempo_bpm = std::clamp(p.tempo_bpm * 0.85, 40.0, 200.0);
+  p.note_density = std::clamp(p.note_density * 0.7, 0.25, 3.0);
+  p.articulation = 0.98;
+  p.accompaniment =
+      p.accompaniment == Accompaniment::arpeggio || p.accompaniment == Accompaniment::alberti
+          ? Accompaniment::arpeggio
+          : Accompaniment::block;
+}
+
+struct StyleRow {
+  MusicStyle style;
+  void (*apply)(MusicParams& p);
+  bool holds_accompaniment;  // style_holds_accompaniment (compose_internal.h)
+};
+
+constexpr std::array<StyleRow, 5> kStyleTable = {{
+    {{"default", "each emotion's own orchestral palette"}, style_default, false},
+    {{"piano", "solo piano: melody, chords and bass on one piano, no percussion"},
+     style_piano,
+     false},
+    {{"strings", "string orchestra: violin melody, string ensemble, contrabass or cello"},
+     style_strings,
+     false},
+    {{"chiptune", "square and saw leads over a synth bass, short notes, drums when excited"},
+     style_chiptune,
+     false},
+    {{"ambient", "vibraphone over warm and sweep pads, slower, sparser, legato, no percussion"},
+     style_ambient,
+     true},
+}};
+
+const StyleRow* find_style(std::string_view name) {
+  if (name.empty()) name = "default";
+  for (const StyleRow& row : kStyleTable)
+    if (row.style.name == name) return &row;
+  return nullptr;
+}
+
+std::string style_names() {
+  std::string out;
+  for (const StyleRow& row : kStyleTable)
+    out += (out.empty() ? "" : ", ") + std::string(row.style.name);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<MusicStyle>& music_styles() {
+  static const std::vector<MusicStyle> styles = [] {
+    std::vector<MusicStyle> out;
+    for (const StyleRow& row : kStyleTable) out.push_back(row.style);
+    return out;
+  }();
+  return styles;
+}
+
+bool is_music_style(std::string_view name) {
+  return find_style(name) != nullptr;
+}
+
+std::string style_problem(std::string_view name) {
+  if (is_music_style(name)) return {};
+  return "unknown music style \"" + std::string(name) + "\"; accepted: " + style_names();
+}
+
+namespace composer {
+bool style_holds_accompaniment(std::string_view style) {
+  const StyleRow* row = find_style(style);
+  return row != nullptr && row->holds_accompaniment;
+}
+}  // namespace composer
+
+void apply_style(std::string_view style, MusicParams& p) {
+  const StyleRow* row = find_style(style);
+  if (row == nullptr) throw Error(ExitCode::usage, style_problem(style));
+  row->apply(p);
+}
+
+OptionProblems ComposeOptions::validate() const {
+  OptionProblems problems;
+  if (!is_music_style(style)) problems.push_back({"style", style_problem(style)});
+  if (!std::isfinite(previous_tempo_bpm) || previous_tempo_bpm < 0)
+    problems.push_back(
+        {"previous_tempo_bpm", "the previous tempo must be 0 (none) or positive (got " +
+                                   std::to_string(previous_tempo_bpm) + ")"});
+  if (previous_velocity < -1 || previous_velocity > 127)
+    problems.push_back(
+        {"previous_velocity", "the previous velocity must be -1 (none) or 0..127 (got " +
+                                  std::to_string(previous_velocity) + ")"});
+  return problems;
 }
 
 void to_json(nlohmann::json& j, const MusicParams& p) {

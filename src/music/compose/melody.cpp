@@ -182,7 +182,7 @@ class MelodyWriter {
   }
 
   int velocity(std::int64_t tick, double arc) {
-    double v = s_.p.velocity + 6 + 8 * arc + 16 * s_.intensity_at(tick);
+    double v = s_.p.velocity + 6 + 8 * arc + 16 * s_.intensity_at(tick) + s_.entry_offset(tick);
     const std::int64_t in_bar = (tick - s_.start_tick) % s_.bar_ticks();
     if (in_bar == 0) v += 4;
     v += rng_.integer(-3, 3);

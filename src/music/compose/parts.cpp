@@ -28,8 +28,9 @@ void PartNotes::program(std::int64_t tick, int prog) {
 
 namespace {
 
-// The loudness at `tick` plus `offset`: the section's velocity shaped by each phrase's swell and
-// by the approach to the next section's loudness.
+// The loudness at `tick` plus `offset`: the section's velocity shaped by each phrase's swell, by
+// the entry from the music the piece continues and by the approach to the next section's
+// loudness.
 int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
   // The story inside the section: louder at its peaks, softer at its quiet lines.
   double base = s.p.velocity + 16.0 * s.intensity_at(tick);
@@ -43,6 +44,7 @@ int vel(const Section& s, const Section* next, std::int64_t tick, int offset) {
     base += 6.0 * (x < 0.62 ? x / 0.62 : (1 - x) / 0.38) - 3.0;
     break;
   }
+  base += s.entry_offset(tick);
   const std::int64_t swell = (s.bars >= 3 ? 2 : 1) * bar;
   if (next && tick >= s.end_tick() - swell) {
     const double frac =
@@ -157,9 +159,12 @@ void play_pattern(const Section& s, Accompaniment pattern, bool final_bar, const
 }
 
 // The accompaniment pattern at `tick`: the section's, re-orchestrated in every other 8-bar block
-// of a long section, held to plain chords under a quiet line and driven at a peak.
+// of a long section, held to plain chords under a quiet line and driven at a peak (a style that
+// holds its pattern only thins to plain chords).
 Accompaniment pattern_at(const Section& s, std::int64_t tick) {
   Accompaniment a = s.p.accompaniment;
+  if (s.hold_accompaniment)
+    return s.intensity_at(tick) < -0.3 ? Accompaniment::block : a;  // the style's pattern
   if (s.block_of(tick) % 2 == 1) {
     switch (a) {
       case Accompaniment::arpeggio:

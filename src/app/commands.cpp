@@ -253,6 +253,11 @@ CommandRun define_live(CLI::App& cmd) {
                "audio paced by the clock");
   cmd.add_option("--emotion", *emotion, "The opening emotion V,A[,T] (default 0.3,-0.2,0)");
   cmd.add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  std::string styles;
+  for (const MusicStyle& s : music_styles())
+    styles += fmt::format("\n  {}: {}", s.name, s.description);
+  cmd.add_option("--style", o->style, "The orchestration (default: default):" + styles)
+      ->check([](const std::string& s) { return style_problem(s); });
   cmd.add_option("--rate", o->sample_rate, "Sample rate, 8000..192000")->capture_default_str();
   cmd.add_option("--soundfont", o->soundfont, "General MIDI SoundFont (.sf2)");
   auto max_duration = cmd.add_option("--max-duration", o->max_duration_s,

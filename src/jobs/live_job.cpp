@@ -1,5 +1,7 @@
 #include "jobs/live_job.h"
 
+#include "music/compose.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -79,6 +81,7 @@ OptionProblems LiveJobOptions::validate() const {
   if (sample_rate < 8000 || sample_rate > 192000)
     problems.push_back(
         {"sample_rate", fmt::format("{} is out of range; accepts 8000 to 192000", sample_rate)});
+  if (!is_music_style(style)) problems.push_back({"style", style_problem(style)});
   const auto in = [](double v, double lo, double hi) { return v >= lo && v <= hi; };
   if (!in(start.valence, -1, 1) || !in(start.arousal, -1, 1) ||
       (start.tension && !in(*start.tension, 0, 1)))
@@ -411,6 +414,7 @@ LiveJobResult run_live(const LiveJobOptions& options, std::istream& input, Audio
   eo.soundfont = options.soundfont;
   eo.sample_rate = options.sample_rate;
   eo.seed = options.seed;
+  eo.style = options.style;
   eo.start = options.start.emotion();
   CommandSource source;
   bool realtime = options.realtime;

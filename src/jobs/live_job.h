@@ -52,6 +52,7 @@ struct LiveJobOptions {
   std::filesystem::path soundfont;  // empty: the installed General MIDI SoundFont
   int sample_rate = 48000;          // 8000 .. 192000
   std::uint64_t seed = 1;
+  std::string style;                    // a name from music_styles(); "": "default"
   EmotionTarget start{0.3, -0.2, 0.0};  // the opening emotion
   std::string output_name;              // a WAV file in the sink; empty: none
   double max_duration_s = 600;          // the render ends here at the latest (1 .. 7200)
@@ -67,8 +68,8 @@ struct LiveJobOptions {
   LanguageChoice language = LanguageChoice::automatic;
   std::vector<std::filesystem::path> lexicons;  // extra lexicon TSV files
 
-  // Fields: "sample_rate", "start", "max_duration", "osc", "output_name" (no WAV and no
-  // stream).
+  // Fields: "sample_rate", "style", "start", "max_duration", "osc", "output_name" (no WAV and
+  // no stream).
   OptionProblems validate() const;
 };
 

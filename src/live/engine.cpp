@@ -51,8 +51,7 @@ std::vector<std::string> EngineOptions::validate() const {
   std::vector<std::string> out;
   if (sample_rate < 8000 || sample_rate > 192000)
     out.push_back(fmt::format("sample_rate: {} is outside 8000 .. 192000", sample_rate));
-  if (!style.empty() && style != "default")
-    out.push_back(fmt::format("style: '{}' is unknown (accepted: \"default\")", style));
+  if (!is_music_style(style)) out.push_back("style: " + style_problem(style));
   if (!(lookahead_s >= 0.05 && lookahead_s <= 30))
     out.push_back(fmt::format("lookahead_s: {} is outside 0.05 .. 30", lookahead_s));
   const Emotion& e = start;
@@ -128,6 +127,45 @@ void init_fluidsynth_once() {
     }
   });
 }
+
+// The synthesizer an engine plays through: FluidSynth at the engine's rate with the SoundFont
+// loaded whole into memory (so a SoundFont file that vanishes while the music plays changes
+// nothing) and the drum kit on channel 10.
+struct OwnedSynth {
+  fluid_settings_t* settings = nullptr;
+  fluid_synth_t* synth = nullptr;
+  OwnedSynth(const std::filesystem::path& requested, int sample_rate) {
+    const std::filesystem::path sf = find_soundfont(requested);
+    init_fluidsynth_once();
+    settings = new_fluid_settings();
+    if (!settings) throw Error(ExitCode::internal, "FluidSynth settings could not be created");
+    fluid_settings_setnum(settings, "synth.sample-rate", sample_rate);
+    fluid_settings_setint(settings, "synth.polyphony", 256);
+    fluid_settings_setint(settings, "synth.threadsafe-api", 0);
+    fluid_settings_setint(settings, "synth.dynamic-sample-loading", 0);
+    fluid_settings_setnum(settings, "synth.gain", 0.4);
+    synth = new_fluid_synth(settings);
+    if (!synth) {
+      delete_fluid_settings(settings);
+      throw Error(ExitCode::internal, "FluidSynth could not be started");
+    }
+    if (fluid_synth_sfload(synth, sf.string().c_str(), 1) == FLUID_FAILED) {
+      delete_fluid_synth(synth);
+      delete_fluid_settings(settings);
+      throw Error(ExitCode::missing_resource, "the SoundFont could not be loaded", sf.string(),
+                  "give a General MIDI SoundFont 2 file (.sf2)");
+    }
+    fluid_synth_set_channel_type(synth, kDrumChannel, CHANNEL_TYPE_DRUM);
+    fluid_synth_bank_select(synth, kDrumChannel, 128);
+    fluid_synth_program_change(synth, kDrumChannel, 0);
+  }
+  ~OwnedSynth() {
+    delete_fluid_synth(synth);
+    delete_fluid_settings(settings);
+  }
+  OwnedSynth(const OwnedSynth&) = delete;
+  OwnedSynth& operator=(const OwnedSynth&) = delete;
+};
 
 std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t counter) {
   std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (counter + 1);
@@ -212,12 +250,15 @@ struct Engine::Impl {
   std::atomic<std::size_t> late{0}, dropped{0};
   std::vector<PlayedNote> note_log;
   std::atomic<std::size_t> note_count{0};
+  std::vector<SynthCall> call_log;
+  std::atomic<std::size_t> call_count{0};
 
   // ---- audio thread only
-  fluid_settings_t* settings = nullptr;
+  std::unique_ptr<OwnedSynth> owned;
   fluid_synth_t* synth = nullptr;
   std::array<std::int64_t, kGenerations> until{};
   std::uint32_t latest_generation = 0;
+  std::atomic<std::uint32_t> seen_generation{0};  // latest_generation, for the composer
   struct Sounding {
     std::int64_t off;
     int channel, key;
@@ -229,10 +270,11 @@ struct Engine::Impl {
   std::mutex command_mutex;
   std::condition_variable command_cv;
   std::deque<Command> commands;
-  bool stopping = false;   // a stop command was accepted (under command_mutex)
-  bool quit = false;       // the worker should exit (under command_mutex)
-  std::uint64_t pass = 0;  // worker passes completed (under command_mutex)
-  int sync_waiting = 0;    // callers of sync() waiting (under command_mutex)
+  bool stopping = false;     // a stop command was accepted (under command_mutex)
+  bool quit = false;         // the worker should exit (under command_mutex)
+  std::uint64_t pass = 0;    // worker passes completed (under command_mutex)
+  int sync_waiting = 0;      // callers of sync() waiting (under command_mutex)
+  std::size_t deferred = 0;  // commands put back until the audio thread catches up (same)
   std::condition_variable pass_cv;
   std::thread worker;
 
@@ -265,6 +307,7 @@ struct Engine::Impl {
       }
       until[c->generation % kGenerations] = std::numeric_limits<std::int64_t>::max();
       latest_generation = std::max(latest_generation, c->generation);
+      seen_generation.store(latest_generation, std::memory_order_release);
       cuts.pop();
     }
   }
@@ -274,18 +317,33 @@ struct Engine::Impl {
     return e.frame >= until[e.generation % kGenerations];
   }
 
-  void release(std::size_t i) {
+  void log_call(std::int64_t now, std::int64_t scheduled, SynthCall::Kind kind, int channel, int a,
+                int b) {
+    const std::size_t n = call_count.load(std::memory_order_relaxed);
+    if (n >= call_log.size()) return;
+    call_log[n] = {now,
+                   scheduled,
+                   kind,
+                   static_cast<std::uint8_t>(channel),
+                   static_cast<std::uint8_t>(a),
+                   static_cast<std::uint8_t>(b)};
+    call_count.store(n + 1, std::memory_order_release);
+  }
+
+  void release(std::size_t i, std::int64_t now) {
     fluid_synth_noteoff(synth, sounding[i].channel, sounding[i].key);
+    log_call(now, sounding[i].off, SynthCall::Kind::note_off, sounding[i].channel, sounding[i].key,
+             0);
     sounding[i] = sounding[--sounding_count];
   }
 
-  void play(const Event& e, std::int64_t block_start) {
+  void play(const Event& e, std::int64_t now, std::int64_t block_start) {
     if (e.frame < block_start) late.fetch_add(1, std::memory_order_relaxed);
     switch (e.kind) {
       case Kind::note: {
         for (std::size_t i = 0; i < sounding_count; ++i)
           if (sounding[i].channel == e.channel && sounding[i].key == e.a) {
-            release(i);
+            release(i, now);
             break;
           }
         if (sounding_count == kMaxSounding) {
@@ -293,6 +351,7 @@ struct Engine::Impl {
           return;
         }
         fluid_synth_noteon(synth, e.channel, e.a, e.b);
+        log_call(now, e.frame, SynthCall::Kind::note_on, e.channel, e.a, e.b);
         sounding[sounding_count++] = {e.off, e.channel, e.a};
         const std::size_t n = note_count.load(std::memory_order_relaxed);
         if (n < note_log.size()) {
@@ -303,12 +362,14 @@ struct Engine::Impl {
       }
       case Kind::program:
         fluid_synth_program_change(synth, e.channel, e.a);
+        log_call(now, e.frame, SynthCall::Kind::program, e.channel, e.a, 0);
         break;
       case Kind::cc:
         fluid_synth_cc(synth, e.channel, e.a, e.b);
+        log_call(now, e.frame, SynthCall::Kind::cc, e.channel, e.a, e.b);
         break;
       case Kind::all_off:
-        while (sounding_count > 0) release(sounding_count - 1);
+        while (sounding_count > 0) release(sounding_count - 1, now);
         break;
       case Kind::end:
         self->finished_.store(true, std::memory_order_release);
@@ -321,7 +382,7 @@ struct Engine::Impl {
     std::int64_t next = std::numeric_limits<std::int64_t>::max();
     for (std::size_t i = 0; i < sounding_count;) {
       if (sounding[i].off <= now) {
-        release(i);
+        release(i, now);
         continue;
       }
       next = std::min(next, sounding[i].off);
@@ -340,7 +401,7 @@ struct Engine::Impl {
         }
         const Event copy = *e;
         q->pop();
-        play(copy, block_start);
+        play(copy, now, block_start);
         if (copy.kind == Kind::note) next = std::min(next, copy.off);
       }
     }
@@ -367,10 +428,27 @@ struct Engine::Impl {
 
   // ============================================================================ composer side
 
+  // What a new segment continues: the key, tempo and loudness of the music playing where it
+  // starts, and a hit point on its first beat.
+  struct Continuation {
+    const KeyEvent* key = nullptr;  // none: the opening
+    double bpm = 0;                 // 0: no tempo ramp in
+    int velocity = -1;              // -1: no swell in
+    std::string hit;                // "": none
+  };
+
+  // The continuation of segment `i` at `tick`: its key, tempo and loudness there.
+  Continuation continuing(std::size_t i, std::int64_t tick, const KeyEvent& key) const {
+    const Segment& s = segments[i];
+    MusicParams p = map_emotion(s.emotion);
+    apply_style(options.style, p);
+    return {&key, s.bpm_at(tick), p.velocity, {}};
+  }
+
   // Composes `cues` (emotion, seconds) plus a tail, placed so that tick 0 sounds at `frame`;
   // the first `played` cues play.
   Segment compose_segment(const std::vector<std::pair<Emotion, double>>& cues, std::size_t played,
-                          bool with_tail, std::int64_t frame, const KeyEvent* previous_key) {
+                          bool with_tail, std::int64_t frame, const Continuation& from) {
     const auto t0 = std::chrono::steady_clock::now();
     CueSheet sheet;
     sheet.title = "live";
@@ -392,11 +470,16 @@ struct Engine::Impl {
     for (const auto& [e, seconds] : cues) add(e, seconds);
     if (with_tail) add(cues.back().first, 6.0);
     sheet.duration_s = t;
+    // The offline composer's hit machinery, on the segment's first beat.
+    if (!from.hit.empty()) sheet.hits.push_back({0.0, from.hit, ""});
     ComposeOptions co;
-    if (previous_key) {
-      co.previous_tonic = previous_key->tonic;
-      co.previous_mode = previous_key->mode;
+    co.style = options.style;
+    if (from.key) {
+      co.previous_tonic = from.key->tonic;
+      co.previous_mode = from.key->mode;
     }
+    co.previous_tempo_bpm = from.bpm;
+    co.previous_velocity = from.velocity;
     Segment seg;
     seg.score = compose(sheet, co);
     seg.sample_rate = sr;
@@ -468,13 +551,26 @@ struct Engine::Impl {
     return {};
   }
 
+  // Seconds of the beat that ends at `p`: the beat playing when a command that lands there was
+  // made (the tempo may be easing in, so the beat at `p` can be shorter).
+  double beat_before(const GridPoint& p) const {
+    const Segment& s = segments[p.segment];
+    if (p.tick > s.from_tick) return 60.0 / s.bpm_at(p.tick - 1);
+    if (p.segment > 0) {
+      const Segment& before = segments[p.segment - 1];
+      return 60.0 / before.bpm_at(before.to_tick - 1);
+    }
+    return 60.0 / s.bpm_at(p.tick);
+  }
+
   // Appends a continuation in the last segment's emotion, in a key near the one it ends in.
   void extend() {
     const Segment& s = segments.back();
     const KeyEvent key = s.key_at(s.to_tick - 1);
     const Emotion e = s.emotion;
     const std::int64_t frame = s.end_frame();
-    segments.push_back(compose_segment({{e, bars_seconds(e, 16)}}, 1, true, frame, &key));
+    segments.push_back(compose_segment({{e, bars_seconds(e, 16)}}, 1, true, frame,
+                                       continuing(segments.size() - 1, s.to_tick - 1, key)));
   }
 
   // The next grid point, composing continuations until one is planned there.
@@ -521,31 +617,55 @@ struct Engine::Impl {
         if (!p.found) return;
         const KeyEvent key = segments[p.segment].key_at(p.tick);
         const Emotion before = segments[p.segment].emotion;
-        const double beat_s = 60.0 / segments[p.segment].bpm_at(p.tick);
+        const double beat_s = beat_before(p);
+        // At a beat or bar the new music eases in from the tempo and loudness playing; at a
+        // phrase the bridge in the old emotion ramps into it.
+        Continuation from = continuing(p.segment, p.tick, key);
         cut_at(p);
         std::vector<std::pair<Emotion, double>> cues;
         if (at == At::phrase) cues.emplace_back(before, bars_seconds(before, 2));  // the bridge
         cues.emplace_back(next, bars_seconds(next, 16));
-        segments.push_back(compose_segment(cues, cues.size(), true, p.frame, &key));
+        segments.push_back(compose_segment(cues, cues.size(), true, p.frame, from));
         emotion = next;
         record(c, p, beat_s, ms_since(t0));
         break;
       }
       case Command::Type::hit: {
+        // The music from the next beat is composed again in the same emotion with the hit point
+        // on its first beat: the offline composer's accent, stinger, silence or held chord, and
+        // a new phrase after it.
         const GridPoint p = find_point(At::beat, threshold);
         if (!p.found) return;
-        queue_hit(segments[p.segment], p, c.text);
+        const KeyEvent key = segments[p.segment].key_at(p.tick);
+        Continuation from = continuing(p.segment, p.tick, key);
+        from.hit = c.text.empty() ? "accent" : c.text;
+        const std::int64_t beat =
+            segments[p.segment].frame_at(p.tick + segments[p.segment].score.ppq) - p.frame;
+        const std::int64_t audio_now = audio_pos + horizon_margin();
+        cut_at(p);
+        segments.push_back(
+            compose_segment({{emotion, bars_seconds(emotion, 16)}}, 1, true, p.frame, from));
+        const HitKind kind = hit_kind(from.hit);
+        if (kind == HitKind::stinger) queue_pickup(segments.back(), p.frame, beat, audio_now);
+        // A drop to silence: what the old music still had sounding stops too.
+        if (kind == HitKind::silence) push_event({p.frame, 0, generation, Kind::all_off, 0, 0, 0});
+        {
+          std::lock_guard lock(stats_mutex);
+          stats.hits.push_back({c.frame, p.frame, generation,
+                                static_cast<double>(beat) / static_cast<double>(sr), from.hit});
+        }
         break;
       }
       case Command::Type::stop: {
         const GridPoint p = find_point(c.ending == Ending::now ? At::beat : At::bar, threshold);
         if (!p.found) return;
         const KeyEvent key = segments[p.segment].key_at(p.tick);
-        const double beat_s = 60.0 / segments[p.segment].bpm_at(p.tick);
+        const double beat_s = beat_before(p);
+        const Continuation from = continuing(p.segment, p.tick, key);
         cut_at(p);
         if (c.ending == Ending::cadence) {
           Segment end =
-              compose_segment({{emotion, bars_seconds(emotion, 2)}}, 1, false, p.frame, &key);
+              compose_segment({{emotion, bars_seconds(emotion, 2)}}, 1, false, p.frame, from);
           end.final = true;
           segments.push_back(std::move(end));
         } else {
@@ -561,29 +681,28 @@ struct Engine::Impl {
     }
   }
 
-  void queue_hit(const Segment& s, const GridPoint& p, const std::string& kind) {
-    const ChordEvent* chord = nullptr;
-    for (const ChordEvent& c : s.score.chords)
-      if (c.tick <= p.tick) chord = &c;
-    const int root = chord ? chord->root : s.key_at(p.tick).tonic;
-    const std::int64_t beat = s.frame_at(p.tick + s.score.ppq) - p.frame;
-    const bool danger = kind == "danger";
-    auto note = [&](int channel, int key, int velocity, std::int64_t length) {
-      Event e{p.frame,
-              p.frame + length,
-              kAlways,
-              Kind::note,
-              static_cast<std::uint8_t>(channel),
-              static_cast<std::uint8_t>(std::clamp(key, 0, 127)),
-              static_cast<std::uint8_t>(std::clamp(velocity, 1, 127))};
-      hits.push(e);
-    };
-    if (chord)
-      for (int pc : chord->pitch_classes) note(2, 60 + pc, 112, beat);
-    if (danger) note(2, 61 + (root % 12), 112, beat);  // the dissonant second
-    note(4, 36 + (root % 12), 115, beat);
-    note(kDrumChannel, danger ? 52 : 49, 110, 2 * beat);  // tam-tam or crash
-    note(kDrumChannel, 36, 110, beat / 2);                // kick
+  // A stinger's pickup: three rising sixteenths on the melody's channel into the hit, above the
+  // chord it strikes (the offline composer writes them in the bar before; here that bar is
+  // already queued). Those that would sound before `earliest` are left out.
+  void queue_pickup(const Segment& s, std::int64_t hit_frame, std::int64_t beat,
+                    std::int64_t earliest) {
+    int top = -1, channel = 0, velocity = 100;
+    for (const SegNote& n : s.notes) {
+      if (n.tick > 0) break;
+      if (n.channel != kDrumChannel && n.key > top) {
+        top = n.key;
+        channel = n.channel;
+        velocity = n.velocity;
+      }
+    }
+    if (top < 0) return;
+    for (int k = 0; k < 3; ++k) {
+      const std::int64_t at = hit_frame - (3 - k) * beat / 4;
+      if (at < earliest) continue;
+      hits.push(Event{at, at + beat / 4, kAlways, Kind::note, static_cast<std::uint8_t>(channel),
+                      static_cast<std::uint8_t>(std::clamp(top + 9 + k, 0, 127)),
+                      static_cast<std::uint8_t>(std::clamp(velocity - 20 + 5 * k, 1, 127))});
+    }
   }
 
   void push_event(const Event& e) {
@@ -647,14 +766,48 @@ struct Engine::Impl {
     }
   }
 
+  // True when the audio thread has not yet met enough of the generations published: the audio
+  // side remembers kGenerations cuts, so no more may be in flight (a host that stopped calling
+  // render while commands keep coming).
+  bool audio_behind() const {
+    return generation - seen_generation.load(std::memory_order_acquire) >= kGenerations - 4;
+  }
+
+  // While the audio thread is behind, waiting commands that a later one replaces anyway (the
+  // latest wins) are dropped: a change followed by another change, a hit by another hit.
+  static void coalesce(std::deque<Command>& waiting) {
+    for (std::size_t i = 0; i < waiting.size();) {
+      const Command::Type t = waiting[i].type;
+      bool replaced = false;
+      if (t == Command::Type::emotion || t == Command::Type::hit)
+        for (std::size_t j = i + 1; j < waiting.size() && !replaced; ++j)
+          replaced = waiting[j].type == t;
+      if (replaced)
+        waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+      else
+        ++i;
+    }
+  }
+
   void pump(std::int64_t audio_pos) {
-    std::vector<Command> todo;
+    std::deque<Command> todo;
     {
       std::lock_guard lock(command_mutex);
-      todo.assign(commands.begin(), commands.end());
-      commands.clear();
+      todo.swap(commands);
+      deferred = 0;
     }
-    for (const Command& c : todo) apply(c, audio_pos);
+    while (!todo.empty() && !audio_behind()) {
+      apply(todo.front(), audio_pos);
+      todo.pop_front();
+    }
+    if (!todo.empty()) {
+      // Put back in front of what came meanwhile, to be made when the audio thread catches up.
+      std::lock_guard lock(command_mutex);
+      todo.insert(todo.end(), commands.begin(), commands.end());
+      commands.swap(todo);
+      coalesce(commands);
+      deferred = commands.size();
+    }
     const auto lookahead = static_cast<std::int64_t>(options.lookahead_s * sr);
     fill(audio_pos + horizon_margin() + lookahead);
   }
@@ -672,7 +825,7 @@ struct Engine::Impl {
       ++pass;
       pass_cv.notify_all();
       command_cv.wait_for(lock, std::chrono::milliseconds(5),
-                          [&] { return quit || sync_waiting > 0 || !commands.empty(); });
+                          [&] { return quit || sync_waiting > 0 || commands.size() > deferred; });
     }
   }
 };
@@ -690,32 +843,13 @@ Engine::Engine(const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
   m.sr = options.sample_rate;
   m.emotion = options.start.clamped();
   m.note_log.resize(options.note_log_capacity);
-  const std::filesystem::path sf = find_soundfont(options.soundfont);
-  init_fluidsynth_once();
-  m.settings = new_fluid_settings();
-  if (!m.settings) throw Error(ExitCode::internal, "FluidSynth settings could not be created");
-  fluid_settings_setnum(m.settings, "synth.sample-rate", m.sr);
-  fluid_settings_setint(m.settings, "synth.polyphony", 256);
-  fluid_settings_setint(m.settings, "synth.threadsafe-api", 0);
-  fluid_settings_setnum(m.settings, "synth.gain", 0.4);
-  m.synth = new_fluid_synth(m.settings);
-  if (!m.synth) {
-    delete_fluid_settings(m.settings);
-    throw Error(ExitCode::internal, "FluidSynth could not be started");
-  }
-  if (fluid_synth_sfload(m.synth, sf.string().c_str(), 1) == FLUID_FAILED) {
-    delete_fluid_synth(m.synth);
-    delete_fluid_settings(m.settings);
-    throw Error(ExitCode::missing_resource, "the SoundFont could not be loaded", sf.string(),
-                "give a General MIDI SoundFont 2 file (.sf2)");
-  }
-  fluid_synth_set_channel_type(m.synth, kDrumChannel, CHANNEL_TYPE_DRUM);
-  fluid_synth_bank_select(m.synth, kDrumChannel, 128);
-  fluid_synth_program_change(m.synth, kDrumChannel, 0);
+  m.call_log.resize(options.call_log_capacity);
+  m.owned = std::make_unique<OwnedSynth>(options.soundfont, m.sr);
+  m.synth = m.owned->synth;
   m.until.fill(std::numeric_limits<std::int64_t>::max());
   // The opening: composed now, so that the first render has music.
   m.segments.push_back(
-      m.compose_segment({{m.emotion, Impl::bars_seconds(m.emotion, 16)}}, 1, true, 0, nullptr));
+      m.compose_segment({{m.emotion, Impl::bars_seconds(m.emotion, 16)}}, 1, true, 0, {}));
   m.fill(static_cast<std::int64_t>(options.lookahead_s * m.sr) + m.horizon_margin());
   if (options.threaded) m.worker = std::thread([&m] { m.run_worker(); });
 }
@@ -730,8 +864,6 @@ Engine::~Engine() {
     m.command_cv.notify_all();
     m.worker.join();
   }
-  if (m.synth) delete_fluid_synth(m.synth);
-  if (m.settings) delete_fluid_settings(m.settings);
 }
 
 int Engine::sample_rate() const {
@@ -816,6 +948,45 @@ void Engine::sync() {
 std::vector<PlayedNote> Engine::played_notes() const {
   const std::size_t n = impl_->note_count.load(std::memory_order_acquire);
   return {impl_->note_log.begin(), impl_->note_log.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+std::vector<SynthCall> Engine::synth_calls() const {
+  const std::size_t n = impl_->call_count.load(std::memory_order_acquire);
+  return {impl_->call_log.begin(), impl_->call_log.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+void render_synth_calls(const std::vector<SynthCall>& calls, const EngineOptions& options,
+                        std::int64_t frames,
+                        const std::function<void(const float* stereo, std::size_t frames)>& sink) {
+  OwnedSynth s(options.soundfont, options.sample_rate);
+  constexpr std::int64_t kChunk = 1024;
+  std::vector<float> buffer(2 * kChunk);
+  std::size_t next = 0;
+  for (std::int64_t pos = 0; pos < frames;) {
+    while (next < calls.size() && calls[next].frame <= pos) {
+      const SynthCall& c = calls[next++];
+      switch (c.kind) {
+        case SynthCall::Kind::note_on:
+          fluid_synth_noteon(s.synth, c.channel, c.a, c.b);
+          break;
+        case SynthCall::Kind::note_off:
+          fluid_synth_noteoff(s.synth, c.channel, c.a);
+          break;
+        case SynthCall::Kind::program:
+          fluid_synth_program_change(s.synth, c.channel, c.a);
+          break;
+        case SynthCall::Kind::cc:
+          fluid_synth_cc(s.synth, c.channel, c.a, c.b);
+          break;
+      }
+    }
+    std::int64_t until = std::min(frames, pos + kChunk);
+    if (next < calls.size()) until = std::min(until, calls[next].frame);
+    const auto len = static_cast<int>(until - pos);
+    fluid_synth_write_float(s.synth, len, buffer.data(), 0, 2, buffer.data(), 1, 2);
+    sink(buffer.data(), static_cast<std::size_t>(len));
+    pos = until;
+  }
 }
 
 EngineStats Engine::stats() const {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct EngineOptions {
   double lookahead_s = 2.0;  // composed and queued ahead of the audio (at least a bar is kept)
   // Played note-ons remembered for tests and benchmarks (preallocated; 0: none).
   std::size_t note_log_capacity = 0;
+  // Every call the audio thread makes into the synthesizer, remembered for the click check
+  // (render_synth_calls; preallocated; 0: none).
+  std::size_t call_log_capacity = 0;
 
   // Every problem, naming the field and the accepted range (empty: valid).
   std::vector<std::string> validate() const;
@@ -58,14 +62,33 @@ struct PlayedNote {
   std::uint32_t generation = 0;  // which composition it came from (0: the opening; +1 per change)
 };
 
+// One call the audio thread made into the synthesizer: a note-on or note-off, a program change or
+// a controller, at the frame it was made (`scheduled`: the frame the composer asked for; the
+// same unless the note reached the audio thread late).
+struct SynthCall {
+  enum class Kind : std::uint8_t { note_on, note_off, program, cc };
+  std::int64_t frame = 0, scheduled = 0;
+  Kind kind = Kind::note_on;
+  std::uint8_t channel = 0, a = 0, b = 0;  // key and velocity; program; controller and value
+};
+
 // What the composer did with one command: when it was made and where its music starts.
 struct Transition {
   std::int64_t command_frame = 0;
   std::int64_t change_frame = 0;  // first frame of the new music (a beat, bar line or phrase end)
   std::uint32_t generation = 0;
   At at = At::bar;
-  double beat_s = 0;      // one beat of the music that was playing, at the change
+  double beat_s = 0;      // the beat playing when the command came (the one ending at the change)
   double compose_ms = 0;  // time to compose its music
+};
+
+// A hit the composer placed: where it was asked and the beat it plays on.
+struct HitPlaced {
+  std::int64_t command_frame = 0;
+  std::int64_t hit_frame = 0;    // the first beat after the command (the new music's first beat)
+  std::uint32_t generation = 0;  // the music composed around it
+  double beat_s = 0;             // one beat of the music there
+  std::string kind;
 };
 
 struct EngineStats {
@@ -73,6 +96,7 @@ struct EngineStats {
   std::vector<double> compose_ms_per_bar;  // the same divided by the bars composed
   std::vector<std::int64_t> bar_frames;    // every bar line queued, ascending
   std::vector<Transition> transitions;
+  std::vector<HitPlaced> hits;
   std::size_t late_events = 0;    // notes the audio thread got after their time (underruns)
   std::size_t dropped_notes = 0;  // notes refused because 512 were already sounding
 };
@@ -106,6 +130,9 @@ class Engine {
 
   // The played notes so far (note_log_capacity of them at most). Not concurrently with render().
   std::vector<PlayedNote> played_notes() const;
+  // The synthesizer calls so far (call_log_capacity of them at most). Not concurrently with
+  // render().
+  std::vector<SynthCall> synth_calls() const;
   EngineStats stats() const;
 
   struct Impl;
@@ -115,5 +142,13 @@ class Engine {
   std::atomic<std::int64_t> rendered_{0};
   std::atomic<bool> finished_{false};
 };
+
+// The offline render of the same notes: `calls` (ascending frames, as synth_calls() gives them)
+// through a fresh synthesizer set up as an engine with `options` sets it up, as a plain sequencer
+// plays a list of events, `frames` stereo frames handed to `sink` block by block. The baseline the
+// live stream is checked against for clicks. Throws as the Engine does for the SoundFont.
+void render_synth_calls(const std::vector<SynthCall>& calls, const EngineOptions& options,
+                        std::int64_t frames,
+                        const std::function<void(const float* stereo, std::size_t frames)>& sink);
 
 }  // namespace tonepoem::live

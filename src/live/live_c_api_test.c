@@ -47,6 +47,16 @@ int main(void) {
   CHECK(tp_live_create(&config, &live, why, sizeof why) == TP_LIVE_ERR_ARGUMENT);
   CHECK(strstr(why, "sample_rate") != NULL);
 
+  /* A style: one of the names the message lists. */
+  config = tp_live_default_config();
+  config.style = "baroque";
+  CHECK(tp_live_create(&config, &live, why, sizeof why) == TP_LIVE_ERR_ARGUMENT);
+  CHECK(strstr(why, "baroque") != NULL && strstr(why, "chiptune") != NULL);
+  config.style = "piano";
+  CHECK(tp_live_create(&config, &live, why, sizeof why) == TP_LIVE_OK);
+  tp_live_destroy(live);
+  live = NULL;
+
   config = tp_live_default_config();
   config.seed = 7;
   status = tp_live_create(&config, &live, why, sizeof why);

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "live/commands.h"
@@ -14,6 +18,9 @@
 #include "live/osc.h"
 
 #include <lo/lo.h>
+#include <unistd.h>
+
+#include "audio/audio.h"
 
 namespace tonepoem::live {
 namespace {
@@ -182,6 +189,219 @@ TEST(LiveEngine, ThreadedEngineHandsNotesOverInTime) {
   // The block the audio thread may be rendering (1024 frames) is left alone.
   EXPECT_GE(a.stats.transitions.front().change_frame, 3 * 48128 + 1024);
   EXPECT_EQ(a.audio, b.audio);
+}
+
+// No clicks of its own: the live stream (changes cutting in at a beat and a bar, a hit, an
+// ending that silences everything) is, sample for sample, what a plain sequencer playing the same
+// synthesizer calls at the same frames gives.
+TEST(LiveEngine, TheStreamIsTheOfflineRenderOfItsOwnNotes) {
+  EngineOptions o = offline(5);
+  o.call_log_capacity = 1 << 16;
+  Engine engine(o);
+  const std::size_t total = 14 * kRate;
+  std::vector<float> live(2 * total);
+  for (std::size_t f = 0; f < total; f += kBlock) {
+    if (f == 2 * 48128) engine.set_emotion(Emotion::at(-0.7, 0.9, 0.8), At::beat);
+    if (f == 4 * 48128) engine.hit("danger");
+    if (f == 6 * 48128) engine.set_emotion(Emotion::at(0.5, -0.5, 0.0), At::bar);
+    if (f == 10 * 48128) engine.stop(Ending::now);
+    engine.render(live.data() + 2 * f, std::min(kBlock, total - f));
+  }
+  const std::vector<SynthCall> calls = engine.synth_calls();
+  ASSERT_GT(calls.size(), 100u);
+  ASSERT_EQ(engine.stats().transitions.size(), 3u);
+  std::vector<float> reference;
+  render_synth_calls(calls, o, static_cast<std::int64_t>(total),
+                     [&](const float* stereo, std::size_t frames) {
+                       reference.insert(reference.end(), stereo, stereo + 2 * frames);
+                     });
+  ASSERT_EQ(reference.size(), live.size());
+  float worst = 0;
+  for (std::size_t i = 0; i < live.size(); ++i)
+    worst = std::max(worst, std::abs(live[i] - reference[i]));
+  EXPECT_EQ(worst, 0.0f);
+  EXPECT_GT(rms(live, 0, 2 * kRate), 1e-3);
+  // Nothing late or early: every call at the frame the composer asked for (a note-off may come
+  // sooner: the ending silences every note, a repeated key ends the one before).
+  for (const SynthCall& c : calls)
+    if (c.kind != SynthCall::Kind::note_off) {
+      EXPECT_EQ(c.frame, c.scheduled);
+    }
+}
+
+// FluidSynth holds the whole SoundFont in memory: a file deleted (an unmounted drive, an
+// uninstalled package) while the music plays changes nothing; a new engine then says which file
+// is missing.
+TEST(LiveEngine, ASoundFontThatVanishesWhilePlayingChangesNothing) {
+  const std::filesystem::path installed = find_soundfont("");
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tonepoem-live-sf-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path copy = dir / "vanishing.sf2";
+  std::filesystem::copy_file(installed, copy, std::filesystem::copy_options::overwrite_existing);
+  EngineOptions o = offline(9);
+  o.soundfont = copy;
+  auto play = [](Engine& engine, std::size_t seconds) {
+    std::vector<float> audio(2 * seconds * kRate);
+    for (std::size_t f = 0; f < seconds * kRate; f += kBlock) {
+      if (f == 2 * 48128) engine.set_emotion(Emotion::at(-0.6, 0.7, 0.6), At::bar);
+      engine.render(audio.data() + 2 * f, std::min(kBlock, seconds * kRate - f));
+    }
+    return audio;
+  };
+  Engine kept(o);
+  const std::vector<float> expected = play(kept, 6);
+  Engine engine(o);
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(std::filesystem::exists(copy));
+  EXPECT_EQ(play(engine, 6), expected);
+  EXPECT_GT(rms(expected, 4 * kRate, 6 * kRate), 1e-3);
+  try {
+    Engine later(o);
+    FAIL() << "an engine started on a SoundFont that is gone";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::missing_resource);
+    EXPECT_NE(e.describe().find("vanishing.sf2"), std::string::npos) << e.describe();
+  }
+}
+
+// A hit is the offline composer's hit point on the next beat: an accent, a stinger with its
+// pickup run, a drop to silence, a held chord; the music goes on in the same emotion after it.
+TEST(LiveEngine, HitsPlayTheComposersHitPointOnTheNextBeat) {
+  const std::int64_t asked = 4 * 48128 + 300;
+  auto run_hit = [&](const std::string& kind) {
+    EngineOptions o = offline(21);
+    o.start = Emotion::at(0.4, 0.5, 0.2);  // drums play
+    return render(o, 8.0, [&](std::int64_t f, Engine& e) {
+      if (f == 4 * 48128) {
+        std::vector<float> skip(2 * 300);
+        e.render(skip.data(), 300);  // the command lands between beats
+        e.hit(kind);
+      }
+    });
+  };
+  auto at = [](const Rendered& r, std::int64_t frame) {
+    std::vector<PlayedNote> out;
+    for (const PlayedNote& n : r.notes)
+      if (n.frame == frame) out.push_back(n);
+    return out;
+  };
+  auto has_drum = [](const std::vector<PlayedNote>& notes, int key) {
+    return std::any_of(notes.begin(), notes.end(),
+                       [&](const PlayedNote& n) { return n.channel == 9 && n.key == key; });
+  };
+  auto loud = [](const std::vector<PlayedNote>& notes) {
+    return std::count_if(notes.begin(), notes.end(),
+                         [](const PlayedNote& n) { return n.channel != 9 && n.velocity >= 90; });
+  };
+  for (const std::string kind : {"accent", "danger", "death", "cry"}) {
+    SCOPED_TRACE(kind);
+    const Rendered r = run_hit(kind);
+    ASSERT_EQ(r.stats.hits.size(), 1u);
+    const HitPlaced& h = r.stats.hits.front();
+    EXPECT_EQ(h.kind, kind);
+    const auto beat = static_cast<std::int64_t>(h.beat_s * kRate);
+    EXPECT_GE(h.hit_frame, asked);
+    EXPECT_LE(h.hit_frame - asked, beat + 1);  // within one beat of the command
+    const std::vector<PlayedNote> hit = at(r, h.hit_frame);
+    const std::vector<PlayedNote> after = notes_in(r.notes, h.hit_frame + 1, h.hit_frame + beat);
+    if (kind == "accent") {
+      EXPECT_GE(loud(hit), 3);
+      EXPECT_TRUE(has_drum(hit, 49));  // crash
+    } else if (kind == "danger") {
+      EXPECT_GE(loud(hit), 3);
+      EXPECT_TRUE(has_drum(hit, 52));  // tam-tam
+      // The pickup: rising sixteenths into the hit, those not already past when it was asked.
+      const std::vector<PlayedNote> run = notes_in(r.notes, asked, h.hit_frame);
+      std::vector<int> rising;
+      for (const PlayedNote& n : run)
+        if (n.generation == 0xFFFFFFFFu) rising.push_back(n.key);
+      ASSERT_GE(rising.size(), 1u);
+      EXPECT_LE(rising.size(), 3u);
+      EXPECT_TRUE(std::is_sorted(rising.begin(), rising.end()));
+    } else if (kind == "death") {
+      EXPECT_TRUE(hit.empty());
+      EXPECT_TRUE(after.empty());
+      // Everything stops: the beat after the hit is far quieter than the beat before it.
+      EXPECT_LT(rms(r.audio, h.hit_frame + beat / 2, h.hit_frame + beat),
+                0.3 * rms(r.audio, h.hit_frame - beat, h.hit_frame));
+    } else {
+      EXPECT_GE(loud(hit), 3);
+      // The rhythm stops under the held chord: nothing but the melody starts in the next beat.
+      for (const PlayedNote& n : after) EXPECT_NE(n.channel, 9);
+    }
+    // The music goes on after it.
+    EXPECT_FALSE(notes_in(r.notes, h.hit_frame + 3 * beat, h.hit_frame + 8 * beat).empty());
+  }
+}
+
+// A change at the next bar does not jump to the new tempo: the new music's first bar eases in
+// from the tempo that was playing, and its loudness swells from the old level.
+TEST(LiveEngine, ABarChangeEasesIntoTheNewTempoAndLoudness) {
+  EngineOptions o = offline(4);
+  o.start = Emotion::at(0.3, -0.7, 0.0);  // slow and soft
+  const Rendered r = render(o, 20.0, [](std::int64_t f, Engine& e) {
+    if (f == 3 * 48128) e.set_emotion(Emotion::at(0.5, 0.9, 0.3), At::bar);  // fast and loud
+  });
+  ASSERT_EQ(r.stats.transitions.size(), 1u);
+  const std::int64_t change = r.stats.transitions.front().change_frame;
+  std::vector<std::int64_t> bars;
+  for (std::int64_t b : r.stats.bar_frames)
+    if (b >= change) bars.push_back(b);
+  std::sort(bars.begin(), bars.end());
+  bars.erase(std::unique(bars.begin(), bars.end()), bars.end());
+  ASSERT_GE(bars.size(), 4u);
+  ASSERT_EQ(bars.front(), change);
+  const double first = static_cast<double>(bars[1] - bars[0]);
+  const double second = static_cast<double>(bars[2] - bars[1]);
+  const double third = static_cast<double>(bars[3] - bars[2]);
+  EXPECT_GT(first, 1.15 * second);  // the first bar is slower: it starts near the old tempo
+  EXPECT_NEAR(second, third, 0.02 * third);
+  auto mean_velocity = [&](std::int64_t from, std::int64_t to) {
+    double sum = 0;
+    int n = 0;
+    for (const PlayedNote& note : notes_in(r.notes, from, to))
+      if (note.channel != 9) {
+        sum += note.velocity;
+        ++n;
+      }
+    return n ? sum / n : 0.0;
+  };
+  EXPECT_LT(mean_velocity(bars[0], bars[1]), mean_velocity(bars[2], bars[3]) - 5);
+}
+
+// A host that stops calling render (a paused game) while commands keep coming: nothing is
+// refused, nothing piles up, and when it renders again only the latest change plays.
+TEST(LiveEngine, AHostThatStopsRenderingLosesNothingButTheReplacedChanges) {
+  EngineOptions o = offline(13);
+  o.threaded = true;
+  Engine engine(o);
+  std::vector<float> block(2 * kBlock);
+  for (int i = 0; i < 100; ++i) engine.render(block.data(), kBlock);
+  // The pause: 400 changes and 40 hits, the render not called.
+  for (int i = 0; i < 400; ++i) {
+    engine.set_emotion(Emotion::at(i % 2 ? 0.6 : -0.6, i % 3 ? 0.4 : -0.4, 0.2), At::beat);
+    if (i % 10 == 0) engine.hit("accent");
+    if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(6));
+  }
+  engine.set_emotion(Emotion::at(-0.8, 0.9, 0.9), At::beat);  // the one that should play
+  engine.sync();
+  std::vector<float> after(2 * 4 * kRate);
+  for (std::size_t f = 0; f < 4 * kRate; f += kBlock) {
+    engine.sync();
+    engine.render(after.data() + 2 * f, std::min(kBlock, 4 * kRate - f));
+  }
+  const EngineStats st = engine.stats();
+  EXPECT_EQ(st.late_events, 0u);
+  ASSERT_FALSE(st.transitions.empty());
+  EXPECT_LT(st.transitions.size(), 80u);  // replaced changes were dropped, not composed
+  const Transition& last = st.transitions.back();
+  // From the last change on, only its own music (and hit notes) plays.
+  for (const PlayedNote& n : engine.played_notes())
+    if (n.frame >= last.change_frame) {
+      EXPECT_TRUE(n.generation >= last.generation) << "a replaced change's note at " << n.frame;
+    }
+  EXPECT_GT(rms(after, kRate, 4 * kRate), 1e-3);
 }
 
 TEST(LiveEngine, RefusesCommandsAfterStopAndBadValues) {

@@ -14,7 +14,8 @@
  *
  * What it does: a worker thread composes a bar or two ahead of what is heard with tonepoem's
  * offline composer (keys chosen near the key playing, cadences at phrase ends, a bridge with a
- * pivot modulation and a tempo ramp for TP_LIVE_AT_PHRASE), and hands the notes to the audio
+ * pivot modulation and a tempo ramp for TP_LIVE_AT_PHRASE; at a beat or bar the new music's first
+ * bar eases in from the tempo and loudness that were playing), and hands the notes to the audio
  * thread through lock-free single-producer single-consumer queues; the audio thread plays them
  * through FluidSynth and a General MIDI SoundFont. A change of emotion replaces the music from the
  * next beat, bar or phrase on; notes already sounding ring to their end (never a cut).
@@ -78,7 +79,9 @@ typedef struct tp_live_config {
   const char* soundfont; /* SF2 path; NULL or "": the installed General MIDI SoundFont */
   int sample_rate;       /* 8000 .. 192000 frames per second */
   uint64_t seed;         /* same seed and commands, same music */
-  const char* style;     /* NULL, "" or "default" (the emotion's own palette; more to come) */
+  const char* style;     /* the orchestration: NULL, "" or "default" (each emotion's own
+                          * orchestral palette), "piano", "strings", "chiptune" or "ambient"
+                          * (`tonepoem live --help` lists them) */
   double valence;        /* the opening emotion: valence -1 .. 1 */
   double arousal;        /* -1 .. 1 */
   double tension;        /* 0 .. 1 */
@@ -102,8 +105,12 @@ tp_live_status tp_live_set_emotion(tp_live* live, double valence, double arousal
  * "" removes it). */
 tp_live_status tp_live_set_character(tp_live* live, const char* name);
 
-/* A stinger on the next beat: "accent" (chord, bass, cymbal), "danger" (a dissonant stab and
- * tam-tam); any other kind plays as an accent. */
+/* A hit point on the next beat, played by the offline composer's hit machinery (the music from
+ * that beat on is composed again in the same emotion, with the hit on its first beat and a new
+ * phrase after it): "danger" or "stinger" (a rising run into a dissonant stab and tam-tam),
+ * "death" or "silence" (a beat of silence, then a soft re-entry), "cry", "revelation" or "hold"
+ * (the rhythm stops under a loud chord held two beats); "accent" and any other kind: a sforzando
+ * chord with bass, cymbal and kick; "" is "accent". NULL: TP_LIVE_ERR_ARGUMENT. */
 tp_live_status tp_live_hit(tp_live* live, const char* kind);
 
 /* Writes `frames` frames of interleaved stereo float (L, R, L, R, ...) into `out`. Audio thread

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -694,6 +695,32 @@ TEST(E2E, LivePlaysOnTheSoundCardInRealTime) {
     energy += static_cast<double>(x) * x;
   }
   EXPECT_GT(std::sqrt(energy / static_cast<double>(pcm.size())), 1e-3);  // music, not silence
+}
+
+// `tonepoem live --style`: the same commands orchestrated another way; an unknown style is a
+// usage error that lists the styles and writes nothing.
+TEST(E2E, LivePlaysInAStyleAndNamesTheStylesItKnows) {
+  const fs::path dir = fresh_dir("live-style");
+  fs::create_directories(dir);
+  const fs::path commands = dir / "commands.jsonl";
+  std::ofstream(commands) << "{\"t\": 1, \"hit\": \"danger\"}\n{\"t\": 2, \"stop\": \"now\"}\n";
+  std::map<std::string, std::string> wavs;
+  for (const std::string style : {"piano", "chiptune"}) {
+    const fs::path wav = dir / (style + ".wav");
+    const RunResult r = run("live --style " + style + " --soundfont " + quote(kTestSoundFont) +
+                            " -o " + quote(wav) + " < " + quote(commands));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::ifstream in(wav, std::ios::binary);
+    wavs[style] = std::string(std::istreambuf_iterator<char>(in), {});
+    EXPECT_GT(wavs[style].size(), 48000u * 2 * 2);  // more than a second of audio
+  }
+  EXPECT_NE(wavs["piano"], wavs["chiptune"]);
+  const fs::path never = dir / "never.wav";
+  const RunResult bad = run("live --style baroque -o " + quote(never) + " < " + quote(commands));
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("baroque"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("piano"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(never));
 }
 
 TEST(E2E, LiveWithoutASoundCardSaysHowToWriteAFile) {

@@ -155,6 +155,89 @@ nlohmann::json openapi_document() {
           {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}},
         {"400", error_response("Malformed id")},
         {"404", error_response("No such job")}}}};
+  // Live sessions (server/live_sessions.h).
+  nlohmann::json live_request = {{"type", "object"}, {"additionalProperties", false}};
+  live_request["properties"]["style"] = {
+      {"type", "string"}, {"description", "default, piano, strings, chiptune or ambient"}};
+  live_request["properties"]["seed"] = {{"type", "integer"}, {"minimum", 0}};
+  live_request["properties"]["valence"] = {{"type", "number"}, {"minimum", -1}, {"maximum", 1}};
+  live_request["properties"]["arousal"] = {{"type", "number"}, {"minimum", -1}, {"maximum", 1}};
+  live_request["properties"]["tension"] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
+  schemas["LiveRequest"] = live_request;
+  nlohmann::json live = {{"type", "object"}};
+  for (const char* field : {"id", "style", "format", "stream", "commands"})
+    live["properties"][field] = {{"type", "string"}};
+  for (const char* field : {"seed", "sample_rate", "channels", "changes", "hits"})
+    live["properties"][field] = {{"type", "integer"}};
+  for (const char* field : {"seconds", "valence", "arousal", "tension"})
+    live["properties"][field] = {{"type", "number"}};
+  for (const char* field : {"finished", "streaming"})
+    live["properties"][field] = {{"type", "boolean"}};
+  schemas["LiveSession"] = live;
+  const auto live_response = [](const std::string& description) {
+    return nlohmann::json{
+        {"description", description},
+        {"content",
+         {{"application/json", {{"schema", {{"$ref", "#/components/schemas/LiveSession"}}}}}}}};
+  };
+  nlohmann::json live_id = id_parameter();
+  live_id["description"] = "The live session's id: 32 lowercase hex digits";
+  paths["/api/live"]["post"] = {
+      {"summary",
+       "Start a live session: the live engine composing as it plays, from the emotion the "
+       "commands give (at most 4 sessions; one closes after 60 s with no stream and no command)"},
+      {"requestBody",
+       {{"required", false},
+        {"content",
+         {{"application/json", {{"schema", {{"$ref", "#/components/schemas/LiveRequest"}}}}}}}}},
+      {"responses",
+       {{"201", live_response("Started; stream its audio from `stream`, move it with `commands`")},
+        {"400", error_response("Invalid options (the field is named)")},
+        {"503", error_response("Too many live sessions (Retry-After)")}}}};
+  paths["/api/live"]["get"] = {
+      {"summary", "The open live sessions"},
+      {"responses", {{"200", {{"description", "{\"sessions\": [...]}"}}}}}};
+  paths["/api/live/{id}"]["parameters"] = {live_id};
+  paths["/api/live/{id}"]["get"] = {
+      {"summary", "A live session: music rendered so far, changes and hits made, the emotion"},
+      {"responses",
+       {{"200", live_response("The session")},
+        {"400", error_response("Malformed id")},
+        {"404", error_response("No such session")}}}};
+  paths["/api/live/{id}"]["delete"] = {{"summary", "Close a live session (its stream ends)"},
+                                       {"responses",
+                                        {{"204", {{"description", "Closed"}}},
+                                         {"400", error_response("Malformed id")},
+                                         {"404", error_response("No such session")}}}};
+  paths["/api/live/{id}/stream"]["parameters"] = {live_id};
+  paths["/api/live/{id}/stream"]["get"] = {
+      {"summary",
+       "The session's audio as it is composed: raw interleaved signed 16-bit little-endian "
+       "stereo at sample_rate, chunked, paced at real time (0.25 s ahead); it ends when the "
+       "music has finished or the session is closed. One reader at a time"},
+      {"responses",
+       {{"200",
+         {{"description", "PCM"},
+          {"content",
+           {{"application/octet-stream",
+             {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
+        {"404", error_response("No such session")},
+        {"409", error_response("Already being streamed")}}}};
+  paths["/api/live/{id}/commands"]["parameters"] = {live_id};
+  paths["/api/live/{id}/commands"]["post"] = {
+      {"summary",
+       "One command, as tonepoem live reads them: {\"valence\", \"arousal\", \"tension\", "
+       "\"at\": beat|bar|phrase}, {\"hit\": KIND}, {\"character\": NAME}, {\"stop\": "
+       "true|\"now\"}"},
+      {"requestBody",
+       {{"required", true},
+        {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
+      {"responses",
+       {{"202", live_response("Taken: it plays from the next beat, bar or phrase")},
+        {"400", error_response("Not a command (the field is named)")},
+        {"404", error_response("No such session")},
+        {"409", error_response("The music was stopped")},
+        {"429", error_response("256 commands waiting: retry")}}}};
   paths["/"]["get"] = {
       {"summary",
        "The studio page (HTML, with its script and style under /studio/): paste a story, watch the "

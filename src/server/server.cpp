@@ -19,32 +19,15 @@
 
 #include "core/files.h"
 #include "jobs/make_request.h"
+#include "server/http_answers.h"
 #include "server/job_runner.h"
 #include "server/job_store.h"
+#include "server/live_sessions.h"
 #include "server/pg_job_queue.h"
 #include "server/studio_assets.h"
 
 namespace tonepoem {
 namespace {
-
-constexpr const char* kJson = "application/json";
-
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(body.dump(2) + "\n", kJson);
-}
-
-// {"error": message, "problems": [{"field", "message"}]}: every 4xx answer has this form.
-void send_error(httplib::Response& res, int status, const std::string& message,
-                const OptionProblems& problems = {}) {
-  nlohmann::json body = {{"error", message}};
-  if (!problems.empty()) {
-    body["problems"] = nlohmann::json::array();
-    for (const OptionProblem& p : problems)
-      body["problems"].push_back({{"field", p.field}, {"message", p.message}});
-  }
-  send_json(res, status, body);
-}
 
 // The problem with a file name asked for (empty when its form is acceptable); the job's list of
 // outputs is checked afterwards.
@@ -201,6 +184,7 @@ class Service {
                    requeued_.size());
     if (listening) listening(fmt::format("http://{}:{}", host, port));
     while (!stop.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    live_.close_all();
     http_.stop();
     server.join();
     runner_.stop();
@@ -289,6 +273,7 @@ class Service {
               [this](const httplib::Request& req, httplib::Response& res) { file(req, res); });
     http_.Get(R"(/api/jobs/([^/]+)/events)",
               [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
+    live_.add_routes(http_);
   }
 
   void create(const httplib::Request& req, httplib::Response& res) {
@@ -400,6 +385,7 @@ class Service {
   JobQueue& store_;
   std::vector<std::string> requeued_;
   JobRunner runner_;
+  LiveSessions live_;
   httplib::Server http_;
 };
 

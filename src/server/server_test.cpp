@@ -14,6 +14,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -678,3 +680,107 @@ TEST(Serve, AJobQueuedOrRunningWhenTheServerIsKilledFinishesOnceAfterARestart) {
 }
 
 }  // namespace
+
+// A live session over HTTP: the engine's music streamed as PCM at the pace of real time, moved
+// by commands while it plays; bad requests named; a limit on sessions; a stop ends the stream.
+TEST(Serve, ALiveSessionStreamsMusicInRealTimeThatCommandsMove) {
+  const fs::path dir = fresh_dir("live");
+  Server server(dir / "data");
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+
+  auto created = c.Post("/api/live", R"({"style": "strings", "valence": 0.4, "arousal": -0.3})",
+                        "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const json session = body_of(created);
+  const std::string id = session["id"];
+  EXPECT_EQ(session["style"], "strings");
+  EXPECT_EQ(session["sample_rate"], 48000);
+  EXPECT_EQ(session["format"], "s16le");
+
+  // The stream, read on its own connection: two seconds of audio take about two seconds.
+  std::string pcm;
+  std::chrono::steady_clock::time_point first_byte;
+  std::thread reader([&] {
+    httplib::Client s("127.0.0.1", server.port());
+    s.set_read_timeout(60s);
+    s.Get(session["stream"].get<std::string>(), [&](const char* data, std::size_t size) {
+      if (pcm.empty()) first_byte = std::chrono::steady_clock::now();
+      pcm.append(data, size);
+      return pcm.size() < 4u * 48000 * 3;  // three seconds, then hang up
+    });
+  });
+  std::this_thread::sleep_for(500ms);
+  // A second reader is refused while the first reads.
+  EXPECT_EQ(c.Get(session["stream"].get<std::string>())->status, 409);
+  auto moved = c.Post("/api/live/" + id + "/commands",
+                      R"({"valence": -0.7, "arousal": 0.8, "at": "beat"})", "application/json");
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->status, 202) << moved->body;
+  EXPECT_EQ(
+      c.Post("/api/live/" + id + "/commands", R"({"hit": "danger"})", "application/json")->status,
+      202);
+  reader.join();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - first_byte).count();
+  ASSERT_GE(pcm.size(), 4u * 48000 * 3);
+  EXPECT_GT(took, 2.0);  // real time (the first 0.25 s come at once)
+  std::vector<std::int16_t> samples(pcm.size() / 2);
+  std::memcpy(samples.data(), pcm.data(), samples.size() * 2);
+  double energy = 0;
+  for (std::int16_t x : samples) energy += static_cast<double>(x) * x;
+  EXPECT_GT(std::sqrt(energy / static_cast<double>(samples.size())), 30.0);  // music, not silence
+
+  json status = body_of(c.Get("/api/live/" + id));
+  EXPECT_EQ(status["changes"], 1) << status.dump();
+  EXPECT_EQ(status["hits"], 1) << status.dump();
+  EXPECT_DOUBLE_EQ(status["valence"].get<double>(), -0.7);
+  // The server notices the reader hung up at its next write.
+  for (int i = 0; i < 100 && status["streaming"].get<bool>(); ++i) {
+    std::this_thread::sleep_for(20ms);
+    status = body_of(c.Get("/api/live/" + id));
+  }
+  EXPECT_FALSE(status["streaming"].get<bool>());
+
+  // Bad input: each named.
+  auto bad_command =
+      c.Post("/api/live/" + id + "/commands", R"({"valence": "dark"})", "application/json");
+  EXPECT_EQ(bad_command->status, 400);
+  EXPECT_NE(bad_command->body.find("valence"), std::string::npos) << bad_command->body;
+  auto bad_style = c.Post("/api/live", R"({"style": "baroque"})", "application/json");
+  EXPECT_EQ(bad_style->status, 400);
+  EXPECT_NE(bad_style->body.find("chiptune"), std::string::npos) << bad_style->body;
+  EXPECT_EQ(c.Post("/api/live", R"({"volume": 11})", "application/json")->status, 400);
+  EXPECT_EQ(c.Get("/api/live/../../etc/passwd")->status, 404);
+  EXPECT_EQ(c.Get("/api/live/not-an-id")->status, 400);
+  EXPECT_EQ(c.Get("/api/live/" + std::string(32, 'a'))->status, 404);
+
+  // Four sessions at most.
+  std::vector<std::string> others;
+  for (int i = 0; i < 3; ++i)
+    others.push_back(body_of(c.Post("/api/live", "", "text/plain"))["id"]);
+  auto full = c.Post("/api/live", "{}", "application/json");
+  EXPECT_EQ(full->status, 503);
+  EXPECT_EQ(full->get_header_value("Retry-After"), "30");
+  for (const std::string& other : others) EXPECT_EQ(c.Delete("/api/live/" + other)->status, 204);
+
+  // A stop: the music closes with a cadence, the stream ends by itself, commands are refused.
+  EXPECT_EQ(
+      c.Post("/api/live/" + id + "/commands", R"({"stop": "now"})", "application/json")->status,
+      202);
+  std::size_t tail = 0;
+  auto ended = c.Get("/api/live/" + id + "/stream", [&](const char*, std::size_t size) {
+    tail += size;
+    return tail < 4u * 48000 * 30;
+  });
+  ASSERT_TRUE(ended);
+  EXPECT_LT(tail, 4u * 48000 * 10);  // ended well before the 30 s it would have read
+  EXPECT_TRUE(body_of(c.Get("/api/live/" + id))["finished"].get<bool>());
+  EXPECT_EQ(
+      c.Post("/api/live/" + id + "/commands", R"({"hit": "accent"})", "application/json")->status,
+      409);
+  EXPECT_EQ(c.Delete("/api/live/" + id)->status, 204);
+  EXPECT_EQ(c.Get("/api/live/" + id)->status, 404);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}

@@ -200,6 +200,14 @@ CommandRun define_make(CLI::App& cmd) {
   };
 }
 
+// The music styles, one per line, for --style's help.
+std::string style_list() {
+  std::string styles;
+  for (const MusicStyle& s : music_styles())
+    styles += fmt::format("\n  {}: {}", s.name, s.description);
+  return styles;
+}
+
 CommandRun define_compose(CLI::App& cmd) {
   auto o = std::make_shared<ComposeJobOptions>();
   auto emotion = std::make_shared<std::string>();
@@ -216,6 +224,9 @@ CommandRun define_compose(CLI::App& cmd) {
   cmd.add_option("--seed", *seed, "Random seed (default: the cue sheet's, or 1)");
   cmd.add_option("-o,--output", *output, "The MIDI file to write")->required();
   cmd.add_option("--musicxml", *musicxml, "Also write the score as MusicXML (opens in MuseScore)");
+  cmd.add_option("--style", o->style,
+                 "The orchestration (default: the cue sheet's):" + style_list())
+      ->check([](const std::string& s) { return style_problem(s); });
   return [o, emotion, seed, output, musicxml, &cmd](const CancelToken& cancel) {
     if (cmd.count("--seed") > 0) o->seed = *seed;
     if (!emotion->empty()) {
@@ -253,10 +264,7 @@ CommandRun define_live(CLI::App& cmd) {
                "audio paced by the clock");
   cmd.add_option("--emotion", *emotion, "The opening emotion V,A[,T] (default 0.3,-0.2,0)");
   cmd.add_option("--seed", o->seed, "Random seed")->capture_default_str();
-  std::string styles;
-  for (const MusicStyle& s : music_styles())
-    styles += fmt::format("\n  {}: {}", s.name, s.description);
-  cmd.add_option("--style", o->style, "The orchestration (default: default):" + styles)
+  cmd.add_option("--style", o->style, "The orchestration (default: default):" + style_list())
       ->check([](const std::string& s) { return style_problem(s); });
   cmd.add_option("--rate", o->sample_rate, "Sample rate, 8000..192000")->capture_default_str();
   cmd.add_option("--soundfont", o->soundfont, "General MIDI SoundFont (.sf2)");
@@ -668,6 +676,8 @@ CommandRun define_score(CLI::App& cmd) {
       ->capture_default_str();
   cmd.add_option("--soundfont", o->soundfont,
                  "General MIDI SoundFont (.sf2) (default: fluid-soundfont-gm)");
+  cmd.add_option("--style", o->style, "The orchestration (default: default):" + style_list())
+      ->check([](const std::string& s) { return style_problem(s); });
   cmd.add_option("--lang", o->language, "Subtitle language: auto, en or zh")
       ->transform(CLI::CheckedTransformer(kLanguages, CLI::ignore_case))
       ->default_str("auto");

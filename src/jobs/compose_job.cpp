@@ -36,6 +36,7 @@ OptionProblems ComposeJobOptions::validate() const {
       problems.push_back(
           {"duration", fmt::format("{} is out of range; accepts 5 to 3600 seconds", duration_s)});
   }
+  if (!style.empty() && !is_music_style(style)) problems.push_back({"style", style_problem(style)});
   if (midi_name.empty()) problems.push_back({"midi_name", "give the MIDI file's name"});
   return problems;
 }
@@ -51,7 +52,11 @@ ComposeJobResult run_compose(const ComposeJobOptions& options, JobContext& conte
   } else {
     result.cues = load_cue_sheet(options.cues);
     if (options.seed) result.cues.seed = *options.seed;
+    if (!is_music_style(result.cues.style))
+      throw Error(ExitCode::bad_input, "cue sheet: " + style_problem(result.cues.style),
+                  options.cues.string(), "fix or remove its \"style\"");
   }
+  if (!options.style.empty()) result.cues.style = options.style;
   context.stage("compose");
   result.score = compose(result.cues, {.seed = result.cues.seed});
   context.stage("write");

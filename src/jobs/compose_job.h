@@ -9,8 +9,8 @@
 
 #include "core/error.h"
 #include "jobs/job.h"
-#include "model/score.h"
 #include "model/cue_sheet.h"
+#include "model/score.h"
 
 namespace tonepoem {
 
@@ -27,10 +27,12 @@ struct ComposeJobOptions {
   std::optional<EmotionTarget> emotion;  // one emotion for duration_s
   double duration_s = 30;                // with `emotion`: 5 .. 3600
   std::optional<std::uint64_t> seed;     // default: the cue sheet's seed, or 1
+  std::string style;                     // a music style; "": the cue sheet's (default: default)
   std::string midi_name = "score.mid";   // the MIDI file's name in the sink
   std::string musicxml_name;             // empty: no MusicXML
 
-  // Fields: "cues" (with "emotion": exactly one of them), "emotion", "duration", "midi_name".
+  // Fields: "cues" (with "emotion": exactly one of them), "emotion", "duration", "style",
+  // "midi_name".
   OptionProblems validate() const;
 };
 

@@ -17,6 +17,7 @@ namespace tonepoem {
 OptionProblems ScoreOptions::validate() const {
   OptionProblems problems;
   if (video.empty()) problems.push_back({"video", "give the film to score (mp4, mkv, mov, webm)"});
+  if (!is_music_style(style)) problems.push_back({"style", style_problem(style)});
   if (!(duck_db >= 0 && duck_db <= 40))
     problems.push_back(
         {"duck", fmt::format("{} dB is out of range; accepts 0 (no ducking) to 40 dB", duck_db)});
@@ -341,6 +342,7 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   const std::vector<Caption>& speech = result.dialogue ? result.cues.captions : result.voice_spans;
 
   context.stage("compose");
+  result.cues.style = options.style;
   result.score = compose(result.cues, {.seed = options.seed});
   // The composer starts each section on the downbeat nearest its cue; a cue on a cut wants it
   // on the cut's frame.

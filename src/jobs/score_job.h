@@ -35,6 +35,7 @@ struct ScoreOptions {
   // (EBU R128) or -24 (ATSC A/85) for broadcast; kMinLoudnessLufs .. kMaxLoudnessLufs.
   double loudness_lufs = -14;
   std::uint64_t seed = 1;
+  std::string style;                // a music style (music_styles()); "": default
   std::filesystem::path soundfont;  // empty: the installed GM SoundFont (find_soundfont)
   LanguageChoice language = LanguageChoice::automatic;
   ShotOptions shots;

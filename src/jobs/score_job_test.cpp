@@ -513,6 +513,20 @@ TEST(ScoreJob, PictureAloneGivesTheSameMidiTwiceAndSaysSo) {
   }
   EXPECT_FALSE(midi[0].empty());
   EXPECT_EQ(midi[0], midi[1]);
+
+  // The same film on a piano: every part a piano, the style kept in cues.json for a re-run.
+  ScoreOptions piano;
+  piano.video = film;
+  piano.soundfont = kTestSoundFont;
+  piano.seed = 5;
+  piano.style = "piano";
+  SilentProgress progress;
+  FolderSink sink(dir / "piano");
+  JobContext context(progress, CancelToken(), sink);
+  const ScoreResult r = run_score(piano, context);
+  for (const Track& t : r.score.tracks) EXPECT_EQ(t.program, 0) << t.name;
+  EXPECT_NE(slurp(dir / "piano" / "score.mid"), midi[0]);
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir / "piano" / "cues.json"))["style"], "piano");
 }
 
 // A run that fails on its input writes nothing.

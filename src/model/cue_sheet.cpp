@@ -72,6 +72,7 @@ void to_json(nlohmann::json& j, const CueSheet& c) {
   if (!c.hits.empty()) {
     j["hits"] = c.hits;
   }
+  if (!c.style.empty()) j["style"] = c.style;
 }
 
 namespace {
@@ -110,6 +111,12 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
   c.duration_s = number_in(j, "duration_s", "cue sheet", 1, 3 * 3600);
   const double seed = number_in(j, "seed", "cue sheet", 0, 1.8e19);
   c.seed = static_cast<std::uint64_t>(seed);
+  if (j.contains("style")) {
+    if (!j.at("style").is_string())
+      fail_input("", "cue sheet: 'style' must be a string (a music style's name)",
+                 "remove it, or give default, piano, strings, chiptune or ambient");
+    c.style = j.at("style").get<std::string>();
+  }
   if (!j.contains("cues") || !j.at("cues").is_array() || j.at("cues").empty())
     fail_input("", "cue sheet: 'cues' must be a non-empty array",
                "see README.md, 'Cue sheet format'");

@@ -70,6 +70,9 @@ struct CueSheet {
   Language language = Language::en;
   double duration_s = 0;  // total length of the piece
   std::uint64_t seed = 1;
+  // The orchestration, a name from music_styles() (music/compose.h); "": "default". Written to
+  // cues.json only when set.
+  std::string style;
   std::vector<Cue> cues;          // contiguous, in order, covering [0, duration_s]
   std::vector<Caption> captions;  // one per sentence, in order, non-overlapping
   std::vector<HitPoint> hits;     // ascending, inside [0, duration_s]; may be empty

@@ -61,7 +61,7 @@ struct ComposeOptions {
   int previous_tonic = -1;
   Mode previous_mode = Mode::ionian;
   // The orchestration the emotions are played with, a name from music_styles(); "" or "default":
-  // each emotion's own orchestral palette.
+  // each emotion's own orchestral palette. "": the cue sheet's own style (CueSheet::style).
   std::string style{};
   // The music this piece continues (a live engine starting it on a beat while the old music
   // plays): its tempo, into which the first bar eases when the first section's own tempo differs

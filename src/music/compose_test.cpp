@@ -8,6 +8,7 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "music/metrics.h"
@@ -943,6 +944,26 @@ TEST(MusicStyles, SameStyleAndSeedSameMusicAndDefaultIsNoStyle) {
   const std::string plain = write_midi(in_style("", 3));
   EXPECT_TRUE(write_midi(in_style("default", 3)) == plain);
   EXPECT_TRUE(write_midi(in_style("piano", 3)) != plain);
+}
+
+// A cue sheet carries its style (cues.json's "style"): composed in it unless the options name
+// another, and read back from its JSON.
+TEST(MusicStyles, TheCueSheetsStyleIsUsedUnlessTheOptionsNameOne) {
+  CueSheet c = single_emotion_cues(emo(0.4, 0.5), 20, 3);
+  ComposeOptions piano, strings;
+  piano.style = "piano";
+  strings.style = "strings";
+  const std::string as_piano = write_midi(compose(c, piano));
+  const std::string as_strings = write_midi(compose(c, strings));
+  c.style = "piano";
+  EXPECT_TRUE(write_midi(compose(c, {})) == as_piano);
+  EXPECT_TRUE(write_midi(compose(c, strings)) == as_strings);
+  EXPECT_TRUE(as_piano != as_strings);
+  const nlohmann::json j = c;
+  EXPECT_EQ(j.at("style"), "piano");
+  EXPECT_EQ(j.get<CueSheet>().style, "piano");
+  c.style.clear();
+  EXPECT_FALSE(nlohmann::json(c).contains("style"));  // unchanged cues.json for the default
 }
 
 // ------------------------------------------------------------ entering from other music

@@ -450,6 +450,31 @@ TEST(E2E, ComposeForOneEmotionWritesAPlayableMidi) {
   EXPECT_GT(notes, 20u);
 }
 
+// `compose --style`: the same emotion on one piano; a cue sheet's unknown style is bad input
+// naming the file.
+TEST(E2E, ComposeInAStyleAndACueSheetsUnknownStyleIsNamed) {
+  const fs::path dir = fresh_dir("compose-style");
+  fs::create_directories(dir);
+  const RunResult r =
+      run("compose --emotion 0.5,0.6 --duration 15 --style piano -o " + quote(dir / "piano.mid"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Score score = load_midi(dir / "piano.mid");
+  ASSERT_FALSE(score.tracks.empty());
+  for (const Track& t : score.tracks) {
+    EXPECT_EQ(t.program, 0) << t.name;
+    EXPECT_NE(t.channel, 9) << t.name;
+  }
+  const fs::path cues = dir / "cues.json";
+  std::ofstream(cues) << R"({"format": "tonepoem-cues/1", "duration_s": 10, "seed": 1,
+    "style": "baroque", "cues": [{"name": "A", "start_s": 0, "end_s": 10,
+    "target": {"valence": 0.2, "arousal": 0.1, "tension": 0.1}}]})";
+  const RunResult bad = run("compose " + quote(cues) + " -o " + quote(dir / "never.mid"));
+  EXPECT_EQ(bad.exit_code, 3) << bad.output;
+  EXPECT_NE(bad.output.find("cues.json"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("chiptune"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(dir / "never.mid"));
+}
+
 // Bad input: one clear message naming the file, a documented exit code, no outputs.
 struct BadInputCase {
   const char* name;

@@ -665,8 +665,10 @@ CueSheet single_emotion_cues(const Emotion& emotion, double duration_s, std::uin
   return sheet;
 }
 
-Score compose(const CueSheet& cues, const ComposeOptions& options) {
+Score compose(const CueSheet& cues, const ComposeOptions& given) {
   using namespace composer;
+  ComposeOptions options = given;
+  if (options.style.empty()) options.style = cues.style;
   throw_if_invalid(options.validate());
   const double duration = piece_duration(cues);
   const std::uint64_t seed = options.seed != 0 ? options.seed : cues.seed;

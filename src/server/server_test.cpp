@@ -440,7 +440,7 @@ TEST(Serve, TheStudioPageIsServedWithAContentSecurityPolicy) {
   const std::string policy = page->get_header_value("Content-Security-Policy");
   EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
   EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
-  for (const char* file : {"studio.js", "chart.js", "i18n.js", "studio.css"}) {
+  for (const char* file : {"studio.js", "chart.js", "i18n.js", "live.js", "studio.css"}) {
     auto asset = c.Get(std::string("/studio/") + file);
     ASSERT_TRUE(asset) << file;
     EXPECT_EQ(asset->status, 200) << file;

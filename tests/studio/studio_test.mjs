@@ -3,7 +3,9 @@
 // and checks what a writer sees and gets: a story pasted and made, the progress, the arc with a
 // handle per section, a section's valence moved with the keyboard and re-composed (new MIDI, the
 // edit in its cue sheet, audio the browser decodes), the downloads, the Chinese UI, a phone-width
-// layout with no sideways scrolling, and a story's <script> shown as text.
+// layout with no sideways scrolling, and a story's <script> shown as text; and the Live panel:
+// music from the live engine streamed and played, steered from the emotion pad (keyboard and
+// drag, throttled), a hit, a stop on a cadence, the stream's end; no request leaves the server.
 //
 // Usage: node studio_test.mjs TONEPOEM_BINARY   (env: TONEPOEM_DATA, TONEPOEM_CHROMIUM;
 //        TONEPOEM_SCREENSHOTS=DIR also saves screenshots there)
@@ -55,6 +57,127 @@ async function bytes(url) {
   return Buffer.from(await response.arrayBuffer());
 }
 
+async function liveStatus(base, id) {
+  const response = await fetch(`${base}/api/live/${id}`);
+  assert.equal(response.status, 200, `GET /api/live/${id}`);
+  return response.json();
+}
+
+// Polls GET /api/live/ID until `test(status)` holds; returns that status.
+async function waitForLive(base, id, what, test, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  let status;
+  while (Date.now() < until) {
+    status = await liveStatus(base, id);
+    if (test(status)) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`live session ${id}: ${what} not seen in ${timeoutMs / 1000} s: ${JSON.stringify(status)}`);
+}
+
+const liveData = (page) => page.$eval('#live-panel', (p) => ({ ...p.dataset }));
+
+// The Live panel: start piano music, hear it arrive, steer it, hit it, stop it.
+async function checkLive(page, base, requests) {
+  const SECOND = 48000 * 4;  // bytes of one second of 48 kHz s16le stereo
+  assert.deepEqual(await page.$$eval('#live-style option', (os) => os.map((o) => o.value)),
+                   ['default', 'piano', 'strings', 'chiptune', 'ambient']);
+  assert.equal(await page.$eval('#live-at', (s) => s.value), 'beat');
+  assert.equal(await page.$eval('#live-stop', (b) => b.disabled), true, 'nothing to stop yet');
+  await page.select('#live-style', 'piano');
+  await page.click('#live-start');
+  await page.waitForFunction(
+    (bytes) => {
+      const p = document.getElementById('live-panel');
+      const error = document.getElementById('live-error').textContent;
+      if (error) throw new Error(error);
+      return Number(p.dataset.pcmBytes) > bytes && Number(p.dataset.pcmRms) > 0.001;
+    },
+    { timeout: 20000, polling: 50 }, SECOND);
+  let data = await liveData(page);
+  const id = data.liveId;
+  assert.match(id, /^[0-9a-f]{32}$/);
+  assert.equal(data.stream, 'open');
+  assert.equal(data.audio, 'running', 'the AudioContext plays');
+  const first = await liveStatus(base, id);
+  assert.equal(first.style, 'piano');
+  assert.equal(first.streaming, true);
+  assert.equal(first.finished, false);
+  step(`live session ${id}: ${data.pcmBytes} bytes of PCM, rms ${Number(data.pcmRms).toFixed(4)}`);
+
+  // The pad from the keyboard: three steps left (sadder), three down (calmer).
+  const pad = '#live-pad';
+  assert.equal(await page.$eval(pad, (p) => p.getAttribute('role')), 'slider');
+  const start = { valence: first.valence, arousal: first.arousal };
+  assert.equal(await page.$eval(pad, (p) => p.getAttribute('aria-valuetext')),
+               `valence ${start.valence}, arousal ${start.arousal}`);
+  await page.focus(pad);
+  for (let i = 0; i < 3; ++i) await page.keyboard.press('ArrowLeft');
+  for (let i = 0; i < 3; ++i) await page.keyboard.press('ArrowDown');
+  const want = { valence: Math.round((start.valence - 0.3) * 100) / 100, arousal: Math.round((start.arousal - 0.3) * 100) / 100 };
+  assert.equal(await page.$eval(pad, (p) => p.getAttribute('aria-valuetext')),
+               `valence ${want.valence}, arousal ${want.arousal}`);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'live-pad');
+  const moved = await waitForLive(base, id, `a change to ${JSON.stringify(want)}`,
+    (s) => s.changes >= 1 && Math.abs(s.valence - want.valence) < 1e-6 && Math.abs(s.arousal - want.arousal) < 1e-6);
+  step(`keys moved the emotion to valence ${moved.valence}, arousal ${moved.arousal}: ${moved.changes} change(s)`);
+
+  // A drag across the pad, bottom left to top right: the commands are throttled (about five a
+  // second), and the last one is where the drag ended.
+  const box = await (await page.$(pad)).boundingBox();
+  const sentBefore = requests.filter((r) => r.method === 'POST' && r.url.endsWith('/commands')).length;
+  const dragStarted = Date.now();
+  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.9);
+  await page.mouse.down();
+  for (let i = 1; i <= 30; ++i)
+    await page.mouse.move(box.x + box.width * (0.1 + 0.02 * i), box.y + box.height * (0.9 - 0.02 * i));
+  await page.mouse.up();
+  const dragMs = Date.now() - dragStarted;
+  const text = await page.$eval(pad, (p) => p.getAttribute('aria-valuetext'));
+  const [, dv, da] = text.match(/^valence (-?[\d.]+), arousal (-?[\d.]+)$/).map(Number);
+  assert.ok(Math.abs(dv - 0.4) < 0.03 && Math.abs(da - 0.4) < 0.03, `the drag ended at ${text}`);
+  await waitForLive(base, id, `the drag's end (${text})`,
+    (s) => Math.abs(s.valence - dv) < 1e-6 && Math.abs(s.arousal - da) < 1e-6, 10000);
+  const sent = requests.filter((r) => r.method === 'POST' && r.url.endsWith('/commands')).length - sentBefore;
+  assert.ok(sent >= 2 && sent <= Math.ceil(dragMs / 200) + 2, `${sent} commands for a ${dragMs} ms drag`);
+  step(`a ${dragMs} ms drag to ${text}: ${sent} commands`);
+
+  // A hit, then the status line shows it.
+  await page.click('#live-hits button[data-hit="danger"]');
+  const hit = await waitForLive(base, id, 'the danger hit', (s) => s.hits >= 1);
+  await page.waitForFunction(() => /hits: [1-9]/.test(document.getElementById('live-status').textContent),
+                             { timeout: 5000 });
+
+  // The layout fits a 360 px phone.
+  await page.setViewport({ width: 360, height: 800 });
+  await new Promise((r) => setTimeout(r, 100));
+  const width = await page.evaluate(() => [document.documentElement.scrollWidth, document.getElementById('live-pad').getBoundingClientRect().right]);
+  assert.ok(width[0] <= 360 && width[1] <= 360, `the live panel at 360 px: ${width}`);
+  if (screenshots) await page.screenshot({ path: join(screenshots, 'studio-live-phone.png'), fullPage: true });
+  await page.setViewport({ width: 1200, height: 900 });
+
+  // Stop on a cadence: the music finishes, the stream ends, the panel is ready for another.
+  await page.click('#live-stop');
+  const done = await waitForLive(base, id, 'the end after a stop', (s) => s.finished, 60000);
+  await page.waitForFunction(() => {
+    const p = document.getElementById('live-panel');
+    return p.dataset.stream === 'ended' && p.dataset.state === 'idle';
+  }, { timeout: 10000 });
+  data = await liveData(page);
+  assert.equal(Number(data.pcmBytes) % 4, 0, 'whole frames');
+  assert.ok(Number(data.pcmBytes) > 3 * SECOND, `${data.pcmBytes} bytes`);
+  assert.equal(await page.$eval('#live-start', (b) => b.disabled), false);
+  assert.equal(await page.$eval('#live-stop', (b) => b.disabled), true);
+  assert.match(await page.$eval('#live-status', (p) => p.textContent), /^Finished: /);
+  const last = await liveStatus(base, id);
+  assert.equal(last.streaming, false);
+  assert.ok(last.hits >= hit.hits && last.changes >= moved.changes);
+  assert.ok(Math.abs(Number(data.pcmBytes) / SECOND - last.seconds) < 0.25,
+            `the page received ${data.pcmBytes} bytes of ${last.seconds} s of music`);
+  step(`live session stopped: ${done.seconds.toFixed(1)} s of music, ${data.pcmBytes} bytes received, ` +
+       `${last.changes} changes, ${last.hits} hits`);
+}
+
 // Waits until the result panel shows a finished job other than `previous`; returns its id.
 async function waitForResult(page, previous) {
   await page.waitForFunction(
@@ -78,6 +201,8 @@ async function main() {
   });
   const page = await browser.newPage();
   const problems = [];
+  const requests = [];
+  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} ${m.location().url || ''}`); });
   await page.setViewport({ width: 1200, height: 900 });
@@ -89,6 +214,8 @@ async function main() {
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.$eval('#start', (b) => b.textContent), 'Start');
   step('page loaded');
+
+  await checkLive(page, base, requests);
 
   // Paste a story, choose a short piece without video, start.
   await page.$eval('#story', (area, text) => { area.focus(); }, STORY);
@@ -193,6 +320,8 @@ async function main() {
   const changed = chinese.filter((text, i) => text !== english[i]).length;
   assert.ok(changed >= chinese.length * 0.9, `${changed} of ${chinese.length} strings changed`);
   assert.match(await page.$eval(handle, (h) => h.getAttribute('aria-label')), /效价/);
+  assert.match(await page.$eval('#live-pad', (p) => p.getAttribute('aria-valuetext')), /^效价 -?[\d.]+，唤醒度 -?[\d.]+$/);
+  assert.match(await page.$eval('#live-status', (p) => p.textContent), /^已结束/);
 
   // A phone: nothing wider than the screen.
   await page.setViewport({ width: 375, height: 800 });
@@ -232,6 +361,10 @@ async function main() {
   step(`Chinese job ${third} done`);
 
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the page');
+  // (data: URLs are Chromium's own media-control icons: nothing leaves the machine.)
+  const elsewhere = requests.filter((r) => !r.url.startsWith(base + '/') && !r.url.startsWith('data:'));
+  assert.deepEqual(elsewhere, [], 'the page asked nothing of anyone but this server');
+  assert.ok(requests.some((r) => r.url.startsWith(base + '/api/live/')));
 }
 
 const watchdog = setTimeout(() => { console.error('studio test: over 180 s, giving up'); process.exit(2); }, 180000);

@@ -6,6 +6,7 @@
 
 import { chartWidth, drawArc } from './chart.js';
 import { language, setLanguage, stageName, t, translate } from './i18n.js';
+import { initLive, relabelLive } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -303,6 +304,7 @@ function applyLanguage(lang) {
     button.setAttribute('aria-pressed', String(button.dataset.lang === language()));
   translate(document);
   if (state.lastStatus) setStatus(...state.lastStatus);
+  relabelLive();
   if (state.sheet) {
     state.chart = drawArc($('chart'), state.sheet, state.report, () => renderEditor(false));
     renderSentences(state.report, state.sheet);
@@ -321,6 +323,7 @@ function wire() {
     submit(storyRequest(), $('form-error'));
   });
   $('recompose').addEventListener('click', recompose);
+  initLive({ api, showError });
   for (const button of document.querySelectorAll('[data-lang]'))
     button.addEventListener('click', () => applyLanguage(button.dataset.lang));
   $('audio').addEventListener('timeupdate', onTime);

@@ -23,6 +23,7 @@
 // notes that reached the audio thread late. Baseline in the same run: the offline composer
 // (compose()) on a 30-second cue.
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -206,6 +207,16 @@ int main(int argc, char** argv) {
     louder_blocks += !there || live_scan.jumps[b] > offline_scan.jumps[b] ? 1 : 0;
     differing_blocks += !there || live_scan.hashes[b] != offline_scan.hashes[b] ? 1 : 0;
   }
+  // Parts playing: the channels that start a note in each 10 s of music (the composer writes at
+  // most 7: melody, doubling, chords, pad, bass, timpani, drums).
+  std::vector<unsigned> window_channels(static_cast<std::size_t>(seconds / 10) + 1, 0);
+  for (const live::SynthCall& c : calls)
+    if (c.kind == live::SynthCall::Kind::note_on) {
+      const auto w = static_cast<std::size_t>(c.frame / (10 * kRate));
+      if (w < window_channels.size()) window_channels[w] |= 1u << (c.channel & 15);
+    }
+  std::vector<double> parts;
+  for (unsigned bits : window_channels) parts.push_back(std::popcount(bits));
   std::size_t off_schedule = 0, scheduled_calls = 0;
   for (const live::SynthCall& c : calls) {
     if (c.kind == live::SynthCall::Kind::note_off) continue;  // an ending or a repeated key
@@ -251,6 +262,7 @@ int main(int argc, char** argv) {
       seconds, speed, wall, st.transitions.size(), static_cast<unsigned long long>(seed),
       std::thread::hardware_concurrency(), priority.c_str());
   std::printf("soak:\n");
+  row("parts playing per 10 s of music", parts, "parts");
   std::printf(
       "  clicks: largest sample-to-sample jump %.4f live, %.4f in the offline render of the same "
       "%zu synthesizer calls%s; live blocks above the offline render's largest jump: %zu; blocks "

@@ -112,6 +112,14 @@ std::string parse_emotion(const std::string& text, EmotionTarget& target) {
   return {};
 }
 
+// The music styles, one per line, for --style's help.
+std::string style_list() {
+  std::string styles;
+  for (const MusicStyle& s : music_styles())
+    styles += fmt::format("\n  {}: {}", s.name, s.description);
+  return styles;
+}
+
 CommandRun define_make(CLI::App& cmd) {
   auto o = std::make_shared<MakeOptions>();
   auto video = std::make_shared<VideoCli>();
@@ -129,6 +137,9 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_option("--seed", o->seed,
                  "Random seed; the same story, options and seed give the same MIDI")
       ->capture_default_str();
+  cmd.add_option("--music-style", o->music_style,
+                 "The music's orchestration (--style is the video's look):" + style_list())
+      ->check([](const std::string& s) { return style_problem(s); });
   cmd.add_option("--soundfont", o->soundfont,
                  "General MIDI SoundFont (.sf2) (default: fluid-soundfont-gm)");
   cmd.add_option("--lang", o->language, "Story language: auto, en or zh")
@@ -198,14 +209,6 @@ CommandRun define_make(CLI::App& cmd) {
     std::printf("wrote %s/{%s, report.json}\n", output->string().c_str(), written.c_str());
     return 0;
   };
-}
-
-// The music styles, one per line, for --style's help.
-std::string style_list() {
-  std::string styles;
-  for (const MusicStyle& s : music_styles())
-    styles += fmt::format("\n  {}: {}", s.name, s.description);
-  return styles;
 }
 
 CommandRun define_compose(CLI::App& cmd) {

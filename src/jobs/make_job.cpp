@@ -27,6 +27,7 @@ namespace tonepoem {
 
 OptionProblems MakeOptions::validate() const {
   OptionProblems problems;
+  if (!is_music_style(music_style)) problems.push_back({"music_style", style_problem(music_style)});
   if (cue_sheet) {
     if (!story.empty() || !story_text.empty())
       problems.push_back({"cues", "give a story or a cue sheet, not both"});
@@ -394,6 +395,7 @@ MakeResult score_story(const MakeOptions& options, JobContext& context) {
   } else {
     read_and_plan(options, context, result);
   }
+  if (!options.music_style.empty()) result.cues.style = options.music_style;
   compose_and_refine(options, context, result);
   return result;
 }

@@ -38,6 +38,9 @@ struct MakeOptions {
   std::string story_name;
   double duration_s = 0;  // 0: from reading speed; else 5 .. 3600
   std::uint64_t seed = 1;
+  // The music's orchestration (music_styles()); "": the cue sheet's, else default. Not the
+  // video's look (video_options.style).
+  std::string music_style;
   std::filesystem::path soundfont;  // empty: the installed GM SoundFont (find_soundfont)
   LanguageChoice language = LanguageChoice::automatic;
   std::vector<std::filesystem::path> lexicons;  // extra lexicon TSV files

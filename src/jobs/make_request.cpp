@@ -39,6 +39,8 @@ constexpr std::array kFields = {
     MakeRequestField{"lang", "string", "Story language: auto, en or zh"},
     MakeRequestField{"video", "boolean", "Write video.mp4 (default true)"},
     MakeRequestField{"style", "string", "Video style (tonepoem video --list-styles)"},
+    MakeRequestField{"music_style", "string",
+                     "The music's orchestration: default, piano, strings, chiptune or ambient"},
     MakeRequestField{"resolution", "string", "Video size WxH, even numbers 160..3840"},
     MakeRequestField{"fps", "integer", "Video frames per second, 1..120"},
     MakeRequestField{"quality", "string", "Video encoding preset: draft, standard or high"},
@@ -127,6 +129,8 @@ std::string apply_field(std::string_view name, const nlohmann::json& value, Make
     o.video = value.get<bool>();
   } else if (name == "style") {
     o.video_options.style = value.get<std::string>();
+  } else if (name == "music_style") {
+    o.music_style = value.get<std::string>();
   } else if (name == "resolution") {
     return parse_resolution(value.get<std::string>(), o.video_options);
   } else if (name == "fps") {

@@ -298,6 +298,10 @@ TEST(Serve, RefusesBadBodiesNamingTheFieldWithTheCliMessages) {
   EXPECT_NE(r->body.find("accepts a string"), std::string::npos) << r->body;
   r = post(json{{"story", kStory}, {"duration", "long"}}.dump());
   EXPECT_EQ(problem_field(r), "duration");
+  r = post(json{{"story", kStory}, {"music_style", "baroque"}}.dump());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(problem_field(r), "music_style");
+  EXPECT_NE(r->body.find("chiptune"), std::string::npos) << r->body;
   r = post(json{{"story", kStory}, {"seed", -3}}.dump());
   EXPECT_EQ(problem_field(r), "seed");
   r = post(json{{"story", kStory}, {"resolution", "huge"}}.dump());

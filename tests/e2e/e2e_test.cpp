@@ -450,6 +450,29 @@ TEST(E2E, ComposeForOneEmotionWritesAPlayableMidi) {
   EXPECT_GT(notes, 20u);
 }
 
+// `make --music-style`: the story's score in another orchestration, kept in cues.json (so
+// `compose cues.json` gives it again); `--style` stays the video's look.
+TEST(E2E, MakeInAMusicStyleKeepsItInTheCueSheet) {
+  const fs::path dir = fresh_dir("make-music-style");
+  const RunResult r =
+      run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " -o " + quote(dir) +
+          " --duration 20 --no-video --no-refine --music-style chiptune -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Score score = load_midi(dir / "score.mid");
+  for (const Track& t : score.tracks) {
+    if (t.channel == 9) continue;
+    EXPECT_TRUE(t.program == 80 || t.program == 81 || t.program == 38) << t.name;
+  }
+  const nlohmann::json cues = nlohmann::json::parse(std::ifstream(dir / "cues.json"));
+  EXPECT_EQ(cues["style"], "chiptune");
+  const RunResult again =
+      run("compose " + quote(dir / "cues.json") + " -o " + quote(dir / "again.mid"));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  std::ifstream a(dir / "score.mid", std::ios::binary), b(dir / "again.mid", std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(a), {}),
+            std::string(std::istreambuf_iterator<char>(b), {}));
+}
+
 // `compose --style`: the same emotion on one piano; a cue sheet's unknown style is bad input
 // naming the file.
 TEST(E2E, ComposeInAStyleAndACueSheetsUnknownStyleIsNamed) {

@@ -4,6 +4,11 @@
 // next bar) and fires a hit every 10 s.
 //
 //   build/bench/live_bench [--seconds 600] [--speed 4] [--seed 1] [--normal-priority]
+//                          [--full-orchestra]
+//
+// --full-orchestra keeps the walk's arousal at 0.4 or more and its tension at 0.8, where the
+// composer writes every part it has (7: melody, doubling, chords, pad, bass, timpani, drums):
+// the heaviest load on the audio thread.
 //
 // The audio thread asks for real-time scheduling (SCHED_FIFO, priority 70), as the callback
 // threads of sound servers (PipeWire, JACK, PulseAudio) and SDL's audio thread run; the composer
@@ -111,9 +116,15 @@ int main(int argc, char** argv) {
   double seconds = 600, speed = 4;
   std::uint64_t seed = 1;
   bool realtime_priority = true;
+  bool full = false;
+  bool keep = false;  // --keep-audio: hold the live stream to report how far a differing block is
+  std::vector<float>
+      kept;  // --full-orchestra: the walk stays excited and tense, so every part plays
   for (int i = 1; i < argc; ++i) {
     const bool value = i + 1 < argc;
     if (!std::strcmp(argv[i], "--normal-priority")) realtime_priority = false;
+    if (!std::strcmp(argv[i], "--full-orchestra")) full = true;
+    if (!std::strcmp(argv[i], "--keep-audio")) keep = true;
     if (value && !std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[++i]);
     if (value && !std::strcmp(argv[i], "--speed")) speed = std::atof(argv[++i]);
     if (value && !std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[++i], nullptr, 10);
@@ -154,7 +165,7 @@ int main(int argc, char** argv) {
   rss.reserve(static_cast<std::size_t>(seconds / 10) + 4);
 
   Rng rng(seed);
-  double v = 0.3, a = -0.2;
+  double v = 0.3, a = full ? 0.6 : -0.2;
   std::vector<float> block(2 * kBlock);
   std::vector<double> render_ms(n_blocks, 0.0);
   std::size_t blocks_rendered = 0;
@@ -164,9 +175,9 @@ int main(int argc, char** argv) {
   for (std::int64_t f = 0; f < total; f += kBlock) {
     if (f >= next_change) {
       v = std::clamp(v + rng.uniform(-0.6, 0.6), -1.0, 1.0);
-      a = std::clamp(a + rng.uniform(-0.6, 0.6), -1.0, 1.0);
-      engine.set_emotion(Emotion::at(v, a, std::clamp((a - v) / 2, 0.0, 1.0)),
-                         changes++ % 2 == 0 ? live::At::beat : live::At::bar);
+      a = std::clamp(a + rng.uniform(-0.6, 0.6), full ? 0.4 : -1.0, 1.0);
+      const double t = full ? 0.8 : std::clamp((a - v) / 2, 0.0, 1.0);
+      engine.set_emotion(Emotion::at(v, a, t), changes++ % 2 == 0 ? live::At::beat : live::At::bar);
       next_change += 5 * kRate + static_cast<std::int64_t>(rng.uniform(-0.5, 0.5) * kRate);
     }
     if (f >= next_hit) {
@@ -178,6 +189,7 @@ int main(int argc, char** argv) {
     const auto t1 = Clock::now();
     render_ms[blocks_rendered++] = std::chrono::duration<double, std::milli>(t1 - t0).count();
     live_scan.add(block.data(), kBlock);
+    if (keep) kept.insert(kept.end(), block.begin(), block.end());
     if (f % (10 * kRate) == 0) rss.emplace_back(static_cast<double>(f) / kRate, rss_mb());
     const auto deadline =
         start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
@@ -193,9 +205,21 @@ int main(int argc, char** argv) {
   // The offline render of the same synthesizer calls, scanned the same way.
   render_ms.resize(blocks_rendered);
   BlockScan offline_scan(n_blocks);
+  std::size_t at = 0;
+  float worst = 0;
+  std::size_t worst_at = 0;
   live::render_synth_calls(calls, o, total, [&](const float* stereo, std::size_t frames) {
     offline_scan.add(stereo, frames);
+    for (std::size_t i = 0; keep && i < 2 * frames && at + i < kept.size(); ++i)
+      if (std::abs(kept[at + i] - stereo[i]) > worst) {
+        worst = std::abs(kept[at + i] - stereo[i]);
+        worst_at = (at + i) / 2;
+      }
+    at += 2 * frames;
   });
+  if (keep)
+    std::printf("largest difference live - offline: %g at frame %zu (%.3f s)\n",
+                static_cast<double>(worst), worst_at, static_cast<double>(worst_at) / kRate);
   float offline_max = 0;
   for (float j : offline_scan.jumps) offline_max = std::max(offline_max, j);
   std::size_t clicks = 0, louder_blocks = 0, differing_blocks = 0;
@@ -301,6 +325,23 @@ int main(int argc, char** argv) {
   row("render per 256-frame block", render_ms, "ms");
   std::size_t over = 0;
   for (double ms : render_ms) over += ms > budget_ms ? 1 : 0;
+  // Where the blocks over budget were: the synthesizer calls made in each (a burst of note-ons
+  // costs voice set-up), against the median block's.
+  std::vector<std::size_t> calls_in(render_ms.size(), 0);
+  for (const live::SynthCall& c : calls) {
+    const auto b = static_cast<std::size_t>(c.frame) / kBlock;
+    if (b < calls_in.size()) ++calls_in[b];
+  }
+  std::vector<double> calls_over, calls_all(calls_in.begin(), calls_in.end());
+  for (std::size_t b = 0; b < render_ms.size(); ++b)
+    if (render_ms[b] > budget_ms) {
+      calls_over.push_back(static_cast<double>(calls_in[b]));
+      if (calls_over.size() <= 10)
+        std::printf("  over budget: block %zu (%.2f s) took %.2f ms with %zu synthesizer calls\n",
+                    b, static_cast<double>(b * kBlock) / kRate, render_ms[b], calls_in[b]);
+    }
+  row("synthesizer calls in a block over budget", calls_over, "calls");
+  row("synthesizer calls in any block", calls_all, "calls");
   std::printf(
       "  blocks over budget: %zu of %zu; notes late: %zu; notes dropped: %zu; changes "
       "before their grid point: %d\n",

@@ -115,6 +115,7 @@ constexpr std::size_t kGenerations = 64;  // cuts remembered (generations alive 
 constexpr std::size_t kMaxSounding = 512;
 constexpr std::size_t kMaxCommands = 256;
 constexpr int kDrumChannel = 9;
+constexpr int kPolyphony = 128;
 
 void init_fluidsynth_once() {
   static std::once_flag once;
@@ -140,7 +141,10 @@ struct OwnedSynth {
     settings = new_fluid_settings();
     if (!settings) throw Error(ExitCode::internal, "FluidSynth settings could not be created");
     fluid_settings_setnum(settings, "synth.sample-rate", sample_rate);
-    fluid_settings_setint(settings, "synth.polyphony", 256);
+    // Voices, not notes: a stereo sample is two. 128 leave room for eight parts with their
+    // release tails, and bound the render of one block: on a 2-core machine a block of 200
+    // voices took 4.5 ms of a 256-frame block's 5.3. Past it the quietest released voice goes.
+    fluid_settings_setint(settings, "synth.polyphony", kPolyphony);
     fluid_settings_setint(settings, "synth.threadsafe-api", 0);
     fluid_settings_setint(settings, "synth.dynamic-sample-loading", 0);
     fluid_settings_setnum(settings, "synth.gain", 0.4);
@@ -201,6 +205,9 @@ struct Segment {
   std::int64_t queued_tick = 0;           // queued up to here
   std::vector<std::int64_t> bars;         // bar lines in [from_tick, to_tick)
   std::vector<std::int64_t> phrase_ends;  // cadence ends in (from_tick, to_tick]
+  // Per channel, the frame after the last note-on planned before this segment: from there on a
+  // program change for this segment touches no note of the music before it.
+  std::array<std::int64_t, 16> channel_free_from{};
 
   std::int64_t frame_at(std::int64_t tick) const {
     return start_frame +
@@ -246,8 +253,11 @@ struct Engine::Impl {
   // ---- shared with the audio thread
   SpscRing<Event> events{1 << 15};
   SpscRing<Event> hits{1 << 10};
+  // Program changes made ahead of their segment (see queue_programs), in frame order.
+  SpscRing<Event> programs_ahead{1 << 8};
   SpscRing<Cut> cuts{1 << 8};
   std::atomic<std::size_t> late{0}, dropped{0};
+  std::atomic<int> peak_voices{0};
   std::vector<PlayedNote> note_log;
   std::atomic<std::size_t> note_count{0};
   std::vector<SynthCall> call_log;
@@ -265,6 +275,12 @@ struct Engine::Impl {
   };
   std::array<Sounding, kMaxSounding> sounding{};
   std::size_t sounding_count = 0;
+  // What each channel is set to, plus one (0: not set yet), so that a program or controller
+  // change that changes nothing is not made: every new segment repeats every part's, and a
+  // program change looks the preset up in the SoundFont, which costs up to half a millisecond
+  // when the audio thread wakes with cold caches.
+  std::array<std::uint8_t, 16> program_set{};
+  std::array<std::array<std::uint8_t, 128>, 16> cc_set{};
 
   // ---- the composer (worker thread, or render() when not threaded)
   std::mutex command_mutex;
@@ -282,7 +298,10 @@ struct Engine::Impl {
   std::uint32_t generation = 0;
   Emotion emotion;
   std::string character;
-  bool ended = false;  // no more music will be composed
+  bool ended = false;               // no more music will be composed
+  std::int64_t earliest_frame = 0;  // the earliest frame an event pushed now can still be played at
+  std::int64_t next_program_frame = 0;  // programs_ahead's next free frame (it is in frame order)
+  std::array<std::int64_t, 16> pickup_free_from{};  // as channel_free_from, for stinger pickups
   bool end_queued = false;
   // A change may not land inside the block the audio thread is rendering: it lands at least the
   // largest block the host has asked for, plus a little for the composer to publish it, after the
@@ -361,10 +380,14 @@ struct Engine::Impl {
         break;
       }
       case Kind::program:
+        if (program_set[e.channel & 15] == e.a + 1) break;
+        program_set[e.channel & 15] = static_cast<std::uint8_t>(e.a + 1);
         fluid_synth_program_change(synth, e.channel, e.a);
         log_call(now, e.frame, SynthCall::Kind::program, e.channel, e.a, 0);
         break;
       case Kind::cc:
+        if (cc_set[e.channel & 15][e.a & 127] == e.b + 1) break;
+        cc_set[e.channel & 15][e.a & 127] = static_cast<std::uint8_t>(e.b + 1);
         fluid_synth_cc(synth, e.channel, e.a, e.b);
         log_call(now, e.frame, SynthCall::Kind::cc, e.channel, e.a, e.b);
         break;
@@ -388,7 +411,7 @@ struct Engine::Impl {
       next = std::min(next, sounding[i].off);
       ++i;
     }
-    for (SpscRing<Event>* q : {&events, &hits}) {
+    for (SpscRing<Event>* q : {&events, &hits, &programs_ahead}) {
       while (const Event* e = q->peek()) {
         if (e->generation != kAlways && e->generation > latest_generation) drain_cuts();
         if (is_cut(*e)) {
@@ -423,6 +446,9 @@ struct Engine::Impl {
       fluid_synth_write_float(synth, static_cast<int>(len), base, 0, 2, base, 1, 2);
       done += len;
     }
+    const int voices = fluid_synth_get_active_voice_count(synth);
+    if (voices > peak_voices.load(std::memory_order_relaxed))
+      peak_voices.store(voices, std::memory_order_relaxed);
     self->rendered_.store(pos + static_cast<std::int64_t>(frames), std::memory_order_release);
   }
 
@@ -489,6 +515,13 @@ struct Engine::Impl {
     seg.to_tick = with_tail ? seg.score.sections[last].end_tick : seg.score.end_tick;
     seg.start_frame = frame;
     seg.start_s = 0;
+    seg.channel_free_from = pickup_free_from;
+    for (const Segment& before : segments)
+      for (const SegNote& n : before.notes)
+        if (n.tick >= before.from_tick && n.tick < before.to_tick) {
+          std::int64_t& free = seg.channel_free_from[n.channel & 15];
+          free = std::max(free, before.frame_at(n.tick) + 1);
+        }
     seg.generation = generation;
     seg.queued_tick = seg.from_tick;
     for (const Track& track : seg.score.tracks)
@@ -684,8 +717,7 @@ struct Engine::Impl {
   // A stinger's pickup: three rising sixteenths on the melody's channel into the hit, above the
   // chord it strikes (the offline composer writes them in the bar before; here that bar is
   // already queued). Those that would sound before `earliest` are left out.
-  void queue_pickup(const Segment& s, std::int64_t hit_frame, std::int64_t beat,
-                    std::int64_t earliest) {
+  void queue_pickup(Segment& s, std::int64_t hit_frame, std::int64_t beat, std::int64_t earliest) {
     int top = -1, channel = 0, velocity = 100;
     for (const SegNote& n : s.notes) {
       if (n.tick > 0) break;
@@ -699,6 +731,8 @@ struct Engine::Impl {
     for (int k = 0; k < 3; ++k) {
       const std::int64_t at = hit_frame - (3 - k) * beat / 4;
       if (at < earliest) continue;
+      pickup_free_from[channel & 15] = std::max(pickup_free_from[channel & 15], at + 1);
+      s.channel_free_from[channel & 15] = std::max(s.channel_free_from[channel & 15], at + 1);
       hits.push(Event{at, at + beat / 4, kAlways, Kind::note, static_cast<std::uint8_t>(channel),
                       static_cast<std::uint8_t>(std::clamp(top + 9 + k, 0, 127)),
                       static_cast<std::uint8_t>(std::clamp(velocity - 20 + 5 * k, 1, 127))});
@@ -712,14 +746,43 @@ struct Engine::Impl {
     }
   }
 
+  // Queues the segment's program changes. A program change looks its preset up in the
+  // SoundFont, up to half a millisecond when the audio thread wakes with cold caches, and a new
+  // segment starts with a burst of note-ons: so each is made ahead of the segment, one audio
+  // block apart, where that frame is after the last note-on the channel plays before the
+  // segment (voices already sounding keep their instrument). Where there is no room, at the start.
+  void queue_programs(const Segment& s) {
+    const std::int64_t spacing =
+        std::max<std::int64_t>(256, largest_block.load(std::memory_order_relaxed));
+    std::vector<std::pair<std::int64_t, const Track*>> ahead;
+    for (const Track& track : s.score.tracks)
+      if (track.channel != kDrumChannel)
+        ahead.emplace_back(std::max(s.channel_free_from[track.channel & 15], earliest_frame),
+                           &track);
+    std::stable_sort(ahead.begin(), ahead.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [free, track] : ahead) {
+      const Event e{std::max(free, next_program_frame),
+                    0,
+                    s.generation,
+                    Kind::program,
+                    static_cast<std::uint8_t>(track->channel),
+                    static_cast<std::uint8_t>(std::clamp(track->program, 0, 127)),
+                    0};
+      if (e.frame < s.start_frame && programs_ahead.push(e)) {
+        next_program_frame = e.frame + spacing;
+      } else {
+        push_event({s.start_frame, 0, s.generation, Kind::program, e.channel, e.a, 0});
+      }
+    }
+  }
+
   // Queues one bar (or the rest of the segment) of the front segment.
   void queue_bar(Segment& s) {
     if (s.queued_tick == s.from_tick) {
+      queue_programs(s);
       for (const Track& track : s.score.tracks) {
         const auto ch = static_cast<std::uint8_t>(track.channel);
-        if (track.channel != kDrumChannel)
-          push_event({s.start_frame, 0, s.generation, Kind::program, ch,
-                      static_cast<std::uint8_t>(std::clamp(track.program, 0, 127)), 0});
         push_event({s.start_frame, 0, s.generation, Kind::cc, ch, 7,
                     static_cast<std::uint8_t>(
                         std::lround(127 * std::sqrt(std::clamp(track.gain, 0.0, 1.0))))});
@@ -809,7 +872,8 @@ struct Engine::Impl {
       deferred = commands.size();
     }
     const auto lookahead = static_cast<std::int64_t>(options.lookahead_s * sr);
-    fill(audio_pos + horizon_margin() + lookahead);
+    earliest_frame = audio_pos + horizon_margin();
+    fill(earliest_frame + lookahead);
   }
 
   void run_worker() {
@@ -994,6 +1058,7 @@ EngineStats Engine::stats() const {
   EngineStats s = impl_->stats;
   s.late_events = impl_->late.load();
   s.dropped_notes = impl_->dropped.load();
+  s.peak_voices = impl_->peak_voices.load();
   return s;
 }
 

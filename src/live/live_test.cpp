@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -227,6 +228,66 @@ TEST(LiveEngine, TheStreamIsTheOfflineRenderOfItsOwnNotes) {
     if (c.kind != SynthCall::Kind::note_off) {
       EXPECT_EQ(c.frame, c.scheduled);
     }
+}
+
+// A change of instrument is made ahead of the new music, one program change per audio block,
+// after the last note the old music starts on that channel: the burst of note-ons on the bar line
+// does not also pay for looking presets up, and the old notes keep their instrument. A program
+// or controller change that changes nothing is not made at all.
+TEST(LiveEngine, InstrumentChangesAreMadeAheadOfTheNewMusic) {
+  EngineOptions o = offline(5);
+  o.call_log_capacity = 1 << 16;
+  Engine engine(o);
+  const std::size_t total = 12 * kRate;
+  std::vector<float> live(2 * total);
+  for (std::size_t f = 0; f < total; f += kBlock) {
+    if (f == 2 * 48128) engine.set_emotion(Emotion::at(-0.8, 0.9, 0.9), At::bar);
+    engine.render(live.data() + 2 * f, std::min(kBlock, total - f));
+  }
+  ASSERT_EQ(engine.stats().transitions.size(), 1u);
+  const std::int64_t change = engine.stats().transitions.front().change_frame;
+  const std::vector<SynthCall> calls = engine.synth_calls();
+  std::array<int, 16> program;
+  program.fill(-1);
+  std::array<std::array<int, 128>, 16> controller;
+  for (auto& c : controller) c.fill(-1);
+  std::vector<SynthCall> changes;  // the program changes for the new music
+  for (const SynthCall& c : calls) {
+    if (c.kind == SynthCall::Kind::program) {
+      EXPECT_NE(program[c.channel], c.a) << "a program change to the same program at " << c.frame;
+      program[c.channel] = c.a;
+      if (c.frame > 0) changes.push_back(c);
+    }
+    if (c.kind == SynthCall::Kind::cc) {
+      EXPECT_NE(controller[c.channel][c.a], c.b) << "a controller change that changes nothing";
+      controller[c.channel][c.a] = c.b;
+    }
+  }
+  ASSERT_FALSE(changes.empty()) << "the dark, tense music should change instruments";
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const SynthCall& p = changes[i];
+    EXPECT_LT(p.frame, change) << "the program change for channel " << int(p.channel);
+    if (i > 0) {
+      EXPECT_GE(p.frame - changes[i - 1].frame, static_cast<std::int64_t>(kBlock));
+    }
+    for (const SynthCall& c : calls)
+      if (c.kind == SynthCall::Kind::note_on && c.channel == p.channel) {
+        EXPECT_FALSE(c.frame >= p.frame && c.frame < change)
+            << "an old note on channel " << int(p.channel) << " at " << c.frame
+            << " would play the new instrument";
+      }
+  }
+  // The new music starts on the bar line, and the stream is still the render of its calls.
+  EXPECT_TRUE(std::any_of(calls.begin(), calls.end(), [&](const SynthCall& c) {
+    return c.kind == SynthCall::Kind::note_on && c.frame == change;
+  }));
+  std::vector<float> reference;
+  render_synth_calls(calls, o, static_cast<std::int64_t>(total),
+                     [&](const float* stereo, std::size_t frames) {
+                       reference.insert(reference.end(), stereo, stereo + 2 * frames);
+                     });
+  ASSERT_EQ(reference.size(), live.size());
+  EXPECT_TRUE(std::equal(live.begin(), live.end(), reference.begin()));
 }
 
 // FluidSynth holds the whole SoundFont in memory: a file deleted (an unmounted drive, an

@@ -387,7 +387,8 @@ int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, do
   };
   int removed = 0;
   for (Track& track : score.tracks) {
-    if (track.role != "melody" && track.role != "doubling") continue;
+    const bool rests = track.role == "doubling" || track.role == "counter";
+    if (track.role != "melody" && !rests) continue;
     std::vector<Note> kept;
     kept.reserve(track.notes.size());
     for (Note note : track.notes) {
@@ -395,7 +396,7 @@ int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, do
         kept.push_back(note);
         continue;
       }
-      if (track.role == "doubling" || note.tick % score.ppq != 0) {
+      if (rests || note.tick % score.ppq != 0) {
         ++removed;
         continue;
       }

@@ -100,7 +100,8 @@ std::string hits_edl(const std::vector<HitRow>& rows, double fps, const std::str
 
 // Thins the lead under dialogue so no busy melody runs under a line: in the "melody" track, a note
 // starting inside a span (or `lead_s` before it) rests unless it falls on a beat, and the notes
-// kept are softened by `soften` (velocity factor); the "doubling" track rests there entirely.
+// kept are softened by `soften` (velocity factor); the "doubling" and "counter" tracks (a second
+// line in the voice's register) rest there entirely.
 // Chords, pad and bass are untouched. Returns how many notes were removed.
 int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, double lead_s = 0.25,
                              double soften = 0.65);

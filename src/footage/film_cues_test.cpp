@@ -188,21 +188,23 @@ TEST(FilmCues, HitListNamesTheCutFrameAndItsTimecode) {
             std::string::npos);
 }
 
-// Under a line the melody keeps only its notes on the beat, softer, and its doubling rests; the
-// chords play on; outside the lines nothing changes.
+// Under a line the melody keeps only its notes on the beat, softer, and its doubling and the
+// counterline rest; the chords play on; outside the lines nothing changes.
 TEST(FilmCues, LeadThinsUnderDialogue) {
   Score score;
   score.tempo = {{0, 120.0}};
-  Track melody, doubling, chords;
+  Track melody, doubling, chords, counter;
   melody.role = "melody";
   doubling.role = "doubling";
   chords.role = "chords";
+  counter.role = "counter";
   for (std::int64_t eighth = 0; eighth < 64; ++eighth) {  // 16 s of eighth notes
     melody.notes.push_back({eighth * 240, 240, 72, 90});
     doubling.notes.push_back({eighth * 240, 240, 60, 70});
     chords.notes.push_back({eighth * 240, 240, 48, 70});
+    if (eighth % 4 == 0) counter.notes.push_back({eighth * 240, 960, 55, 70});
   }
-  score.tracks = {melody, doubling, chords};
+  score.tracks = {melody, doubling, chords, counter};
   const std::vector<Caption> lines = {line(4, 8)};
   const int removed = thin_lead_under_dialogue(score, lines);
   const auto onsets_in = [&](const Track& t, double from, double to) {
@@ -217,7 +219,9 @@ TEST(FilmCues, LeadThinsUnderDialogue) {
   EXPECT_EQ(onsets_in(score.tracks[0], 0, 3.75), 15);
   EXPECT_EQ(onsets_in(score.tracks[1], 3.75, 8), 0);
   EXPECT_EQ(onsets_in(score.tracks[2], 3.75, 8), 17);
-  EXPECT_EQ(removed, (17 - 8) + 17);
+  EXPECT_EQ(onsets_in(score.tracks[3], 3.75, 8), 0);
+  EXPECT_EQ(onsets_in(score.tracks[3], 8, 16), 8);
+  EXPECT_EQ(removed, (17 - 8) + 17 + 4);
   for (const Note& n : score.tracks[0].notes)
     EXPECT_EQ(n.velocity,
               score.seconds_at(n.tick) >= 3.75 && score.seconds_at(n.tick) < 8 ? 59 : 90);

@@ -154,7 +154,7 @@ std::vector<ClipCut> edit_clips(const Timeline& timeline,
       if (length < need - 1e-6) continue;
       const double motion = max_motion > 0 ? s.motion / max_motion : 0.0;
       const double score = quality(s) + (1.0 - std::abs(motion - energy)) -
-                           (s.clip == previous_clip ? 0.75 : 0.0) + 0.3 * rng.uniform();
+                           (s.clip == previous_clip ? 0.75 : 0.0) + 0.6 * rng.uniform();
       if (score > best_score) {
         best_score = score;
         best = i;

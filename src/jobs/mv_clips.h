@@ -53,8 +53,9 @@ ClipLibrary scan_clips(const std::filesystem::path& dir, const ProgressFn& progr
 // bar, and every section start; a slot longer than the segment chosen for it is cut earlier, on
 // the last beat the segment reaches). Segments are chosen by score: contrast and brightness, and
 // motion that matches the bar's loudness (calm footage where the song is quiet), a clip not
-// twice in a row where another fits, a small draw from `seed` to break ties; no segment twice
-// before every one has been used. The same inputs give the same cuts.
+// twice in a row where another fits, and a draw from `seed` (up to 0.6 of a score whose parts
+// each reach 1), so that another seed chooses among the shots that fit about as well; no segment
+// twice before every one has been used. The same inputs give the same cuts.
 std::vector<ClipCut> edit_clips(const Timeline& timeline,
                                 const std::vector<double>& bar_loudness_db,
                                 const ClipLibrary& library, std::uint64_t seed);

@@ -38,6 +38,7 @@ struct MusicParams {
   // Orchestration (layers, texture, palette), harmonic colour and melodic shape:
   int pad_program = -1;       // sustained layer (strings, low brass, choir); -1: none
   int doubling_program = -1;  // melody doubling at the octave (glockenspiel, ...); -1: none
+  int counter_program = -1;   // tenor counterline of the full orchestra (horn, ...); -1: none
   bool timpani = false;       // timpani hits and rolls at phrase starts and ends
   Accompaniment accompaniment = Accompaniment::block;
   double orchestral_weight = 0.5;    // 0..1: layers playing and voices per chord, arousal-driven

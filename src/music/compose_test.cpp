@@ -132,6 +132,43 @@ TEST(MapEmotion, PalettesByRegion) {
   EXPECT_EQ(map_emotion(emo(0.7, 0.7)).doubling_program, 9);  // glockenspiel, joy
 }
 
+// The eighth part: the full orchestra gains a tenor counterline (horn when bright, trombone or
+// cello when dark) that moves by small steps, enters as the section goes on, and is silent under
+// the final chord; thin orchestrations have none.
+TEST(Compose, TheFullOrchestraGainsACounterlineThatMovesBySmallSteps) {
+  EXPECT_EQ(map_emotion(emo(0.6, 0.8)).counter_program, 60);
+  EXPECT_EQ(map_emotion(emo(-0.6, 0.8, 0.8)).counter_program, 57);
+  EXPECT_EQ(map_emotion(emo(0.3, -0.6)).counter_program, -1);
+  const Score wild = compose(single_emotion_cues(emo(0.6, 0.8), 40, 3), {});
+  const Track* counter = track(wild, "counter");
+  ASSERT_NE(counter, nullptr);
+  EXPECT_EQ(counter->program, 60);
+  EXPECT_EQ(wild.tracks.size(), 8u) << "every part plays in the full orchestra";
+  ASSERT_GE(counter->notes.size(), 6u);
+  const ScoreSection& section = wild.sections.front();
+  const std::int64_t half = (section.start_tick + section.end_tick) / 2;
+  std::size_t second_half = 0, steps = 0;
+  int widest = 0;
+  for (std::size_t i = 0; i < counter->notes.size(); ++i) {
+    const Note& n = counter->notes[i];
+    EXPECT_GE(n.pitch, 48);
+    EXPECT_LE(n.pitch, 67);
+    second_half += n.tick >= half ? 1 : 0;
+    if (i > 0) {
+      const int leap = std::abs(n.pitch - counter->notes[i - 1].pitch);
+      widest = std::max(widest, leap);
+      steps += leap <= 2 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(second_half * 2, counter->notes.size()) << "most of it as the section goes on";
+  EXPECT_LE(widest, 7);
+  EXPECT_GE(steps * 2, counter->notes.size() - 1) << "mostly steps and held tones";
+  const std::int64_t last_bar = wild.end_tick - wild.ppq * section.beats_per_bar;
+  for (const Note& n : counter->notes) EXPECT_LT(n.tick, last_bar) << "under the final chord";
+  const Score calm = compose(single_emotion_cues(emo(0.3, -0.6), 40, 3), {});
+  EXPECT_EQ(track(calm, "counter"), nullptr);
+}
+
 TEST(Compose, HighArousalIsFasterAndDenserThanLowArousal) {
   const Score calm = compose(single_emotion_cues(emo(0.3, -0.8), 40, 3), {});
   const Score wild = compose(single_emotion_cues(emo(0.3, 0.8), 40, 3), {});
@@ -873,7 +910,12 @@ TEST(MusicStyles, EachStylePlaysItsOwnInstruments) {
   const std::map<std::string, std::map<std::string, std::set<int>>> kAllowed = {
       {"piano", {{"melody", {0}}, {"chords", {0}}, {"bass", {0}}}},
       {"strings",
-       {{"melody", {40}}, {"chords", {48}}, {"bass", {42, 43}}, {"pad", {49}}, {"timpani", {47}}}},
+       {{"melody", {40}},
+        {"chords", {48}},
+        {"bass", {42, 43}},
+        {"pad", {49}},
+        {"timpani", {47}},
+        {"counter", {42}}}},
       {"chiptune", {{"melody", {80}}, {"chords", {81}}, {"bass", {38}}, {"drums", {0}}}},
       {"ambient", {{"melody", {11}}, {"chords", {89}}, {"bass", {32}}, {"pad", {95}}}},
   };

@@ -243,8 +243,8 @@ struct ChannelData {
 
 std::string role_from_name(const std::string& name, int channel) {
   if (channel == 9) return "drums";
-  static constexpr std::array<std::string_view, 7> kRoles = {"melody", "doubling", "chords", "pad",
-                                                             "bass",   "timpani",  "drums"};
+  static constexpr std::array<std::string_view, 8> kRoles = {
+      "melody", "doubling", "chords", "pad", "bass", "timpani", "drums", "counter"};
   std::string lower;
   for (char c : name)
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));

@@ -62,13 +62,16 @@ int timpani_program(const MusicParams& p) {
 int drum_kit_program(const MusicParams& p) {
   return p.percussion ? 0 : -1;
 }
+int counter_program(const MusicParams& p) {
+  return p.counter_program;
+}
 
 // The parts, in track order. Each section's parts are written in row order, which is also the
 // order in which they draw from the section's Rng, and a row may read what an earlier row of the
 // same section left in SharedLines (doubling reads the melody, pad the chords' voicings). A new
 // part is a writer (compose_internal.h) and a row here.
 // clang-format off
-constexpr std::array<Part, 7> kParts = {{
+constexpr std::array<Part, 8> kParts = {{
     // role       title       ch   pan    gain  program           drums  writer
     {"melody",   "Melody",   0,  0.1,   1.0,  melody_program,   false, write_melody},
     {"doubling", "Doubling", 1,  0.35,  0.7,  doubling_program, false, write_doubling},
@@ -77,6 +80,7 @@ constexpr std::array<Part, 7> kParts = {{
     {"bass",     "Bass",     4, -0.05,  0.9,  bass_program,     false, write_bass},
     {"timpani",  "Timpani",  5, -0.2,   0.8,  timpani_program,  false, write_timpani},
     {"drums",    "Drums",    9,  0.0,   0.8,  drum_kit_program, true,  write_drums},
+    {"counter",  "Counter",  6,  0.25,  0.75, counter_program,  false, write_counter},
 }};
 // clang-format on
 

@@ -230,6 +230,7 @@ struct SharedLines {
   // chords, read by pad).
   std::vector<std::vector<int>> chord_voicings;
   std::vector<int> chord_voicing, pad_voicing;  // the last voicing each part played
+  int counter_pitch = -1;                       // the counterline's last note; -1: none yet
 };
 
 // What a part writer sees of the section it writes.
@@ -258,5 +259,8 @@ void write_bass(const PartContext& ctx, PartNotes& out, Rng& rng);
 void write_timpani(const PartContext& ctx, PartNotes& out, Rng& rng);
 // A backbeat kit groove (toms when dark), a fill in each phrase's last bar, crashes at phrases.
 void write_drums(const PartContext& ctx, PartNotes& out, Rng& rng);
+// The full orchestra's tenor counterline: each chord's guide tone, held; at the section's peaks
+// and in its second half. Draws nothing from `rng` (the last row: earlier parts are unchanged).
+void write_counter(const PartContext& ctx, PartNotes& out, Rng& rng);
 
 }  // namespace tonepoem::composer

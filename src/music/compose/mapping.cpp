@@ -246,6 +246,8 @@ MusicParams map_emotion(const Emotion& emotion) {
   p.bass_program = pal.bass;
   p.pad_program = p.orchestral_weight >= 0.3 ? pal.pad : -1;
   p.doubling_program = p.orchestral_weight >= 0.6 ? pal.doubling : -1;
+  // The full orchestra's counterline: horn when bright, trombone when dark and tense, else cello.
+  p.counter_program = p.orchestral_weight < 0.7 ? -1 : v >= 0 ? 60 : t >= 0.5 ? 57 : 42;
   p.timpani = pal.timpani && (a > 0.2 || t > 0.6);
 
   const int cp = pal.chords;
@@ -295,7 +297,7 @@ void style_default(MusicParams& /*p*/) {}
 
 void style_piano(MusicParams& p) {
   p.melody_program = p.chord_program = p.bass_program = 0;
-  p.pad_program = p.doubling_program = -1;
+  p.pad_program = p.doubling_program = p.counter_program = -1;
   p.percussion = p.timpani = false;
   if (p.accompaniment == Accompaniment::tremolo) p.accompaniment = Accompaniment::arpeggio;
 }
@@ -305,6 +307,7 @@ void style_strings(MusicParams& p) {
   p.chord_program = 48;
   p.bass_program = p.bass_program == 42 ? 42 : 43;
   if (p.pad_program >= 0) p.pad_program = 49;
+  if (p.counter_program >= 0) p.counter_program = 42;
   p.doubling_program = -1;
   p.percussion = false;
   if (p.accompaniment == Accompaniment::alberti || p.accompaniment == Accompaniment::arpeggio)
@@ -315,7 +318,7 @@ void style_chiptune(MusicParams& p) {
   p.melody_program = 80;
   p.chord_program = 81;
   p.bass_program = 38;
-  p.pad_program = p.doubling_program = -1;
+  p.pad_program = p.doubling_program = p.counter_program = -1;
   p.articulation = std::min(p.articulation, 0.75);
   p.timpani = false;
 }
@@ -325,7 +328,7 @@ void style_ambient(MusicParams& p) {
   p.chord_program = 89;
   p.bass_program = 32;
   if (p.pad_program >= 0) p.pad_program = 95;
-  p.doubling_program = -1;
+  p.doubling_program = p.counter_program = -1;
   p.percussion = p.timpani = false;
   p.tempo_bpm = std::clamp(p.tempo_bpm * 0.85, 40.0, 200.0);
   p.note_density = std::clamp(p.note_density * 0.7, 0.25, 3.0);
@@ -434,6 +437,7 @@ void to_json(nlohmann::json& j, const MusicParams& p) {
       {"bass", gm_program_name(p.bass_program)},
       {"pad", p.pad_program >= 0 ? gm_program_name(p.pad_program) : ""},
       {"doubling", p.doubling_program >= 0 ? gm_program_name(p.doubling_program) : ""},
+      {"counter", p.counter_program >= 0 ? gm_program_name(p.counter_program) : ""},
       {"timpani", p.timpani},
       {"percussion", p.percussion},
       {"accompaniment", accompaniment_name(p.accompaniment)},

@@ -452,4 +452,48 @@ void write_timpani(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
   }
 }
 
+// The line a film score gives its horns under the tune: for each chord the tone nearest the last
+// note, a guide tone (third or seventh) before a fifth, a fifth before the root, so that the line
+// moves by small steps or holds a common tone. It plays at the section's peaks and through its
+// second half, so a long section gains a voice as it goes on, and rests where the melody plays
+// alone and under the final chord.
+void write_counter(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
+  const Section& s = ctx.section;
+  const InstrumentRange r = range_of(s.p.counter_program);
+  const int lo = std::max(r.low, 48), hi = std::max(std::min(r.high, 67), lo + 11);
+  int& last = ctx.shared.counter_pitch;
+  if (last < lo || last > hi) last = (lo + hi) / 2;
+  for (std::size_t c = 0; c < s.chords.size(); ++c) {
+    const Harm& h = s.chords[c];
+    // The nearest chord tone, a third or seventh counting as 1.5 semitones nearer than a fifth
+    // and 3 nearer than the root.
+    int pitch = -1;
+    double best = 1e9;
+    for (int candidate = lo; candidate <= hi; ++candidate)
+      for (int i : h.intervals)
+        if (mod12(candidate) == mod12(h.root + i)) {
+          const bool guide = i == 3 || i == 4 || i == 10 || i == 11;
+          const double cost = std::abs(candidate - last) + (guide ? 0.0 : i == 0 ? 3.0 : 1.5);
+          if (cost < best) {
+            best = cost;
+            pitch = candidate;
+          }
+        }
+    if (pitch < 0) continue;
+    const std::int64_t t0 = s.chord_ticks[c], end = t0 + s.chord_durs[c];
+    for (std::int64_t t = t0; t < end; t += s.bar_ticks()) {
+      if (s.solo_at(t) || !(s.peak_at(t) || 2 * s.bar_of(t) >= s.bars)) continue;
+      if (ctx.final_section && t + s.bar_ticks() >= s.end_tick()) break;  // the final chord
+      const std::int64_t dur = std::min(end - t, s.bar_ticks());
+      // A common tone is held over, not played again.
+      Note* held = out.notes.empty() ? nullptr : &out.notes.back();
+      if (held && held->pitch == pitch && held->tick + held->duration >= t - kPpq / 8)
+        held->duration = t + dur * 98 / 100 - held->tick;
+      else
+        out.note(t, dur * 98 / 100, pitch, vel(s, ctx.next, t, -10));
+      last = pitch;
+    }
+  }
+}
+
 }  // namespace tonepoem::composer

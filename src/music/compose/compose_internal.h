@@ -259,8 +259,8 @@ void write_bass(const PartContext& ctx, PartNotes& out, Rng& rng);
 void write_timpani(const PartContext& ctx, PartNotes& out, Rng& rng);
 // A backbeat kit groove (toms when dark), a fill in each phrase's last bar, crashes at phrases.
 void write_drums(const PartContext& ctx, PartNotes& out, Rng& rng);
-// The full orchestra's tenor counterline: each chord's guide tone, held; at the section's peaks
-// and in its second half. Draws nothing from `rng` (the last row: earlier parts are unchanged).
+// The full orchestra's tenor counterline: each chord's guide tone, held; from the section's
+// second phrase and at its peaks (throughout in the fullest orchestra). Draws nothing from `rng` (the last row: earlier parts are unchanged).
 void write_counter(const PartContext& ctx, PartNotes& out, Rng& rng);
 
 }  // namespace tonepoem::composer

@@ -454,14 +454,17 @@ void write_timpani(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
 
 // The line a film score gives its horns under the tune: for each chord the tone nearest the last
 // note, a guide tone (third or seventh) before a fifth, a fifth before the root, so that the line
-// moves by small steps or holds a common tone. It plays at the section's peaks and through its
-// second half, so a long section gains a voice as it goes on, and rests where the melody plays
-// alone and under the final chord.
+// moves by small steps or holds a common tone. It enters with the section's second phrase (and
+// plays at its peaks), so a section gains a voice as it goes on (throughout in the fullest
+// orchestra, weight 0.85 and up), and rests where the melody plays alone and under the final
+// chord.
 void write_counter(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
   const Section& s = ctx.section;
   const InstrumentRange r = range_of(s.p.counter_program);
   const int lo = std::max(r.low, 48), hi = std::max(std::min(r.high, 67), lo + 11);
   int& last = ctx.shared.counter_pitch;
+  const bool throughout = s.p.orchestral_weight >= 0.85;  // the fullest orchestra
+  const int enters = s.phrases.size() > 1 ? s.phrases[1].first_bar : (s.bars + 1) / 2;
   if (last < lo || last > hi) last = (lo + hi) / 2;
   for (std::size_t c = 0; c < s.chords.size(); ++c) {
     const Harm& h = s.chords[c];
@@ -482,7 +485,7 @@ void write_counter(const PartContext& ctx, PartNotes& out, Rng& /*rng*/) {
     if (pitch < 0) continue;
     const std::int64_t t0 = s.chord_ticks[c], end = t0 + s.chord_durs[c];
     for (std::int64_t t = t0; t < end; t += s.bar_ticks()) {
-      if (s.solo_at(t) || !(s.peak_at(t) || 2 * s.bar_of(t) >= s.bars)) continue;
+      if (s.solo_at(t) || !(throughout || s.peak_at(t) || s.bar_of(t) >= enters)) continue;
       if (ctx.final_section && t + s.bar_ticks() >= s.end_tick()) break;  // the final chord
       const std::int64_t dur = std::min(end - t, s.bar_ticks());
       // A common tone is held over, not played again.

@@ -192,39 +192,56 @@ TEST(LiveEngine, ThreadedEngineHandsNotesOverInTime) {
   EXPECT_EQ(a.audio, b.audio);
 }
 
+// A stream rendered with the audio thread's log of synthesizer calls, and that log played through
+// a fresh FluidSynth as a plain sequencer would.
+struct Logged {
+  std::vector<float> live, reference;
+  std::vector<SynthCall> calls;
+  EngineStats stats;
+};
+
+Logged render_logged(std::uint64_t seed, double seconds,
+                     const std::function<void(std::size_t, Engine&)>& at_frame) {
+  EngineOptions o = offline(seed);
+  o.call_log_capacity = 1 << 16;
+  Engine engine(o);
+  Logged run;
+  const auto total = static_cast<std::size_t>(seconds * kRate);
+  run.live.resize(2 * total);
+  for (std::size_t f = 0; f < total; f += kBlock) {
+    at_frame(f, engine);
+    engine.render(run.live.data() + 2 * f, std::min(kBlock, total - f));
+  }
+  run.calls = engine.synth_calls();
+  run.stats = engine.stats();
+  render_synth_calls(run.calls, o, static_cast<std::int64_t>(total),
+                     [&](const float* stereo, std::size_t frames) {
+                       run.reference.insert(run.reference.end(), stereo, stereo + 2 * frames);
+                     });
+  return run;
+}
+
 // No clicks of its own: the live stream (changes cutting in at a beat and a bar, a hit, an
 // ending that silences everything) is, sample for sample, what a plain sequencer playing the same
 // synthesizer calls at the same frames gives.
 TEST(LiveEngine, TheStreamIsTheOfflineRenderOfItsOwnNotes) {
-  EngineOptions o = offline(5);
-  o.call_log_capacity = 1 << 16;
-  Engine engine(o);
-  const std::size_t total = 14 * kRate;
-  std::vector<float> live(2 * total);
-  for (std::size_t f = 0; f < total; f += kBlock) {
+  const Logged run = render_logged(5, 14.0, [](std::size_t f, Engine& engine) {
     if (f == 2 * 48128) engine.set_emotion(Emotion::at(-0.7, 0.9, 0.8), At::beat);
     if (f == 4 * 48128) engine.hit("danger");
     if (f == 6 * 48128) engine.set_emotion(Emotion::at(0.5, -0.5, 0.0), At::bar);
     if (f == 10 * 48128) engine.stop(Ending::now);
-    engine.render(live.data() + 2 * f, std::min(kBlock, total - f));
-  }
-  const std::vector<SynthCall> calls = engine.synth_calls();
-  ASSERT_GT(calls.size(), 100u);
-  ASSERT_EQ(engine.stats().transitions.size(), 3u);
-  std::vector<float> reference;
-  render_synth_calls(calls, o, static_cast<std::int64_t>(total),
-                     [&](const float* stereo, std::size_t frames) {
-                       reference.insert(reference.end(), stereo, stereo + 2 * frames);
-                     });
-  ASSERT_EQ(reference.size(), live.size());
+  });
+  ASSERT_GT(run.calls.size(), 100u);
+  ASSERT_EQ(run.stats.transitions.size(), 3u);
+  ASSERT_EQ(run.reference.size(), run.live.size());
   float worst = 0;
-  for (std::size_t i = 0; i < live.size(); ++i)
-    worst = std::max(worst, std::abs(live[i] - reference[i]));
+  for (std::size_t i = 0; i < run.live.size(); ++i)
+    worst = std::max(worst, std::abs(run.live[i] - run.reference[i]));
   EXPECT_EQ(worst, 0.0f);
-  EXPECT_GT(rms(live, 0, 2 * kRate), 1e-3);
+  EXPECT_GT(rms(run.live, 0, 2 * kRate), 1e-3);
   // Nothing late or early: every call at the frame the composer asked for (a note-off may come
   // sooner: the ending silences every note, a repeated key ends the one before).
-  for (const SynthCall& c : calls)
+  for (const SynthCall& c : run.calls)
     if (c.kind != SynthCall::Kind::note_off) {
       EXPECT_EQ(c.frame, c.scheduled);
     }
@@ -235,18 +252,12 @@ TEST(LiveEngine, TheStreamIsTheOfflineRenderOfItsOwnNotes) {
 // does not also pay for looking presets up, and the old notes keep their instrument. A program
 // or controller change that changes nothing is not made at all.
 TEST(LiveEngine, InstrumentChangesAreMadeAheadOfTheNewMusic) {
-  EngineOptions o = offline(5);
-  o.call_log_capacity = 1 << 16;
-  Engine engine(o);
-  const std::size_t total = 12 * kRate;
-  std::vector<float> live(2 * total);
-  for (std::size_t f = 0; f < total; f += kBlock) {
+  const Logged run = render_logged(5, 12.0, [](std::size_t f, Engine& engine) {
     if (f == 2 * 48128) engine.set_emotion(Emotion::at(-0.8, 0.9, 0.9), At::bar);
-    engine.render(live.data() + 2 * f, std::min(kBlock, total - f));
-  }
-  ASSERT_EQ(engine.stats().transitions.size(), 1u);
-  const std::int64_t change = engine.stats().transitions.front().change_frame;
-  const std::vector<SynthCall> calls = engine.synth_calls();
+  });
+  ASSERT_EQ(run.stats.transitions.size(), 1u);
+  const std::int64_t change = run.stats.transitions.front().change_frame;
+  const std::vector<SynthCall>& calls = run.calls;
   std::array<int, 16> program;
   program.fill(-1);
   std::array<std::array<int, 128>, 16> controller;
@@ -281,13 +292,8 @@ TEST(LiveEngine, InstrumentChangesAreMadeAheadOfTheNewMusic) {
   EXPECT_TRUE(std::any_of(calls.begin(), calls.end(), [&](const SynthCall& c) {
     return c.kind == SynthCall::Kind::note_on && c.frame == change;
   }));
-  std::vector<float> reference;
-  render_synth_calls(calls, o, static_cast<std::int64_t>(total),
-                     [&](const float* stereo, std::size_t frames) {
-                       reference.insert(reference.end(), stereo, stereo + 2 * frames);
-                     });
-  ASSERT_EQ(reference.size(), live.size());
-  EXPECT_TRUE(std::equal(live.begin(), live.end(), reference.begin()));
+  ASSERT_EQ(run.reference.size(), run.live.size());
+  EXPECT_TRUE(std::equal(run.live.begin(), run.live.end(), run.reference.begin()));
 }
 
 // FluidSynth holds the whole SoundFont in memory: a file deleted (an unmounted drive, an

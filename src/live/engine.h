@@ -99,8 +99,8 @@ struct EngineStats {
   std::vector<HitPlaced> hits;
   std::size_t late_events = 0;    // notes the audio thread got after their time (underruns)
   std::size_t dropped_notes = 0;  // notes refused because 512 were already sounding
-  int peak_voices =
-      0;  // the most synthesizer voices sounding at once (at most 128; see engine.cpp)
+  // The most voices FluidSynth counted active after a block (its polyphony is 128, engine.cpp).
+  int peak_voices = 0;
 };
 
 class Engine {

@@ -28,6 +28,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "music/compose.h"
 #include "server/test_process.h"
 
 extern char** environ;
@@ -441,6 +442,12 @@ TEST(Serve, TheStudioPageIsServedWithAContentSecurityPolicy) {
   EXPECT_EQ(page->status, 200);
   EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(page->body.find("/studio/studio.js"), std::string::npos);
+  // The Live panel's style list is written in the page: every style the composer has is there.
+  for (const tonepoem::MusicStyle& style : tonepoem::music_styles()) {
+    const std::string option = "<option value=\"" + std::string(style.name) + "\">";
+    EXPECT_NE(page->body.find(option), std::string::npos)
+        << "the studio page does not offer the music style " << style.name;
+  }
   const std::string policy = page->get_header_value("Content-Security-Policy");
   EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << policy;
   EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;

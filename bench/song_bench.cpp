@@ -2,12 +2,21 @@
 // lyrics printed so they can be quoted. Run from build/bench/: ./song_bench
 //   - syllables on notes (target 100%), stressed English syllables on beats (target >= 85%) and
 //     on strong beats (bar's first or middle beat), end-rhyme rate of the pairs meant to rhyme,
-//     dictionary coverage, vocal range;
+//     dictionary coverage, vocal range; Chinese: the share of neighbouring syllables whose notes
+//     do not move against their tones (target >= 80% on beats), beside the same lyrics set
+//     without that rule (VocalOptions::follow_tones, same run);
 //   - the time to write the lyrics against the emotion analysis before it (same run; the
-//     first Chinese story's lyrics include loading the pinyin table and jieba).
+//     first Chinese story's lyrics include loading the pinyin table and jieba);
+//   - the sung guide vocal (`make --sing`, audio/sing.h) read back with aubio
+//     (audio_analysis/vocal_accuracy.h): pitch error against the notes (target: median <= 50
+//     cents) and onset error (median <= 30 ms), and the time to sing against the time to
+//     synthesize the accompaniment with FluidSynth (baseline, same run).
 #include <cstdio>
 #include <filesystem>
 
+#include "audio/audio.h"
+#include "audio/sing.h"
+#include "audio_analysis/vocal_accuracy.h"
 #include "bench_util.h"
 #include "lyrics/lyrics.h"
 #include "lyrics/vocal.h"
@@ -51,11 +60,49 @@ int main() {
                   100.0 * double(v.stressed_on_strong) / v.stressed);
     std::printf("end rhymes: %zu/%zu pairs (%.0f%%: %zu perfect, %zu slant)\n", r.perfect + r.slant,
                 r.pairs, 100.0 * r.rate(), r.perfect, r.slant);
+    if (v.tone_pairs) {
+      // The melody against the tones, beside the same lyrics set without the rule (same run).
+      const VocalStats plain =
+          vocal_stats(lyrics, write_vocal(score, lyrics, {.follow_tones = false}));
+      std::printf(
+          "tones: melody not against them on %zu/%zu pairs on beats (%.1f%%), %zu/%zu in "
+          "all (%.1f%%); without the rule %zu/%zu (%.1f%%), %zu/%zu (%.1f%%)\n",
+          v.tone_agreeing_on_beat, v.tone_pairs_on_beat,
+          100.0 * double(v.tone_agreeing_on_beat) / double(v.tone_pairs_on_beat), v.tone_agreeing,
+          v.tone_pairs, 100.0 * double(v.tone_agreeing) / double(v.tone_pairs),
+          plain.tone_agreeing_on_beat, plain.tone_pairs_on_beat,
+          100.0 * double(plain.tone_agreeing_on_beat) / double(plain.tone_pairs_on_beat),
+          plain.tone_agreeing, plain.tone_pairs,
+          100.0 * double(plain.tone_agreeing) / double(plain.tone_pairs));
+    }
     std::printf(
         "dictionary coverage: %.1f%% of syllables; vocal range MIDI %d..%d (%d semitones)\n",
         100.0 * dictionary_coverage(lyrics), v.lowest, v.highest, v.highest - v.lowest);
-    std::printf("time: lyrics %.1f ms, emotion analysis %.1f ms (baseline, same run)\n\n",
+    std::printf("time: lyrics %.1f ms, emotion analysis %.1f ms (baseline, same run)\n",
                 lyrics_s * 1000, analyze_s * 1000);
+
+    const std::vector<SungNote> notes = sung_notes(vocal, lyrics);
+    t0 = bench::now_s();
+    const AudioBuffer voice =
+        sing(notes, {.voice = lyrics.language == Language::zh ? "cmn-latn-pinyin+f3" : "en+f3"});
+    const double sing_s = bench::now_s() - t0;
+    const VocalAccuracy a = vocal_accuracy(voice, notes);
+    t0 = bench::now_s();  // the score without its vocal track, as make --sing renders it
+    SynthOptions synth;
+    synth.soundfont = find_soundfont({});
+    const AudioBuffer band = synthesize(score, synth);
+    const double synth_s = bench::now_s() - t0;
+    std::printf(
+        "sung: %zu notes, pitch read on %zu: error median %.1f cents, p90 %.1f, %zu within 50 "
+        "cents (%.1f%%); onsets found %zu (%.1f%%): error median %.1f ms, p90 %.1f ms\n",
+        a.notes, a.pitched, a.median_pitch_error_cents, a.p90_pitch_error_cents, a.within_50_cents,
+        100.0 * double(a.within_50_cents) / double(std::max<std::size_t>(1, a.notes)),
+        a.onsets_found, 100.0 * double(a.onsets_found) / double(std::max<std::size_t>(1, a.notes)),
+        a.median_onset_error_ms, a.p90_onset_error_ms);
+    std::printf(
+        "time: sing %.2f s for %.0f s of song; FluidSynth renders the accompaniment in "
+        "%.2f s (baseline, same run; %.0f s of audio)\n\n",
+        sing_s, score.duration_s(), synth_s, band.duration_s());
   }
   return 0;
 }

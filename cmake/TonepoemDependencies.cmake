@@ -36,6 +36,7 @@ tonepoem_require_pkg(FLUIDSYNTH fluidsynth libfluidsynth-dev)
 tonepoem_require_pkg(SNDFILE sndfile libsndfile1-dev)
 tonepoem_require_pkg(EBUR128 libebur128 libebur128-dev)
 tonepoem_require_pkg(ESPEAK espeak-ng libespeak-ng-dev)
+tonepoem_require_pkg(RUBBERBAND rubberband librubberband-dev)  # make --sing: syllables to notes
 tonepoem_require_pkg(LIBAV "libavformat;libavcodec;libavutil;libswscale;libswresample"
                      "libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev")
 tonepoem_require_pkg(CAIRO cairo libcairo2-dev)

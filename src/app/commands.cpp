@@ -165,6 +165,9 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_option("--lyrics", o->lyrics,
                  "With --song: sing these words instead (plain text, a blank line between "
                  "stanzas, [Chorus] headings; or LRC, whose times are replaced by the melody's)");
+  cmd.add_flag("--sing", o->sing,
+               "With --song: a sung guide vocal (espeak-ng syllables moved to the notes' pitch and "
+               "length by Rubber Band) in the audio, and vocal.wav alone");
   cmd.add_option("--voice", o->voice,
                  "Narration voice for espeak-ng: en, cmn, ... (default: by the story's language)");
   cmd.add_option("--duck", o->ducking.depth_db,

@@ -1,8 +1,6 @@
-// espeak-ng in synchronous mode: each sentence is synthesized into memory through the synth
-// callback, which also hands over the word and end-of-clause events with their audio positions.
+// Narration: each sentence synthesized into memory by espeak-ng (audio/espeak_engine.h), its
+// words timed from the voice's word events.
 #include "audio/narrate.h"
-
-#include <espeak-ng/speak_lib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,56 +11,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "audio/espeak_engine.h"
 #include "core/cancel.h"
 #include "core/error.h"
 
 namespace tonepoem {
 namespace {
-
-// What one espeak_Synth call produced.
-struct Capture {
-  std::vector<float> samples;
-  struct Mark {
-    int type = 0;
-    int char_pos = 0;  // 1-based, in code points
-    int char_len = 0;
-    double time_s = 0;
-  };
-  std::vector<Mark> marks;
-};
-
-// espeak-ng state, guarded by espeak_mutex(): its rate once started, and where the synth
-// callback writes during one espeak_Synth call.
-int sample_rate_of_espeak = 0;
-Capture* current_capture = nullptr;
-
-extern "C" int espeak_sink(short* wav, int count, espeak_EVENT* events) {
-  Capture* capture = current_capture;
-  if (!capture) return 0;
-  for (espeak_EVENT* e = events; e && e->type != espeakEVENT_LIST_TERMINATED; ++e)
-    if (e->type == espeakEVENT_WORD || e->type == espeakEVENT_END)
-      capture->marks.push_back({e->type, e->text_position, e->length, e->audio_position / 1000.0});
-  if (wav && count > 0)
-    for (int i = 0; i < count; ++i)
-      capture->samples.push_back(static_cast<float>(wav[i]) / 32768.0f);
-  return 0;  // go on
-}
-
-// espeak-ng keeps global state: one caller at a time, initialised once.
-std::mutex& espeak_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-void start_espeak() {
-  if (sample_rate_of_espeak > 0) return;
-  const int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, nullptr, 0);
-  if (rate <= 0)
-    fail_resource("espeak-ng", "espeak-ng could not start (its voice data was not found)",
-                  "install it: sudo apt-get install espeak-ng-data libespeak-ng1");
-  espeak_SetSynthCallback(espeak_sink);
-  sample_rate_of_espeak = rate;
-}
 
 // Byte offset of the code point `index` (0-based) in UTF-8 `text` (text.size() past the end).
 std::size_t byte_of_char(std::string_view text, int index) {
@@ -119,25 +73,24 @@ Narration narrate_readings(const std::vector<SentenceReading>& sentences,
     fail_usage(
         "invalid narration options:\n    " + fmt::format("{}", fmt::join(problems, "\n    ")),
         "correct the values listed above");
-  std::lock_guard lock(espeak_mutex());
-  start_espeak();
+  EspeakSession espeak;
   std::string current_voice;
   auto use_voice = [&](const std::string& wanted) {
     const std::string& voice = wanted.empty() ? options.voice : wanted;
     if (voice == current_voice) return;
-    if (espeak_SetVoiceByName(voice.c_str()) != EE_OK)
+    if (!espeak.select_voice(voice))
       fail_resource(voice, "espeak-ng has no such voice",
                     "use --voice en (English) or --voice cmn (Mandarin); espeak-ng --voices lists "
                     "them all");
-    espeak_SetParameter(espeakRATE, options.rate_wpm, 0);
+    espeak.set_parameter(espeakRATE, options.rate_wpm);
     current_voice = voice;
   };
   use_voice(options.voice);
 
   Narration out;
-  out.audio.sample_rate = sample_rate_of_espeak;
+  out.audio.sample_rate = espeak.sample_rate();
   out.audio.channels = 1;
-  const double sr = sample_rate_of_espeak;
+  const double sr = espeak.sample_rate();
   auto& pcm = out.audio.samples;
   pcm.assign(static_cast<std::size_t>(std::llround(options.lead_in_s * sr)), 0.0f);
   constexpr float kSilence = 1e-3f;   // -60 dBFS: espeak-ng's padding is digital silence
@@ -170,13 +123,7 @@ Narration narrate_readings(const std::vector<SentenceReading>& sentences,
       }
       if (text.find_first_not_of(" ") == std::string::npos) continue;
       use_voice(run.voice);
-      Capture capture;
-      current_capture = &capture;
-      const espeak_ERROR status = espeak_Synth(text.c_str(), text.size() + 1, 0, POS_CHARACTER, 0,
-                                               espeakCHARS_UTF8, nullptr, nullptr);
-      current_capture = nullptr;
-      if (status != EE_OK)
-        throw Error(ExitCode::internal, "espeak-ng failed to read a sentence", text.substr(0, 60));
+      const EspeakCapture capture = espeak.synthesize(text);
       // Trim the silence around the speech; times below are relative to the trimmed start.
       std::size_t first = 0, last = capture.samples.size();
       while (first < last && std::abs(capture.samples[first]) < kSilence) ++first;
@@ -193,7 +140,7 @@ Narration narrate_readings(const std::vector<SentenceReading>& sentences,
       auto place = [&](double t) { return std::clamp(start_s + t - offset_s, start_s, end_s); };
       std::ptrdiff_t previous_word = -1;
       for (std::size_t m = 0; m < capture.marks.size(); ++m) {
-        const Capture::Mark& mark = capture.marks[m];
+        const EspeakCapture::Mark& mark = capture.marks[m];
         if (mark.type != espeakEVENT_WORD) continue;
         // The reading's word under the event: as written when the voice reads it so (a caption
         // shows the event's own span), else the whole word as written (小河 for xiao3he2).

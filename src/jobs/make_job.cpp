@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "audio/sing.h"
 #include "core/error.h"
 #include "core/files.h"
 #include "judge/judge.h"
@@ -53,6 +54,8 @@ OptionProblems MakeOptions::validate() const {
     problems.push_back({"song", "not accepted with narration (a song is sung, not read)"});
   if ((!lyrics.empty() || !lyrics_text.empty()) && !song)
     problems.push_back({"lyrics", "sets the words of a song: ask for a song too (--song)"});
+  if (sing && !song)
+    problems.push_back({"sing", "sings a song's words: ask for a song too (--song)"});
   if (!lyrics.empty() && !lyrics_text.empty())
     problems.push_back({"lyrics", "give the lyrics as a file or as text, not both"});
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
@@ -145,6 +148,9 @@ void set_speech_gain(double music_lufs, const AudioBuffer& speech, DuckOptions& 
     ducking.speech_gain_db = music_lufs + 2.0 - speech_lufs;
 }
 
+// The accompaniment under a sung vocal: 4 dB down while the voice sings.
+constexpr DuckOptions kUnderSinging{.depth_db = 4.0};
+
 }  // namespace
 
 // Everything the output writers read: the options, the context, the results so far and the
@@ -160,10 +166,44 @@ struct MakeState {
   DuckOptions ducking;
   ProgressFn progress;                // of the output being written
   std::optional<Timeline> timeline_;  // built on first use, once the score is final
+  std::optional<Score> accompaniment_;
 
+  // The picture's timeline; a song's captions are its sung lines, each word timed from its notes
+  // (the video highlights the word being sung).
   const Timeline& timeline() {
-    if (!timeline_) timeline_ = timeline_from_score(result.cues, result.score);
+    if (timeline_) return *timeline_;
+    timeline_ = timeline_from_score(result.cues, result.score);
+    if (options.song) {
+      timeline_->captions = karaoke_captions(result.vocal, result.lyrics);
+      for (Caption& c : timeline_->captions)
+        for (const TimelineSection& section : timeline_->sections)
+          if (c.start_s >= section.start_s) c.emotion = section.emotion;
+    }
     return *timeline_;
+  }
+
+  // The voice over the music (narration or the sung guide vocal), mono at espeak-ng's rate.
+  const AudioBuffer* voice() const {
+    if (options.narrate) return &result.narration.audio;
+    if (options.sing) return &result.sung;
+    return nullptr;
+  }
+  // The score the synthesizer plays: with a sung vocal, all but the vocal track (the voice sings
+  // its notes instead).
+  const Score& rendered_score() {
+    if (!options.sing) return result.score;
+    if (!accompaniment_) {
+      accompaniment_ = result.score;
+      std::erase_if(accompaniment_->tracks, [](const Track& t) { return t.role == "vocal"; });
+    }
+    return *accompaniment_;
+  }
+  // The voice at the mastered audio's rate and gain, as the mix has it.
+  AudioBuffer voice_as_mixed() const {
+    AudioBuffer out = resample(*voice(), audio->sample_rate());
+    const double gain = std::pow(10.0, (result.loudness.gain_db + ducking.speech_gain_db) / 20.0);
+    for (float& v : out.samples) v = static_cast<float>(v * gain);
+    return out;
   }
 
   // Where output `name` goes, and its record in report.json's outputs under `key`.
@@ -243,19 +283,24 @@ void write_stems(MakeState& s) {
   const MakeOptions& options = s.options;
   const CancelToken& cancel = s.context.cancel();
   const double gain = std::pow(10.0, s.result.loudness.gain_db / 20.0);
-  for (Stem& stem : synthesize_stems(s.result.score, s.synth, s.progress, cancel)) {
+  for (Stem& stem : synthesize_stems(s.rendered_score(), s.synth, s.progress, cancel)) {
     for (float& v : stem.audio.samples) v = static_cast<float>(v * gain);
     const std::string name = "stems/" + stem.name + ".wav";
     write_audio(stem.audio, s.path(name), AudioFileFormat::wav24, {}, cancel);
     s.written("stems", name, true);
   }
-  if (options.narrate) {
-    AudioBuffer voice = resample(s.result.narration.audio, s.audio->sample_rate());
-    const double voice_gain = gain * std::pow(10.0, s.ducking.speech_gain_db / 20.0);
-    for (float& v : voice.samples) v = static_cast<float>(v * voice_gain);
-    write_audio(voice, s.path("stems/narration.wav"), AudioFileFormat::wav24, {}, cancel);
-    s.written("stems", "stems/narration.wav", true);
+  if (options.narrate || options.sing) {
+    const std::string name = options.narrate ? "stems/narration.wav" : "stems/vocal.wav";
+    write_audio(s.voice_as_mixed(), s.path(name), AudioFileFormat::wav24, {}, cancel);
+    s.written("stems", name, true);
   }
+}
+
+// The sung guide vocal alone, as it is in the mix.
+void write_sung_vocal(MakeState& s) {
+  write_audio(s.voice_as_mixed(), s.path("vocal.wav"), AudioFileFormat::wav24, {},
+              s.context.cancel());
+  s.written("vocal", "vocal.wav");
 }
 
 void write_captions(MakeState& s) {
@@ -299,6 +344,7 @@ constexpr std::array kMakeOutputs = {
                write_musicxml},
     MakeOutput{"audio", "score.wav (and score.EXT in the chosen format)", always,
                write_mastered_audio},
+    MakeOutput{"vocal", "vocal.wav", [](const MakeOptions& o) { return o.sing; }, write_sung_vocal},
     MakeOutput{"stems", "stems/GROUP.wav", [](const MakeOptions& o) { return o.stems; },
                write_stems},
     MakeOutput{"captions", "captions.srt or captions.ass",
@@ -409,8 +455,18 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   MakeResult result = score_story(options, context);
   result.soundfont = soundfont;
   const CancelToken& cancel = context.cancel();
+  if (options.sing) {
+    context.stage("sing");
+    const std::vector<SungNote> notes = sung_notes(result.vocal, result.lyrics);
+    result.sung = sing(
+        notes, {.voice = result.lyrics.language == Language::zh ? "cmn-latn-pinyin+f3" : "en+f3"},
+        cancel);
+    result.sung_accuracy = vocal_accuracy(result.sung, notes);
+  }
 
-  MakeState state{options, context, result, {}, {}, options.ducking, {}, {}};
+  // Under a sung vocal the accompaniment only dips: the voice leads, the band stays.
+  MakeState state{options, context, result, {}, {}, options.sing ? kUnderSinging : options.ducking,
+                  {},      {},      {}};
   const ProgressFn synth_progress = context.stage("synthesize");
   state.synth.soundfont = soundfont;
   state.synth.section_fx = section_fx_for(result.score);  // calm, sad sections wetter
@@ -422,14 +478,14 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   const std::filesystem::path spool_dir = context.outputs().path_for("score.wav").parent_path();
   std::optional<PcmSpool> music(std::in_place, spool_dir, state.synth.sample_rate, 2);
   synthesize_to(
-      result.score, state.synth,
+      state.rendered_score(), state.synth,
       [&](const float* frames, std::size_t count) { music->append(frames, count); }, synth_progress,
       cancel);
   context.stage("master");
   state.audio.emplace(spool_dir, state.synth.sample_rate, 2);
-  if (options.narrate) {
-    set_speech_gain(integrated_loudness(*music, cancel), result.narration.audio, state.ducking);
-    const NarrationMix mix(*music, result.narration.audio, state.ducking);
+  if (const AudioBuffer* voice = state.voice()) {
+    set_speech_gain(integrated_loudness(*music, cancel), *voice, state.ducking);
+    const NarrationMix mix(*music, *voice, state.ducking);
     result.loudness = master_stream(mix, state.audio->sink(), {}, cancel,
                                     std::numeric_limits<double>::quiet_NaN());
   } else {
@@ -460,6 +516,19 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
                              {"rhyme_pairs", rh.pairs},
                              {"perfect_rhymes", rh.perfect},
                              {"slant_rhymes", rh.slant}};
+    if (options.sing) {
+      const VocalAccuracy& a = result.sung_accuracy;
+      result.report["song"]["sung_vocal"] = {
+          {"notes", a.notes},
+          {"pitched", a.pitched},
+          {"median_pitch_error_cents", a.median_pitch_error_cents},
+          {"p90_pitch_error_cents", a.p90_pitch_error_cents},
+          {"within_50_cents", a.within_50_cents},
+          {"onsets_found", a.onsets_found},
+          {"median_onset_error_ms", a.median_onset_error_ms},
+          {"p90_onset_error_ms", a.p90_onset_error_ms},
+          {"accompaniment_dip_db", kUnderSinging.depth_db}};
+    }
   }
   write_file_atomically(context.outputs().path_for("report.json"), result.report.dump(2) + "\n");
   context.outputs().written("report.json");

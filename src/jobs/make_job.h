@@ -15,6 +15,7 @@
 
 #include "audio/audio.h"
 #include "audio/narrate.h"
+#include "audio_analysis/vocal_accuracy.h"
 #include "core/error.h"
 #include "jobs/job.h"
 #include "lyrics/lyrics.h"
@@ -71,6 +72,10 @@ struct MakeOptions {
   // With song: the user's own lyrics given as text (an HTTP request's "lyrics"), read as a file
   // named "lyrics" would be. Not with `lyrics`.
   std::string lyrics_text;
+  // With song: a sung guide vocal (audio/sing.h: espeak-ng syllables moved to the notes by Rubber
+  // Band) in place of the vocal track's instrument in the audio, the accompaniment ducked a
+  // little under it, and vocal.wav alone (field "sing").
+  bool sing = false;
   // An edited cue sheet (cues.json of an earlier run) in place of the story: reading, analysis and
   // planning are skipped, its cues are composed as written (refinement's earlier choices are in
   // their `adjust`; `refine` refines again from them) with its own seed unless `seed` says
@@ -97,6 +102,8 @@ struct MakeResult {
   std::string voice;                          // the voice that read it
   SongLyrics lyrics;                          // empty unless options.song
   Vocal vocal;                                // its track is also in score
+  AudioBuffer sung;                           // the guide vocal (options.sing), mono
+  VocalAccuracy sung_accuracy;                // ... its pitch and onsets read back
   std::filesystem::path soundfont;
   std::vector<std::pair<std::string, double>> timings;  // wall seconds per stage
   // What the outputs table wrote, by its key: "midi": "score.mid", "stems": [...], ...

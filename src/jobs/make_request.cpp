@@ -61,6 +61,9 @@ constexpr std::array kFields = {
     MakeRequestField{"lyrics", "string",
                      "With song: the words to sing (plain text stanzas with optional [Chorus] "
                      "headings, or LRC) instead of lyrics written from the story"},
+    MakeRequestField{"sing", "boolean",
+                     "With song: a sung guide vocal (espeak-ng syllables pitched and timed to the "
+                     "notes) in the audio, and vocal.wav"},
     MakeRequestField{"refine", "boolean", "Judge and refine each section (default true)"},
     MakeRequestField{"refine_budget", "number", "Refinement time cap in seconds (0: none)"},
 };
@@ -172,6 +175,8 @@ std::string apply_field(std::string_view name, const nlohmann::json& value, Make
   } else if (name == "lyrics") {
     o.lyrics_text = value.get<std::string>();
     if (o.lyrics_text.empty()) return "is empty; give the words to sing, or leave the field out";
+  } else if (name == "sing") {
+    o.sing = value.get<bool>();
   } else if (name == "refine") {
     o.refine = value.get<bool>();
   } else if (name == "refine_budget") {

@@ -1,6 +1,7 @@
 #include "lyrics/vocal.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -128,18 +129,47 @@ bool in_classes(int pitch, const std::vector<int>& classes) {
 
 // The ladder index nearest `target` whose pitch class is in `classes` (any when none fits
 // within 3 steps).
-std::size_t nearest_in(const Ladder& l, double target, const std::vector<int>& classes) {
+// The ladder step nearest `target` whose pitch class is in `classes` (any when empty); with a
+// `direction`, only steps at or above (+1) or at or below (-1) step `from`, when there are any.
+std::size_t nearest_in(const Ladder& l, double target, const std::vector<int>& classes,
+                       int direction = 0, std::size_t from = 0) {
   std::size_t best = std::size_t(std::clamp(std::lround(target), 0L, long(l.pitches.size() - 1)));
   double best_d = 1e9;
   for (std::size_t i = 0; i < l.pitches.size(); ++i) {
     if (!classes.empty() && !in_classes(l.pitches[i], classes)) continue;
+    if ((direction > 0 && i < from) || (direction < 0 && i > from)) continue;
     const double d = std::abs(double(i) - target);
     if (d < best_d - 1e-9) {
       best_d = d;
       best = i;
     }
   }
+  if (best_d > 1e8 && direction != 0) return nearest_in(l, target, classes);
   return best;
+}
+
+// A Mandarin syllable's pitch where it starts, from Chao's tone letters (tone 1 = 55, 2 = 35,
+// 3 = 214, 4 = 51): what a listener hears at a sung note's attack. 0: neutral tone or no tone.
+int tone_onset_level(const std::string& pinyin) {
+  switch (pinyin.empty() ? '0' : pinyin.back()) {
+    case '1':
+      return 5;
+    case '2':
+      return 3;
+    case '3':
+      return 2;
+    case '4':
+      return 5;
+    default:
+      return 0;
+  }
+}
+
+// Where the tones ask the melody to go from one syllable to the next: +1 up, -1 down, 0 either.
+int tone_direction(const LyricSyllable& from, const LyricSyllable& to) {
+  const int a = tone_onset_level(from.pinyin), b = tone_onset_level(to.pinyin);
+  if (a == 0 || b == 0 || a == b) return 0;
+  return b > a ? 1 : -1;
 }
 
 std::string clock(double s, bool brackets) {
@@ -234,17 +264,22 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
         const double x = syl.size() > 1 ? double(k) / double(syl.size() - 1) : 1.0;
         const double shape = x < 0.6 ? x / 0.6 : (1.0 - x) / 0.4;
         const double target = base + (peak - base) * shape;
+        // Chinese: the melody does not move against the tones (up into a syllable that starts
+        // higher than the one before, down into one that starts lower).
+        const int tones = options.follow_tones && lyrics.language == Language::zh && k > 0
+                              ? tone_direction(*syl[k - 1].text, *syl[k].text)
+                              : 0;
         std::size_t idx;
         if (k + 1 == syl.size()) {
-          idx = section_end ? nearest_in(ladder, target, {ss->tonic % 12})
-                            : nearest_in(ladder, target, tonic_triad);
+          idx = section_end ? nearest_in(ladder, target, {ss->tonic % 12}, tones, prev)
+                            : nearest_in(ladder, target, tonic_triad, tones, prev);
         } else if (syl[k].text->stressed || syl.size() < 3) {
           const ChordEvent* chord = chord_at(score, tick);
-          idx = nearest_in(ladder, target, chord ? chord->pitch_classes : tonic_triad);
+          idx = nearest_in(ladder, target, chord ? chord->pitch_classes : tonic_triad, tones, prev);
         } else {  // unstressed: a step toward the arch
-          const double step = std::clamp(target - double(prev), -1.0, 1.0);
-          idx = std::size_t(
-              std::clamp(long(prev) + std::lround(step), 0L, long(ladder.pitches.size() - 1)));
+          long step = std::lround(std::clamp(target - double(prev), -1.0, 1.0));
+          if (tones != 0 && step * tones < 0) step = tones;
+          idx = std::size_t(std::clamp(long(prev) + step, 0L, long(ladder.pitches.size() - 1)));
         }
         prev = idx;
         Note note{tick, std::max<std::int64_t>(1, next - tick - slot_ticks / 8),
@@ -260,6 +295,7 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
         s.on_strong = s.on_beat && is_strong_beat((pos[k] / spb) % bpb, bpb);
         s.note = note;
         s.start_s = score.seconds_at(tick);
+        s.end_s = score.seconds_at(tick + note.duration);
         vocal.track.notes.push_back(note);
         // Karaoke convention: a word's later syllables continue it; a new word starts with a
         // space (English) so players join the text as written.
@@ -373,11 +409,74 @@ std::string ass_karaoke_text(const Vocal& vocal, const SongLyrics& lyrics,
   return out;
 }
 
+std::vector<SungNote> sung_notes(const Vocal& vocal, const SongLyrics& lyrics) {
+  std::vector<SungNote> notes;
+  notes.reserve(vocal.syllables.size());
+  auto letters = [](const std::string& text) {
+    std::string out;
+    for (char c : text)
+      if (std::isalpha(static_cast<unsigned char>(c)) || c == '\'' || (c & 0x80)) out += c;
+    return out;
+  };
+  for (const SungSyllable& s : vocal.syllables) {
+    const LyricWord& word = lyrics.sections[s.section].lines[s.line].words[s.word];
+    const LyricSyllable& syllable = word.syllables[s.syllable];
+    std::string text;
+    if (lyrics.language == Language::zh)
+      text = syllable.pinyin.empty() ? syllable.text : syllable.pinyin;
+    else
+      text = letters(word.syllables.size() == 1 ? word.text : syllable.text);
+    if (text.empty()) text = syllable.text;
+    notes.push_back({text, s.note.pitch, s.start_s, s.end_s});
+  }
+  return notes;
+}
+
+std::vector<Caption> karaoke_captions(const Vocal& vocal, const SongLyrics& lyrics) {
+  std::vector<Caption> captions;
+  for (const SungLine& line : vocal.lines) {
+    if (line.count == 0) continue;
+    Caption caption{.text = line.text,
+                    .start_s = line.start_s,
+                    .end_s = line.end_s,
+                    .emotion = {},
+                    .words = {}};
+    for (std::size_t k = line.first; k < line.first + line.count; ++k) {
+      const SungSyllable& s = vocal.syllables[k];
+      const bool same_word = k > line.first && vocal.syllables[k - 1].word == s.word;
+      if (same_word) {
+        caption.words.back().end_s = s.end_s;
+      } else {
+        const LyricWord& word = lyrics.sections[s.section].lines[s.line].words[s.word];
+        caption.words.push_back({word.text, s.start_s, s.end_s});
+      }
+    }
+    captions.push_back(std::move(caption));
+  }
+  return captions;
+}
+
 VocalStats vocal_stats(const SongLyrics& lyrics, const Vocal& vocal) {
   VocalStats st;
   for (const LyricSection& s : lyrics.sections)
     for (const LyricLine& l : s.lines) st.syllables += l.syllable_count();
   st.sung = vocal.syllables.size();
+  for (std::size_t k = 1; k < vocal.syllables.size(); ++k) {
+    const SungSyllable& a = vocal.syllables[k - 1];
+    const SungSyllable& b = vocal.syllables[k];
+    if (lyrics.language != Language::zh || a.section != b.section || a.line != b.line) continue;
+    auto syllable = [&](const SungSyllable& s) -> const LyricSyllable& {
+      return lyrics.sections[s.section].lines[s.line].words[s.word].syllables[s.syllable];
+    };
+    const int tones = tone_direction(syllable(a), syllable(b));
+    if (tones == 0) continue;
+    const bool agrees = (b.note.pitch - a.note.pitch) * tones >= 0;
+    ++st.tone_pairs;
+    st.tone_agreeing += agrees ? 1 : 0;
+    if (!b.on_beat) continue;
+    ++st.tone_pairs_on_beat;
+    st.tone_agreeing_on_beat += agrees ? 1 : 0;
+  }
   for (const SungSyllable& s : vocal.syllables) {
     st.lowest = std::min(st.lowest, s.note.pitch);
     st.highest = std::max(st.highest, s.note.pitch);

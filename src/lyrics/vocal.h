@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "model/audio.h"
+#include "model/cue_sheet.h"
 #include "model/lyrics.h"
 #include "model/score.h"
 
@@ -17,6 +19,9 @@ struct VocalOptions {
   // The voice's range, MIDI pitches: an octave and a fifth (G3..D5) in every key. The tonic is
   // placed in [low + 3, low + 14], the line moving around it.
   int low = 55, high = 74;
+  // Chinese: no move against the tones where the line's shape leaves a choice (false: the shape
+  // alone, as before; bench/song_bench's baseline).
+  bool follow_tones = true;
 };
 
 // One sung syllable: where it came from and the note that sings it.
@@ -28,6 +33,7 @@ struct SungSyllable {
   bool on_strong = false;  // ... on the bar's first beat or (4/4, 6/8 ..) its middle one
   Note note;
   double start_s = 0;  // Score::seconds_at(note.tick)
+  double end_s = 0;    // Score::seconds_at(note.tick + note.duration)
 };
 
 struct SungLine {
@@ -55,7 +61,8 @@ double song_duration_estimate(const SongLyrics& lyrics);
 // that stressed syllables fall on beats, strong beats where it costs nothing. Pitch: an arch per
 // line in the section's mode, stressed syllables on tones of the sounding chord, a line's last
 // note on a tone of the tonic triad (the tonic at a section's end), every note within an octave
-// and a fifth. Deterministic. Uses a MIDI channel the score leaves free.
+// and a fifth; in Chinese, no move against the tones where the rule above leaves a choice
+// (VocalStats::tone_pairs). Deterministic. Uses a MIDI channel the score leaves free.
 Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptions& options = {});
 
 // LRC: "[mm:ss.xxx]line" per line at its first note (milliseconds, rounded).
@@ -71,10 +78,25 @@ std::string enhanced_lrc_text(const Vocal& vocal, const SongLyrics& lyrics,
 std::string ass_karaoke_text(const Vocal& vocal, const SongLyrics& lyrics,
                              const std::string& title);
 
+// The vocal's notes as a voice sings them (audio/sing.h): each syllable's sound at its note's
+// pitch and time. English: a word of one syllable whole (its letters, no punctuation), a longer
+// word's syllables by their letters; Chinese: the character's tone-numbered pinyin.
+std::vector<SungNote> sung_notes(const Vocal& vocal, const SongLyrics& lyrics);
+
+// Karaoke captions: one per sung line, from its first note to its last note's end, each word timed
+// from its first syllable's note to its last syllable's end (the video highlights each word as it
+// is sung). Emotions are left neutral for the caller.
+std::vector<Caption> karaoke_captions(const Vocal& vocal, const SongLyrics& lyrics);
+
 struct VocalStats {
   std::size_t syllables = 0;  // in the lyrics
   std::size_t sung = 0;       // on a note
   std::size_t stressed = 0, stressed_on_beat = 0, stressed_on_strong = 0;
+  // Chinese: neighbouring syllables of a line whose tones ask the melody to rise or fall (a tone
+  // starting higher or lower than the one before: 1 and 4 start high, 2 mid, 3 low), and those
+  // whose notes do not move against it; the same for pairs whose second note is on a beat.
+  std::size_t tone_pairs = 0, tone_agreeing = 0;
+  std::size_t tone_pairs_on_beat = 0, tone_agreeing_on_beat = 0;
   int lowest = 127, highest = 0;
 };
 VocalStats vocal_stats(const SongLyrics& lyrics, const Vocal& vocal);

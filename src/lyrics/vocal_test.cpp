@@ -85,6 +85,23 @@ TEST(Vocal, ChineseEveryCharacterSung) {
   expect_singable(song_of("moon-lake-boat.zh.txt"));
 }
 
+// The melody does not rise into a syllable whose tone starts lower than the one before (or fall
+// into one that starts higher) on at least 80% of such pairs, on beats and overall.
+TEST(Vocal, ChineseMelodyDoesNotMoveAgainstTheTones) {
+  const Song song = song_of("moon-lake-boat.zh.txt");
+  const VocalStats st = vocal_stats(song.lyrics, song.vocal);
+  ASSERT_GT(st.tone_pairs_on_beat, 10u);
+  EXPECT_GE(double(st.tone_agreeing_on_beat) / double(st.tone_pairs_on_beat), 0.8)
+      << st.tone_agreeing_on_beat << " of " << st.tone_pairs_on_beat;
+  EXPECT_GE(double(st.tone_agreeing) / double(st.tone_pairs), 0.8)
+      << st.tone_agreeing << " of " << st.tone_pairs;
+  // English has no tones to follow.
+  EXPECT_EQ(vocal_stats(song_of("the-lantern-at-the-ford.txt").lyrics,
+                        song_of("the-lantern-at-the-ford.txt").vocal)
+                .tone_pairs,
+            0u);
+}
+
 // Reads a "[mm:ss.xxx]" or "<mm:ss.xxx>" time as milliseconds.
 long parse_clock(const std::string& t) {
   return std::stol(t.substr(1, 2)) * 60000 + std::stol(t.substr(4, 2)) * 1000 +
@@ -183,6 +200,46 @@ TEST(Vocal, AssKaraokeSweepsEachSyllableAtItsNote) {
     for (std::size_t p = 0; (p = srt.find(" --> ", p)) != std::string::npos; ++p) ++events;
     EXPECT_EQ(events, song.vocal.lines.size()) << example;
     std::filesystem::remove_all(dir);
+  }
+}
+
+// The video's karaoke captions: a caption per sung line, each word lit from its first note to its
+// last note's end; Chinese words too.
+TEST(Vocal, KaraokeCaptionsTimeEachWordByItsNotes) {
+  for (const char* name : {"the-lantern-at-the-ford.txt", "moon-lake-boat.zh.txt"}) {
+    const Song song = song_of(name);
+    const std::vector<Caption> captions = karaoke_captions(song.vocal, song.lyrics);
+    ASSERT_EQ(captions.size(), song.vocal.lines.size()) << name;
+    std::size_t words = 0;
+    for (std::size_t l = 0; l < captions.size(); ++l) {
+      const Caption& c = captions[l];
+      const SungLine& line = song.vocal.lines[l];
+      EXPECT_EQ(c.text, line.text);
+      EXPECT_EQ(c.start_s, line.start_s);
+      EXPECT_EQ(c.end_s, line.end_s);
+      ASSERT_FALSE(c.words.empty());
+      EXPECT_EQ(c.words.front().start_s, c.start_s);
+      EXPECT_EQ(c.words.back().end_s, c.end_s);
+      std::size_t searched = 0;
+      for (std::size_t w = 0; w < c.words.size(); ++w) {
+        // Each word is in the line's text, in order, and starts on one of the line's notes.
+        const std::size_t at = c.text.find(c.words[w].text, searched);
+        EXPECT_NE(at, std::string::npos) << c.words[w].text << " in " << c.text;
+        if (at != std::string::npos) searched = at + c.words[w].text.size();
+        EXPECT_LT(c.words[w].start_s, c.words[w].end_s);
+        if (w > 0) {
+          EXPECT_LE(c.words[w - 1].end_s, c.words[w].start_s);
+        }
+        bool on_a_note = false;
+        for (std::size_t k = line.first; k < line.first + line.count; ++k)
+          on_a_note = on_a_note || song.vocal.syllables[k].start_s == c.words[w].start_s;
+        EXPECT_TRUE(on_a_note) << c.words[w].text;
+      }
+      words += c.words.size();
+    }
+    std::size_t lyric_words = 0;
+    for (const SungSyllable& s : song.vocal.syllables) lyric_words += s.syllable == 0;
+    EXPECT_EQ(words, lyric_words) << name;
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace tonepoem {
@@ -28,4 +29,13 @@ struct AudioFeatures {
   double onset_rate = 0;            // spectral-flux onsets per second
   double duration_s = 0;
 };
+
+// A note a voice sings (audio/sing.h sings them; audio_analysis measures how well): what it says
+// (an English syllable's letters, or tone-numbered pinyin), its MIDI pitch and its time.
+struct SungNote {
+  std::string text;
+  int pitch = 60;
+  double start_s = 0, end_s = 0;
+};
+
 }  // namespace tonepoem

@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "audio/audio.h"
+#include "audio_analysis/vocal_accuracy.h"
 #include "model/score.h"
 #include "music/midi.h"
 #include "run_cli.h"
@@ -115,8 +117,8 @@ long parse_clock(const std::string& t) {
 TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
   const fs::path dir = fresh_dir("make-song");
   const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
-                          " --song --musicxml --no-video --no-refine -q -o " + quote(dir) +
-                          " --soundfont " + quote(kTestSoundFont));
+                          " --song --musicxml --captions srt --no-video --no-refine -q -o " +
+                          quote(dir) + " --soundfont " + quote(kTestSoundFont));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* f :
        {"lyrics.txt", "lyrics.json", "lyrics.lrc", "lyrics.enhanced.lrc", "lyrics.ass"})
@@ -182,6 +184,79 @@ TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
   const auto report = nlohmann::json::parse(read_file(dir / "report.json"));
   EXPECT_EQ(report["song"]["sung"], report["song"]["syllables"]);
   EXPECT_EQ(report["outputs"]["lyrics"].size(), 5u);
+  // The captions (and so the video's) are the sung lines, each from its first note.
+  const std::string srt = read_file(dir / "captions.srt");
+  const std::regex cue_re(R"((\d\d):(\d\d):(\d\d),(\d\d\d) --> [^\n]*\n([^\n]*))");
+  std::size_t cue = 0;
+  first_syllable = 0;
+  for (auto it = std::sregex_iterator(srt.begin(), srt.end(), cue_re); it != std::sregex_iterator();
+       ++it, ++cue) {
+    ASSERT_LT(cue, line_texts.size());
+    EXPECT_EQ((*it)[5].str(), line_texts[cue]);
+    const long ms = std::stol((*it)[1].str()) * 3600000 + std::stol((*it)[2].str()) * 60000 +
+                    std::stol((*it)[3].str()) * 1000 + std::stol((*it)[4].str());
+    EXPECT_NEAR(ms, note_ms[first_syllable], 1) << line_texts[cue];
+    std::size_t n = 0;
+    for (const auto& s : lyrics["sections"])
+      for (const auto& l : s["lines"])
+        if (n++ == cue) first_syllable += l["syllable_count"].get<std::size_t>();
+  }
+  EXPECT_EQ(cue, line_texts.size());
+}
+
+// --sing: a voice sings the vocal track's notes (read back from score.mid) in vocal.wav, at their
+// pitch and on their starts, and it is in the mix.
+TEST(SongE2E, MakeSongSingSingsTheVocalTracksNotes) {
+  const fs::path dir = fresh_dir("sing");
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " --song --sing --no-video --no-refine -q -o " + quote(dir) +
+                          " --soundfont " + quote(kTestSoundFont));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(fs::exists(dir / "vocal.wav"));
+  const auto report = nlohmann::json::parse(read_file(dir / "report.json"));
+  EXPECT_EQ(report["outputs"]["vocal"], "vocal.wav");
+
+  const Score score = load_midi(dir / "score.mid");
+  const Track* vocal = nullptr;
+  for (const Track& t : score.tracks)
+    if (!t.lyrics.empty()) vocal = &t;
+  ASSERT_NE(vocal, nullptr);
+  std::vector<SungNote> notes;
+  for (const Note& n : vocal->notes)
+    notes.push_back({"", n.pitch, score.seconds_at(n.tick), score.seconds_at(n.tick + n.duration)});
+  const AudioBuffer voice = read_audio(dir / "vocal.wav");
+  const VocalAccuracy a = vocal_accuracy(voice, notes);
+  EXPECT_GE(a.pitched, notes.size() * 95 / 100);
+  EXPECT_LE(a.median_pitch_error_cents, 50);
+  EXPECT_GE(a.within_50_cents, notes.size() * 85 / 100);
+  EXPECT_GE(a.onsets_found, notes.size() * 9 / 10);
+  EXPECT_LE(a.median_onset_error_ms, 30);
+  EXPECT_NEAR(report["song"]["sung_vocal"]["median_pitch_error_cents"].get<double>(),
+              a.median_pitch_error_cents, 1.0);
+
+  // The voice is in the mix: taking it away leaves much less where it sings.
+  const AudioBuffer mix = read_audio(dir / "score.wav");
+  ASSERT_EQ(mix.sample_rate, voice.sample_rate);
+  double mix_energy = 0, without_voice = 0;
+  for (const SungNote& n : notes)
+    for (auto i = static_cast<std::size_t>(n.start_s * mix.sample_rate);
+         i < static_cast<std::size_t>(n.end_s * mix.sample_rate) && i < voice.frames(); ++i) {
+      const double m = mix.samples[2 * i];
+      const double rest = m - voice.samples[i * static_cast<std::size_t>(voice.channels)];
+      mix_energy += m * m;
+      without_voice += rest * rest;
+    }
+  EXPECT_LT(without_voice, 0.7 * mix_energy);
+}
+
+TEST(SongE2E, SingWithoutASongIsAUsageError) {
+  const fs::path dir = fresh_dir("sing-alone");
+  const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +
+                          " --sing --no-video -o " + quote(dir / "out"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("sing"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--song"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "out" / "vocal.wav"));
 }
 
 // The user's own words: every one sung, in order, one lyric event a syllable; the LRC says

@@ -288,7 +288,7 @@ function renderSentences(report, sheet) {
 // the cue sheet brings its own seed and is composed as written.
 function recompose() {
   const request = { ...state.job.options };
-  for (const field of ['story', 'story_name', 'duration', 'lang', 'narrate', 'voice', 'duck', 'seed', 'refine', 'refine_budget'])
+  for (const field of ['story', 'story_name', 'duration', 'lang', 'narrate', 'voice', 'duck', 'song', 'lyrics', 'sing', 'seed', 'refine', 'refine_budget'])
     delete request[field];
   request.cues = state.sheet;
   state.recomposedFrom = state.job.id;

@@ -98,7 +98,8 @@ std::string hits_csv(const std::vector<HitRow>& rows, double fps);
 // TITLE line. Line breaks and `|` in the text become spaces and `/`.
 std::string hits_edl(const std::vector<HitRow>& rows, double fps, const std::string& title);
 
-// Thins the lead under dialogue so no busy melody runs under a line: in the "melody" track, a note
+// Thins the lead under dialogue (or under a song's sung lines: make --song) so no busy melody runs
+// under a line: in the "melody" track, a note
 // starting inside a span (or `lead_s` before it) rests unless it falls on a beat, and the notes
 // kept are softened by `soften` (velocity factor); the "doubling" and "counter" tracks (a second
 // line in the voice's register) rest there entirely.

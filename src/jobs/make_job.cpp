@@ -16,6 +16,7 @@
 #include "audio/sing.h"
 #include "core/error.h"
 #include "core/files.h"
+#include "footage/film_cues.h"
 #include "judge/judge.h"
 #include "model/timeline.h"
 #include "music/compose.h"
@@ -424,6 +425,10 @@ void compose_and_refine(const MakeOptions& options, JobContext& context, MakeRes
   if (options.song) {
     context.stage("vocal");
     result.vocal = write_vocal(result.score, result.lyrics);
+    // The accompaniment makes room for the voice: no busy melody and no second line under a
+    // sung line (as under a film's dialogue).
+    result.thinned_for_voice =
+        thin_lead_under_dialogue(result.score, karaoke_captions(result.vocal, result.lyrics));
     result.score.tracks.push_back(result.vocal.track);
   }
 }
@@ -515,7 +520,8 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
                              {"highest_pitch", v.highest},
                              {"rhyme_pairs", rh.pairs},
                              {"perfect_rhymes", rh.perfect},
-                             {"slant_rhymes", rh.slant}};
+                             {"slant_rhymes", rh.slant},
+                             {"accompaniment_notes_rested", result.thinned_for_voice}};
     if (options.sing) {
       const VocalAccuracy& a = result.sung_accuracy;
       result.report["song"]["sung_vocal"] = {

@@ -102,6 +102,7 @@ struct MakeResult {
   std::string voice;                          // the voice that read it
   SongLyrics lyrics;                          // empty unless options.song
   Vocal vocal;                                // its track is also in score
+  int thinned_for_voice = 0;                  // accompaniment notes rested under sung lines
   AudioBuffer sung;                           // the guide vocal (options.sing), mono
   VocalAccuracy sung_accuracy;                // ... its pitch and onsets read back
   std::filesystem::path soundfont;

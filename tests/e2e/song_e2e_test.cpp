@@ -202,6 +202,31 @@ TEST(SongE2E, MakeSongWritesKaraokeFilesThatLineUpWithTheNotes) {
         if (n++ == cue) first_syllable += l["syllable_count"].get<std::size_t>();
   }
   EXPECT_EQ(cue, line_texts.size());
+  // The accompaniment leaves room for the voice: under a sung line the melody keeps only notes on
+  // beats, and the doubling and the counterline rest.
+  std::vector<std::pair<double, double>> spans;  // each sung line, seconds
+  std::size_t first = 0;
+  for (const auto& s : lyrics["sections"])
+    for (const auto& l : s["lines"]) {
+      const std::size_t count = l["syllable_count"].get<std::size_t>();
+      const Note& last = vocal->notes[first + count - 1];
+      spans.emplace_back(score.seconds_at(vocal->notes[first].tick),
+                         score.seconds_at(last.tick + last.duration));
+      first += count;
+    }
+  for (const Track& t : score.tracks) {
+    if (t.role != "melody" && t.role != "doubling" && t.role != "counter") continue;
+    for (const Note& n : t.notes) {
+      const double at = score.seconds_at(n.tick);
+      const bool under = std::any_of(spans.begin(), spans.end(), [&](const auto& span) {
+        return at >= span.first - 0.25 && at < span.second;
+      });
+      if (!under) continue;
+      EXPECT_TRUE(t.role == "melody" && n.tick % score.ppq == 0)
+          << t.role << " note at " << at << " s under a sung line";
+    }
+  }
+  EXPECT_GT(report["song"]["accompaniment_notes_rested"].get<int>(), 0);
 }
 
 // --sing: a voice sings the vocal track's notes (read back from score.mid) in vocal.wav, at their

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -290,6 +291,7 @@ struct GivenStanza {
   std::string name;
   std::size_t first_line = 0, line_count = 0;
   bool chorus = false;
+  bool bridge = false;          // sung once, like a verse, over its own cue
   bool named_kind = false;      // a heading said what it is
   std::size_t verse_count = 1;  // verses in the whole song (for spreading them over the cues)
 };
@@ -318,8 +320,21 @@ class LineWriter {
     for (std::size_t c = 0; c < cues_.cues.size(); ++c) {
       LyricSection verse = write_verse(c);
       if (verse.lines.empty()) continue;
-      verse.name = "Verse " + std::to_string(verses.size() + 1) + " (" + cues_.cues[c].name + ")";
       verses.push_back(std::move(verse));
+    }
+    // A bridge at the climax: the section sung over the cue that holds the story's climax (its
+    // hit point), when verses and a chorus have come before it; a chorus follows it.
+    const std::optional<std::size_t> climax = climax_cue();
+    std::size_t numbered = 0;
+    for (std::size_t v = 0; v < verses.size(); ++v) {
+      LyricSection& section = verses[v];
+      const std::string& scene = cues_.cues[section.cue].name;
+      if (climax && section.cue == *climax && v > 0 && verses.size() >= 3) {
+        section.kind = "bridge";
+        section.name = "Bridge (" + scene + ")";
+      } else {
+        section.name = "Verse " + std::to_string(++numbered) + " (" + scene + ")";
+      }
     }
     if (verses.empty())
       fail_input(doc_.source,
@@ -331,8 +346,9 @@ class LineWriter {
     const LyricSection chorus = write_chorus();
     const std::size_t every = verses.size() > 4 ? 2 : 1;
     for (std::size_t v = 0; v < verses.size(); ++v) {
+      const bool bridge = verses[v].kind == "bridge";
       lyrics.sections.push_back(std::move(verses[v]));
-      if (!chorus.lines.empty() && ((v + 1) % every == 0 || v + 1 == verses.size()))
+      if (!chorus.lines.empty() && ((v + 1) % every == 0 || v + 1 == verses.size() || bridge))
         lyrics.sections.push_back(chorus);
     }
     return lyrics;
@@ -347,7 +363,7 @@ class LineWriter {
     lyrics.language = doc_.language;
     std::size_t verses = 0;
     for (const GivenStanza& g : stanzas) {
-      LyricSection section{g.chorus ? "chorus" : "verse", g.name, 0, {}};
+      LyricSection section{g.chorus ? "chorus" : g.bridge ? "bridge" : "verse", g.name, 0, {}};
       if (section.name.empty())
         section.name = g.chorus ? "Chorus" : "Verse " + std::to_string(verses + 1);
       // Verses spread over the cues in order; a chorus sings over the cue it follows.
@@ -606,6 +622,16 @@ class LineWriter {
     return best;
   }
 
+  // The cue holding the plan's climax hit point, if it marked one.
+  std::optional<std::size_t> climax_cue() const {
+    for (const HitPoint& hit : cues_.hits) {
+      if (hit.kind != "climax") continue;
+      for (std::size_t c = 0; c < cues_.cues.size(); ++c)
+        if (hit.time_s >= cues_.cues[c].start_s && hit.time_s < cues_.cues[c].end_s) return c;
+    }
+    return std::nullopt;
+  }
+
   LyricSection write_verse(std::size_t cue) {
     LyricSection verse{"verse", "", cue, {}};
     std::vector<std::size_t> usable;
@@ -803,6 +829,10 @@ bool names_a_chorus(std::string_view heading) {
   return lower.starts_with("chorus") || lower.starts_with("refrain") || heading.starts_with("副歌");
 }
 
+bool names_a_bridge(std::string_view heading) {
+  return lower_ascii(heading).starts_with("bridge") || heading.starts_with("桥段");
+}
+
 }  // namespace
 
 SongLyrics read_given_lyrics(std::string_view text, const std::filesystem::path& source,
@@ -844,6 +874,7 @@ SongLyrics read_given_lyrics(std::string_view text, const std::filesystem::path&
     if (const std::string heading = heading_of(line); !heading.empty()) {
       begin_stanza(heading);
       stanzas.back().chorus = names_a_chorus(heading);
+      stanzas.back().bridge = names_a_bridge(heading);
       stanzas.back().named_kind = true;
       continue;
     }

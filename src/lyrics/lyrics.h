@@ -55,7 +55,9 @@ struct LyricsOptions {
 // text allows; a chorus from the story's central image (the clause holding the title's most
 // recurring word, else the story's most recurring content word, the hook, sung twice, around two
 // more lines meant to rhyme) after every verse (or every second verse when there are more than
-// four) and at the end. Cues with no usable clause have no verse. Throws Error(bad_input) naming
+// four) and at the end. The section over the cue holding the plan's climax hit is a "bridge"
+// (followed by the chorus) when it is not the first of three or more. Cues with no usable clause
+// have no verse. Throws Error(bad_input) naming
 // the document when no sentence gives a line, and Error(missing_resource) when the pronouncing
 // dictionary or pinyin table is missing.
 SongLyrics write_lyrics(const Document& document, const CueSheet& cues,

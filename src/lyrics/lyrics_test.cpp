@@ -1,5 +1,6 @@
 #include "lyrics/lyrics.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -98,9 +99,9 @@ TEST(PinyinRhyme, ThirteenGroupsByFinal) {
 // syllable bounds; a chorus returns unchanged.
 void expect_distilled(const Document& doc, const SongLyrics& lyrics) {
   ASSERT_FALSE(lyrics.sections.empty());
-  std::size_t verses = 0, choruses = 0;
+  std::size_t verses = 0, choruses = 0, bridges = 0;
   for (const LyricSection& s : lyrics.sections) {
-    (s.kind == "verse" ? verses : choruses) += 1;
+    (s.kind == "verse" ? verses : s.kind == "chorus" ? choruses : bridges) += 1;
     for (const LyricLine& l : s.lines) {
       ASSERT_LT(l.sentence, doc.sentences.size());
       const std::string& sentence = doc.sentences[l.sentence].text;
@@ -116,6 +117,7 @@ void expect_distilled(const Document& doc, const SongLyrics& lyrics) {
   }
   EXPECT_GE(verses, 2u);
   EXPECT_GE(choruses, 2u);
+  EXPECT_LE(bridges, 1u);
   const LyricSection* first_chorus = nullptr;
   for (const LyricSection& s : lyrics.sections) {
     if (s.kind != "chorus") continue;
@@ -145,6 +147,33 @@ TEST(WriteLyrics, EnglishExampleTellsTheStory) {
     }
   // Same story, same bytes.
   EXPECT_EQ(nlohmann::json(lyrics).dump(), nlohmann::json(lyrics_of(doc)).dump());
+}
+
+// Verse, chorus, then a bridge over the scene holding the climax, then the chorus again.
+TEST(WriteLyrics, ABridgeAtTheClimaxThenTheChorus) {
+  const Document doc = parse_file(kExamples / "the-lantern-at-the-ford.txt", {});
+  const EmotionArc arc = analyze(doc, {.lexicons = lexicons()});
+  const CueSheet cues = plan(doc, arc, {});
+  const SongLyrics lyrics = write_lyrics(doc, cues, lexicons());
+  std::size_t climax = cues.cues.size();
+  for (const HitPoint& hit : cues.hits)
+    for (std::size_t c = 0; c < cues.cues.size(); ++c)
+      if (hit.kind == "climax" && hit.time_s >= cues.cues[c].start_s &&
+          hit.time_s < cues.cues[c].end_s)
+        climax = c;
+  ASSERT_LT(climax, cues.cues.size()) << "the example's plan marks its climax";
+  std::vector<std::string> form;
+  for (const LyricSection& s : lyrics.sections) form.push_back(s.kind);
+  const auto bridge = std::find(form.begin(), form.end(), "bridge");
+  ASSERT_NE(bridge, form.end()) << lyrics_text(lyrics);
+  EXPECT_EQ(std::count(form.begin(), form.end(), "bridge"), 1);
+  const LyricSection& b = lyrics.sections[std::size_t(bridge - form.begin())];
+  EXPECT_EQ(b.cue, climax);
+  EXPECT_EQ(b.name.rfind("Bridge", 0), 0u) << b.name;
+  ASSERT_NE(bridge + 1, form.end());
+  EXPECT_EQ(*(bridge + 1), "chorus");
+  EXPECT_NE(std::find(form.begin(), bridge, "verse"), bridge) << "a verse comes first";
+  EXPECT_NE(std::find(form.begin(), bridge, "chorus"), bridge) << "and a chorus";
 }
 
 TEST(WriteLyrics, ChineseExampleOneSyllablePerCharacter) {

@@ -215,7 +215,7 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
   std::int64_t cursor = score.sections.front().start_tick;
   for (std::size_t si = 0; si < lyrics.sections.size(); ++si) {
     const LyricSection& section = lyrics.sections[si];
-    if (section.kind == "verse" && section.cue < score.sections.size())
+    if (section.kind != "chorus" && section.cue < score.sections.size())
       cursor = std::max(cursor, score.sections[section.cue].start_tick);
     for (std::size_t li = 0; li < section.lines.size(); ++li) {
       const std::vector<Syl> syl = line_syllables(section.lines[li]);
@@ -251,7 +251,9 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
       const std::vector<int> tonic_triad = {ss->tonic % 12, (ss->tonic + iv[2]) % 12,
                                             (ss->tonic + iv[4]) % 12};
       // Arch: from the tonic up to a peak 3..5 steps higher about 60% through, and back.
-      const double base = double(ladder.tonic) + (li % 2 == 0 ? 0 : 2);
+      // A bridge sings higher, for contrast.
+      const double base =
+          double(ladder.tonic) + (li % 2 == 0 ? 0 : 2) + (section.kind == "bridge" ? 2 : 0);
       const double peak = base + 3 + double(li % 3);
       const bool section_end = li + 1 == section.lines.size();
       std::size_t prev = ladder.tonic;

@@ -34,7 +34,7 @@ struct LyricLine {
 };
 
 struct LyricSection {
-  std::string kind;     // "verse" or "chorus"
+  std::string kind;     // "verse", "chorus" or "bridge" (at the climax)
   std::string name;     // "Verse 1 (The Storm)", "Chorus"
   std::size_t cue = 0;  // CueSheet::cues index whose scene the section sings
   std::vector<LyricLine> lines;

@@ -5,14 +5,18 @@
 //     dictionary coverage, vocal range; Chinese: the share of neighbouring syllables whose notes
 //     do not move against their tones (target >= 80% on beats), beside the same lyrics set
 //     without that rule (VocalOptions::follow_tones, same run);
+//   - the mood of the lines: verse lines whose sentence has its scene's valence sign, with the
+//     story's emotion choosing among the clauses and without (LyricsOptions::sentence_emotions);
 //   - the time to write the lyrics against the emotion analysis before it (same run; the
 //     first Chinese story's lyrics include loading the pinyin table and jieba);
 //   - the sung guide vocal (`make --sing`, audio/sing.h) read back with aubio
 //     (audio_analysis/vocal_accuracy.h): pitch error against the notes (target: median <= 50
 //     cents) and onset error (median <= 30 ms), and the time to sing against the time to
 //     synthesize the accompaniment with FluidSynth (baseline, same run).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <tuple>
 
 #include "audio/audio.h"
 #include "audio/sing.h"
@@ -39,13 +43,41 @@ int main() {
     const double analyze_s = bench::now_s() - t0;
     CueSheet cues = plan(doc, arc, {});
     t0 = bench::now_s();
-    SongLyrics lyrics = write_lyrics(doc, cues, lexicons);
+    LyricsOptions with_mood;
+    with_mood.sentence_emotions = arc.sentences;
+    SongLyrics lyrics = write_lyrics(doc, cues, lexicons, with_mood);
     const double lyrics_s = bench::now_s() - t0;
     const double sung_s = song_duration_estimate(lyrics);
     if (sung_s > cues.duration_s) {
       cues = plan(doc, arc, {.duration_s = sung_s});
-      lyrics = write_lyrics(doc, cues, lexicons);
+      lyrics = write_lyrics(doc, cues, lexicons, with_mood);
     }
+    // The mood of the lines: verse and bridge lines whose sentence's valence has the sign of
+    // their scene's target (scenes at least 0.2 from neutral, sentences 0.05), with the emotion
+    // choosing among the clauses and without it (the words alone; same run).
+    auto mood_agreement = [&](const SongLyrics& l) {
+      std::size_t lines = 0, agreeing = 0, all_lines = 0;
+      double product = 0;  // mean of scene valence x sentence valence over every verse line
+      for (const LyricSection& section : l.sections) {
+        if (section.kind == "chorus" || section.cue >= cues.cues.size()) continue;
+        const double target = cues.cues[section.cue].target.valence;
+        for (const LyricLine& line : section.lines) {
+          product += target * arc.sentences[line.sentence].valence;
+          ++all_lines;
+        }
+        if (std::abs(target) < 0.2) continue;
+        for (const LyricLine& line : section.lines) {
+          const double v = arc.sentences[line.sentence].valence;
+          if (std::abs(v) < 0.05) continue;
+          ++lines;
+          agreeing += (v > 0) == (target > 0) ? 1 : 0;
+        }
+      }
+      return std::tuple{agreeing, lines, product / double(std::max<std::size_t>(1, all_lines))};
+    };
+    const auto [mood_ok, mood_lines, mood_product] = mood_agreement(lyrics);
+    const auto [plain_ok, plain_lines, plain_product] =
+        mood_agreement(write_lyrics(doc, cues, lexicons));
     const Score score = compose(cues, {.seed = 1});
     const Vocal vocal = write_vocal(score, lyrics);
     const VocalStats v = vocal_stats(lyrics, vocal);
@@ -78,6 +110,12 @@ int main() {
     std::printf(
         "dictionary coverage: %.1f%% of syllables; vocal range MIDI %d..%d (%d semitones)\n",
         100.0 * dictionary_coverage(lyrics), v.lowest, v.highest, v.highest - v.lowest);
+    std::printf(
+        "mood: %zu/%zu lines in their scene's valence sign (%.0f%%), scene x line valence "
+        "%.3f; words alone %zu/%zu (%.0f%%), %.3f\n",
+        mood_ok, mood_lines, 100.0 * double(mood_ok) / double(std::max<std::size_t>(1, mood_lines)),
+        mood_product, plain_ok, plain_lines,
+        100.0 * double(plain_ok) / double(std::max<std::size_t>(1, plain_lines)), plain_product);
     std::printf("time: lyrics %.1f ms, emotion analysis %.1f ms (baseline, same run)\n",
                 lyrics_s * 1000, analyze_s * 1000);
 

@@ -26,7 +26,9 @@ LyricsJobResult run_lyrics(const LyricsJobOptions& options, JobContext& context)
   const CueSheet cues = plan(doc, arc, {.seed = options.seed});
   context.stage("lyrics");
   LyricsJobResult result;
-  result.lyrics = write_lyrics(doc, cues, lexicons);
+  LyricsOptions lyrics_options;
+  lyrics_options.sentence_emotions = arc.sentences;  // each verse keeps its scene's mood
+  result.lyrics = write_lyrics(doc, cues, lexicons, lyrics_options);
   result.text = lyrics_text(result.lyrics);
   result.json = nlohmann::json(result.lyrics).dump(2) + "\n";
   if (!options.output_name.empty()) {

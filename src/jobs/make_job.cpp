@@ -391,9 +391,11 @@ void read_and_plan(const MakeOptions& options, JobContext& context, MakeResult& 
     const std::string given = !options.lyrics_text.empty() ? options.lyrics_text
                               : options.lyrics.empty()     ? ""
                                                            : read_text_file(options.lyrics);
+    LyricsOptions lyrics_options;
+    lyrics_options.sentence_emotions = result.arc.sentences;  // each verse keeps its scene's mood
     auto lyrics_for = [&](const CueSheet& cues) {
       return own_words ? read_given_lyrics(given, source, result.document.title, cues, lexicons)
-                       : write_lyrics(result.document, cues, lexicons);
+                       : write_lyrics(result.document, cues, lexicons, lyrics_options);
     };
     result.lyrics = lyrics_for(result.cues);
     const double sung_s = std::min(3600.0, song_duration_estimate(result.lyrics));

@@ -622,6 +622,17 @@ class LineWriter {
     return best;
   }
 
+  // How well a clause's sentence carries its cue's mood: the product of their valences (a dark
+  // line in a dark scene, a bright one in a bright scene), 0 without sentence emotions. Weighed
+  // like about one recurring word, so the story's own salient lines still win.
+  double mood_fit(std::size_t ci) const {
+    const Clause& c = clauses_[ci];
+    if (c.sentence >= options_.sentence_emotions.size() || c.cue >= cues_.cues.size()) return 0;
+    constexpr double kMoodWeight = 3.0;
+    return kMoodWeight * cues_.cues[c.cue].target.valence *
+           options_.sentence_emotions[c.sentence].valence;
+  }
+
   // The cue holding the plan's climax hit point, if it marked one.
   std::optional<std::size_t> climax_cue() const {
     for (const HitPoint& hit : cues_.hits) {
@@ -641,7 +652,7 @@ class LineWriter {
     // The clauses that carry the most, kept in story order.
     std::vector<std::size_t> ranked = usable;
     std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
-      return best_window(a).score > best_window(b).score;
+      return best_window(a).score + mood_fit(a) > best_window(b).score + mood_fit(b);
     });
     ranked.resize(std::min(ranked.size(), options_.verse_lines));
     std::sort(ranked.begin(), ranked.end());
@@ -659,10 +670,11 @@ class LineWriter {
         return out;
       };
       const std::vector<Window> second = span_of(1), fourth = span_of(3);
-      double best = lines[1].score + lines[3].score + rhyme_bonus(lines[1], lines[3]);
+      auto fit = [&](const Window& w) { return w.score + mood_fit(w.clause); };
+      double best = fit(lines[1]) + fit(lines[3]) + rhyme_bonus(lines[1], lines[3]);
       for (const Window& a : second)
         for (const Window& b : fourth) {
-          const double s = a.score + b.score + rhyme_bonus(a, b);
+          const double s = fit(a) + fit(b) + rhyme_bonus(a, b);
           if (s > best + 1e-9) {
             best = s;
             lines[1] = a;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/emotion.h"
 #include "model/cue_sheet.h"
 #include "model/document.h"
 #include "model/lyrics.h"
@@ -47,6 +48,10 @@ struct LyricsOptions {
   // Already loaded (for callers that write many lyrics): used instead of loading them again.
   std::shared_ptr<const Pronouncer> pronouncer;
   std::shared_ptr<const NarrationReader> reader;
+  // The story's emotion per Document sentence (EmotionArc::sentences): a verse prefers the
+  // clauses whose sentence carries its cue's mood (a dark scene its dark lines). Empty: the lines
+  // are chosen by their words alone.
+  std::vector<Emotion> sentence_emotions;
 };
 
 // The song: one verse per cue (the cue's clauses that carry the most: recurring words, named

@@ -176,6 +176,32 @@ TEST(WriteLyrics, ABridgeAtTheClimaxThenTheChorus) {
   EXPECT_NE(std::find(form.begin(), bridge, "chorus"), bridge) << "and a chorus";
 }
 
+// The scene's mood chooses among its clauses: a dark scene sings its dark line, a bright one its
+// bright line, from the same two sentences.
+TEST(WriteLyrics, TheScenesMoodChoosesAmongItsLines) {
+  const Document doc = parse_text(
+      "The bright garden shone with golden flowers. The dark cellar hid the cold old bones.",
+      "mood.txt", {});
+  ASSERT_EQ(doc.sentences.size(), 2u);
+  const EmotionArc arc = analyze(doc, {.lexicons = lexicons()});
+  CueSheet cues = plan(doc, arc, {});
+  ASSERT_FALSE(cues.cues.empty());
+  LyricsOptions options;
+  options.verse_lines = 1;
+  options.sentence_emotions.resize(2);
+  options.sentence_emotions[0].valence = 0.8;   // the garden
+  options.sentence_emotions[1].valence = -0.8;  // the cellar
+  auto sung_sentence = [&](double scene_valence) {
+    for (Cue& cue : cues.cues) cue.target.valence = scene_valence;
+    const SongLyrics lyrics = write_lyrics(doc, cues, lexicons(), options);
+    for (const LyricSection& s : lyrics.sections)
+      if (s.kind == "verse" && !s.lines.empty()) return s.lines.front().sentence;
+    return std::size_t(99);
+  };
+  EXPECT_EQ(sung_sentence(-0.7), 1u);
+  EXPECT_EQ(sung_sentence(0.7), 0u);
+}
+
 TEST(WriteLyrics, ChineseExampleOneSyllablePerCharacter) {
   const Document doc = parse_file(kExamples / "moon-lake-boat.zh.txt", {});
   ASSERT_EQ(doc.language, Language::zh);

@@ -14,6 +14,7 @@ extern "C" {
 
 #include "audio/libav_handles.h"
 #include "core/error.h"
+#include "video/image.h"
 
 namespace tonepoem::video {
 namespace {
@@ -44,6 +45,10 @@ struct ClipFrames::State {
   double shown_t = 0, next_t = 0;
   bool dirty = true;  // the surface does not yet hold `shown`
   SurfacePtr surface;
+  // A phone clip's display matrix: degrees counter-clockwise its frames are turned to be seen
+  // upright (0, 90, 180 or 270); turned frames are scaled into `scaled` first.
+  int rotation = 0;
+  SurfacePtr scaled;
   int cover_w = 0, cover_h = 0;
   int scale_w = 0, scale_h = 0, scale_format = -1;
 
@@ -65,6 +70,8 @@ struct ClipFrames::State {
       format->streams[i]->discard =
           static_cast<int>(i) == stream ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
     AVStream* s = format->streams[stream];
+    rotation = display_rotation(av_stream_get_side_data(s, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+    scale_w = scale_h = 0;  // a new clip may turn differently: size the surfaces again
     const AVCodec* codec = avcodec_find_decoder(s->codecpar->codec_id);
     if (!codec) fail_input(path, "no decoder for the clip's video codec", kClipFix);
     decoder.reset(avcodec_alloc_context3(codec));
@@ -110,14 +117,17 @@ struct ClipFrames::State {
 
   void convert() {
     const AVFrame* f = shown.get();
+    const bool sideways = rotation == 90 || rotation == 270;
+    const int upright_w = sideways ? f->height : f->width;  // the frame as it is seen
+    const int upright_h = sideways ? f->width : f->height;
     if (f->width != scale_w || f->height != scale_h || f->format != scale_format) {
       const double k =
-          std::max(static_cast<double>(width) / f->width, static_cast<double>(height) / f->height);
-      cover_w = std::max(width, static_cast<int>(std::ceil(f->width * k - 1e-6)));
-      cover_h = std::max(height, static_cast<int>(std::ceil(f->height * k - 1e-6)));
-      scale.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format),
-                                 cover_w, cover_h, AV_PIX_FMT_BGRA, SWS_BILINEAR, nullptr, nullptr,
-                                 nullptr));
+          std::max(static_cast<double>(width) / upright_w, static_cast<double>(height) / upright_h);
+      cover_w = std::max(width, static_cast<int>(std::ceil(upright_w * k - 1e-6)));
+      cover_h = std::max(height, static_cast<int>(std::ceil(upright_h * k - 1e-6)));
+      const int to_w = sideways ? cover_h : cover_w, to_h = sideways ? cover_w : cover_h;
+      scale.reset(sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format), to_w,
+                                 to_h, AV_PIX_FMT_BGRA, SWS_BILINEAR, nullptr, nullptr, nullptr));
       if (!scale)
         fail_input(file, "cannot convert the clip's frames (unusual pixel format)", kClipFix);
       // The clip's own matrix and range (BT.709 for HD video, BT.601 otherwise).
@@ -129,17 +139,22 @@ struct ClipFrames::State {
                                f->color_range == AVCOL_RANGE_JPEG ? 1 : 0,
                                sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
       surface.reset(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, cover_w, cover_h));
-      if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+      scaled.reset(rotation == 0 ? nullptr
+                                 : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, to_w, to_h));
+      if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS ||
+          (scaled && cairo_surface_status(scaled.get()) != CAIRO_STATUS_SUCCESS))
         throw Error(ExitCode::internal, "cannot allocate a clip frame surface (Cairo)");
       scale_w = f->width;
       scale_h = f->height;
       scale_format = f->format;
     }
-    cairo_surface_flush(surface.get());
-    std::uint8_t* dst[4] = {cairo_image_surface_get_data(surface.get()), nullptr, nullptr, nullptr};
-    const int strides[4] = {cairo_image_surface_get_stride(surface.get()), 0, 0, 0};
+    cairo_surface_t* into = scaled ? scaled.get() : surface.get();
+    cairo_surface_flush(into);
+    std::uint8_t* dst[4] = {cairo_image_surface_get_data(into), nullptr, nullptr, nullptr};
+    const int strides[4] = {cairo_image_surface_get_stride(into), 0, 0, 0};
     sws_scale(scale.get(), f->data, f->linesize, 0, f->height, dst, strides);
-    cairo_surface_mark_dirty(surface.get());
+    cairo_surface_mark_dirty(into);
+    if (scaled) paint_turned(scaled.get(), rotation, surface.get());
     dirty = false;
   }
 

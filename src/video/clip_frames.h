@@ -1,6 +1,6 @@
 // The user's video clips on the picture track (Timeline::clips): one clip decoded at a time, as a
-// stream, each frame scaled to cover the video's frame (keeping its aspect ratio; the painter
-// centre-crops it). Only the frame shown and the one after it are held, so memory does not grow
+// stream, each frame turned upright by the clip's display matrix (a phone's portrait video) and
+// scaled to cover the video's frame (keeping its aspect ratio; the painter centre-crops it). Only the frame shown and the one after it are held, so memory does not grow
 // with the clips' length. Private to the video stage.
 #pragma once
 

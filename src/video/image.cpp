@@ -3,6 +3,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libswscale/swscale.h>
 }
 
@@ -11,6 +12,7 @@ extern "C" {
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -63,17 +65,8 @@ void decode_first(const std::filesystem::path& path, Decoded& out, bool header_o
   if (!got) bad_image(path, "the picture could not be decoded");
 }
 
-}  // namespace
-
-void check_image(const std::filesystem::path& path) {
-  Decoded d;
-  decode_first(path, d, true);
-}
-
-SurfacePtr load_image_cover(const std::filesystem::path& path, int width, int height) {
-  Decoded d;
-  decode_first(path, d, false);
-  const AVFrame* f = d.frame;
+// The stored picture scaled, keeping its aspect ratio, to cover width x height (centre-cropped).
+SurfacePtr cover_of(const std::filesystem::path& path, const AVFrame* f, int width, int height) {
   // The source rectangle with the target's aspect ratio, centred.
   const double target_aspect = static_cast<double>(width) / height;
   int crop_w = f->width, crop_h = f->height;
@@ -116,6 +109,59 @@ SurfacePtr load_image_cover(const std::filesystem::path& path, int width, int he
   }
   cairo_surface_mark_dirty(surface.get());
   return surface;
+}
+
+}  // namespace
+
+void check_image(const std::filesystem::path& path) {
+  Decoded d;
+  decode_first(path, d, true);
+}
+
+int display_rotation(const std::uint8_t* matrix) {
+  if (!matrix) return 0;
+  const double degrees = av_display_rotation_get(reinterpret_cast<const std::int32_t*>(matrix));
+  if (!std::isfinite(degrees)) return 0;
+  return ((static_cast<int>(std::lround(degrees / 90.0)) % 4 + 4) % 4) * 90;
+}
+
+void paint_turned(cairo_surface_t* source, int rotation, cairo_surface_t* target) {
+  // (x, y) of the source lands at (y, w - x) for 90, (w - x, h - y) for 180, (h - y, x) for 270.
+  const double w = cairo_image_surface_get_width(source);
+  const double h = cairo_image_surface_get_height(source);
+  cairo_t* cr = cairo_create(target);
+  if (rotation == 90) {
+    cairo_translate(cr, 0, w);
+    cairo_rotate(cr, -std::numbers::pi / 2);
+  } else if (rotation == 180) {
+    cairo_translate(cr, w, h);
+    cairo_rotate(cr, std::numbers::pi);
+  } else if (rotation == 270) {
+    cairo_translate(cr, h, 0);
+    cairo_rotate(cr, std::numbers::pi / 2);
+  }
+  cairo_set_source_surface(cr, source, 0, 0);
+  cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+}
+
+SurfacePtr load_image_cover(const std::filesystem::path& path, int width, int height) {
+  Decoded d;
+  decode_first(path, d, false);
+  const AVFrame* f = d.frame;
+  const AVFrameSideData* matrix = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
+  const int rotation = display_rotation(matrix ? matrix->data : nullptr);
+  if (rotation != 0) {
+    // The picture as stored, covering the target turned back; then turned upright.
+    const bool sideways = rotation != 180;
+    SurfacePtr stored = cover_of(path, f, sideways ? height : width, sideways ? width : height);
+    SurfacePtr upright(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height));
+    paint_turned(stored.get(), rotation, upright.get());
+    cairo_surface_mark_dirty(upright.get());
+    return upright;
+  }
+  return cover_of(path, f, width, height);
 }
 
 }  // namespace video

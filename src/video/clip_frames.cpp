@@ -118,8 +118,12 @@ struct ClipFrames::State {
   void convert() {
     const AVFrame* f = shown.get();
     const bool sideways = rotation == 90 || rotation == 270;
-    const int upright_w = sideways ? f->height : f->width;  // the frame as it is seen
-    const int upright_h = sideways ? f->width : f->height;
+    // The frame as it is seen: its pixels' aspect (anamorphic video) applied, then turned.
+    const AVRational sar = f->sample_aspect_ratio;
+    const double seen_w =
+        sar.num > 0 && sar.den > 0 ? f->width * static_cast<double>(sar.num) / sar.den : f->width;
+    const double upright_w = sideways ? f->height : seen_w;
+    const double upright_h = sideways ? seen_w : f->height;
     if (f->width != scale_w || f->height != scale_h || f->format != scale_format) {
       const double k =
           std::max(static_cast<double>(width) / upright_w, static_cast<double>(height) / upright_h);

@@ -80,6 +80,28 @@ TEST(ClipFrames, APhoneClipIsTurnedUprightByItsDisplayMatrix) {
   fs::remove_all(ninety.parent_path());
 }
 
+// Anamorphic video (pixels twice as wide as tall) is shown at its display aspect: a 160x180 clip
+// with a 2:1 sample aspect ratio covers a 320x180 frame without being cropped, so its red top 20
+// rows are at the top of the frame.
+TEST(ClipFrames, AnamorphicPixelsAreShownAtTheirAspect) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem-clip-sar-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path clip = dir / "wide-pixels.mp4";
+  const std::string make =
+      "ffmpeg -nostdin -loglevel error -y -f lavfi -i "
+      "'color=c=blue:s=160x180:r=25:d=1,drawbox=x=0:y=0:w=160:h=20:color=red:t=fill,setsar=2' "
+      "-c:v libx264 -pix_fmt yuv420p '" +
+      clip.string() + "'";
+  ASSERT_EQ(std::system(make.c_str()), 0) << "ffmpeg could not make the test clip";
+  ClipFrames frames(320, 180);
+  cairo_surface_t* f = frames.frame_at(clip.string(), 0.5);
+  EXPECT_EQ(frames.offset_y(), 0.0) << "nothing cropped top or bottom";
+  EXPECT_GT(red_minus_blue(f, frames, 160, 5), 100) << "the red top rows are on top";
+  EXPECT_LT(red_minus_blue(f, frames, 160, 100), -100);
+  fs::remove_all(dir);
+}
+
 // A phone photo: a JPEG whose EXIF Orientation tag says how to turn it (6: 90 degrees clockwise).
 // The same red-left, blue-right picture, with the tag written into an APP1 segment by hand.
 fs::path photo_with_orientation(int orientation) {

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
+#include "core/error.h"
 #include "jobs/compose_job.h"
 #include "jobs/judge_job.h"
 #include "jobs/make_job.h"
@@ -161,6 +164,50 @@ TEST(MakeJob, ReportListsEveryFileWrittenCaptionsIncluded) {
   // Every timing the context measured is in the report.
   for (const auto& [stage, seconds] : result.timings)
     EXPECT_TRUE(report["timings_s"].contains(stage)) << stage;
+  fs::remove_all(dir);
+}
+
+// A picture FFmpeg cannot size (here a JPEG whose header says 20000x20000, past the 268 million
+// pixels it decodes) stops make before synthesis: exit 3 naming the picture, nothing written.
+TEST(MakeJob, AnUnreadablePictureStopsMakeBeforeAnythingIsWritten) {
+  const fs::path dir = fresh_dir("huge-picture");
+  const fs::path pics = dir / "pics", out = dir / "out";
+  fs::create_directories(pics);
+  const std::string make =
+      "ffmpeg -nostdin -loglevel error -y -f lavfi -i color=c=red:s=64x64 "
+      "-frames:v 1 '" +
+      (pics / "small.jpg").string() + "'";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  std::string jpeg;
+  {
+    std::ifstream in(pics / "small.jpg", std::ios::binary);
+    jpeg.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::size_t sof = jpeg.find("\xff\xc0");
+  ASSERT_NE(sof, std::string::npos);
+  for (std::size_t at : {sof + 5, sof + 7}) {  // height, then width: 20000 = 0x4e20
+    jpeg[at] = '\x4e';
+    jpeg[at + 1] = '\x20';
+  }
+  fs::remove(pics / "small.jpg");
+  std::ofstream(pics / "huge.jpg", std::ios::binary) << jpeg;
+
+  MakeOptions o = quick_make();
+  o.video = true;
+  o.video_options.images = {pics / "huge.jpg"};
+  o.video_options.style = "storybook";
+  SilentProgress quiet;
+  FolderSink sink(out);
+  JobContext context(quiet, CancelToken(), sink);
+  try {
+    run_make(o, context);
+    FAIL() << "a picture FFmpeg cannot read was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    EXPECT_EQ(e.file(), (pics / "huge.jpg").string());
+    EXPECT_NE(e.describe().find("scale it down"), std::string::npos) << e.describe();
+  }
+  EXPECT_TRUE(!fs::exists(out) || files_under(out).empty());
   fs::remove_all(dir);
 }
 

@@ -462,6 +462,12 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
   MakeResult result = score_story(options, context);
   result.soundfont = soundfont;
   const CancelToken& cancel = context.cancel();
+  // Under a sung vocal the accompaniment only dips: the voice leads, the band stays.
+  MakeState state{options, context, result, {}, {}, options.sing ? kUnderSinging : options.ducking,
+                  {},      {},      {}};
+  // The video's font and pictures before the minutes of synthesis: a bad picture or a missing
+  // font stops the run with nothing written.
+  if (options.video) check_video_inputs(state.timeline(), options.video_options);
   if (options.sing) {
     context.stage("sing");
     const std::vector<SungNote> notes = sung_notes(result.vocal, result.lyrics);
@@ -471,9 +477,6 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
     result.sung_accuracy = vocal_accuracy(result.sung, notes);
   }
 
-  // Under a sung vocal the accompaniment only dips: the voice leads, the band stays.
-  MakeState state{options, context, result, {}, {}, options.sing ? kUnderSinging : options.ducking,
-                  {},      {},      {}};
   const ProgressFn synth_progress = context.stage("synthesize");
   state.synth.soundfont = soundfont;
   state.synth.section_fx = section_fx_for(result.score);  // calm, sad sections wetter

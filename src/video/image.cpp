@@ -43,7 +43,12 @@ void decode_first(const std::filesystem::path& path, Decoded& out, bool header_o
   const int vi = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (vi < 0) bad_image(path, "the file holds no picture");
   const AVCodecParameters* par = format->streams[vi]->codecpar;
-  if (par->width <= 0 || par->height <= 0) bad_image(path, "the picture has no size");
+  if (par->width <= 0 || par->height <= 0)
+    fail_input(path.string(),
+               "the picture's size cannot be read (a damaged header, or a picture larger than the "
+               "268 million pixels FFmpeg decodes, such as 20000x20000)",
+               "scale it down or save it again, e.g. ffmpeg -i PICTURE -vf scale=4000:-1 "
+               "smaller.jpg");
   if (header_only) return;
   const AVCodec* codec = avcodec_find_decoder(par->codec_id);
   if (!codec) bad_image(path, "no decoder for this picture format");

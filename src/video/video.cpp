@@ -44,8 +44,7 @@ void check_inputs(const PcmSource& audio, const Timeline& timeline, const VideoO
   if (audio.frames() == 0 || audio.sample_rate() <= 0 || audio.channels() < 1)
     throw Error(ExitCode::bad_input, "the audio for the video is empty", "",
                 "render the score to audio first");
-  video::check_font(options.font, all_texts(timeline));
-  for (const auto& image : options.images) video::check_image(image);
+  check_video_inputs(timeline, options);
 }
 
 SurfacePtr make_surface(const VideoOptions& options) {
@@ -242,6 +241,12 @@ void write_snapshot(const AudioBuffer& audio, const Timeline& timeline, const Vi
     fail_output(output.string(), "cannot write the PNG snapshot",
                 "check that the folder exists and is writable");
   out.commit();
+}
+
+void check_video_inputs(const Timeline& timeline, const VideoOptions& options) {
+  throw_if_invalid(options.validate());
+  video::check_font(options.font, all_texts(timeline));
+  for (const auto& image : options.images) video::check_image(image);
 }
 
 }  // namespace tonepoem

@@ -67,6 +67,11 @@ void render_video(const PcmSource& audio, const Timeline& timeline, const VideoO
                   const std::filesystem::path& output, const ProgressFn& progress = {},
                   const CancelToken& cancel = CancelToken::never());
 
+// What render_video checks of its inputs besides the audio, for callers that want to fail before
+// their own slow work (make checks before synthesis): the options, the font for every text of
+// `timeline`, and each picture of options.images. Throws as render_video.
+void check_video_inputs(const Timeline& timeline, const VideoOptions& options);
+
 // One frame as render_video draws it at time `t` (frame round(t * fps)), as packed RGB24
 // (width * height * 3 bytes, before video compression). render_video draws straight to yuv420p;
 // its frame is this one converted (BT.709) within rounding, a level or two (RenderVideo tests).

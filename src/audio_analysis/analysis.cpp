@@ -1,7 +1,5 @@
 #include "audio_analysis/analysis.h"
 
-#include <aubio/aubio.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,18 +8,10 @@
 
 #include <fmt/format.h>
 
+#include "audio_analysis/aubio_handles.h"
+
 namespace tonepoem {
 namespace {
-
-// aubio's objects, freed by their own destructors.
-struct AubioDeleter {
-  void operator()(aubio_tempo_t* p) const { del_aubio_tempo(p); }
-  void operator()(aubio_fft_t* p) const { del_aubio_fft(p); }
-  void operator()(fvec_t* p) const { del_fvec(p); }
-  void operator()(cvec_t* p) const { del_cvec(p); }
-};
-template <typename T>
-using AubioPtr = std::unique_ptr<T, AubioDeleter>;
 
 // The channels averaged.
 std::vector<float> mono_of(const AudioBuffer& audio) {

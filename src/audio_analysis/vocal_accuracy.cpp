@@ -1,21 +1,13 @@
 #include "audio_analysis/vocal_accuracy.h"
 
-#include <aubio/aubio.h>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
 
+#include "audio_analysis/aubio_handles.h"
+
 namespace tonepoem {
 namespace {
-
-struct AubioDeleter {
-  void operator()(aubio_pitch_t* p) const { del_aubio_pitch(p); }
-  void operator()(aubio_onset_t* p) const { del_aubio_onset(p); }
-  void operator()(fvec_t* p) const { del_fvec(p); }
-};
-template <typename T>
-using AubioPtr = std::unique_ptr<T, AubioDeleter>;
 
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;

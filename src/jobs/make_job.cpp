@@ -427,6 +427,17 @@ void compose_and_refine(const MakeOptions& options, JobContext& context, MakeRes
   if (options.song) {
     context.stage("vocal");
     result.vocal = write_vocal(result.score, result.lyrics);
+    // The user's words are all sung or none: a song is at most an hour (a story's own lyrics may
+    // lose their last lines, which report.json counts).
+    const bool own_words = !options.lyrics.empty() || !options.lyrics_text.empty();
+    if (own_words && result.vocal.unsung > 0) {
+      const VocalStats v = vocal_stats(result.lyrics, result.vocal);
+      fail_input(options.lyrics.empty() ? "lyrics" : options.lyrics.string(),
+                 fmt::format("only {} of its {} syllables fit in the music ({:.0f} minutes, the "
+                             "longest a song is made)",
+                             v.sung, v.syllables, result.score.duration_s() / 60.0),
+                 "give fewer lines (about 8 a minute), or split the song in parts");
+    }
     // The accompaniment makes room for the voice: no busy melody and no second line under a
     // sung line (as under a film's dialogue).
     result.thinned_for_voice =
@@ -526,7 +537,8 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
                              {"rhyme_pairs", rh.pairs},
                              {"perfect_rhymes", rh.perfect},
                              {"slant_rhymes", rh.slant},
-                             {"accompaniment_notes_rested", result.thinned_for_voice}};
+                             {"accompaniment_notes_rested", result.thinned_for_voice},
+                             {"unsung_syllables", result.vocal.unsung}};
     if (options.sing) {
       const VocalAccuracy& a = result.sung_accuracy;
       result.report["song"]["sung_vocal"] = {

@@ -274,6 +274,25 @@ TEST(SongE2E, MakeSongSingSingsTheVocalTracksNotes) {
   EXPECT_LT(without_voice, 0.7 * mix_energy);
 }
 
+// 10,000 lines would take hours to sing: refused with the count, naming the file, nothing written
+// (before, the first 7,000 syllables were sung and the rest dropped without a word).
+TEST(SongE2E, LyricsTooLongForAnHourAreRefusedNotCut) {
+  const fs::path dir = fresh_dir("ten-thousand-lines");
+  const fs::path words = dir / "long.txt";
+  {
+    std::ofstream out(words);
+    for (int i = 0; i < 10000; ++i)
+      out << "the river rose and the lantern shone" << (i % 4 == 3 ? "\n\n" : "\n");
+  }
+  const RunResult r =
+      run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") + " --song --lyrics " +
+          quote(words) + " --no-video -o " + quote(dir / "out"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find(words.string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("syllables fit"), std::string::npos) << r.output;
+  EXPECT_TRUE(!fs::exists(dir / "out") || fs::is_empty(dir / "out"));
+}
+
 TEST(SongE2E, SingWithoutASongIsAUsageError) {
   const fs::path dir = fresh_dir("sing-alone");
   const RunResult r = run("make " + quote(kSource / "examples/the-lantern-at-the-ford.txt") +

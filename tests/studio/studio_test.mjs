@@ -346,6 +346,11 @@ async function main() {
   const zhStory = '小女孩在井底找到了一盏灯。\n\n***\n\n四周又冷又黑，她很害怕。\n\n***\n\n后来灯光亮了，温暖而金黄，她开心地笑了。';
   await page.keyboard.sendCharacter(zhStory);
   await page.$eval('#video', (box) => { if (!box.checked) box.click(); });  // this one with its video
+  // ... and sung: the guide voice is offered once a song is asked for.
+  assert.equal(await page.$eval('#sing', (box) => box.disabled), true, 'no voice without a song');
+  await page.click('#song');
+  assert.equal(await page.$eval('#sing', (box) => box.disabled), false);
+  await page.click('#sing');
   await page.click('#start');
   const third = await waitForResult(page, second);
   // The video is shown and the browser decodes it: its length is the music's.
@@ -356,6 +361,11 @@ async function main() {
   assert.ok(await page.$$eval('#downloads a', (as) => as.some((a) => a.textContent === 'video.mp4')));
   const zhReport = JSON.parse(await bytes(`${base}/api/jobs/${third}/files/report.json`));
   assert.equal(zhReport.language, 'zh');
+  // The song's files are offered, and its guide voice was read back on its notes.
+  const offered = await page.$$eval('#downloads a', (as) => as.map((a) => a.textContent));
+  for (const name of ['lyrics.lrc', 'lyrics.ass', 'vocal.wav'])
+    assert.ok(offered.includes(name), `${name} offered: ${JSON.stringify(offered)}`);
+  assert.ok(zhReport.song.sung > 0 && zhReport.song.sung_vocal.pitched > 0, JSON.stringify(zhReport.song));
   const zhSentences = await page.$$eval('#sentences .sentence-text', (items) => items.map((i) => i.textContent));
   assert.ok(zhSentences.includes('四周又冷又黑，她很害怕。'), JSON.stringify(zhSentences));
   step(`Chinese job ${third} done`);

@@ -85,6 +85,10 @@ function storyRequest() {
     style: $('style').value,
     refine: $('refine').checked,
   };
+  if ($('song').checked) {
+    request.song = true;
+    if ($('sing').checked) request.sing = true;
+  }
   const duration = Number($('length').value);
   if (duration > 0) request.duration = duration;
   if ($('video').checked) request.quality = 'draft';
@@ -323,6 +327,11 @@ function wire() {
     submit(storyRequest(), $('form-error'));
   });
   $('recompose').addEventListener('click', recompose);
+  // A sung guide voice sings a song's words: offered once a song is asked for.
+  $('song').addEventListener('change', () => {
+    $('sing').disabled = !$('song').checked;
+    if (!$('song').checked) $('sing').checked = false;
+  });
   initLive({ api, showError });
   for (const button of document.querySelectorAll('[data-lang]'))
     button.addEventListener('click', () => applyLanguage(button.dataset.lang));

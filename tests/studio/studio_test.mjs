@@ -268,15 +268,41 @@ async function main() {
   assert.equal(await page.evaluate(() => document.activeElement.classList.contains('handle-valence')), true);
   if (screenshots) await page.screenshot({ path: join(screenshots, 'studio-arc.png'), fullPage: true });
 
+  // Split the longest section in two, merge them back, split it again: one section more; mark a
+  // hit point at 3 s.
+  let longest = 0;
+  sheet.cues.forEach((c, i) => {
+    if (c.end_s - c.start_s > sheet.cues[longest].end_s - sheet.cues[longest].start_s) longest = i;
+  });
+  await page.click(`#section-${longest}-split`);
+  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections + 1);
+  assert.equal(await page.$$eval('#section-editor .section-card', (c) => c.length), sections + 1);
+  await page.click(`#section-${longest}-merge`);
+  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections);
+  await page.click(`#section-${longest}-split`);
+  const hitsBefore = (sheet.hits || []).length;
+  await page.$eval('#hit-time', (input) => { input.value = '3'; });
+  await page.click('#add-hit');
+  assert.equal(await page.$$eval('#hit-points li', (items) => items.length), hitsBefore + 1);
+
   // Re-compose: a new job from the edited cue sheet, with the same seed.
   await page.click('#recompose');
   const second = await waitForResult(page, first);
   step(`re-composed job ${second} done`);
   assert.notEqual(second, first);
   const edited = JSON.parse(await bytes(`${base}/api/jobs/${second}/files/cues.json`));
-  assert.ok(Math.abs(edited.cues[k].target.valence - after) < 1e-9, `cues.json holds ${edited.cues[k].target.valence}`);
+  assert.equal(edited.cues.length, sections + 1, 'the split section is two');
+  const cut = (sheet.cues[longest].start_s + sheet.cues[longest].end_s) / 2;
+  assert.ok(Math.abs(edited.cues[longest].end_s - cut) < 0.01 && edited.cues[longest + 1].start_s === edited.cues[longest].end_s);
+  assert.ok(edited.hits.some((h) => h.time_s === 3), `the hit at 3 s: ${JSON.stringify(edited.hits)}`);
+  const editedReport = JSON.parse(await bytes(`${base}/api/jobs/${second}/files/report.json`));
+  const marked = editedReport.hits.find((h) => h.time_s === 3);
+  assert.ok(marked && marked.music && Math.abs(marked.music.offset_s) < 1, `the music marks it: ${JSON.stringify(marked)}`);
+  // Every section keeps its target (the edited one its new valence), the split one in both halves.
+  const targets = sheet.cues.map((c, i) => (i === k ? after : c.target.valence));
+  targets.splice(longest + 1, 0, targets[longest]);
+  assert.deepEqual(edited.cues.map((c) => c.target.valence), targets);
   assert.equal(edited.seed, sheet.seed);
-  for (let i = 0; i < k; ++i) assert.equal(edited.cues[i].target.valence, sheet.cues[i].target.valence);
   const [midiBefore, midiAfter] = await Promise.all([
     bytes(`${base}/api/jobs/${first}/files/score.mid`), bytes(`${base}/api/jobs/${second}/files/score.mid`)]);
   assert.equal(midiBefore.subarray(0, 4).toString(), 'MThd');
@@ -336,9 +362,10 @@ async function main() {
   }));
   assert.ok(widths.scroll <= 375 && widths.client <= 375, `overflows at 375 px: ${JSON.stringify(widths)}`);
   assert.ok(widths.widest[0] <= 375.5, `widest element: ${JSON.stringify(widths.widest)}`);
-  // The chart is drawn again for the narrow screen, its handles still one per section.
+  // The chart is drawn again for the narrow screen, its handles still one per section (of the
+  // re-composed sheet, one more than the first).
   await page.waitForFunction(() => document.querySelector('#chart svg').getAttribute('viewBox') === '0 0 420 300');
-  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections);
+  assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections + 1);
   if (screenshots) await page.screenshot({ path: join(screenshots, 'studio-phone-zh.png'), fullPage: true });
 
   // A Chinese story, typed in as CJK text, is read as Chinese.

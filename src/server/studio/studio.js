@@ -215,8 +215,20 @@ function renderEditor(rebuild) {
         field.appendChild(input);
         card.appendChild(field);
       }
+      const actions = make('div', { class: 'card-actions' });
+      const split = make('button', { type: 'button', id: `section-${i}-split`, dataset: { i18n: 'split' } }, t('split'));
+      split.disabled = cue.end_s - cue.start_s < 2;  // two halves of at least a second
+      split.addEventListener('click', () => splitSection(i));
+      actions.appendChild(split);
+      if (i + 1 < cues.length) {
+        const merge = make('button', { type: 'button', id: `section-${i}-merge`, dataset: { i18n: 'merge' } }, t('merge'));
+        merge.addEventListener('click', () => mergeWithNext(i));
+        actions.appendChild(merge);
+      }
+      card.appendChild(actions);
       box.appendChild(card);
     });
+    renderHits();
   }
   cues.forEach((cue, i) => {
     const values = { valence: cue.target.valence, arousal: cue.target.arousal, tension: cue.target.tension, ends: cue.end_s };
@@ -288,6 +300,61 @@ function renderSentences(report, sheet) {
   }
 }
 
+// Edits that change the sections or the hits: the chart and the cards are drawn again.
+function editSheet(change) {
+  change(state.sheet);
+  state.chart = drawArc($('chart'), state.sheet, state.report, () => renderEditor(false));
+  renderEditor(true);
+}
+
+// Two sections where there was one, cut in the middle, each with the same target.
+function splitSection(i) {
+  editSheet((sheet) => {
+    const cue = sheet.cues[i];
+    const middle = Math.round(((cue.start_s + cue.end_s) / 2) * 1000) / 1000;
+    const second = JSON.parse(JSON.stringify(cue));
+    cue.end_s = middle;
+    second.start_s = middle;
+    second.name = `${cue.name} (2)`;
+    sheet.cues.splice(i + 1, 0, second);
+  });
+}
+
+// One section from this one and the next: the first's target and name, both spans.
+function mergeWithNext(i) {
+  editSheet((sheet) => {
+    sheet.cues[i].end_s = sheet.cues[i + 1].end_s;
+    sheet.cues.splice(i + 1, 1);
+  });
+}
+
+// The cue sheet's hit points: a list with a remove button each, and a time to add one at (the
+// music marks it within a beat: an accent, a stinger, a held chord).
+function renderHits() {
+  const list = $('hit-points');
+  list.replaceChildren();
+  const hits = state.sheet.hits || [];
+  hits.forEach((hit, i) => {
+    const item = make('li');
+    item.appendChild(make('span', {}, `${shown(hit.time_s)} s · ${hit.kind}${hit.text ? ` · ${hit.text}` : ''}`));
+    const remove = make('button', { type: 'button', class: 'remove-hit', dataset: { i18n: 'removeHit' } }, t('removeHit'));
+    remove.addEventListener('click', () => editSheet((sheet) => sheet.hits.splice(i, 1)));
+    item.appendChild(remove);
+    list.appendChild(item);
+  });
+  $('hit-time').max = String(state.sheet.duration_s);
+}
+
+function addHit() {
+  const time = Number($('hit-time').value);
+  if (!Number.isFinite(time) || time < 0 || time > state.sheet.duration_s) return;
+  editSheet((sheet) => {
+    sheet.hits = sheet.hits || [];
+    sheet.hits.push({ time_s: Math.round(time * 1000) / 1000, kind: 'accent', text: '' });
+    sheet.hits.sort((a, b) => a.time_s - b.time_s);
+  });
+}
+
 // The edited cue sheet as a new job, with the first job's rendering options (video, style, ...);
 // the cue sheet brings its own seed and is composed as written.
 function recompose() {
@@ -327,6 +394,7 @@ function wire() {
     submit(storyRequest(), $('form-error'));
   });
   $('recompose').addEventListener('click', recompose);
+  $('add-hit').addEventListener('click', addHit);
   // A sung guide voice sings a song's words: offered once a song is asked for.
   $('song').addEventListener('change', () => {
     $('sing').disabled = !$('song').checked;

@@ -21,6 +21,7 @@ void to_json(nlohmann::json& j, const Cue& c) {
                      {"end_s", c.end_s},
                      {"target", c.target},
                      {"characters", c.characters}};
+  if (!c.music) j["music"] = false;
   if (!c.adjust.is_default()) {
     const CueAdjust& a = c.adjust;
     j["adjust"] = {{"variation", a.variation},
@@ -141,6 +142,12 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
     cue.target =
         emotion_in(jc.contains("target") ? jc.at("target") : nlohmann::json{}, where + ".target");
     cue.characters = jc.value("characters", std::vector<std::string>{});
+    if (jc.contains("music")) {
+      if (!jc.at("music").is_boolean())
+        fail_input("", where + ": 'music' must be true or false",
+                   "write \"music\": false for a cue without music, or leave it out");
+      cue.music = jc.at("music").get<bool>();
+    }
     if (jc.contains("adjust")) {
       const auto& ja = jc.at("adjust");
       const std::string aw = where + ".adjust";

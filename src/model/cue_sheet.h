@@ -36,6 +36,9 @@ struct Cue {
   Emotion target;                       // what the music of this section should carry
   std::vector<std::string> characters;  // named characters present in this scene
   CueAdjust adjust;                     // refinement's nudges (default: none)
+  // false: the cue is a gap, no music (cues.json "music": false, written only then): no note
+  // starts in it and notes from before end where it begins; the next cue brings the music in.
+  bool music = true;
 };
 
 // When a word is heard (narration) or sung (lyrics): absolute seconds, like everything else.

@@ -1076,5 +1076,45 @@ TEST(ComposeOptions, ValidateListsEveryProblem) {
   EXPECT_THROW(compose(story_sheet(), o), InvalidOptions);
 }
 
+// A cue without music is a gap: no note starts in it, none from before sounds into it, and the
+// music comes back in the next cue. cues.json keeps the choice.
+TEST(Compose, ACueWithoutMusicIsAGap) {
+  CueSheet sheet = story_sheet();
+  sheet.cues[2].music = false;  // "Loss", 41.9 .. 63.0 s
+  const Score score = compose(sheet, {.seed = 3});
+  std::size_t before = 0, after = 0;
+  for (const Track& t : score.tracks)
+    for (const Note& n : t.notes) {
+      const double start = score.seconds_at(n.tick), end = score.seconds_at(n.tick + n.duration);
+      EXPECT_FALSE(start >= 41.9 - 0.01 && start < 63.0 - 0.01) << t.name << " note at " << start;
+      if (start < 41.9) {
+        EXPECT_LE(end, 41.9 + 0.01) << t.name << " note from " << start << " to " << end;
+        ++before;
+      }
+      after += start >= 63.0 - 0.01 ? 1 : 0;
+    }
+  EXPECT_GT(before, 50u);
+  EXPECT_GT(after, 50u);
+  // The other cues are composed as without the gap.
+  const Score whole = compose(story_sheet(), {.seed = 3});
+  ASSERT_EQ(whole.tracks.size(), score.tracks.size());
+  for (std::size_t i = 0; i < whole.tracks.size(); ++i) {
+    std::size_t late = 0, late_whole = 0;
+    for (const Note& n : score.tracks[i].notes) late += score.seconds_at(n.tick) >= 63.0 ? 1 : 0;
+    for (const Note& n : whole.tracks[i].notes)
+      late_whole += whole.seconds_at(n.tick) >= 63.0 ? 1 : 0;
+    EXPECT_EQ(late, late_whole) << whole.tracks[i].name;
+  }
+
+  nlohmann::json j = sheet;
+  EXPECT_EQ(j["cues"][2]["music"], false);
+  EXPECT_FALSE(j["cues"][1].contains("music")) << "written only for a gap";
+  const CueSheet back = j.get<CueSheet>();
+  EXPECT_FALSE(back.cues[2].music);
+  EXPECT_TRUE(back.cues[1].music);
+  j["cues"][2]["music"] = "no";
+  EXPECT_THROW(j.get<CueSheet>(), Error);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -669,6 +669,32 @@ CueSheet single_emotion_cues(const Emotion& emotion, double duration_s, std::uin
   return sheet;
 }
 
+namespace {
+
+// Cues without music (Cue::music false) are gaps: no note starts in one, and a note from before
+// ends where it begins (its release rings on a moment: the music goes out, not off).
+void rest_in_gaps(const CueSheet& cues, Score& score) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> gaps;  // ticks [from, to)
+  for (const Cue& cue : cues.cues)
+    if (!cue.music) gaps.emplace_back(score.tick_at(cue.start_s), score.tick_at(cue.end_s));
+  if (gaps.empty()) return;
+  for (Track& track : score.tracks) {
+    std::vector<Note> kept;
+    kept.reserve(track.notes.size());
+    for (Note note : track.notes) {
+      bool silent = false;
+      for (const auto& [from, to] : gaps) {
+        if (note.tick >= from && note.tick < to) silent = true;
+        if (note.tick < from && note.tick + note.duration > from) note.duration = from - note.tick;
+      }
+      if (!silent) kept.push_back(note);
+    }
+    track.notes = std::move(kept);
+  }
+}
+
+}  // namespace
+
 Score compose(const CueSheet& cues, const ComposeOptions& given) {
   using namespace composer;
   ComposeOptions options = given;
@@ -691,6 +717,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& given) {
   const bool styled = !options.style.empty() && options.style != "default";
   apply_hits(cues.hits, sections, styled, parts, score);
   add_tracks(parts, score);
+  rest_in_gaps(cues, score);
   return score;
 }
 

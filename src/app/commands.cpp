@@ -672,6 +672,10 @@ CommandRun define_score(CLI::App& cmd) {
                  "SRT, WebVTT or ASS/SSA subtitles: their emotion drives the music, which "
                  "ducks under each line (default: the video's first text subtitle stream, else "
                  "none: the picture alone drives it)");
+  cmd.add_option("--cue-sheet", o->cue_sheet,
+                 "The cues.json of an earlier run on this film, edited: composed as written "
+                 "(its seed; \"music\": false makes a cue a gap) in place of the plan; not with "
+                 "--subtitles");
   cmd.add_option("--duck", o->duck_db, "How far the music drops under each subtitle, 0..40 dB")
       ->capture_default_str();
   cmd.add_option("--loudness", o->loudness_lufs,
@@ -697,6 +701,7 @@ CommandRun define_score(CLI::App& cmd) {
                 r.film.fps, r.film.cuts.size(), r.film.shots.size(),
                 r.subtitle_source == "file"     ? "arc from the subtitles file"
                 : r.subtitle_source == "stream" ? "arc from the video's subtitle stream"
+                : !o->cue_sheet.empty()         ? "cues from the edited cue sheet"
                                                 : "no subtitles: arc from the picture");
     for (const ScoreSection& s : r.score.sections)
       std::printf("  %6.2f-%6.2f s  %-24s %3.0f bpm  v=%+.2f a=%+.2f\n", s.start_s, s.end_s,

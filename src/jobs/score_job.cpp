@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/files.h"
+#include "model/cue_sheet.h"
 #include "music/compose.h"
 #include "music/midi.h"
 #include "plan/plan.h"
@@ -18,6 +19,10 @@ OptionProblems ScoreOptions::validate() const {
   OptionProblems problems;
   if (video.empty()) problems.push_back({"video", "give the film to score (mp4, mkv, mov, webm)"});
   if (!is_music_style(style)) problems.push_back({"style", style_problem(style)});
+  if (!cue_sheet.empty() && !subtitles.empty())
+    problems.push_back({"cue_sheet",
+                        "give subtitles or an edited cue sheet, not both (the cue sheet "
+                        "holds its subtitles as captions)"});
   if (!(duck_db >= 0 && duck_db <= 40))
     problems.push_back(
         {"duck", fmt::format("{} dB is out of range; accepts 0 (no ducking) to 40 dB", duck_db)});
@@ -160,6 +165,7 @@ nlohmann::json voice_report(const ScoreResult& r) {
 nlohmann::json subtitle_report(const ScoreResult& r, const ScoreOptions& options) {
   nlohmann::json j = {{"source", r.subtitle_source}};
   if (r.subtitle_source == "file") j["file"] = options.subtitles.string();
+  if (!options.cue_sheet.empty()) j["cue_sheet"] = options.cue_sheet.string();
   if (r.embedded.stream_index >= 0)
     j["stream"] = {{"index", r.embedded.stream_index},
                    {"codec", r.embedded.codec},
@@ -262,7 +268,11 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   const CancelToken& cancel = context.cancel();
   context.stage("read");
   std::string subtitle_name;  // names the subtitles in messages
-  if (!options.subtitles.empty()) {
+  if (!options.cue_sheet.empty()) {
+    // An edited cue sheet in place of the plan, read first so that a bad one fails at once.
+    result.cues = load_cue_sheet(options.cue_sheet);
+    if (!result.cues.captions.empty()) result.subtitle_source = "cues";
+  } else if (!options.subtitles.empty()) {
     result.document = parse_file(options.subtitles, {.language = options.language});
     result.subtitle_source = "file";
     subtitle_name = options.subtitles.string();
@@ -304,7 +314,13 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
     result.subtitle_source = "none";
     result.dialogue = false;
   }
-  if (result.dialogue) {
+  if (!options.cue_sheet.empty()) {
+    if (std::abs(result.cues.duration_s - film.duration_s) > 0.5)
+      fail_input(options.cue_sheet.string(),
+                 fmt::format("is the cue sheet of a {:.2f} s film; this one lasts {:.2f} s",
+                             result.cues.duration_s, film.duration_s),
+                 "give the cues.json written by a run on this film");
+  } else if (result.dialogue) {
     const std::vector<Caption> spans =
         subtitle_spans(result.document, subtitle_name, film.duration_s,
                        result.subtitle_source == "stream", clipped);
@@ -321,7 +337,7 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
     result.cues = picture_cues(film, options.seed, options.fit);
   }
   if (result.cues.title.empty()) result.cues.title = options.video.stem().string();
-  result.cues.seed = options.seed;
+  if (options.cue_sheet.empty()) result.cues.seed = options.seed;
 
   // The film's own sound, at the music's rate: mixed under the score, and (without subtitles)
   // where its voices are the music ducks and thins.
@@ -342,8 +358,8 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   const std::vector<Caption>& speech = result.dialogue ? result.cues.captions : result.voice_spans;
 
   context.stage("compose");
-  result.cues.style = options.style;
-  result.score = compose(result.cues, {.seed = options.seed});
+  if (options.cue_sheet.empty() || !options.style.empty()) result.cues.style = options.style;
+  result.score = compose(result.cues, {.seed = result.cues.seed});
   // The composer starts each section on the downbeat nearest its cue; a cue on a cut wants it
   // on the cut's frame.
   result.tempo_bend = bend_tempo_to_cues(result.score, result.cues);

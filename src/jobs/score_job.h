@@ -30,6 +30,10 @@ struct ScoreOptions {
   // SRT, WebVTT or ASS/SSA; empty: the first text subtitle stream inside the video, else none
   // (the picture alone drives).
   std::filesystem::path subtitles;
+  // The cues.json of an earlier run of this film, edited: composed as written (its own seed and
+  // style unless `style` is given) in place of the plan; its captions are the dialogue the music
+  // ducks under (none: voice activity, as without subtitles). Not with `subtitles`.
+  std::filesystem::path cue_sheet;
   double duck_db = 10;  // how far the music drops under each subtitle, 0 .. 40 dB
   // The delivery loudness of scored.mp4's audio (integrated, EBU R128): -14 for streaming, -23
   // (EBU R128) or -24 (ATSC A/85) for broadcast; kMinLoudnessLufs .. kMaxLoudnessLufs.
@@ -53,7 +57,8 @@ struct ScoreOptions {
 struct ScoreResult {
   FootageAnalysis film;
   bool dialogue = false;  // subtitles drove the arc
-  // Where the subtitles came from: "file" (--subtitles), "stream" (inside the video), "none".
+  // Where the subtitles came from: "file" (--subtitles), "stream" (inside the video), "cues"
+  // (the captions of an edited cue sheet), "none".
   std::string subtitle_source = "none";
   EmbeddedSubtitles embedded;  // the video's own subtitle streams (read when no --subtitles)
   std::string subtitle_note;   // why a subtitle stream in the video was not used, or empty

@@ -2,9 +2,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -68,6 +71,58 @@ TEST(ScoreCommand, WritesEveryOutputWithTheVideoCopied) {
   const nlohmann::json report = nlohmann::json::parse(report_file);
   EXPECT_EQ(report["qc"]["loudness"]["target_lufs"], -24.0);
   EXPECT_EQ(report["subtitles"]["source"], "file");
+}
+
+// The cues.json of a run, given back with --cue-sheet: as written it gives the same MIDI; with its
+// first cue marked "music": false the music is silent there and comes in with the second cue.
+TEST(ScoreCommand, AnEditedCueSheetIsComposedAsWrittenGapsIncluded) {
+  const fs::path dir = score_dir("cues");
+  write_synthetic_video(dir / "film.mp4", {{250, {200, 40, 40}, SyntheticLook::pattern},
+                                           {250, {40, 60, 220}, SyntheticLook::pan}});
+  const std::string film =
+      "'" + (dir / "film.mp4").string() + "' --soundfont " + kScoreSoundFont.string();
+  ScoreRun r = run_score_cli(film + " -o '" + (dir / "first").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json cues;
+  std::ifstream(dir / "first" / "cues.json") >> cues;
+  ASSERT_GE(cues["cues"].size(), 2u) << cues.dump();
+
+  r = run_score_cli(film + " --cue-sheet '" + (dir / "first" / "cues.json").string() + "' -o '" +
+                    (dir / "again").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto bytes = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(bytes(dir / "again" / "score.mid"), bytes(dir / "first" / "score.mid"));
+
+  cues["cues"][0]["music"] = false;
+  std::ofstream(dir / "edited.json") << cues.dump(2);
+  r = run_score_cli(film + " --cue-sheet '" + (dir / "edited.json").string() + "' -o '" +
+                    (dir / "gap").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double music_in = cues["cues"][1]["start_s"].get<double>();
+  const AudioBuffer music = read_audio(dir / "gap" / "music.wav");
+  auto peak = [&](double from, double to) {
+    float p = 0;
+    for (auto i = static_cast<std::size_t>(from * music.sample_rate) * 2;
+         i < static_cast<std::size_t>(to * music.sample_rate) * 2 && i < music.samples.size(); ++i)
+      p = std::max(p, std::abs(music.samples[i]));
+    return p;
+  };
+  EXPECT_LT(peak(0.0, music_in - 0.05), 1e-4f) << "silent (under -80 dBFS) until the second cue";
+  EXPECT_GT(peak(music_in, music_in + 4.0), 0.01f) << "the music comes in with it";
+  std::ifstream report_file(dir / "gap" / "report.json");
+  const nlohmann::json report = nlohmann::json::parse(report_file);
+  EXPECT_EQ(report["subtitles"]["cue_sheet"], (dir / "edited.json").string());
+
+  // Subtitles and a cue sheet together: a usage error naming the flag.
+  std::ofstream(dir / "film.srt") << "1\n00:00:01,000 --> 00:00:03,000\nHello.\n";
+  r = run_score_cli(film + " --cue-sheet '" + (dir / "edited.json").string() + "' --subtitles '" +
+                    (dir / "film.srt").string() + "' -o '" + (dir / "both").string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--cue-sheet"), std::string::npos) << r.output;
+  EXPECT_TRUE(no_files_in(dir / "both"));
 }
 
 // An mkv carrying its own subtitles (an ASS stream): scored from them without --subtitles; an

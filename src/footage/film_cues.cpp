@@ -298,7 +298,10 @@ std::vector<HitRow> hit_list(const FootageAnalysis& film, const CueSheet& cues,
   if (score.sections.size() == cues.cues.size())
     for (std::size_t c = 0; c < cues.cues.size(); ++c) {
       HitRow row;
-      row.event = c == 0 ? "music in" : "section start";
+      // A cue without music is a gap: the music goes out at its start and comes back in at the
+      // next cue with music.
+      const bool after_gap = c == 0 || !cues.cues[c - 1].music;
+      row.event = !cues.cues[c].music ? "music out" : after_gap ? "music in" : "section start";
       row.detail = cues.cues[c].name;
       row.music_s = score.seconds_at(score.sections[c].start_tick);
       place(row, cues.cues[c].start_s);

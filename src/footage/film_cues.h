@@ -71,17 +71,18 @@ double bend_tempo_to_cues(Score& score, const CueSheet& cues, double max_bend = 
 
 // One row of the hit list: something the music does at a moment of the picture.
 struct HitRow {
-  std::string event;            // "music in", "section start", "accent", "hit" (a story hit point)
-  std::string detail;           // the cue's name, or what the hit marks
-  double music_s = 0;           // when the music does it (the composed time: section start, beat)
+  std::string event;   // "music in", "music out", "section start", "accent", "hit" (a story hit)
+  std::string detail;  // the cue's name, or what the hit marks
+  double music_s = 0;  // when the music does it (the composed time: section start, beat)
   std::int64_t frame = 0;       // the picture's frame: the cut's first frame when on a cut
   std::int64_t cut_frame = -1;  // the cut it is placed on, or -1
   double error_s = 0;           // music_s minus the cut's time (0 without a cut)
 };
 
-// The section starts (the first is "music in") and the hit points of `score` against the film's
-// cuts: an event whose cue time (cues.json) lies within half a frame of a cut is on that cut.
-// Needs one section per cue; hits are matched to the cue sheet's by order.
+// The section starts (the first is "music in"; a cue without music "music out", the one after it
+// "music in") and the hit points of `score` against the film's cuts: an event whose cue time
+// (cues.json) lies within half a frame of a cut is on that cut. Needs one section per cue; hits are
+// matched to the cue sheet's by order.
 std::vector<HitRow> hit_list(const FootageAnalysis& film, const CueSheet& cues, const Score& score);
 
 // HH:MM:SS:FF of `frame` at `fps` (non-drop-frame; 29.97 counts 30 frames a second).

@@ -112,6 +112,11 @@ TEST(ScoreCommand, AnEditedCueSheetIsComposedAsWrittenGapsIncluded) {
   };
   EXPECT_LT(peak(0.0, music_in - 0.05), 1e-4f) << "silent (under -80 dBFS) until the second cue";
   EXPECT_GT(peak(music_in, music_in + 4.0), 0.01f) << "the music comes in with it";
+  // The hit list says where the music goes out and comes back in.
+  const std::string hits = bytes(dir / "gap" / "hits.csv");
+  EXPECT_NE(hits.find(",music out,"), std::string::npos) << hits;
+  EXPECT_NE(hits.find(",music in,"), std::string::npos) << hits;
+  EXPECT_LT(hits.find(",music out,"), hits.find(",music in,")) << hits;
   std::ifstream report_file(dir / "gap" / "report.json");
   const nlohmann::json report = nlohmann::json::parse(report_file);
   EXPECT_EQ(report["subtitles"]["cue_sheet"], (dir / "edited.json").string());

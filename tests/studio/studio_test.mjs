@@ -280,6 +280,10 @@ async function main() {
   await page.click(`#section-${longest}-merge`);
   assert.equal(await page.$$eval('#chart .handle-valence', (h) => h.length), sections);
   await page.click(`#section-${longest}-split`);
+  // The last section becomes a gap: no music there.
+  const last = sections;  // after the split, the last card
+  assert.equal(await page.$eval(`#section-${last}-music`, (box) => box.checked), true);
+  await page.click(`#section-${last}-music`);
   const hitsBefore = (sheet.hits || []).length;
   await page.$eval('#hit-time', (input) => { input.value = '3'; });
   await page.click('#add-hit');
@@ -295,6 +299,8 @@ async function main() {
   const cut = (sheet.cues[longest].start_s + sheet.cues[longest].end_s) / 2;
   assert.ok(Math.abs(edited.cues[longest].end_s - cut) < 0.01 && edited.cues[longest + 1].start_s === edited.cues[longest].end_s);
   assert.ok(edited.hits.some((h) => h.time_s === 3), `the hit at 3 s: ${JSON.stringify(edited.hits)}`);
+  assert.equal(edited.cues[sections].music, false, 'the last section is a gap');
+  assert.ok(edited.cues.slice(0, sections).every((c) => c.music === undefined), 'the others have music');
   const editedReport = JSON.parse(await bytes(`${base}/api/jobs/${second}/files/report.json`));
   const marked = editedReport.hits.find((h) => h.time_s === 3);
   assert.ok(marked && marked.music && Math.abs(marked.music.offset_s) < 1, `the music marks it: ${JSON.stringify(marked)}`);

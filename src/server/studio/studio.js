@@ -215,6 +215,17 @@ function renderEditor(rebuild) {
         field.appendChild(input);
         card.appendChild(field);
       }
+      // Music in this section, or a gap (cues.json "music": false).
+      const musicField = make('div', { class: 'field check' });
+      const music = make('input', { id: `section-${i}-music`, type: 'checkbox' });
+      music.checked = cue.music !== false;
+      music.addEventListener('change', () => {
+        if (music.checked) delete cue.music;
+        else cue.music = false;
+      });
+      musicField.appendChild(music);
+      musicField.appendChild(make('label', { for: music.id, dataset: { i18n: 'sectionMusic' } }, t('sectionMusic')));
+      card.appendChild(musicField);
       const actions = make('div', { class: 'card-actions' });
       const split = make('button', { type: 'button', id: `section-${i}-split`, dataset: { i18n: 'split' } }, t('split'));
       split.disabled = cue.end_s - cue.start_s < 2;  // two halves of at least a second

@@ -380,6 +380,25 @@ std::string hits_edl(const std::vector<HitRow>& rows, double fps, const std::str
   return out;
 }
 
+int leave_gaps_for_dialogue(CueSheet& cues, const std::vector<Caption>& spans,
+                            const FitOptions& options) {
+  if (cues.cues.size() < 3) return 0;
+  int gaps = 0;
+  for (std::size_t c = 1; c + 1 < cues.cues.size(); ++c) {
+    Cue& cue = cues.cues[c];
+    const double length = cue.end_s - cue.start_s;
+    if (length <= 0 || cue.target.arousal > options.gap_max_arousal) continue;
+    double spoken = 0;
+    for (const Caption& span : spans)
+      spoken +=
+          std::max(0.0, std::min(span.end_s, cue.end_s) - std::max(span.start_s, cue.start_s));
+    if (spoken < options.gap_dialogue_share * length) continue;
+    cue.music = false;
+    ++gaps;
+  }
+  return gaps;
+}
+
 int thin_lead_under_dialogue(Score& score, const std::vector<Caption>& spans, double lead_s,
                              double soften) {
   const auto under_a_line = [&](const Note& note) {

@@ -29,6 +29,10 @@ struct FitOptions {
   // least `min_hit_gap_s` from other hits and from cue starts.
   double hit_arousal = 0.3;
   double min_hit_gap_s = 2.0;
+  // A scene that wants silence (leave_gaps_for_dialogue): lines cover at least this share of a
+  // cue whose target arousal is at most `gap_max_arousal`.
+  double gap_dialogue_share = 0.75;
+  double gap_max_arousal = -0.2;
 };
 
 // `planned` is the plan of the subtitles (plan/plan.h) for the film's length, one caption per
@@ -40,6 +44,13 @@ struct FitOptions {
 CueSheet fit_cues_to_film(const CueSheet& planned, const std::vector<Caption>& spans,
                           const FootageAnalysis& film, const FitOptions& options,
                           std::vector<BoundaryPlacement>* placements = nullptr);
+
+// Scenes that want silence: a cue, neither the first nor the last of a film of three cues or
+// more, whose target is calm (arousal at most options.gap_max_arousal) and whose time is mostly
+// dialogue (the spans cover at least options.gap_dialogue_share of it) is left without music
+// (Cue::music false: the actors carry it; the next cue brings the music back). Returns how many.
+int leave_gaps_for_dialogue(CueSheet& cues, const std::vector<Caption>& spans,
+                            const FitOptions& options);
 
 // The picture's emotion over [start_s, end_s): arousal from the cut rate and motion, valence from
 // brightness and colour, tension from darkness and motion. A heuristic, not a fitted model.

@@ -227,5 +227,30 @@ TEST(FilmCues, LeadThinsUnderDialogue) {
               score.seconds_at(n.tick) >= 3.75 && score.seconds_at(n.tick) < 8 ? 59 : 90);
 }
 
+// A calm scene that is mostly talk is left to the actors: no music there. Not an excited one, not
+// a sparse one, and never the first or the last cue.
+TEST(FilmCues, ACalmSceneOfDialogueIsLeftWithoutMusic) {
+  CueSheet cues;
+  cues.duration_s = 80;
+  cues.cues = {{"Talk first", 0, 20, Emotion::at(0.0, -0.5), {}, {}},
+               {"Quiet talk", 20, 40, Emotion::at(0.1, -0.5), {}, {}},
+               {"Argument", 40, 60, Emotion::at(-0.5, 0.6), {}, {}},
+               {"Talk last", 60, 80, Emotion::at(0.0, -0.5), {}, {}}};
+  std::vector<Caption> lines;
+  for (double t = 0; t < 80; t += 4) lines.push_back(line(t, t + 3.4));  // 85% of the time
+  EXPECT_EQ(leave_gaps_for_dialogue(cues, lines, FitOptions{}), 1);
+  EXPECT_TRUE(cues.cues[0].music);
+  EXPECT_FALSE(cues.cues[1].music) << "calm and mostly talk";
+  EXPECT_TRUE(cues.cues[2].music) << "excited";
+  EXPECT_TRUE(cues.cues[3].music);
+  // Sparse lines: the scene keeps its music.
+  for (Cue& c : cues.cues) c.music = true;
+  const std::vector<Caption> sparse = {line(22, 25), line(30, 33)};
+  EXPECT_EQ(leave_gaps_for_dialogue(cues, sparse, FitOptions{}), 0);
+  // Two cues: never a gap.
+  cues.cues.resize(2);
+  EXPECT_EQ(leave_gaps_for_dialogue(cues, lines, FitOptions{}), 0);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -248,7 +248,8 @@ nlohmann::json build_score_report(const ScoreResult& r, const ScoreOptions& opti
             {"depth_db", r.dialogue || !r.voice_spans.empty() ? options.duck_db : 0.0},
             {"spans", r.dialogue ? r.cues.captions.size() : r.voice_spans.size()},
             {"lines_cut_at_the_end", clipped},
-            {"lead_notes_rested", r.thinned_notes}}},
+            {"lead_notes_rested", r.thinned_notes},
+            {"gaps_for_dialogue", r.gaps}}},
           {"voice_activity", voice_report(r)},
           {"original_audio", std::move(original)},
           {"loudness", r.loudness},
@@ -332,6 +333,7 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
         result.document, result.arc,
         {.duration_s = film.duration_s, .seed = options.seed, .min_cue_s = 8, .max_cue_s = 90});
     result.cues = fit_cues_to_film(planned, spans, film, options.fit, &result.boundaries);
+    result.gaps = leave_gaps_for_dialogue(result.cues, spans, options.fit);
   } else {
     context.stage("plan");
     result.cues = picture_cues(film, options.seed, options.fit);

@@ -157,6 +157,19 @@ Emotion picture_emotion(const FootageAnalysis& film, double start_s, double end_
   return e.clamped();
 }
 
+void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double weight) {
+  if (!(weight > 0)) return;
+  const double w = std::min(1.0, weight);
+  for (Cue& cue : cues.cues) {
+    const Emotion picture = picture_emotion(film, cue.start_s, cue.end_s);
+    Emotion& t = cue.target;  // its categories and confidence stay the words'
+    t.valence = (1 - w) * t.valence + w * picture.valence;
+    t.arousal = (1 - w) * t.arousal + w * picture.arousal;
+    t.tension = (1 - w) * t.tension + w * picture.tension;
+    t = t.clamped();
+  }
+}
+
 CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const FitOptions& options,
                       double cue_s, double min_cue_s) {
   const double duration = film.duration_s;

@@ -33,6 +33,9 @@ struct FitOptions {
   // cue whose target arousal is at most `gap_max_arousal`.
   double gap_dialogue_share = 0.75;
   double gap_max_arousal = -0.2;
+  // With subtitles, how far each cue's target moves toward the picture's emotion over the cue
+  // (blend_picture_into_cues): the words lead, the picture moves them.
+  double picture_weight = 0.3;
 };
 
 // `planned` is the plan of the subtitles (plan/plan.h) for the film's length, one caption per
@@ -55,6 +58,11 @@ int leave_gaps_for_dialogue(CueSheet& cues, const std::vector<Caption>& spans,
 // The picture's emotion over [start_s, end_s): arousal from the cut rate and motion, valence from
 // brightness and colour, tension from darkness and motion. A heuristic, not a fitted model.
 Emotion picture_emotion(const FootageAnalysis& film, double start_s, double end_s);
+
+// Each cue's target valence, arousal and tension moved `weight` of the way toward the picture's
+// emotion over the cue (picture_emotion): a hectic stretch raises the arousal the subtitles gave,
+// a dark one lowers the valence. 0 leaves the cues as they are.
+void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double weight);
 
 // No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`; two at least when the film
 // holds two of min_cue_s), each starting on a cut (the

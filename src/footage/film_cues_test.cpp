@@ -252,5 +252,41 @@ TEST(FilmCues, ACalmSceneOfDialogueIsLeftWithoutMusic) {
   EXPECT_EQ(leave_gaps_for_dialogue(cues, lines, FitOptions{}), 0);
 }
 
+// With subtitles the words lead and the picture moves them: two cues the words found alike differ
+// once the second runs over a hectic stretch of picture (fast cuts, motion).
+TEST(FilmCues, ThePictureMovesTheWordsArc) {
+  FootageAnalysis film;
+  film.duration_s = 60;
+  Shot calm;
+  calm.start_s = 0;
+  calm.end_s = 30;
+  calm.brightness = 0.5;
+  calm.saturation = 0.2;
+  film.shots.push_back(calm);
+  for (int k = 0; k < 15; ++k) {  // a cut every 2 s, much motion, darker
+    Shot busy;
+    busy.start_s = 30 + 2 * k;
+    busy.end_s = busy.start_s + 2;
+    busy.brightness = 0.25;
+    busy.saturation = 0.3;
+    busy.motion = 0.12;
+    film.shots.push_back(busy);
+    if (k > 0) film.cuts.push_back({0, busy.start_s, CutKind::hard, 0.8});
+  }
+  CueSheet cues;
+  cues.duration_s = 60;
+  cues.cues = {{"A", 0, 30, Emotion::at(0.2, 0.0, 0.2), {}, {}},
+               {"B", 30, 60, Emotion::at(0.2, 0.0, 0.2), {}, {}}};
+  CueSheet unchanged = cues;
+  blend_picture_into_cues(unchanged, film, 0.0);
+  EXPECT_EQ(unchanged.cues[1].target.arousal, 0.0);
+  blend_picture_into_cues(cues, film, 0.3);
+  EXPECT_GT(cues.cues[1].target.arousal, cues.cues[0].target.arousal + 0.2);
+  EXPECT_LT(cues.cues[1].target.valence, cues.cues[0].target.valence);
+  EXPECT_GT(cues.cues[1].target.tension, cues.cues[0].target.tension);
+  // The words still lead: the calm cue moved less than a third of the way.
+  EXPECT_NEAR(cues.cues[0].target.valence, 0.2, 0.3 * 1.0);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -333,6 +333,8 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
         result.document, result.arc,
         {.duration_s = film.duration_s, .seed = options.seed, .min_cue_s = 8, .max_cue_s = 90});
     result.cues = fit_cues_to_film(planned, spans, film, options.fit, &result.boundaries);
+    // The words lead; the picture moves them (a chase under calm lines is still a chase).
+    blend_picture_into_cues(result.cues, film, options.fit.picture_weight);
     result.gaps = leave_gaps_for_dialogue(result.cues, spans, options.fit);
   } else {
     context.stage("plan");

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "audio/audio.h"
 #include "core/error.h"
 
 namespace tonepoem {
@@ -167,6 +168,19 @@ void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double
     t.arousal = (1 - w) * t.arousal + w * picture.arousal;
     t.tension = (1 - w) * t.tension + w * picture.tension;
     t = t.clamped();
+  }
+}
+
+void blend_sound_into_cues(CueSheet& cues, const AudioBuffer& sound, double weight) {
+  if (!(weight > 0) || sound.frames() == 0) return;
+  const AudioFeatures film = extract_audio_features(sound);
+  if (film.rms_db < -70) return;  // silence says nothing
+  const double w = std::min(1.0, weight);
+  for (Cue& cue : cues.cues) {
+    const AudioFeatures here = extract_audio_features(audio_slice(sound, cue.start_s, cue.end_s));
+    const double heard = std::clamp(
+        (here.rms_db - film.rms_db) / 12.0 + (here.onset_rate - film.onset_rate) / 4.0, -1.0, 1.0);
+    cue.target.arousal = std::clamp(cue.target.arousal + w * heard, -1.0, 1.0);
   }
 }
 

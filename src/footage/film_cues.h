@@ -8,6 +8,7 @@
 #include <string>
 
 #include "footage/footage.h"
+#include "model/audio.h"
 #include "model/cue_sheet.h"
 #include "model/score.h"
 
@@ -36,6 +37,8 @@ struct FitOptions {
   // With subtitles, how far each cue's target moves toward the picture's emotion over the cue
   // (blend_picture_into_cues): the words lead, the picture moves them.
   double picture_weight = 0.3;
+  // ... and the arousal moved by the film's own sound (blend_sound_into_cues).
+  double sound_weight = 0.2;
 };
 
 // `planned` is the plan of the subtitles (plan/plan.h) for the film's length, one caption per
@@ -63,6 +66,12 @@ Emotion picture_emotion(const FootageAnalysis& film, double start_s, double end_
 // emotion over the cue (picture_emotion): a hectic stretch raises the arousal the subtitles gave,
 // a dark one lowers the valence. 0 leaves the cues as they are.
 void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double weight);
+
+// Each cue's target arousal raised or lowered by `weight` times what the film's own sound says of
+// the cue against the whole film: louder and busier (more onsets a second) than the film's
+// average is more aroused (+1 at 12 dB louder, or 4 onsets a second more; clamped to [-1, 1]), so
+// the arc keeps its spread. Silent or empty sound leaves the cues as they are.
+void blend_sound_into_cues(CueSheet& cues, const AudioBuffer& sound, double weight);
 
 // No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`; two at least when the film
 // holds two of min_cue_s), each starting on a cut (the

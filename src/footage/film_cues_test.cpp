@@ -288,5 +288,37 @@ TEST(FilmCues, ThePictureMovesTheWordsArc) {
   EXPECT_NEAR(cues.cues[0].target.valence, 0.2, 0.3 * 1.0);
 }
 
+// The film's own sound moves the arc: the cue over the loud, busy half of the sound track is more
+// aroused than the one over its quiet half; the words' difference is kept.
+TEST(FilmCues, TheFilmsSoundMovesTheArc) {
+  AudioBuffer sound;
+  sound.sample_rate = 16000;
+  sound.channels = 1;
+  for (int i = 0; i < 20 * 16000; ++i) {
+    const double t = i / 16000.0;
+    const double quiet = 0.02 * std::sin(2 * 3.14159265 * 220 * t);
+    // The second half: loud clicks of noise four times a second over a louder tone.
+    const double click = std::fmod(t, 0.25) < 0.02 ? 0.6 * std::sin(12345.678 * i) : 0.0;
+    const double loud = 0.2 * std::sin(2 * 3.14159265 * 220 * t) + click;
+    sound.samples.push_back(static_cast<float>(t < 10 ? quiet : loud));
+  }
+  CueSheet cues;
+  cues.duration_s = 20;
+  cues.cues = {{"Quiet", 0, 10, Emotion::at(0.0, 0.1), {}, {}},
+               {"Loud", 10, 20, Emotion::at(0.0, 0.1), {}, {}}};
+  blend_sound_into_cues(cues, sound, 0.2);
+  EXPECT_GT(cues.cues[1].target.arousal, cues.cues[0].target.arousal + 0.1);
+  EXPECT_GT(cues.cues[1].target.arousal, 0.1);
+  EXPECT_LT(cues.cues[0].target.arousal, 0.1);
+  // Silence says nothing.
+  CueSheet still = cues;
+  AudioBuffer silence;
+  silence.sample_rate = 16000;
+  silence.channels = 1;
+  silence.samples.assign(20 * 16000, 0.0f);
+  blend_sound_into_cues(still, silence, 0.2);
+  EXPECT_EQ(still.cues[0].target.arousal, cues.cues[0].target.arousal);
+}
+
 }  // namespace
 }  // namespace tonepoem

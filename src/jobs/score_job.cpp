@@ -335,7 +335,6 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
     result.cues = fit_cues_to_film(planned, spans, film, options.fit, &result.boundaries);
     // The words lead; the picture moves them (a chase under calm lines is still a chase).
     blend_picture_into_cues(result.cues, film, options.fit.picture_weight);
-    result.gaps = leave_gaps_for_dialogue(result.cues, spans, options.fit);
   } else {
     context.stage("plan");
     result.cues = picture_cues(film, options.seed, options.fit);
@@ -358,6 +357,14 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
       result.voice_spans = detect_voice_activity(original).spans;
       result.voice_detected = true;
     }
+  }
+  if (options.cue_sheet.empty()) {
+    // The film's own sound moves the planned arc too (louder, busier: more aroused); then calm
+    // scenes of talk are left without music.
+    if (!original.samples.empty())
+      blend_sound_into_cues(result.cues, original, options.fit.sound_weight);
+    if (result.dialogue)
+      result.gaps = leave_gaps_for_dialogue(result.cues, result.cues.captions, options.fit);
   }
   const std::vector<Caption>& speech = result.dialogue ? result.cues.captions : result.voice_spans;
 

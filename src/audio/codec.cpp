@@ -202,9 +202,9 @@ AudioBuffer decode_with_libav(const fs::path& path) {
 namespace {
 
 // A RIFF WAVE file whose chunk claims more bytes than the file holds: FFmpeg allocates what a
-// header chunk claims before reading it (a 164-byte file found by the fuzzer asked for 1.9 GB), so
-// such a file is refused here. The data chunk may run short: a recording cut off is read as far
-// as it goes.
+// header chunk claims before reading it, before or after the samples (164-byte files found by the
+// fuzzer asked for 1.9 GB), so such a file is refused here. The data chunk may run short: a
+// recording cut off is read as far as it goes.
 void check_riff_chunks(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::array<char, 12> header{};
@@ -219,9 +219,10 @@ void check_riff_chunks(const fs::path& path) {
     in.seekg(static_cast<std::streamoff>(at));
     if (!in.read(reinterpret_cast<char*>(chunk.data()), chunk.size())) return;
     std::string id(chunk.begin(), chunk.begin() + 4);
-    if (id == "data") return;
     const std::uintmax_t length = chunk[4] | (chunk[5] << 8) | (chunk[6] << 16) |
                                   (static_cast<std::uintmax_t>(chunk[7]) << 24);
+    // Samples to the end of the file: a recording cut off; nothing follows to check.
+    if (id == "data" && length > size - at - 8) return;
     if (length > size - at - 8) {
       for (char& c : id)
         if (c < 0x20 || c > 0x7e) c = '?';

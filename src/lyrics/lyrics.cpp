@@ -33,13 +33,44 @@ bool is_function_word(std::string_view lower) {
   return function_words().contains(lower);
 }
 
-// Words that belong to the word after them: a line may not start just after one.
+// Words that belong to the word after them (determiners, prepositions): a line may not start
+// just after one.
 bool binds_forward(std::string_view key) {
   static const std::set<std::string, std::less<>> words = {
-      "the",  "a",    "an",    "his",   "her",  "my", "their", "our", "its",  "your", "every",
-      "this", "that", "these", "those", "some", "no", "of",    "to",  "very", "在",   "的",
-      "一个", "这",   "那",    "把",    "被",   "从", "向",    "给",  "很",   "和",   "跟"};
+      "the",   "a",    "an",   "his",   "her",   "my",   "their", "our",  "its",  "your",
+      "every", "this", "that", "these", "those", "some", "no",    "of",   "to",   "very",
+      "in",    "on",   "at",   "by",    "for",   "with", "from",  "into", "onto", "upon",
+      "over",  "as",   "than", "在",    "的",    "一个", "这",    "那",   "把",   "被",
+      "从",    "向",   "给",   "很",    "和",    "跟"};
   return words.contains(key);
+}
+
+// Words that need the words after them: a line cut inside its clause may not end on one ("the
+// light bob along the bank through", "thought it the most", "小红觉得"); at the clause's end
+// they stand.
+bool needs_what_follows(std::string_view key) {
+  static const std::set<std::string, std::less<>> words = {
+      "through", "along", "across", "behind", "beneath", "under", "toward", "towards", "against",
+      "among", "between", "beside", "without", "within", "beyond", "like", "most", "more", "near",
+      "past", "whose",
+      // Chinese verbs that take what follows as their object or clause ("小红觉得 | ...").
+      "觉得", "认为", "以为", "知道", "发现", "看见", "听见", "希望", "只有", "没有", "像", "是",
+      "有", "想"};
+  return words.contains(key);
+}
+
+// Chinese particles and place words that finish the phrase before them: a line is not cut just
+// before one ("讲好听 | 的故事", "这是世界 | 上最美的").
+bool binds_backward(std::string_view key) {
+  static const std::set<std::string, std::less<>> words = {"的", "之", "上", "里", "下", "中",
+                                                           "地", "得", "了", "着", "过"};
+  return words.contains(key);
+}
+
+// Pronouns that follow their verb as its object: a line cut before one drops the verb's object
+// ("lit the lantern and hung | it by the ford").
+bool is_object_pronoun(std::string_view key) {
+  return key == "it" || key == "him" || key == "them" || key == "me" || key == "us";
 }
 
 std::string lower_ascii(std::string_view s) {
@@ -127,8 +158,13 @@ bool same_word(std::string_view a, std::string_view b) {
   return a == b || (a.size() >= 3 && b.starts_with(a) && b.size() <= a.size() + 3);
 }
 
-// The vowel of a rhyme key ("AO R D" -> "AO"; a 十三辙 group is its own vowel).
+// The vowel of a rhyme key, what a slant rhyme shares: English, the last stressed vowel ("AO R D"
+// -> "AO"); Chinese, the 十三辙 group's main vowel with its nasal coda dropped, as Mandarin songs
+// rhyme -n with -ng and with none (发花 a, 言前 an, 江阳 ang; 人辰 en/in, 中东 eng/ing/ong); the
+// other groups are their own vowel.
 std::string rhyme_vowel(const std::string& key) {
+  if (key == "发花" || key == "言前" || key == "江阳") return "a";
+  if (key == "人辰" || key == "中东") return "e";
   return key.substr(0, key.find(' '));
 }
 
@@ -397,14 +433,24 @@ class LineWriter {
   }
 
  private:
+  // The readers the text needs: CMUdict for English words, the narration reader for Han
+  // characters (both for text in both scripts).
   void load_pronunciation() {
-    if (doc_.language == Language::en) {
+    bool latin = doc_.language == Language::en, han = doc_.language == Language::zh;
+    for (const Sentence& sentence : doc_.sentences)
+      for (std::size_t i = 0; i < sentence.text.size() && !(latin && han);) {
+        const char32_t c = next_code_point(sentence.text, i);
+        latin = latin || (c < 0x80 && std::isalpha(static_cast<int>(c)));
+        han = han || is_han(c);
+      }
+    if (latin) {
       pronouncer_ = options_.pronouncer
                         ? options_.pronouncer
                         : std::make_shared<const Pronouncer>(
                               (options_.data_dir.empty() ? find_data_dir() : options_.data_dir) /
                               "lexicons" / "en-cmudict.tsv");
-    } else {
+    }
+    if (han) {
       reader_ =
           options_.reader ? options_.reader : std::make_shared<const NarrationReader>(lexicons_);
     }
@@ -448,73 +494,71 @@ class LineWriter {
     return 0;
   }
 
+  // A sentence into clauses of tokens (punctuation and digits end a clause). English words are
+  // read with CMUdict, runs of Han characters as jieba words with their pinyin, whichever the
+  // text's language: a Chinese line keeps its English words ("月亮 shining 在湖上") and an
+  // English one its Chinese.
   void split_sentence(std::size_t s) {
     const std::string& text = doc_.sentences[s].text;
+    const bool english = doc_.language == Language::en;
     Clause clause{s, cue_of(s), {}};
     auto flush = [&] {
       if (!clause.tokens.empty()) clauses_.push_back(clause);
       clause.tokens.clear();
     };
-    if (doc_.language == Language::en) {
-      std::string word;
-      bool sentence_start = true;
-      auto end_word = [&] {
-        while (!word.empty() && word.back() == '\'') word.pop_back();
-        while (!word.empty() && word.front() == '\'') word.erase(0, 1);
-        if (!word.empty()) {
-          Token t;
-          t.word = pronouncer_->pronounce(word, &t.rhyme);
-          t.key = lower_ascii(word);
-          t.content = !is_function_word(t.key);
-          t.name = names_.contains(t.key) ||
-                   (!sentence_start && std::isupper(static_cast<unsigned char>(word[0])) &&
-                    t.content && word != "I");
-          if (t.name) capitalised_.insert(t.key);
-          clause.tokens.push_back(std::move(t));
-          sentence_start = false;
-        }
-        word.clear();
-      };
-      for (std::size_t i = 0; i < text.size();) {
-        const char32_t c = next_code_point(text, i);
-        if ((c < 0x80 && std::isalpha(static_cast<int>(c))) || (c == '-' && !word.empty())) {
-          word += static_cast<char>(c);
-        } else if (c == '\'' || c == 0x2019) {
-          if (!word.empty()) word += '\'';
-        } else if (c == ' ') {
-          end_word();
-        } else if (c < 0x80 && std::isdigit(static_cast<int>(c))) {
-          end_word();  // numbers are not sung as digits: they break the clause
-          flush();
-        } else {
-          end_word();
-          flush();  // punctuation, dashes, quotes, other scripts end a clause
-        }
+    std::string word, han;
+    bool sentence_start = true;
+    auto end_word = [&] {
+      while (!word.empty() && word.back() == '\'') word.pop_back();
+      while (!word.empty() && word.front() == '\'') word.erase(0, 1);
+      if (!word.empty()) {
+        Token t;
+        t.word = pronouncer_->pronounce(word, &t.rhyme);
+        t.key = lower_ascii(word);
+        t.content = !is_function_word(t.key);
+        t.name = names_.contains(t.key) ||
+                 (english && !sentence_start && std::isupper(static_cast<unsigned char>(word[0])) &&
+                  t.content && word != "I");
+        if (t.name) capitalised_.insert(t.key);
+        clause.tokens.push_back(std::move(t));
+        sentence_start = false;
       }
-      end_word();
-      flush();
-      return;
-    }
-    // Chinese: jieba words from the narration reader, one syllable per Han character.
-    std::string run;
-    auto read_run = [&] {
-      if (run.empty()) return;
-      const SentenceReading reading = reader_->read(run, Language::zh);
+      word.clear();
+    };
+    auto end_han = [&] {
+      if (han.empty()) return;
+      const SentenceReading reading = reader_->read(han, Language::zh);
       for (const ReadingRun& r : reading.runs)
         for (const ReadingWord& w : r.words) add_chinese_word(clause, w);
-      run.clear();
-      flush();
+      han.clear();
+      sentence_start = false;
     };
     for (std::size_t i = 0; i < text.size();) {
       const std::size_t at = i;
       const char32_t c = next_code_point(text, i);
-      if (is_han(c)) {
-        run.append(text, at, i - at);
+      const bool letter = c < 0x80 && std::isalpha(static_cast<int>(c));
+      if (is_han(c) && reader_) {
+        end_word();
+        han.append(text, at, i - at);
+      } else if ((letter || (c == '-' && !word.empty())) && pronouncer_) {
+        end_han();
+        word += static_cast<char>(c);
+      } else if (c == '\'' || c == 0x2019) {
+        if (!word.empty()) word += '\'';  // inside a word; a quote mark alone is passed over
+      } else if (c == ' ' && (english || !word.empty())) {
+        end_word();  // a space between words (in Chinese text, after an English word)
+      } else if (c == ' ' && i < text.size() && static_cast<unsigned char>(text[i]) < 0x80 &&
+                 std::isalpha(static_cast<unsigned char>(text[i]))) {
+        end_han();  // Chinese text: a space before an English word
       } else {
-        read_run();
+        end_word();  // punctuation, digits (not sung as digits), dashes, quotes, other scripts,
+        end_han();   // a space between Chinese words: the clause ends
+        flush();
       }
     }
-    read_run();
+    end_word();
+    end_han();
+    flush();
   }
 
   void add_chinese_word(Clause& clause, const ReadingWord& w) {
@@ -572,19 +616,35 @@ class LineWriter {
     for (std::size_t a = 0; a < c.tokens.size(); ++a) {
       std::size_t syl = 0;
       double weight = 0;
+      bool has_word = false;  // a content word that is not a name: a line is more than a name
       for (std::size_t b = a; b < c.tokens.size(); ++b) {
         syl += c.tokens[b].word.syllables.size();
         weight += token_weight(c.tokens[b]);
         if (syl > options_.max_syllables) break;
-        if (syl < options_.min_syllables || !c.tokens[b].content) continue;
+        // English: a content word written in lower case ("Little Red-Cap" is a name however
+        // it is cut).
+        if (!c.tokens[b].name && c.tokens[b].content &&
+            (doc_.language != Language::en ||
+             !std::isupper(static_cast<unsigned char>(c.tokens[b].word.text[0]))))
+          has_word = true;
+        if (syl < options_.min_syllables || !c.tokens[b].content || !has_word) continue;
+        if (b + 1 < c.tokens.size() && needs_what_follows(c.tokens[b].key)) continue;
+        if (b + 1 < c.tokens.size() && binds_backward(c.tokens[b + 1].key)) continue;
         double score = weight / std::sqrt(double(syl));
         if (a == 0) score += 0.5;
         if (a == 0 && b + 1 == c.tokens.size()) score += 1.0;
         if (c.tokens[a].key == "and" || c.tokens[a].key == "but" || c.tokens[a].key == "then" ||
             c.tokens[a].key == "so")
           score -= 0.75;
-        // A line does not tear a phrase: not after "the", "her", "every" (which it would drop).
-        if (a > 0 && binds_forward(c.tokens[a - 1].key)) score -= 2.0;
+        // A line cut inside its clause starts and ends at a phrase boundary: after a function
+        // word that does not bind forward ("the", "her", "every" would be dropped) and before a
+        // function word ("Wren walked | with her goat"), never between two content words ("she
+        // lit the old | brass lantern", "the old | shepherd") nor before an object pronoun
+        // ("hung | it by the ford").
+        if (a > 0 && (c.tokens[a - 1].content || binds_forward(c.tokens[a - 1].key))) continue;
+        if (b + 1 < c.tokens.size() &&
+            (c.tokens[b + 1].content || is_object_pronoun(c.tokens[b + 1].key)))
+          continue;
         out.push_back({ci, a, b + 1, score});
       }
     }
@@ -598,11 +658,14 @@ class LineWriter {
     return clauses_[w.clause].tokens[w.to - 1].key;
   }
 
-  // 3 for a perfect rhyme of different words, 1.5 for the same vowel, 0 otherwise.
+  // What a rhyme is worth beside a line's own score (a window's score is its words' weight per
+  // syllable, about 1 to 6): more than any line's, so that a verse or chorus gives up a
+  // stronger line for a rhyme. A perfect rhyme of different words, then the same vowel (slant);
+  // 0 otherwise.
   double rhyme_bonus(const Window& a, const Window& b) const {
     if (same_word(end_key(a), end_key(b))) return 0;
-    if (end_rhyme(a) == end_rhyme(b)) return 3.0;
-    if (rhyme_vowel(end_rhyme(a)) == rhyme_vowel(end_rhyme(b))) return 1.0;
+    if (end_rhyme(a) == end_rhyme(b)) return 10.0;
+    if (rhyme_vowel(end_rhyme(a)) == rhyme_vowel(end_rhyme(b))) return 7.0;
     return 0;
   }
 
@@ -617,8 +680,12 @@ class LineWriter {
 
   Window best_window(std::size_t ci) const {
     Window best{ci, 0, 0, -1e9};
+    double top = -1e18;
     for (const Window& w : windows(ci))
-      if (w.score > best.score) best = w;
+      if (fit(w) > top) {
+        top = fit(w);
+        best = w;
+      }
     return best;
   }
 
@@ -649,44 +716,96 @@ class LineWriter {
     for (std::size_t ci = 0; ci < clauses_.size(); ++ci)
       if (clauses_[ci].cue == cue && !windows(ci).empty()) usable.push_back(ci);
     if (usable.empty()) return verse;
-    // The clauses that carry the most, kept in story order.
-    std::vector<std::size_t> ranked = usable;
+    std::vector<Window> lines = options_.verse_lines == 4 && usable.size() >= 4
+                                    ? rhymed_quatrain(usable)
+                                    : strongest_lines(usable);
+    for (const Window& w : lines) {
+      verse.lines.push_back(make_line(w));
+      in_verses_.insert(w.clause);
+      sung_texts_.insert(text_of(w));
+    }
+    return verse;
+  }
+
+  // A line's worth in a verse: its own score, its mood, less a repeat of a line already sung
+  // in a verse before (a verse tells its own part of the story).
+  double fit(const Window& w) const {
+    return w.score + mood_fit(w.clause) - (sung_texts_.contains(text_of(w)) ? 4.0 : 0.0);
+  }
+
+  // The clauses that carry the most (their best windows), kept in story order.
+  std::vector<Window> strongest_lines(std::vector<std::size_t> ranked) const {
     std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
-      return best_window(a).score + mood_fit(a) > best_window(b).score + mood_fit(b);
+      return fit(best_window(a)) > fit(best_window(b));
     });
     ranked.resize(std::min(ranked.size(), options_.verse_lines));
     std::sort(ranked.begin(), ranked.end());
     std::vector<Window> lines;
     for (std::size_t ci : ranked) lines.push_back(best_window(ci));
-    if (lines.size() >= 4) {
-      // Lines 2 and 4: any window of a clause in their place's order span, for the best rhyme.
-      const auto span_of = [&](std::size_t slot) {
-        const std::size_t lo = lines[slot - 1].clause + 1;
-        const std::size_t hi = slot + 1 < lines.size() ? lines[slot + 1].clause : usable.back() + 1;
-        std::vector<Window> out;
-        for (std::size_t ci : usable)
-          if (ci >= lo && ci < hi)
-            for (const Window& w : windows(ci)) out.push_back(w);
-        return out;
-      };
-      const std::vector<Window> second = span_of(1), fourth = span_of(3);
-      auto fit = [&](const Window& w) { return w.score + mood_fit(w.clause); };
-      double best = fit(lines[1]) + fit(lines[3]) + rhyme_bonus(lines[1], lines[3]);
-      for (const Window& a : second)
-        for (const Window& b : fourth) {
-          const double s = fit(a) + fit(b) + rhyme_bonus(a, b);
-          if (s > best + 1e-9) {
-            best = s;
-            lines[1] = a;
-            lines[3] = b;
+    return lines;
+  }
+
+  // Four lines from four of the cue's clauses in story order, lines 2 and 4 rhyming: the
+  // best-scoring set with the rhyme weighed above any line's own score (a songwriter gives up a
+  // stronger line for the rhyme), so a verse goes unrhymed only where no two of its clauses can
+  // end on rhyming words.
+  std::vector<Window> rhymed_quatrain(const std::vector<std::size_t>& usable) const {
+    const std::size_t n = usable.size();
+    // Per clause, the best window ending on each word: the rhyme candidates.
+    std::vector<Window> best(n);
+    std::vector<std::vector<Window>> endings(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      best[i] = best_window(usable[i]);
+      std::map<std::size_t, Window> by_end;
+      for (const Window& w : windows(usable[i])) {
+        auto [it, fresh] = by_end.try_emplace(w.to, w);
+        if (!fresh && fit(w) > fit(it->second)) it->second = w;
+      }
+      for (const auto& [to, w] : by_end) endings[i].push_back(w);
+    }
+    // between[i][j]: the best single line from the clauses strictly between positions i and j.
+    std::vector<std::vector<std::optional<std::size_t>>> between(
+        n, std::vector<std::optional<std::size_t>>(n));
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = i + 2; j < n; ++j) {
+        const auto& prev = between[i][j - 1];
+        between[i][j] = prev && fit(best[*prev]) >= fit(best[j - 1]) ? prev : j - 1;
+      }
+    std::vector<Window> lines;
+    double top = -1e18;
+    for (std::size_t b = 1; b + 2 < n; ++b) {  // line 2's clause position
+      std::size_t first = 0;                   // the best line before b
+      for (std::size_t k = 1; k < b; ++k)
+        if (fit(best[k]) > fit(best[first])) first = k;
+      for (std::size_t d = b + 2; d < n; ++d) {  // line 4's clause position
+        const std::size_t third = *between[b][d];
+        const double frame = fit(best[first]) + fit(best[third]);
+        for (const Window& w2 : endings[b])
+          for (const Window& w4 : endings[d]) {
+            const double s = frame + fit(w2) + fit(w4) + rhyme_bonus(w2, w4);
+            if (s > top + 1e-9 && !repeats_a_line({best[first], w2, best[third], w4})) {
+              top = s;
+              lines = {best[first], w2, best[third], w4};
+            }
           }
-        }
+      }
     }
-    for (const Window& w : lines) {
-      verse.lines.push_back(make_line(w));
-      in_verses_.insert(w.clause);
-    }
-    return verse;
+    return lines.empty() ? strongest_lines(usable) : lines;
+  }
+
+  // The words of a candidate line, lower case: what makes two lines the same line.
+  std::string text_of(const Window& w) const {
+    std::string text;
+    for (std::size_t k = w.from; k < w.to; ++k) text += clauses_[w.clause].tokens[k].key + " ";
+    return text;
+  }
+
+  // Whether two of these lines say the same words ("Little Red-Cap" from two greetings).
+  bool repeats_a_line(const std::vector<Window>& lines) const {
+    std::set<std::string> seen;
+    for (const Window& w : lines)
+      if (!seen.insert(text_of(w)).second) return true;
+    return false;
   }
 
   // Hook: the best window holding the story's most recurring content word; then two lines from
@@ -773,6 +892,7 @@ class LineWriter {
   std::shared_ptr<const NarrationReader> reader_;
   std::vector<Clause> clauses_;
   std::set<std::size_t> in_verses_;                 // clauses the verses sing
+  std::set<std::string, std::less<>> sung_texts_;   // their lines' words (text_of)
   std::set<std::string, std::less<>> capitalised_;  // words written as names mid-sentence
   std::map<std::string, std::size_t, std::less<>> recurrence_;
 };

@@ -55,12 +55,16 @@ struct LyricsOptions {
 };
 
 // The song: one verse per cue (the cue's clauses that carry the most: recurring words, named
-// characters, whole clauses preferred; cut at word boundaries to min..max syllables, never ending
-// on a function word), in story order, the second and fourth lines chosen to rhyme where the
-// text allows; a chorus from the story's central image (the clause holding the title's most
-// recurring word, else the story's most recurring content word, the hook, sung twice, around two
-// more lines meant to rhyme) after every verse (or every second verse when there are more than
-// four) and at the end. The section over the cue holding the plan's climax hit is a "bridge"
+// characters, whole clauses preferred; cut to min..max syllables at phrase boundaries only: a
+// line cut inside its clause starts after a function word that does not bind forward and ends
+// before a function word, never on a function word nor one that needs what follows, and holds
+// a content word that is not a name), in story order, no line twice in a verse and a line sung
+// in an earlier verse weighed down; the second and fourth lines rhyme (perfect, else the same
+// vowel), the rhyme weighed above any line's own score, so a verse is unrhymed only where no
+// two of its clauses end in a rhyme; a chorus from the story's central image (the clause
+// holding the title's most recurring word, else the story's most recurring content word, the
+// hook, sung twice, around two more lines chosen for their rhyme the same way) after every
+// verse (or every second verse when there are more than four) and at the end. The section over the cue holding the plan's climax hit is a "bridge"
 // (followed by the chorus) when it is not the first of three or more. Cues with no usable clause
 // have no verse. Throws Error(bad_input) naming
 // the document when no sentence gives a line, and Error(missing_resource) when the pronouncing
@@ -83,7 +87,8 @@ SongLyrics read_given_lyrics(std::string_view text, const std::filesystem::path&
                              const LyricsOptions& options = {});
 
 // Over the line pairs meant to rhyme (verses: 2 and 4; chorus: 2 and 4): how many share the
-// rhyme key exactly (perfect; Chinese: the same 十三辙 group) or only its vowel (slant).
+// rhyme key exactly (perfect; Chinese: the same 十三辙 group) or only its vowel (slant; Chinese:
+// the same main vowel with another nasal coda or none, 发花/言前/江阳 and 人辰/中东).
 struct RhymeStats {
   std::size_t pairs = 0, perfect = 0, slant = 0;
   double rate() const { return pairs ? double(perfect + slant) / double(pairs) : 0.0; }

@@ -6,11 +6,14 @@ namespace tonepoem {
 
 std::string LyricLine::text() const {
   std::string out;
+  bool after_latin = false;
   for (const LyricWord& w : words) {
-    // Chinese words are written without spaces; English ones with.
+    // Chinese words are written without spaces between them; English ones with, and a space
+    // parts an English word from a Chinese one on either side.
     const bool latin = !w.text.empty() && static_cast<unsigned char>(w.text[0]) < 0x80;
-    if (!out.empty() && latin) out += ' ';
+    if (!out.empty() && (latin || after_latin)) out += ' ';
     out += w.text;
+    after_latin = latin;
   }
   return out;
 }

@@ -28,6 +28,7 @@
 #include "jobs/render_job.h"
 #include "jobs/score_job.h"
 #include "jobs/video_job.h"
+#include "lyrics/vocal.h"
 #include "music/compose.h"
 #include "server/server.h"
 
@@ -168,6 +169,9 @@ CommandRun define_make(CLI::App& cmd) {
   cmd.add_flag("--sing", o->sing,
                "With --song: a sung guide vocal (espeak-ng syllables moved to the notes' pitch and "
                "length by Rubber Band) in the audio, and vocal.wav alone");
+  cmd.add_option("--voice-range", o->voice_range,
+                 "With --song: the voice the vocal line is written for: " + accepted_voice_ranges())
+      ->capture_default_str();
   cmd.add_option("--voice", o->voice,
                  "Narration voice for espeak-ng: en, cmn, ... (default: by the story's language)");
   cmd.add_option("--duck", o->ducking.depth_db,

@@ -57,6 +57,13 @@ OptionProblems MakeOptions::validate() const {
     problems.push_back({"lyrics", "sets the words of a song: ask for a song too (--song)"});
   if (sing && !song)
     problems.push_back({"sing", "sings a song's words: ask for a song too (--song)"});
+  if (!find_voice_range(voice_range))
+    problems.push_back({"voice_range", fmt::format("'{}' is not a voice range; accepts {}",
+                                                   voice_range, accepted_voice_ranges())});
+  else if (voice_range != "middle" && !song)
+    problems.push_back({"voice_range",
+                        "sets the range of a song's vocal line: ask for a song "
+                        "too (--song)"});
   if (!lyrics.empty() && !lyrics_text.empty())
     problems.push_back({"lyrics", "give the lyrics as a file or as text, not both"});
   if (narrate && !(ducking.depth_db >= 8 && ducking.depth_db <= 40))
@@ -72,6 +79,14 @@ OptionProblems MakeOptions::validate() const {
 }
 
 namespace {
+
+// The espeak-ng voice that sings: the language's, a female variant for the middle and high
+// ranges, a male one for tenor, baritone and bass (Rubber Band keeps the formants, so a voice
+// moved far from its own pitch sounds less like a voice).
+std::string sung_voice(Language language, std::string_view range) {
+  const bool low = range == "tenor" || range == "baritone" || range == "bass";
+  return std::string(language == Language::zh ? "cmn-latn-pinyin" : "en") + (low ? "+m3" : "+f3");
+}
 
 // Reads the story aloud (the Document is left as parsed: the plan takes the spoken timings).
 // Chinese read by the Mandarin voice goes through pinyin (text/reading.h): espeak-ng's `cmn`
@@ -426,7 +441,8 @@ void compose_and_refine(const MakeOptions& options, JobContext& context, MakeRes
   result.judged = judge_sections(result.score, steering_judge_weights());
   if (options.song) {
     context.stage("vocal");
-    result.vocal = write_vocal(result.score, result.lyrics);
+    const VoiceRange range = *find_voice_range(options.voice_range);  // validated
+    result.vocal = write_vocal(result.score, result.lyrics, {.low = range.low, .high = range.high});
     // The user's words are all sung or none: a song is at most an hour (a story's own lyrics may
     // lose their last lines, which report.json counts).
     const bool own_words = !options.lyrics.empty() || !options.lyrics_text.empty();
@@ -483,7 +499,8 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
     context.stage("sing");
     const std::vector<SungNote> notes = sung_notes(result.vocal, result.lyrics);
     result.sung = sing(
-        notes, {.voice = result.lyrics.language == Language::zh ? "cmn-latn-pinyin+f3" : "en+f3"},
+        notes,
+        {.voice = sung_voice(result.lyrics.language, find_voice_range(options.voice_range)->name)},
         cancel);
     result.sung_accuracy = vocal_accuracy(result.sung, notes);
   }

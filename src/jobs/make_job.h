@@ -76,6 +76,10 @@ struct MakeOptions {
   // Band) in place of the vocal track's instrument in the audio, the accompaniment ducked a
   // little under it, and vocal.wav alone (field "sing").
   bool sing = false;
+  // With song: the voice the vocal line is written for (lyrics/vocal.h kVoiceRanges: middle,
+  // soprano, alto, tenor, baritone, bass; field "voice_range"). The sung guide takes a male
+  // espeak-ng variant for tenor, baritone and bass.
+  std::string voice_range = "middle";
   // An edited cue sheet (cues.json of an earlier run) in place of the story: reading, analysis and
   // planning are skipped, its cues are composed as written (refinement's earlier choices are in
   // their `adjust`; `refine` refines again from them) with its own seed unless `seed` says

@@ -64,6 +64,9 @@ constexpr std::array kFields = {
     MakeRequestField{"sing", "boolean",
                      "With song: a sung guide vocal (espeak-ng syllables pitched and timed to the "
                      "notes) in the audio, and vocal.wav"},
+    MakeRequestField{"voice_range", "string",
+                     "With song: the voice the vocal line is written for: middle (G3..D5, "
+                     "default), soprano, alto, tenor, baritone or bass"},
     MakeRequestField{"refine", "boolean", "Judge and refine each section (default true)"},
     MakeRequestField{"refine_budget", "number", "Refinement time cap in seconds (0: none)"},
 };
@@ -177,6 +180,8 @@ std::string apply_field(std::string_view name, const nlohmann::json& value, Make
     if (o.lyrics_text.empty()) return "is empty; give the words to sing, or leave the field out";
   } else if (name == "sing") {
     o.sing = value.get<bool>();
+  } else if (name == "voice_range") {
+    o.voice_range = value.get<std::string>();
   } else if (name == "refine") {
     o.refine = value.get<bool>();
   } else if (name == "refine_budget") {

@@ -94,6 +94,14 @@ TEST(MakeRequest, ASongCarriesItsOwnWordsAsTextNeverAsAPath) {
   EXPECT_EQ(problem_fields({{"story", "x"}, {"song", true}, {"lyrics", ""}}), V{"lyrics"});
   EXPECT_EQ(problem_fields({{"story", "x"}, {"song", true}, {"narrate", true}}), V{"song"});
   EXPECT_EQ(problem_fields({{"story", "x"}, {"song", "yes"}}), V{"song"});
+  // The voice the line is written for: one of the table's ranges, with a song.
+  EXPECT_EQ(make_options_from_request({{"story", "x"}, {"song", true}, {"voice_range", "bass"}})
+                .voice_range,
+            "bass");
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"song", true}, {"voice_range", "mezzo"}}),
+            V{"voice_range"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"voice_range", "tenor"}}), V{"voice_range"});
+  EXPECT_EQ(problem_fields({{"story", "x"}, {"song", true}, {"voice_range", 3}}), V{"voice_range"});
 }
 
 // A cue sheet as `make` writes it: two sections over 12 s, one caption each.

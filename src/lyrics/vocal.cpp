@@ -43,53 +43,67 @@ bool is_strong_beat(int beat, int beats_per_bar) {
   return beats_per_bar % 2 == 0 && beats_per_bar >= 4 && beat == beats_per_bar / 2;
 }
 
-// Slot positions for `syl` in a phrase of `slots` slots (last one free for the breath):
-// minimal cost by dynamic programming. Empty when the syllables do not fit.
-std::vector<int> place_rhythm(const std::vector<Syl>& syl, int slots, int spb, int bpb) {
+// Slot positions for `syl` in a phrase of `slots` slots from its first bar line (the last beat
+// free for the breath): minimal cost by dynamic programming. The unstressed
+// syllables before the line's first stress may come as a pickup in the `pickup` slots before the
+// bar line (negative positions), so that the stress falls on the downbeat: "the | WOLF crept".
+// A pickup syllable is never on a strong beat.
+// Empty when the syllables do not fit.
+std::vector<int> place_rhythm(const std::vector<Syl>& syl, int slots, int spb, int bpb,
+                              int pickup) {
   const int n = static_cast<int>(syl.size());
-  const int last_allowed = slots - spb - 1;  // a beat of breath after the last note starts
-  if (n == 0 || n - 1 > last_allowed) return {};
+  const int span = pickup + slots;          // DP index q = position + pickup
+  const int last_allowed = span - spb - 1;  // a beat of breath after the last note starts
+  if (n == 0 || n - 1 > last_allowed - pickup) return {};
+  int leading = 0;  // unstressed syllables before the first stress: the ones a pickup may sing
+  while (leading < n && !syl[std::size_t(leading)].text->stressed) ++leading;
+  if (leading == n) leading = 0;  // no stress (Chinese): no pickup, the line starts on the bar
   const double inf = std::numeric_limits<double>::infinity();
-  auto cost_at = [&](int k, int p) {
-    const bool beat = p % spb == 0;
-    const bool strong = beat && is_strong_beat((p / spb) % bpb, bpb);
-    const bool stressed = syl[k].text->stressed;
+  auto cost_at = [&](int k, int q) {
+    if (q < pickup && k >= leading) return inf;
+    const int p = q - pickup;
+    const bool beat = (p % spb + spb) % spb == 0;
+    const bool strong = beat && p >= 0 && is_strong_beat((p / spb) % bpb, bpb);
+    const bool stressed = syl[std::size_t(k)].text->stressed;
     double c = 0;
     if (stressed && !beat) c += 10;
     if (stressed && beat && !strong) c += 0.4;
     if (!stressed && strong) c += 0.6;
     return c;
   };
-  std::vector<std::vector<double>> best(n, std::vector<double>(slots, inf));
-  std::vector<std::vector<int>> from(n, std::vector<int>(slots, -1));
-  for (int p = 0; p <= last_allowed; ++p) best[0][p] = cost_at(0, p) + 0.3 * p;
+  std::vector<std::vector<double>> best(n, std::vector<double>(span, inf));
+  std::vector<std::vector<int>> from(n, std::vector<int>(span, -1));
+  // Starting late costs; a pickup starts "early" by its length and is the natural start.
+  for (int q = 0; q <= last_allowed; ++q) best[0][q] = cost_at(0, q) + 0.3 * q;
   for (int k = 1; k < n; ++k)
-    for (int p = k; p <= last_allowed; ++p)
-      for (int q = std::max(0, p - 3 * spb); q < p; ++q) {
-        if (best[k - 1][q] == inf) continue;
-        const int gap = p - q;
+    for (int q = k; q <= last_allowed; ++q) {
+      const double here = cost_at(k, q);
+      if (here == inf) continue;
+      for (int r = std::max(0, q - 3 * spb); r < q; ++r) {
+        if (best[k - 1][r] == inf) continue;
+        const int gap = q - r;
         // Long holds inside a line and notes shorter than half a beat at slow grids cost a little.
-        double c =
-            best[k - 1][q] + cost_at(k, p) + (gap > 2 * spb ? 1.5 : 0) + (gap > spb ? 0.2 : 0);
-        if (c < best[k][p]) {
-          best[k][p] = c;
-          from[k][p] = q;
+        const double c = best[k - 1][r] + here + (gap > 2 * spb ? 1.5 : 0) + (gap > spb ? 0.2 : 0);
+        if (c < best[k][q]) {
+          best[k][q] = c;
+          from[k][q] = r;
         }
       }
+    }
   int end = -1;
   double top = inf;
-  for (int p = n - 1; p <= last_allowed; ++p) {
+  for (int q = n - 1; q <= last_allowed; ++q) {
     // Lines that end late in the phrase fill it (a long rest inside a line is not sung).
-    const double c = best[n - 1][p] + 0.15 * (last_allowed - p);
+    const double c = best[n - 1][q] + 0.15 * (last_allowed - q);
     if (c < top) {
       top = c;
-      end = p;
+      end = q;
     }
   }
   if (end < 0) return {};
   std::vector<int> pos(n);
   for (int k = n - 1; k >= 0; --k) {
-    pos[k] = end;
+    pos[k] = end - pickup;
     end = from[k][end];
   }
   return pos;
@@ -182,6 +196,25 @@ std::string clock(double s, bool brackets) {
 
 }  // namespace
 
+std::optional<VoiceRange> find_voice_range(std::string_view name) {
+  for (const VoiceRange& range : kVoiceRanges) {
+    if (range.name.size() != name.size()) continue;
+    if (std::equal(name.begin(), name.end(), range.name.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return range;
+  }
+  return std::nullopt;
+}
+
+std::string accepted_voice_ranges() {
+  std::string out;
+  for (const VoiceRange& range : kVoiceRanges) {
+    if (!out.empty()) out += ", ";
+    out += std::string(range.name) + " (" + std::string(range.notes) + ")";
+  }
+  return out;
+}
+
 double song_duration_estimate(const SongLyrics& lyrics) {
   double lines = 0;
   for (const LyricSection& s : lyrics.sections) lines += double(s.lines.size());
@@ -213,6 +246,7 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
   }
 
   std::int64_t cursor = score.sections.front().start_tick;
+  std::int64_t sung_until = cursor;  // the end of the last note sung so far
   for (std::size_t si = 0; si < lyrics.sections.size(); ++si) {
     const LyricSection& section = lyrics.sections[si];
     if (section.kind != "chorus" && section.cue < score.sections.size())
@@ -240,7 +274,10 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
         bars = std::max(1, int(std::ceil((double(syl.size()) + spb + 1) / double(bpb * spb))));
       }
       const int slots = bars * bpb * spb;
-      const std::vector<int> pos = place_rhythm(syl, slots, spb, bpb);
+      // A pickup of up to half a beat, in the beat of breath the line before left, keeping half
+      // of it (never before the score's start).
+      const int pickup = start - score.ppq >= sung_until ? spb / 2 : 0;
+      const std::vector<int> pos = place_rhythm(syl, slots, spb, bpb, pickup);
       if (pos.empty() || start + std::int64_t(pos.back() + 1) * score.ppq / spb > score.end_tick) {
         vocal.unsung += syl.size();
         continue;
@@ -294,7 +331,7 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
         s.text = syl[k].text->text;
         s.stressed = syl[k].text->stressed;
         s.on_beat = pos[k] % spb == 0;
-        s.on_strong = s.on_beat && is_strong_beat((pos[k] / spb) % bpb, bpb);
+        s.on_strong = s.on_beat && pos[k] >= 0 && is_strong_beat((pos[k] / spb) % bpb, bpb);
         s.note = note;
         s.start_s = score.seconds_at(tick);
         s.end_s = score.seconds_at(tick + note.duration);
@@ -316,6 +353,7 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
       sung_line.start_s = vocal.syllables[sung_line.first].start_s;
       const Note& last = vocal.syllables.back().note;
       sung_line.end_s = score.seconds_at(last.tick + last.duration);
+      sung_until = last.tick + last.duration;
       vocal.lines.push_back(sung_line);
       cursor = start + std::int64_t(slots) * slot_ticks;
     }

@@ -2,9 +2,12 @@
 // syllable, and the karaoke files timed from those notes.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/audio.h"
@@ -13,6 +16,27 @@
 #include "model/score.h"
 
 namespace tonepoem {
+
+// The voices a vocal line can be written for: each an octave and a fifth, the tonic placed a
+// minor third above its lowest note or higher. `middle` (G3..D5) suits most untrained voices
+// and is the default; the others are the classical ranges' comfortable middle.
+struct VoiceRange {
+  std::string_view name;
+  int low = 0, high = 0;   // MIDI pitches
+  std::string_view notes;  // the same in note names, for messages and help
+};
+inline constexpr std::array<VoiceRange, 6> kVoiceRanges = {{
+    {"middle", 55, 74, "G3..D5"},
+    {"soprano", 60, 79, "C4..G5"},
+    {"alto", 53, 72, "F3..C5"},
+    {"tenor", 48, 67, "C3..G4"},
+    {"baritone", 45, 64, "A2..E4"},
+    {"bass", 40, 59, "E2..B3"},
+}};
+// The range named `name` (ASCII case ignored); none when there is no such range.
+std::optional<VoiceRange> find_voice_range(std::string_view name);
+// "middle (G3..D5), soprano (C4..G5), ...": what `name` may be, for messages and help.
+std::string accepted_voice_ranges();
 
 struct VocalOptions {
   int program = 53;  // General MIDI "Voice Oohs": the guide melody as an instrument
@@ -58,7 +82,10 @@ double song_duration_estimate(const SongLyrics& lyrics);
 // each verse starts at the start of the section of its cue (or after the previous line if that
 // is later), each line a phrase of whole bars with a beat's breath after it. Rhythm: syllables on
 // a grid of eighths (sixteenths under 75 bpm, quarters over 150), placed by dynamic programming so
-// that stressed syllables fall on beats, strong beats where it costs nothing. Pitch: an arch per
+// that stressed syllables fall on beats, and on strong beats (the bar's first, the middle of 4/4)
+// where they can; the unstressed syllables before a line's first stress may come as a pickup of
+// up to half a beat before the bar line, in the breath the line before left (half a beat of it
+// kept), so that the stress falls on the downbeat. Pitch: an arch per
 // line in the section's mode, stressed syllables on tones of the sounding chord, a line's last
 // note on a tone of the tonic triad (the tonic at a section's end), every note within an octave
 // and a fifth; in Chinese, no move against the tones where the rule above leaves a choice

@@ -44,6 +44,7 @@
 #include "core/error.h"
 #include "core/output_sink.h"
 #include "core/progress.h"
+#include "grimm.h"
 #include "jobs/make_job.h"
 #include "judge/judge.h"
 #include "plan/plan.h"
@@ -59,8 +60,7 @@ const fs::path kArcsDir = fs::path(TONEPOEM_SOURCE_DIR) / "bench" / "arcs";
 // The Chinese set: our own translations of annotated tales, each <slug>.txt beside its <slug>.json
 // (the same spans, anchored on the Chinese sentences; PROTOCOL.md, "The Chinese set").
 const fs::path kArcsZhDir = kArcsDir / "zh";
-const fs::path kGrimm =
-    fs::path(TONEPOEM_SHARED_DATA) / "stories-en" / "grimms_fairy_tales_pg2591.txt";
+const fs::path kGrimm = bench::grimm_file();
 
 struct Span {
   std::string from;
@@ -137,64 +137,10 @@ std::string normalise(std::string_view s) {
   return out;
 }
 
-// ---- The shared Grimm file: tales cut out by their title lines ----------------------------------
+// ---- The shared Grimm file: tales cut out by their title lines (bench/grimm.h) ----------------
 
-std::vector<std::string> read_lines(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-  std::vector<std::string> lines;
-  std::string line;
-  for (char c : text) {
-    if (c == '\r') continue;
-    if (c == '\n') {
-      lines.push_back(std::move(line));
-      line.clear();
-    } else {
-      line += c;
-    }
-  }
-  lines.push_back(std::move(line));
-  return lines;
-}
-
-bool blank(const std::string& s) {
-  return s.find_first_not_of(" \t") == std::string::npos;
-}
-
-// A tale's title line in the body: not indented (the table of contents indents its titles), no
-// lower-case letter, at least one capital, blank lines around it. The licence's "*** END OF ..."
-// line is one too, which ends the last tale.
-bool title_line(const std::vector<std::string>& lines, std::size_t i) {
-  const std::string& s = lines[i];
-  if (s.empty() || s[0] == ' ' || s[0] == '\t') return false;
-  if (i == 0 || !blank(lines[i - 1]) || i + 1 >= lines.size() || !blank(lines[i + 1])) return false;
-  bool upper = false;
-  for (char c : s) {
-    if (c >= 'a' && c <= 'z') return false;
-    upper |= c >= 'A' && c <= 'Z';
-  }
-  return upper;
-}
-
-// The text of the tale titled `title`: its title line, then everything up to the next title line.
-// The occurrence taken is the one followed by prose (a line with lower-case letters before the next
-// title line), not the table of contents' entry.
 std::string tale_text(const std::vector<std::string>& lines, const std::string& title) {
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i] != title || !title_line(lines, i)) continue;
-    std::size_t end = i + 1;
-    bool prose = false;
-    while (end < lines.size() && !title_line(lines, end)) {
-      prose |= std::any_of(lines[end].begin(), lines[end].end(),
-                           [](char c) { return c >= 'a' && c <= 'z'; });
-      ++end;
-    }
-    if (!prose) continue;
-    std::string text = title + "\n\n";
-    for (std::size_t k = i + 2; k < end; ++k) text += lines[k] + "\n";
-    return text;
-  }
+  if (std::optional<std::string> text = bench::grimm_tale(lines, title)) return *std::move(text);
   fail("title line \"" + title + "\" not found in " + kGrimm.string());
 }
 
@@ -864,7 +810,8 @@ int main(int argc, char** argv) {
   if (tales.empty())
     fail("no annotated tale matches (--split " + o.split + " --story " + o.story + ")");
 
-  const std::vector<std::string> lines = zh ? std::vector<std::string>{} : read_lines(kGrimm);
+  const std::vector<std::string> lines =
+      zh ? std::vector<std::string>{} : bench::read_lines(kGrimm);
   // The tale's text: cut out of the Grimm file by its title line, or the Chinese translation.
   auto text_of = [&](const Tale& t) {
     if (!zh) return tale_text(lines, t.title);

@@ -1,5 +1,6 @@
 // Measures of `make --song` on the bundled examples (lyrics, vocal line, karaoke times), and the
-// lyrics printed so they can be quoted. Run from build/bench/: ./song_bench
+// lyrics printed so they can be quoted. Run from build/bench/: ./song_bench [--no-sing]
+// (--no-sing: everything but the sung vocal, in about a second)
 //   - syllables on notes (target 100%), stressed English syllables on beats (target >= 85%) and
 //     on strong beats (bar's first or middle beat), end-rhyme rate of the pairs meant to rhyme,
 //     dictionary coverage, vocal range; Chinese: the share of neighbouring syllables whose notes
@@ -9,6 +10,9 @@
 //     story's emotion choosing among the clauses and without (LyricsOptions::sentence_emotions);
 //   - the time to write the lyrics against the emotion analysis before it (same run; the
 //     first Chinese story's lyrics include loading the pinyin table and jieba);
+//   - on real prose: the 15 Grimm tales of bench/arcs (cut out of ../shared/data/stories-en;
+//     skipped, saying so, without it): end rhymes and stressed syllables on strong beats per
+//     tale and in all, lyrics and vocal only;
 //   - the sung guide vocal (`make --sing`, audio/sing.h) read back with aubio
 //     (audio_analysis/vocal_accuracy.h): pitch error against the notes (target: median <= 50
 //     cents) and onset error (median <= 30 ms), and the time to sing against the time to
@@ -16,12 +20,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <string_view>
 #include <tuple>
 
 #include "audio/audio.h"
 #include "audio/sing.h"
 #include "audio_analysis/vocal_accuracy.h"
 #include "bench_util.h"
+#include "grimm.h"
 #include "lyrics/lyrics.h"
 #include "lyrics/vocal.h"
 #include "music/compose.h"
@@ -29,12 +37,75 @@
 #include "text/analyze.h"
 #include "text/document.h"
 
+#include <nlohmann/json.hpp>
+
 using namespace tonepoem;
 
-int main() {
+namespace {
+
+// End rhymes and strong-beat stresses on the annotated Grimm tales (all splits: these figures
+// are about lyrics, not the arcs the held-out rule protects), as `make --song` writes them.
+void grimm_tales(const std::shared_ptr<const Lexicons>& lexicons) {
+  const std::filesystem::path grimm = bench::grimm_file();
+  if (!std::filesystem::exists(grimm)) {
+    std::printf("==== Grimm tales: %s not found; skipped\n\n", grimm.string().c_str());
+    return;
+  }
+  std::set<std::string> titles;  // sorted, so the order does not depend on the directory
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(TONEPOEM_SOURCE_DIR) / "bench" / "arcs"))
+    if (entry.path().extension() == ".json") {
+      std::ifstream in(entry.path());
+      titles.insert(nlohmann::json::parse(in).at("title").get<std::string>());
+    }
+  const std::vector<std::string> lines = bench::read_lines(grimm);
+  std::printf("==== Grimm tales (lyrics and vocal line, no singing)\n%-42s %9s %14s %9s\n", "tale",
+              "rhymes", "strong beats", "lyrics");
+  RhymeStats all_rhymes;
+  std::size_t stressed = 0, strong = 0;
+  for (const std::string& title : titles) {
+    const std::optional<std::string> text = bench::grimm_tale(lines, title);
+    if (!text) continue;
+    const Document doc = parse_text(*text, title, {});
+    const EmotionArc arc = analyze(doc, {.lexicons = lexicons});
+    CueSheet cues = plan(doc, arc, {});
+    LyricsOptions options;
+    options.sentence_emotions = arc.sentences;
+    const double t0 = bench::now_s();
+    SongLyrics lyrics = write_lyrics(doc, cues, lexicons, options);
+    const double lyrics_s = bench::now_s() - t0;
+    if (const double sung_s = song_duration_estimate(lyrics); sung_s > cues.duration_s) {
+      cues = plan(doc, arc, {.duration_s = sung_s});
+      lyrics = write_lyrics(doc, cues, lexicons, options);
+    }
+    const VocalStats v = vocal_stats(lyrics, write_vocal(compose(cues, {.seed = 1}), lyrics));
+    const RhymeStats r = rhyme_stats(lyrics);
+    all_rhymes.pairs += r.pairs;
+    all_rhymes.perfect += r.perfect;
+    all_rhymes.slant += r.slant;
+    stressed += v.stressed;
+    strong += v.stressed_on_strong;
+    std::printf("%-42.42s %4zu/%-4zu %13.1f%% %7.0f ms\n", title.c_str(), r.perfect + r.slant,
+                r.pairs,
+                100.0 * double(v.stressed_on_strong) / double(std::max<std::size_t>(1, v.stressed)),
+                lyrics_s * 1000);
+  }
+  std::printf(
+      "all: end rhymes %zu/%zu (%.1f%%: %zu perfect, %zu slant); stressed syllables on a "
+      "strong beat %zu/%zu (%.1f%%)\n\n",
+      all_rhymes.perfect + all_rhymes.slant, all_rhymes.pairs, 100.0 * all_rhymes.rate(),
+      all_rhymes.perfect, all_rhymes.slant, strong, stressed,
+      100.0 * double(strong) / double(std::max<std::size_t>(1, stressed)));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   bench::use_build_data_folder();
+  const bool sing_too = !(argc > 1 && std::string_view(argv[1]) == "--no-sing");
   const auto lexicons = load_lexicons({});
   const std::filesystem::path examples = std::filesystem::path(TONEPOEM_SOURCE_DIR) / "examples";
+  grimm_tales(lexicons);
   for (const char* name :
        {"the-lantern-at-the-ford.txt", "the-miller-s-daughter.txt", "moon-lake-boat.zh.txt"}) {
     const Document doc = parse_file(examples / name, {});
@@ -119,7 +190,16 @@ int main() {
     std::printf("time: lyrics %.1f ms, emotion analysis %.1f ms (baseline, same run)\n",
                 lyrics_s * 1000, analyze_s * 1000);
 
+    if (!sing_too) {
+      std::printf("\n");
+      continue;
+    }
     const std::vector<SungNote> notes = sung_notes(vocal, lyrics);
+    double sung_seconds = 0, longest = 0;
+    for (const SungNote& n : notes) {
+      sung_seconds += n.end_s - n.start_s;
+      longest = std::max(longest, n.end_s - n.start_s);
+    }
     t0 = bench::now_s();
     const AudioBuffer voice =
         sing(notes, {.voice = lyrics.language == Language::zh ? "cmn-latn-pinyin+f3" : "en+f3"});
@@ -138,9 +218,9 @@ int main() {
         a.onsets_found, 100.0 * double(a.onsets_found) / double(std::max<std::size_t>(1, a.notes)),
         a.median_onset_error_ms, a.p90_onset_error_ms);
     std::printf(
-        "time: sing %.2f s for %.0f s of song; FluidSynth renders the accompaniment in "
-        "%.2f s (baseline, same run; %.0f s of audio)\n\n",
-        sing_s, score.duration_s(), synth_s, band.duration_s());
+        "time: sing %.2f s for %.0f s of song (%.0f s of it sung, the longest note %.1f s); "
+        "FluidSynth renders the accompaniment in %.2f s (baseline, same run; %.0f s of audio)\n\n",
+        sing_s, score.duration_s(), sung_seconds, longest, synth_s, band.duration_s());
   }
   return 0;
 }

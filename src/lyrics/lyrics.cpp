@@ -155,7 +155,9 @@ std::vector<std::string> split_spaces(std::string_view s) {
 // One word or its inflection ("evening", "evenings"): an identity, not a rhyme.
 bool same_word(std::string_view a, std::string_view b) {
   if (a.size() > b.size()) std::swap(a, b);
-  return a == b || (a.size() >= 3 && b.starts_with(a) && b.size() <= a.size() + 3);
+  // ... or a compound ending in the other ("grandmother", "mother"; "wood", "firewood").
+  return a == b || (a.size() >= 3 && b.starts_with(a) && b.size() <= a.size() + 3) ||
+         (a.size() >= 3 && b.ends_with(a));
 }
 
 // The vowel of a rhyme key, what a slant rhyme shares: English, the last stressed vowel ("AO R D"

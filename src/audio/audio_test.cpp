@@ -735,6 +735,20 @@ TEST(ReadAudio, AWavWhoseChunkClaimsMoreThanTheFileIsDamaged) {
     }
 }
 
+// A WAV behind an ID3 tag whose header promises 155 frames and holds 132 (found by media_fuzz:
+// open_audio trusted the count, and reading the end of it failed): open_audio and read_audio
+// agree on the frames, and every frame reads.
+TEST(ReadAudio, AWavHoldingFewerFramesThanItPromisesIsReadAsFarAsItGoes) {
+  const fs::path wav =
+      fs::path(TONEPOEM_SOURCE_DIR) / "fuzz/corpus/audio/id3-wav-data-short-of-its-count.wav";
+  const AudioBuffer whole = read_audio(wav);
+  const std::unique_ptr<PcmSource> source = open_audio(wav);
+  EXPECT_EQ(source->frames(), whole.frames());
+  std::vector<float> all(source->frames() * static_cast<std::size_t>(source->channels()));
+  source->read(0, source->frames(), all.data());
+  EXPECT_EQ(all, whole.samples);
+}
+
 // ---- Streaming: spool files and block-by-block passes --------------------------------------
 
 std::string file_bytes(const fs::path& path) {

@@ -57,10 +57,10 @@ OptionProblems MakeOptions::validate() const {
     problems.push_back({"lyrics", "sets the words of a song: ask for a song too (--song)"});
   if (sing && !song)
     problems.push_back({"sing", "sings a song's words: ask for a song too (--song)"});
-  if (!find_voice_range(voice_range))
+  if (const std::optional<VoiceRange> range = find_voice_range(voice_range); !range)
     problems.push_back({"voice_range", fmt::format("'{}' is not a voice range; accepts {}",
                                                    voice_range, accepted_voice_ranges())});
-  else if (voice_range != "middle" && !song)
+  else if (range->name != kVoiceRanges.front().name && !song)
     problems.push_back({"voice_range",
                         "sets the range of a song's vocal line: ask for a song "
                         "too (--song)"});
@@ -79,14 +79,6 @@ OptionProblems MakeOptions::validate() const {
 }
 
 namespace {
-
-// The espeak-ng voice that sings: the language's, a female variant for the middle and high
-// ranges, a male one for tenor, baritone and bass (Rubber Band keeps the formants, so a voice
-// moved far from its own pitch sounds less like a voice).
-std::string sung_voice(Language language, std::string_view range) {
-  const bool low = range == "tenor" || range == "baritone" || range == "bass";
-  return std::string(language == Language::zh ? "cmn-latn-pinyin" : "en") + (low ? "+m3" : "+f3");
-}
 
 // Reads the story aloud (the Document is left as parsed: the plan takes the spoken timings).
 // Chinese read by the Mandarin voice goes through pinyin (text/reading.h): espeak-ng's `cmn`
@@ -500,7 +492,8 @@ MakeResult run_make(const MakeOptions& options, JobContext& context) {
     const std::vector<SungNote> notes = sung_notes(result.vocal, result.lyrics);
     result.sung = sing(
         notes,
-        {.voice = sung_voice(result.lyrics.language, find_voice_range(options.voice_range)->name)},
+        {.voice = std::string(result.lyrics.language == Language::zh ? "cmn-latn-pinyin" : "en") +
+                  std::string(find_voice_range(options.voice_range)->espeak_variant)},
         cancel);
     result.sung_accuracy = vocal_accuracy(result.sung, notes);
   }

@@ -753,17 +753,25 @@ class LineWriter {
   // end on rhyming words.
   std::vector<Window> rhymed_quatrain(const std::vector<std::size_t>& usable) const {
     const std::size_t n = usable.size();
-    // Per clause, the best window ending on each word: the rhyme candidates.
+    // Per clause, the best window ending on each word (the rhyme candidates), each with its
+    // fit computed once (fit() builds the line's text).
+    struct Candidate {
+      Window window;
+      double fit = 0;
+    };
     std::vector<Window> best(n);
-    std::vector<std::vector<Window>> endings(n);
+    std::vector<double> best_fit(n);
+    std::vector<std::vector<Candidate>> endings(n);
     for (std::size_t i = 0; i < n; ++i) {
       best[i] = best_window(usable[i]);
-      std::map<std::size_t, Window> by_end;
+      best_fit[i] = fit(best[i]);
+      std::map<std::size_t, Candidate> by_end;
       for (const Window& w : windows(usable[i])) {
-        auto [it, fresh] = by_end.try_emplace(w.to, w);
-        if (!fresh && fit(w) > fit(it->second)) it->second = w;
+        const Candidate c{w, fit(w)};
+        auto [it, fresh] = by_end.try_emplace(w.to, c);
+        if (!fresh && c.fit > it->second.fit) it->second = c;
       }
-      for (const auto& [to, w] : by_end) endings[i].push_back(w);
+      for (const auto& [to, c] : by_end) endings[i].push_back(c);
     }
     // between[i][j]: the best single line from the clauses strictly between positions i and j.
     std::vector<std::vector<std::optional<std::size_t>>> between(
@@ -771,20 +779,20 @@ class LineWriter {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = i + 2; j < n; ++j) {
         const auto& prev = between[i][j - 1];
-        between[i][j] = prev && fit(best[*prev]) >= fit(best[j - 1]) ? prev : j - 1;
+        between[i][j] = prev && best_fit[*prev] >= best_fit[j - 1] ? prev : j - 1;
       }
     std::vector<Window> lines;
     double top = -1e18;
     for (std::size_t b = 1; b + 2 < n; ++b) {  // line 2's clause position
       std::size_t first = 0;                   // the best line before b
       for (std::size_t k = 1; k < b; ++k)
-        if (fit(best[k]) > fit(best[first])) first = k;
+        if (best_fit[k] > best_fit[first]) first = k;
       for (std::size_t d = b + 2; d < n; ++d) {  // line 4's clause position
         const std::size_t third = *between[b][d];
-        const double frame = fit(best[first]) + fit(best[third]);
-        for (const Window& w2 : endings[b])
-          for (const Window& w4 : endings[d]) {
-            const double s = frame + fit(w2) + fit(w4) + rhyme_bonus(w2, w4);
+        const double frame = best_fit[first] + best_fit[third];
+        for (const auto& [w2, fit2] : endings[b])
+          for (const auto& [w4, fit4] : endings[d]) {
+            const double s = frame + fit2 + fit4 + rhyme_bonus(w2, w4);
             if (s > top + 1e-9 && !repeats_a_line({best[first], w2, best[third], w4})) {
               top = s;
               lines = {best[first], w2, best[third], w4};

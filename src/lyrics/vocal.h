@@ -24,14 +24,18 @@ struct VoiceRange {
   std::string_view name;
   int low = 0, high = 0;   // MIDI pitches
   std::string_view notes;  // the same in note names, for messages and help
+  // The sung guide's espeak-ng variant: a male one ("+m3") for the low voices, else female
+  // ("+f3"); Rubber Band keeps the formants, so a voice moved far from its own pitch sounds
+  // less like a voice.
+  std::string_view espeak_variant;
 };
 inline constexpr std::array<VoiceRange, 6> kVoiceRanges = {{
-    {"middle", 55, 74, "G3..D5"},
-    {"soprano", 60, 79, "C4..G5"},
-    {"alto", 53, 72, "F3..C5"},
-    {"tenor", 48, 67, "C3..G4"},
-    {"baritone", 45, 64, "A2..E4"},
-    {"bass", 40, 59, "E2..B3"},
+    {"middle", 55, 74, "G3..D5", "+f3"},
+    {"soprano", 60, 79, "C4..G5", "+f3"},
+    {"alto", 53, 72, "F3..C5", "+f3"},
+    {"tenor", 48, 67, "C3..G4", "+m3"},
+    {"baritone", 45, 64, "A2..E4", "+m3"},
+    {"bass", 40, 59, "E2..B3", "+m3"},
 }};
 // The range named `name` (ASCII case ignored); none when there is no such range.
 std::optional<VoiceRange> find_voice_range(std::string_view name);

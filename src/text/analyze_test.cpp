@@ -532,6 +532,28 @@ TEST(NarrativeReading, AWickedPersonIsAVillain) {
   EXPECT_LT(story_line("The good queen fell down dead.").valence, -0.3);
 }
 
+TEST(NarrativeReading, WhatFollowsButIsHowTheLineEnds) {
+  // A death before "but", a happy ending after it: the line ends well, and the reverse ends badly.
+  const Emotion ends_well = story_line(
+      "The old king fell ill and died, but the young queen recovered and they were "
+      "married with great rejoicing.");
+  const Emotion ends_badly = story_line(
+      "The young queen recovered and they were married with great rejoicing, but the "
+      "old king fell ill and died.");
+  EXPECT_GT(ends_well.valence, 0.2);
+  EXPECT_LT(ends_badly.valence, ends_well.valence - 0.3);
+}
+
+TEST(NarrativeReading, SorrowThatEndsIsRelief) {
+  // "left off weeping": the weeping stops, which is good news, not grief.
+  EXPECT_GT(story_line("And the princess left off weeping.").valence, 0.2);
+  EXPECT_LT(story_line("And the princess went on weeping.").valence, -0.2);
+  EXPECT_GT(story_line("The child ceased to weep.").valence, 0.0);
+  // Recovery and good luck are good news even among dark words.
+  EXPECT_GT(story_line("By good luck the dwarfs came home early, and she got well again.").valence,
+            0.2);
+}
+
 TEST(NarrativeReading, ResolutionsArePositive) {
   EXPECT_GT(story_line("The king's son married her and they lived happily.").valence, 0.5);
   EXPECT_GT(story_line("The brothers were reunited with their sister at last.").valence, 0.4);

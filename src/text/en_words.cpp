@@ -281,7 +281,7 @@ const CueRow kCueRows[] = {
      K::tempo, 0.0f, 0.0f, -0.6f, 0.8f, 0.0f, -1},
     // rescue, release, escape
     {"save saved saves saving rescue rescued rescues freed released delivered deliverance "
-     "escaped safe safely spared",
+     "escaped safe safely spared free",
      K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
     // reunion and homecoming
     {"reunited reunion embraced embrace hugged welcomed came_home returned_home", K::event, 0.8f,
@@ -291,14 +291,18 @@ const CueRow kCueRows[] = {
      0.6f, 0.6f, 0.0f, J},
     // marriage and celebration
     {"married marry marries marriage wedding wed feast rejoiced rejoicing celebrated "
-     "lived_happily happily_ever",
+     "lived_happily happily_ever danced dancing",
      K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
     // tears and cries of joy: the joy is what happened ("weeping with joy")
     {"with_joy for_joy of_joy with_gladness for_gladness with_happiness with_relief", K::event,
      0.85f, 2.0f, 0.3f, 0.3f, 0.0f, J},
     // reward and fortune
-    {"reward rewarded riches fortune prosperous blessed thanked", K::event, 0.65f, 0.8f, 0.2f, 0.2f,
-     0.0f, J},
+    {"reward rewarded riches fortune prosperous blessed thanked heir crowned luckily fortunately "
+     "good_luck",
+     K::event, 0.65f, 0.8f, 0.2f, 0.2f, 0.0f, J},
+    // recovery: the harm undone
+    {"recovered got_well well_again cured healed alive_again came_to_life", K::event, 0.75f, 1.1f,
+     0.2f, 0.3f, 0.0f, T},
     // weather and light as mood
     {"dark darkness gloomy gloom night midnight shadow shadows fog mist gloomily dreary", K::mood,
      -0.4f, 0.35f, 0.1f, 0.2f, 0.2f, F},

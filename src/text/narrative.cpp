@@ -57,6 +57,8 @@ constexpr std::size_t kHypotheticalReach = 4;  // tokens an "if" or "might" reac
 constexpr std::size_t kMaxPairBytes = 12;      // 4 CJK characters in UTF-8
 constexpr double kHypothetical = 0.5;          // an event that may not happen weighs this much
 constexpr float kVillainsJoy = -0.5f;          // a villain's good fortune, for the story
+constexpr double kBeforeContrast = 0.5;        // events before a "but" in the sentence
+constexpr double kAfterContrast = 1.5;         // and after it
 
 // A harm or fate turned into good news: the villain is beaten.
 NarrativeCue triumph_over(const NarrativeCue& harm) {
@@ -199,6 +201,13 @@ std::string_view without_possessive(std::string_view key) {
   return key;
 }
 
+// Verbs that end the state or event after them: "ceased (to weep)", "stopped", "left off".
+bool ends_what_follows(const std::vector<std::string>& keys, std::size_t k) {
+  const std::string& w = keys[k];
+  return w == "ceased" || w == "ceases" || w == "stopped" || w == "dried" ||
+         (w == "off" && k > 0 && keys[k - 1] == "left");
+}
+
 // Adjectives that make the character they name a villain.
 bool is_wicked(std::string_view key) {
   return key == "wicked" || key == "false" || key == "evil" || key == "cruel" ||
@@ -231,6 +240,12 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
     person[i] = !villain && (is_person_noun(owner) || (i < named.size() && named[i]));
   }
   SentenceReader reader(ev, alone, person);
+  // "..., but Snowdrop awoke": what follows a contrast is how the sentence turns out (VADER's
+  // rule for words, here for events).
+  const std::size_t contrast = static_cast<std::size_t>(
+      std::find_if(keys.begin(), keys.end(),
+                   [](const std::string& k) { return k == "but" || k == "however"; }) -
+      keys.begin());
   std::string pair;
   for (std::size_t i = 0; i < n; ++i) {
     const NarrativeCue* cue = nullptr;
@@ -245,12 +260,21 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
     if (!cue) continue;
     double sign = 1.0;
     bool escaped = false;
+    bool ended = false;
     for (std::size_t k = 1; k <= 3 && k <= i; ++k) {
       if (is_english_negation(keys[i - k], lex)) sign = kNegated;
       if (keys[i - k] == "from") escaped = true;
+      ended |= ends_what_follows(keys, i - k);
+    }
+    // "the princess left off weeping", "ceased to mourn": the sorrow ends, which is relief.
+    NarrativeCue undone;
+    if (ended && cue->valence < 0) {
+      undone = triumph_over(*cue);
+      cue = &undone;
     }
     const bool passive = i > 0 && (keys[i - 1] == "was" || keys[i - 1] == "were" ||
                                    keys[i - 1] == "been" || keys[i - 1] == "be");
+    if (contrast < n && i != contrast) sign *= i < contrast ? kBeforeContrast : kAfterContrast;
     reader.read(*cue, i, span, sign, escaped, passive);
     i += span - 1;
   }

@@ -130,6 +130,13 @@ class LoudnessMeter {
 // install.
 std::filesystem::path find_soundfont(const std::filesystem::path& requested);
 
+// For long-lived processes that render one job after another (`tonepoem serve`, `tonepoem
+// worker`): from this call on, every SoundFont a render loads stays loaded until the process
+// ends, so that later renders load its presets alone (FluidSynth shares a file's samples between
+// synthesizers only while one holds them: FluidR3_GM took 1.1 s to load for each 5 s piece). A
+// process that renders once (the CLI, the benches) does not call it. Thread-safe.
+void keep_soundfonts_loaded();
+
 // Effect sends from `start_s` on (CC91 reverb, CC93 chorus on every channel), 0..1.
 struct SectionFx {
   double start_s = 0;

@@ -250,6 +250,18 @@ TEST(Synthesize, IsDeterministic) {
   EXPECT_EQ(a.samples, b.samples);
 }
 
+// The server's workers keep the SoundFont loaded between jobs (keep_soundfonts_loaded); a render
+// from the kept SoundFont gives the same samples as one that loaded it afresh.
+TEST(Synthesize, AKeptSoundFontRendersTheSameSamples) {
+  const Score score = make_score(100, 2);
+  const AudioBuffer fresh = synthesize(score, test_options());
+  keep_soundfonts_loaded();
+  const AudioBuffer first = synthesize(score, test_options());
+  const AudioBuffer kept = synthesize(score, test_options());  // from the kept samples
+  EXPECT_EQ(fresh.samples, first.samples);
+  EXPECT_EQ(fresh.samples, kept.samples);
+}
+
 TEST(Synthesize, PartsRenderTheSameMusicOnAnyThreadCount) {
   const Score score = make_score(110, 2);
   SynthOptions o = test_options();

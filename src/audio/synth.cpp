@@ -39,6 +39,8 @@ constexpr std::array<const char*, 3> kDebianSoundFonts = {
     "/usr/share/sounds/sf2/TimGM6mb.sf2",    // timgm6mb-soundfont
     "/usr/share/sounds/sf2/default-GM.sf2",  // Debian alternative
 };
+std::atomic<bool> g_keep_soundfonts{false};  // keep_soundfonts_loaded() was called
+
 constexpr const char* kInstallFix =
     "install a General MIDI SoundFont (sudo apt-get install fluid-soundfont-gm) or give one with "
     "--soundfont PATH";
@@ -161,7 +163,32 @@ fs::path find_soundfont(const fs::path& requested) {
               kInstallFix);
 }
 
+void keep_soundfonts_loaded() {
+  g_keep_soundfonts = true;
+}
+
 namespace {
+
+// keep_soundfonts_loaded() (audio.h): one small synthesizer per SoundFont file holds it for the
+// life of the process (never freed: it would only be freed at exit, after FluidSynth's own
+// globals). Called once the file has loaded, so it never fails a render.
+void keep_loaded(const std::string& sf_name) {
+  if (!g_keep_soundfonts) return;
+  static std::mutex mutex;
+  static auto* kept = new std::set<std::string>;
+  const std::lock_guard lock(mutex);
+  if (kept->count(sf_name)) return;
+  fluid_settings_t* settings = new_fluid_settings();
+  if (!settings) return;
+  fluid_settings_setint(settings, "synth.polyphony", 1);
+  fluid_synth_t* keeper = new_fluid_synth(settings);
+  if (!keeper || fluid_synth_sfload(keeper, sf_name.c_str(), 0) == FLUID_FAILED) {
+    if (keeper) delete_fluid_synth(keeper);
+    delete_fluid_settings(settings);
+    return;
+  }
+  kept->insert(sf_name);  // keeper and settings stay, on purpose
+}
 
 // A synthesizer with the SoundFont loaded. Throws Error(missing_resource) naming the SoundFont.
 std::unique_ptr<fluid_synth_t, SynthDeleter> make_synth(fluid_settings_t* settings,
@@ -176,6 +203,7 @@ std::unique_ptr<fluid_synth_t, SynthDeleter> make_synth(fluid_settings_t* settin
                   "give a valid .sf2 file with --soundfont, or reinstall it "
                   "(sudo apt-get install --reinstall fluid-soundfont-gm)");
   }
+  keep_loaded(sf_name);
   return synth;
 }
 

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "audio/audio.h"
 #include "core/files.h"
 #include "jobs/make_request.h"
 #include "server/http_answers.h"
@@ -78,6 +79,8 @@ std::string content_type_for(std::string_view name) {
 
 // The studio page may load only its own files and talk only to this server: no inline script or
 // style, no plugins, no framing.
+constexpr int kListenBacklog = 256;  // connections waiting to be accepted
+
 constexpr const char* kContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; "
@@ -124,9 +127,10 @@ class Service {
     http_.set_payload_max_length(options.max_upload_bytes);
     // SO_REUSEADDR only: httplib's default, SO_REUSEPORT, would let a second server (or another
     // user's program) bind the same port and take half the requests.
-    http_.set_socket_options([](socket_t sock) {
+    http_.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_socket_ = sock;  // the last one offered is the one bound
     });
     http_.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -174,6 +178,10 @@ class Service {
                              "machine's)",
                              options_.host, options_.port),
                  "choose another --listen HOST:PORT (port 0 takes any free one)");
+    // Debian's httplib (0.11) listens with a backlog of 5, compiled into the library: a burst of
+    // clients connecting at once (bench/load_bench: 64) overflowed it and some had their request
+    // dropped unanswered. Listening again on the bound socket only sets a longer backlog.
+    if (listen_socket_ >= 0) ::listen(listen_socket_, kListenBacklog);
     std::thread server([this] { http_.listen_after_bind(); });
     const std::string host =
         options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
@@ -387,6 +395,7 @@ class Service {
   JobRunner runner_;
   LiveSessions live_;
   httplib::Server http_;
+  socket_t listen_socket_ = -1;
 };
 
 }  // namespace
@@ -474,6 +483,7 @@ OptionProblems WorkerOptions::validate() const {
 void run_workers(const WorkerOptions& options, const CancelToken& stop,
                  const std::function<void(const std::string& where)>& ready) {
   throw_if_invalid(options.validate());
+  keep_soundfonts_loaded();  // one job after another: the SoundFont is read once
   PgJobQueue queue(options.database, options.lease_s, worker_name());
   ensure_writable_dir(options.data_dir / "jobs");
   JobRunner runner(queue, options.data_dir / "jobs", options.workers, options.job_timeout_s);
@@ -485,6 +495,7 @@ void run_workers(const WorkerOptions& options, const CancelToken& stop,
 void serve(const ServeOptions& options, const CancelToken& stop,
            const std::function<void(const std::string& url)>& listening) {
   throw_if_invalid(options.validate());
+  keep_soundfonts_loaded();  // one job after another: the SoundFont is read once
   Service service(options);
   service.run(stop, listening);
 }

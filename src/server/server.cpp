@@ -77,10 +77,10 @@ std::string content_type_for(std::string_view name) {
   return "application/octet-stream";
 }
 
-// The studio page may load only its own files and talk only to this server: no inline script or
-// style, no plugins, no framing.
 constexpr int kListenBacklog = 256;  // connections waiting to be accepted
 
+// The studio page may load only its own files and talk only to this server: no inline script or
+// style, no plugins, no framing.
 constexpr const char* kContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "media-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; "

@@ -554,6 +554,15 @@ TEST(NarrativeReading, SorrowThatEndsIsRelief) {
             0.2);
 }
 
+TEST(NarrativeReading, NegationStopsAtItsClause) {
+  // The weeping did not happen; the rejoicing did (-0.44 when "not" reached over "but").
+  EXPECT_GT(story_line("She did not weep but rejoiced.").valence, 0.0);
+  // The villain's death is no less a death for the "not" two clauses back (-0.18 before).
+  EXPECT_GT(story_line("The wolf could not run and died.").valence, -0.05);
+  // Coming out alive and reviving undo a harm (0.17 without the words).
+  EXPECT_GT(story_line("The old woman came out alive, and the grandmother revived.").valence, 0.3);
+}
+
 TEST(NarrativeReading, ResolutionsArePositive) {
   EXPECT_GT(story_line("The king's son married her and they lived happily.").valence, 0.5);
   EXPECT_GT(story_line("The brothers were reunited with their sister at last.").valence, 0.4);

@@ -284,14 +284,15 @@ const CueRow kCueRows[] = {
      "escaped safe safely spared free",
      K::event, 0.75f, 1.3f, 0.3f, 0.3f, 0.0f, T},
     // reunion and homecoming
-    {"reunited reunion embraced embrace hugged welcomed came_home returned_home", K::event, 0.8f,
-     1.1f, 0.1f, 0.3f, 0.0f, T},
+    {"reunited reunion embraced embrace hugged welcomed came_home returned_home arms_round "
+     "arms_around",
+     K::event, 0.8f, 1.1f, 0.1f, 0.3f, 0.0f, T},
     // triumph
     {"won victory victorious triumph triumphed triumphant conquered overcame", K::event, 0.8f, 1.1f,
      0.6f, 0.6f, 0.0f, J},
     // marriage and celebration
     {"married marry marries marriage wedding wed feast rejoiced rejoicing celebrated "
-     "lived_happily happily_ever danced dancing",
+     "lived_happily reigned_happily happily_ever danced dancing",
      K::event, 0.8f, 1.1f, 0.4f, 0.4f, 0.0f, J},
     // tears and cries of joy: the joy is what happened ("weeping with joy")
     {"with_joy for_joy of_joy with_gladness for_gladness with_happiness with_relief", K::event,
@@ -301,8 +302,8 @@ const CueRow kCueRows[] = {
      "good_luck",
      K::event, 0.65f, 0.8f, 0.2f, 0.2f, 0.0f, J},
     // recovery: the harm undone
-    {"recovered got_well well_again cured healed alive_again came_to_life", K::event, 0.75f, 1.1f,
-     0.2f, 0.3f, 0.0f, T},
+    {"recovered got_well well_again cured healed alive_again came_to_life revived out_alive",
+     K::event, 0.75f, 1.1f, 0.2f, 0.3f, 0.0f, T},
     // weather and light as mood
     {"dark darkness gloomy gloom night midnight shadow shadows fog mist gloomily dreary", K::mood,
      -0.4f, 0.35f, 0.1f, 0.2f, 0.2f, F},

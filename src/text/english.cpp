@@ -123,13 +123,29 @@ bool is_english_negation(std::string_view key, const Lexicons& lex) {
   return lex.en_negations.count(key) > 0 || key.find("n't") != std::string_view::npos;
 }
 
+namespace {
+// A negation reaches three tokens on (VADER's scope), not past a word that opens another clause
+// ("she did not weep but rejoiced"). A reach of 4-6 ("no one ever came to rescue her") lowered
+// EmoBank dev valence r 0.631 -> 0.629 and the dev tales' text r 0.491 -> 0.484.
+constexpr std::size_t kNegationReach = 3;
+bool opens_clause(std::string_view key) {
+  return key == "and" || key == "but" || key == "or" || key == "then" || key == "so" ||
+         key == "when" || key == "while" || key == "till" || key == "until" || key == "that" ||
+         key == "who" || key == "which";
+}
+}  // namespace
+
+bool negated_in_clause(const std::vector<std::string>& keys, std::size_t i, const Lexicons& lex) {
+  for (std::size_t k = 1; k <= kNegationReach && k <= i && !opens_clause(keys[i - k]); ++k)
+    if (is_english_negation(keys[i - k], lex)) return true;
+  return false;
+}
+
 std::vector<LearnedKey> english_learned_keys(const std::vector<std::string>& keys,
                                              const Lexicons& lex) {
   std::vector<LearnedKey> out;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    bool negated = false;
-    for (std::size_t k = 1; k <= 3 && k <= i; ++k) negated |= is_english_negation(keys[i - k], lex);
-    out.push_back({keys[i], negated ? kNegationScalar : 1.0});
+    out.push_back({keys[i], negated_in_clause(keys, i, lex) ? kNegationScalar : 1.0});
   }
   return out;
 }

@@ -262,10 +262,10 @@ void add_english_narrative(const std::vector<std::string>& keys, const Lexicons&
     bool escaped = false;
     bool ended = false;
     for (std::size_t k = 1; k <= 3 && k <= i; ++k) {
-      if (is_english_negation(keys[i - k], lex)) sign = kNegated;
       if (keys[i - k] == "from") escaped = true;
       ended |= ends_what_follows(keys, i - k);
     }
+    if (negated_in_clause(keys, i, lex)) sign = kNegated;
     // "the princess left off weeping", "ceased to mourn": the sorrow ends, which is relief.
     NarrativeCue undone;
     if (ended && cue->valence < 0) {

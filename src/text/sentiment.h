@@ -116,6 +116,9 @@ const Calibration& list_valence_calibration();
 std::string english_key(std::string_view word);
 // Whether the English word lists treat `key` as a negation ("not", "never", "don't").
 bool is_english_negation(std::string_view key, const Lexicons& lex);
+// Whether keys[i] stands in the scope of a negation: one up to 3 tokens before it with no word
+// between that opens another clause ("and", "but", "when", "who" ...).
+bool negated_in_clause(const std::vector<std::string>& keys, std::size_t i, const Lexicons& lex);
 
 // A word key of a sentence and the sign the learned table's valence takes there (VADER's -0.74
 // when "not", "never", "n't" ... stands within the three words before it, else 1).

@@ -30,6 +30,7 @@
 #include "jobs/video_job.h"
 #include "lyrics/vocal.h"
 #include "music/compose.h"
+#include "server/job_process.h"
 #include "server/server.h"
 
 namespace tonepoem {
@@ -583,6 +584,25 @@ CommandRun define_mv(CLI::App& cmd) {
   };
 }
 
+void add_job_memory_option(CLI::App& cmd, std::size_t& mb) {
+  cmd.add_option("--job-memory", mb,
+                 "Resident memory one job may use, in MB (32..1048576; 0: no cap). With a cap "
+                 "each job runs in a process of its own, stopped and failed past it; without, "
+                 "jobs run in this process's threads with the SoundFont kept loaded")
+      ->capture_default_str();
+}
+
+// Run by serve and worker with --job-memory, once per job: not for people (hidden from --help).
+CommandRun define_job_process(CLI::App& cmd) {
+  auto out = std::make_shared<std::filesystem::path>();
+  cmd.description(
+      "One job of tonepoem serve/worker --job-memory: the request's JSON on stdin, progress and "
+      "the result as JSON lines on stdout");
+  cmd.add_option("--out", *out, "The job's output folder")->required();
+  return
+      [out](const CancelToken& cancel) { return run_job_here(std::cin, std::cout, *out, cancel); };
+}
+
 CommandRun define_serve(CLI::App& cmd) {
   auto o = std::make_shared<ServeOptions>();
   auto listen = std::make_shared<std::string>("127.0.0.1:8080");
@@ -612,6 +632,7 @@ CommandRun define_serve(CLI::App& cmd) {
   cmd.add_option("--job-timeout", o->job_timeout_s,
                  "Seconds a job may run before it is stopped and marked failed (0: no limit)")
       ->capture_default_str();
+  add_job_memory_option(cmd, o->job_memory_mb);
   cmd.add_option("--token", o->token,
                  "Every request must send Authorization: Bearer TOKEN (needed off loopback)");
   cmd.footer(
@@ -648,6 +669,7 @@ CommandRun define_worker(CLI::App& cmd) {
   cmd.add_option("--job-timeout", o->job_timeout_s,
                  "Seconds a job may run before it is stopped and marked failed (0: no limit)")
       ->capture_default_str();
+  add_job_memory_option(cmd, o->job_memory_mb);
   cmd.footer(
       "Prints 'taking jobs from HOST:PORT/DATABASE' on stdout once connected; stops on Ctrl-C "
       "or SIGTERM (its running jobs are queued again). Exit codes: 2 a bad flag or --database "
@@ -750,6 +772,8 @@ constexpr std::array kCommandTable = {
                 "Score a film: music on its cuts, ducking under its subtitles -> scored.mp4 "
                 "(video copied)",
                 define_score},
+    // No summary: hidden from the command list (serve and worker run it).
+    CommandSpec{"job-process", "", define_job_process},
 };
 
 // Option fields whose flag is not "--" + the field with '-' for '_'.

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::map<std::string, tonepoem::CommandRun> runs;
   for (const auto& spec : tonepoem::commands()) {
     CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
+    if (spec.summary.empty()) sub->group("");  // run by other commands, not listed
     runs[std::string(spec.name)] = spec.define(*sub);
   }
   try {

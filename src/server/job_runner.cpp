@@ -14,6 +14,7 @@
 #include "jobs/job.h"
 #include "jobs/make_job.h"
 #include "jobs/make_request.h"
+#include "server/job_process.h"
 
 namespace tonepoem {
 namespace {
@@ -54,27 +55,14 @@ class StoreProgress final : public ProgressSink {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// The message of an InvalidOptions with the request's field names, else describe().
-std::string describe_error(const Error& e) {
-  if (const auto* invalid = dynamic_cast<const InvalidOptions*>(&e)) {
-    std::string text;
-    for (const OptionProblem& p : invalid->problems()) {
-      // Appended piece by piece: `"" + std::string` trips GCC 12's -Wrestrict at -O3.
-      if (!text.empty()) text += '\n';
-      text += make_request_field_for(p.field);
-      text += ": ";
-      text += p.message;
-    }
-    return text;
-  }
-  return e.describe();
-}
-
 }  // namespace
 
 JobRunner::JobRunner(JobQueue& store, std::filesystem::path jobs_dir, int workers,
-                     double job_timeout_s)
-    : store_(store), jobs_dir_(std::move(jobs_dir)), job_timeout_s_(job_timeout_s) {
+                     double job_timeout_s, JobIsolation isolation)
+    : store_(store),
+      jobs_dir_(std::move(jobs_dir)),
+      job_timeout_s_(job_timeout_s),
+      isolation_(std::move(isolation)) {
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
   if (job_timeout_s_ > 0) threads_.emplace_back([this] { watch_deadlines(); });
   if (store_.has_leases()) {
@@ -228,12 +216,16 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
   try {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);  // what an earlier, crashed attempt left
-    const MakeOptions options = make_options_from_request(job.options);
     StoreProgress progress(store_, job);
-    FolderSink sink(dir);
-    JobContext context(progress, token, sink);
-    run_make(options, context);
-    outputs = sink.files();
+    if (isolation_.enabled()) {
+      outputs = run_job_in_child(isolation_, job.options, dir, progress, token);
+    } else {
+      const MakeOptions options = make_options_from_request(job.options);
+      FolderSink sink(dir);
+      JobContext context(progress, token, sink);
+      run_make(options, context);
+      outputs = sink.files();
+    }
     made = true;
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) {
@@ -263,7 +255,7 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
         store_.finish(job, JobState::cancelled, "", static_cast<int>(e.code()),
                       nlohmann::json::array());
     } else {
-      store_.finish(job, JobState::failed, describe_error(e), static_cast<int>(e.code()),
+      store_.finish(job, JobState::failed, describe_job_error(e), static_cast<int>(e.code()),
                     nlohmann::json::array());
     }
   } catch (const std::exception& e) {

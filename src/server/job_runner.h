@@ -1,7 +1,8 @@
 // The server's workers: N threads in this process that take queued jobs from a JobQueue (SQLite
 // or PostgreSQL, job_queue.h), oldest first, and run them through the library (jobs/make_job.h:
 // run_make) with their own CancelToken, a progress sink that writes to the store, and a FolderSink
-// on <jobs_dir>/<id>/. No shell and no child process is involved.
+// on <jobs_dir>/<id>/. With a memory cap (JobIsolation, job_process.h) each job runs instead in a
+// child process of this program, watched and stopped alone; no shell is ever involved.
 //
 // A job's folder is emptied before each attempt, so a job re-run after a crash starts clean; its
 // outputs are written atomically, so a cancelled or crashed attempt leaves no half-written file.
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "core/cancel.h"
+#include "server/job_process.h"
 #include "server/job_queue.h"
 
 namespace tonepoem {
@@ -37,8 +39,10 @@ class JobRunner {
  public:
   // Starts `workers` threads (0: this process runs no job; other processes sharing the queue do).
   // `store` must outlive the runner. A job running longer
-  // than `job_timeout_s` seconds (0: no limit) is cancelled and ends failed, saying so.
-  JobRunner(JobQueue& store, std::filesystem::path jobs_dir, int workers, double job_timeout_s = 0);
+  // than `job_timeout_s` seconds (0: no limit) is cancelled and ends failed, saying so. With
+  // `isolation` enabled each job runs in a child process under its memory cap.
+  JobRunner(JobQueue& store, std::filesystem::path jobs_dir, int workers, double job_timeout_s = 0,
+            JobIsolation isolation = {});
   // stop(), then joins the threads.
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
@@ -76,6 +80,7 @@ class JobRunner {
     bool lost = false;               // its lease was lost: it ends writing nothing
   };
   double job_timeout_s_;
+  JobIsolation isolation_;
   std::map<std::string, Running, std::less<>> running_;
   std::vector<std::thread> threads_;
 };

@@ -107,6 +107,26 @@ std::string worker_name() {
   return fmt::format("{}:{}", host, ::getpid());
 }
 
+// Jobs in child processes of this program under a memory cap of `mb` MiB (0: in threads).
+JobIsolation job_isolation(std::size_t mb) {
+  if (mb == 0) return {};
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error)
+    throw Error(ExitCode::missing_resource, "cannot find this program's own file to run jobs in",
+                "/proc/self/exe", "mount /proc, or run without --job-memory");
+  return {std::move(self), mb << 20};
+}
+
+// The problem with a --job-memory of `mb` MiB (empty when accepted).
+std::string job_memory_problem(std::size_t mb) {
+  if (mb == 0 || (mb >= 32 && mb <= (std::size_t{1} << 20))) return {};
+  return fmt::format(
+      "{} MB is out of range; accepts 0 (no cap: jobs run in this process's "
+      "threads) or 32..1048576 MB",
+      mb);
+}
+
 // The job queue the options name: PostgreSQL with a --database, else SQLite under --data.
 std::unique_ptr<JobQueue> open_queue(const ServeOptions& options) {
   if (!options.database.empty())
@@ -121,7 +141,8 @@ class Service {
         store_holder_(open_queue(options)),
         store_(*store_holder_),
         requeued_(store_.recover()),
-        runner_(store_, options.data_dir / "jobs", options.workers, options.job_timeout_s) {
+        runner_(store_, options.data_dir / "jobs", options.workers, options.job_timeout_s,
+                job_isolation(options.job_memory_mb)) {
     // Event streams hold a thread each for as long as they last.
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     http_.set_payload_max_length(options.max_upload_bytes);
@@ -427,6 +448,8 @@ OptionProblems ServeOptions::validate() const {
     problems.push_back({"job_timeout", fmt::format("{} is out of range; accepts 0 (no limit) or "
                                                    "more seconds",
                                                    job_timeout_s)});
+  if (std::string problem = job_memory_problem(job_memory_mb); !problem.empty())
+    problems.push_back({"job_memory", problem});
   if (!host.empty() && !is_loopback_host(host) && token.empty())
     problems.push_back({"token", fmt::format("is needed to listen on {} (reachable from other "
                                              "machines); clients then send Authorization: Bearer "
@@ -474,6 +497,8 @@ OptionProblems WorkerOptions::validate() const {
     problems.push_back({"job_timeout", fmt::format("{} is out of range; accepts 0 (no limit) or "
                                                    "more seconds",
                                                    job_timeout_s)});
+  if (std::string problem = job_memory_problem(job_memory_mb); !problem.empty())
+    problems.push_back({"job_memory", problem});
   if (!(lease_s >= 2 && lease_s <= 3600))
     problems.push_back(
         {"lease", fmt::format("{} s is out of range; accepts 2..3600 seconds", lease_s)});
@@ -486,7 +511,8 @@ void run_workers(const WorkerOptions& options, const CancelToken& stop,
   keep_soundfonts_loaded();  // one job after another: the SoundFont is read once
   PgJobQueue queue(options.database, options.lease_s, worker_name());
   ensure_writable_dir(options.data_dir / "jobs");
-  JobRunner runner(queue, options.data_dir / "jobs", options.workers, options.job_timeout_s);
+  JobRunner runner(queue, options.data_dir / "jobs", options.workers, options.job_timeout_s,
+                   job_isolation(options.job_memory_mb));
   if (ready) ready(queue.where());
   while (!stop.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   runner.stop();

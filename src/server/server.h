@@ -36,9 +36,13 @@ struct ServeOptions {
   std::size_t max_upload_bytes = 1024 * 1024;  // 1 KiB .. 1 GiB
   int queue_limit = 100;                       // queued jobs at most, 1..100000
   double job_timeout_s = 0;  // a running job is stopped (failed) after this long; 0: no limit
-  std::string token;         // required unless host is loopback
+  // Resident memory a job may use, in MiB, 32..1048576; 0: no cap. With a cap each job runs in a
+  // child process of this program (job_process.h), stopped and failed when it passes the cap.
+  std::size_t job_memory_mb = 0;
+  std::string token;  // required unless host is loopback
 
-  // Fields: "listen", "workers", "max_upload", "queue", "job_timeout", "token", "lease".
+  // Fields: "listen", "workers", "max_upload", "queue", "job_timeout", "job_memory", "token",
+  // "lease".
   OptionProblems validate() const;
 };
 
@@ -62,11 +66,12 @@ void serve(const ServeOptions& options, const CancelToken& stop,
 struct WorkerOptions {
   std::string database;  // required: postgresql://...
   std::filesystem::path data_dir = "tonepoem-data";
-  int workers = 1;           // 1..64
-  double job_timeout_s = 0;  // as ServeOptions
-  double lease_s = 30;       // 2..3600 s: a job whose worker died is taken again after this
+  int workers = 1;                // 1..64
+  double job_timeout_s = 0;       // as ServeOptions
+  std::size_t job_memory_mb = 0;  // as ServeOptions
+  double lease_s = 30;            // 2..3600 s: a job whose worker died is taken again after this
 
-  // Fields: "database", "workers", "job_timeout", "lease".
+  // Fields: "database", "workers", "job_timeout", "job_memory", "lease".
   OptionProblems validate() const;
 };
 

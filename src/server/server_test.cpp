@@ -557,6 +557,9 @@ TEST(Serve, StartupProblemsExitWithTheirDocumentedCodesNamingTheFix) {
       << message;
   EXPECT_EQ(serve_exit({"--max-upload", "10", "--data", (dir / "a").string()}, message), 2);
   EXPECT_NE(message.find("--max-upload"), std::string::npos) << message;
+  EXPECT_EQ(serve_exit({"--job-memory", "8", "--data", (dir / "a").string()}, message), 2);
+  EXPECT_NE(message.find("--job-memory: 8 MB is out of range; accepts 0"), std::string::npos)
+      << message;
 
   // The data folder is a file: not writable (5).
   std::ofstream(dir / "file") << "x";
@@ -651,6 +654,90 @@ TEST(Serve, AJobOverTheTimeLimitIsStoppedAndTheNextOneRuns) {
   EXPECT_TRUE(stopped["outputs"].empty());
   const json next = wait_for(c, quick, [](const json& j) { return is_final_state(j); });
   EXPECT_TRUE(in_state(next, "done")) << next.dump(2);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+// The pids of the server's children running `tonepoem job-process`.
+std::vector<pid_t> job_processes_of(pid_t server) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string pid, command, state;
+    pid_t parent = 0;
+    if (!(stat >> pid >> command >> state >> parent) || parent != server) continue;
+    if (read_file(entry.path() / "cmdline").find("job-process") != std::string::npos)
+      found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+TEST(Serve, AJobOverItsMemoryCapIsStoppedAndTheServerGoesOn) {
+  const fs::path dir = fresh_dir("memory-cap");
+  // 32 MB: a job's process passes it while loading its word lists (a 5 s piece peaks at about
+  // 210 MB); a cap the job fits is tested below.
+  Server server(dir / "data", {"--workers", "1", "--job-memory", "32"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string id = submit(c, quick_request());
+  const json stopped = wait_for(
+      c, id, [](const json& j) { return is_final_state(j); }, 120s);
+  ASSERT_TRUE(in_state(stopped, "failed")) << stopped.dump(2);
+  const std::string error = stopped["error"];
+  EXPECT_NE(error.find("memory cap of 32 MB"), std::string::npos) << error;
+  EXPECT_NE(error.find("--job-memory"), std::string::npos) << error;
+  EXPECT_EQ(stopped["exit_code"], 4);
+  EXPECT_TRUE(stopped["outputs"].empty());
+  EXPECT_FALSE(fs::exists(dir / "data" / "jobs" / id) && !fs::is_empty(dir / "data" / "jobs" / id));
+  EXPECT_TRUE(job_processes_of(server.child().pid()).empty());
+  // The server itself goes on answering.
+  const auto listed = c.Get("/api/jobs");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200);
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+TEST(Serve, UnderAMemoryCapEachJobRunsInItsOwnProcessGivingTheSameMidi) {
+  const fs::path dir = fresh_dir("memory-cap-fits");
+  Server server(dir / "data", {"--workers", "2", "--job-memory", "1024"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string slow = submit(c, slow_request());
+  const std::string quick = submit(c, quick_request(7));
+  // The quick job is done in its own process, with the bytes the CLI writes.
+  const json done = wait_for(c, quick, [](const json& j) { return is_final_state(j); });
+  ASSERT_TRUE(in_state(done, "done")) << done.dump(2);
+  std::set<std::string> finished;
+  for (const json& stage : done["stages"]) finished.insert(stage["name"]);
+  EXPECT_TRUE(finished.count("synthesize")) << done["stages"].dump();
+  const fs::path story = dir / "story.txt";
+  std::ofstream(story) << kStory;
+  ASSERT_EQ(run_cli_make(story, dir / "cli", 7), 0);
+  const auto midi = c.Get("/api/jobs/" + quick + "/files/score.mid");
+  ASSERT_TRUE(midi);
+  EXPECT_EQ(midi->body, read_file(dir / "cli" / "score.mid"));
+
+  // The slow one runs in a child process; cancelled, the child is gone and nothing is left
+  // half-written.
+  ASSERT_TRUE(
+      in_state(wait_for(c, slow, [](const json& j) { return in_state(j, "running"); }), "running"));
+  std::vector<pid_t> children;
+  for (int i = 0; i < 100 && children.empty(); ++i) {
+    children = job_processes_of(server.child().pid());
+    if (children.empty()) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_EQ(c.Post("/api/jobs/" + slow + "/cancel")->status, 202);
+  const json cancelled = wait_for(
+      c, slow, [](const json& j) { return is_final_state(j); }, 120s);
+  EXPECT_TRUE(in_state(cancelled, "cancelled")) << cancelled.dump(2);
+  EXPECT_EQ(::kill(children[0], 0), -1);  // reaped
+  if (fs::exists(dir / "data" / "jobs" / slow)) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir / "data" / "jobs" / slow))
+      EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos)
+          << entry.path();
+  }
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 

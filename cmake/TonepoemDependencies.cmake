@@ -48,6 +48,7 @@ tonepoem_require_pkg(AUBIO aubio libaubio-dev)
 tonepoem_require_pkg(HTTPLIB cpp-httplib libcpp-httplib-dev)
 tonepoem_require_pkg(SQLITE3 sqlite3 libsqlite3-dev)
 tonepoem_require_pkg(LIBPQ libpq libpq-dev)
+tonepoem_require_pkg(LIBCRYPTO libcrypto libssl-dev)
 
 # cppjieba is header-only and ships inside the nodejieba npm package (installed by scripts/setup
 # with --ignore-scripts into the data folder).

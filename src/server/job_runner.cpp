@@ -62,7 +62,8 @@ JobRunner::JobRunner(JobQueue& store, std::filesystem::path jobs_dir, int worker
     : store_(store),
       jobs_dir_(std::move(jobs_dir)),
       job_timeout_s_(job_timeout_s),
-      isolation_(std::move(isolation)) {
+      isolation_(std::move(isolation)),
+      blobs_(jobs_dir_.parent_path() / "blobs") {
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
   if (job_timeout_s_ > 0) threads_.emplace_back([this] { watch_deadlines(); });
   if (store_.has_leases()) {
@@ -165,6 +166,10 @@ std::filesystem::path JobRunner::job_dir(std::string_view id) const {
   return jobs_dir_ / std::string(id);
 }
 
+void JobRunner::remove_outputs(std::string_view id) const {
+  blobs_.remove_job_dir(job_dir(id));
+}
+
 void JobRunner::stop() {
   std::lock_guard lock(mutex_);
   stopping_ = true;
@@ -214,8 +219,7 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
   nlohmann::json outputs;
   bool made = false;
   try {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);  // what an earlier, crashed attempt left
+    blobs_.remove_job_dir(dir);  // what an earlier, crashed attempt left
     StoreProgress progress(store_, job);
     if (isolation_.enabled()) {
       outputs = run_job_in_child(isolation_, job.options, dir, progress, token);
@@ -226,6 +230,7 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
       run_make(options, context);
       outputs = sink.files();
     }
+    blobs_.adopt(dir, outputs.get<std::vector<std::string>>());
     made = true;
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) {

@@ -6,6 +6,7 @@
 //
 // A job's folder is emptied before each attempt, so a job re-run after a crash starts clean; its
 // outputs are written atomically, so a cancelled or crashed attempt leaves no half-written file.
+// A finished job's outputs are stored by their content (blob_store.h) before it is marked done.
 //
 // With a queue that has leases (PostgreSQL), a heartbeat thread renews the lease of every job
 // running here every third of the lease; a job whose lease was lost (taken again elsewhere) is
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "core/cancel.h"
+#include "server/blob_store.h"
 #include "server/job_process.h"
 #include "server/job_queue.h"
 
@@ -55,6 +57,8 @@ class JobRunner {
   CancelOutcome cancel(std::string_view id);
   // The job's folder (it may not exist yet).
   std::filesystem::path job_dir(std::string_view id) const;
+  // Removes the job's folder and the stored outputs no other job shares (blob_store.h).
+  void remove_outputs(std::string_view id) const;
   // Cancels every running job and puts it back in the queue (it runs again on the next start),
   // and stops the workers. Idempotent.
   void stop();
@@ -81,6 +85,7 @@ class JobRunner {
   };
   double job_timeout_s_;
   JobIsolation isolation_;
+  BlobStore blobs_;  // <data>/blobs, beside jobs_dir_
   std::map<std::string, Running, std::less<>> running_;
   std::vector<std::thread> threads_;
 };

@@ -211,8 +211,18 @@ CREATE TRIGGER finished AFTER UPDATE ON tonepoem_jobs FOR EACH ROW
     for (const auto& entry : fs::directory_iterator(folder))
       present.insert(entry.path().filename().string());
     std::set<std::string> listed(job["outputs"].begin(), job["outputs"].end());
+    listed.insert(".digests.json");  // each output's SHA-256 (blob_store.h)
     EXPECT_EQ(present, listed) << id << ": no file left over from an earlier attempt";
     ASSERT_TRUE(listed.count("score.mid")) << job.dump(2);
+    // Stored by content: each output is a link to the blob its digest names.
+    const json digests = json::parse(read_file(folder / ".digests.json"), nullptr, false);
+    for (const std::string name : job["outputs"]) {
+      const std::string digest = digests.value(name, "");
+      ASSERT_EQ(digest.size(), 64u) << name << " of job " << id;
+      EXPECT_TRUE(
+          fs::equivalent(folder / name, dir / "data" / "blobs" / digest.substr(0, 2) / digest))
+          << name << " of job " << id;
+    }
     for (const char* name : {"score.mid", "score.wav", "cues.json"})
       EXPECT_TRUE(read_file(folder / name) == read_file(single[seed_of[id]] / name))
           << name << " of job " << id << (id == victim_job ? " (the retried one)" : "")

@@ -20,6 +20,7 @@
 #include "audio/audio.h"
 #include "core/files.h"
 #include "jobs/make_request.h"
+#include "server/blob_store.h"
 #include "server/http_answers.h"
 #include "server/job_runner.h"
 #include "server/job_store.h"
@@ -281,8 +282,7 @@ class Service {
                      return send_error(res, 409,
                                        "the job is running; cancel it first (POST "
                                        "/api/jobs/{id}/cancel), then delete it");
-                   std::error_code ignored;
-                   std::filesystem::remove_all(runner_.job_dir(job->id), ignored);
+                   runner_.remove_outputs(job->id);
                    res.status = 204;
                  });
     http_.Post(R"(/api/jobs/([^/]+)/cancel)",
@@ -361,8 +361,19 @@ class Service {
     auto in = std::make_shared<std::ifstream>(path, std::ios::binary);
     if (error || !*in)
       return send_error(res, 500, fmt::format("cannot read {} of job {}", name, id));
-    // The status is left to httplib: 200, or 206 for a Range request (a player seeking).
+    // Outputs are stored by content: the SHA-256 is the file's ETag, the same for the same bytes
+    // in any job, so a client holding them asks with If-None-Match and gets 304.
     res.set_header("Content-Security-Policy", kJobFilePolicy);
+    const auto digests = BlobStore::digests(runner_.job_dir(id));
+    if (const auto it = digests.find(name); it != digests.end()) {
+      const std::string etag = "\"" + it->second + "\"";
+      res.set_header("ETag", etag);
+      if (req.get_header_value("If-None-Match") == etag) {
+        res.status = 304;
+        return;
+      }
+    }
+    // The status is left to httplib: 200, or 206 for a Range request (a player seeking).
     res.set_content_provider(
         static_cast<std::size_t>(size), content_type_for(name),
         [in](std::size_t offset, std::size_t length, httplib::DataSink& sink) {

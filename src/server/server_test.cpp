@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <httplib.h>
+#include <openssl/evp.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -741,6 +743,62 @@ TEST(Serve, UnderAMemoryCapEachJobRunsInItsOwnProcessGivingTheSameMidi) {
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 
+// SHA-256 of `bytes` as lowercase hex (OpenSSL, as the server; checked against sha256sum's
+// well-known digest of "abc" below).
+std::string sha256_of(const std::string& bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    static const char* const kHex = "0123456789abcdef";
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+TEST(Serve, OutputsAreStoredByContentSoTheSameJobTwiceSharesItsFiles) {
+  ASSERT_EQ(sha256_of("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const fs::path dir = fresh_dir("content-addressed");
+  Server server(dir / "data", {"--workers", "1"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string first = submit(c, quick_request(7));
+  const std::string second = submit(c, quick_request(7));
+  for (const std::string& id : {first, second})
+    ASSERT_TRUE(in_state(wait_for(c, id, [](const json& j) { return is_final_state(j); }), "done"));
+
+  const auto a = c.Get("/api/jobs/" + first + "/files/score.mid");
+  const auto b = c.Get("/api/jobs/" + second + "/files/score.mid");
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->status, 200);
+  EXPECT_EQ(a->body, b->body);
+  const std::string digest = sha256_of(a->body);
+  EXPECT_EQ(a->get_header_value("ETag"), "\"" + digest + "\"");
+  EXPECT_EQ(b->get_header_value("ETag"), a->get_header_value("ETag"));
+  // One file on disk: both jobs' names are links to the blob named by the digest.
+  const fs::path blob = dir / "data" / "blobs" / digest.substr(0, 2) / digest;
+  EXPECT_TRUE(fs::equivalent(blob, dir / "data" / "jobs" / first / "score.mid"));
+  EXPECT_TRUE(fs::equivalent(blob, dir / "data" / "jobs" / second / "score.mid"));
+  EXPECT_EQ(read_file(blob), a->body);
+
+  // A client that holds the bytes is told so without them.
+  const auto again =
+      c.Get("/api/jobs/" + second + "/files/score.mid", {{"If-None-Match", "\"" + digest + "\""}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  EXPECT_TRUE(again->body.empty());
+
+  // Deleting one job keeps what the other still links; deleting the last removes the blob.
+  EXPECT_EQ(c.Delete("/api/jobs/" + first)->status, 204);
+  EXPECT_TRUE(fs::exists(blob));
+  EXPECT_EQ(c.Get("/api/jobs/" + second + "/files/score.mid")->status, 200);
+  EXPECT_EQ(c.Delete("/api/jobs/" + second)->status, 204);
+  EXPECT_FALSE(fs::exists(blob));
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
 // 64 clients submitting 200 jobs at once, as soon as the server says it listens, while its worker
 // runs the first of them: every submission is answered 201. (Debian's httplib listens with a
 // backlog of 5; before the server set a longer one, 3 to 26 of the 200 got no answer at all, in
@@ -805,14 +863,17 @@ TEST(Serve, AJobQueuedOrRunningWhenTheServerIsKilledFinishesOnceAfterARestart) {
   EXPECT_EQ(a["attempts"], 2);  // taken again after the crash
   EXPECT_EQ(b["attempts"], 1);  // was still queued: runs once
   EXPECT_EQ(body_of(c.Get("/api/jobs"))["jobs"].size(), 2u);
-  // The re-run started clean: its folder holds exactly its outputs, identical to the other job's.
-  std::set<std::string> listed, present;
+  // The re-run started clean: its folder holds exactly its outputs (and their digests),
+  // identical to the other job's: the same stored file.
+  std::set<std::string> listed = {".digests.json"}, present;
   for (const json& name : a["outputs"]) listed.insert(name);
   for (const auto& entry : fs::directory_iterator(dir / "data" / "jobs" / first))
     present.insert(entry.path().filename().string());
   EXPECT_EQ(listed, present);
   EXPECT_EQ(c.Get("/api/jobs/" + first + "/files/score.mid")->body,
             c.Get("/api/jobs/" + second + "/files/score.mid")->body);
+  EXPECT_TRUE(fs::equivalent(dir / "data" / "jobs" / first / "score.mid",
+                             dir / "data" / "jobs" / second / "score.mid"));
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
   EXPECT_NE(server.child().stderr_text().find("1 job(s) left running by the last process"),
             std::string::npos);

@@ -141,7 +141,11 @@ nlohmann::json openapi_document() {
   paths["/api/jobs/{id}/files/{name}"]["get"] = {
       {"summary", "Download one output of a finished job"},
       {"responses",
-       {{"200", {{"description", "The file's bytes, typed by its extension"}}},
+       {{"200",
+         {{"description",
+           "The file's bytes, typed by its extension; ETag is the SHA-256 of the bytes (outputs "
+           "are stored by content: the same bytes have the same ETag in any job)"}}},
+        {"304", {{"description", "If-None-Match named the file's ETag: the client has it"}}},
         {"400", error_response("Malformed id or file name ('..', absolute, NUL, too long)")},
         {"404", error_response("No such job, or not one of its outputs")}}}};
   paths["/api/jobs/{id}/events"]["parameters"] = {id_parameter()};

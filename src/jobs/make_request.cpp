@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -70,6 +71,10 @@ constexpr std::array kFields = {
     MakeRequestField{"refine", "boolean", "Judge and refine each section (default true)"},
     MakeRequestField{"refine_budget", "number", "Refinement time cap in seconds (0: none)"},
 };
+
+// The options an mv request carries beside its files (the make request's descriptions).
+constexpr std::array kMvFields = {"seed",    "style", "resolution", "fps",
+                                  "quality", "font",  "captions"};
 
 // Option fields set through another request field.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kOptionToRequest = {{
@@ -234,6 +239,68 @@ std::string make_request_field_for(std::string_view field) {
   for (const auto& [option, request] : kOptionToRequest)
     if (option == field) return std::string(request);
   return std::string(field);
+}
+
+std::span<const MakeRequestField> mv_request_fields() {
+  static const std::vector<MakeRequestField> fields = [] {
+    std::vector<MakeRequestField> out;
+    for (const MakeRequestField& f : kFields)
+      if (std::find(kMvFields.begin(), kMvFields.end(), f.name) != kMvFields.end())
+        out.push_back(f);
+    return out;
+  }();
+  return fields;
+}
+
+MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUploads& uploads) {
+  if (!request.is_object())
+    throw InvalidOptions({{"options", fmt::format("is a JSON {}; send a JSON object of options",
+                                                  request.type_name())}});
+  // The fields shared with make are read into a MakeOptions, then carried over.
+  MakeOptions read;
+  OptionProblems problems;
+  std::string quality;
+  const auto fields = mv_request_fields();
+  for (const auto& [name, value] : request.items()) {
+    const auto field =
+        std::find_if(fields.begin(), fields.end(),
+                     [&key = name](const MakeRequestField& f) { return f.name == key; });
+    if (field == fields.end()) {
+      std::string known;
+      for (const MakeRequestField& f : fields)
+        known += (known.empty() ? "" : ", ") + std::string(f.name);
+      problems.push_back({name, "is not an mv option; accepts " + known});
+      continue;
+    }
+    if (!has_type(value, field->type)) {
+      problems.push_back({name, fmt::format("is a JSON {}; accepts {}", value.type_name(),
+                                            type_in_words(field->type))});
+      continue;
+    }
+    if (std::string problem = apply_field(field->name, value, read, quality); !problem.empty())
+      problems.push_back({name, std::move(problem)});
+  }
+  MvJobOptions options;
+  options.song = uploads.song;
+  options.lyrics = uploads.lyrics;
+  if (request.contains("seed")) options.seed = read.seed;
+  options.captions = read.captions;
+  options.video = read.video_options;
+  if (problems.empty() && !uploads.images.empty()) {
+    try {
+      options.video.images = list_images(uploads.images);
+    } catch (const Error& e) {
+      problems.push_back({"images", e.what()});
+    }
+  }
+  // The pictures are the point of a music video: shown in full unless a style is asked.
+  if (!request.contains("style") && !options.video.images.empty())
+    options.video.style = "storybook";
+  if (problems.empty())
+    for (OptionProblem& p : options.validate())
+      problems.push_back({make_request_field_for(p.field), std::move(p.message)});
+  throw_if_invalid(std::move(problems));
+  return options;
 }
 
 MakeOptions make_options_from_request(const nlohmann::json& request) {

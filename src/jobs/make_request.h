@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "jobs/make_job.h"
+#include "jobs/mv_job.h"
 
 namespace tonepoem {
 
@@ -45,5 +46,23 @@ std::string make_request_field_for(std::string_view field);
 // listing every problem, each naming the request field: a body that is not an object, an unknown
 // field, a value of the wrong type, a name not accepted, and then everything validate() finds.
 MakeOptions make_options_from_request(const nlohmann::json& request);
+
+// The files of an mv request, already received and stored by the front-end (a request never
+// names a path on the server): the song, and optionally the lyrics and a folder of pictures.
+struct MvUploads {
+  std::filesystem::path song;
+  std::filesystem::path lyrics;  // empty: none
+  std::filesystem::path images;  // empty: none
+};
+
+// The options an mv request may carry beside its files: seed, style, resolution, fps, quality,
+// font, captions (as make_request_fields() describes them).
+std::span<const MakeRequestField> mv_request_fields();
+
+// A JSON object of mv_request_fields() and the stored `uploads` -> MvJobOptions, the pictures
+// shown in full (the "storybook" style) unless a style is given, as `tonepoem mv` does. Throws
+// InvalidOptions listing every problem, each naming the request field, as
+// make_options_from_request does.
+MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUploads& uploads);
 
 }  // namespace tonepoem

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace tonepoem {
 namespace {
 
@@ -170,6 +173,29 @@ TEST(MakeRequest, SharedParsersSayWhatIsAccepted) {
   EXPECT_EQ(audio_format_problem("opus"), "");
   EXPECT_EQ(parse_caption_format("ASS"), CaptionFormat::ass);
   EXPECT_FALSE(parse_language("fr"));
+}
+
+TEST(MvRequest, TheFilesComeFromTheFrontEndAndTheOptionsAreMakesOwn) {
+  const MvUploads files{"/uploads/x/song.flac", "/uploads/x/lyrics.lrc", {}};
+  const MvJobOptions o = mv_options_from_request(
+      {{"seed", 9}, {"resolution", "320x180"}, {"quality", "draft"}, {"captions", "srt"}}, files);
+  EXPECT_EQ(o.song, files.song);
+  EXPECT_EQ(o.lyrics, files.lyrics);
+  EXPECT_EQ(o.seed, 9u);
+  EXPECT_EQ(o.video.width, 320);
+  EXPECT_EQ(o.video.preset, "ultrafast");
+  EXPECT_EQ(o.captions, CaptionFormat::srt);
+  EXPECT_EQ(mv_options_from_request(nlohmann::json::object(), files).seed, 1u);
+  // A path, a make-only option or a wrong type is named; nothing else is read.
+  try {
+    mv_options_from_request(
+        {{"song", "/etc/passwd"}, {"duration", 30}, {"fps", "fast"}, {"seed", -1}}, files);
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidOptions& e) {
+    std::set<std::string> named;
+    for (const OptionProblem& p : e.problems()) named.insert(p.field);
+    EXPECT_EQ(named, (std::set<std::string>{"song", "duration", "fps", "seed"}));
+  }
 }
 
 }  // namespace

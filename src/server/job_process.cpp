@@ -26,6 +26,7 @@
 #include "jobs/job.h"
 #include "jobs/make_job.h"
 #include "jobs/make_request.h"
+#include "jobs/mv_job.h"
 
 extern char** environ;
 
@@ -152,9 +153,68 @@ std::string describe_job_error(const Error& e) {
   return e.describe();
 }
 
-nlohmann::json run_job_in_child(const JobIsolation& isolation, const nlohmann::json& request,
+MvUploads MvUploadRecord::files(const std::filesystem::path& data_dir) const {
+  const std::filesystem::path folder = data_dir / "uploads" / upload;
+  MvUploads out{folder / song, {}, {}};
+  if (!lyrics.empty()) out.lyrics = folder / lyrics;
+  if (images) out.images = folder / "images";
+  return out;
+}
+
+nlohmann::json MvUploadRecord::to_json() const {
+  nlohmann::json j = {{"request", request}, {"upload", upload}, {"song", song}, {"images", images}};
+  if (!lyrics.empty()) j["lyrics"] = lyrics;
+  return j;
+}
+
+MvUploadRecord MvUploadRecord::from_json(const nlohmann::json& j) {
+  // Names as the server writes them: hex folder, plain file names (defence in depth: the queue
+  // may be shared).
+  auto plain = [](const std::string& name) {
+    return !name.empty() && name.size() <= 64 &&
+           name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos &&
+           name[0] != '.';
+  };
+  MvUploadRecord r;
+  if (j.is_object() && j.contains("request") && j["request"].is_object() &&
+      j.value("upload", "").size() == 32 && plain(j.value("upload", "")) &&
+      plain(j.value("song", "")) && (!j.contains("lyrics") || plain(j.value("lyrics", "")))) {
+    r.request = j["request"];
+    r.upload = j["upload"];
+    r.song = j["song"];
+    r.lyrics = j.value("lyrics", "");
+    r.images = j.value("images", false);
+    return r;
+  }
+  throw Error(ExitCode::bad_input, "the queued mv job's record is malformed", {},
+              "submit the job again");
+}
+
+nlohmann::json run_job_of_kind(const std::string& kind, const nlohmann::json& options,
+                               const std::filesystem::path& data_dir,
+                               const std::filesystem::path& dir, ProgressSink& progress,
+                               const CancelToken& cancel) {
+  FolderSink sink(dir);
+  JobContext context(progress, cancel, sink);
+  if (kind == "make") {
+    run_make(make_options_from_request(options), context);
+  } else if (kind == "mv") {
+    const MvUploadRecord record = MvUploadRecord::from_json(options);
+    run_mv(mv_options_from_request(record.request, record.files(data_dir)), context);
+  } else {
+    throw Error(ExitCode::bad_input,
+                fmt::format("the queue holds a job of unknown kind '{}'", kind), {},
+                "run it with a tonepoem that knows it");
+  }
+  return sink.files();
+}
+
+nlohmann::json run_job_in_child(const JobIsolation& isolation, const std::string& kind,
+                                const nlohmann::json& options,
+                                const std::filesystem::path& data_dir,
                                 const std::filesystem::path& dir, ProgressSink& progress,
                                 const CancelToken& cancel) {
+  const nlohmann::json request = {{"kind", kind}, {"options", options}, {"data", data_dir}};
   ::signal(SIGPIPE, SIG_IGN);
   Pipe in, out;
   if (!in.ok() || !out.ok()) fail_internal("could not make pipes for the job's process");
@@ -239,15 +299,16 @@ int run_job_here(std::istream& in, std::ostream& out, const std::filesystem::pat
                  const CancelToken& cancel) {
   try {
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const nlohmann::json request = nlohmann::json::parse(text, nullptr, false);
-    if (request.is_discarded())
-      fail_input("stdin", "the job's request is not JSON", "this command is run by the server");
-    const MakeOptions options = make_options_from_request(request);
+    const nlohmann::json job = nlohmann::json::parse(text, nullptr, false);
+    if (!job.is_object() || !job.value("kind", nlohmann::json()).is_string() ||
+        !job.value("data", nlohmann::json()).is_string() || !job.contains("options"))
+      fail_input("stdin", "the job is not JSON of {\"kind\", \"options\", \"data\"}",
+                 "this command is run by tonepoem serve and worker");
     LineProgress progress(out);
-    FolderSink sink(dir);
-    JobContext context(progress, cancel, sink);
-    run_make(options, context);
-    out << nlohmann::json{{"outputs", sink.files()}}.dump() << std::endl;
+    const nlohmann::json outputs =
+        run_job_of_kind(job["kind"].get<std::string>(), job["options"],
+                        job["data"].get<std::string>(), dir, progress, cancel);
+    out << nlohmann::json{{"outputs", outputs}}.dump() << std::endl;
     return 0;
   } catch (const Error& e) {
     out << nlohmann::json{{"error", describe_job_error(e)}, {"code", static_cast<int>(e.code())}}

@@ -1,10 +1,11 @@
 // A job in a process of its own, for a per-job memory cap (tonepoem serve / worker --job-memory).
 // Worker threads share one address space, where no limit can be put on one job; a child process
 // can be watched and stopped alone. The runner starts this program again as `tonepoem
-// job-process --out DIR` (no shell; the request's JSON on its stdin), reads its progress and its
-// result as JSON lines on its stdout, and kills it when its resident memory passes the cap.
-// Without a cap, jobs run in the runner's threads (job_runner.h), with their SoundFont kept loaded
-// between jobs, which a child process cannot do (each child loads it again: about 1 s more a job).
+// job-process --out DIR` (no shell; the job's kind and options as JSON on its stdin), reads its
+// progress and its result as JSON lines on its stdout, and kills it when its resident memory passes
+// the cap. Without a cap, jobs run in the runner's threads (job_runner.h), with their SoundFont
+// kept loaded between jobs, which a child process cannot do (each child loads it again: about 1 s
+// more a job).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,7 @@
 #include "core/cancel.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "jobs/make_request.h"
 
 namespace tonepoem {
 
@@ -34,8 +36,32 @@ inline constexpr int kMemoryCheckMs = 50;
 // Error::describe().
 std::string describe_job_error(const Error& e);
 
-// Runs the make job `request` (the JSON of POST /api/jobs) in a child process that writes its
-// outputs into `dir` (created; emptied by the caller before), forwarding its stages to `progress`.
+// What a job of kind "mv" keeps in the queue: the request's options and where its uploaded files
+// were stored, under <data>/uploads/<upload>/ (never a path given by a client).
+struct MvUploadRecord {
+  nlohmann::json request = nlohmann::json::object();  // the mv options (mv_request_fields())
+  std::string upload;                                 // 32 hex digits: the folder's name
+  std::string song;                                   // file names inside it
+  std::string lyrics;                                 // empty: none
+  bool images = false;                                // pictures in its images/ folder
+  // The stored files' paths under `data_dir`.
+  MvUploads files(const std::filesystem::path& data_dir) const;
+  nlohmann::json to_json() const;
+  // Throws Error(bad_input) for a record that is not one (a queue written by something else).
+  static MvUploadRecord from_json(const nlohmann::json& j);
+};
+
+// Runs a queued job in this thread: kind "make" (options: the JSON of POST /api/jobs) or "mv"
+// (options: an MvUploadRecord, its files under `data_dir`), writing its outputs into `dir`.
+// Returns the outputs as FolderSink::files() lists them; throws what the job throws, and
+// Error(bad_input) for an unknown kind.
+nlohmann::json run_job_of_kind(const std::string& kind, const nlohmann::json& options,
+                               const std::filesystem::path& data_dir,
+                               const std::filesystem::path& dir, ProgressSink& progress,
+                               const CancelToken& cancel);
+
+// Runs the same in a child process that writes its outputs into `dir` (created; emptied by the
+// caller before), forwarding its stages to `progress`.
 // Returns the outputs as FolderSink::files() lists them. Throws:
 // - Error(interrupted) once `cancel` is cancelled: the child gets SIGTERM (it removes partial
 //   outputs and exits 130), SIGKILL if it has not exited 10 s later;
@@ -43,11 +69,14 @@ std::string describe_job_error(const Error& e);
 //   `isolation.memory_limit_bytes` (it is killed at once and `dir` removed);
 // - the child's own error (its exit code and message) when the job failed;
 // - Error(internal) when the child could not be started or died by a signal.
-nlohmann::json run_job_in_child(const JobIsolation& isolation, const nlohmann::json& request,
+nlohmann::json run_job_in_child(const JobIsolation& isolation, const std::string& kind,
+                                const nlohmann::json& options,
+                                const std::filesystem::path& data_dir,
                                 const std::filesystem::path& dir, ProgressSink& progress,
                                 const CancelToken& cancel);
 
-// The child's side (`tonepoem job-process`): reads the request from `in`, runs it into `dir` and
+// The child's side (`tonepoem job-process`): reads {"kind", "options", "data"} from `in`, runs
+// the job into `dir` and
 // writes to `out` one JSON line per event: {"started": STAGE}, {"progress": FRACTION},
 // {"finished": STAGE, "seconds": S}, then {"outputs": [...]} or {"error": MESSAGE, "code": N}.
 // Returns the process's exit code (0, or the error's).

@@ -221,15 +221,11 @@ void JobRunner::run(const JobRecord& job, const CancelToken& token) {
   try {
     blobs_.remove_job_dir(dir);  // what an earlier, crashed attempt left
     StoreProgress progress(store_, job);
-    if (isolation_.enabled()) {
-      outputs = run_job_in_child(isolation_, job.options, dir, progress, token);
-    } else {
-      const MakeOptions options = make_options_from_request(job.options);
-      FolderSink sink(dir);
-      JobContext context(progress, token, sink);
-      run_make(options, context);
-      outputs = sink.files();
-    }
+    const std::filesystem::path data_dir = jobs_dir_.parent_path();
+    outputs =
+        isolation_.enabled()
+            ? run_job_in_child(isolation_, job.kind, job.options, data_dir, dir, progress, token)
+            : run_job_of_kind(job.kind, job.options, data_dir, dir, progress, token);
     blobs_.adopt(dir, outputs.get<std::vector<std::string>>());
     made = true;
   } catch (const Error& e) {

@@ -49,9 +49,15 @@ nlohmann::json openapi_document() {
   nlohmann::json job = {{"type", "object"}};
   nlohmann::json& p = job["properties"];
   p["id"] = {{"type", "string"}};
-  p["kind"] = {{"type", "string"}, {"enum", {"make"}}};
+  p["kind"] = {{"type", "string"},
+               {"enum", {"make", "mv"}},
+               {"description", "make: a story or cue sheet (JSON); mv: an uploaded song (form)"}};
   p["state"] = {{"type", "string"}, {"enum", {"queued", "running", "done", "failed", "cancelled"}}};
-  p["options"] = {{"$ref", "#/components/schemas/MakeRequest"}};
+  p["options"] = {
+      {"type", "object"},
+      {"description",
+       "make: the MakeRequest; mv: {request: the mv options, upload, song, lyrics, images}: "
+       "where the server stored the files it was sent"}};
   p["stage"] = {{"type", "string"}, {"description", "The stage running now"}};
   p["stage_progress"] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
   p["stages"] = {{"type", "array"},
@@ -81,17 +87,44 @@ nlohmann::json openapi_document() {
   nlohmann::json request_body = {{"required", true}};
   request_body["content"]["application/json"]["schema"] = {
       {"$ref", "#/components/schemas/MakeRequest"}};
+  // An mv job: the song and its companions as a form, their types read from their bytes.
+  nlohmann::json upload = {{"type", "object"}, {"required", {"song"}}};
+  upload["properties"]["kind"] = {{"type", "string"}, {"enum", {"mv"}}};
+  upload["properties"]["options"] = {
+      {"type", "string"},
+      {"description",
+       "JSON object of mv options: seed, style, resolution, fps, quality, font, "
+       "captions (as in MakeRequest)"}};
+  upload["properties"]["song"] = {{"type", "string"},
+                                  {"format", "binary"},
+                                  {"description", "WAV, FLAC, Ogg, MP3, AAC, M4A/MP4 or MKV/WebM"}};
+  upload["properties"]["lyrics"] = {
+      {"type", "string"},
+      {"format", "binary"},
+      {"description",
+       "LRC (enhanced LRC word times), SRT, WebVTT or plain lines; read by the "
+       "file name's extension when it is .lrc, .srt or .vtt"}};
+  upload["properties"]["images"] = {
+      {"type", "array"},
+      {"items", {{"type", "string"}, {"format", "binary"}}},
+      {"description", "PNG, JPEG, WebP or BMP pictures, cut on the song's downbeats"}};
+  request_body["content"]["multipart/form-data"]["schema"] = upload;
   nlohmann::json create_responses = {
       {"201", job_response("Queued; Location names the job")},
       {"400", error_response("Not JSON, or an option is wrong: each problem names its field")},
       {"401", error_response("A token is needed")},
       {"413", error_response("The body is over the server's --max-upload limit")},
-      {"429", error_response("The queue is full (--queue); Retry-After says when to retry")}};
+      {"415", error_response("An uploaded file is not of its part's type (named: song, "
+                             "lyrics, images[N])")},
+      {"429", error_response("The queue is full (--queue); Retry-After says when to retry")},
+      {"507", error_response("The upload could not be stored in the data folder")}};
   paths["/api/jobs"]["post"] = {{"summary",
                                  "Queue a make job from a story given as text, or re-compose an "
                                  "edited cue sheet (the cues.json of an earlier job, with a "
                                  "section's valence, arousal, tension or boundaries changed): "
-                                 "same seed, same cue sheet -> the same score.mid"},
+                                 "same seed, same cue sheet -> the same score.mid. Or, as a "
+                                 "form, upload a song (+ lyrics, pictures): an mv job, its "
+                                 "music video"},
                                 {"requestBody", request_body},
                                 {"responses", create_responses}};
   paths["/api/jobs"]["get"] = {

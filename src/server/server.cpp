@@ -27,6 +27,7 @@
 #include "server/live_sessions.h"
 #include "server/pg_job_queue.h"
 #include "server/studio_assets.h"
+#include "server/uploads.h"
 
 namespace tonepoem {
 namespace {
@@ -283,6 +284,12 @@ class Service {
                                        "the job is running; cancel it first (POST "
                                        "/api/jobs/{id}/cancel), then delete it");
                    runner_.remove_outputs(job->id);
+                   if (job->kind == "mv") {
+                     try {
+                       remove_upload(options_.data_dir, MvUploadRecord::from_json(job->options));
+                     } catch (const Error&) {  // not a record of ours: nothing of ours to remove
+                     }
+                   }
                    res.status = 204;
                  });
     http_.Post(R"(/api/jobs/([^/]+)/cancel)",
@@ -306,6 +313,7 @@ class Service {
   }
 
   void create(const httplib::Request& req, httplib::Response& res) {
+    if (req.is_multipart_form_data()) return create_mv(req, res);
     nlohmann::json body;
     try {
       body = nlohmann::json::parse(req.body);
@@ -320,17 +328,41 @@ class Service {
     } catch (const InvalidOptions& e) {
       return send_error(res, 400, "invalid options", e.problems());
     }
-    const auto job = store_.enqueue("make", body, options_.queue_limit);
+    queue_job("make", body, res);
+  }
+
+  // A song, its lyrics and pictures as multipart/form-data (uploads.h): an mv job.
+  void create_mv(const httplib::Request& req, httplib::Response& res) {
+    const StoredUpload stored = store_mv_upload(req.files, options_.data_dir);
+    if (stored.status != 0) return send_error(res, stored.status, stored.message, stored.problems);
+    try {
+      mv_options_from_request(stored.record.request, stored.record.files(options_.data_dir));
+    } catch (const InvalidOptions& e) {
+      remove_upload(options_.data_dir, stored.record);
+      OptionProblems problems = e.problems();
+      for (OptionProblem& p : problems)
+        if (p.field != "images") p.field = "options." + p.field;
+      return send_error(res, 400, "invalid options", problems);
+    }
+    if (!queue_job("mv", stored.record.to_json(), res))
+      remove_upload(options_.data_dir, stored.record);
+  }
+
+  // Queues a job of `kind` and answers 201, or 429 when the queue is full (returns false).
+  bool queue_job(std::string_view kind, const nlohmann::json& options, httplib::Response& res) {
+    const auto job = store_.enqueue(kind, options, options_.queue_limit);
     if (!job) {
       res.set_header("Retry-After", "10");
-      return send_error(res, 429,
-                        fmt::format("the queue is full: {} jobs are waiting (tonepoem serve "
-                                    "--queue); try again later",
-                                    options_.queue_limit));
+      send_error(res, 429,
+                 fmt::format("the queue is full: {} jobs are waiting (tonepoem serve "
+                             "--queue); try again later",
+                             options_.queue_limit));
+      return false;
     }
     runner_.wake();
     res.set_header("Location", "/api/jobs/" + job->id);
     send_json(res, 201, job->to_json());
+    return true;
   }
 
   void file(const httplib::Request& req, httplib::Response& res) {

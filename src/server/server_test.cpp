@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cairo.h>
 #include <httplib.h>
 #include <openssl/evp.h>
 
@@ -260,6 +261,8 @@ TEST(Serve, MakeJobStreamsProgressAndGivesTheSameMidiAsTheCli) {
                            "/api/jobs/{id}/files/{name}", "/api/jobs/{id}/events"})
     EXPECT_TRUE(api["paths"].contains(path)) << path;
   EXPECT_TRUE(api["components"]["schemas"]["MakeRequest"]["properties"].contains("duration"));
+  EXPECT_TRUE(api["paths"]["/api/jobs"]["post"]["requestBody"]["content"].contains(
+      "multipart/form-data"));
 
   // DELETE removes the job and its folder.
   auto deleted = c.Delete("/api/jobs/" + other);
@@ -796,6 +799,111 @@ TEST(Serve, OutputsAreStoredByContentSoTheSameJobTwiceSharesItsFiles) {
   EXPECT_EQ(c.Get("/api/jobs/" + second + "/files/score.mid")->status, 200);
   EXPECT_EQ(c.Delete("/api/jobs/" + second)->status, 204);
   EXPECT_FALSE(fs::exists(blob));
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+// A solid 320x240 PNG picture.
+std::string png_of(double r, double g, double b) {
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 320, 240);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, r, g, b);
+  cairo_paint(cr);
+  cairo_destroy(cr);
+  std::string bytes;
+  cairo_surface_write_to_png_stream(
+      surface,
+      [](void* out, const unsigned char* data, unsigned int length) {
+        static_cast<std::string*>(out)->append(reinterpret_cast<const char*>(data), length);
+        return CAIRO_STATUS_SUCCESS;
+      },
+      &bytes);
+  cairo_surface_destroy(surface);
+  return bytes;
+}
+
+TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
+  const fs::path dir = fresh_dir("upload-mv");
+  // A 12 s song, composed and rendered by the CLI; its lyrics; two pictures.
+  ASSERT_EQ(Child({"compose", "--emotion", "0.3,0.45,0.2", "--duration", "12", "--seed", "5", "-o",
+                   (dir / "song.mid").string()})
+                .finish(),
+            0);
+  ASSERT_EQ(Child({"render", (dir / "song.mid").string(), "-o", (dir / "song.flac").string(),
+                   "--soundfont", "/usr/share/sounds/sf2/TimGM6mb.sf2"})
+                .finish(),
+            0);
+  const std::string lyrics = "[00:02.00]Hello bright world\n[00:05.00]\n[00:06.00]A second line\n";
+  std::ofstream(dir / "song.lrc") << lyrics;
+  fs::create_directories(dir / "pics");
+  const std::string red = png_of(1, 0, 0), blue = png_of(0, 0, 1);
+  std::ofstream(dir / "pics" / "a.png", std::ios::binary) << red;
+  std::ofstream(dir / "pics" / "b.png", std::ios::binary) << blue;
+  const std::string song = read_file(dir / "song.flac");
+  const std::string options = R"({"resolution": "320x180", "quality": "draft", "fps": 25})";
+
+  Server server(dir / "data", {"--workers", "1", "--max-upload", "20000000"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const httplib::MultipartFormDataItems form = {
+      {"kind", "mv", "", ""},
+      {"options", options, "", "application/json"},
+      // The client's names and types are not trusted: the bytes say what each file is.
+      {"song", song, "../../etc/passwd", "text/plain"},
+      {"lyrics", lyrics, "words.lrc", "application/octet-stream"},
+      {"images", red, "a.png", "image/png"},
+      {"images", blue, "/abs/b.png", "image/png"}};
+  const auto created = c.Post("/api/jobs", form);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = body_of(created)["id"];
+  const json done = wait_for(c, id, [](const json& j) { return is_final_state(j); });
+  ASSERT_TRUE(in_state(done, "done")) << done.dump(2);
+  EXPECT_EQ(done["kind"], "mv");
+
+  // The same files through `tonepoem mv`: the same timeline and video, byte for byte.
+  ASSERT_EQ(Child({"mv", (dir / "song.flac").string(), "-o", (dir / "cli").string(), "--lyrics",
+                   (dir / "song.lrc").string(), "--images", (dir / "pics").string(), "--resolution",
+                   "320x180", "--quality", "draft", "--fps", "25", "-q"})
+                .finish(),
+            0);
+  for (const char* name : {"timeline.json", "video.mp4"}) {
+    const auto served = c.Get("/api/jobs/" + id + "/files/" + name);
+    ASSERT_TRUE(served);
+    EXPECT_EQ(served->status, 200) << name;
+    EXPECT_TRUE(served->body == read_file(dir / "cli" / name)) << name << " differs from the CLI's";
+  }
+  const json timeline = json::parse(c.Get("/api/jobs/" + id + "/files/timeline.json")->body);
+  EXPECT_EQ(timeline["captions"].size(), 2u) << timeline["captions"].dump();
+
+  // Refused uploads answer with the part and leave nothing stored.
+  auto refused = c.Post(
+      "/api/jobs", httplib::MultipartFormDataItems{{"song", lyrics, "song.mp3", "audio/mpeg"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 415);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "song");
+  refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{{"song", song, "s.flac", ""},
+                                                                {"images", lyrics, "x.png", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 415);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "images[0]");
+  refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{{"lyrics", lyrics, "l.lrc", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "song");
+  refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                                    {"song", song, "s.flac", ""},
+                                    {"options", R"({"resolution": "huge"})", "", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "options.resolution");
+  std::size_t stored = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir / "data" / "uploads"))
+    ++stored;
+  EXPECT_EQ(stored, 1u);
+
+  // Deleting the job removes its uploaded files with it.
+  EXPECT_EQ(c.Delete("/api/jobs/" + id)->status, 204);
+  EXPECT_TRUE(fs::is_empty(dir / "data" / "uploads"));
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 

@@ -76,6 +76,18 @@ constexpr std::array kFields = {
 constexpr std::array kMvFields = {"seed",    "style", "resolution", "fps",
                                   "quality", "font",  "captions"};
 
+// A score request's options (the film's own: `style` is the music's, as `tonepoem score --style`).
+constexpr std::array kScoreFields = {
+    MakeRequestField{"seed", "integer", "Random seed, 0 or more; default 1"},
+    MakeRequestField{"style", "string",
+                     "The music's orchestration: default, piano, strings, chiptune or ambient"},
+    MakeRequestField{"duck", "number",
+                     "How far the music drops under each subtitle, 0..40 dB (default 10)"},
+    MakeRequestField{"loudness", "number",
+                     "Delivery loudness of scored.mp4 in LUFS, -31..-9 (default -14)"},
+    MakeRequestField{"lang", "string", "Subtitle language: auto, en or zh"},
+};
+
 // Option fields set through another request field.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kOptionToRequest = {{
     {"width", "resolution"},
@@ -100,6 +112,34 @@ std::string_view type_in_words(std::string_view type) {
   if (type == "number") return "a number";
   if (type == "object") return "a JSON object";
   return "a whole number";
+}
+
+// Reads `request`'s fields from `fields` with `apply` (name, value -> problem); every problem is
+// named by its field: an unknown name, a wrong JSON type, a value `apply` refuses.
+template <typename Fields, typename Apply>
+OptionProblems read_fields(const nlohmann::json& request, const Fields& fields,
+                           std::string_view job, Apply apply) {
+  OptionProblems problems;
+  for (const auto& [name, value] : request.items()) {
+    const auto field =
+        std::find_if(fields.begin(), fields.end(),
+                     [&key = name](const MakeRequestField& f) { return f.name == key; });
+    if (field == fields.end()) {
+      std::string known;
+      for (const MakeRequestField& f : fields)
+        known += (known.empty() ? "" : ", ") + std::string(f.name);
+      problems.push_back({name, fmt::format("is not {} option; accepts {}", job, known)});
+      continue;
+    }
+    if (!has_type(value, field->type)) {
+      problems.push_back({name, fmt::format("is a JSON {}; accepts {}", value.type_name(),
+                                            type_in_words(field->type))});
+      continue;
+    }
+    if (std::string problem = apply(field->name, value); !problem.empty())
+      problems.push_back({name, std::move(problem)});
+  }
+  return problems;
 }
 
 // Sets the one option `name` from `value` (already of the field's type); returns the problem.
@@ -258,28 +298,11 @@ MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUplo
                                                   request.type_name())}});
   // The fields shared with make are read into a MakeOptions, then carried over.
   MakeOptions read;
-  OptionProblems problems;
   std::string quality;
-  const auto fields = mv_request_fields();
-  for (const auto& [name, value] : request.items()) {
-    const auto field =
-        std::find_if(fields.begin(), fields.end(),
-                     [&key = name](const MakeRequestField& f) { return f.name == key; });
-    if (field == fields.end()) {
-      std::string known;
-      for (const MakeRequestField& f : fields)
-        known += (known.empty() ? "" : ", ") + std::string(f.name);
-      problems.push_back({name, "is not an mv option; accepts " + known});
-      continue;
-    }
-    if (!has_type(value, field->type)) {
-      problems.push_back({name, fmt::format("is a JSON {}; accepts {}", value.type_name(),
-                                            type_in_words(field->type))});
-      continue;
-    }
-    if (std::string problem = apply_field(field->name, value, read, quality); !problem.empty())
-      problems.push_back({name, std::move(problem)});
-  }
+  OptionProblems problems = read_fields(request, mv_request_fields(), "an mv",
+                                        [&](std::string_view name, const nlohmann::json& v) {
+                                          return apply_field(name, v, read, quality);
+                                        });
   MvJobOptions options;
   options.song = uploads.song;
   options.lyrics = uploads.lyrics;
@@ -303,33 +326,57 @@ MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUplo
   return options;
 }
 
+std::span<const MakeRequestField> score_request_fields() {
+  return kScoreFields;
+}
+
+ScoreOptions score_options_from_request(const nlohmann::json& request,
+                                        const ScoreUploads& uploads) {
+  if (!request.is_object())
+    throw InvalidOptions({{"options", fmt::format("is a JSON {}; send a JSON object of options",
+                                                  request.type_name())}});
+  ScoreOptions options;
+  options.video = uploads.video;
+  options.subtitles = uploads.subtitles;
+  OptionProblems problems = read_fields(
+      request, kScoreFields, "a score", [&](std::string_view name, const nlohmann::json& value) {
+        if (name == "seed") {
+          if (!value.is_number_unsigned() && value.get<std::int64_t>() < 0)
+            return fmt::format("{} is out of range; accepts a whole number 0 or more",
+                               value.dump());
+          options.seed = value.get<std::uint64_t>();
+        } else if (name == "style") {
+          options.style = value.get<std::string>();
+        } else if (name == "duck") {
+          options.duck_db = value.get<double>();
+        } else if (name == "loudness") {
+          options.loudness_lufs = value.get<double>();
+        } else if (name == "lang") {
+          const auto language = parse_language(value.get<std::string>());
+          if (!language)
+            return fmt::format("'{}' is not known; accepts auto, en or zh",
+                               value.get<std::string>());
+          options.language = *language;
+        }
+        return std::string();
+      });
+  if (problems.empty())
+    for (OptionProblem& p : options.validate()) problems.push_back(std::move(p));
+  throw_if_invalid(std::move(problems));
+  return options;
+}
+
 MakeOptions make_options_from_request(const nlohmann::json& request) {
   if (!request.is_object())
     throw InvalidOptions({{"body", fmt::format("is a JSON {}; send a JSON object of options with "
                                                "at least \"story\"",
                                                request.type_name())}});
   MakeOptions options;
-  OptionProblems problems;
   std::string quality;
-  for (const auto& [name, value] : request.items()) {
-    const auto field =
-        std::find_if(kFields.begin(), kFields.end(),
-                     [&key = name](const MakeRequestField& f) { return f.name == key; });
-    if (field == kFields.end()) {
-      std::string known;
-      for (const MakeRequestField& f : kFields)
-        known += (known.empty() ? "" : ", ") + std::string(f.name);
-      problems.push_back({name, "is not a make option; accepts " + known});
-      continue;
-    }
-    if (!has_type(value, field->type)) {
-      problems.push_back({name, fmt::format("is a JSON {}; accepts {}", value.type_name(),
-                                            type_in_words(field->type))});
-      continue;
-    }
-    if (std::string problem = apply_field(field->name, value, options, quality); !problem.empty())
-      problems.push_back({name, std::move(problem)});
-  }
+  OptionProblems problems =
+      read_fields(request, kFields, "a make", [&](std::string_view name, const nlohmann::json& v) {
+        return apply_field(name, v, options, quality);
+      });
   if (request.contains("cues")) {
     for (const char* field : {"story", "story_name", "lang"})
       if (request.contains(field))

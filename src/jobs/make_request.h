@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "jobs/make_job.h"
 #include "jobs/mv_job.h"
+#include "jobs/score_job.h"
 
 namespace tonepoem {
 
@@ -64,5 +65,19 @@ std::span<const MakeRequestField> mv_request_fields();
 // InvalidOptions listing every problem, each naming the request field, as
 // make_options_from_request does.
 MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUploads& uploads);
+
+// The files of a score request, stored by the front-end: the film, and optionally its subtitles.
+struct ScoreUploads {
+  std::filesystem::path video;
+  std::filesystem::path subtitles;  // empty: the film's own subtitle stream, else none
+};
+
+// The options a score request may carry beside its files: seed, style (the music's), duck,
+// loudness, lang.
+std::span<const MakeRequestField> score_request_fields();
+
+// A JSON object of score_request_fields() and the stored `uploads` -> ScoreOptions. Throws
+// InvalidOptions listing every problem, each naming the request field.
+ScoreOptions score_options_from_request(const nlohmann::json& request, const ScoreUploads& uploads);
 
 }  // namespace tonepoem

@@ -198,5 +198,34 @@ TEST(MvRequest, TheFilesComeFromTheFrontEndAndTheOptionsAreMakesOwn) {
   }
 }
 
+TEST(ScoreRequest, TheFilmsOptionsAreReadAndNamed) {
+  const ScoreUploads files{"/uploads/x/film.mp4", "/uploads/x/film.srt"};
+  const ScoreOptions o = score_options_from_request(
+      {{"duck", 12}, {"loudness", -23}, {"seed", 3}, {"style", "piano"}, {"lang", "zh"}}, files);
+  EXPECT_EQ(o.video, files.video);
+  EXPECT_EQ(o.subtitles, files.subtitles);
+  EXPECT_EQ(o.duck_db, 12);
+  EXPECT_EQ(o.loudness_lufs, -23);
+  EXPECT_EQ(o.seed, 3u);
+  EXPECT_EQ(o.style, "piano");
+  EXPECT_EQ(o.language, LanguageChoice::zh);
+  try {
+    score_options_from_request({{"duck", 90}, {"video", "/etc"}, {"lang", "fr"}}, files);
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidOptions& e) {
+    std::set<std::string> named;
+    for (const OptionProblem& p : e.problems()) named.insert(p.field);
+    // The range of duck is checked once the names and types are right.
+    EXPECT_EQ(named, (std::set<std::string>{"video", "lang"}));
+  }
+  try {
+    score_options_from_request({{"duck", 90}}, files);
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidOptions& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0].field, "duck");
+  }
+}
+
 }  // namespace
 }  // namespace tonepoem

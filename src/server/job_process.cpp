@@ -27,6 +27,7 @@
 #include "jobs/make_job.h"
 #include "jobs/make_request.h"
 #include "jobs/mv_job.h"
+#include "jobs/score_job.h"
 
 extern char** environ;
 
@@ -153,21 +154,26 @@ std::string describe_job_error(const Error& e) {
   return e.describe();
 }
 
-MvUploads MvUploadRecord::files(const std::filesystem::path& data_dir) const {
+MvUploads UploadRecord::mv_files(const std::filesystem::path& data_dir) const {
   const std::filesystem::path folder = data_dir / "uploads" / upload;
-  MvUploads out{folder / song, {}, {}};
-  if (!lyrics.empty()) out.lyrics = folder / lyrics;
+  MvUploads out{folder / file, {}, {}};
+  if (!text.empty()) out.lyrics = folder / text;
   if (images) out.images = folder / "images";
   return out;
 }
 
-nlohmann::json MvUploadRecord::to_json() const {
-  nlohmann::json j = {{"request", request}, {"upload", upload}, {"song", song}, {"images", images}};
-  if (!lyrics.empty()) j["lyrics"] = lyrics;
+ScoreUploads UploadRecord::score_files(const std::filesystem::path& data_dir) const {
+  const std::filesystem::path folder = data_dir / "uploads" / upload;
+  return {folder / file, text.empty() ? std::filesystem::path() : folder / text};
+}
+
+nlohmann::json UploadRecord::to_json() const {
+  nlohmann::json j = {{"request", request}, {"upload", upload}, {"file", file}, {"images", images}};
+  if (!text.empty()) j["text"] = text;
   return j;
 }
 
-MvUploadRecord MvUploadRecord::from_json(const nlohmann::json& j) {
+UploadRecord UploadRecord::from_json(const nlohmann::json& j) {
   // Names as the server writes them: hex folder, plain file names (defence in depth: the queue
   // may be shared).
   auto plain = [](const std::string& name) {
@@ -175,18 +181,18 @@ MvUploadRecord MvUploadRecord::from_json(const nlohmann::json& j) {
            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos &&
            name[0] != '.';
   };
-  MvUploadRecord r;
   if (j.is_object() && j.contains("request") && j["request"].is_object() &&
       j.value("upload", "").size() == 32 && plain(j.value("upload", "")) &&
-      plain(j.value("song", "")) && (!j.contains("lyrics") || plain(j.value("lyrics", "")))) {
+      plain(j.value("file", "")) && (!j.contains("text") || plain(j.value("text", "")))) {
+    UploadRecord r;
     r.request = j["request"];
     r.upload = j["upload"];
-    r.song = j["song"];
-    r.lyrics = j.value("lyrics", "");
+    r.file = j["file"];
+    r.text = j.value("text", "");
     r.images = j.value("images", false);
     return r;
   }
-  throw Error(ExitCode::bad_input, "the queued mv job's record is malformed", {},
+  throw Error(ExitCode::bad_input, "the queued job's record of its uploaded files is malformed", {},
               "submit the job again");
 }
 
@@ -199,8 +205,11 @@ nlohmann::json run_job_of_kind(const std::string& kind, const nlohmann::json& op
   if (kind == "make") {
     run_make(make_options_from_request(options), context);
   } else if (kind == "mv") {
-    const MvUploadRecord record = MvUploadRecord::from_json(options);
-    run_mv(mv_options_from_request(record.request, record.files(data_dir)), context);
+    const UploadRecord record = UploadRecord::from_json(options);
+    run_mv(mv_options_from_request(record.request, record.mv_files(data_dir)), context);
+  } else if (kind == "score") {
+    const UploadRecord record = UploadRecord::from_json(options);
+    run_score(score_options_from_request(record.request, record.score_files(data_dir)), context);
   } else {
     throw Error(ExitCode::bad_input,
                 fmt::format("the queue holds a job of unknown kind '{}'", kind), {},

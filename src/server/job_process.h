@@ -36,23 +36,26 @@ inline constexpr int kMemoryCheckMs = 50;
 // Error::describe().
 std::string describe_job_error(const Error& e);
 
-// What a job of kind "mv" keeps in the queue: the request's options and where its uploaded files
-// were stored, under <data>/uploads/<upload>/ (never a path given by a client).
-struct MvUploadRecord {
-  nlohmann::json request = nlohmann::json::object();  // the mv options (mv_request_fields())
+// What a job made from uploaded files keeps in the queue: its options and where the files were
+// stored, under <data>/uploads/<upload>/ with names the server made (never a client's path).
+// Kind "mv": `file` the song, `text` the lyrics, pictures in images/; kind "score": `file` the
+// film, `text` its subtitles.
+struct UploadRecord {
+  nlohmann::json request = nlohmann::json::object();  // the job's options (mv/score_request_fields)
   std::string upload;                                 // 32 hex digits: the folder's name
-  std::string song;                                   // file names inside it
-  std::string lyrics;                                 // empty: none
-  bool images = false;                                // pictures in its images/ folder
+  std::string file;                                   // file names inside it
+  std::string text;                                   // empty: none
+  bool images = false;                                // mv: pictures in its images/ folder
   // The stored files' paths under `data_dir`.
-  MvUploads files(const std::filesystem::path& data_dir) const;
+  MvUploads mv_files(const std::filesystem::path& data_dir) const;
+  ScoreUploads score_files(const std::filesystem::path& data_dir) const;
   nlohmann::json to_json() const;
   // Throws Error(bad_input) for a record that is not one (a queue written by something else).
-  static MvUploadRecord from_json(const nlohmann::json& j);
+  static UploadRecord from_json(const nlohmann::json& j);
 };
 
-// Runs a queued job in this thread: kind "make" (options: the JSON of POST /api/jobs) or "mv"
-// (options: an MvUploadRecord, its files under `data_dir`), writing its outputs into `dir`.
+// Runs a queued job in this thread: kind "make" (options: the JSON of POST /api/jobs), "mv" or
+// "score" (options: an UploadRecord, its files under `data_dir`), writing its outputs into `dir`.
 // Returns the outputs as FolderSink::files() lists them; throws what the job throws, and
 // Error(bad_input) for an unknown kind.
 nlohmann::json run_job_of_kind(const std::string& kind, const nlohmann::json& options,

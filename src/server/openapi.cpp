@@ -50,14 +50,16 @@ nlohmann::json openapi_document() {
   nlohmann::json& p = job["properties"];
   p["id"] = {{"type", "string"}};
   p["kind"] = {{"type", "string"},
-               {"enum", {"make", "mv"}},
-               {"description", "make: a story or cue sheet (JSON); mv: an uploaded song (form)"}};
+               {"enum", {"make", "mv", "score"}},
+               {"description",
+                "make: a story or cue sheet (JSON); mv: an uploaded song, score: "
+                "an uploaded film (forms)"}};
   p["state"] = {{"type", "string"}, {"enum", {"queued", "running", "done", "failed", "cancelled"}}};
   p["options"] = {
       {"type", "object"},
       {"description",
-       "make: the MakeRequest; mv: {request: the mv options, upload, song, lyrics, images}: "
-       "where the server stored the files it was sent"}};
+       "make: the MakeRequest; mv, score: {request: the options part, upload, file, text, "
+       "images}: where the server stored the files it was sent"}};
   p["stage"] = {{"type", "string"}, {"description", "The stage running now"}};
   p["stage_progress"] = {{"type", "number"}, {"minimum", 0}, {"maximum", 1}};
   p["stages"] = {{"type", "array"},
@@ -87,27 +89,40 @@ nlohmann::json openapi_document() {
   nlohmann::json request_body = {{"required", true}};
   request_body["content"]["application/json"]["schema"] = {
       {"$ref", "#/components/schemas/MakeRequest"}};
-  // An mv job: the song and its companions as a form, their types read from their bytes.
-  nlohmann::json upload = {{"type", "object"}, {"required", {"song"}}};
-  upload["properties"]["kind"] = {{"type", "string"}, {"enum", {"mv"}}};
+  // An mv or score job: the files as a form, their types read from their bytes.
+  nlohmann::json upload = {{"type", "object"}};
+  upload["properties"]["kind"] = {
+      {"type", "string"},
+      {"enum", {"mv", "score"}},
+      {"description", "mv (default): a song's music video; score: a film scored"}};
   upload["properties"]["options"] = {
       {"type", "string"},
       {"description",
-       "JSON object of mv options: seed, style, resolution, fps, quality, font, "
-       "captions (as in MakeRequest)"}};
-  upload["properties"]["song"] = {{"type", "string"},
-                                  {"format", "binary"},
-                                  {"description", "WAV, FLAC, Ogg, MP3, AAC, M4A/MP4 or MKV/WebM"}};
+       "JSON object. mv: seed, style, resolution, fps, quality, font, captions (as "
+       "in MakeRequest); score: seed, style (the music's), duck (dB), loudness "
+       "(LUFS), lang"}};
+  upload["properties"]["song"] = {
+      {"type", "string"},
+      {"format", "binary"},
+      {"description", "mv (required): the song, WAV, FLAC, Ogg, MP3, AAC, M4A/MP4 or MKV/WebM"}};
   upload["properties"]["lyrics"] = {
       {"type", "string"},
       {"format", "binary"},
       {"description",
-       "LRC (enhanced LRC word times), SRT, WebVTT or plain lines; read by the "
-       "file name's extension when it is .lrc, .srt or .vtt"}};
+       "mv: LRC (enhanced LRC word times), SRT, WebVTT or plain lines; read by "
+       "the file name's extension when it is .lrc, .srt or .vtt"}};
   upload["properties"]["images"] = {
       {"type", "array"},
       {"items", {{"type", "string"}, {"format", "binary"}}},
-      {"description", "PNG, JPEG, WebP or BMP pictures, cut on the song's downbeats"}};
+      {"description", "mv: PNG, JPEG, WebP or BMP pictures, cut on the song's downbeats"}};
+  upload["properties"]["video"] = {
+      {"type", "string"},
+      {"format", "binary"},
+      {"description", "score (required): the film, MP4/MOV, MKV/WebM, AVI or MPEG-TS"}};
+  upload["properties"]["subtitles"] = {
+      {"type", "string"},
+      {"format", "binary"},
+      {"description", "score: SRT, WebVTT or ASS/SSA; the music ducks under each line"}};
   request_body["content"]["multipart/form-data"]["schema"] = upload;
   nlohmann::json create_responses = {
       {"201", job_response("Queued; Location names the job")},
@@ -124,7 +139,7 @@ nlohmann::json openapi_document() {
                                  "section's valence, arousal, tension or boundaries changed): "
                                  "same seed, same cue sheet -> the same score.mid. Or, as a "
                                  "form, upload a song (+ lyrics, pictures): an mv job, its "
-                                 "music video"},
+                                 "music video; or a film (+ subtitles): a score job"},
                                 {"requestBody", request_body},
                                 {"responses", create_responses}};
   paths["/api/jobs"]["get"] = {

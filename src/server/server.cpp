@@ -284,9 +284,9 @@ class Service {
                                        "the job is running; cancel it first (POST "
                                        "/api/jobs/{id}/cancel), then delete it");
                    runner_.remove_outputs(job->id);
-                   if (job->kind == "mv") {
+                   if (job->kind == "mv" || job->kind == "score") {
                      try {
-                       remove_upload(options_.data_dir, MvUploadRecord::from_json(job->options));
+                       remove_upload(options_.data_dir, UploadRecord::from_json(job->options));
                      } catch (const Error&) {  // not a record of ours: nothing of ours to remove
                      }
                    }
@@ -313,7 +313,7 @@ class Service {
   }
 
   void create(const httplib::Request& req, httplib::Response& res) {
-    if (req.is_multipart_form_data()) return create_mv(req, res);
+    if (req.is_multipart_form_data()) return create_from_upload(req, res);
     nlohmann::json body;
     try {
       body = nlohmann::json::parse(req.body);
@@ -331,21 +331,25 @@ class Service {
     queue_job("make", body, res);
   }
 
-  // A song, its lyrics and pictures as multipart/form-data (uploads.h): an mv job.
-  void create_mv(const httplib::Request& req, httplib::Response& res) {
-    const StoredUpload stored = store_mv_upload(req.files, options_.data_dir);
+  // Files as multipart/form-data (uploads.h): a song (+ lyrics, pictures), an mv job; a film
+  // (+ subtitles), a score job.
+  void create_from_upload(const httplib::Request& req, httplib::Response& res) {
+    const StoredUpload stored = store_upload(req.files, options_.data_dir);
     if (stored.status != 0) return send_error(res, stored.status, stored.message, stored.problems);
+    const UploadRecord& record = stored.record;
     try {
-      mv_options_from_request(stored.record.request, stored.record.files(options_.data_dir));
+      if (stored.kind == "mv")
+        mv_options_from_request(record.request, record.mv_files(options_.data_dir));
+      else
+        score_options_from_request(record.request, record.score_files(options_.data_dir));
     } catch (const InvalidOptions& e) {
-      remove_upload(options_.data_dir, stored.record);
+      remove_upload(options_.data_dir, record);
       OptionProblems problems = e.problems();
       for (OptionProblem& p : problems)
         if (p.field != "images") p.field = "options." + p.field;
       return send_error(res, 400, "invalid options", problems);
     }
-    if (!queue_job("mv", stored.record.to_json(), res))
-      remove_upload(options_.data_dir, stored.record);
+    if (!queue_job(stored.kind, record.to_json(), res)) remove_upload(options_.data_dir, record);
   }
 
   // Queues a job of `kind` and answers 201, or 429 when the queue is full (returns false).

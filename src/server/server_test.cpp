@@ -32,6 +32,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "footage/synthetic_video.h"
 #include "music/compose.h"
 #include "server/test_process.h"
 
@@ -261,8 +262,8 @@ TEST(Serve, MakeJobStreamsProgressAndGivesTheSameMidiAsTheCli) {
                            "/api/jobs/{id}/files/{name}", "/api/jobs/{id}/events"})
     EXPECT_TRUE(api["paths"].contains(path)) << path;
   EXPECT_TRUE(api["components"]["schemas"]["MakeRequest"]["properties"].contains("duration"));
-  EXPECT_TRUE(api["paths"]["/api/jobs"]["post"]["requestBody"]["content"].contains(
-      "multipart/form-data"));
+  EXPECT_TRUE(
+      api["paths"]["/api/jobs"]["post"]["requestBody"]["content"].contains("multipart/form-data"));
 
   // DELETE removes the job and its folder.
   auto deleted = c.Delete("/api/jobs/" + other);
@@ -847,9 +848,11 @@ TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
   const httplib::MultipartFormDataItems form = {
       {"kind", "mv", "", ""},
       {"options", options, "", "application/json"},
-      // The client's names and types are not trusted: the bytes say what each file is.
-      {"song", song, "../../etc/passwd", "text/plain"},
-      {"lyrics", lyrics, "words.lrc", "application/octet-stream"},
+      // The client's types are not trusted (the bytes say what each file is), nor its names
+      // (only a base name, reduced to letters, digits, '-' and '_', is kept: it titles the
+      // video, as the CLI's file name does).
+      {"song", song, "song.FLAC", "text/plain"},
+      {"lyrics", lyrics, "../../etc/Words.lrc", "application/octet-stream"},
       {"images", red, "a.png", "image/png"},
       {"images", blue, "/abs/b.png", "image/png"}};
   const auto created = c.Post("/api/jobs", form);
@@ -874,6 +877,12 @@ TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
   }
   const json timeline = json::parse(c.Get("/api/jobs/" + id + "/files/timeline.json")->body);
   EXPECT_EQ(timeline["captions"].size(), 2u) << timeline["captions"].dump();
+  const std::string upload = done["options"]["upload"];
+  std::set<std::string> stored_files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "data" / "uploads" / upload))
+    stored_files.insert(fs::relative(entry.path(), dir / "data" / "uploads" / upload).string());
+  EXPECT_EQ(stored_files, (std::set<std::string>{"song.flac", "words.lrc", "images",
+                                                 "images/001.png", "images/002.png"}));
 
   // Refused uploads answer with the part and leave nothing stored.
   auto refused = c.Post(
@@ -904,6 +913,66 @@ TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
   // Deleting the job removes its uploaded files with it.
   EXPECT_EQ(c.Delete("/api/jobs/" + id)->status, 204);
   EXPECT_TRUE(fs::is_empty(dir / "data" / "uploads"));
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
+TEST(Serve, AFilmWithItsSubtitlesUploadedIsScoredAsTheCliScoresIt) {
+  const fs::path dir = fresh_dir("upload-score");
+  // 12 s, a hard cut at 6 s, no sound of its own; two lines of dialogue.
+  using L = tonepoem::SyntheticLook;
+  tonepoem::write_synthetic_video(dir / "film.mp4",
+                                  {{150, {200, 40, 40}, L::pattern}, {150, {40, 60, 220}, L::pan}},
+                                  {.width = 320, .height = 180, .fps = 25});
+  const std::string subtitles =
+      "1\n00:00:01,000 --> 00:00:03,500\nWhere were you all night?\n\n"
+      "2\n00:00:07,000 --> 00:00:09,000\nI was afraid you would not come back.\n";
+  std::ofstream(dir / "film.srt") << subtitles;
+  const std::string film = read_file(dir / "film.mp4");
+
+  Server server(dir / "data", {"--workers", "1", "--max-upload", "20000000"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const auto created = c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                                               {"kind", "score", "", ""},
+                                               {"options", R"({"duck": 12, "seed": 3})", "", ""},
+                                               {"video", film, "film.mp4", "video/mp4"},
+                                               {"subtitles", subtitles, "../../../film.srt", ""}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = body_of(created)["id"];
+  const json done = wait_for(c, id, [](const json& j) { return is_final_state(j); });
+  ASSERT_TRUE(in_state(done, "done")) << done.dump(2);
+  EXPECT_EQ(done["kind"], "score");
+
+  ASSERT_EQ(Child({"score", (dir / "film.mp4").string(), "-o", (dir / "cli").string(),
+                   "--subtitles", (dir / "film.srt").string(), "--duck", "12", "--seed", "3", "-q"})
+                .finish(),
+            0);
+  for (const char* name : {"score.mid", "scored.mp4"}) {
+    const auto served = c.Get("/api/jobs/" + id + "/files/" + name);
+    ASSERT_TRUE(served);
+    EXPECT_EQ(served->status, 200) << name;
+    EXPECT_TRUE(served->body == read_file(dir / "cli" / name)) << name << " differs from the CLI's";
+  }
+
+  // A picture is no film; pictures are no part of a score request.
+  auto refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                                         {"kind", "score", "", ""},
+                                         {"video", png_of(1, 1, 1), "film.mp4", "video/mp4"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 415);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "video");
+  refused =
+      c.Post("/api/jobs", httplib::MultipartFormDataItems{{"kind", "score", "", ""},
+                                                          {"video", film, "f.mp4", ""},
+                                                          {"images", png_of(1, 1, 1), "", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "images");
+  refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{{"kind", "film", "", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "kind");
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 

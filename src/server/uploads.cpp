@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <initializer_list>
 
 #include <fmt/format.h>
 
@@ -15,17 +16,44 @@ bool starts_with(std::string_view bytes, std::string_view magic, std::size_t at 
   return bytes.size() >= at + magic.size() && bytes.substr(at, magic.size()) == magic;
 }
 
-// The lyrics formats read_lyrics tells apart by extension; anything else is stored as .txt
-// (plain lines, or LRC found by its tags).
-std::string lyrics_extension(std::string_view client_name) {
+// The extension a text file is stored under: the client's when it is one of `known` (the
+// readers tell formats apart by it), else `fallback`.
+std::string text_extension(std::string_view client_name, std::initializer_list<const char*> known,
+                           const char* fallback) {
   std::string ext;
   if (const auto dot = client_name.rfind('.'); dot != std::string_view::npos)
     ext = std::string(client_name.substr(dot));
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const char* known : {".lrc", ".srt", ".vtt", ".txt"})
-    if (ext == known) return ext;
-  return ".txt";
+  for (const char* k : known)
+    if (ext == k) return ext;
+  return fallback;
+}
+
+// The name a file is stored under: the client's base name without its extension, reduced to
+// lower-case letters, digits, '-' and '_' (at most 48; "../../etc/passwd" is "passwd"), or
+// `fallback` when nothing is left; then `extension`. The name matters: a film's subtitles file
+// names the score's title, as it does for `tonepoem score`.
+std::string stored_name(std::string_view client_name, std::string_view fallback,
+                        std::string_view extension) {
+  if (const auto slash = client_name.find_last_of("/\\"); slash != std::string_view::npos)
+    client_name = client_name.substr(slash + 1);
+  if (const auto dot = client_name.rfind('.'); dot != std::string_view::npos)
+    client_name = client_name.substr(0, dot);
+  std::string name;
+  for (unsigned char c : client_name) {
+    if (name.size() >= 48) break;
+    if (std::isalnum(c))
+      name += static_cast<char>(std::tolower(c));
+    else if (c == '-' || c == '_' || c == ' ')
+      name += c == ' ' ? '-' : static_cast<char>(c);
+  }
+  if (name.empty()) name = fallback;
+  return name + std::string(extension);
+}
+
+bool is_text(const std::string& bytes) {
+  return !bytes.empty() && bytes.find('\0') == std::string::npos;
 }
 
 bool write_file(const std::filesystem::path& path, std::string_view bytes) {
@@ -35,6 +63,15 @@ bool write_file(const std::filesystem::path& path, std::string_view bytes) {
 }
 
 constexpr std::string_view kSongFormats = "WAV, FLAC, Ogg, MP3, AAC, M4A/MP4, MKV/WebM";
+constexpr std::string_view kVideoFormats = "MP4/MOV, MKV/WebM, AVI, MPEG-TS";
+
+// The parts each kind accepts: its main file, its text file, whether pictures.
+struct FormKind {
+  std::string_view kind, file, text;
+  bool images;
+};
+constexpr FormKind kForms[] = {{"mv", "song", "lyrics", true},
+                               {"score", "video", "subtitles", false}};
 
 }  // namespace
 
@@ -53,6 +90,14 @@ std::string sniff_song(std::string_view b) {
   return {};
 }
 
+std::string sniff_video(std::string_view b) {
+  if (starts_with(b, "ftyp", 4)) return ".mp4";
+  if (starts_with(b, "\x1A\x45\xDF\xA3")) return ".mkv";
+  if (starts_with(b, "RIFF") && starts_with(b, "AVI ", 8)) return ".avi";
+  if (b.size() > 376 && b[0] == 0x47 && b[188] == 0x47 && b[376] == 0x47) return ".ts";
+  return {};
+}
+
 std::string sniff_image(std::string_view b) {
   if (starts_with(b, "\x89PNG\r\n\x1A\n")) return ".png";
   if (starts_with(b, "\xFF\xD8\xFF")) return ".jpg";
@@ -61,8 +106,8 @@ std::string sniff_image(std::string_view b) {
   return {};
 }
 
-StoredUpload store_mv_upload(const httplib::MultipartFormDataMap& parts,
-                             const std::filesystem::path& data_dir) {
+StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
+                          const std::filesystem::path& data_dir) {
   StoredUpload out;
   auto refuse = [&](int status, std::string message, OptionProblems problems) {
     out.status = status;
@@ -71,40 +116,55 @@ StoredUpload store_mv_upload(const httplib::MultipartFormDataMap& parts,
     return out;
   };
   OptionProblems problems;
+  const auto kind_part = parts.find("kind");
+  out.kind = kind_part == parts.end() ? "mv" : kind_part->second.content;
+  const FormKind* form = nullptr;
+  for (const FormKind& f : kForms)
+    if (f.kind == out.kind) form = &f;
+  if (!form)
+    return refuse(400, "the upload is not a job this server makes",
+                  {{"kind", fmt::format("'{}' is not known; accepts mv (a song) or score (a film); "
+                                        "a story is sent as JSON, not as a form",
+                                        out.kind.substr(0, 40))}});
   for (const auto& [name, part] : parts)
-    if (name != "kind" && name != "options" && name != "song" && name != "lyrics" &&
-        name != "images")
-      problems.push_back({name,
-                          "is not a part of an mv request; send kind, options, song, "
-                          "lyrics and images"});
-  if (const auto kind = parts.find("kind"); kind != parts.end() && kind->second.content != "mv")
-    problems.push_back({"kind", fmt::format("'{}' is not known; accepts mv (a story is sent as "
-                                            "JSON, not as a form)",
-                                            kind->second.content.substr(0, 40))});
-  for (const char* single : {"kind", "options", "song", "lyrics"})
-    if (parts.count(single) > 1) problems.push_back({single, "is given more than once"});
-  if (!parts.count("song"))
+    if (name != "kind" && name != "options" && name != form->file && name != form->text &&
+        !(form->images && name == "images"))
+      problems.push_back(
+          {name,
+           fmt::format("is not a part of a {} request; send kind, options, {}, "
+                       "{}{}",
+                       form->kind, form->file, form->text, form->images ? " and images" : "")});
+  for (std::string_view single :
+       {std::string_view("kind"), std::string_view("options"), form->file, form->text})
+    if (parts.count(std::string(single)) > 1)
+      problems.push_back({std::string(single), "is given more than once"});
+  const std::string_view formats = form->images ? kSongFormats : kVideoFormats;
+  const auto file = parts.find(std::string(form->file));
+  if (file == parts.end())
     problems.push_back(
-        {"song", fmt::format("is missing; send the song's file ({})", kSongFormats)});
+        {std::string(form->file), fmt::format("is missing; send the {}'s file ({})",
+                                              form->images ? "song" : "film", formats)});
   if (parts.count("images") > kMaxUploadedImages)
     problems.push_back({"images", fmt::format("{} pictures; accepts at most {}",
                                               parts.count("images"), kMaxUploadedImages)});
   if (const auto options = parts.find("options"); options != parts.end()) {
     out.record.request = nlohmann::json::parse(options->second.content, nullptr, false);
     if (!out.record.request.is_object())
-      problems.push_back({"options",
-                          "is not a JSON object of mv options (seed, style, "
-                          "resolution, fps, quality, font, captions)"});
+      problems.push_back(
+          {"options", fmt::format("is not a JSON object of {} options", form->kind)});
   }
-  if (!problems.empty()) return refuse(400, "the upload is not an mv request", problems);
+  if (!problems.empty())
+    return refuse(400, fmt::format("the upload is not a {} request", form->kind), problems);
 
   // The types, from the bytes.
-  const httplib::MultipartFormData& song = parts.find("song")->second;
-  const std::string song_ext = sniff_song(song.content);
-  if (song_ext.empty())
-    problems.push_back({"song", fmt::format("is not audio FFmpeg reads here (its first bytes "
-                                            "are none of {}); send the song's audio file",
-                                            kSongFormats)});
+  const std::string file_ext =
+      form->images ? sniff_song(file->second.content) : sniff_video(file->second.content);
+  if (file_ext.empty())
+    problems.push_back(
+        {std::string(form->file),
+         fmt::format("is not {} FFmpeg reads here (its first bytes are none of "
+                     "{}); send the {}'s file",
+                     form->images ? "audio" : "a video", formats, form->images ? "song" : "film")});
   std::vector<std::pair<const httplib::MultipartFormData*, std::string>> images;
   const auto [first, last] = parts.equal_range("images");
   std::size_t index = 0;
@@ -116,23 +176,32 @@ StoredUpload store_mv_upload(const httplib::MultipartFormDataMap& parts,
                                       it->second.filename.substr(0, 80))});
     images.emplace_back(&it->second, ext);
   }
-  const auto lyrics = parts.find("lyrics");
-  if (lyrics != parts.end() &&
-      (lyrics->second.content.empty() || lyrics->second.content.find('\0') != std::string::npos))
-    problems.push_back({"lyrics", "is not text; send LRC, SRT, WebVTT or plain lines in UTF-8"});
+  const auto text = parts.find(std::string(form->text));
+  if (text != parts.end() && !is_text(text->second.content))
+    problems.push_back({std::string(form->text),
+                        form->images ? "is not text; send LRC, SRT, WebVTT or plain lines in UTF-8"
+                                     : "is not text; send SRT, WebVTT or ASS/SSA subtitles"});
   if (!problems.empty()) return refuse(415, "a file is not of the type its part needs", problems);
 
   // Stored under names of our own.
   out.record.upload = new_job_id();
   const std::filesystem::path folder = data_dir / "uploads" / out.record.upload;
   std::error_code error;
-  std::filesystem::create_directories(folder / "images", error);
+  std::filesystem::create_directories(form->images ? folder / "images" : folder, error);
   bool written = !error;
-  out.record.song = "song" + song_ext;
-  written = written && write_file(folder / out.record.song, song.content);
-  if (lyrics != parts.end()) {
-    out.record.lyrics = "lyrics" + lyrics_extension(lyrics->second.filename);
-    written = written && write_file(folder / out.record.lyrics, lyrics->second.content);
+  out.record.file = stored_name(file->second.filename, form->file, file_ext);
+  written = written && write_file(folder / out.record.file, file->second.content);
+  if (text != parts.end()) {
+    out.record.text = stored_name(
+        text->second.filename, form->text,
+        form->images
+            ? text_extension(text->second.filename, {".lrc", ".srt", ".vtt", ".txt"}, ".txt")
+            : text_extension(text->second.filename, {".srt", ".vtt", ".ass", ".ssa"},
+                             text->second.content.rfind("WEBVTT", 0) == 0 ? ".vtt"
+                             : text->second.content.find("[Script Info]") != std::string::npos
+                                 ? ".ass"
+                                 : ".srt"));
+    written = written && write_file(folder / out.record.text, text->second.content);
   }
   for (std::size_t i = 0; i < images.size(); ++i)
     written =
@@ -146,7 +215,7 @@ StoredUpload store_mv_upload(const httplib::MultipartFormDataMap& parts,
   return out;
 }
 
-void remove_upload(const std::filesystem::path& data_dir, const MvUploadRecord& record) {
+void remove_upload(const std::filesystem::path& data_dir, const UploadRecord& record) {
   if (record.upload.size() != 32) return;
   std::error_code ignored;
   std::filesystem::remove_all(data_dir / "uploads" / record.upload, ignored);

@@ -142,6 +142,22 @@ OptionProblems read_fields(const nlohmann::json& request, const Fields& fields,
   return problems;
 }
 
+// A seed: a whole number 0 or more (parsed JSON holds 42 as unsigned; a built one as signed).
+std::string read_seed(const nlohmann::json& value, std::uint64_t& seed) {
+  if (!value.is_number_unsigned() && value.get<std::int64_t>() < 0)
+    return fmt::format("{} is out of range; accepts a whole number 0 or more", value.dump());
+  seed = value.get<std::uint64_t>();
+  return {};
+}
+
+std::string read_language(const nlohmann::json& value, LanguageChoice& language) {
+  const auto parsed = parse_language(value.get<std::string>());
+  if (!parsed)
+    return fmt::format("'{}' is not known; accepts auto, en or zh", value.get<std::string>());
+  language = *parsed;
+  return {};
+}
+
 // Sets the one option `name` from `value` (already of the field's type); returns the problem.
 std::string apply_field(std::string_view name, const nlohmann::json& value, MakeOptions& o,
                         std::string& quality) {
@@ -166,16 +182,9 @@ std::string apply_field(std::string_view name, const nlohmann::json& value, Make
   } else if (name == "duration") {
     o.duration_s = value.get<double>();
   } else if (name == "seed") {
-    // Parsed JSON holds 42 as unsigned; a built one as signed.
-    if (value.is_number_unsigned() || value.get<std::int64_t>() >= 0)
-      o.seed = value.get<std::uint64_t>();
-    else
-      return fmt::format("{} is out of range; accepts a whole number 0 or more", value.dump());
+    return read_seed(value, o.seed);
   } else if (name == "lang") {
-    const auto language = parse_language(value.get<std::string>());
-    if (!language)
-      return fmt::format("'{}' is not known; accepts auto, en or zh", value.get<std::string>());
-    o.language = *language;
+    return read_language(value, o.language);
   } else if (name == "video") {
     o.video = value.get<bool>();
   } else if (name == "style") {
@@ -338,28 +347,15 @@ ScoreOptions score_options_from_request(const nlohmann::json& request,
   ScoreOptions options;
   options.video = uploads.video;
   options.subtitles = uploads.subtitles;
-  OptionProblems problems = read_fields(
-      request, kScoreFields, "a score", [&](std::string_view name, const nlohmann::json& value) {
-        if (name == "seed") {
-          if (!value.is_number_unsigned() && value.get<std::int64_t>() < 0)
-            return fmt::format("{} is out of range; accepts a whole number 0 or more",
-                               value.dump());
-          options.seed = value.get<std::uint64_t>();
-        } else if (name == "style") {
-          options.style = value.get<std::string>();
-        } else if (name == "duck") {
-          options.duck_db = value.get<double>();
-        } else if (name == "loudness") {
-          options.loudness_lufs = value.get<double>();
-        } else if (name == "lang") {
-          const auto language = parse_language(value.get<std::string>());
-          if (!language)
-            return fmt::format("'{}' is not known; accepts auto, en or zh",
-                               value.get<std::string>());
-          options.language = *language;
-        }
-        return std::string();
-      });
+  auto apply = [&](std::string_view name, const nlohmann::json& value) -> std::string {
+    if (name == "seed") return read_seed(value, options.seed);
+    if (name == "lang") return read_language(value, options.language);
+    if (name == "style") options.style = value.get<std::string>();
+    if (name == "duck") options.duck_db = value.get<double>();
+    if (name == "loudness") options.loudness_lufs = value.get<double>();
+    return {};
+  };
+  OptionProblems problems = read_fields(request, kScoreFields, "a score", apply);
   if (problems.empty())
     for (OptionProblem& p : options.validate()) problems.push_back(std::move(p));
   throw_if_invalid(std::move(problems));

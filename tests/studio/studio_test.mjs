@@ -5,14 +5,15 @@
 // edit in its cue sheet, audio the browser decodes), the downloads, the Chinese UI, a phone-width
 // layout with no sideways scrolling, and a story's <script> shown as text; and the Live panel:
 // music from the live engine streamed and played, steered from the emotion pad (keyboard and
-// drag, throttled), a hit, a stop on a cadence, the stream's end; no request leaves the server.
+// drag, throttled), a hit, a stop on a cadence, the stream's end; a song and its lyrics chosen as
+// files and made into a music video the page plays; no request leaves the server.
 //
 // Usage: node studio_test.mjs TONEPOEM_BINARY   (env: TONEPOEM_DATA, TONEPOEM_CHROMIUM;
 //        TONEPOEM_SCREENSHOTS=DIR also saves screenshots there)
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,8 @@ const step = (what) => console.log(`[${((Date.now() - started) / 1000).toFixed(1
 
 // `tonepoem serve` on any free port; resolves to its base URL once it prints it.
 function startServer() {
-  server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(work, 'data'), '--workers', '2'],
+  server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(work, 'data'), '--workers', '2',
+                          '--max-upload', '8000000'],
                  { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -191,6 +193,39 @@ async function waitForResult(page, previous) {
   return page.$eval('#result-panel', (p) => p.dataset.jobId);
 }
 
+// The song panel: a song and its lyrics chosen as files, its music video made and played.
+async function checkSongVideo(page, base) {
+  const song = join(work, 'song.flac'), mid = join(work, 'song.mid'), lyrics = join(work, 'Song Words.lrc');
+  const quietly = { stdio: 'ignore' };
+  execFileSync(binary, ['compose', '--emotion', '0.3,0.45,0.2', '--duration', '8', '--seed', '5', '-o', mid], quietly);
+  execFileSync(binary, ['render', mid, '-o', song, '--soundfont', '/usr/share/sounds/sf2/TimGM6mb.sf2'], quietly);
+  writeFileSync(lyrics, '[00:01.00]Hello bright world\n[00:04.00]A second line\n');
+  await (await page.$('#mv-song')).uploadFile(song);
+  await (await page.$('#mv-lyrics')).uploadFile(lyrics);
+  await page.click('#mv-start');
+  await page.waitForFunction(() => {
+    const status = document.getElementById('job-status').textContent;
+    if (/failed|失败/.test(status)) throw new Error(status);
+    const video = document.getElementById('mv-video');
+    return !document.getElementById('mv-result').hidden && video.readyState >= 1 && video.duration > 0;
+  }, { timeout: 90000, polling: 100 });
+  const duration = await page.$eval('#mv-video', (v) => v.duration);
+  const id = await page.$eval('#mv-result', (box) => box.dataset.jobId);
+  const job = await (await fetch(`${base}/api/jobs/${id}`)).json();
+  assert.equal(job.kind, 'mv');
+  const offered = await page.$$eval('#mv-downloads a', (as) => as.map((a) => a.textContent));
+  for (const name of ['video.mp4', 'timeline.json', 'report.json'])
+    assert.ok(offered.includes(name), `${name} offered: ${JSON.stringify(offered)}`);
+  const timeline = JSON.parse(await bytes(`${base}/api/jobs/${id}/files/timeline.json`));
+  assert.equal(timeline.captions.length, 2, 'the lyrics are on screen');
+  // The song as rendered (8 s of music and its last notes' release) and its video, to a frame.
+  assert.ok(timeline.duration_s > 8 && timeline.duration_s < 10, `the song: ${timeline.duration_s} s`);
+  assert.ok(Math.abs(duration - timeline.duration_s) < 0.1,
+            `the music video lasts as long as the song: ${duration} s vs ${timeline.duration_s} s`);
+  if (screenshots) await (await page.$('#song-panel')).screenshot({ path: join(screenshots, 'studio-song.png') });
+  step(`song video ${id} made: ${duration.toFixed(2)} s, ${timeline.beats.length} beats`);
+}
+
 async function main() {
   const base = await startServer();
   step(`server at ${base}`);
@@ -216,6 +251,7 @@ async function main() {
   step('page loaded');
 
   await checkLive(page, base, requests);
+  await checkSongVideo(page, base);
 
   // Paste a story, choose a short piece without video, start.
   await page.$eval('#story', (area, text) => { area.focus(); }, STORY);

@@ -109,6 +109,36 @@ async function submit(request, errorBox) {
   }
 }
 
+// A song (+ lyrics, pictures) as a form: the server reads each file's type from its bytes.
+async function submitSong() {
+  const box = $('mv-error');
+  showError(box, null);
+  const song = $('mv-song').files[0];
+  if (!song) return showError(box, new Error(t('noSong')));
+  const form = new FormData();
+  form.append('kind', 'mv');
+  form.append('options', JSON.stringify({ quality: 'draft', resolution: '640x360' }));
+  form.append('song', song, song.name);
+  const lyrics = $('mv-lyrics').files[0];
+  if (lyrics) form.append('lyrics', lyrics, lyrics.name);
+  for (const picture of $('mv-images').files) form.append('images', picture, picture.name);
+  try {
+    const job = await api('/api/jobs', { method: 'POST', body: form });
+    $('mv-result').hidden = true;
+    watch(job, showSongVideo);
+  } catch (e) {
+    showError(box, e);
+  }
+}
+
+function showSongVideo(job) {
+  const box = $('mv-result');
+  box.hidden = false;
+  box.dataset.jobId = job.id;
+  $('mv-video').src = fileUrl(job.id, 'video.mp4');
+  renderDownloads(job, $('mv-downloads'));
+}
+
 // --- progress ---------------------------------------------------------------------------------
 
 function renderProgress(job) {
@@ -135,17 +165,17 @@ function renderProgress(job) {
   }
 }
 
-function watch(job) {
+// Follows a job to its end, then `onDone(job)` if it is done (a story's result by default).
+function watch(job, onDone = showResult) {
   renderProgress(job);
-  $('start').disabled = true;
-  $('recompose').disabled = true;
+  const buttons = ['start', 'recompose', 'mv-start'].map($);
+  for (const b of buttons) b.disabled = true;
   const events = new EventSource(`/api/jobs/${encodeURIComponent(job.id)}/events`);
   const finish = (last) => {
     events.close();
-    $('start').disabled = false;
-    $('recompose').disabled = false;
+    for (const b of buttons) b.disabled = false;
     renderProgress(last);
-    if (last.state === 'done') showResult(last);
+    if (last.state === 'done') onDone(last);
   };
   events.addEventListener('job', (e) => renderProgress(JSON.parse(e.data)));
   events.addEventListener('end', (e) => finish(JSON.parse(e.data)));
@@ -289,8 +319,7 @@ function onTime() {
   }
 }
 
-function renderDownloads(job) {
-  const list = $('downloads');
+function renderDownloads(job, list = $('downloads')) {
   list.replaceChildren();
   for (const name of job.outputs || []) {
     const link = make('a', { href: fileUrl(job.id, name), download: name.split('/').pop() }, name);
@@ -403,6 +432,10 @@ function wire() {
     if (!$('story').value.trim()) return showError($('form-error'), new Error(t('emptyStory')));
     state.recomposedFrom = null;
     submit(storyRequest(), $('form-error'));
+  });
+  $('mv-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitSong();
   });
   $('recompose').addEventListener('click', recompose);
   $('add-hit').addEventListener('click', addHit);

@@ -280,6 +280,23 @@ async function main() {
   assert.equal(await page.$$eval('#chart .sentence-valence', (d) => d.length),
                report.segments.filter((s) => s.start_s !== undefined).length);
 
+  // The waveform under the player: decoded from the job's audio, a line where each later section
+  // starts, and a click in its middle moves the player there.
+  await page.waitForSelector('#waveform:not([hidden]) svg path.wave', { timeout: 30000 });
+  assert.equal(await page.$$eval('#waveform .wave-section', (l) => l.length), sections - 1);
+  const wave = await page.$eval('#waveform', (w) => ({ ...w.dataset }));
+  assert.ok(Math.abs(Number(wave.duration) - sheet.duration_s) < 2.5, `waveform ${JSON.stringify(wave)}, cues ${sheet.duration_s} s`);
+  assert.ok(Number(wave.peak) > 0.05, `the waveform is of music, not silence: ${JSON.stringify(wave)}`);
+  await page.waitForFunction(() => document.getElementById('audio').readyState >= 1, { timeout: 10000 });
+  await (await page.$('#waveform svg')).click();  // scrolled into view, clicked in its middle
+  const seekedTo = await page.$eval('#audio', (a) => a.currentTime);
+  assert.ok(Math.abs(seekedTo - Number(wave.duration) / 2) < 0.5, `a click in the middle seeks to ${seekedTo} s`);
+  await page.waitForFunction(() => {
+    const x = Number(document.querySelector('#waveform .wave-playhead').getAttribute('x1'));
+    return x > 300 && x < 500;  // of 800: the playhead followed
+  }, { timeout: 5000 });
+  await page.$eval('#audio', (a) => { a.pause(); a.currentTime = 0; });
+
   // The story's markup is text: shown literally, never run.
   const sentences = await page.$$eval('#sentences .sentence-text', (items) => items.map((i) => i.textContent));
   assert.ok(sentences.some((s) => s.includes('<script>window.__pwned = 1</script>')), JSON.stringify(sentences));

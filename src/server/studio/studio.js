@@ -7,6 +7,7 @@
 import { chartWidth, drawArc } from './chart.js';
 import { language, setLanguage, stageName, t, translate } from './i18n.js';
 import { initLive, relabelLive } from './live.js';
+import { drawWaveform } from './waveform.js';
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -14,6 +15,7 @@ const state = {
   sheet: null,     // its cue sheet, as edited
   report: null,    // its report.json
   chart: null,
+  waveform: null,  // its waveform's playhead, once drawn
   lastStatus: null, // [key, values] of the status line, redrawn on a language switch
   recomposedFrom: null,
 };
@@ -289,6 +291,10 @@ function renderPlayer(job, sheet) {
   const audio = $('audio');
   const outputs = job.outputs || [];
   audio.src = fileUrl(job.id, 'score.wav');
+  state.waveform = null;
+  drawWaveform($('waveform'), audio.src, sheet.cues, audio, t('waveformLabel')).then(
+    (w) => { if (state.job === job) state.waveform = w; },
+    () => { $('waveform').hidden = true; });  // not drawn: the player works without it
   const markers = $('markers');
   markers.replaceChildren();
   for (const cue of sheet.cues) {
@@ -311,6 +317,7 @@ function onTime() {
   if (!state.sheet) return;
   const now = $('audio').currentTime;
   state.chart?.setTime(now);
+  state.waveform?.setTime(now);
   const caption = state.sheet.captions.find((c) => now >= c.start_s && now < c.end_s);
   $('caption').textContent = caption ? caption.text : '';
   for (const [i, button] of [...$('markers').querySelectorAll('button')].entries()) {

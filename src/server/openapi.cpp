@@ -312,10 +312,13 @@ nlohmann::json openapi_document() {
             {"description",
              "Turn a story into an emotion-matched score and music video. Every 4xx answer is an "
              "Error object; with tonepoem serve --token every request needs Authorization: "
-             "Bearer TOKEN (401 otherwise)."}}},
+             "Bearer TOKEN, or the cookie tonepoem_token holding TOKEN in base64url (the studio "
+             "page's way; 401 otherwise)."}}},
           {"components",
            {{"schemas", schemas},
-            {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}},
+            {"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"cookie", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "tonepoem_token"}}}}}}},
           {"paths", paths}};
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+
+#include <openssl/evp.h>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -100,6 +102,52 @@ void send_asset(httplib::Response& res, const StudioAsset& asset) {
   res.set_header("Cache-Control", "no-cache");
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_content(std::string(asset.body), content_type_for(asset.name));
+}
+
+// Whether `given` is `expected`, compared in time independent of where they differ.
+bool same_secret(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size() || expected.empty()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return diff == 0;
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; tonepoem_token=c2VjcmV0"), empty when
+// absent. The page writes the token in base64url ("-" and "_", no padding): Debian's httplib
+// percent-decodes header values before anyone reads them, so an encoded ";" would split the
+// header.
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const std::size_t end = std::min(header.find(';'), header.size());
+    std::string_view part = header.substr(0, end);
+    header.remove_prefix(std::min(end + 1, header.size()));
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=')
+      return std::string(part.substr(name.size() + 1));
+  }
+  return {};
+}
+
+// base64url (RFC 4648 section 5, padding optional) decoded; empty when malformed.
+std::string from_base64url(std::string text) {
+  for (char& c : text) {
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+  }
+  while (text.size() % 4 != 0) text += '=';
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return {};
+  std::size_t size = static_cast<std::size_t>(n);  // EVP_DecodeBlock counts the padding's zeros
+  for (std::size_t k = text.size(); k > 0 && text[k - 1] == '=' && size > 0; --k) --size;
+  out.resize(size);
+  return out;
 }
 
 // "HOST:PID": this process in the job table.
@@ -222,20 +270,21 @@ class Service {
   }
 
  private:
+  // With --token, every request but the studio page's own files (the same for everyone, holding
+  // nothing of the server's) carries the token: as "Authorization: Bearer <token>" (programs), or
+  // as the cookie tonepoem_token (the page sets it when the user types the token, and the browser
+  // sends it with the requests no script can add a header to: media, downloads, event streams).
   bool authorized(const httplib::Request& req, httplib::Response& res) const {
-    if (options_.token.empty()) return true;
-    const std::string expected = "Bearer " + options_.token;
-    const std::string given = req.get_header_value("Authorization");
-    // Compared in time independent of where they differ.
-    bool same = given.size() == expected.size();
-    unsigned char diff = 0;
-    for (std::size_t i = 0; same && i < given.size(); ++i)
-      diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
-    if (same && diff == 0) return true;
+    if (options_.token.empty() || req.path == "/" || req.path.rfind("/studio/", 0) == 0)
+      return true;
+    if (same_secret(req.get_header_value("Authorization"), "Bearer " + options_.token) ||
+        same_secret(from_base64url(cookie_value(req.get_header_value("Cookie"), "tonepoem_token")),
+                    options_.token))
+      return true;
     res.set_header("WWW-Authenticate", "Bearer");
     send_error(res, 401,
                "this server needs a token: send the header \"Authorization: Bearer <token>\" "
-               "with the token given to tonepoem serve --token");
+               "with the token given to tonepoem serve --token (the studio page asks for it)");
     return false;
   }
 

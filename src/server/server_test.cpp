@@ -541,6 +541,19 @@ TEST(Serve, OtherAddressesNeedATokenAndThenEveryRequestCarriesIt) {
   r = c.Get("/api/jobs");
   EXPECT_EQ(r->status, 200);
   EXPECT_TRUE(body_of(r)["jobs"].empty());  // the refused POST queued nothing
+
+  // The studio page's own files are public (it asks for the token); the token also works as the
+  // cookie the page sets, in base64url as the page writes it, and a wrong one does not.
+  httplib::Client browser("127.0.0.2", std::stoi(line->substr(prefix.size())));
+  EXPECT_EQ(browser.Get("/")->status, 200);
+  EXPECT_EQ(browser.Get("/studio/studio.js")->status, 200);
+  EXPECT_EQ(browser.Get("/api/openapi.json")->status, 401);
+  EXPECT_EQ(
+      browser.Get("/api/jobs", {{"Cookie", "theme=dark; tonepoem_token=czNjcmV0LXRva2VO"}})->status,
+      401);
+  EXPECT_EQ(
+      browser.Get("/api/jobs", {{"Cookie", "theme=dark; tonepoem_token=czNjcmV0LXRva2Vu"}})->status,
+      200);
   EXPECT_EQ(server.finish(SIGTERM), 0);
 }
 

@@ -32,16 +32,20 @@ const STORY = [
 ].join('\n\n***\n\n');  // three scenes, a section each
 
 const work = mkdtempSync(join(tmpdir(), 'tonepoem-studio-'));
-let server, browser;
+let browser;
+const servers = [];
 const started = Date.now();
 const step = (what) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
 
-// `tonepoem serve` on any free port; resolves to its base URL once it prints it.
-function startServer() {
-  server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(work, 'data'), '--workers', '2',
-                          '--max-upload', '8000000'],
-                 { stdio: ['ignore', 'pipe', 'inherit'] });
+// `tonepoem serve` on any free port (with `extra` flags); resolves to its base URL once it prints
+// it.
+function startServer(extra = [], data = join(work, 'data')) {
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', data, '--workers', '2',
+                               '--max-upload', '8000000', ...extra],
+                      { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(child);
   return new Promise((resolve, reject) => {
+    const server = child;
     let out = '';
     server.stdout.on('data', (chunk) => {
       out += chunk;
@@ -224,6 +228,39 @@ async function checkSongVideo(page, base) {
             `the music video lasts as long as the song: ${duration} s vs ${timeline.duration_s} s`);
   if (screenshots) await (await page.$('#song-panel')).screenshot({ path: join(screenshots, 'studio-song.png') });
   step(`song video ${id} made: ${duration.toFixed(2)} s, ${timeline.beats.length} beats`);
+}
+
+// A server started with --token: the page asks for the token once, and with it the job runs,
+// its events stream, its audio plays and its waveform is drawn (requests no script can add a
+// header to carry the token as the cookie the page set).
+async function checkToken() {
+  const token = 'studio-s3cret;=%';
+  const base = await startServer(['--token', token], join(work, 'token-data'));
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.$eval('#story', (area, text) => { area.value = text; }, 'The lantern glowed.\n\n***\n\nShe laughed with joy.');
+  await page.select('#length', '10');
+  await page.$eval('#video', (box) => { if (box.checked) box.click(); });
+  await page.click('#start');
+  await page.waitForSelector('#token-panel:not([hidden])', { timeout: 10000 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'token', 'the token field has the focus');
+  await page.keyboard.type(token);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('token-note').textContent !== '');
+  await page.click('#start');
+  const id = await waitForResult(page);
+  assert.ok(await page.$eval('#token-panel', (p) => p.hidden), 'the token panel closes once a request passes');
+  await page.waitForFunction(() => document.getElementById('audio').readyState >= 1, { timeout: 20000 });
+  await page.waitForSelector('#waveform:not([hidden]) svg path.wave', { timeout: 30000 });
+  const job = await (await fetch(`${base}/api/jobs/${id}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.equal(job.state, 'done');
+  assert.equal((await fetch(`${base}/api/jobs/${id}`)).status, 401, 'and nothing passes without it');
+  assert.deepEqual(problems, []);
+  await page.close();
+  step(`with --token: job ${id} made, played and drawn through the page`);
 }
 
 async function main() {
@@ -456,6 +493,7 @@ async function main() {
   assert.ok(zhSentences.includes('四周又冷又黑，她很害怕。'), JSON.stringify(zhSentences));
   step(`Chinese job ${third} done`);
 
+  await checkToken();
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the page');
   // (data: URLs are Chromium's own media-control icons: nothing leaves the machine.)
   const elsewhere = requests.filter((r) => !r.url.startsWith(base + '/') && !r.url.startsWith('data:'));
@@ -474,6 +512,6 @@ try {
 } finally {
   clearTimeout(watchdog);
   if (browser) await browser.close().catch(() => {});
-  if (server) server.kill('SIGTERM');
+  for (const server of servers) server.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 }

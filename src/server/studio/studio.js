@@ -52,12 +52,37 @@ async function api(path, options = {}) {
     throw new Error(t('notRunning', { error: e.message }));
   }
   const body = await response.json().catch(() => null);
+  if (response.status === 401) askForToken();
+  else if (response.ok) $('token-panel').hidden = true;
   if (!response.ok) {
     const error = new Error((body && body.error) || `HTTP ${response.status}`);
     error.problems = (body && body.problems) || [];
     throw error;
   }
   return body;
+}
+
+// A server started with --token: the token is kept as a cookie for this server only, which the
+// browser sends with every request, those no script can add a header to included (the player,
+// the downloads, the event stream).
+function askForToken() {
+  const panel = $('token-panel');
+  if (!panel.hidden) return;
+  panel.hidden = false;
+  $('token-note').textContent = '';
+  $('token').focus();
+}
+
+function saveToken(event) {
+  event.preventDefault();
+  const token = $('token').value.trim();
+  if (!token) return;
+  // base64url: the server reads it so (a cookie value may hold no ";", and percent-escapes
+  // would be undone before the server sees them).
+  const encoded = btoa(token).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  document.cookie = `tonepoem_token=${encoded}; path=/; SameSite=Strict`;
+  $('token').value = '';
+  $('token-note').textContent = t('tokenSaved');
 }
 
 function showError(box, error) {
@@ -440,6 +465,7 @@ function wire() {
     state.recomposedFrom = null;
     submit(storyRequest(), $('form-error'));
   });
+  $('token-form').addEventListener('submit', saveToken);
   $('mv-form').addEventListener('submit', (event) => {
     event.preventDefault();
     submitSong();

@@ -6,7 +6,8 @@
 // layout with no sideways scrolling, and a story's <script> shown as text; and the Live panel:
 // music from the live engine streamed and played, steered from the emotion pad (keyboard and
 // drag, throttled), a hit, a stop on a cadence, the stream's end; a song and its lyrics chosen as
-// files and made into a music video the page plays; no request leaves the server.
+// files and made into a music video the page plays, a film and its subtitles scored the same way;
+// with --token, the page asking for it; no request leaves the server.
 //
 // Usage: node studio_test.mjs TONEPOEM_BINARY   (env: TONEPOEM_DATA, TONEPOEM_CHROMIUM;
 //        TONEPOEM_SCREENSHOTS=DIR also saves screenshots there)
@@ -230,6 +231,36 @@ async function checkSongVideo(page, base) {
   step(`song video ${id} made: ${duration.toFixed(2)} s, ${timeline.beats.length} beats`);
 }
 
+// The film panel: a film (made here by the CLI) and its subtitles chosen as files, scored, and
+// the scored film played.
+async function checkFilm(page, base) {
+  const story = join(work, 'film-story.txt'), made = join(work, 'film'), srt = join(work, 'film.srt');
+  writeFileSync(story, 'The lantern glowed in the dark well.');
+  execFileSync(binary, ['make', story, '-o', made, '--duration', '8', '--no-refine', '--quality', 'draft',
+                        '--resolution', '320x180', '-q'], { stdio: 'ignore' });
+  writeFileSync(srt, '1\n00:00:01,000 --> 00:00:03,000\nWhere were you?\n\n2\n00:00:05,000 --> 00:00:07,000\nI was afraid.\n');
+  await (await page.$('#film-video-file')).uploadFile(join(made, 'video.mp4'));
+  await (await page.$('#film-subtitles')).uploadFile(srt);
+  await page.click('#film-start');
+  await page.waitForFunction(() => {
+    const status = document.getElementById('job-status').textContent;
+    if (/failed|失败/.test(status)) throw new Error(status);
+    const video = document.getElementById('film-video');
+    return !document.getElementById('film-result').hidden && video.readyState >= 1 && video.duration > 0;
+  }, { timeout: 90000, polling: 100 });
+  const duration = await page.$eval('#film-video', (v) => v.duration);
+  const id = await page.$eval('#film-result', (box) => box.dataset.jobId);
+  const job = await (await fetch(`${base}/api/jobs/${id}`)).json();
+  assert.equal(job.kind, 'score');
+  const offered = await page.$$eval('#film-downloads a', (as) => as.map((a) => a.textContent));
+  for (const name of ['scored.mp4', 'score.mid', 'cues.json', 'hits.edl'])
+    assert.ok(offered.includes(name), `${name} offered: ${JSON.stringify(offered)}`);
+  const sheet = JSON.parse(await bytes(`${base}/api/jobs/${id}/files/cues.json`));
+  assert.ok(Math.abs(duration - sheet.duration_s) < 0.2, `the scored film ${duration} s, its cues ${sheet.duration_s} s`);
+  assert.equal(sheet.captions.length, 2, 'the subtitles drove it');
+  step(`film ${id} scored: ${duration.toFixed(2)} s, ${sheet.cues.length} cue(s)`);
+}
+
 // A server started with --token: the page asks for the token once, and with it the job runs,
 // its events stream, its audio plays and its waveform is drawn (requests no script can add a
 // header to carry the token as the cookie the page set).
@@ -289,6 +320,7 @@ async function main() {
 
   await checkLive(page, base, requests);
   await checkSongVideo(page, base);
+  await checkFilm(page, base);
 
   // Paste a story, choose a short piece without video, start.
   await page.$eval('#story', (area, text) => { area.focus(); }, STORY);

@@ -136,34 +136,42 @@ async function submit(request, errorBox) {
   }
 }
 
-// A song (+ lyrics, pictures) as a form: the server reads each file's type from its bytes.
-async function submitSong() {
-  const box = $('mv-error');
+// Files as a form (the server reads each file's type from its bytes): a song (+ lyrics,
+// pictures) for its music video, or a film (+ subtitles) to score. `panel` names the form's
+// elements: `${panel}-error`, `${panel}-result`, `${panel}-video`, `${panel}-downloads`.
+const uploads = {
+  mv: { panel: 'mv', main: 'song', missing: 'noSong', video: 'video.mp4',
+        options: { quality: 'draft', resolution: '640x360' },
+        parts: [['song', 'mv-song'], ['lyrics', 'mv-lyrics'], ['images', 'mv-images']] },
+  score: { panel: 'film', main: 'video', missing: 'noFilm', video: 'scored.mp4', options: {},
+           parts: [['video', 'film-video-file'], ['subtitles', 'film-subtitles']] },
+};
+
+async function submitFiles(kind) {
+  const spec = uploads[kind];
+  const box = $(`${spec.panel}-error`);
   showError(box, null);
-  const song = $('mv-song').files[0];
-  if (!song) return showError(box, new Error(t('noSong')));
   const form = new FormData();
-  form.append('kind', 'mv');
-  form.append('options', JSON.stringify({ quality: 'draft', resolution: '640x360' }));
-  form.append('song', song, song.name);
-  const lyrics = $('mv-lyrics').files[0];
-  if (lyrics) form.append('lyrics', lyrics, lyrics.name);
-  for (const picture of $('mv-images').files) form.append('images', picture, picture.name);
+  form.append('kind', kind);
+  form.append('options', JSON.stringify(spec.options));
+  for (const [part, input] of spec.parts)
+    for (const file of $(input).files) form.append(part, file, file.name);
+  if (!form.has(spec.main)) return showError(box, new Error(t(spec.missing)));
   try {
     const job = await api('/api/jobs', { method: 'POST', body: form });
-    $('mv-result').hidden = true;
-    watch(job, showSongVideo);
+    $(`${spec.panel}-result`).hidden = true;
+    watch(job, (done) => showMadeVideo(spec, done));
   } catch (e) {
     showError(box, e);
   }
 }
 
-function showSongVideo(job) {
-  const box = $('mv-result');
+function showMadeVideo(spec, job) {
+  const box = $(`${spec.panel}-result`);
   box.hidden = false;
   box.dataset.jobId = job.id;
-  $('mv-video').src = fileUrl(job.id, 'video.mp4');
-  renderDownloads(job, $('mv-downloads'));
+  $(`${spec.panel}-video`).src = fileUrl(job.id, spec.video);
+  renderDownloads(job, $(`${spec.panel}-downloads`));
 }
 
 // --- progress ---------------------------------------------------------------------------------
@@ -195,7 +203,7 @@ function renderProgress(job) {
 // Follows a job to its end, then `onDone(job)` if it is done (a story's result by default).
 function watch(job, onDone = showResult) {
   renderProgress(job);
-  const buttons = ['start', 'recompose', 'mv-start'].map($);
+  const buttons = ['start', 'recompose', 'mv-start', 'film-start'].map($);
   for (const b of buttons) b.disabled = true;
   const events = new EventSource(`/api/jobs/${encodeURIComponent(job.id)}/events`);
   const finish = (last) => {
@@ -466,10 +474,11 @@ function wire() {
     submit(storyRequest(), $('form-error'));
   });
   $('token-form').addEventListener('submit', saveToken);
-  $('mv-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    submitSong();
-  });
+  for (const [kind, form] of [['mv', 'mv-form'], ['score', 'film-form']])
+    $(form).addEventListener('submit', (event) => {
+      event.preventDefault();
+      submitFiles(kind);
+    });
   $('recompose').addEventListener('click', recompose);
   $('add-hit').addEventListener('click', addHit);
   // A sung guide voice sings a song's words: offered once a song is asked for.

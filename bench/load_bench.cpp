@@ -12,6 +12,7 @@
 //
 //   load_bench [JOBS]    (default 200; it starts the build's tonepoem)
 //   TONEPOEM_BIN=/path/to/another/tonepoem load_bench ...   # the same load on another build
+//   LOAD_BENCH_JOB_MEMORY=1024 load_bench ...               # each job in its own capped process
 //
 // Not a CI test: on this shared 2-core machine 3 workers cannot be 3 times one (each job is
 // CPU-bound), and the figures move with the load beside it; it prints the cores it saw.
@@ -61,13 +62,27 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (at - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
+// The server's command line; LOAD_BENCH_JOB_MEMORY=MB adds --job-memory MB (each job in a process
+// of its own).
+std::vector<std::string> serve_command(const fs::path& data, int workers, std::size_t queue) {
+  std::vector<std::string> args = {kBinary.string(), "serve",
+                                   "--listen",       "127.0.0.1:0",
+                                   "--data",         data.string(),
+                                   "--workers",      std::to_string(workers),
+                                   "--queue",        std::to_string(queue)};
+  if (const char* mb = std::getenv("LOAD_BENCH_JOB_MEMORY")) {
+    args.push_back("--job-memory");
+    args.push_back(mb);
+  }
+  return args;
+}
+
 // `tonepoem serve` as a child process; a thread reads what it writes the whole time, so that its
 // pipes never fill (a server blocked writing its log would stall the requests being measured).
 class Server {
  public:
   Server(const fs::path& data, int workers, std::size_t queue)
-      : child_({kBinary.string(), "serve", "--listen", "127.0.0.1:0", "--data", data.string(),
-                "--workers", std::to_string(workers), "--queue", std::to_string(queue)}) {
+      : child_(serve_command(data, workers, queue)) {
     const auto line = child_.read_line(60s);
     const std::string prefix = "tonepoem serve: listening on http://127.0.0.1:";
     if (line && line->rfind(prefix, 0) == 0) port_ = std::stoi(line->substr(prefix.size()));

@@ -315,6 +315,7 @@ MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUplo
   MvJobOptions options;
   options.song = uploads.song;
   options.lyrics = uploads.lyrics;
+  options.clips = uploads.clips;
   if (request.contains("seed")) options.seed = read.seed;
   options.captions = read.captions;
   options.video = read.video_options;
@@ -325,8 +326,8 @@ MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUplo
       problems.push_back({"images", e.what()});
     }
   }
-  // The pictures are the point of a music video: shown in full unless a style is asked.
-  if (!request.contains("style") && !options.video.images.empty())
+  // The pictures or clips are the point of a music video: shown in full unless a style is asked.
+  if (!request.contains("style") && (!options.video.images.empty() || !options.clips.empty()))
     options.video.style = "storybook";
   if (problems.empty())
     for (OptionProblem& p : options.validate())

@@ -49,20 +49,22 @@ std::string make_request_field_for(std::string_view field);
 MakeOptions make_options_from_request(const nlohmann::json& request);
 
 // The files of an mv request, already received and stored by the front-end (a request never
-// names a path on the server): the song, and optionally the lyrics and a folder of pictures.
+// names a path on the server): the song, and optionally the lyrics and a folder of pictures or
+// one of video clips.
 struct MvUploads {
   std::filesystem::path song;
   std::filesystem::path lyrics;  // empty: none
   std::filesystem::path images;  // empty: none
+  std::filesystem::path clips;   // a folder of video clips; empty: none
 };
 
 // The options an mv request may carry beside its files: seed, style, resolution, fps, quality,
 // font, captions (as make_request_fields() describes them).
 std::span<const MakeRequestField> mv_request_fields();
 
-// A JSON object of mv_request_fields() and the stored `uploads` -> MvJobOptions, the pictures
-// shown in full (the "storybook" style) unless a style is given, as `tonepoem mv` does. Throws
-// InvalidOptions listing every problem, each naming the request field, as
+// A JSON object of mv_request_fields() and the stored `uploads` -> MvJobOptions, the pictures or
+// clips shown in full (the "storybook" style) unless a style is given, as `tonepoem mv` does.
+// Throws InvalidOptions listing every problem, each naming the request field, as
 // make_options_from_request does.
 MvJobOptions mv_options_from_request(const nlohmann::json& request, const MvUploads& uploads);
 

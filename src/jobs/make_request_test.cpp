@@ -176,7 +176,7 @@ TEST(MakeRequest, SharedParsersSayWhatIsAccepted) {
 }
 
 TEST(MvRequest, TheFilesComeFromTheFrontEndAndTheOptionsAreMakesOwn) {
-  const MvUploads files{"/uploads/x/song.flac", "/uploads/x/lyrics.lrc", {}};
+  const MvUploads files{"/uploads/x/song.flac", "/uploads/x/lyrics.lrc", {}, {}};
   const MvJobOptions o = mv_options_from_request(
       {{"seed", 9}, {"resolution", "320x180"}, {"quality", "draft"}, {"captions", "srt"}}, files);
   EXPECT_EQ(o.song, files.song);

@@ -156,9 +156,10 @@ std::string describe_job_error(const Error& e) {
 
 MvUploads UploadRecord::mv_files(const std::filesystem::path& data_dir) const {
   const std::filesystem::path folder = data_dir / "uploads" / upload;
-  MvUploads out{folder / file, {}, {}};
+  MvUploads out{folder / file, {}, {}, {}};
   if (!text.empty()) out.lyrics = folder / text;
   if (images) out.images = folder / "images";
+  if (clips) out.clips = folder / "clips";
   return out;
 }
 
@@ -168,7 +169,11 @@ ScoreUploads UploadRecord::score_files(const std::filesystem::path& data_dir) co
 }
 
 nlohmann::json UploadRecord::to_json() const {
-  nlohmann::json j = {{"request", request}, {"upload", upload}, {"file", file}, {"images", images}};
+  nlohmann::json j = {{"request", request},
+                      {"upload", upload},
+                      {"file", file},
+                      {"images", images},
+                      {"clips", clips}};
   if (!text.empty()) j["text"] = text;
   return j;
 }
@@ -190,6 +195,7 @@ UploadRecord UploadRecord::from_json(const nlohmann::json& j) {
     r.file = j["file"];
     r.text = j.value("text", "");
     r.images = j.value("images", false);
+    r.clips = j.value("clips", false);
     return r;
   }
   throw Error(ExitCode::bad_input, "the queued job's record of its uploaded files is malformed", {},

@@ -46,6 +46,7 @@ struct UploadRecord {
   std::string file;                                   // file names inside it
   std::string text;                                   // empty: none
   bool images = false;                                // mv: pictures in its images/ folder
+  bool clips = false;                                 // mv: video clips in its clips/ folder
   // The stored files' paths under `data_dir`.
   MvUploads mv_files(const std::filesystem::path& data_dir) const;
   ScoreUploads score_files(const std::filesystem::path& data_dir) const;

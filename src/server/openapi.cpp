@@ -115,6 +115,12 @@ nlohmann::json openapi_document() {
       {"type", "array"},
       {"items", {{"type", "string"}, {"format", "binary"}}},
       {"description", "mv: PNG, JPEG, WebP or BMP pictures, cut on the song's downbeats"}};
+  upload["properties"]["clips"] = {
+      {"type", "array"},
+      {"items", {{"type", "string"}, {"format", "binary"}}},
+      {"description",
+       "mv: video clips (not with images), edited to the music: shots cut on "
+       "beats, their own sound dropped"}};
   upload["properties"]["video"] = {
       {"type", "string"},
       {"format", "binary"},

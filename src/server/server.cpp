@@ -395,7 +395,7 @@ class Service {
       remove_upload(options_.data_dir, record);
       OptionProblems problems = e.problems();
       for (OptionProblem& p : problems)
-        if (p.field != "images") p.field = "options." + p.field;
+        if (p.field != "images" && p.field != "clips") p.field = "options." + p.field;
       return send_error(res, 400, "invalid options", problems);
     }
     if (!queue_job(stored.kind, record.to_json(), res)) remove_upload(options_.data_dir, record);

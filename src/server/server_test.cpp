@@ -929,6 +929,70 @@ TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 
+TEST(Serve, ASongWithVideoClipsUploadedIsEditedAsTheCliEditsIt) {
+  const fs::path dir = fresh_dir("upload-clips");
+  ASSERT_EQ(Child({"compose", "--emotion", "0.3,0.6,0.2", "--duration", "10", "--seed", "4", "-o",
+                   (dir / "song.mid").string()})
+                .finish(),
+            0);
+  ASSERT_EQ(Child({"render", (dir / "song.mid").string(), "-o", (dir / "song.flac").string(),
+                   "--soundfont", "/usr/share/sounds/sf2/TimGM6mb.sf2"})
+                .finish(),
+            0);
+  // Two clips of 5 s, each with a cut inside: the CLI reads them from a folder in name order, the
+  // server stores them as clips/001.mp4, 002.mp4 in the order sent.
+  using L = tonepoem::SyntheticLook;
+  fs::create_directories(dir / "clips");
+  tonepoem::write_synthetic_video(dir / "clips" / "001.mp4",
+                                  {{60, {200, 40, 40}, L::pattern}, {65, {40, 60, 220}, L::pan}},
+                                  {.width = 320, .height = 180, .fps = 25});
+  tonepoem::write_synthetic_video(dir / "clips" / "002.mp4",
+                                  {{70, {40, 190, 60}, L::pan}, {55, {230, 210, 40}, L::pattern}},
+                                  {.width = 320, .height = 180, .fps = 25});
+  Server server(dir / "data", {"--workers", "1", "--max-upload", "20000000"});
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  const std::string options = R"({"resolution": "320x180", "quality": "draft", "fps": 25})";
+  const auto created =
+      c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                              {"options", options, "", ""},
+                              {"song", read_file(dir / "song.flac"), "song.flac", ""},
+                              {"clips", read_file(dir / "clips" / "001.mp4"), "a.mp4", ""},
+                              {"clips", read_file(dir / "clips" / "002.mp4"), "b.mp4", ""}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = body_of(created)["id"];
+  const json done = wait_for(c, id, [](const json& j) { return is_final_state(j); });
+  ASSERT_TRUE(in_state(done, "done")) << done.dump(2);
+  ASSERT_EQ(Child({"mv", (dir / "song.flac").string(), "-o", (dir / "cli").string(), "--clips",
+                   (dir / "clips").string(), "--resolution", "320x180", "--quality", "draft",
+                   "--fps", "25", "-q"})
+                .finish(),
+            0);
+  const json served = json::parse(c.Get("/api/jobs/" + id + "/files/timeline.json")->body);
+  const json cli = json::parse(read_file(dir / "cli" / "timeline.json"));
+  EXPECT_EQ(served["cuts"], cli["cuts"]);  // every cut, and which clip segment it shows
+  EXPECT_FALSE(served["cuts"].empty());
+  EXPECT_EQ(c.Get("/api/jobs/" + id + "/files/video.mp4")->body,
+            read_file(dir / "cli" / "video.mp4"));
+
+  // Pictures and clips together are refused, naming clips; a picture sent as a clip, naming it.
+  auto refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                                         {"song", read_file(dir / "song.flac"), "s.flac", ""},
+                                         {"images", png_of(1, 0, 0), "a.png", ""},
+                                         {"clips", read_file(dir / "clips" / "001.mp4"), "", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "clips");
+  refused = c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                                    {"song", read_file(dir / "song.flac"), "s.flac", ""},
+                                    {"clips", png_of(1, 0, 0), "a.mp4", ""}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 415);
+  EXPECT_EQ(body_of(refused)["problems"][0]["field"], "clips[0]");
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
 TEST(Serve, AFilmWithItsSubtitlesUploadedIsScoredAsTheCliScoresIt) {
   const fs::path dir = fresh_dir("upload-score");
   // 12 s, a hard cut at 6 s, no sound of its own; two lines of dialogue.

@@ -65,13 +65,45 @@ bool write_file(const std::filesystem::path& path, std::string_view bytes) {
 constexpr std::string_view kSongFormats = "WAV, FLAC, Ogg, MP3, AAC, M4A/MP4, MKV/WebM";
 constexpr std::string_view kVideoFormats = "MP4/MOV, MKV/WebM, AVI, MPEG-TS";
 
-// The parts each kind accepts: its main file, its text file, whether pictures.
+// The parts each kind accepts: its main file, its text file, whether pictures or clips.
 struct FormKind {
   std::string_view kind, file, text;
   bool images;
 };
 constexpr FormKind kForms[] = {{"mv", "song", "lyrics", true},
                                {"score", "video", "subtitles", false}};
+
+// Stores the files in `folder` as 001.EXT, 002.EXT ... with the extension found in each; false
+// when one cannot be written.
+bool write_numbered(
+    const std::vector<std::pair<const httplib::MultipartFormData*, std::string>>& files,
+    const std::filesystem::path& folder) {
+  std::error_code error;
+  if (!files.empty()) std::filesystem::create_directories(folder, error);
+  bool written = !error;
+  for (std::size_t i = 0; i < files.size(); ++i)
+    written = written && write_file(folder / fmt::format("{:03}{}", i + 1, files[i].second),
+                                    files[i].first->content);
+  return written;
+}
+
+// The parts named `name`, each with the extension `sniff` finds in its bytes; a problem named
+// name[N] for each it finds none in.
+std::vector<std::pair<const httplib::MultipartFormData*, std::string>> sniffed_parts(
+    const httplib::MultipartFormDataMap& parts, const std::string& name,
+    std::string (*sniff)(std::string_view), std::string_view what, OptionProblems& problems) {
+  std::vector<std::pair<const httplib::MultipartFormData*, std::string>> out;
+  const auto [first, last] = parts.equal_range(name);
+  std::size_t index = 0;
+  for (auto it = first; it != last; ++it, ++index) {
+    const std::string ext = sniff(it->second.content);
+    if (ext.empty())
+      problems.push_back({fmt::format("{}[{}]", name, index),
+                          fmt::format("{} is not {}", it->second.filename.substr(0, 80), what)});
+    out.emplace_back(&it->second, ext);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -128,12 +160,12 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
                                         out.kind.substr(0, 40))}});
   for (const auto& [name, part] : parts)
     if (name != "kind" && name != "options" && name != form->file && name != form->text &&
-        !(form->images && name == "images"))
+        !(form->images && (name == "images" || name == "clips")))
       problems.push_back(
-          {name,
-           fmt::format("is not a part of a {} request; send kind, options, {}, "
-                       "{}{}",
-                       form->kind, form->file, form->text, form->images ? " and images" : "")});
+          {name, fmt::format("is not a part of a {} request; send kind, options, {}, "
+                             "{}{}",
+                             form->kind, form->file, form->text,
+                             form->images ? ", images or clips" : "")});
   for (std::string_view single :
        {std::string_view("kind"), std::string_view("options"), form->file, form->text})
     if (parts.count(std::string(single)) > 1)
@@ -147,6 +179,11 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
   if (parts.count("images") > kMaxUploadedImages)
     problems.push_back({"images", fmt::format("{} pictures; accepts at most {}",
                                               parts.count("images"), kMaxUploadedImages)});
+  if (parts.count("clips") > kMaxUploadedImages)
+    problems.push_back({"clips", fmt::format("{} clips; accepts at most {}", parts.count("clips"),
+                                             kMaxUploadedImages)});
+  if (parts.count("images") && parts.count("clips"))
+    problems.push_back({"clips", "give pictures or video clips, not both"});
   if (const auto options = parts.find("options"); options != parts.end()) {
     out.record.request = nlohmann::json::parse(options->second.content, nullptr, false);
     if (!out.record.request.is_object())
@@ -165,17 +202,10 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
          fmt::format("is not {} FFmpeg reads here (its first bytes are none of "
                      "{}); send the {}'s file",
                      form->images ? "audio" : "a video", formats, form->images ? "song" : "film")});
-  std::vector<std::pair<const httplib::MultipartFormData*, std::string>> images;
-  const auto [first, last] = parts.equal_range("images");
-  std::size_t index = 0;
-  for (auto it = first; it != last; ++it, ++index) {
-    const std::string ext = sniff_image(it->second.content);
-    if (ext.empty())
-      problems.push_back({fmt::format("images[{}]", index),
-                          fmt::format("{} is not a PNG, JPEG, WebP or BMP picture",
-                                      it->second.filename.substr(0, 80))});
-    images.emplace_back(&it->second, ext);
-  }
+  const auto images =
+      sniffed_parts(parts, "images", sniff_image, "a PNG, JPEG, WebP or BMP picture", problems);
+  const auto clips = sniffed_parts(parts, "clips", sniff_video,
+                                   "a video clip (MP4/MOV, MKV/WebM, AVI, MPEG-TS)", problems);
   const auto text = parts.find(std::string(form->text));
   if (text != parts.end() && !is_text(text->second.content))
     problems.push_back({std::string(form->text),
@@ -187,7 +217,7 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
   out.record.upload = new_job_id();
   const std::filesystem::path folder = data_dir / "uploads" / out.record.upload;
   std::error_code error;
-  std::filesystem::create_directories(form->images ? folder / "images" : folder, error);
+  std::filesystem::create_directories(folder, error);
   bool written = !error;
   out.record.file = stored_name(file->second.filename, form->file, file_ext);
   written = written && write_file(folder / out.record.file, file->second.content);
@@ -203,11 +233,10 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
                                  : ".srt"));
     written = written && write_file(folder / out.record.text, text->second.content);
   }
-  for (std::size_t i = 0; i < images.size(); ++i)
-    written =
-        written && write_file(folder / "images" / fmt::format("{:03}{}", i + 1, images[i].second),
-                              images[i].first->content);
+  written = written && write_numbered(images, folder / "images") &&
+            write_numbered(clips, folder / "clips");
   out.record.images = !images.empty();
+  out.record.clips = !clips.empty();
   if (!written) {
     remove_upload(data_dir, out.record);
     return refuse(507, fmt::format("the upload could not be stored under {}", folder.string()), {});

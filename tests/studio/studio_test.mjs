@@ -259,6 +259,24 @@ async function checkFilm(page, base) {
   assert.ok(Math.abs(duration - sheet.duration_s) < 0.2, `the scored film ${duration} s, its cues ${sheet.duration_s} s`);
   assert.equal(sheet.captions.length, 2, 'the subtitles drove it');
   step(`film ${id} scored: ${duration.toFixed(2)} s, ${sheet.cues.length} cue(s)`);
+
+  // The same film as a video clip for the song: the song panel's music video cut from it.
+  const previous = await page.$eval('#mv-result', (box) => box.dataset.jobId);
+  await (await page.$('#mv-song')).uploadFile(join(work, 'song.flac'));
+  await (await page.$('#mv-clips')).uploadFile(join(made, 'video.mp4'));
+  await page.click('#mv-start');
+  await page.waitForFunction((prev) => {
+    const status = document.getElementById('job-status').textContent;
+    if (/failed|失败/.test(status)) throw new Error(status);
+    const box = document.getElementById('mv-result');
+    return !box.hidden && box.dataset.jobId !== prev && document.getElementById('mv-video').readyState >= 1;
+  }, { timeout: 90000, polling: 100 }, previous);
+  const clipJob = await page.$eval('#mv-result', (box) => box.dataset.jobId);
+  const clipRecord = await (await fetch(`${base}/api/jobs/${clipJob}`)).json();
+  assert.equal(clipRecord.options.clips, true, JSON.stringify(clipRecord.options));
+  const clipTimeline = JSON.parse(await bytes(`${base}/api/jobs/${clipJob}/files/timeline.json`));
+  assert.ok(clipTimeline.cuts.length > 0, 'the clip is cut to the song');
+  step(`song video ${clipJob} cut from a clip: ${clipTimeline.cuts.length} cut(s)`);
 }
 
 // A server started with --token: the page asks for the token once, and with it the job runs,

@@ -142,7 +142,7 @@ async function submit(request, errorBox) {
 const uploads = {
   mv: { panel: 'mv', main: 'song', missing: 'noSong', video: 'video.mp4',
         options: { quality: 'draft', resolution: '640x360' },
-        parts: [['song', 'mv-song'], ['lyrics', 'mv-lyrics'], ['images', 'mv-images']] },
+        parts: [['song', 'mv-song'], ['lyrics', 'mv-lyrics'], ['images', 'mv-images'], ['clips', 'mv-clips']] },
   score: { panel: 'film', main: 'video', missing: 'noFilm', video: 'scored.mp4', options: {},
            parts: [['video', 'film-video-file'], ['subtitles', 'film-subtitles']] },
 };

@@ -835,17 +835,20 @@ std::string png_of(double r, double g, double b) {
   return bytes;
 }
 
+// DIR/song.flac: a song composed from `emotion` and rendered by the CLI (true when both ran).
+bool render_song(const fs::path& dir, const std::string& emotion, int seconds, int seed) {
+  return Child({"compose", "--emotion", emotion, "--duration", std::to_string(seconds), "--seed",
+                std::to_string(seed), "-o", (dir / "song.mid").string()})
+                 .finish() == 0 &&
+         Child({"render", (dir / "song.mid").string(), "-o", (dir / "song.flac").string(),
+                "--soundfont", "/usr/share/sounds/sf2/TimGM6mb.sf2"})
+                 .finish() == 0;
+}
+
 TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
   const fs::path dir = fresh_dir("upload-mv");
   // A 12 s song, composed and rendered by the CLI; its lyrics; two pictures.
-  ASSERT_EQ(Child({"compose", "--emotion", "0.3,0.45,0.2", "--duration", "12", "--seed", "5", "-o",
-                   (dir / "song.mid").string()})
-                .finish(),
-            0);
-  ASSERT_EQ(Child({"render", (dir / "song.mid").string(), "-o", (dir / "song.flac").string(),
-                   "--soundfont", "/usr/share/sounds/sf2/TimGM6mb.sf2"})
-                .finish(),
-            0);
+  ASSERT_TRUE(render_song(dir, "0.3,0.45,0.2", 12, 5));
   const std::string lyrics = "[00:02.00]Hello bright world\n[00:05.00]\n[00:06.00]A second line\n";
   std::ofstream(dir / "song.lrc") << lyrics;
   fs::create_directories(dir / "pics");
@@ -931,14 +934,7 @@ TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
 
 TEST(Serve, ASongWithVideoClipsUploadedIsEditedAsTheCliEditsIt) {
   const fs::path dir = fresh_dir("upload-clips");
-  ASSERT_EQ(Child({"compose", "--emotion", "0.3,0.6,0.2", "--duration", "10", "--seed", "4", "-o",
-                   (dir / "song.mid").string()})
-                .finish(),
-            0);
-  ASSERT_EQ(Child({"render", (dir / "song.mid").string(), "-o", (dir / "song.flac").string(),
-                   "--soundfont", "/usr/share/sounds/sf2/TimGM6mb.sf2"})
-                .finish(),
-            0);
+  ASSERT_TRUE(render_song(dir, "0.3,0.6,0.2", 10, 4));
   // Two clips of 5 s, each with a cut inside: the CLI reads them from a folder in name order, the
   // server stores them as clips/001.mp4, 002.mp4 in the order sent.
   using L = tonepoem::SyntheticLook;

@@ -186,17 +186,20 @@ UploadRecord UploadRecord::from_json(const nlohmann::json& j) {
            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos &&
            name[0] != '.';
   };
-  if (j.is_object() && j.contains("request") && j["request"].is_object() &&
-      j.value("upload", "").size() == 32 && plain(j.value("upload", "")) &&
-      plain(j.value("file", "")) && (!j.contains("text") || plain(j.value("text", "")))) {
-    UploadRecord r;
-    r.request = j["request"];
-    r.upload = j["upload"];
-    r.file = j["file"];
-    r.text = j.value("text", "");
-    r.images = j.value("images", false);
-    r.clips = j.value("clips", false);
-    return r;
+  try {
+    if (j.is_object() && j.contains("request") && j["request"].is_object() &&
+        j.value("upload", "").size() == 32 && plain(j.value("upload", "")) &&
+        plain(j.value("file", "")) && (!j.contains("text") || plain(j.value("text", "")))) {
+      UploadRecord r;
+      r.request = j["request"];
+      r.upload = j["upload"];
+      r.file = j["file"];
+      r.text = j.value("text", "");
+      r.images = j.value("images", false);
+      r.clips = j.value("clips", false);
+      return r;
+    }
+  } catch (const nlohmann::json::exception&) {  // a field of another type: not one of ours
   }
   throw Error(ExitCode::bad_input, "the queued job's record of its uploaded files is malformed", {},
               "submit the job again");

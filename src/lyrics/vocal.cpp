@@ -38,6 +38,16 @@ int slots_per_beat(double bpm) {
   return 2;
 }
 
+// Bars the phrase of a line of `syllables` takes in section `ss`: room for its syllables and a
+// beat's breath, and 2.5 s at least so that it is not rushed.
+int phrase_bars(const ScoreSection& ss, std::size_t syllables) {
+  const int bpb = std::max(1, ss.beats_per_bar);
+  const int spb = slots_per_beat(ss.tempo_bpm);
+  const double bar_s = 60.0 / ss.tempo_bpm * bpb;
+  const int bars = std::max(1, int(std::ceil((double(syllables) + spb + 1) / double(bpb * spb))));
+  return std::max(bars, int(std::ceil(2.5 / bar_s - 1e-9)));
+}
+
 bool is_strong_beat(int beat, int beats_per_bar) {
   if (beat == 0) return true;
   return beats_per_bar % 2 == 0 && beats_per_bar >= 4 && beat == beats_per_bar / 2;
@@ -249,8 +259,20 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
   std::int64_t sung_until = cursor;  // the end of the last note sung so far
   for (std::size_t si = 0; si < lyrics.sections.size(); ++si) {
     const LyricSection& section = lyrics.sections[si];
-    if (section.kind != "chorus" && section.cue < score.sections.size())
-      cursor = std::max(cursor, score.sections[section.cue].start_tick);
+    if (section.kind != "chorus" && section.cue < score.sections.size()) {
+      // A verse starts with its cue, unless the lines from it to the song's end (laid at its
+      // cue's pace) would run past the end: then early enough for them all, never over a line
+      // already sung (the cursor).
+      const ScoreSection& at = score.sections[section.cue];
+      const std::int64_t bar = std::int64_t(std::max(1, at.beats_per_bar)) * score.ppq;
+      std::int64_t tail = 0;
+      for (std::size_t sj = si; sj < lyrics.sections.size(); ++sj)
+        for (const LyricLine& line : lyrics.sections[sj].lines)
+          tail += phrase_bars(at, line_syllables(line).size()) * bar;
+      std::int64_t from = at.start_tick;
+      if (from + tail > score.end_tick) from = std::min(from, score.end_tick - tail - bar);
+      cursor = std::max(cursor, from);
+    }
     for (std::size_t li = 0; li < section.lines.size(); ++li) {
       const std::vector<Syl> syl = line_syllables(section.lines[li]);
       // The phrase starts on the next bar line of the section that holds the cursor.
@@ -260,9 +282,7 @@ Vocal write_vocal(const Score& score, const SongLyrics& lyrics, const VocalOptio
       std::int64_t bar = std::int64_t(bpb) * score.ppq;
       std::int64_t start = ss->start_tick + (cursor - ss->start_tick + bar - 1) / bar * bar;
       int spb = slots_per_beat(ss->tempo_bpm);
-      const double bar_s = 60.0 / ss->tempo_bpm * bpb;
-      int bars = std::max(1, int(std::ceil((double(syl.size()) + spb + 1) / double(bpb * spb))));
-      bars = std::max(bars, int(std::ceil(2.5 / bar_s - 1e-9)));  // not rushed: 2.5 s at least
+      int bars = phrase_bars(*ss, syl.size());
       // A phrase does not run into a section of another meter: it starts there instead.
       if (start + bars * bar > ss->end_tick && sec + 1 < score.sections.size() &&
           score.sections[sec + 1].beats_per_bar != bpb) {

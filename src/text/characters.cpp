@@ -149,6 +149,10 @@ constexpr std::string_view kCompoundSurnames[] = {"欧阳", "司马", "诸葛", 
 constexpr std::string_view kNicknamePrefixes[] = {"阿", "小", "老"};
 // Endings of names by kinship or address (祥林嫂, 柳妈, 七斤嫂), for names without a table surname.
 constexpr std::string_view kKinshipSuffixes[] = {"嫂", "婶", "妈", "伯", "叔", "姑", "公"};
+// Place words end in a locative (林子里 "in the woods", 山上, 河边): a dictionary word and one of
+// these is no name, though its first character is a surname and jieba's dictionary tags some of
+// them (林子里, 林子) as names. (中 and 下 end too many given names: 建中.)
+constexpr std::string_view kLocatives[] = {"里", "上", "外", "边", "内", "旁"};
 // Dictionary tags of a name, or of a word the dictionary does not know.
 constexpr std::string_view kNameTags[] = {"nr", "nrfg", "nrt", "x"};
 
@@ -403,6 +407,10 @@ void CharacterFinder::add_chinese(std::size_t index, const std::vector<std::stri
     if (sc.han != w.size() / 3 || sc.han < 2 || sc.han > 4) continue;  // Han only, 2-4 characters
     const std::string tag = seg.LookupTag(w);
     if (!in(kNameTags, tag)) continue;
+    const std::string_view stem = std::string_view(w).substr(0, w.size() - 3);
+    if (sc.han >= 3 && in(kLocatives, std::string_view(w).substr(w.size() - 3)) &&
+        seg.LookupTag(std::string(stem)) != "x")
+      continue;
     const std::string_view first = std::string_view(w).substr(0, 3);
     const bool compound = sc.han >= 3 && in(kCompoundSurnames, std::string_view(w).substr(0, 6));
     const bool surname = (sc.han <= 3 && in(kSurnames, first)) || compound;

@@ -38,19 +38,58 @@ struct SentencePass {
   std::vector<text::FoundCharacter> names;  // most mentioned first
 };
 
+// A villain's threat hangs over the sentences after it (the wolf at the door, the witch's
+// house) until it is beaten or the scene changes: each sentence it fades by kMenaceFade, and it
+// raises arousal by kMenaceArousal at full strength (stakes). On bench/arcs dev it raised the
+// text's arousal r 0.38 -> 0.46 (fade 0.6 .. 0.8, gain 0.2 .. 0.3 alike); lowering valence with
+// it lost valence r (the villain is as present in the scene of its downfall).
+constexpr double kMenaceArousal = 0.25;
+constexpr double kMenaceFade = 0.7;
+
+// The weight of the ending: a story whose last part holds a happy event (a wedding, a reunion,
+// "lived happily") ends happily, and all of that part is its resolution: the villain's
+// punishment, the tears at a reunion and the retelling of old wrongs in it belong to the happy
+// ending, though their words are dark. Its sentences are lifted by kResolutionLift. A story
+// whose last part has no happy event (a tragedy) is read as it is. On bench/arcs dev, the
+// annotated last parts sit at +0.3 on median while the text read them near 0; a ridge fit of the
+// annotation on the smoothed text valence and this flag, held out by tale, raised the median
+// r 0.49 -> 0.57 and weighed the flag 0.35 units of text valence.
+constexpr double kResolutionShare = 0.15;  // the last 15% of the sentences
+constexpr double kResolutionLift = 0.35;
+constexpr std::size_t kMinResolutionSentences = 20;  // a story, not a verse or a line
+
 SentencePass read_sentences(const Document& document, const Lexicons& lex) {
   SentencePass pass;
   pass.emotions.reserve(document.sentences.size());
   text::CharacterFinder characters(lex);
   std::vector<std::string> words;
+  double menace = 0.0;
+  const std::size_t n = document.sentences.size();
+  const auto resolution_start =
+      static_cast<std::size_t>(std::ceil((1.0 - kResolutionShare) * static_cast<double>(n)));
+  bool happy_event = false;
   for (std::size_t si = 0; si < document.sentences.size(); ++si) {
     const Sentence& s = document.sentences[si];
     words.clear();
     const Language lang = sentence_language(s.text, document.language);
-    pass.emotions.push_back(
-        analyze_with_words(s.text, lang, lex, &words, text::Evidence::Reading::story));
+    if (si > 0 && s.scene != document.sentences[si - 1].scene) menace = 0.0;
+    if (s.text.empty()) {
+      pass.emotions.push_back(Emotion{});
+    } else {
+      const text::Evidence ev = lang == Language::zh ? text::chinese_evidence(s.text, lex, &words)
+                                                     : text::english_evidence(s.text, lex, &words);
+      Emotion e = ev.finish(text::Evidence::Reading::story);
+      happy_event = happy_event || (si >= resolution_start && ev.has_happy_event());
+      using M = text::Evidence::Menace;
+      menace = ev.menace == M::threat ? 1.0 : ev.menace == M::beaten ? 0.0 : kMenaceFade * menace;
+      e.arousal = std::clamp(e.arousal + kMenaceArousal * menace, -1.0, 1.0);
+      pass.emotions.push_back(e);
+    }
     characters.add(si, s.text, lang, std::move(words));
   }
+  if (happy_event && n >= kMinResolutionSentences)
+    for (std::size_t si = resolution_start; si < n; ++si)
+      pass.emotions[si].valence = std::min(1.0, pass.emotions[si].valence + kResolutionLift);
   pass.names = characters.finish();
   return pass;
 }

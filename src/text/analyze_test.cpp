@@ -392,6 +392,19 @@ TEST(Analyze, FindsRecurringChineseCharacters) {
   EXPECT_EQ(arc.characters[0].scenes, (std::vector<std::size_t>{0, 1}));
 }
 
+TEST(Analyze, AChinesePlaceWordIsNoCharacter) {
+  // 林 is a surname, but 林子里 is "in the woods"; 王小二 stays a name.
+  const Document d =
+      parse_text("小红走进林子里。林子里很黑。小红在林子里找奶奶。王小二也在林子里。王小二喊小红。",
+                 "zh.txt", {});
+  const EmotionArc arc = analyze(d, {lex_ptr()});
+  std::vector<std::string> names;
+  for (const Character& c : arc.characters) names.push_back(c.name);
+  EXPECT_EQ(std::find(names.begin(), names.end(), "林子里"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "小红"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "王小二"), names.end());
+}
+
 TEST(Analyze, MixedLanguagesReadEachSentenceInItsOwnScript) {
   const Document d = parse_text("The morning was lovely and bright. 他非常害怕！", "mix.txt", {});
   ASSERT_EQ(d.language, Language::en);
@@ -567,6 +580,69 @@ TEST(NarrativeReading, ResolutionsArePositive) {
   EXPECT_GT(story_line("The king's son married her and they lived happily.").valence, 0.5);
   EXPECT_GT(story_line("The brothers were reunited with their sister at last.").valence, 0.4);
   EXPECT_LT(story_line("The soldier was captured and locked up in a dungeon.").valence, -0.4);
+}
+
+// A story's sentences as analyze() reads them.
+std::vector<Emotion> story_lines(const std::string& story) {
+  const Document d = parse_text(story, "s.txt", {});
+  return analyze(d, {lex_ptr()}).sentences;
+}
+
+TEST(NarrativeReading, AVillainsThreatHangsOverTheLinesAfterItUntilItIsBeaten) {
+  const std::string quiet = "She sat by the window and waited.";
+  const auto after = [&](const std::string& first) {
+    const std::vector<Emotion> e = story_lines(first + " " + quiet);
+    EXPECT_EQ(e.size(), 2u) << first;
+    return e.size() == 2 ? e[1].arousal : NAN;
+  };
+  const double calm = after("The girl came to the cottage.");
+  EXPECT_GT(after("The wolf came to the cottage."), calm + 0.1);
+  // Beaten, it threatens no one: the line after reads as after no villain at all.
+  EXPECT_NEAR(after("The hunter killed the wolf."), calm, 1e-9);
+  // A new scene leaves the threat behind.
+  const std::vector<Emotion> e = story_lines("The wolf came to the cottage.\n\n* * *\n\n" + quiet);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_NEAR(e[1].arousal, calm, 1e-9);
+}
+
+TEST(NarrativeReading, AHappyEndingLiftsItsWholeResolutionAndATragedyIsReadAsItIs) {
+  // 20 plain lines, tears for old wrongs, and a last line that decides the ending.
+  std::string body;
+  for (int i = 0; i < 20; ++i) body += "The girl walked along the road to the town. ";
+  body += "The old father wept bitter tears for all the sorrow of the lost years. ";
+  const std::vector<Emotion> happy =
+      story_lines(body + "Then they were married and lived happily.");
+  const std::vector<Emotion> plain = story_lines(body + "Then they went to the town.");
+  const std::vector<Emotion> tragic = story_lines(body + "Then the poor girl died of grief.");
+  ASSERT_EQ(happy.size(), 22u);
+  ASSERT_EQ(plain.size(), 22u);
+  ASSERT_EQ(tragic.size(), 22u);
+  // The tears belong to the happy ending: brighter there than in a story with no ending.
+  EXPECT_GT(happy[20].valence, plain[20].valence + 0.3);
+  EXPECT_NEAR(tragic[20].valence, plain[20].valence, 1e-9);
+  EXPECT_LT(tragic[21].valence, -0.3);
+  // The opening is the same whatever the ending.
+  EXPECT_NEAR(happy[0].valence, plain[0].valence, 1e-9);
+  // A short text (a verse, a few lines: 12 + 2 here, whose last 15% holds the tears) has no
+  // resolution to lift.
+  std::string verse;
+  for (int i = 0; i < 12; ++i) verse += "The girl walked along the road to the town. ";
+  verse += "The old father wept bitter tears for all the sorrow of the lost years. ";
+  const std::vector<Emotion> short_happy = story_lines(verse + "Then they lived happily.");
+  const std::vector<Emotion> short_plain = story_lines(verse + "Then they went to the town.");
+  ASSERT_EQ(short_happy.size(), 14u);
+  EXPECT_NEAR(short_happy[12].valence, short_plain[12].valence, 1e-9);
+}
+
+TEST(NarrativeReading, AChineseStoryWithAHappyEndingLiftsItsResolution) {
+  std::string body;
+  for (int i = 0; i < 20; ++i) body += "小女孩沿着大路往城里走去。";
+  body += "坏王后受到了惩罚，被赶出了国家。";
+  const std::vector<Emotion> happy = story_lines(body + "后来他们结婚了，幸福地生活在一起。");
+  const std::vector<Emotion> plain = story_lines(body + "后来他们进城去了。");
+  ASSERT_EQ(happy.size(), 22u);
+  ASSERT_EQ(plain.size(), 22u);
+  EXPECT_GT(happy[20].valence, plain[20].valence + 0.3);
 }
 
 TEST(NarrativeReading, ChineseEventsMockeryAndRescue) {

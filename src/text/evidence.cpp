@@ -209,6 +209,14 @@ void parse_learned_table(std::string_view text, LearnedMap& map) {
   }
 }
 
+bool Evidence::has_happy_event() const {
+  constexpr double kHappyEvent = 0.3;
+  if (story_valence_weight <= 0) return false;
+  const double pull =
+      std::min(kMaxPull, 1.0 - std::exp(-kStoryPull.valence * story_valence_weight));
+  return pull * story_valence / story_valence_weight >= kHappyEvent;
+}
+
 Emotion Evidence::finish(Reading reading) const {
   Emotion e;
   const Pull& strength = reading == Reading::story ? kStoryPull : kSentencePull;

@@ -122,7 +122,11 @@ class SentenceReader {
 
   // A villain in the sentence that nothing beat: a little menace.
   void finish() {
-    if (villain_ && !villain_beaten_) ev_.add_cue(*villain_, 1.0);
+    if (villain_beaten_) ev_.menace = Evidence::Menace::beaten;
+    if (villain_ && !villain_beaten_) {
+      ev_.add_cue(*villain_, 1.0);
+      ev_.menace = Evidence::Menace::threat;
+    }
   }
 
  private:

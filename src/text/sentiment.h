@@ -53,6 +53,10 @@ struct Evidence {
   double story_arousal = 0.0, story_arousal_weight = 0.0;
   double story_tension = 0.0;
   std::array<double, kCategoryCount> story_categories{};
+  // A villain in the sentence: still a threat (nothing beat it), or beaten (killed, drowned,
+  // punished). The story pass carries the threat over the sentences after it (analyze.cpp).
+  enum class Menace { none, threat, beaten };
+  Menace menace = Menace::none;
 
   // Adds one word's emotion. `weight` carries degree words and contrast; `negated` flips valence
   // (applied by the caller) and moves categories (not happy -> some sadness; not afraid -> calm).
@@ -69,6 +73,9 @@ struct Evidence {
   // story's tempo and stakes (a chase high, sleep and grief low) rather than EmoBank's.
   enum class Reading { sentence, story };
   Emotion finish(Reading reading = Reading::sentence) const;
+  // Whether a strongly good event happened in the sentence (a wedding, a rescue, "lived
+  // happily"): the narrative cues' pull toward good news is at least kHappyEvent.
+  bool has_happy_event() const;
   // VADER's compound score from the valence evidence alone (the published algorithm's output).
   double vader_compound() const;
   // valence_sum with VADER's '!' and '?' emphasis added in its direction.

@@ -625,7 +625,8 @@ CommandRun define_serve(CLI::App& cmd) {
                  "worker died is taken again after it), 2..3600")
       ->capture_default_str();
   cmd.add_option("--max-upload", o->max_upload_bytes,
-                 "Largest request body in bytes (413 above it), 1024..1073741824")
+                 "Largest request body in bytes (413 above it), 1024..1073741824; uploaded "
+                 "files go to disk as they arrive, a JSON body is at most 64 MiB")
       ->capture_default_str();
   cmd.add_option("--queue", o->queue_limit, "Queued jobs at most (429 above it), 1..100000")
       ->capture_default_str();

@@ -134,7 +134,8 @@ nlohmann::json openapi_document() {
       {"201", job_response("Queued; Location names the job")},
       {"400", error_response("Not JSON, or an option is wrong: each problem names its field")},
       {"401", error_response("A token is needed")},
-      {"413", error_response("The body is over the server's --max-upload limit")},
+      {"413", error_response("The body is over the server's --max-upload limit (a JSON body, "
+                             "or a form's text part, over 64 MiB)")},
       {"415", error_response("An uploaded file is not of its part's type (named: song, "
                              "lyrics, images[N])")},
       {"429", error_response("The queue is full (--queue); Retry-After says when to retry")},
@@ -319,7 +320,9 @@ nlohmann::json openapi_document() {
              "Turn a story into an emotion-matched score and music video. Every 4xx answer is an "
              "Error object; with tonepoem serve --token every request needs Authorization: "
              "Bearer TOKEN, or the cookie tonepoem_token holding TOKEN in base64url (the studio "
-             "page's way; 401 otherwise)."}}},
+             "page's way; 401 otherwise). A body is at most --max-upload bytes (413); every "
+             "route but POST /api/jobs reads its body whole, so it needs a Content-Length (411 "
+             "for one sent in chunks) of at most 64 MiB."}}},
           {"components",
            {{"schemas", schemas},
             {"securitySchemes",

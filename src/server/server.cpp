@@ -196,6 +196,7 @@ class Service {
     // Event streams hold a thread each for as long as they last.
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     http_.set_payload_max_length(options.max_upload_bytes);
+    remove_stale_uploads(options.data_dir);
     // SO_REUSEADDR only: httplib's default, SO_REUSEPORT, would let a second server (or another
     // user's program) bind the same port and take half the requests.
     http_.set_socket_options([this](socket_t sock) {
@@ -205,8 +206,9 @@ class Service {
     });
     http_.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
     http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      return authorized(req, res) ? httplib::Server::HandlerResponse::Unhandled
-                                  : httplib::Server::HandlerResponse::Handled;
+      return authorized(req, res) && body_acceptable(req, res)
+                 ? httplib::Server::HandlerResponse::Unhandled
+                 : httplib::Server::HandlerResponse::Handled;
     });
     http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
@@ -288,6 +290,28 @@ class Service {
     return false;
   }
 
+  // Every route but POST /api/jobs (which reads as the body arrives and counts it) gets its body
+  // read whole into memory by httplib, which limits a body with a Content-Length
+  // (--max-upload) but not one sent in chunks: those need a length, and one of text_body_limit()
+  // at most. False after answering 411 or 413.
+  bool body_acceptable(const httplib::Request& req, httplib::Response& res) const {
+    if (req.method == "POST" && req.path == "/api/jobs") return true;
+    if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      res.set_header("Connection", "close");
+      send_error(res, 411, "send this request's body with a Content-Length, not in chunks");
+      return false;
+    }
+    const std::string length = req.get_header_value("Content-Length");
+    std::size_t bytes = 0;
+    const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), bytes);
+    if (!length.empty() && (ec != std::errc{} || bytes > text_body_limit())) {
+      refuse_too_large(res, "the request body", text_body_limit(),
+                       "a JSON body is at most 64 MiB (and tonepoem serve --max-upload)");
+      return false;
+    }
+    return true;
+  }
+
   // The job named by the path's id, or nullopt after answering 400 (malformed id) or 404.
   std::optional<JobRecord> find_job(const std::string& id, httplib::Response& res) const {
     if (!valid_job_id(id)) {
@@ -314,8 +338,10 @@ class Service {
     http_.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, openapi_document());
     });
+    // Read as it arrives: an upload's files go to disk, never into memory.
     http_.Post("/api/jobs",
-               [this](const httplib::Request& req, httplib::Response& res) { create(req, res); });
+               [this](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) { create(req, res, reader); });
     http_.Get("/api/jobs", [this](const httplib::Request&, httplib::Response& res) {
       nlohmann::json jobs = nlohmann::json::array();
       for (const JobRecord& job : store_.list()) jobs.push_back(job.to_json());
@@ -361,11 +387,23 @@ class Service {
     live_.add_routes(http_);
   }
 
-  void create(const httplib::Request& req, httplib::Response& res) {
-    if (req.is_multipart_form_data()) return create_from_upload(req, res);
+  void create(const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader& reader) {
+    if (req.is_multipart_form_data()) return create_from_upload(res, reader);
+    std::string text;
+    bool too_large = false;
+    const bool read = reader([&](const char* data, std::size_t size) {
+      too_large = text.size() + size > text_body_limit();
+      if (!too_large) text.append(data, size);
+      return !too_large;
+    });
+    if (too_large)
+      return refuse_too_large(res, "the JSON body", text_body_limit(),
+                              "a JSON body is at most 64 MiB (and tonepoem serve --max-upload)");
+    if (!read) return;  // httplib's own answer (413 over --max-upload, 400 a broken body)
     nlohmann::json body;
     try {
-      body = nlohmann::json::parse(req.body);
+      body = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       return send_error(res, 400, "the body is not valid JSON",
                         {{"body", fmt::format("not JSON at byte {}: send a JSON object of "
@@ -382,8 +420,29 @@ class Service {
 
   // Files as multipart/form-data (uploads.h): a song (+ lyrics, pictures), an mv job; a film
   // (+ subtitles), a score job.
-  void create_from_upload(const httplib::Request& req, httplib::Response& res) {
-    const StoredUpload stored = store_upload(req.files, options_.data_dir);
+  void create_from_upload(httplib::Response& res, const httplib::ContentReader& reader) {
+    FormReceiver received(options_.data_dir, options_.max_upload_bytes);
+    const bool read =
+        reader([&](const httplib::MultipartFormData& part) { return received.begin_part(part); },
+               [&](const char* data, std::size_t size) { return received.append(data, size); });
+    if (received.too_large())
+      return refuse_too_large(res, "the upload", options_.max_upload_bytes,
+                              "send smaller files, or start the server with a larger "
+                              "--max-upload");
+    if (received.too_many_parts())
+      return send_error(res, 400, "the upload has too many parts",
+                        {{"body", fmt::format("send one song or film, its lyrics or subtitles, "
+                                              "options and at most {} pictures or clips",
+                                              kMaxUploadedImages)}});
+    if (received.failed()) {
+      res.set_header("Connection", "close");
+      return send_error(res, 507,
+                        fmt::format("the upload could not be written under {} (is the disk "
+                                    "full?)",
+                                    (options_.data_dir / "uploads").string()));
+    }
+    if (!read) return;  // httplib's own answer (413 over --max-upload, 400 a broken form)
+    const StoredUpload stored = store_upload(received, options_.data_dir);
     if (stored.status != 0) return send_error(res, stored.status, stored.message, stored.problems);
     const UploadRecord& record = stored.record;
     try {
@@ -399,6 +458,19 @@ class Service {
       return send_error(res, 400, "invalid options", problems);
     }
     if (!queue_job(stored.kind, record.to_json(), res)) remove_upload(options_.data_dir, record);
+  }
+
+  // 413 for a body over `limit` (read in part: the connection closes, the rest unread).
+  static void refuse_too_large(httplib::Response& res, std::string_view what, std::size_t limit,
+                               std::string_view fix) {
+    res.set_header("Connection", "close");
+    send_error(res, 413, fmt::format("{} is larger than the limit of {} bytes", what, limit),
+               {{"body", std::string(fix)}});
+  }
+
+  // What a body read whole into memory may hold: JSON, a cue sheet.
+  std::size_t text_body_limit() const {
+    return std::min<std::size_t>(kMaxTextBody, options_.max_upload_bytes);
   }
 
   // Queues a job of `kind` and answers 201, or 429 when the queue is full (returns false).

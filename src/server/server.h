@@ -31,10 +31,10 @@ struct ServeOptions {
   // Empty: jobs in <data_dir>/jobs.sqlite3. Else a PostgreSQL URL (postgresql://...): jobs there,
   // shared with `tonepoem worker` processes.
   std::string database;
-  double lease_s = 30;                         // with database: a claim's lease, 2..3600 s
-  int workers = 1;                             // 1..64; with database 0..64 (0: workers elsewhere)
-  std::size_t max_upload_bytes = 1024 * 1024;  // 1 KiB .. 1 GiB
-  int queue_limit = 100;                       // queued jobs at most, 1..100000
+  double lease_s = 30;  // with database: a claim's lease, 2..3600 s
+  int workers = 1;      // 1..64; with database 0..64 (0: workers elsewhere)
+  std::size_t max_upload_bytes = std::size_t{512} << 20;  // 1 KiB .. 1 GiB
+  int queue_limit = 100;                                  // queued jobs at most, 1..100000
   double job_timeout_s = 0;  // a running job is stopped (failed) after this long; 0: no limit
   // Resident memory a job may use, in MiB, 32..1048576; 0: no cap. With a cap each job runs in a
   // child process of this program (job_process.h), stopped and failed when it passes the cap.

@@ -932,6 +932,109 @@ TEST(Serve, ASongWithItsLyricsAndPicturesUploadedGivesTheCliMusicVideo) {
   EXPECT_EQ(server.child().finish(SIGTERM), 0);
 }
 
+// The peak resident memory of process `pid` in MiB (VmHWM), or -1.
+long peak_rss_mib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+  return -1;
+}
+
+// The first bytes of a WAV file (all a sniffer reads).
+const std::string kWavHead("RIFF\0\0\0\0WAVEfmt ", 16);
+
+// A multipart body of one file part, as a client that streams it would send it.
+std::string multipart_of(const std::string& boundary, const std::string& name,
+                         const std::string& bytes) {
+  return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name +
+         "\"; filename=\"x.wav\"\r\n\r\n" + bytes + "\r\n--" + boundary + "--\r\n";
+}
+
+TEST(Serve, UploadsGoToDiskAsTheyArriveAndEveryBodyIsLimited) {
+  const fs::path dir = fresh_dir("upload-stream");
+  // A staging folder a killed server left an hour ago is removed at the next start; a fresh one
+  // (another server's upload in progress) is not.
+  fs::create_directories(dir / "small" / "uploads" / "old.partial");
+  fs::create_directories(dir / "small" / "uploads" / "new.partial");
+  fs::last_write_time(dir / "small" / "uploads" / "old.partial",
+                      fs::file_time_type::clock::now() - std::chrono::hours(2));
+  {
+    Server small(dir / "small", {"--max-upload", "65536"});
+    ASSERT_GT(small.port(), 0);
+    EXPECT_FALSE(fs::exists(dir / "small" / "uploads" / "old.partial"));
+    EXPECT_TRUE(fs::exists(dir / "small" / "uploads" / "new.partial"));
+    fs::remove(dir / "small" / "uploads" / "new.partial");
+    auto c = small.client();
+    // A body sent in chunks has no length for httplib to check: the upload counts it, and stops
+    // at the limit with a 413; nothing is left on disk.
+    const std::string body =
+        multipart_of("b0undary", "song", kWavHead + std::string(1 << 20, '\0'));
+    auto r = c.Post(
+        "/api/jobs",
+        [&](std::size_t offset, httplib::DataSink& sink) {
+          const std::size_t n = std::min<std::size_t>(16384, body.size() - offset);
+          sink.write(body.data() + offset, n);
+          if (offset + n == body.size()) sink.done();
+          return true;
+        },
+        "multipart/form-data; boundary=b0undary");
+    if (r) {  // the server may close before the client has sent it all
+      EXPECT_EQ(r->status, 413);
+      EXPECT_NE(r->body.find("65536 bytes"), std::string::npos) << r->body;
+    }
+    EXPECT_TRUE(fs::is_empty(dir / "small" / "uploads"));
+    // Every other route reads its body whole: one in chunks is refused before it is read.
+    auto chunked = small.client().Post(
+        "/api/live",
+        [](std::size_t, httplib::DataSink& sink) {
+          sink.write("{}", 2);
+          sink.done();
+          return true;
+        },
+        "application/json");
+    ASSERT_TRUE(chunked);
+    EXPECT_EQ(chunked->status, 411);
+    // A JSON job in chunks is read as it comes and counted too.
+    const std::string story = json{{"story", std::string(100000, 'a')}}.dump();
+    auto json_chunked = small.client().Post(
+        "/api/jobs",
+        [&](std::size_t offset, httplib::DataSink& sink) {
+          const std::size_t n = std::min<std::size_t>(8192, story.size() - offset);
+          sink.write(story.data() + offset, n);
+          if (offset + n == story.size()) sink.done();
+          return true;
+        },
+        "application/json");
+    if (json_chunked) {
+      EXPECT_EQ(json_chunked->status, 413);
+    }
+    EXPECT_TRUE(body_of(small.client().Get("/api/jobs"))["jobs"].empty());
+    EXPECT_EQ(small.child().finish(SIGTERM), 0);
+  }
+
+  // With the default limit a 200 MB song is taken, and the server's memory does not grow with
+  // it: the file went to disk as it arrived. (Its options are refused, so no job runs, and the
+  // stored upload is removed.)
+  Server server(dir / "data");
+  ASSERT_GT(server.port(), 0);
+  auto c = server.client();
+  ASSERT_TRUE(c.Get("/api/jobs"));
+  const long before = peak_rss_mib(server.child().pid());
+  ASSERT_GT(before, 0);
+  const std::string song = kWavHead + std::string(200u << 20, '\0');
+  auto r =
+      c.Post("/api/jobs", httplib::MultipartFormDataItems{
+                              {"song", song, "big.wav", "audio/wav"},
+                              {"options", R"({"resolution": "huge"})", "", "application/json"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(body_of(r)["problems"][0]["field"], "options.resolution");
+  const long after = peak_rss_mib(server.child().pid());
+  EXPECT_LT(after - before, 40) << "peak memory " << before << " -> " << after << " MiB";
+  EXPECT_TRUE(fs::is_empty(dir / "data" / "uploads"));
+  EXPECT_EQ(server.child().finish(SIGTERM), 0);
+}
+
 TEST(Serve, ASongWithVideoClipsUploadedIsEditedAsTheCliEditsIt) {
   const fs::path dir = fresh_dir("upload-clips");
   ASSERT_TRUE(render_song(dir, "0.3,0.6,0.2", 10, 4));

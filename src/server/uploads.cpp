@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <fstream>
 #include <initializer_list>
 
@@ -73,36 +74,43 @@ struct FormKind {
 constexpr FormKind kForms[] = {{"mv", "song", "lyrics", true},
                                {"score", "video", "subtitles", false}};
 
-// Stores the files in `folder` as 001.EXT, 002.EXT ... with the extension found in each; false
-// when one cannot be written.
-bool write_numbered(
-    const std::vector<std::pair<const httplib::MultipartFormData*, std::string>>& files,
-    const std::filesystem::path& folder) {
+// Moves the staged files into `folder` as 001.EXT, 002.EXT ... with the extension found in each;
+// false when one cannot be moved.
+bool move_numbered(const std::vector<std::pair<const ReceivedPart*, std::string>>& files,
+                   const std::filesystem::path& folder) {
   std::error_code error;
   if (!files.empty()) std::filesystem::create_directories(folder, error);
-  bool written = !error;
-  for (std::size_t i = 0; i < files.size(); ++i)
-    written = written && write_file(folder / fmt::format("{:03}{}", i + 1, files[i].second),
-                                    files[i].first->content);
-  return written;
+  for (std::size_t i = 0; i < files.size() && !error; ++i)
+    std::filesystem::rename(files[i].first->staged,
+                            folder / fmt::format("{:03}{}", i + 1, files[i].second), error);
+  return !error;
 }
 
-// The parts named `name`, each with the extension `sniff` finds in its bytes; a problem named
-// name[N] for each it finds none in.
-std::vector<std::pair<const httplib::MultipartFormData*, std::string>> sniffed_parts(
-    const httplib::MultipartFormDataMap& parts, const std::string& name,
-    std::string (*sniff)(std::string_view), std::string_view what, OptionProblems& problems) {
-  std::vector<std::pair<const httplib::MultipartFormData*, std::string>> out;
+// The parts named `name`, each with the extension `sniff` finds in its first bytes; a problem
+// named name[N] for each it finds none in.
+std::vector<std::pair<const ReceivedPart*, std::string>> sniffed_parts(
+    const ReceivedForm& parts, const std::string& name, std::string (*sniff)(std::string_view),
+    std::string_view what, OptionProblems& problems) {
+  std::vector<std::pair<const ReceivedPart*, std::string>> out;
   const auto [first, last] = parts.equal_range(name);
   std::size_t index = 0;
   for (auto it = first; it != last; ++it, ++index) {
-    const std::string ext = sniff(it->second.content);
+    const std::string ext = it->second.staged.empty() ? "" : sniff(it->second.content);
     if (ext.empty())
       problems.push_back({fmt::format("{}[{}]", name, index),
                           fmt::format("{} is not {}", it->second.filename.substr(0, 80), what)});
     out.emplace_back(&it->second, ext);
   }
   return out;
+}
+
+// Bytes of a file part kept in memory for sniffing its type.
+constexpr std::size_t kSniffBytes = 4096;
+// Parts a form may have at most (two files per picture allowed, and the rest).
+constexpr std::size_t kMaxParts = 2 * kMaxUploadedImages + 16;
+
+bool is_file_part(std::string_view name) {
+  return name == "song" || name == "video" || name == "images" || name == "clips";
 }
 
 }  // namespace
@@ -138,8 +146,84 @@ std::string sniff_image(std::string_view b) {
   return {};
 }
 
-StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
-                          const std::filesystem::path& data_dir) {
+FormReceiver::FormReceiver(std::filesystem::path data_dir, std::uint64_t max_bytes)
+    : data_dir_(std::move(data_dir)), id_(new_job_id()), max_bytes_(max_bytes) {
+  folder_ = data_dir_ / "uploads" / (id_ + ".partial");
+}
+
+FormReceiver::~FormReceiver() {
+  close_file();
+  std::error_code ignored;
+  std::filesystem::remove_all(folder_, ignored);
+}
+
+void FormReceiver::close_file() {
+  if (file_ && std::fclose(file_) != 0) failed_ = true;
+  file_ = nullptr;
+}
+
+bool FormReceiver::begin_part(const httplib::MultipartFormData& header) {
+  close_file();
+  if (parts_.size() >= kMaxParts) {
+    too_many_ = true;
+    return false;
+  }
+  ReceivedPart part;
+  part.name = header.name;
+  part.filename = header.filename;
+  // Files past the most a form may need are not staged: store_upload counts and refuses them.
+  if (is_file_part(part.name) && files_ <= kMaxUploadedImages + 1) {
+    std::error_code error;
+    std::filesystem::create_directories(folder_, error);
+    part.staged = folder_ / fmt::format(".part-{}", files_++);
+    file_ = error ? nullptr : std::fopen(part.staged.c_str(), "wb");
+    if (!file_) {
+      failed_ = true;
+      return false;
+    }
+  }
+  current_ = &parts_.emplace(part.name, std::move(part))->second;
+  return true;
+}
+
+bool FormReceiver::append(const char* data, std::size_t size) {
+  received_ += size;
+  if (received_ > max_bytes_) {
+    too_large_ = true;
+    return false;
+  }
+  if (!current_) return true;
+  ReceivedPart& part = *current_;
+  part.size += size;
+  if (!part.staged.empty()) {
+    if (part.content.size() < kSniffBytes)
+      part.content.append(data, std::min(size, kSniffBytes - part.content.size()));
+    if (file_ && std::fwrite(data, 1, size, file_) != size) {
+      failed_ = true;
+      return false;
+    }
+  } else if (part.content.size() + size > kMaxTextBody) {
+    part.over_limit = true;
+  } else if (!part.over_limit && !is_file_part(part.name)) {
+    part.content.append(data, size);
+  }
+  return true;
+}
+
+void remove_stale_uploads(const std::filesystem::path& data_dir) {
+  std::error_code error;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (std::filesystem::directory_iterator it(data_dir / "uploads", error), end;
+       !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    std::error_code ignored;
+    if (name.ends_with(".partial") && now - it->last_write_time(ignored) > std::chrono::hours(1))
+      std::filesystem::remove_all(it->path(), ignored);
+  }
+}
+
+StoredUpload store_upload(FormReceiver& received, const std::filesystem::path& data_dir) {
+  const ReceivedForm& parts = received.parts();
   StoredUpload out;
   auto refuse = [&](int status, std::string message, OptionProblems problems) {
     out.status = status;
@@ -192,6 +276,12 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
   }
   if (!problems.empty())
     return refuse(400, fmt::format("the upload is not a {} request", form->kind), problems);
+  for (const auto& [name, part] : parts)
+    if (part.over_limit)
+      problems.push_back({name, fmt::format("is over {} MiB; text parts (kind, options, {}) are "
+                                            "at most that",
+                                            kMaxTextBody >> 20, form->text)});
+  if (!problems.empty()) return refuse(413, "a part of the upload is too large", problems);
 
   // The types, from the bytes.
   const std::string file_ext =
@@ -213,14 +303,15 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
                                      : "is not text; send SRT, WebVTT or ASS/SSA subtitles"});
   if (!problems.empty()) return refuse(415, "a file is not of the type its part needs", problems);
 
-  // Stored under names of our own.
-  out.record.upload = new_job_id();
-  const std::filesystem::path folder = data_dir / "uploads" / out.record.upload;
+  // Stored under names of our own, in the staging folder, which then becomes the upload's.
+  out.record.upload = received.id();
+  const std::filesystem::path folder = received.folder();
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   bool written = !error;
   out.record.file = stored_name(file->second.filename, form->file, file_ext);
-  written = written && write_file(folder / out.record.file, file->second.content);
+  std::filesystem::rename(file->second.staged, folder / out.record.file, error);
+  written = written && !error;
   if (text != parts.end()) {
     out.record.text = stored_name(
         text->second.filename, form->text,
@@ -233,14 +324,19 @@ StoredUpload store_upload(const httplib::MultipartFormDataMap& parts,
                                  : ".srt"));
     written = written && write_file(folder / out.record.text, text->second.content);
   }
-  written = written && write_numbered(images, folder / "images") &&
-            write_numbered(clips, folder / "clips");
+  written =
+      written && move_numbered(images, folder / "images") && move_numbered(clips, folder / "clips");
   out.record.images = !images.empty();
   out.record.clips = !clips.empty();
-  if (!written) {
-    remove_upload(data_dir, out.record);
+  // The staged files no part took (a second song, say) go; then the folder is the upload's.
+  for (std::filesystem::directory_iterator it(folder, error), end; written && !error && it != end;
+       it.increment(error))
+    if (it->path().filename().string().starts_with(".part-"))
+      std::filesystem::remove(it->path(), error);
+  written = written && !error;
+  if (written) std::filesystem::rename(folder, data_dir / "uploads" / out.record.upload, error);
+  if (!written || error)
     return refuse(507, fmt::format("the upload could not be stored under {}", folder.string()), {});
-  }
   return out;
 }
 

@@ -950,6 +950,20 @@ std::string multipart_of(const std::string& boundary, const std::string& name,
          "\"; filename=\"x.wav\"\r\n\r\n" + bytes + "\r\n--" + boundary + "--\r\n";
 }
 
+// POSTs `body` in chunks of 16 KiB (Transfer-Encoding: chunked, no Content-Length).
+httplib::Result post_in_chunks(const Server& server, const std::string& path,
+                               const std::string& body, const std::string& content_type) {
+  return server.client().Post(
+      path,
+      [&](std::size_t offset, httplib::DataSink& sink) {
+        const std::size_t n = std::min<std::size_t>(16384, body.size() - offset);
+        sink.write(body.data() + offset, n);
+        if (offset + n == body.size()) sink.done();
+        return true;
+      },
+      content_type);
+}
+
 TEST(Serve, UploadsGoToDiskAsTheyArriveAndEveryBodyIsLimited) {
   const fs::path dir = fresh_dir("upload-stream");
   // A staging folder a killed server left an hour ago is removed at the next start; a fresh one
@@ -964,47 +978,23 @@ TEST(Serve, UploadsGoToDiskAsTheyArriveAndEveryBodyIsLimited) {
     EXPECT_FALSE(fs::exists(dir / "small" / "uploads" / "old.partial"));
     EXPECT_TRUE(fs::exists(dir / "small" / "uploads" / "new.partial"));
     fs::remove(dir / "small" / "uploads" / "new.partial");
-    auto c = small.client();
     // A body sent in chunks has no length for httplib to check: the upload counts it, and stops
     // at the limit with a 413; nothing is left on disk.
     const std::string body =
         multipart_of("b0undary", "song", kWavHead + std::string(1 << 20, '\0'));
-    auto r = c.Post(
-        "/api/jobs",
-        [&](std::size_t offset, httplib::DataSink& sink) {
-          const std::size_t n = std::min<std::size_t>(16384, body.size() - offset);
-          sink.write(body.data() + offset, n);
-          if (offset + n == body.size()) sink.done();
-          return true;
-        },
-        "multipart/form-data; boundary=b0undary");
+    auto r = post_in_chunks(small, "/api/jobs", body, "multipart/form-data; boundary=b0undary");
     if (r) {  // the server may close before the client has sent it all
       EXPECT_EQ(r->status, 413);
       EXPECT_NE(r->body.find("65536 bytes"), std::string::npos) << r->body;
     }
     EXPECT_TRUE(fs::is_empty(dir / "small" / "uploads"));
     // Every other route reads its body whole: one in chunks is refused before it is read.
-    auto chunked = small.client().Post(
-        "/api/live",
-        [](std::size_t, httplib::DataSink& sink) {
-          sink.write("{}", 2);
-          sink.done();
-          return true;
-        },
-        "application/json");
+    auto chunked = post_in_chunks(small, "/api/live", "{}", "application/json");
     ASSERT_TRUE(chunked);
     EXPECT_EQ(chunked->status, 411);
     // A JSON job in chunks is read as it comes and counted too.
     const std::string story = json{{"story", std::string(100000, 'a')}}.dump();
-    auto json_chunked = small.client().Post(
-        "/api/jobs",
-        [&](std::size_t offset, httplib::DataSink& sink) {
-          const std::size_t n = std::min<std::size_t>(8192, story.size() - offset);
-          sink.write(story.data() + offset, n);
-          if (offset + n == story.size()) sink.done();
-          return true;
-        },
-        "application/json");
+    auto json_chunked = post_in_chunks(small, "/api/jobs", story, "application/json");
     if (json_chunked) {
       EXPECT_EQ(json_chunked->status, 413);
     }

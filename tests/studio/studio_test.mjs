@@ -14,10 +14,11 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const binary = process.argv[2];
 const dataDir = process.env.TONEPOEM_DATA;
@@ -33,6 +34,8 @@ const STORY = [
 ].join('\n\n***\n\n');  // three scenes, a section each
 
 const work = mkdtempSync(join(tmpdir(), 'tonepoem-studio-'));
+// The repository (tests/studio/..): its docs/ pictures are the song video's pictures.
+const sourceDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let browser;
 const servers = [];
 const started = Date.now();
@@ -41,8 +44,8 @@ const step = (what) => console.log(`[${((Date.now() - started) / 1000).toFixed(1
 // `tonepoem serve` on any free port (with `extra` flags); resolves to its base URL once it prints
 // it.
 function startServer(extra = [], data = join(work, 'data')) {
-  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', data, '--workers', '2',
-                               '--max-upload', '8000000', ...extra],
+  // The default --max-upload takes a song or a film as a newcomer would send them.
+  const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', data, '--workers', '2', ...extra],
                       { stdio: ['ignore', 'pipe', 'inherit'] });
   servers.push(child);
   return new Promise((resolve, reject) => {
@@ -198,7 +201,8 @@ async function waitForResult(page, previous) {
   return page.$eval('#result-panel', (p) => p.dataset.jobId);
 }
 
-// The song panel: a song and its lyrics chosen as files, its music video made and played.
+// The song panel: a song, its lyrics and two pictures chosen as files, its music video made and
+// played.
 async function checkSongVideo(page, base) {
   const song = join(work, 'song.flac'), mid = join(work, 'song.mid'), lyrics = join(work, 'Song Words.lrc');
   const quietly = { stdio: 'ignore' };
@@ -207,6 +211,8 @@ async function checkSongVideo(page, base) {
   writeFileSync(lyrics, '[00:01.00]Hello bright world\n[00:04.00]A second line\n');
   await (await page.$('#mv-song')).uploadFile(song);
   await (await page.$('#mv-lyrics')).uploadFile(lyrics);
+  const pictures = ['arc-jorinda.png', 'report-lantern.png'].map((name) => join(sourceDir, 'docs', name));
+  await (await page.$('#mv-images')).uploadFile(...pictures);
   await page.click('#mv-start');
   await page.waitForFunction(() => {
     const status = document.getElementById('job-status').textContent;
@@ -218,6 +224,9 @@ async function checkSongVideo(page, base) {
   const id = await page.$eval('#mv-result', (box) => box.dataset.jobId);
   const job = await (await fetch(`${base}/api/jobs/${id}`)).json();
   assert.equal(job.kind, 'mv');
+  assert.equal(job.options.images, true, JSON.stringify(job.options));
+  const stored = readdirSync(join(work, 'data', 'uploads', job.options.upload, 'images'));
+  assert.deepEqual(stored.sort(), ['001.png', '002.png'], 'both pictures were sent and stored');
   const offered = await page.$$eval('#mv-downloads a', (as) => as.map((a) => a.textContent));
   for (const name of ['video.mp4', 'timeline.json', 'report.json'])
     assert.ok(offered.includes(name), `${name} offered: ${JSON.stringify(offered)}`);
@@ -263,6 +272,7 @@ async function checkFilm(page, base) {
   // The same film as a video clip for the song: the song panel's music video cut from it.
   const previous = await page.$eval('#mv-result', (box) => box.dataset.jobId);
   await (await page.$('#mv-song')).uploadFile(join(work, 'song.flac'));
+  await page.$eval('#mv-images', (input) => { input.value = ''; });  // clips, not pictures
   await (await page.$('#mv-clips')).uploadFile(join(made, 'video.mp4'));
   await page.click('#mv-start');
   await page.waitForFunction((prev) => {

@@ -23,13 +23,11 @@ Language sentence_language(std::string_view s, Language doc) {
   return doc;
 }
 
-// `reading`: alone (analyze_sentence) or as a line of a story (the sentence pass), where
-// narrative events and tempo dominate (text::Evidence::finish).
-Emotion analyze_with_words(std::string_view sentence, Language language, const Lexicons& lex,
-                           std::vector<std::string>* words, text::Evidence::Reading reading) {
-  if (sentence.empty()) return Emotion{};
-  return language == Language::zh ? text::chinese_evidence(sentence, lex, words).finish(reading)
-                                  : text::english_evidence(sentence, lex, words).finish(reading);
+// A sentence's evidence in its language; `words` (optional) receives its word tokens.
+text::Evidence read_evidence(std::string_view sentence, Language language, const Lexicons& lex,
+                             std::vector<std::string>* words) {
+  return language == Language::zh ? text::chinese_evidence(sentence, lex, words)
+                                  : text::english_evidence(sentence, lex, words);
 }
 
 // What one pass over the sentences finds: their emotions and the recurring names.
@@ -41,7 +39,7 @@ struct SentencePass {
 // A villain's threat hangs over the sentences after it (the wolf at the door, the witch's
 // house) until it is beaten or the scene changes: each sentence it fades by kMenaceFade, and it
 // raises arousal by kMenaceArousal at full strength (stakes). On bench/arcs dev it raised the
-// text's arousal r 0.38 -> 0.46 (fade 0.6 .. 0.8, gain 0.2 .. 0.3 alike); lowering valence with
+// text's arousal r 0.38 -> 0.45 (fade 0.6 .. 0.8, gain 0.2 .. 0.3 alike); lowering valence with
 // it lost valence r (the villain is as present in the scene of its downfall).
 constexpr double kMenaceArousal = 0.25;
 constexpr double kMenaceFade = 0.7;
@@ -76,8 +74,8 @@ SentencePass read_sentences(const Document& document, const Lexicons& lex) {
     if (s.text.empty()) {
       pass.emotions.push_back(Emotion{});
     } else {
-      const text::Evidence ev = lang == Language::zh ? text::chinese_evidence(s.text, lex, &words)
-                                                     : text::english_evidence(s.text, lex, &words);
+      // Read as a line of a story: narrative events and tempo dominate (Evidence::finish).
+      const text::Evidence ev = read_evidence(s.text, lang, lex, &words);
       Emotion e = ev.finish(text::Evidence::Reading::story);
       happy_event = happy_event || (si >= resolution_start && ev.has_happy_event());
       using M = text::Evidence::Menace;
@@ -157,8 +155,9 @@ EmotionArc build_arc(const Document& document, const SentencePass& pass) {
 }  // namespace
 
 Emotion analyze_sentence(std::string_view sentence, Language language, const Lexicons& lexicons) {
-  return analyze_with_words(sentence, language, lexicons, nullptr,
-                            text::Evidence::Reading::sentence);
+  if (sentence.empty()) return Emotion{};
+  return read_evidence(sentence, language, lexicons, nullptr)
+      .finish(text::Evidence::Reading::sentence);
 }
 
 EmotionArc analyze(const Document& document, const AnalyzeOptions& options) {

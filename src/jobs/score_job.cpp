@@ -399,9 +399,12 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
       music.samples[2 * i + 1] *= gain[i];
     }
   }
-  AudioBuffer mix = music;
-  if (!original.samples.empty())
-    for (std::size_t i = 0; i < mix.samples.size(); ++i) mix.samples[i] += original.samples[i];
+  // The mix is built in the film's sound (not needed after this) rather than in a copy: the
+  // audio is held whole, about 21 MB a minute a buffer, so every buffer saved counts.
+  const bool has_original = !original.samples.empty();
+  AudioBuffer mix = has_original ? std::move(original) : music;
+  if (has_original)
+    for (std::size_t i = 0; i < mix.samples.size(); ++i) mix.samples[i] += music.samples[i];
   context.stage("master");
   result.loudness = master(mix, {.target_lufs = options.loudness_lufs}, cancel);
   scale(music, result.loudness.gain_db);  // the stem at its gain in the mix
@@ -440,10 +443,11 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
       }
     } remove_aac{aac};
     write_audio(mix, aac, AudioFileFormat::m4a_aac, {}, cancel);
+    mix = AudioBuffer{};  // written: free it and the stem before muxing and measuring again
+    music = AudioBuffer{};
     mux_video_with_audio(options.video, aac, video_path, cancel);
-    const AudioBuffer delivered = decode_audio(video_path);
-    result.delivered = measure_loudness(delivered);
-    result.delivered_audio_s = delivered.duration_s();
+    // The delivered sound measured as it is decoded, not held whole.
+    result.delivered = measure_file_loudness(video_path, &result.delivered_audio_s);
     result.delivered_spans = stream_spans(video_path);
   }
   written("video", "scored.mp4");

@@ -188,15 +188,21 @@ AudioBuffer decode_audio(const std::filesystem::path& path) {
   return decode_with_libav(path);
 }
 
-LoudnessReport measure_file_loudness(const std::filesystem::path& path) {
+LoudnessReport measure_file_loudness(const std::filesystem::path& path, double* duration_s) {
   std::optional<LoudnessMeter> meter;
   std::size_t frames = 0;
+  int rate = 0;
   decode_with_libav(
-      path, [&](int sample_rate, int channels) { meter.emplace(channels, sample_rate, true); },
+      path,
+      [&](int sample_rate, int channels) {
+        meter.emplace(channels, sample_rate, true);
+        rate = sample_rate;
+      },
       [&](const float* samples, std::size_t count) {
         meter->add(samples, count);
         frames += count;
       });
+  if (duration_s) *duration_s = rate > 0 ? static_cast<double>(frames) / rate : 0.0;
   const double silent = -std::numeric_limits<double>::infinity();
   if (!meter || frames == 0) return LoudnessReport{silent, silent, 0};  // as measure_loudness
   return meter->finish();

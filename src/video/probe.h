@@ -36,7 +36,9 @@ std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, do
 AudioBuffer decode_audio(const std::filesystem::path& path);
 
 // measure_loudness(decode_audio(path)) without holding the track: decoded a frame at a time into
-// a LoudnessMeter. Throws Error(bad_input) as decode_audio.
-LoudnessReport measure_file_loudness(const std::filesystem::path& path);
+// a LoudnessMeter; `duration_s` (optional) receives the decoded track's length. Throws
+// Error(bad_input) as decode_audio.
+LoudnessReport measure_file_loudness(const std::filesystem::path& path,
+                                     double* duration_s = nullptr);
 
 }  // namespace tonepoem

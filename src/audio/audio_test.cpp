@@ -728,9 +728,11 @@ TEST(ReadAudio, MissingOrGarbageIsBadInput) {
 // A WAV whose LIST chunk claims 2 GB in a 164-byte file (found by the fuzzer: FFmpeg allocated
 // 1.9 GB for it): refused as damaged, naming the chunk, before FFmpeg sees it.
 TEST(ReadAudio, AWavWhoseChunkClaimsMoreThanTheFileIsDamaged) {
-  // The LIST chunk before the samples, then after a short data chunk (FFmpeg reads on past it).
+  // The LIST chunk before the samples, then after a short data chunk (FFmpeg reads on past it),
+  // then behind an ID3 tag (FFmpeg skips it and reads the WAV after it: found by the fuzzer).
   for (const char* name :
-       {"oom-riff-list-claims-2gb.wav", "oom-riff-list-after-data-claims-2gb.wav"})
+       {"oom-riff-list-claims-2gb.wav", "oom-riff-list-after-data-claims-2gb.wav",
+        "oom-id3-riff-list-claims-2gb.wav"})
     for (int pass = 0; pass < 2; ++pass) {
       const fs::path wav = fs::path(TONEPOEM_SOURCE_DIR) / "fuzz/corpus/audio" / name;
       try {

@@ -207,14 +207,31 @@ namespace {
 // recording cut off is read as far as it goes.
 void check_riff_chunks(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  std::array<char, 12> header{};
-  if (!in.read(header.data(), header.size()) || std::string_view(header.data(), 4) != "RIFF" ||
-      std::string_view(header.data() + 8, 4) != "WAVE")
-    return;
   std::error_code ec;
   const std::uintmax_t size = fs::file_size(path, ec);
   if (ec) return;
-  for (std::uintmax_t at = 12; at + 8 <= size;) {
+  // FFmpeg skips ID3v2 tags before a file's header (some tools put one before a WAV), so the
+  // RIFF header may start after them: 10 bytes, a syncsafe size, and 10 more with a footer.
+  std::uintmax_t base = 0;
+  std::array<unsigned char, 12> header{};
+  for (int tags = 0; tags < 16; ++tags) {
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(base));
+    if (!in.read(reinterpret_cast<char*>(header.data()), 10) || header[0] != 'I' ||
+        header[1] != 'D' || header[2] != '3')
+      break;
+    const std::uintmax_t tag = (std::uintmax_t{header[6]} & 0x7f) << 21 |
+                               (std::uintmax_t{header[7]} & 0x7f) << 14 |
+                               (std::uintmax_t{header[8]} & 0x7f) << 7 | (header[9] & 0x7f);
+    base += 10 + tag + ((header[5] & 0x10) ? 10 : 0);
+  }
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(base));
+  if (!in.read(reinterpret_cast<char*>(header.data()), header.size()) ||
+      std::string_view(reinterpret_cast<const char*>(header.data()), 4) != "RIFF" ||
+      std::string_view(reinterpret_cast<const char*>(header.data()) + 8, 4) != "WAVE")
+    return;
+  for (std::uintmax_t at = base + 12; at + 8 <= size;) {
     std::array<unsigned char, 8> chunk{};
     in.seekg(static_cast<std::streamoff>(at));
     if (!in.read(reinterpret_cast<char*>(chunk.data()), chunk.size())) return;

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -252,6 +253,7 @@ Burst burst(int workers, int count) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  ::signal(SIGPIPE, SIG_IGN);  // a closed connection is an error to count, not a crash
   const int count = argc > 1 ? std::max(1, std::atoi(argv[1])) : 200;
   if (!fs::exists(kBinary)) {
     std::fprintf(stderr, "load_bench: %s is absent (build tonepoem first)\n", kBinary.c_str());

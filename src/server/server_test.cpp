@@ -44,6 +44,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// Debian's httplib is a compiled library that sends without MSG_NOSIGNAL: a client still sending
+// an upload the server has refused and closed (413) would die of SIGPIPE instead of getting EPIPE.
+[[maybe_unused]] const bool kBrokenPipesAreErrors = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
 const fs::path kBinary = TONEPOEM_BINARY;
 
 const std::string kStory =

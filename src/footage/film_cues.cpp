@@ -213,43 +213,59 @@ CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const Fit
   return sheet;
 }
 
+void dialogue_ducking_gain_into(const std::vector<Caption>& spans, double duration_s,
+                                int sample_rate, double depth_db, std::size_t first,
+                                std::size_t count, float* out, double attack_s, double release_s) {
+  const std::size_t frames =
+      static_cast<std::size_t>(std::max(0.0, std::round(duration_s * sample_rate)));
+  const auto index = [&](double t) {
+    return static_cast<std::size_t>(
+        std::clamp(std::round(t * sample_rate), 0.0, static_cast<double>(frames)));
+  };
+  // Two lines closer than a release and an attack keep the music down between them, so a frame's
+  // gain depends on spans up to `bridge` frames either side: the window reaches that far.
+  const std::size_t bridge = index(attack_s + release_s);
+  const std::size_t w0 = first > bridge ? first - bridge : 0;
+  const std::size_t w1 = std::min(frames, first + count + bridge);
+  std::vector<float> amount(w1 > w0 ? w1 - w0 : 0, 0.0f);  // 0: full level, 1: fully ducked
+  const auto raise = [&](std::size_t i, double a) {
+    float& v = amount[i - w0];
+    v = std::max(v, static_cast<float>(a));
+  };
+  for (const Caption& span : spans) {
+    const std::size_t a0 = index(span.start_s - attack_s), s0 = index(span.start_s),
+                      s1 = index(span.end_s), r1 = index(span.end_s + release_s);
+    if (r1 <= w0 || a0 >= w1) continue;
+    for (std::size_t i = std::max(a0, w0); i < std::min(s0, w1); ++i)
+      raise(i, 0.5 - 0.5 * std::cos(M_PI * static_cast<double>(i - a0) /
+                                    static_cast<double>(std::max<std::size_t>(1, s0 - a0))));
+    for (std::size_t i = std::max(s0, w0); i < std::min(s1, w1); ++i) amount[i - w0] = 1.0f;
+    for (std::size_t i = std::max(s1, w0); i < std::min(r1, w1); ++i)
+      raise(i, 0.5 + 0.5 * std::cos(M_PI * static_cast<double>(i - s1) /
+                                    static_cast<double>(std::max<std::size_t>(1, r1 - s1))));
+  }
+  std::size_t last_full = w1;
+  for (std::size_t i = w0; i < w1; ++i) {
+    if (amount[i - w0] < 1.0f) continue;
+    if (last_full < w1 && i - last_full > 1 && i - last_full <= bridge)
+      std::fill(amount.begin() + static_cast<std::ptrdiff_t>(last_full - w0),
+                amount.begin() + static_cast<std::ptrdiff_t>(i - w0), 1.0f);
+    last_full = i;
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::size_t i = first + k;
+    out[k] = i < w1 ? static_cast<float>(std::pow(10.0, -depth_db * amount[i - w0] / 20.0)) : 1.0f;
+  }
+}
+
 std::vector<float> dialogue_ducking_gain(const std::vector<Caption>& spans, double duration_s,
                                          int sample_rate, double depth_db, double attack_s,
                                          double release_s) {
   const std::size_t frames =
       static_cast<std::size_t>(std::max(0.0, std::round(duration_s * sample_rate)));
-  std::vector<float> amount(frames, 0.0f);  // 0: full level, 1: fully ducked
-  const auto index = [&](double t) {
-    return static_cast<std::size_t>(
-        std::clamp(std::round(t * sample_rate), 0.0, static_cast<double>(frames)));
-  };
-  const auto raise = [&](std::size_t i, double a) {
-    amount[i] = std::max(amount[i], static_cast<float>(a));
-  };
-  for (const Caption& span : spans) {
-    const std::size_t a0 = index(span.start_s - attack_s), s0 = index(span.start_s),
-                      s1 = index(span.end_s), r1 = index(span.end_s + release_s);
-    for (std::size_t i = a0; i < s0; ++i)
-      raise(i, 0.5 - 0.5 * std::cos(M_PI * static_cast<double>(i - a0) /
-                                    static_cast<double>(std::max<std::size_t>(1, s0 - a0))));
-    for (std::size_t i = s0; i < s1; ++i) amount[i] = 1.0f;
-    for (std::size_t i = s1; i < r1; ++i)
-      raise(i, 0.5 + 0.5 * std::cos(M_PI * static_cast<double>(i - s1) /
-                                    static_cast<double>(std::max<std::size_t>(1, r1 - s1))));
-  }
-  // Between two lines closer than a release and an attack the music stays down.
-  const std::size_t bridge = index(attack_s + release_s);
-  std::size_t last_full = frames;
-  for (std::size_t i = 0; i < frames; ++i) {
-    if (amount[i] < 1.0f) continue;
-    if (last_full < frames && i - last_full > 1 && i - last_full <= bridge)
-      std::fill(amount.begin() + static_cast<std::ptrdiff_t>(last_full),
-                amount.begin() + static_cast<std::ptrdiff_t>(i), 1.0f);
-    last_full = i;
-  }
   std::vector<float> gain(frames);
-  for (std::size_t i = 0; i < frames; ++i)
-    gain[i] = static_cast<float>(std::pow(10.0, -depth_db * amount[i] / 20.0));
+  dialogue_ducking_gain_into(spans, duration_s, sample_rate, depth_db, 0, frames, gain.data(),
+                             attack_s, release_s);
   return gain;
 }
 

@@ -87,6 +87,13 @@ CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const Fit
 std::vector<float> dialogue_ducking_gain(const std::vector<Caption>& spans, double duration_s,
                                          int sample_rate, double depth_db, double attack_s = 0.25,
                                          double release_s = 0.6);
+// The same gain for frames [first, first + count) alone, written to `out` (count floats; frames
+// past the end read 1), computed from the spans near them: a long film's gain is never held
+// whole. Equal, value for value, to those frames of dialogue_ducking_gain().
+void dialogue_ducking_gain_into(const std::vector<Caption>& spans, double duration_s,
+                                int sample_rate, double depth_db, std::size_t first,
+                                std::size_t count, float* out, double attack_s = 0.25,
+                                double release_s = 0.6);
 
 // Bends the composed tempo so each section starts exactly on its cue's start (the composer puts
 // it on the downbeat within a beat of it) and each composed hit (an accent on the beat nearest

@@ -101,6 +101,29 @@ TEST(FilmCues, DuckingIsDeepUnderLinesAndSmoothBetween) {
   EXPECT_LT(steepest, 0.2);  // dB per millisecond: no clicks, no pumping
 }
 
+TEST(FilmCues, DuckingComputedABlockAtATimeIsTheWholeGain) {
+  // A long film's gain is made a block at a time as the mix is read: every block, wherever it
+  // starts (inside a ramp, inside a bridged gap, past the end), gives the whole vector's values.
+  const int rate = 1000;
+  const std::vector<Caption> lines = {line(2, 3), line(3.3, 4), line(7, 8), line(9.5, 10)};
+  const std::vector<float> whole = dialogue_ducking_gain(lines, 10, rate, 12.0);
+  for (const std::size_t block : {1u, 97u, 850u, 4096u}) {
+    std::vector<float> pieced;
+    for (std::size_t first = 0; first < whole.size() + block; first += block) {
+      std::vector<float> out(block, -1.0f);
+      dialogue_ducking_gain_into(lines, 10, rate, 12.0, first, block, out.data());
+      for (std::size_t k = 0; k < block; ++k) {
+        if (first + k < whole.size()) {
+          pieced.push_back(out[k]);
+        } else {
+          EXPECT_EQ(out[k], 1.0f) << "past the end, frame " << first + k;
+        }
+      }
+    }
+    EXPECT_EQ(pieced, whole) << "blocks of " << block;
+  }
+}
+
 }  // namespace
 }  // namespace tonepoem
 

@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -88,10 +90,60 @@ AudioBuffer stereo_fitted(AudioBuffer audio, int rate, std::size_t frames) {
   return out;
 }
 
-void scale(AudioBuffer& audio, double db) {
-  const float g = static_cast<float>(std::pow(10.0, db / 20.0));
-  for (float& v : audio.samples) v *= g;
+float gain_of(double db) {
+  return static_cast<float>(std::pow(10.0, db / 20.0));
 }
+
+// The score's sound read a block at a time from spools, so that no part of it is held whole: the
+// music cut or padded to the film's length, at `music_gain`, ducked under `speech`, then at
+// `stem_gain`, plus the film's own sound when there is one. Stereo, at the music's rate.
+class FilmMix final : public PcmSource {
+ public:
+  struct Parts {
+    const PcmSource* music = nullptr;
+    const PcmSource* original = nullptr;  // the film's sound (null: the music alone)
+    std::size_t frames = 0;
+    float music_gain = 1.0f, stem_gain = 1.0f;
+    const std::vector<Caption>* speech = nullptr;  // null: not ducked
+    double duration_s = 0, duck_db = 0;
+  };
+  explicit FilmMix(Parts parts) : parts_(parts) {}
+  int sample_rate() const override { return parts_.music->sample_rate(); }
+  int channels() const override { return 2; }
+  std::size_t frames() const override { return parts_.frames; }
+  void read(std::int64_t first, std::size_t count, float* out) const override {
+    std::fill(out, out + 2 * count, 0.0f);
+    const std::int64_t lo = std::max<std::int64_t>(first, 0);
+    const std::int64_t hi =
+        std::min(first + static_cast<std::int64_t>(count), static_cast<std::int64_t>(frames()));
+    if (hi <= lo) return;
+    const std::size_t n = static_cast<std::size_t>(hi - lo);
+    float* at = out + 2 * (lo - first);
+    parts_.music->read(lo, n, at);
+    std::vector<float> duck;
+    if (parts_.speech) {
+      duck.resize(n);
+      dialogue_ducking_gain_into(*parts_.speech, parts_.duration_s, sample_rate(), parts_.duck_db,
+                                 static_cast<std::size_t>(lo), n, duck.data());
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t c = 0; c < 2; ++c) {
+        float& v = at[2 * i + c];
+        v *= parts_.music_gain;
+        if (parts_.speech) v *= duck[i];
+        v *= parts_.stem_gain;
+      }
+    }
+    if (parts_.original) {
+      std::vector<float> sound(2 * n);
+      parts_.original->read(lo, n, sound.data());
+      for (std::size_t i = 0; i < 2 * n; ++i) at[i] = sound[i] + at[i];
+    }
+  }
+
+ private:
+  Parts parts_;
+};
 
 // What a delivery check looks at, measured on scored.mp4 as written: its streams' starts and ends
 // (A/V sync), its audio decoded back (loudness against the target, true peak against the
@@ -343,29 +395,34 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   if (options.cue_sheet.empty()) result.cues.seed = options.seed;
 
   // The film's own sound, at the music's rate: mixed under the score, and (without subtitles)
-  // where its voices are the music ducks and thins.
+  // where its voices are the music ducks and thins. Once read it waits in a spool (an unnamed
+  // file in the output folder) with the music and the mix: the film's length does not weigh on
+  // the synthesis, the mix or the mastering.
   const int rate = SynthOptions{}.sample_rate;
   const std::size_t frames = static_cast<std::size_t>(std::llround(film.duration_s * rate));
-  AudioBuffer original;
+  const std::filesystem::path spool_dir = context.outputs().path_for("scored.mp4").parent_path();
+  std::optional<PcmSpool> original;
   result.original_lufs = 0;
   if (film.has_audio) {
     context.stage("listen");
-    original = stereo_fitted(decode_audio(options.video), rate, frames);
-    result.original_lufs = integrated_loudness(original);
+    AudioBuffer sound = stereo_fitted(decode_audio(options.video), rate, frames);
+    result.original_lufs = integrated_loudness(sound);
     if (!result.dialogue && std::isfinite(result.original_lufs) && result.original_lufs > -70) {
       context.stage("voice activity");
-      result.voice_spans = detect_voice_activity(original).spans;
+      result.voice_spans = detect_voice_activity(sound).spans;
       result.voice_detected = true;
     }
+    // The film's own sound moves the planned arc too (louder, busier: more aroused).
+    if (options.cue_sheet.empty() && !sound.samples.empty())
+      blend_sound_into_cues(result.cues, sound, options.fit.sound_weight);
+    if (!sound.samples.empty()) {
+      original.emplace(spool_dir, rate, 2);
+      original->append(sound.samples.data(), sound.frames());
+    }
   }
-  if (options.cue_sheet.empty()) {
-    // The film's own sound moves the planned arc too (louder, busier: more aroused); then calm
-    // scenes of talk are left without music.
-    if (!original.samples.empty())
-      blend_sound_into_cues(result.cues, original, options.fit.sound_weight);
-    if (result.dialogue)
-      result.gaps = leave_gaps_for_dialogue(result.cues, result.cues.captions, options.fit);
-  }
+  // Calm scenes of talk are left without music.
+  if (options.cue_sheet.empty() && result.dialogue)
+    result.gaps = leave_gaps_for_dialogue(result.cues, result.cues.captions, options.fit);
   const std::vector<Caption>& speech = result.dialogue ? result.cues.captions : result.voice_spans;
 
   context.stage("compose");
@@ -381,33 +438,33 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   synth.soundfont = result.soundfont;
   synth.sample_rate = rate;
   synth.section_fx = section_fx_for(result.score);
-  AudioBuffer music = synthesize(result.score, synth, context.stage("synthesize"), cancel);
+  std::optional<PcmSpool> music(std::in_place, spool_dir, rate, 2);
+  synthesize_to(result.score, synth, music->sink(), context.stage("synthesize"), cancel);
 
   context.stage("mix");
-  music = stereo_fitted(std::move(music), rate, frames);
-  if (!original.samples.empty()) {
-    const double music_lufs = integrated_loudness(music);
+  FilmMix::Parts parts{.music = &*music, .frames = frames, .duration_s = film.duration_s};
+  if (original) {
+    const double music_lufs = integrated_loudness(FilmMix(parts), cancel);
     if (std::isfinite(result.original_lufs) && result.original_lufs > -70 &&
         std::isfinite(music_lufs))
-      scale(music, result.original_lufs - options.music_under_original_lu - music_lufs);
+      parts.music_gain =
+          gain_of(result.original_lufs - options.music_under_original_lu - music_lufs);
   }
   if (!speech.empty() && options.duck_db > 0) {
-    const std::vector<float> gain =
-        dialogue_ducking_gain(speech, film.duration_s, rate, options.duck_db);
-    for (std::size_t i = 0; i < frames && i < gain.size(); ++i) {
-      music.samples[2 * i] *= gain[i];
-      music.samples[2 * i + 1] *= gain[i];
-    }
+    parts.speech = &speech;
+    parts.duck_db = options.duck_db;
   }
-  // The mix is built in the film's sound (not needed after this) rather than in a copy: the
-  // audio is held whole, about 21 MB a minute a buffer, so every buffer saved counts.
-  const bool has_original = !original.samples.empty();
-  AudioBuffer mix = has_original ? std::move(original) : music;
-  if (has_original)
-    for (std::size_t i = 0; i < mix.samples.size(); ++i) mix.samples[i] += music.samples[i];
   context.stage("master");
-  result.loudness = master(mix, {.target_lufs = options.loudness_lufs}, cancel);
-  scale(music, result.loudness.gain_db);  // the stem at its gain in the mix
+  std::optional<PcmSpool> mastered(std::in_place, spool_dir, rate, 2);
+  {
+    FilmMix::Parts mix = parts;
+    mix.original = original ? &*original : nullptr;
+    result.loudness =
+        master_stream(FilmMix(mix), mastered->sink(), {.target_lufs = options.loudness_lufs},
+                      cancel, std::numeric_limits<double>::quiet_NaN());
+  }
+  original.reset();                                    // its disk space back
+  parts.stem_gain = gain_of(result.loudness.gain_db);  // the stem at its gain in the mix
 
   const auto written = [&](const std::string& key, const std::string& name) {
     context.outputs().written(name);
@@ -420,7 +477,9 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   save_midi(result.score, context.outputs().path_for("score.mid"));
   written("midi", "score.mid");
   context.stage("write music");
-  write_wav(music, context.outputs().path_for("music.wav"), SampleFormat::pcm16, cancel);
+  write_audio(FilmMix(parts), context.outputs().path_for("music.wav"), AudioFileFormat::wav16, {},
+              cancel);
+  music.reset();
   written("music", "music.wav");
   write_file_atomically(context.outputs().path_for("hits.csv"),
                         hits_csv(result.hit_list, film.fps > 0 ? film.fps : 25.0));
@@ -442,9 +501,8 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
         std::filesystem::remove(path, ignored);
       }
     } remove_aac{aac};
-    write_audio(mix, aac, AudioFileFormat::m4a_aac, {}, cancel);
-    mix = AudioBuffer{};  // written: free it and the stem before muxing and measuring again
-    music = AudioBuffer{};
+    write_audio(*mastered, aac, AudioFileFormat::m4a_aac, {}, cancel);
+    mastered.reset();
     mux_video_with_audio(options.video, aac, video_path, cancel);
     // The delivered sound measured as it is decoded, not held whole.
     result.delivered = measure_file_loudness(video_path, &result.delivered_audio_s);

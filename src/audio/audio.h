@@ -304,6 +304,10 @@ std::unique_ptr<PcmSource> open_audio(const std::filesystem::path& path);
 // Level (overall RMS), dynamics (spread of 46 ms frame levels), spectral centroid, zero-crossing
 // rate and onset rate (spectral-flux peaks) of the audio, for judge_audio_features (judge.h).
 AudioFeatures extract_audio_features(const AudioBuffer& audio);
+// The same of frames [first_frame, first_frame + count) of a source (clamped to it), read an
+// analysis frame at a time: memory does not grow with the length.
+AudioFeatures extract_audio_features(const PcmSource& audio, std::size_t first_frame,
+                                     std::size_t count);
 struct TimedAudioFeatures {
   double start_s = 0, end_s = 0;
   AudioFeatures features;
@@ -317,6 +321,11 @@ std::vector<TimedAudioFeatures> audio_feature_windows(const AudioBuffer& audio, 
 
 // Converts to `sample_rate` (Lanczos-windowed sinc, 8 lobes, anti-aliased when going down).
 AudioBuffer resample(const AudioBuffer& audio, int sample_rate);
+// The same conversion of a source read a block at a time, handed to `sink` a block at a time (the
+// same samples as resample() of the source as one buffer). Returns the frames delivered.
+// Error(interrupted) once `cancel` is cancelled.
+std::size_t resample_to(const PcmSource& audio, int sample_rate, const AudioSink& sink,
+                        const CancelToken& cancel = CancelToken::never());
 
 // Music under narration: the music's gain drops by `depth_db` while the speech is above
 // `threshold_db` (20 ms RMS windows, held `hold_s`), reaching the depth as the speech starts

@@ -44,18 +44,36 @@ void fft(std::vector<std::complex<double>>& data) {
 }  // namespace
 
 AudioFeatures extract_audio_features(const AudioBuffer& audio) {
+  return extract_audio_features(BufferSource(audio), 0, audio.frames());
+}
+
+AudioFeatures extract_audio_features(const PcmSource& audio, std::size_t first_frame,
+                                     std::size_t count) {
   AudioFeatures f;
-  const std::size_t frames = audio.frames();
-  f.duration_s = audio.duration_s();
-  if (frames == 0 || audio.channels <= 0) return f;
-  const auto ch = static_cast<std::size_t>(audio.channels);
-  std::vector<double> mono(frames);
+  const std::size_t frames =
+      first_frame < audio.frames() ? std::min(count, audio.frames() - first_frame) : 0;
+  const int sample_rate = audio.sample_rate();
+  f.duration_s = sample_rate > 0 ? static_cast<double>(frames) / sample_rate : 0.0;
+  if (frames == 0 || audio.channels() <= 0) return f;
+  const auto ch = static_cast<std::size_t>(audio.channels());
+  // One analysis frame of the mono mix-down at a time, read from the source: a long film's sound
+  // is never held whole.
+  std::vector<float> block(kFrame * ch);
+  std::vector<double> mono(kFrame);
+  const auto read_mono = [&](std::size_t start) {
+    const std::size_t n = std::min(kFrame, frames - start);
+    audio.read(static_cast<std::int64_t>(first_frame + start), n, block.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      double sum = 0;
+      for (std::size_t c = 0; c < ch; ++c) sum += block[i * ch + c];
+      mono[i] = sum / static_cast<double>(ch);
+    }
+    return n;
+  };
   double power = 0;
-  for (std::size_t n = 0; n < frames; ++n) {
-    double sum = 0;
-    for (std::size_t c = 0; c < ch; ++c) sum += audio.samples[n * ch + c];
-    mono[n] = sum / static_cast<double>(ch);
-    power += mono[n] * mono[n];
+  for (std::size_t start = 0; start < frames; start += kHop) {
+    const std::size_t n = std::min(read_mono(start), kHop);
+    for (std::size_t i = 0; i < n; ++i) power += mono[i] * mono[i];
   }
   power /= static_cast<double>(frames);
   f.rms_db = power > 0 ? std::max(-120.0, 10 * std::log10(power)) : -120.0;
@@ -72,14 +90,15 @@ AudioFeatures extract_audio_features(const AudioBuffer& audio) {
   std::vector<FrameStats> frame_stats;
   double centroid_sum = 0, centroid_weight = 0, zcr_sum = 0;
   int zcr_frames = 0;
-  const double bin_hz = static_cast<double>(audio.sample_rate) / kFrame;
+  const double bin_hz = static_cast<double>(sample_rate) / kFrame;
   for (std::size_t start = 0; start < frames; start += kHop) {
     double frame_power = 0;
     int crossings = 0;
+    const std::size_t held = read_mono(start);
     for (std::size_t i = 0; i < kFrame; ++i) {
-      const double x = start + i < frames ? mono[start + i] : 0.0;
+      const double x = i < held ? mono[i] : 0.0;
       frame_power += x * x;
-      if (i > 0 && start + i < frames && (x >= 0) != (mono[start + i - 1] >= 0)) ++crossings;
+      if (i > 0 && i < held && (x >= 0) != (mono[i - 1] >= 0)) ++crossings;
       spectrum[i] = {x * window[i], 0.0};
     }
     frame_power /= kFrame;
@@ -121,7 +140,7 @@ AudioFeatures extract_audio_features(const AudioBuffer& audio) {
   }
   // Onsets: local maxima of the flux above a moving median (+-8 frames) times 1.5 plus a floor,
   // at least 50 ms apart.
-  const double frame_s = static_cast<double>(kHop) / audio.sample_rate;
+  const double frame_s = static_cast<double>(kHop) / sample_rate;
   double floor = 0;
   for (double x : flux) floor = std::max(floor, x);
   floor *= 0.05;

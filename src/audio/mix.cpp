@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -19,76 +20,147 @@ double sinc(double x) {
 
 }  // namespace
 
-AudioBuffer resample(const AudioBuffer& in, int sample_rate) {
-  if (sample_rate <= 0 || in.sample_rate <= 0 || in.channels <= 0)
-    fail_usage(fmt::format("cannot resample from {} Hz to {} Hz", in.sample_rate, sample_rate),
+namespace {
+
+// Lanczos-windowed sinc conversion from one rate to another, cut off at the lower Nyquist
+// frequency. Output n sits at input position n * M / L (rates reduced to L/M): there are only L
+// distinct fractional positions, so the kernel is tabulated per phase when L is small (44.1k <->
+// 48k, 22.05k -> 44.1k), else computed per output sample.
+class Resampler {
+ public:
+  Resampler(int in_rate, int out_rate)
+      : ratio_(static_cast<double>(out_rate) / in_rate),
+        cutoff_(std::min(1.0, ratio_)),
+        half_width_(kLobes / cutoff_) {
+    const long long g = std::gcd(in_rate, out_rate);
+    L_ = out_rate / g;
+    M_ = in_rate / g;
+    k_lo_ = static_cast<long long>(std::floor(-half_width_)) - 1;
+    taps_ = static_cast<std::size_t>(2 * (-k_lo_) + 2);
+    if (L_ <= 4096) {
+      table_.assign(static_cast<std::size_t>(L_) * taps_, 0.0);
+      for (long long p = 0; p < L_; ++p)
+        for (std::size_t j = 0; j < taps_; ++j) {
+          const double d = static_cast<double>(k_lo_ + static_cast<long long>(j)) -
+                           static_cast<double>(p) / static_cast<double>(L_);
+          if (std::abs(d) <= half_width_)
+            table_[static_cast<std::size_t>(p) * taps_ + j] =
+                sinc(d * cutoff_) * sinc(d * cutoff_ / kLobes);
+        }
+    }
+  }
+
+  std::size_t out_frames(std::size_t in_frames) const {
+    return static_cast<std::size_t>(std::llround(static_cast<double>(in_frames) * ratio_));
+  }
+  // The input frames output frames [n0, n1) read: [first, last).
+  std::pair<long long, long long> inputs_of(std::size_t n0, std::size_t n1) const {
+    if (!table_.empty())
+      return {static_cast<long long>(n0) * M_ / L_ + k_lo_,
+              static_cast<long long>(n1) * M_ / L_ + k_lo_ + static_cast<long long>(taps_)};
+    return {static_cast<long long>(std::ceil(static_cast<double>(n0) / ratio_ - half_width_)),
+            static_cast<long long>(std::floor(static_cast<double>(n1) / ratio_ + half_width_)) + 1};
+  }
+  // Output frames [n0, n1) into `out` ((n1 - n0) * ch floats, left as they are where no input
+  // reaches), from `in`, which holds the input frames [in_first, ...) up to inputs_of(n0, n1)'s
+  // last; the input has `in_count` frames in all.
+  void run(const float* in, long long in_first, long long in_count, std::size_t ch, std::size_t n0,
+           std::size_t n1, float* out) const {
+    std::vector<double> acc(ch);
+    const auto sample = [&](long long i, std::size_t c) {
+      return in[static_cast<std::size_t>(i - in_first) * ch + c];
+    };
+    for (std::size_t n = n0; n < n1; ++n) {
+      double norm = 0;
+      std::fill(acc.begin(), acc.end(), 0.0);
+      if (!table_.empty()) {
+        const long long pos = static_cast<long long>(n) * M_;
+        const long long base = pos / L_, phase = pos % L_;
+        const double* w = table_.data() + static_cast<std::size_t>(phase) * taps_;
+        for (std::size_t j = 0; j < taps_; ++j) {
+          const long long i = base + k_lo_ + static_cast<long long>(j);
+          if (i < 0 || i >= in_count || w[j] == 0) continue;
+          norm += w[j];
+          for (std::size_t c = 0; c < ch; ++c) acc[c] += w[j] * sample(i, c);
+        }
+      } else {
+        const double centre = static_cast<double>(n) / ratio_;
+        const auto first = static_cast<long long>(std::ceil(centre - half_width_));
+        const auto last = static_cast<long long>(std::floor(centre + half_width_));
+        for (long long i = std::max(0LL, first); i <= last && i < in_count; ++i) {
+          const double x = (static_cast<double>(i) - centre) * cutoff_;
+          const double w = sinc(x) * sinc(x / kLobes);
+          norm += w;
+          for (std::size_t c = 0; c < ch; ++c) acc[c] += w * sample(i, c);
+        }
+      }
+      if (norm == 0) continue;
+      for (std::size_t c = 0; c < ch; ++c)
+        out[(n - n0) * ch + c] = static_cast<float>(acc[c] / norm);
+    }
+  }
+
+ private:
+  static constexpr int kLobes = 8;
+  double ratio_, cutoff_, half_width_;
+  long long L_ = 1, M_ = 1, k_lo_ = 0;
+  std::size_t taps_ = 0;
+  std::vector<double> table_;
+};
+
+void check_rates(int from, int to, int channels) {
+  if (to <= 0 || from <= 0 || channels <= 0)
+    fail_usage(fmt::format("cannot resample from {} Hz to {} Hz", from, to),
                "use positive sample rates");
+}
+
+}  // namespace
+
+AudioBuffer resample(const AudioBuffer& in, int sample_rate) {
+  check_rates(in.sample_rate, sample_rate, in.channels);
   if (sample_rate == in.sample_rate) return in;
   AudioBuffer out;
   out.sample_rate = sample_rate;
   out.channels = in.channels;
-  const std::size_t in_frames = in.frames();
-  const double ratio = static_cast<double>(sample_rate) / in.sample_rate;
-  const auto out_frames =
-      static_cast<std::size_t>(std::llround(static_cast<double>(in_frames) * ratio));
-  out.samples.assign(out_frames * static_cast<std::size_t>(in.channels), 0.0f);
-  // Lanczos-windowed sinc, cut off at the lower Nyquist frequency.
-  constexpr int kLobes = 8;
-  const double cutoff = std::min(1.0, ratio);  // in units of the input Nyquist
-  const double half_width = kLobes / cutoff;   // in input samples
+  const Resampler resampler(in.sample_rate, sample_rate);
+  const std::size_t out_frames = resampler.out_frames(in.frames());
   const auto ch = static_cast<std::size_t>(in.channels);
-  std::vector<double> acc(ch);
-  // Output n sits at input position n * M / L (rates reduced to L/M): there are only L distinct
-  // fractional positions, so the kernel is tabulated per phase when L is small (44.1k <-> 48k,
-  // 22.05k -> 44.1k), else computed per output sample.
-  const long long g = std::gcd(in.sample_rate, sample_rate);
-  const long long L = sample_rate / g, M = in.sample_rate / g;
-  const auto k_lo = static_cast<long long>(std::floor(-half_width)) - 1;
-  const auto taps = static_cast<std::size_t>(2 * (-k_lo) + 2);
-  std::vector<double> table;
-  if (L <= 4096) {
-    table.assign(static_cast<std::size_t>(L) * taps, 0.0);
-    for (long long p = 0; p < L; ++p)
-      for (std::size_t j = 0; j < taps; ++j) {
-        const double d =
-            static_cast<double>(k_lo + static_cast<long long>(j)) - static_cast<double>(p) / L;
-        if (std::abs(d) <= half_width)
-          table[static_cast<std::size_t>(p) * taps + j] =
-              sinc(d * cutoff) * sinc(d * cutoff / kLobes);
-      }
-  }
-  const auto in_count = static_cast<long long>(in_frames);
-  for (std::size_t n = 0; n < out_frames; ++n) {
-    double norm = 0;
-    std::fill(acc.begin(), acc.end(), 0.0);
-    if (!table.empty()) {
-      const long long pos = static_cast<long long>(n) * M;
-      const long long base = pos / L, phase = pos % L;
-      const double* w = table.data() + static_cast<std::size_t>(phase) * taps;
-      for (std::size_t j = 0; j < taps; ++j) {
-        const long long i = base + k_lo + static_cast<long long>(j);
-        if (i < 0 || i >= in_count || w[j] == 0) continue;
-        norm += w[j];
-        for (std::size_t c = 0; c < ch; ++c)
-          acc[c] += w[j] * in.samples[static_cast<std::size_t>(i) * ch + c];
-      }
-    } else {
-      const double centre = static_cast<double>(n) / ratio;
-      const auto first = static_cast<long long>(std::ceil(centre - half_width));
-      const auto last = static_cast<long long>(std::floor(centre + half_width));
-      for (long long i = std::max(0LL, first); i <= last && i < in_count; ++i) {
-        const double x = (static_cast<double>(i) - centre) * cutoff;
-        const double w = sinc(x) * sinc(x / kLobes);
-        norm += w;
-        for (std::size_t c = 0; c < ch; ++c)
-          acc[c] += w * in.samples[static_cast<std::size_t>(i) * ch + c];
-      }
-    }
-    if (norm == 0) continue;
-    for (std::size_t c = 0; c < ch; ++c)
-      out.samples[n * ch + c] = static_cast<float>(acc[c] / norm);
-  }
+  out.samples.assign(out_frames * ch, 0.0f);
+  resampler.run(in.samples.data(), 0, static_cast<long long>(in.frames()), ch, 0, out_frames,
+                out.samples.data());
   return out;
+}
+
+std::size_t resample_to(const PcmSource& in, int sample_rate, const AudioSink& sink,
+                        const CancelToken& cancel) {
+  check_rates(in.sample_rate(), sample_rate, in.channels());
+  const auto ch = static_cast<std::size_t>(in.channels());
+  constexpr std::size_t kBlock = 16384;
+  std::vector<float> out, window;
+  if (sample_rate == in.sample_rate()) {
+    for (std::size_t n = 0; n < in.frames(); n += kBlock) {
+      cancel.throw_if_cancelled();
+      const std::size_t count = std::min(kBlock, in.frames() - n);
+      out.resize(count * ch);
+      in.read(static_cast<std::int64_t>(n), count, out.data());
+      sink(out.data(), count);
+    }
+    return in.frames();
+  }
+  const Resampler resampler(in.sample_rate(), sample_rate);
+  const std::size_t out_frames = resampler.out_frames(in.frames());
+  for (std::size_t n0 = 0; n0 < out_frames; n0 += kBlock) {
+    cancel.throw_if_cancelled();
+    const std::size_t n1 = std::min(out_frames, n0 + kBlock);
+    const auto [first, last] = resampler.inputs_of(n0, n1);
+    window.resize(static_cast<std::size_t>(last - first) * ch);
+    in.read(first, static_cast<std::size_t>(last - first), window.data());
+    out.assign((n1 - n0) * ch, 0.0f);
+    resampler.run(window.data(), first, static_cast<long long>(in.frames()), ch, n0, n1,
+                  out.data());
+    sink(out.data(), n1 - n0);
+  }
+  return out_frames;
 }
 
 std::vector<float> ducking_gain(const AudioBuffer& speech, const DuckOptions& options) {

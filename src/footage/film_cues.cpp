@@ -172,12 +172,22 @@ void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double
 }
 
 void blend_sound_into_cues(CueSheet& cues, const AudioBuffer& sound, double weight) {
+  blend_sound_into_cues(cues, BufferSource(sound), weight);
+}
+
+void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight) {
   if (!(weight > 0) || sound.frames() == 0) return;
-  const AudioFeatures film = extract_audio_features(sound);
+  const AudioFeatures film = extract_audio_features(sound, 0, sound.frames());
   if (film.rms_db < -70) return;  // silence says nothing
   const double w = std::min(1.0, weight);
+  // A cue's frames as audio_slice() cuts them.
+  const auto frame_at = [&](double t) {
+    return std::min(sound.frames(),
+                    static_cast<std::size_t>(std::max(0.0, t) * sound.sample_rate()));
+  };
   for (Cue& cue : cues.cues) {
-    const AudioFeatures here = extract_audio_features(audio_slice(sound, cue.start_s, cue.end_s));
+    const std::size_t first = frame_at(cue.start_s), last = std::max(first, frame_at(cue.end_s));
+    const AudioFeatures here = extract_audio_features(sound, first, last - first);
     const double heard = std::clamp(
         (here.rms_db - film.rms_db) / 12.0 + (here.onset_rate - film.onset_rate) / 4.0, -1.0, 1.0);
     cue.target.arousal = std::clamp(cue.target.arousal + w * heard, -1.0, 1.0);

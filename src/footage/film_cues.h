@@ -14,6 +14,8 @@
 
 namespace tonepoem {
 
+class PcmSource;  // audio/audio.h
+
 // Where one cue boundary went: `wanted_s` from the dialogue (or the picture), `placed_s` where the
 // cue now starts (a cut's time when `snapped`).
 struct BoundaryPlacement {
@@ -72,6 +74,8 @@ void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double
 // average is more aroused (+1 at 12 dB louder, or 4 onsets a second more; clamped to [-1, 1]), so
 // the arc keeps its spread. Silent or empty sound leaves the cues as they are.
 void blend_sound_into_cues(CueSheet& cues, const AudioBuffer& sound, double weight);
+// The same read from a source an analysis frame at a time (memory flat in the film's length).
+void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight);
 
 // No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`; two at least when the film
 // holds two of min_cue_s), each starting on a cut (the

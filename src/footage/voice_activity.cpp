@@ -10,6 +10,8 @@ extern "C" {
 #include <memory>
 #include <stdexcept>
 
+#include "audio/audio.h"
+
 namespace tonepoem {
 namespace {
 
@@ -22,10 +24,10 @@ struct BandFrames {
   std::vector<double> level_db, flatness;
 };
 
-BandFrames band_frames(const AudioBuffer& audio, const VoiceActivityOptions& o) {
+BandFrames band_frames(const PcmSource& audio, const VoiceActivityOptions& o) {
   BandFrames out;
-  const int rate = audio.sample_rate;
-  const std::size_t channels = static_cast<std::size_t>(std::max(1, audio.channels));
+  const int rate = audio.sample_rate();
+  const std::size_t channels = static_cast<std::size_t>(std::max(1, audio.channels()));
   const std::size_t frames = audio.frames();
   const auto window = static_cast<std::size_t>(std::lround(o.window_s * rate));
   const auto hop = std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(o.hop_s * rate)));
@@ -52,16 +54,15 @@ BandFrames band_frames(const AudioBuffer& audio, const VoiceActivityOptions& o) 
   const std::size_t count = (frames + hop - 1) / hop;
   out.level_db.reserve(count);
   out.flatness.reserve(count);
+  // A frame's window read from the source (zeros past either end): the sound is never held whole.
+  std::vector<float> held(window * channels);
   for (std::size_t f = 0; f < count; ++f) {
-    const auto centre = static_cast<std::ptrdiff_t>(f * hop);
+    const auto centre = static_cast<std::int64_t>(f * hop);
+    audio.read(centre - static_cast<std::int64_t>(window / 2), window, held.data());
     for (std::size_t i = 0; i < in.size(); ++i) in[i] = {0, 0};
     for (std::size_t i = 0; i < window; ++i) {
-      const std::ptrdiff_t at =
-          centre - static_cast<std::ptrdiff_t>(window / 2) + static_cast<std::ptrdiff_t>(i);
-      if (at < 0 || at >= static_cast<std::ptrdiff_t>(frames)) continue;
       float mono = 0;
-      for (std::size_t c = 0; c < channels; ++c)
-        mono += audio.samples[static_cast<std::size_t>(at) * channels + c];
+      for (std::size_t c = 0; c < channels; ++c) mono += held[i * channels + c];
       in[i].re = hann[i] * mono / static_cast<float>(channels);
     }
     fft(tx.get(), spectrum.data(), in.data(), sizeof(AVComplexFloat));
@@ -116,6 +117,10 @@ std::vector<double> running_spread(const std::vector<double>& values, std::size_
 }  // namespace
 
 VoiceActivity detect_voice_activity(const AudioBuffer& audio, const VoiceActivityOptions& options) {
+  return detect_voice_activity(BufferSource(audio), options);
+}
+
+VoiceActivity detect_voice_activity(const PcmSource& audio, const VoiceActivityOptions& options) {
   VoiceActivity result;
   result.hop_s = options.hop_s;
   const BandFrames band = band_frames(audio, options);

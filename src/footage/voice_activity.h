@@ -12,6 +12,8 @@
 
 namespace tonepoem {
 
+class PcmSource;  // audio/audio.h
+
 struct VoiceActivityOptions {
   double hop_s = 0.01;      // one decision per hop
   double window_s = 0.032;  // analysis window (Hann)
@@ -36,6 +38,9 @@ struct VoiceActivity {
 // Detects speech in `audio` (any rate and channel count; mixed to mono). Silence and audio
 // shorter than one window give no speech.
 VoiceActivity detect_voice_activity(const AudioBuffer& audio,
+                                    const VoiceActivityOptions& options = {});
+// The same read from a source a frame at a time (memory flat in the length).
+VoiceActivity detect_voice_activity(const PcmSource& audio,
                                     const VoiceActivityOptions& options = {});
 
 }  // namespace tonepoem

@@ -74,20 +74,40 @@ std::vector<Caption> subtitle_spans(const Document& doc, const std::string& sour
   return spans;
 }
 
-// Interleaved stereo at `rate`, exactly `frames` long (cut or padded with silence).
-AudioBuffer stereo_fitted(AudioBuffer audio, int rate, std::size_t frames) {
-  if (audio.sample_rate != rate) audio = resample(audio, rate);
-  AudioBuffer out;
-  out.sample_rate = rate;
-  out.channels = 2;
-  out.samples.assign(2 * frames, 0.0f);
-  const std::size_t n = std::min(frames, audio.frames());
-  const std::size_t ch = static_cast<std::size_t>(std::max(1, audio.channels));
-  for (std::size_t i = 0; i < n; ++i) {
-    out.samples[2 * i] = audio.samples[i * ch];
-    out.samples[2 * i + 1] = audio.samples[i * ch + (ch > 1 ? 1 : 0)];
+// The film's sound appended to `out` (stereo at its rate) exactly `frames` long: decoded into a
+// spool at the film's own rate, converted a block at a time, its first two channels kept (a mono
+// track on both), cut or padded with silence. Never held whole.
+void spool_film_sound(const std::filesystem::path& video, const std::filesystem::path& spool_dir,
+                      std::size_t frames, PcmSpool& out, const CancelToken& cancel) {
+  std::optional<PcmSpool> decoded;
+  decode_audio_to(
+      video,
+      [&](int sample_rate, int channels) { decoded.emplace(spool_dir, sample_rate, channels); },
+      [&](const float* samples, std::size_t count) { decoded->append(samples, count); });
+  std::size_t written = 0;
+  std::vector<float> stereo;
+  if (decoded) {
+    const auto ch = static_cast<std::size_t>(std::max(1, decoded->channels()));
+    resample_to(
+        *decoded, out.sample_rate(),
+        [&](const float* samples, std::size_t count) {
+          const std::size_t take = std::min(count, frames - written);
+          stereo.resize(2 * take);
+          for (std::size_t i = 0; i < take; ++i) {
+            stereo[2 * i] = samples[i * ch];
+            stereo[2 * i + 1] = samples[i * ch + (ch > 1 ? 1 : 0)];
+          }
+          out.append(stereo.data(), take);
+          written += take;
+        },
+        cancel);
   }
-  return out;
+  stereo.assign(2 * 16384, 0.0f);
+  while (written < frames) {
+    const std::size_t take = std::min<std::size_t>(16384, frames - written);
+    out.append(stereo.data(), take);
+    written += take;
+  }
 }
 
 float gain_of(double db) {
@@ -405,20 +425,18 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   result.original_lufs = 0;
   if (film.has_audio) {
     context.stage("listen");
-    AudioBuffer sound = stereo_fitted(decode_audio(options.video), rate, frames);
-    result.original_lufs = integrated_loudness(sound);
+    original.emplace(spool_dir, rate, 2);
+    spool_film_sound(options.video, spool_dir, frames, *original, cancel);
+    result.original_lufs = integrated_loudness(*original, cancel);
     if (!result.dialogue && std::isfinite(result.original_lufs) && result.original_lufs > -70) {
       context.stage("voice activity");
-      result.voice_spans = detect_voice_activity(sound).spans;
+      result.voice_spans = detect_voice_activity(*original).spans;
       result.voice_detected = true;
     }
     // The film's own sound moves the planned arc too (louder, busier: more aroused).
-    if (options.cue_sheet.empty() && !sound.samples.empty())
-      blend_sound_into_cues(result.cues, sound, options.fit.sound_weight);
-    if (!sound.samples.empty()) {
-      original.emplace(spool_dir, rate, 2);
-      original->append(sound.samples.data(), sound.frames());
-    }
+    if (options.cue_sheet.empty())
+      blend_sound_into_cues(result.cues, *original, options.fit.sound_weight);
+    if (frames == 0) original.reset();
   }
   // Calm scenes of talk are left without music.
   if (options.cue_sheet.empty() && result.dialogue)

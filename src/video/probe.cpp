@@ -188,6 +188,12 @@ AudioBuffer decode_audio(const std::filesystem::path& path) {
   return decode_with_libav(path);
 }
 
+void decode_audio_to(const std::filesystem::path& path,
+                     const std::function<void(int sample_rate, int channels)>& begin,
+                     const AudioSink& sink) {
+  decode_with_libav(path, begin, sink);
+}
+
 LoudnessReport measure_file_loudness(const std::filesystem::path& path, double* duration_s) {
   std::optional<LoudnessMeter> meter;
   std::size_t frames = 0;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ std::vector<std::uint8_t> decode_frame_rgb(const std::filesystem::path& path, do
 // (AAC priming and end padding removed), e.g. to measure loudness and true peak again after
 // encoding. Throws Error(bad_input) if the file cannot be opened or has no audio.
 AudioBuffer decode_audio(const std::filesystem::path& path);
+// The same a decoded frame at a time, for sound too long to hold: `begin(sample_rate, channels)`
+// once before the first samples, then `sink` with interleaved float frames, in order.
+void decode_audio_to(const std::filesystem::path& path,
+                     const std::function<void(int sample_rate, int channels)>& begin,
+                     const AudioSink& sink);
 
 // measure_loudness(decode_audio(path)) without holding the track: decoded a frame at a time into
 // a LoudnessMeter; `duration_s` (optional) receives the decoded track's length. Throws

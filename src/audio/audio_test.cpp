@@ -799,6 +799,50 @@ std::vector<float> read_all(const PcmSource& source, std::size_t block) {
   return all;
 }
 
+TEST(Resample, FromASpoolABlockAtATimeGivesTheWholeConversion) {
+  // A film's sound is converted as it is read from its spool: every rate pair (tabulated kernel,
+  // kernel per sample, no conversion) gives resample()'s samples exactly, across block edges.
+  const fs::path dir = fresh_dir("resample-spool");
+  for (const auto& [from, to] : std::vector<std::pair<int, int>>{
+           {48000, 44100}, {22050, 44100}, {44100, 48001}, {44100, 44100}}) {
+    AudioBuffer in = sine(from, 2, 330.0, 0.4, 2.3);
+    for (std::size_t n = 0; n < in.frames(); ++n)  // the channels differ; a swell in the middle
+      in.samples[2 * n + 1] *= static_cast<float>(0.5 + 0.5 * std::sin(double(n) / from * 3.0));
+    PcmSpool spool(dir, from, 2);
+    spool.append(in.samples.data(), in.frames());
+    std::vector<float> pieced;
+    const std::size_t delivered = resample_to(spool, to, [&](const float* s, std::size_t count) {
+      pieced.insert(pieced.end(), s, s + 2 * count);
+    });
+    const AudioBuffer whole = resample(in, to);
+    EXPECT_EQ(delivered, whole.frames()) << from << " -> " << to;
+    EXPECT_TRUE(pieced == whole.samples) << from << " -> " << to;
+  }
+}
+
+TEST(AudioFeatures, OfASpooledRangeAreThoseOfTheSameSlice) {
+  const AudioBuffer music = synthesize(make_score(132, 6), test_options());
+  PcmSpool spool(fresh_dir("features-spool"), music.sample_rate, music.channels);
+  spool.append(music.samples.data(), music.frames());
+  const auto same = [](const AudioFeatures& a, const AudioFeatures& b) {
+    return a.rms_db == b.rms_db && a.rms_spread_db == b.rms_spread_db &&
+           a.spectral_centroid_hz == b.spectral_centroid_hz &&
+           a.zero_crossing_rate == b.zero_crossing_rate && a.onset_rate == b.onset_rate &&
+           a.duration_s == b.duration_s;
+  };
+  EXPECT_TRUE(
+      same(extract_audio_features(spool, 0, spool.frames()), extract_audio_features(music)));
+  const std::size_t first = 44100 * 2 + 17, count = 44100 * 3 + 5;
+  const AudioFeatures part = extract_audio_features(spool, first, count);
+  EXPECT_TRUE(same(part, extract_audio_features(audio_slice(music, double(first) / 44100,
+                                                            double(first + count) / 44100))));
+  EXPECT_NEAR(part.duration_s, double(count) / 44100, 1e-9);
+  EXPECT_GT(part.onset_rate, 1.0);
+  // A range reaching past the end is cut at it; one wholly past it is empty.
+  EXPECT_NEAR(extract_audio_features(spool, spool.frames() - 4410, 1u << 30).duration_s, 0.1, 1e-9);
+  EXPECT_EQ(extract_audio_features(spool, spool.frames() + 10, 100).duration_s, 0);
+}
+
 TEST(PcmSpool, ReadsBackAnyRangeWithZerosOutsideAndLeavesNoFile) {
   const fs::path dir = fresh_dir("spool");
   AudioBuffer ramp;

@@ -419,6 +419,25 @@ TEST(VoiceActivity, FindsEspeakSpeechUnderNoiseAndMusic) {
   EXPECT_LT(detect_voice_activity(music).spans.size(), 2u);
 }
 
+TEST(VoiceActivity, ReadFromASpoolFindsTheSameSpeech) {
+  // A film's sound is analysed from its spool, never held whole: the same decisions, frame by
+  // frame, as from the buffer.
+  const Narration& reading = dialogue();
+  const AudioBuffer noisy = under(reading, music_like(reading.audio), 10);
+  const fs::path dir = scratch("vad-spool");
+  fs::create_directories(dir);
+  PcmSpool spool(dir, noisy.sample_rate, noisy.channels);
+  spool.append(noisy.samples.data(), noisy.frames());
+  const VoiceActivity whole = detect_voice_activity(noisy), spooled = detect_voice_activity(spool);
+  EXPECT_EQ(spooled.speech, whole.speech);
+  ASSERT_EQ(spooled.spans.size(), whole.spans.size());
+  EXPECT_GE(spooled.spans.size(), 4u);
+  for (std::size_t i = 0; i < whole.spans.size(); ++i) {
+    EXPECT_EQ(spooled.spans[i].start_s, whole.spans[i].start_s);
+    EXPECT_EQ(spooled.spans[i].end_s, whole.spans[i].end_s);
+  }
+}
+
 TEST(Footage, MuxCopiesTheVideoPacketForPacket) {
   const fs::path video = scratch("mux-in.mp4"), audio = scratch("mux-in.m4a");
   // A phone video: its rotation must survive.

@@ -194,6 +194,71 @@ void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight
   }
 }
 
+std::vector<ArcPoint> shot_arc(const FootageAnalysis& film, const std::vector<Caption>& lines,
+                               const PcmSource* sound, const FitOptions& options, double step_s,
+                               double window_s) {
+  std::vector<ArcPoint> arc;
+  const double duration = film.duration_s;
+  AudioFeatures whole;
+  bool heard = false;
+  if (sound && sound->frames() > 0 && options.sound_weight > 0) {
+    whole = extract_audio_features(*sound, 0, sound->frames());
+    heard = whole.rms_db >= -70;  // silence says nothing
+  }
+  const double pw = std::clamp(options.picture_weight, 0.0, 1.0);
+  const double sw = std::clamp(options.sound_weight, 0.0, 1.0);
+  for (const Shot& shot : film.shots) {
+    const double length = shot.end_s - shot.start_s;
+    if (!(length > 0)) continue;
+    const int points = std::max(1, static_cast<int>(std::floor(length / step_s)));
+    const Emotion look = picture_emotion(film, shot.start_s, shot.end_s);
+    for (int k = 0; k < points; ++k) {
+      const double a = shot.start_s + length * k / points,
+                   b = shot.start_s + length * (k + 1) / points;
+      const double t = (a + b) / 2;
+      const double w0 = std::max(0.0, t - window_s / 2), w1 = std::min(duration, t + window_s / 2);
+      // Fast cutting around the shot (a shot alone has no cut inside it).
+      int cuts = 0;
+      for (const Cut& cut : film.cuts) cuts += cut.time_s > w0 && cut.time_s < w1;
+      const double picture_arousal =
+          std::clamp(look.arousal + 0.025 * 60.0 * cuts / std::max(1.0, w1 - w0), -1.0, 1.0);
+      double said_v = 0, said_a = 0, said = 0;
+      for (const Caption& line : lines) {
+        const double overlap = std::min(b, line.end_s) - std::max(a, line.start_s);
+        if (overlap <= 0 || !std::isfinite(line.emotion.valence) ||
+            !std::isfinite(line.emotion.arousal))
+          continue;
+        said_v += overlap * line.emotion.valence;
+        said_a += overlap * line.emotion.arousal;
+        said += overlap;
+      }
+      ArcPoint p{.time_s = t};
+      if (said > 0) {
+        p.valence = (1 - pw) * said_v / said + pw * look.valence;
+        p.arousal = (1 - pw) * said_a / said + pw * picture_arousal;
+      } else {
+        p.valence = look.valence;
+        p.arousal = picture_arousal;
+      }
+      if (heard) {
+        const auto frame_at = [&](double s) {
+          return std::min(sound->frames(),
+                          static_cast<std::size_t>(std::max(0.0, s) * sound->sample_rate()));
+        };
+        const std::size_t f0 = frame_at(w0), f1 = std::max(f0, frame_at(w1));
+        const AudioFeatures here = extract_audio_features(*sound, f0, f1 - f0);
+        p.arousal += sw * std::clamp((here.rms_db - whole.rms_db) / 12.0 +
+                                         (here.onset_rate - whole.onset_rate) / 4.0,
+                                     -1.0, 1.0);
+      }
+      p.valence = std::clamp(p.valence, -1.0, 1.0);
+      p.arousal = std::clamp(p.arousal, -1.0, 1.0);
+      arc.push_back(p);
+    }
+  }
+  return arc;
+}
+
 CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const FitOptions& options,
                       double cue_s, double min_cue_s) {
   const double duration = film.duration_s;

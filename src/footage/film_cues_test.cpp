@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "audio/audio.h"
+
 namespace tonepoem {
 namespace {
 
@@ -341,6 +343,59 @@ TEST(FilmCues, TheFilmsSoundMovesTheArc) {
   silence.samples.assign(20 * 16000, 0.0f);
   blend_sound_into_cues(still, silence, 0.2);
   EXPECT_EQ(still.cues[0].target.arousal, cues.cues[0].target.arousal);
+}
+
+// Shot by shot: a point in every shot (and every 5 s of a long one); the hectic shots, the loud
+// stretch of sound and an excited line each raise the arc where they are, and the words lead
+// where someone speaks.
+TEST(FilmCues, TheArcFollowsTheFilmShotByShot) {
+  FootageAnalysis film;
+  film.duration_s = 40;
+  const auto shot = [](double a, double b, double motion) {
+    Shot s;
+    s.start_s = a;
+    s.end_s = b;
+    s.brightness = 0.5;
+    s.saturation = 0.2;
+    s.motion = motion;
+    return s;
+  };
+  film.shots = {shot(0, 12, 0.0), shot(12, 16, 0.1), shot(16, 20, 0.1), shot(20, 40, 0.0)};
+  film.cuts = {
+      {300, 12, CutKind::hard, 0.9}, {400, 16, CutKind::hard, 0.9}, {500, 20, CutKind::hard, 0.9}};
+  FitOptions options;
+  const std::vector<ArcPoint> seen = shot_arc(film, {}, nullptr, options);
+  // 12 s: two points; 4 s and 4 s: one each; 20 s: four.
+  ASSERT_EQ(seen.size(), 8u);
+  EXPECT_DOUBLE_EQ(seen[0].time_s, 3.0);
+  EXPECT_DOUBLE_EQ(seen[2].time_s, 14.0);
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i].time_s, seen[i - 1].time_s);
+  EXPECT_GT(seen[2].arousal, seen[0].arousal + 0.3) << "the moving, fast-cut shots";
+  EXPECT_GT(seen[3].arousal, seen[7].arousal + 0.3);
+
+  // A loud stretch of sound from 30 s on raises the points there.
+  AudioBuffer sound;
+  sound.sample_rate = 16000;
+  sound.channels = 1;
+  for (int i = 0; i < 40 * 16000; ++i) {
+    const double t = i / 16000.0;
+    const double click = std::fmod(t, 0.25) < 0.02 ? 0.6 * std::sin(12345.678 * i) : 0.0;
+    sound.samples.push_back(static_cast<float>(
+        t < 30 ? 0.02 * std::sin(2 * M_PI * 220 * t) : 0.2 * std::sin(2 * M_PI * 220 * t) + click));
+  }
+  const BufferSource source(sound);
+  const std::vector<ArcPoint> heard = shot_arc(film, {}, &source, options);
+  ASSERT_EQ(heard.size(), seen.size());
+  EXPECT_GT(heard[7].arousal - seen[7].arousal, 0.1) << "37.5 s: in the loud stretch";
+  EXPECT_LT(heard[4].arousal - seen[4].arousal, 0.0) << "22.5 s: quieter than the film's average";
+
+  // An excited line over the calm opening shot: the words lead there, the picture moves them.
+  Caption cry = line(1, 5);
+  cry.emotion = Emotion::at(-0.8, 0.9);
+  const std::vector<ArcPoint> spoken = shot_arc(film, {cry}, nullptr, options);
+  EXPECT_NEAR(spoken[0].arousal, 0.7 * 0.9 + 0.3 * seen[0].arousal, 1e-9);
+  EXPECT_NEAR(spoken[0].valence, 0.7 * -0.8 + 0.3 * seen[0].valence, 1e-9);
+  EXPECT_DOUBLE_EQ(spoken[1].arousal, seen[1].arousal) << "9 s: nobody speaks";
 }
 
 }  // namespace

@@ -433,10 +433,17 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
       result.voice_spans = detect_voice_activity(*original).spans;
       result.voice_detected = true;
     }
-    // The film's own sound moves the planned arc too (louder, busier: more aroused).
-    if (options.cue_sheet.empty())
-      blend_sound_into_cues(result.cues, *original, options.fit.sound_weight);
     if (frames == 0) original.reset();
+  }
+  if (options.cue_sheet.empty()) {
+    context.stage("arc");
+    // The film's own sound moves the planned arc too (louder, busier: more aroused) ...
+    if (original) blend_sound_into_cues(result.cues, *original, options.fit.sound_weight);
+    // ... and inside each cue the music follows the film shot by shot: its picture, its sound
+    // and its lines. (An edited cue sheet keeps the arc it holds.)
+    result.cues.arc =
+        shot_arc(film, result.dialogue ? result.cues.captions : std::vector<Caption>{},
+                 original ? &*original : nullptr, options.fit);
   }
   // Calm scenes of talk are left without music.
   if (options.cue_sheet.empty() && result.dialogue)

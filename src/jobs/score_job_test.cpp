@@ -25,6 +25,7 @@ extern "C" {
 #include "audio/narrate.h"
 #include "footage/synthetic_video.h"
 #include "jobs/score_job.h"
+#include "music/compose.h"
 #include "music/midi.h"
 #include "video/probe.h"
 
@@ -527,6 +528,60 @@ TEST(ScoreJob, PictureAloneGivesTheSameMidiTwiceAndSaysSo) {
   for (const Track& t : r.score.tracks) EXPECT_EQ(t.program, 0) << t.name;
   EXPECT_NE(slurp(dir / "piano" / "score.mid"), midi[0]);
   EXPECT_EQ(nlohmann::json::parse(slurp(dir / "piano" / "cues.json"))["style"], "piano");
+}
+
+// Velocity a second of the notes that start in [t0, t1) s, every track.
+double loudness_density(const Score& score, double t0, double t1) {
+  double sum = 0;
+  for (const Track& t : score.tracks)
+    for (const Note& n : t.notes) {
+      const double at = score.seconds_at(n.tick);
+      if (at >= t0 && at < t1) sum += n.velocity;
+    }
+  return sum / (t1 - t0);
+}
+
+TEST(ScoreJob, InsideACueTheMusicFollowsTheShots) {
+  // One cue over a calm shot and a fast pan: the music rises with the pan (cues.json's arc, one
+  // point per shot); the same cues without the arc stay level.
+  const fs::path dir = fresh_dir("shots");
+  using L = SyntheticLook;
+  const fs::path film = dir / "film.mp4";
+  write_synthetic_video(film,
+                        {{350, {40, 60, 220}, L::pattern},
+                         {200, {200, 40, 40}, L::pan},
+                         {450, {40, 60, 220}, L::pattern}},
+                        {.width = 320, .height = 180, .fps = kFps});
+  ScoreOptions options;
+  options.video = film;
+  options.soundfont = kTestSoundFont;
+  options.seed = 3;
+  SilentProgress progress;
+  FolderSink sink(dir / "out");
+  JobContext context(progress, CancelToken(), sink);
+  const ScoreResult r = run_score(options, context);
+  ASSERT_EQ(r.cues.cues.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.cues.cues[0].end_s, 22.0) << "the first cue holds the calm shot and the pan";
+  const CueSheet written = load_cue_sheet(dir / "out" / "cues.json");
+  ASSERT_GE(written.arc.size(), 3u);
+  const auto point_at = [&](double t) {
+    return *std::min_element(written.arc.begin(), written.arc.end(),
+                             [&](const ArcPoint& a, const ArcPoint& b) {
+                               return std::abs(a.time_s - t) < std::abs(b.time_s - t);
+                             });
+  };
+  EXPECT_GT(point_at(18).arousal, point_at(7).arousal + 0.2);
+  const double rise = loudness_density(r.score, 15, 21) / loudness_density(r.score, 3, 12);
+  CueSheet level = written;
+  level.arc.clear();
+  const Score flat = compose(level, {.seed = level.seed});
+  const double flat_rise = loudness_density(flat, 15, 21) / loudness_density(flat, 3, 12);
+  RecordProperty("rise_with_arc", std::to_string(rise));
+  RecordProperty("rise_without", std::to_string(flat_rise));
+  std::printf("loudness x density, pan / calm shot: %.2f with the arc, %.2f without\n", rise,
+              flat_rise);
+  EXPECT_GT(rise, 1.5);
+  EXPECT_GT(rise, 1.3 * flat_rise);
 }
 
 // A run that fails on its input writes nothing.

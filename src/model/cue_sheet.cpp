@@ -73,6 +73,11 @@ void to_json(nlohmann::json& j, const CueSheet& c) {
   if (!c.hits.empty()) {
     j["hits"] = c.hits;
   }
+  if (!c.arc.empty()) {
+    auto& arc = j["arc"] = nlohmann::json::array();
+    for (const ArcPoint& p : c.arc)
+      arc.push_back({{"time_s", p.time_s}, {"valence", p.valence}, {"arousal", p.arousal}});
+  }
   if (!c.style.empty()) j["style"] = c.style;
 }
 
@@ -190,6 +195,17 @@ void from_json(const nlohmann::json& j, CueSheet& c) {
     if (!c.hits.empty() && h.time_s < c.hits.back().time_s)
       fail_input("", where + ": hits must be in time order", "sort the hits by time_s");
     c.hits.push_back(std::move(h));
+  }
+  const auto arc = j.value("arc", nlohmann::json::array());
+  for (std::size_t i = 0; i < arc.size(); ++i) {
+    const std::string where = fmt::format("arc[{}]", i);
+    ArcPoint p;
+    p.time_s = number_in(arc[i], "time_s", where, 0, c.duration_s);
+    p.valence = number_in(arc[i], "valence", where, -1, 1);
+    p.arousal = number_in(arc[i], "arousal", where, -1, 1);
+    if (!c.arc.empty() && p.time_s < c.arc.back().time_s)
+      fail_input("", where + ": arc points must be in time order", "sort the arc by time_s");
+    c.arc.push_back(p);
   }
 }
 

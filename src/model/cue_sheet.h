@@ -68,6 +68,13 @@ struct HitPoint {
   std::string text;   // the line it marks, for people reading cues.json
 };
 
+// The emotion at a moment inside the cues: for a film, one per shot, its picture, sound and lines
+// fused.
+struct ArcPoint {
+  double time_s = 0;  // absolute; the shot's middle
+  double valence = 0, arousal = 0;
+};
+
 struct CueSheet {
   std::string title;
   Language language = Language::en;
@@ -79,6 +86,9 @@ struct CueSheet {
   std::vector<Cue> cues;          // contiguous, in order, covering [0, duration_s]
   std::vector<Caption> captions;  // one per sentence, in order, non-overlapping
   std::vector<HitPoint> hits;     // ascending, inside [0, duration_s]; may be empty
+  // When not empty, what moves the music inside each cue (louder, busier where it rises) in
+  // place of the captions' emotions: ascending times inside [0, duration_s].
+  std::vector<ArcPoint> arc;
 };
 
 void to_json(nlohmann::json& j, const HitPoint& h);

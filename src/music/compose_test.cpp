@@ -758,6 +758,22 @@ TEST(Compose, InsideACueTheMusicFollowsItsLines) {
       0.5);
 }
 
+TEST(Compose, AnArcMovesTheMusicInsideACueInPlaceOfTheLines) {
+  // A film's shots: the lines are even, the arc (picture and sound) rises from 30 s to 60 s.
+  CueSheet c = single_emotion_cues(emo(0.2, 0.3), 90, 5);
+  c.captions = lines(90, 5, [](double) { return 0.2; });
+  for (double t = 2.5; t < 90; t += 5) c.arc.push_back({t, 0.2, t >= 30 && t < 60 ? 0.8 : -0.4});
+  const Score s = compose(c, {});
+  const double quiet = loudness_density(s, 10, 25).first, peak = loudness_density(s, 38, 53).first;
+  EXPECT_GT(peak, 2.0 * quiet) << "the rising arc is louder and busier";
+  // Without the arc the even lines leave it flat.
+  c.arc.clear();
+  const Score flat = compose(c, {});
+  EXPECT_LT(
+      std::abs(loudness_density(flat, 38, 53).first / loudness_density(flat, 10, 25).first - 1),
+      0.5);
+}
+
 TEST(Compose, ALongCueDevelopsInsteadOfLooping) {
   const CueSheet c = single_emotion_cues(emo(0.4, 0.5), 240, 3);
   const Score s = compose(c, {});

@@ -374,5 +374,36 @@ TEST(CueSheetJson, RejectsHitPointsOutsideThePieceOrOutOfOrderNamingTheHit) {
   EXPECT_NE(message_of(untimed).find("hits[0]"), std::string::npos) << message_of(untimed);
 }
 
+TEST(CueSheetJson, AnArcRoundTripsAndABadPointIsNamed) {
+  const Document d = three_scene_document();
+  CueSheet sheet = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});
+  EXPECT_FALSE(nlohmann::json(sheet).contains("arc")) << "written only when there is one";
+  sheet.arc = {{2.5, 0.1, -0.4}, {7.25, -0.3, 0.8}};
+  const nlohmann::json j = sheet;
+  const CueSheet back = j.get<CueSheet>();
+  ASSERT_EQ(back.arc.size(), 2u);
+  EXPECT_EQ(back.arc[1].time_s, 7.25);
+  EXPECT_EQ(back.arc[1].valence, -0.3);
+  EXPECT_EQ(back.arc[1].arousal, 0.8);
+  const auto message_of = [](const nlohmann::json& bad) {
+    try {
+      (void)bad.get<CueSheet>();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::bad_input);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  nlohmann::json loud = j;
+  loud["arc"][1]["arousal"] = 2;
+  EXPECT_NE(message_of(loud).find("arc[1]: 'arousal' is 2"), std::string::npos) << message_of(loud);
+  nlohmann::json unordered = j;
+  unordered["arc"][0]["time_s"] = 9.0;
+  EXPECT_NE(message_of(unordered).find("arc[1]"), std::string::npos) << message_of(unordered);
+  nlohmann::json late = j;
+  late["arc"][1]["time_s"] = 31.0;  // past duration_s
+  EXPECT_NE(message_of(late).find("arc[1]"), std::string::npos) << message_of(late);
+}
+
 }  // namespace
 }  // namespace tonepoem

@@ -288,10 +288,29 @@ void fit_time(std::vector<Section>& sections, const std::vector<double>& bounds,
   score.end_tick = tick;
 }
 
-// Each section's intensity curve (Section::intensity): the arousal of the sentences whose captions
-// fall inside it, smoothed over a few seconds around each bar, minus the section's mean, so that
-// the section keeps its planned level and its bars rise and fall with the lines under them.
-void shape_sections(std::vector<Section>& sections, const std::vector<Caption>& captions) {
+// The moments that shape the music inside the cues, (time, arousal) in time order: the cue
+// sheet's arc when it has one (a film's shots), else the middle of each caption (its sentence).
+std::vector<std::pair<double, double>> shaping_points(const CueSheet& cues) {
+  std::vector<std::pair<double, double>> points;
+  if (!cues.arc.empty()) {
+    for (const ArcPoint& p : cues.arc)
+      if (std::isfinite(p.time_s) && std::isfinite(p.arousal))
+        points.emplace_back(p.time_s, p.arousal);
+    return points;
+  }
+  for (const Caption& c : cues.captions) {
+    const double mid = (c.start_s + c.end_s) / 2;
+    if (std::isfinite(mid) && std::isfinite(c.emotion.arousal))
+      points.emplace_back(mid, c.emotion.arousal);
+  }
+  return points;
+}
+
+// Each section's intensity curve (Section::intensity): the arousal of the points (sentences or
+// shots) inside it, smoothed over a few seconds around each bar, minus the section's mean, so that
+// the section keeps its planned level and its bars rise and fall with what happens under them.
+void shape_sections(std::vector<Section>& sections,
+                    const std::vector<std::pair<double, double>>& points) {
   constexpr double kSigma = 6.0;   // seconds of smoothing either side
   constexpr double kScale = 0.22;  // an arousal this far above the section's mean is the peak
   std::size_t first = 0;
@@ -301,15 +320,10 @@ void shape_sections(std::vector<Section>& sections, const std::vector<Caption>& 
     const double t0 = s.bar_start_s.front();
     const double bar_s = s.bar_start_s.size() > 1 ? s.bar_start_s[1] - s.bar_start_s[0] : 2.0;
     const double t1 = s.bar_start_s.back() + bar_s;
-    while (first < captions.size() && (captions[first].start_s + captions[first].end_s) / 2 < t0)
-      ++first;
+    while (first < points.size() && points[first].first < t0) ++first;
     std::vector<std::pair<double, double>> lines;  // (middle, arousal)
-    for (std::size_t k = first; k < captions.size(); ++k) {
-      const double mid = (captions[k].start_s + captions[k].end_s) / 2;
-      if (mid >= t1) break;
-      if (std::isfinite(mid) && std::isfinite(captions[k].emotion.arousal))
-        lines.emplace_back(mid, captions[k].emotion.arousal);
-    }
+    for (std::size_t k = first; k < points.size() && points[k].first < t1; ++k)
+      lines.push_back(points[k]);
     if (lines.size() < 2) continue;
     std::vector<double> level(s.intensity.size(), 0.0);
     double mean = 0;
@@ -710,7 +724,7 @@ Score compose(const CueSheet& cues, const ComposeOptions& given) {
   score.title = cues.title.empty() ? "tonepoem" : cues.title;
   score.ppq = kPpq;
   fit_time(sections, plan.bounds, score);
-  shape_sections(sections, cues.captions);
+  shape_sections(sections, shaping_points(cues));
   plan_harmony(sections, rng, score);
   std::vector<PartNotes> parts(kParts.size());
   write_parts(sections, seed, rng, parts, score);

@@ -175,9 +175,10 @@ void blend_sound_into_cues(CueSheet& cues, const AudioBuffer& sound, double weig
   blend_sound_into_cues(cues, BufferSource(sound), weight);
 }
 
-void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight) {
+void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight,
+                           const AudioFeatures* whole) {
   if (!(weight > 0) || sound.frames() == 0) return;
-  const AudioFeatures film = extract_audio_features(sound, 0, sound.frames());
+  const AudioFeatures film = whole ? *whole : extract_audio_features(sound, 0, sound.frames());
   if (film.rms_db < -70) return;  // silence says nothing
   const double w = std::min(1.0, weight);
   // A cue's frames as audio_slice() cuts them.
@@ -195,14 +196,14 @@ void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight
 }
 
 std::vector<ArcPoint> shot_arc(const FootageAnalysis& film, const std::vector<Caption>& lines,
-                               const PcmSource* sound, const FitOptions& options, double step_s,
-                               double window_s) {
+                               const PcmSource* sound, const FitOptions& options,
+                               const AudioFeatures* whole_sound, double step_s, double window_s) {
   std::vector<ArcPoint> arc;
   const double duration = film.duration_s;
   AudioFeatures whole;
   bool heard = false;
   if (sound && sound->frames() > 0 && options.sound_weight > 0) {
-    whole = extract_audio_features(*sound, 0, sound->frames());
+    whole = whole_sound ? *whole_sound : extract_audio_features(*sound, 0, sound->frames());
     heard = whole.rms_db >= -70;  // silence says nothing
   }
   const double pw = std::clamp(options.picture_weight, 0.0, 1.0);

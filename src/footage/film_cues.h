@@ -74,8 +74,11 @@ void blend_picture_into_cues(CueSheet& cues, const FootageAnalysis& film, double
 // average is more aroused (+1 at 12 dB louder, or 4 onsets a second more; clamped to [-1, 1]), so
 // the arc keeps its spread. Silent or empty sound leaves the cues as they are.
 void blend_sound_into_cues(CueSheet& cues, const AudioBuffer& sound, double weight);
-// The same read from a source an analysis frame at a time (memory flat in the film's length).
-void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight);
+// The same read from a source an analysis frame at a time (memory flat in the film's length);
+// `whole`, when given, is extract_audio_features() of all of `sound` (measured once for this and
+// shot_arc).
+void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight,
+                           const AudioFeatures* whole = nullptr);
 
 // The film's emotion shot by shot (CueSheet::arc: what moves the music inside each cue): a point
 // at the middle of every shot, and every `step_s` inside a longer one. Each point fuses the lines
@@ -83,10 +86,12 @@ void blend_sound_into_cues(CueSheet& cues, const PcmSource& sound, double weight
 // (picture_emotion, with the cut rate of the `window_s` around it: fast cutting is arousal) moving
 // them by `options.picture_weight` (alone where nobody speaks), and the sound of the `window_s`
 // around it against the whole film's (louder, busier: more aroused, by `options.sound_weight`).
-// `sound` may be null (a silent film). Empty for a film without shots.
+// `sound` may be null (a silent film); `whole` as for blend_sound_into_cues. Empty for a film
+// without shots.
 std::vector<ArcPoint> shot_arc(const FootageAnalysis& film, const std::vector<Caption>& lines,
                                const PcmSource* sound, const FitOptions& options,
-                               double step_s = 5.0, double window_s = 6.0);
+                               const AudioFeatures* whole = nullptr, double step_s = 5.0,
+                               double window_s = 5.0);
 
 // No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`; two at least when the film
 // holds two of min_cue_s), each starting on a cut (the

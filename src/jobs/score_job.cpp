@@ -438,12 +438,16 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   if (options.cue_sheet.empty()) {
     context.stage("arc");
     // The film's own sound moves the planned arc too (louder, busier: more aroused) ...
-    if (original) blend_sound_into_cues(result.cues, *original, options.fit.sound_weight);
+    std::optional<AudioFeatures> heard;
+    if (original) {
+      heard = extract_audio_features(*original, 0, original->frames());
+      blend_sound_into_cues(result.cues, *original, options.fit.sound_weight, &*heard);
+    }
     // ... and inside each cue the music follows the film shot by shot: its picture, its sound
     // and its lines. (An edited cue sheet keeps the arc it holds.)
     result.cues.arc =
         shot_arc(film, result.dialogue ? result.cues.captions : std::vector<Caption>{},
-                 original ? &*original : nullptr, options.fit);
+                 original ? &*original : nullptr, options.fit, heard ? &*heard : nullptr);
   }
   // Calm scenes of talk are left without music.
   if (options.cue_sheet.empty() && result.dialogue)

@@ -348,21 +348,23 @@ TEST(CueSheetJson, RejectsGapsAndOutOfRangeEmotionsWithAClearMessage) {
   EXPECT_THROW((void)loud.get<CueSheet>(), Error);
 }
 
+// Why reading `bad` as a cue sheet failed ("accepted" if it did not); a refusal must be bad input.
+std::string message_of(const nlohmann::json& bad) {
+  try {
+    (void)bad.get<CueSheet>();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_input);
+    return e.what();
+  }
+  return "accepted";
+}
+
 TEST(CueSheetJson, RejectsHitPointsOutsideThePieceOrOutOfOrderNamingTheHit) {
   const Document d = three_scene_document();
   nlohmann::json j = plan(d, arc_for(d), {.duration_s = 30, .seed = 1});
   j["hits"] = nlohmann::json::array({{{"time_s", 5.0}, {"kind", "cry"}, {"text", "Help!"}},
                                      {{"time_s", 12.0}, {"kind", "death"}, {"text", "He fell."}}});
   EXPECT_EQ(j.get<CueSheet>().hits.size(), 2u);
-  const auto message_of = [](const nlohmann::json& bad) {
-    try {
-      (void)bad.get<CueSheet>();
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::bad_input);
-      return std::string(e.what());
-    }
-    return std::string("accepted");
-  };
   nlohmann::json late = j;
   late["hits"][1]["time_s"] = 31.0;  // past duration_s
   EXPECT_NE(message_of(late).find("hits[1]"), std::string::npos) << message_of(late);
@@ -385,15 +387,6 @@ TEST(CueSheetJson, AnArcRoundTripsAndABadPointIsNamed) {
   EXPECT_EQ(back.arc[1].time_s, 7.25);
   EXPECT_EQ(back.arc[1].valence, -0.3);
   EXPECT_EQ(back.arc[1].arousal, 0.8);
-  const auto message_of = [](const nlohmann::json& bad) {
-    try {
-      (void)bad.get<CueSheet>();
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ExitCode::bad_input);
-      return std::string(e.what());
-    }
-    return std::string("accepted");
-  };
   nlohmann::json loud = j;
   loud["arc"][1]["arousal"] = 2;
   EXPECT_NE(message_of(loud).find("arc[1]: 'arousal' is 2"), std::string::npos) << message_of(loud);

@@ -328,9 +328,15 @@ void dialogue_ducking_gain_into(const std::vector<Caption>& spans, double durati
                 amount.begin() + static_cast<std::ptrdiff_t>(i - w0), 1.0f);
     last_full = i;
   }
+  // Most frames are at full level or fully ducked: their gain is known without a pow() (the mix
+  // asks for every frame once per mastering pass).
+  const float ducked = static_cast<float>(std::pow(10.0, -depth_db * 1.0f / 20.0));
   for (std::size_t k = 0; k < count; ++k) {
     const std::size_t i = first + k;
-    out[k] = i < w1 ? static_cast<float>(std::pow(10.0, -depth_db * amount[i - w0] / 20.0)) : 1.0f;
+    const float a = i < w1 ? amount[i - w0] : 0.0f;
+    out[k] = a == 0.0f   ? 1.0f
+             : a == 1.0f ? ducked
+                         : static_cast<float>(std::pow(10.0, -depth_db * a / 20.0));
   }
 }
 

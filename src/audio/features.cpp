@@ -70,13 +70,7 @@ AudioFeatures extract_audio_features(const PcmSource& audio, std::size_t first_f
     }
     return n;
   };
-  double power = 0;
-  for (std::size_t start = 0; start < frames; start += kHop) {
-    const std::size_t n = std::min(read_mono(start), kHop);
-    for (std::size_t i = 0; i < n; ++i) power += mono[i] * mono[i];
-  }
-  power /= static_cast<double>(frames);
-  f.rms_db = power > 0 ? std::max(-120.0, 10 * std::log10(power)) : -120.0;
+  double power = 0;  // over every sample once, in order: the first hop of each analysis frame
 
   std::vector<double> window(kFrame);
   for (std::size_t i = 0; i < kFrame; ++i)
@@ -95,6 +89,7 @@ AudioFeatures extract_audio_features(const PcmSource& audio, std::size_t first_f
     double frame_power = 0;
     int crossings = 0;
     const std::size_t held = read_mono(start);
+    for (std::size_t i = 0; i < std::min(held, kHop); ++i) power += mono[i] * mono[i];
     for (std::size_t i = 0; i < kFrame; ++i) {
       const double x = i < held ? mono[i] : 0.0;
       frame_power += x * x;
@@ -118,6 +113,8 @@ AudioFeatures extract_audio_features(const PcmSource& audio, std::size_t first_f
     frame_stats.push_back({level, frame_power, mag_sum > 0 ? weighted / mag_sum : 0.0,
                            static_cast<double>(crossings) / kFrame});
   }
+  power /= static_cast<double>(frames);
+  f.rms_db = power > 0 ? std::max(-120.0, 10 * std::log10(power)) : -120.0;
   double loudest = -120;
   for (const FrameStats& s : frame_stats) loudest = std::max(loudest, s.level);
   const double gate = std::max(-100.0, loudest - kGateBelowLoudestDb);

@@ -471,7 +471,18 @@ async function main() {
   assert.match(audio.src, new RegExp(`/api/jobs/${second}/files/score.wav$`));
   assert.ok(Math.abs(audio.duration - edited.duration_s) < 2.5, `audio ${audio.duration} s, cues ${edited.duration_s} s`);
   // A section marker seeks the player and the caption follows.
-  await page.click('#markers li:first-child button');
+  // (The list is drawn again when the job's files arrive: wait until the button is shown, and
+  // click again if it was replaced between finding and clicking it.)
+  for (let tries = 0; ; ++tries) {
+    await page.waitForSelector('#markers li:first-child button', { visible: true, timeout: 10000 });
+    try {
+      await page.click('#markers li:first-child button');
+      break;
+    } catch (e) {
+      if (tries >= 4) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   const at = edited.captions[1].start_s + 0.1;
   await page.$eval('#audio', (a, t) => { a.pause(); a.currentTime = t; }, at);
   await page.waitForFunction((text) => document.getElementById('caption').textContent === text,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -260,9 +261,191 @@ std::vector<ArcPoint> shot_arc(const FootageAnalysis& film, const std::vector<Ca
   return arc;
 }
 
+namespace {
+
+// How a stretch of film is cut into scenes of a consistent arc (see arc_scene_starts).
+struct SceneSplit {
+  double from_s = 0, to_s = 0;  // the stretch
+  double shortest_s = 8, longest_s = 90;
+  double change_cost = 2;
+  double step_s = 5;          // where a stretch longer than longest_s holds no cut
+  bool at_least_two = false;  // the best single split when the cheapest is none
+};
+
+std::vector<double> scene_starts(const std::vector<ArcPoint>& arc, const std::vector<Cut>& cuts,
+                                 const SceneSplit& split) {
+  const double from = split.from_s, to = split.to_s;
+  const double shortest = std::max(0.0, split.shortest_s);
+  const double longest = std::max(2 * shortest, split.longest_s);
+  std::vector<ArcPoint> points;
+  for (const ArcPoint& p : arc)
+    if (p.time_s >= from && p.time_s < to) points.push_back(p);
+  if (points.empty() || !(to - from >= 2 * shortest)) return {};
+  std::stable_sort(points.begin(), points.end(),
+                   [](const ArcPoint& a, const ArcPoint& b) { return a.time_s < b.time_s; });
+  // Each point stands for the time from the midpoint with the one before to the one after, so
+  // a long shot's few points weigh as much as the many of a busy stretch.
+  const std::size_t n = points.size();
+  std::vector<double> sw(n + 1, 0), sv(n + 1, 0), sa(n + 1, 0), sq(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lo = i == 0 ? from : (points[i - 1].time_s + points[i].time_s) / 2;
+    const double hi = i + 1 == n ? to : (points[i].time_s + points[i + 1].time_s) / 2;
+    const double w = std::max(0.0, hi - lo);
+    const ArcPoint& p = points[i];
+    sw[i + 1] = sw[i] + w;
+    sv[i + 1] = sv[i] + w * p.valence;
+    sa[i + 1] = sa[i] + w * p.arousal;
+    sq[i + 1] = sq[i] + w * (p.valence * p.valence + p.arousal * p.arousal);
+  }
+  // Where a scene may start: the cuts, and points inside a stretch with no cut for too long.
+  std::vector<double> at = {from};
+  for (const Cut& cut : cuts)
+    if (cut.time_s > from && cut.time_s < to) at.push_back(cut.time_s);
+  at.push_back(to);
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  const double step = std::max(0.5, split.step_s);
+  for (std::size_t k = 0, count = at.size(); k + 1 < count; ++k)
+    if (at[k + 1] - at[k] > longest)
+      for (double t = at[k] + step; t < at[k + 1] - step / 2; t += step) at.push_back(t);
+  std::sort(at.begin(), at.end());
+  const std::size_t m = at.size();
+  std::vector<std::size_t> first(m);  // the first point at or after each start
+  for (std::size_t k = 0; k < m; ++k)
+    first[k] = static_cast<std::size_t>(
+        std::lower_bound(points.begin(), points.end(), at[k],
+                         [](const ArcPoint& p, double t) { return p.time_s < t; }) -
+        points.begin());
+  const auto spread = [&](std::size_t i, std::size_t j) {  // of the points in [at[i], at[j])
+    const std::size_t a = first[i], b = first[j];
+    const double weight = sw[b] - sw[a];
+    if (!(weight > 0)) return 0.0;
+    const double v = sv[b] - sv[a], r = sa[b] - sa[a];
+    return std::max(0.0, sq[b] - sq[a] - (v * v + r * r) / weight);
+  };
+  // The cheapest split of [from, at[j]) into scenes of allowed lengths, and where its last starts.
+  const double none = std::numeric_limits<double>::infinity();
+  std::vector<double> cost(m, none);
+  std::vector<std::size_t> previous(m, 0);
+  cost[0] = 0;
+  for (std::size_t j = 1; j < m; ++j)
+    for (std::size_t i = j; i-- > 0;) {  // latest start first: stop past the longest scene
+      const double length = at[j] - at[i];
+      if (length > longest + 1e-9) break;
+      if (length < shortest - 1e-9 || cost[i] == none) continue;
+      const double c = cost[i] + spread(i, j) + (i > 0 ? split.change_cost : 0.0);
+      if (c < cost[j]) {
+        cost[j] = c;
+        previous[j] = i;
+      }
+    }
+  std::vector<double> starts;
+  if (cost[m - 1] != none)
+    for (std::size_t j = previous[m - 1]; j > 0; j = previous[j]) starts.push_back(at[j]);
+  std::reverse(starts.begin(), starts.end());
+  if (starts.empty() && split.at_least_two) {
+    double best = none;
+    for (std::size_t k = 1; k + 1 < m; ++k) {
+      if (at[k] - from < shortest - 1e-9 || to - at[k] < shortest - 1e-9) continue;
+      const double c = spread(0, k) + spread(k, m - 1);
+      if (c < best) {
+        best = c;
+        starts = {at[k]};
+      }
+    }
+  }
+  return starts;
+}
+
+// The mean valence and arousal of the arc points in [from, to) (one a shot, or a step of a long
+// one); {0, 0} with none.
+std::pair<double, double> arc_mean(const std::vector<ArcPoint>& arc, double from, double to) {
+  double v = 0, a = 0, n = 0;
+  for (const ArcPoint& p : arc)
+    if (p.time_s >= from && p.time_s < to) v += p.valence, a += p.arousal, n += 1;
+  return n > 0 ? std::pair{v / n, a / n} : std::pair{0.0, 0.0};
+}
+
+}  // namespace
+
+std::vector<double> arc_scene_starts(const std::vector<ArcPoint>& arc, const FootageAnalysis& film,
+                                     const FitOptions& options, double min_scene_s, double step_s) {
+  if (!(film.duration_s > 0)) return {};
+  return scene_starts(arc, film.cuts,
+                      {.from_s = 0,
+                       .to_s = film.duration_s,
+                       .shortest_s = min_scene_s,
+                       .longest_s = options.max_scene_s,
+                       .change_cost = options.scene_change_cost,
+                       .step_s = step_s,
+                       .at_least_two = true});
+}
+
+int split_cues_at_arc_turns(CueSheet& sheet, const FootageAnalysis& film, const FitOptions& options,
+                            std::vector<BoundaryPlacement>* placements, double min_cue_s) {
+  int added = 0;
+  std::vector<Cue> out;
+  for (const Cue& cue : sheet.cues) {
+    const std::vector<double> starts =
+        cue.music ? scene_starts(sheet.arc, film.cuts,
+                                 {.from_s = cue.start_s,
+                                  .to_s = cue.end_s,
+                                  .shortest_s = min_cue_s,
+                                  .longest_s = std::numeric_limits<double>::infinity(),
+                                  .change_cost = options.dialogue_scene_change_cost})
+                  : std::vector<double>{};
+    if (starts.empty()) {
+      out.push_back(cue);
+      continue;
+    }
+    const auto [cue_v, cue_a] = arc_mean(sheet.arc, cue.start_s, cue.end_s);
+    for (std::size_t k = 0; k <= starts.size(); ++k) {
+      Cue part = cue;
+      part.start_s = k == 0 ? cue.start_s : starts[k - 1];
+      part.end_s = k < starts.size() ? starts[k] : cue.end_s;
+      if (k > 0) part.name = fmt::format("{} ({})", cue.name, k + 1);
+      // The cue's level stays the words'; each part carries the arc's difference from it.
+      const auto [v, a] = arc_mean(sheet.arc, part.start_s, part.end_s);
+      part.target.valence += v - cue_v;
+      part.target.arousal += a - cue_a;
+      part.target = part.target.clamped();
+      out.push_back(part);
+      if (k > 0 && placements) {
+        const Cut* cut = nearest_cut(film, part.start_s, 0);
+        placements->push_back({part.start_s, part.start_s, cut != nullptr, cut ? cut->frame : -1});
+      }
+    }
+    added += static_cast<int>(starts.size());
+  }
+  sheet.cues = std::move(out);
+  if (placements)
+    std::stable_sort(placements->begin(), placements->end(),
+                     [](const BoundaryPlacement& a, const BoundaryPlacement& b) {
+                       return a.placed_s < b.placed_s;
+                     });
+  return added;
+}
+
 CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const FitOptions& options,
-                      double cue_s, double min_cue_s) {
+                      const std::vector<ArcPoint>& arc, double cue_s, double min_cue_s) {
   const double duration = film.duration_s;
+  if (const std::vector<double> starts = arc_scene_starts(arc, film, options, min_cue_s);
+      !starts.empty()) {
+    CueSheet sheet;
+    sheet.title = std::filesystem::path(film.file).stem().string();
+    sheet.duration_s = duration;
+    sheet.seed = seed;
+    for (std::size_t k = 0; k <= starts.size(); ++k) {
+      Cue cue;
+      cue.name = fmt::format("Scene {}", k + 1);
+      cue.start_s = k == 0 ? 0.0 : starts[k - 1];
+      cue.end_s = k < starts.size() ? starts[k] : duration;
+      cue.target = picture_emotion(film, cue.start_s, cue.end_s);
+      sheet.cues.push_back(cue);
+    }
+    add_cut_hits(sheet, film, options);
+    return sheet;
+  }
   // At least two scenes when the film is long enough: music that changes with the picture.
   std::size_t count =
       std::max<std::size_t>(duration >= 2 * min_cue_s ? 2 : 1, std::lround(duration / cue_s));

@@ -41,6 +41,15 @@ struct FitOptions {
   double picture_weight = 0.3;
   // ... and the arousal moved by the film's own sound (blend_sound_into_cues).
   double sound_weight = 0.2;
+  // Without dialogue the scenes are runs of shots with a consistent arc (arc_scene_starts): each
+  // scene past the first must explain this much of the arc's spread (seconds times squared units
+  // of valence and arousal: two 25-second halves 0.4 apart give 2), and none is longer than
+  // `max_scene_s`.
+  double scene_change_cost = 2.0;
+  double max_scene_s = 90.0;
+  // With dialogue the words choose the cues; a cue is split where its shots' arc turns
+  // (split_cues_at_arc_turns) only when each part explains this much (a clearer turn).
+  double dialogue_scene_change_cost = 4.0;
 };
 
 // `planned` is the plan of the subtitles (plan/plan.h) for the film's length, one caption per
@@ -93,12 +102,37 @@ std::vector<ArcPoint> shot_arc(const FootageAnalysis& film, const std::vector<Ca
                                const AudioFeatures* whole = nullptr, double step_s = 5.0,
                                double window_s = 5.0);
 
-// No dialogue: cues of about `cue_s` seconds (at least `min_cue_s`; two at least when the film
-// holds two of min_cue_s), each starting on a cut (the
-// one nearest the even split), its target the picture's emotion; hard cuts in high-arousal cues
-// become hits as above.
+// Scenes as runs of shots with a consistent arc: the scene starts, chosen among the film's cuts,
+// that split `arc` into stretches each as even in valence and arousal as it can be (the sum over
+// the scenes of the squared distances of their points, weighted by the time each point stands
+// for, to the scene's mean), each scene past the first costing `options.scene_change_cost`;
+// scenes last `min_scene_s` .. `options.max_scene_s`. A stretch longer than that with no cut in
+// it may be split inside a shot (every `step_s`). A film of two min_scene_s or more gets two
+// scenes at least (the best single split): music that changes with the picture. Sorted, each in
+// (0, duration); empty for a film too short to split or an empty arc.
+std::vector<double> arc_scene_starts(const std::vector<ArcPoint>& arc, const FootageAnalysis& film,
+                                     const FitOptions& options, double min_scene_s = 8.0,
+                                     double step_s = 5.0);
+
+// With dialogue: each cue of `sheet` (its music on) whose shots' arc (sheet.arc) turns is split
+// there, as arc_scene_starts would split it (on its cuts, parts of `min_cue_s` or more, no
+// longest), each part past the first costing `options.dialogue_scene_change_cost`. A part keeps
+// the cue's name (the later ones numbered: "Scene 2 (2)"), its characters and its target, moved
+// by the difference between the arc's mean over the part and over the cue: the words set the
+// level, the shots the turn. `placements` (may be null) gains one entry per new boundary (kept
+// in order of time). Returns how many cues were added.
+int split_cues_at_arc_turns(CueSheet& sheet, const FootageAnalysis& film, const FitOptions& options,
+                            std::vector<BoundaryPlacement>* placements = nullptr,
+                            double min_cue_s = 8.0);
+
+// No dialogue: with an arc (shot_arc), one cue per scene of arc_scene_starts (at least
+// `min_cue_s`); without, cues of about `cue_s` seconds (at least `min_cue_s`; two at least when
+// the film holds two of min_cue_s), each starting on a cut (the one nearest the even split). Each
+// cue's target is the picture's emotion over it; hard cuts in high-arousal cues become hits as
+// above.
 CueSheet picture_cues(const FootageAnalysis& film, std::uint64_t seed, const FitOptions& options,
-                      double cue_s = 30.0, double min_cue_s = 8.0);
+                      const std::vector<ArcPoint>& arc = {}, double cue_s = 30.0,
+                      double min_cue_s = 8.0);
 
 // The music's gain per frame at `sample_rate` over `duration_s`: 1, and 10^(-depth_db/20) under
 // every span, reached with a raised-cosine ramp of `attack_s` that ends as the span starts and

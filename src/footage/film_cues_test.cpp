@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "audio/audio.h"
@@ -84,6 +85,107 @@ TEST(FilmCues, PictureAloneGivesCuesOnCuts) {
   EXPECT_DOUBLE_EQ(sheet.cues[2].start_s, 61);
   EXPECT_DOUBLE_EQ(sheet.cues[2].end_s, 90);
   EXPECT_EQ(sheet.seed, 7u);
+}
+
+// An arc point in the middle of every shot of `film`: `calm` before `from` and after `to`,
+// `hectic` between, each a little off its level (no film is that even).
+std::vector<ArcPoint> arc_of_shots(const FootageAnalysis& film, double from, double to) {
+  std::vector<ArcPoint> arc;
+  int k = 0;
+  for (const Shot& shot : film.shots) {
+    const double t = (shot.start_s + shot.end_s) / 2;
+    const double wobble = (k++ % 3 - 1) * 0.06;
+    const bool hectic = t > from && t < to;
+    arc.push_back({t, (hectic ? -0.3 : 0.2) + wobble, (hectic ? 0.6 : -0.4) - wobble});
+  }
+  return arc;
+}
+
+TEST(FilmCues, ScenesAreRunsOfShotsWithAConsistentArc) {
+  // Shots every 5 s; a hectic stretch from 20 s to 40 s of a one-minute film. The scenes are the
+  // three runs; an even split of the picture would have put one boundary at 30 s.
+  std::vector<double> cuts;
+  for (double t = 5; t < 60; t += 5) cuts.push_back(t);
+  const FootageAnalysis film = film_with_cuts(60, cuts);
+  const std::vector<ArcPoint> arc = arc_of_shots(film, 20, 40);
+  EXPECT_EQ(arc_scene_starts(arc, film, {}), (std::vector<double>{20, 40}));
+  const CueSheet sheet = picture_cues(film, 7, {}, arc);
+  ASSERT_EQ(sheet.cues.size(), 3u);
+  EXPECT_DOUBLE_EQ(sheet.cues[1].start_s, 20);
+  EXPECT_DOUBLE_EQ(sheet.cues[2].start_s, 40);
+  EXPECT_DOUBLE_EQ(sheet.cues[2].end_s, 60);
+  const CueSheet even = picture_cues(film, 7, {});
+  ASSERT_EQ(even.cues.size(), 2u);
+  EXPECT_DOUBLE_EQ(even.cues[1].start_s, 30);
+
+  // A change too short for a scene (under 8 s) or too small to be worth one is not a scene.
+  EXPECT_EQ(arc_scene_starts(arc_of_shots(film, 20, 25), film, {}).size(), 1u)
+      << "only the split every film of two scenes' length gets";
+  std::vector<ArcPoint> faint = arc;
+  for (ArcPoint& p : faint) p.arousal *= 0.1, p.valence *= 0.1;
+  EXPECT_EQ(arc_scene_starts(faint, film, {}).size(), 1u);
+}
+
+TEST(FilmCues, ADialogueCueIsSplitWhereItsShotsTurn) {
+  // The words planned one calm cue over the minute; its shots turn hectic from 20 s to 40 s. The
+  // cue becomes three on those cuts, the middle one as much more aroused as its shots are; a
+  // faint turn, or a cue left without music, stays whole.
+  std::vector<double> cuts;
+  for (double t = 5; t < 60; t += 5) cuts.push_back(t);
+  const FootageAnalysis film = film_with_cuts(60, cuts);
+  CueSheet sheet;
+  sheet.duration_s = 60;
+  sheet.cues = {{"Talk", 0, 60, Emotion::at(0.1, -0.2), {"Ann"}, {}}};
+  sheet.arc = arc_of_shots(film, 20, 40);
+  CueSheet faint = sheet;
+  for (ArcPoint& p : faint.arc) p.arousal *= 0.2, p.valence *= 0.2;
+  CueSheet silent = sheet;
+  silent.cues[0].music = false;
+
+  std::vector<BoundaryPlacement> placed;
+  EXPECT_EQ(split_cues_at_arc_turns(sheet, film, {}, &placed), 2);
+  ASSERT_EQ(sheet.cues.size(), 3u);
+  EXPECT_EQ(sheet.cues[1].name, "Talk (2)");
+  EXPECT_DOUBLE_EQ(sheet.cues[1].start_s, 20);
+  EXPECT_DOUBLE_EQ(sheet.cues[2].start_s, 40);
+  EXPECT_DOUBLE_EQ(sheet.cues[2].end_s, 60);
+  EXPECT_EQ(sheet.cues[2].characters, std::vector<std::string>{"Ann"});
+  EXPECT_GT(sheet.cues[1].target.arousal, sheet.cues[0].target.arousal + 0.8);
+  EXPECT_LT(sheet.cues[1].target.valence, sheet.cues[0].target.valence - 0.3);
+  ASSERT_EQ(placed.size(), 2u);
+  EXPECT_TRUE(placed[0].snapped);
+  EXPECT_EQ(placed[0].cut_frame, 500);
+
+  EXPECT_EQ(split_cues_at_arc_turns(faint, film, {}), 0);
+  EXPECT_EQ(faint.cues.size(), 1u);
+  EXPECT_EQ(split_cues_at_arc_turns(silent, film, {}), 0);
+}
+
+TEST(FilmCues, LevelFilmsAreCutIntoScenesNoLongerThanTheLongest) {
+  // Five minutes that never change: scenes of at most 90 s, on cuts; one ten-minute take with no
+  // cut at all: split inside the shot all the same.
+  std::vector<double> cuts;
+  for (double t = 7; t < 300; t += 7) cuts.push_back(t);
+  for (const FootageAnalysis& film : {film_with_cuts(300, cuts), film_with_cuts(600, {})}) {
+    std::vector<ArcPoint> arc;
+    for (double t = 2.5; t < film.duration_s; t += 5) arc.push_back({t, 0.1, 0.2});
+    const std::vector<double> starts = arc_scene_starts(arc, film, {});
+    ASSERT_FALSE(starts.empty());
+    double previous = 0;
+    for (const double s : starts) {
+      EXPECT_LE(s - previous, 90.0 + 1e-9);
+      EXPECT_GE(s - previous, 8.0 - 1e-9);
+      if (!film.cuts.empty()) {
+        EXPECT_TRUE(std::any_of(film.cuts.begin(), film.cuts.end(), [&](const Cut& c) {
+          return c.time_s == s;
+        })) << s;
+      }
+      previous = s;
+    }
+    EXPECT_LE(film.duration_s - previous, 90.0 + 1e-9);
+    // As few scenes as the longest allows: a level film is not cut up for nothing.
+    EXPECT_EQ(starts.size() + 1, static_cast<std::size_t>(std::ceil(film.duration_s / 90.0)));
+  }
 }
 
 TEST(FilmCues, DuckingIsDeepUnderLinesAndSmoothBetween) {

@@ -295,9 +295,11 @@ nlohmann::json build_score_report(const ScoreResult& r, const ScoreOptions& opti
   return {{"format", "tonepoem-score-report/1"},
           {"video", options.video.string()},
           {"subtitles", subtitle_report(r, options)},
-          {"arc_from", r.dialogue ? "subtitles (text emotion), cues fitted to the cuts"
-                                  : "the picture alone (no subtitles): brightness, colour, motion "
-                                    "and cut rate per scene of shots"},
+          {"arc_from", r.dialogue ? "subtitles (text emotion), cues fitted to the cuts and "
+                                    "split where the shots turn"
+                                  : "the picture alone (no subtitles) and the film's sound: "
+                                    "scenes are runs of shots with a consistent arc"},
+          {"cues_split_at_shot_turns", r.arc_splits},
           {"seed", options.seed},
           {"picture",
            {{"width", film.width},
@@ -407,12 +409,10 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
     result.cues = fit_cues_to_film(planned, spans, film, options.fit, &result.boundaries);
     // The words lead; the picture moves them (a chase under calm lines is still a chase).
     blend_picture_into_cues(result.cues, film, options.fit.picture_weight);
-  } else {
-    context.stage("plan");
-    result.cues = picture_cues(film, options.seed, options.fit);
   }
-  if (result.cues.title.empty()) result.cues.title = options.video.stem().string();
-  if (options.cue_sheet.empty()) result.cues.seed = options.seed;
+  // Without dialogue the scenes come from the shots' arc, which needs the film's sound: planned
+  // below, once it is heard.
+  const bool plan_from_picture = options.cue_sheet.empty() && !result.dialogue;
 
   // The film's own sound, at the music's rate: mixed under the score, and (without subtitles)
   // where its voices are the music ducks and thins. Once read it waits in a spool (an unnamed
@@ -437,18 +437,28 @@ ScoreResult run_score(const ScoreOptions& options, JobContext& context) {
   }
   if (options.cue_sheet.empty()) {
     context.stage("arc");
-    // The film's own sound moves the planned arc too (louder, busier: more aroused) ...
+    // The film shot by shot: its picture, its sound and its lines. Inside each cue the music
+    // follows it; without dialogue its runs of consistent shots are the scenes. (An edited cue
+    // sheet keeps the arc it holds.)
     std::optional<AudioFeatures> heard;
-    if (original) {
-      heard = extract_audio_features(*original, 0, original->frames());
-      blend_sound_into_cues(result.cues, *original, options.fit.sound_weight, &*heard);
-    }
-    // ... and inside each cue the music follows the film shot by shot: its picture, its sound
-    // and its lines. (An edited cue sheet keeps the arc it holds.)
-    result.cues.arc =
+    if (original) heard = extract_audio_features(*original, 0, original->frames());
+    std::vector<ArcPoint> arc =
         shot_arc(film, result.dialogue ? result.cues.captions : std::vector<Caption>{},
                  original ? &*original : nullptr, options.fit, heard ? &*heard : nullptr);
+    if (plan_from_picture) {
+      context.stage("plan");
+      result.cues = picture_cues(film, options.seed, options.fit, arc);
+    }
+    // The film's own sound moves the cues' targets too (louder, busier: more aroused).
+    if (original) blend_sound_into_cues(result.cues, *original, options.fit.sound_weight, &*heard);
+    result.cues.arc = std::move(arc);
+    // With dialogue the words chose the cues; a cue whose shots turn clearly is split there.
+    if (result.dialogue)
+      result.arc_splits =
+          split_cues_at_arc_turns(result.cues, film, options.fit, &result.boundaries);
   }
+  if (result.cues.title.empty()) result.cues.title = options.video.stem().string();
+  if (options.cue_sheet.empty()) result.cues.seed = options.seed;
   // Calm scenes of talk are left without music.
   if (options.cue_sheet.empty() && result.dialogue)
     result.gaps = leave_gaps_for_dialogue(result.cues, result.cues.captions, options.fit);

@@ -70,7 +70,8 @@ struct ScoreResult {
   EmotionArc arc;
   CueSheet cues;
   std::vector<BoundaryPlacement> boundaries;  // with dialogue: where each cue boundary went
-  int gaps = 0;  // cues left without music for their dialogue (leave_gaps_for_dialogue)
+  int gaps = 0;        // cues left without music for their dialogue (leave_gaps_for_dialogue)
+  int arc_splits = 0;  // cues added where the shots' arc turns (split_cues_at_arc_turns)
   Score score;
   double tempo_bend = 0;
   int thinned_notes = 0;  // lead notes rested under dialogue         // the largest tempo change

@@ -584,6 +584,44 @@ TEST(ScoreJob, InsideACueTheMusicFollowsTheShots) {
   EXPECT_GT(rise, 1.3 * flat_rise);
 }
 
+TEST(ScoreJob, WithoutDialogueTheScenesAreRunsOfConsistentShots) {
+  // A minute and twelve seconds: three slow shots, eight quick pans, three slow shots. The cues
+  // are the three runs, each starting on its cut (an even split would have given two cues of
+  // 36 s, the second starting in the middle of the pans), and the pans' cue is the fastest.
+  const fs::path dir = fresh_dir("runs");
+  using L = SyntheticLook;
+  std::vector<SyntheticSegment> segments;
+  const std::array<std::uint8_t, 3> calm[3] = {{40, 60, 160}, {60, 90, 120}, {30, 80, 90}};
+  const std::array<std::uint8_t, 3> hectic[2] = {{220, 60, 40}, {240, 180, 40}};
+  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[k], L::pattern});
+  for (int k = 0; k < 8; ++k) segments.push_back({75, hectic[k % 2], L::pan});
+  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[2 - k], L::pattern});
+  const fs::path film = dir / "film.mp4";
+  write_synthetic_video(film, segments, {.width = 320, .height = 180, .fps = kFps});
+  ScoreOptions options;
+  options.video = film;
+  options.soundfont = kTestSoundFont;
+  options.seed = 4;
+  SilentProgress progress;
+  FolderSink sink(dir / "out");
+  JobContext context(progress, CancelToken(), sink);
+  const ScoreResult r = run_score(options, context);
+  ASSERT_EQ(r.cues.cues.size(), 3u);
+  EXPECT_NEAR(r.cues.cues[1].start_s, 24.0, 0.5 / kFps);
+  EXPECT_NEAR(r.cues.cues[2].start_s, 48.0, 0.5 / kFps);
+  for (std::size_t c = 1; c < 3; ++c) {
+    EXPECT_TRUE(std::any_of(r.film.cuts.begin(), r.film.cuts.end(), [&](const Cut& cut) {
+      return cut.time_s == r.cues.cues[c].start_s;
+    })) << r.cues.cues[c].start_s;
+  }
+  for (const std::size_t c : {0u, 2u})
+    EXPECT_GT(r.cues.cues[1].target.arousal, r.cues.cues[c].target.arousal + 0.3);
+  ASSERT_EQ(r.score.sections.size(), 3u);
+  EXPECT_GT(r.score.sections[1].tempo_bpm, r.score.sections[0].tempo_bpm);
+  EXPECT_GT(r.score.sections[1].tempo_bpm, r.score.sections[2].tempo_bpm);
+  EXPECT_EQ(load_cue_sheet(dir / "out" / "cues.json").cues.size(), 3u);
+}
+
 // A run that fails on its input writes nothing.
 ExitCode failure_of(ScoreOptions options, const fs::path& out, std::string* message) {
   options.soundfont = kTestSoundFont;

@@ -541,6 +541,18 @@ double loudness_density(const Score& score, double t0, double t1) {
   return sum / (t1 - t0);
 }
 
+// `film` scored on its picture (and sound) alone into `out`.
+ScoreResult score_picture(const fs::path& film, std::uint64_t seed, const fs::path& out) {
+  ScoreOptions options;
+  options.video = film;
+  options.soundfont = kTestSoundFont;
+  options.seed = seed;
+  SilentProgress progress;
+  FolderSink sink(out);
+  JobContext context(progress, CancelToken(), sink);
+  return run_score(options, context);
+}
+
 TEST(ScoreJob, InsideACueTheMusicFollowsTheShots) {
   // One cue over a calm shot and a fast pan: the music rises with the pan (cues.json's arc, one
   // point per shot); the same cues without the arc stay level.
@@ -552,14 +564,7 @@ TEST(ScoreJob, InsideACueTheMusicFollowsTheShots) {
                          {200, {200, 40, 40}, L::pan},
                          {450, {40, 60, 220}, L::pattern}},
                         {.width = 320, .height = 180, .fps = kFps});
-  ScoreOptions options;
-  options.video = film;
-  options.soundfont = kTestSoundFont;
-  options.seed = 3;
-  SilentProgress progress;
-  FolderSink sink(dir / "out");
-  JobContext context(progress, CancelToken(), sink);
-  const ScoreResult r = run_score(options, context);
+  const ScoreResult r = score_picture(film, 3, dir / "out");
   ASSERT_EQ(r.cues.cues.size(), 2u);
   EXPECT_DOUBLE_EQ(r.cues.cues[0].end_s, 22.0) << "the first cue holds the calm shot and the pan";
   const CueSheet written = load_cue_sheet(dir / "out" / "cues.json");
@@ -598,14 +603,7 @@ TEST(ScoreJob, WithoutDialogueTheScenesAreRunsOfConsistentShots) {
   for (int k = 0; k < 3; ++k) segments.push_back({200, calm[2 - k], L::pattern});
   const fs::path film = dir / "film.mp4";
   write_synthetic_video(film, segments, {.width = 320, .height = 180, .fps = kFps});
-  ScoreOptions options;
-  options.video = film;
-  options.soundfont = kTestSoundFont;
-  options.seed = 4;
-  SilentProgress progress;
-  FolderSink sink(dir / "out");
-  JobContext context(progress, CancelToken(), sink);
-  const ScoreResult r = run_score(options, context);
+  const ScoreResult r = score_picture(film, 4, dir / "out");
   ASSERT_EQ(r.cues.cues.size(), 3u);
   EXPECT_NEAR(r.cues.cues[1].start_s, 24.0, 0.5 / kFps);
   EXPECT_NEAR(r.cues.cues[2].start_s, 48.0, 0.5 / kFps);

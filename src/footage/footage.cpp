@@ -76,6 +76,10 @@ FootageAnalysis analyze_footage(const std::filesystem::path& video, const ShotOp
   avcodec_parameters_to_context(dec.get(), stream->codecpar);
   dec->pkt_timebase = stream->time_base;
   dec->thread_count = 0;  // as many as FFmpeg thinks useful: decoding dominates
+  if (options.fast_decode) {
+    dec->skip_loop_filter = AVDISCARD_ALL;
+    dec->flags2 |= AV_CODEC_FLAG2_FAST;
+  }
   if (avcodec_open2(dec.get(), codec, nullptr) < 0)
     fail_input(name, "cannot open the video decoder", "re-encode the video to H.264");
 

@@ -85,6 +85,11 @@ struct ShotOptions {
   int min_dissolve_run = 18;
   int max_dissolve_run = 250;
   bool dissolves = true;
+  // Decode for analysis without the codec's in-loop deblocking (H.264, HEVC) and with its fast
+  // shortcuts: the features are means over a coarse grid, which the filter barely moves, and
+  // the film is decoded a fifth faster (a 720p veryfast H.264 clip, ffmpeg -f null: 2.6 s
+  // against 2.2 s a minute). The picture shown (mv --clips) is decoded in full elsewhere.
+  bool fast_decode = true;
 };
 
 // The streaming detector. Feed frames in order with push(); each frame is decided `window`

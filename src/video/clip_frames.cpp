@@ -25,6 +25,10 @@ using libav::InputCloser;
 using libav::PacketFreer;
 using libav::ScaleFreer;
 
+// See State::catch_up_until: a clip whose frames are further apart than this may show, at the
+// first time asked after a seek, the reference frame before the one it would have shown.
+constexpr double kCatchUpMargin = 0.5;
+
 constexpr std::string_view kClipFix =
     "pass video files FFmpeg can read (mp4, mkv, mov, webm, ...); `ffprobe FILE` shows what it "
     "holds";
@@ -51,6 +55,10 @@ struct ClipFrames::State {
   SurfacePtr scaled;
   int cover_w = 0, cover_h = 0;
   int scale_w = 0, scale_h = 0, scale_format = -1;
+  // After a seek the decoder catches up from the key frame before the time asked: frames no other
+  // frame refers to (most B-frames) are not decoded until a packet reaches `catch_up_until`, a
+  // margin before that time (the frame shown at a time is the last one at or before it).
+  double catch_up_until = 0;
 
   void open(const std::string& path, double t) {
     decoder.reset();
@@ -84,8 +92,11 @@ struct ClipFrames::State {
     start = s->start_time != AV_NOPTS_VALUE ? static_cast<double>(s->start_time) * time_base : 0.0;
     if (t > 0.5) {
       const auto target = static_cast<std::int64_t>(std::floor((t + start) / time_base));
-      if (av_seek_frame(format.get(), stream, target, AVSEEK_FLAG_BACKWARD) >= 0)
+      if (av_seek_frame(format.get(), stream, target, AVSEEK_FLAG_BACKWARD) >= 0) {
         avcodec_flush_buffers(decoder.get());
+        catch_up_until = t - kCatchUpMargin;
+        decoder->skip_frame = AVDISCARD_NONREF;
+      }
     }
   }
 
@@ -109,7 +120,15 @@ struct ClipFrames::State {
         avcodec_send_packet(decoder.get(), nullptr);  // drain what the decoder holds
         continue;
       }
-      if (packet->stream_index == stream) avcodec_send_packet(decoder.get(), packet.get());
+      if (packet->stream_index == stream) {
+        if (decoder->skip_frame != AVDISCARD_DEFAULT) {
+          const std::int64_t stamp = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+          if (stamp == AV_NOPTS_VALUE ||
+              static_cast<double>(stamp) * time_base - start >= catch_up_until)
+            decoder->skip_frame = AVDISCARD_DEFAULT;
+        }
+        avcodec_send_packet(decoder.get(), packet.get());
+      }
       av_packet_unref(packet.get());
     }
     return false;

@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -99,6 +101,45 @@ TEST(ClipFrames, AnamorphicPixelsAreShownAtTheirAspect) {
   EXPECT_EQ(frames.offset_y(), 0.0) << "nothing cropped top or bottom";
   EXPECT_GT(red_minus_blue(f, frames, 160, 5), 100) << "the red top rows are on top";
   EXPECT_LT(red_minus_blue(f, frames, 160, 100), -100);
+  fs::remove_all(dir);
+}
+
+// After a seek the decoder skips the frames no other refers to until near the time asked: the
+// frame shown is still the one a reading from the start shows, B-frames included.
+TEST(ClipFrames, AFrameReachedBySeekingIsTheFrameReadInOrder) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tonepoem-clip-seek-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path clip = dir / "counter.mp4";
+  // testsrc draws a frame counter: every frame differs. One key frame, B-frames between P-frames.
+  const std::string make =
+      "ffmpeg -nostdin -loglevel error -y -f lavfi -i 'testsrc=s=320x180:r=25:d=10' "
+      "-c:v libx264 -preset medium -bf 3 -g 250 -pix_fmt yuv420p '" +
+      clip.string() + "'";
+  ASSERT_EQ(std::system(make.c_str()), 0) << "ffmpeg could not make the test clip";
+  const auto pixels = [](cairo_surface_t* f) {
+    cairo_surface_flush(f);
+    const std::uint8_t* data = cairo_image_surface_get_data(f);
+    return std::string(reinterpret_cast<const char*>(data),
+                       static_cast<std::size_t>(cairo_image_surface_get_stride(f)) *
+                           static_cast<std::size_t>(cairo_image_surface_get_height(f)));
+  };
+  const double times[] = {3.0, 5.52, 7.0, 7.04, 7.08, 9.96};
+  std::vector<std::string> in_order;
+  ClipFrames reader(320, 180);
+  int read = 0;
+  for (const double wanted : times) {  // the frame at or before each time, read in order
+    const int last = static_cast<int>(std::floor(wanted * 25 + 1e-6));
+    cairo_surface_t* f = nullptr;
+    for (; read <= last; ++read) f = reader.frame_at(clip.string(), read / 25.0);
+    in_order.push_back(pixels(f));
+  }
+  ASSERT_EQ(in_order.size(), std::size(times));
+  for (std::size_t k = 0; k < std::size(times); ++k) {
+    ClipFrames seeker(320, 180);
+    EXPECT_EQ(pixels(seeker.frame_at(clip.string(), times[k])), in_order[k]) << times[k] << " s";
+  }
+  EXPECT_NE(in_order[3], in_order[4]) << "the clip's frames differ";
   fs::remove_all(dir);
 }
 

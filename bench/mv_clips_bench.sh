@@ -12,6 +12,8 @@
 #          ffmpeg CLI with libx264 -preset veryfast -crf 23 and the song as AAC 192k: the encode
 #          alone, the floor of any editor that writes these frames;
 #   1 min  the same with a 1-minute song, for memory against song length.
+# BASELINE=/path/to/tonepoem runs the 3-minute song with that binary too, last, and says whether
+# both wrote the same video.mp4.
 # The machine may be shared: the load average is printed beside each figure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,9 +54,9 @@ song() {  # $1: seconds -> $work/song$1.flac
 song "$song_s"
 song 60
 
-run_mv() {  # $1: song seconds, $2: out dir -> prints "wall cpu rss_kb"
+run_mv() {  # $1: song seconds, $2: out dir [, $3: binary] -> prints "wall cpu rss_kb"
   /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" \
-    "$tp" mv "$work/song$1.flac" -o "$2" --clips "$work/clips" --resolution 1280x720 --fps 30 \
+    "${3:-$tp}" mv "$work/song$1.flac" -o "$2" --clips "$work/clips" --resolution 1280x720 --fps 30 \
     -q >/dev/null
   awk '{printf "%s %.1f %s\n", $1, $2 + $3, $4}' "$work/time.txt"
 }
@@ -71,6 +73,13 @@ ffmpeg -hide_banner -loglevel error -y -i "$work/out/video.mp4" -f rawvideo -pix
 read -r bwall bcpu brss < <(awk '{printf "%s %.1f %s\n", $1, $2 + $3, $4}' "$work/time.txt"); l2=$(load)
 rm -f "$work/frames.yuv"
 read -r wall60 cpu60 rss60 < <(run_mv 60 "$work/out60"); l3=$(load)
+if [ -n "${BASELINE:-}" ]; then
+  read -r owall ocpu orss < <(run_mv "$song_s" "$work/out-base" "$BASELINE"); l4=$(load)
+  same=$(cmp -s "$work/out/video.mp4" "$work/out-base/video.mp4" && echo "the same" || echo "a different")
+  printf "  baseline %s: %.1f s wall (%.2fx the bare encode), %.1f s CPU, peak RSS %.0f MiB  (load %s); %s video.mp4\n" \
+    "$BASELINE" "$owall" "$(awk -v a="$owall" -v b="$bwall" 'BEGIN{print a/b}')" "$ocpu" \
+    "$(awk -v r="$orss" 'BEGIN{print r/1024}')" "$l4" "$same"
+fi
 awk -v s="$song_s" -v f="$frames" -v w="$wall" -v c="$cpu" -v r="$rss" -v bw="$bwall" -v bc="$bcpu" \
     -v br="$brss" -v w60="$wall60" -v r60="$rss60" -v l1="$l1" -v l2="$l2" -v l3="$l3" \
     -v cuts="$(node -e 'console.log(require(process.argv[1]).cuts.count)' "$work/out/report.json")" \

@@ -979,16 +979,24 @@ TEST(Serve, UploadsGoToDiskAsTheyArriveAndEveryBodyIsLimited) {
   const fs::path dir = fresh_dir("upload-stream");
   // A staging folder a killed server left an hour ago is removed at the next start; a fresh one
   // (another server's upload in progress) is not.
+  // Nor is one whose folder is that old but whose file is still being written (a slow upload).
   fs::create_directories(dir / "small" / "uploads" / "old.partial");
   fs::create_directories(dir / "small" / "uploads" / "new.partial");
-  fs::last_write_time(dir / "small" / "uploads" / "old.partial",
-                      fs::file_time_type::clock::now() - std::chrono::hours(2));
+  fs::create_directories(dir / "small" / "uploads" / "slow.partial");
+  std::ofstream(dir / "small" / "uploads" / "old.partial" / ".part-0") << "old";
+  std::ofstream(dir / "small" / "uploads" / "slow.partial" / ".part-0") << "still coming";
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  fs::last_write_time(dir / "small" / "uploads" / "old.partial" / ".part-0", two_hours_ago);
+  fs::last_write_time(dir / "small" / "uploads" / "old.partial", two_hours_ago);
+  fs::last_write_time(dir / "small" / "uploads" / "slow.partial", two_hours_ago);
   {
     Server small(dir / "small", {"--max-upload", "65536"});
     ASSERT_GT(small.port(), 0);
     EXPECT_FALSE(fs::exists(dir / "small" / "uploads" / "old.partial"));
     EXPECT_TRUE(fs::exists(dir / "small" / "uploads" / "new.partial"));
+    EXPECT_TRUE(fs::exists(dir / "small" / "uploads" / "slow.partial" / ".part-0"));
     fs::remove(dir / "small" / "uploads" / "new.partial");
+    fs::remove_all(dir / "small" / "uploads" / "slow.partial");
     // A body sent in chunks has no length for httplib to check: the upload counts it, and stops
     // at the limit with a 413; nothing is left on disk.
     const std::string body =

@@ -216,9 +216,17 @@ void remove_stale_uploads(const std::filesystem::path& data_dir) {
   for (std::filesystem::directory_iterator it(data_dir / "uploads", error), end;
        !error && it != end; it.increment(error)) {
     const std::string name = it->path().filename().string();
+    if (!name.ends_with(".partial")) continue;
+    // The folder's own time moves only when a part starts; a slow upload still arriving writes
+    // to a file in it, so the newest of them says whether anyone is still at work there.
     std::error_code ignored;
-    if (name.ends_with(".partial") && now - it->last_write_time(ignored) > std::chrono::hours(1))
-      std::filesystem::remove_all(it->path(), ignored);
+    auto newest = it->last_write_time(ignored);
+    for (std::filesystem::directory_iterator file(it->path(), ignored), last;
+         !ignored && file != last; file.increment(ignored)) {
+      std::error_code unreadable;
+      newest = std::max(newest, file->last_write_time(unreadable));
+    }
+    if (now - newest > std::chrono::hours(1)) std::filesystem::remove_all(it->path(), ignored);
   }
 }
 

@@ -83,8 +83,8 @@ class FormReceiver {
   bool too_large_ = false, failed_ = false, too_many_ = false;
 };
 
-// Removes the staging folders an earlier process left (killed in the middle of an upload), those
-// at least an hour old.
+// Removes the staging folders an earlier process left (killed in the middle of an upload): those
+// in which nothing was written for an hour (the folder and the files in it).
 void remove_stale_uploads(const std::filesystem::path& data_dir);
 
 struct StoredUpload {

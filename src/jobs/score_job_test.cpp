@@ -620,6 +620,45 @@ TEST(ScoreJob, WithoutDialogueTheScenesAreRunsOfConsistentShots) {
   EXPECT_EQ(load_cue_sheet(dir / "out" / "cues.json").cues.size(), 3u);
 }
 
+TEST(ScoreJob, WithDialogueACueIsSplitWhereItsShotsTurn) {
+  // Quiet lines over the first 20 s, then a minute and four seconds of picture: slow shots, a
+  // run of quick pans from 24 s to 48 s, slow shots. The words plan one calm stretch; the pans
+  // get a cue of their own, on their first cut, more aroused than the talk before them.
+  const fs::path dir = fresh_dir("split");
+  using L = SyntheticLook;
+  std::vector<SyntheticSegment> segments;
+  const std::array<std::uint8_t, 3> calm[3] = {{40, 60, 160}, {60, 90, 120}, {30, 80, 90}};
+  const std::array<std::uint8_t, 3> hectic[2] = {{220, 60, 40}, {240, 180, 40}};
+  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[k], L::pattern});
+  for (int k = 0; k < 8; ++k) segments.push_back({75, hectic[k % 2], L::pan});
+  for (int k = 0; k < 2; ++k) segments.push_back({200, calm[k], L::pattern});
+  const fs::path film = dir / "film.mp4";
+  write_synthetic_video(film, segments, {.width = 320, .height = 180, .fps = kFps});
+  std::ofstream(dir / "film.srt")
+      << "1\n00:00:01,000 --> 00:00:04,000\nThe morning was quiet and still.\n\n"
+         "2\n00:00:07,000 --> 00:00:10,000\nWe walked slowly along the river.\n\n"
+         "3\n00:00:14,000 --> 00:00:18,000\nNothing moved on the water.\n";
+  ScoreOptions options;
+  options.video = film;
+  options.subtitles = dir / "film.srt";
+  options.soundfont = kTestSoundFont;
+  SilentProgress progress;
+  FolderSink sink(dir / "out");
+  JobContext context(progress, CancelToken(), sink);
+  const ScoreResult r = run_score(options, context);
+  ASSERT_TRUE(r.dialogue);
+  EXPECT_GE(r.arc_splits, 1);
+  const auto pans = std::find_if(r.cues.cues.begin(), r.cues.cues.end(), [](const Cue& c) {
+    return std::abs(c.start_s - 24.0) <= 0.5 / kFps;
+  });
+  ASSERT_NE(pans, r.cues.cues.end()) << nlohmann::json(r.cues).dump(1);
+  EXPECT_GT(pans->target.arousal, std::prev(pans)->target.arousal + 0.2);
+  EXPECT_EQ(r.score.sections.size(), r.cues.cues.size());
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir / "out" / "report.json"));
+  EXPECT_EQ(report["cues_split_at_shot_turns"], r.arc_splits);
+  EXPECT_EQ(load_cue_sheet(dir / "out" / "cues.json").cues.size(), r.cues.cues.size());
+}
+
 // A run that fails on its input writes nothing.
 ExitCode failure_of(ScoreOptions options, const fs::path& out, std::string* message) {
   options.soundfont = kTestSoundFont;

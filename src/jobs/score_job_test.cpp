@@ -589,20 +589,27 @@ TEST(ScoreJob, InsideACueTheMusicFollowsTheShots) {
   EXPECT_GT(rise, 1.3 * flat_rise);
 }
 
+// dir/film.mp4: three slow 8 s shots (0-24 s), eight quick 3 s pans (24-48 s), then `slow_after`
+// slow 8 s shots.
+fs::path slow_pans_slow(const fs::path& dir, int slow_after) {
+  using L = SyntheticLook;
+  const std::array<std::uint8_t, 3> calm[3] = {{40, 60, 160}, {60, 90, 120}, {30, 80, 90}};
+  const std::array<std::uint8_t, 3> hectic[2] = {{220, 60, 40}, {240, 180, 40}};
+  std::vector<SyntheticSegment> segments;
+  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[k], L::pattern});
+  for (int k = 0; k < 8; ++k) segments.push_back({75, hectic[k % 2], L::pan});
+  for (int k = 0; k < slow_after; ++k) segments.push_back({200, calm[2 - k], L::pattern});
+  const fs::path film = dir / "film.mp4";
+  write_synthetic_video(film, segments, {.width = 320, .height = 180, .fps = kFps});
+  return film;
+}
+
 TEST(ScoreJob, WithoutDialogueTheScenesAreRunsOfConsistentShots) {
   // A minute and twelve seconds: three slow shots, eight quick pans, three slow shots. The cues
   // are the three runs, each starting on its cut (an even split would have given two cues of
   // 36 s, the second starting in the middle of the pans), and the pans' cue is the fastest.
   const fs::path dir = fresh_dir("runs");
-  using L = SyntheticLook;
-  std::vector<SyntheticSegment> segments;
-  const std::array<std::uint8_t, 3> calm[3] = {{40, 60, 160}, {60, 90, 120}, {30, 80, 90}};
-  const std::array<std::uint8_t, 3> hectic[2] = {{220, 60, 40}, {240, 180, 40}};
-  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[k], L::pattern});
-  for (int k = 0; k < 8; ++k) segments.push_back({75, hectic[k % 2], L::pan});
-  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[2 - k], L::pattern});
-  const fs::path film = dir / "film.mp4";
-  write_synthetic_video(film, segments, {.width = 320, .height = 180, .fps = kFps});
+  const fs::path film = slow_pans_slow(dir, 3);
   const ScoreResult r = score_picture(film, 4, dir / "out");
   ASSERT_EQ(r.cues.cues.size(), 3u);
   EXPECT_NEAR(r.cues.cues[1].start_s, 24.0, 0.5 / kFps);
@@ -625,15 +632,7 @@ TEST(ScoreJob, WithDialogueACueIsSplitWhereItsShotsTurn) {
   // run of quick pans from 24 s to 48 s, slow shots. The words plan one calm stretch; the pans
   // get a cue of their own, on their first cut, more aroused than the talk before them.
   const fs::path dir = fresh_dir("split");
-  using L = SyntheticLook;
-  std::vector<SyntheticSegment> segments;
-  const std::array<std::uint8_t, 3> calm[3] = {{40, 60, 160}, {60, 90, 120}, {30, 80, 90}};
-  const std::array<std::uint8_t, 3> hectic[2] = {{220, 60, 40}, {240, 180, 40}};
-  for (int k = 0; k < 3; ++k) segments.push_back({200, calm[k], L::pattern});
-  for (int k = 0; k < 8; ++k) segments.push_back({75, hectic[k % 2], L::pan});
-  for (int k = 0; k < 2; ++k) segments.push_back({200, calm[k], L::pattern});
-  const fs::path film = dir / "film.mp4";
-  write_synthetic_video(film, segments, {.width = 320, .height = 180, .fps = kFps});
+  const fs::path film = slow_pans_slow(dir, 2);
   std::ofstream(dir / "film.srt")
       << "1\n00:00:01,000 --> 00:00:04,000\nThe morning was quiet and still.\n\n"
          "2\n00:00:07,000 --> 00:00:10,000\nWe walked slowly along the river.\n\n"

@@ -418,6 +418,7 @@ int split_cues_at_arc_turns(CueSheet& sheet, const FootageAnalysis& film, const 
     added += static_cast<int>(starts.size());
   }
   sheet.cues = std::move(out);
+  if (added > 0) add_cut_hits(sheet, film, options);  // a part now aroused accents its cuts
   if (placements)
     std::stable_sort(placements->begin(), placements->end(),
                      [](const BoundaryPlacement& a, const BoundaryPlacement& b) {

@@ -119,8 +119,9 @@ std::vector<double> arc_scene_starts(const std::vector<ArcPoint>& arc, const Foo
 // longest), each part past the first costing `options.dialogue_scene_change_cost`. A part keeps
 // the cue's name (the later ones numbered: "Scene 2 (2)"), its characters and its target, moved
 // by the difference between the arc's mean over the part and over the cue: the words set the
-// level, the shots the turn. `placements` (may be null) gains one entry per new boundary (kept
-// in order of time). Returns how many cues were added.
+// level, the shots the turn; hard cuts in a part aroused enough become hits as in
+// fit_cues_to_film. `placements` (may be null) gains one entry per new boundary (kept in order
+// of time). Returns how many cues were added.
 int split_cues_at_arc_turns(CueSheet& sheet, const FootageAnalysis& film, const FitOptions& options,
                             std::vector<BoundaryPlacement>* placements = nullptr,
                             double min_cue_s = 8.0);

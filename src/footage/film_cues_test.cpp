@@ -152,6 +152,12 @@ TEST(FilmCues, ADialogueCueIsSplitWhereItsShotsTurn) {
   EXPECT_EQ(sheet.cues[2].characters, std::vector<std::string>{"Ann"});
   EXPECT_GT(sheet.cues[1].target.arousal, sheet.cues[0].target.arousal + 0.8);
   EXPECT_LT(sheet.cues[1].target.valence, sheet.cues[0].target.valence - 0.3);
+  // The pans' hard cuts are accents now; the calm parts have none.
+  ASSERT_FALSE(sheet.hits.empty());
+  for (const HitPoint& h : sheet.hits) {
+    EXPECT_GT(h.time_s, 20);
+    EXPECT_LT(h.time_s, 40);
+  }
   ASSERT_EQ(placed.size(), 2u);
   EXPECT_TRUE(placed[0].snapped);
   EXPECT_EQ(placed[0].cut_frame, 500);

@@ -11,6 +11,7 @@ std::unique_ptr<VideoStyle> make_rings_style(const StyleSetup& setup);
 std::unique_ptr<VideoStyle> make_particles_style(const StyleSetup& setup);
 std::unique_ptr<VideoStyle> make_minimal_style(const StyleSetup& setup);
 std::unique_ptr<VideoStyle> make_storybook_style(const StyleSetup& setup);
+std::unique_ptr<VideoStyle> make_beatlight_style(const StyleSetup& setup);
 
 namespace {
 
@@ -25,6 +26,10 @@ constexpr StyleEntry kStyles[] = {
      make_minimal_style},
     {"storybook", "the user's pictures (--images) with slow pan and zoom, cut on downbeats", true,
      make_storybook_style},
+    {"beatlight",
+     "storybook's pictures (or clips) lit on the beats: a flash of light on every beat, strongest "
+     "on the downbeats and where the music is loud",
+     true, make_beatlight_style},
 };
 
 }  // namespace
@@ -93,7 +98,8 @@ namespace tonepoem {
 const std::vector<VideoStyleInfo>& video_styles() {
   static const std::vector<VideoStyleInfo> styles = [] {
     std::vector<VideoStyleInfo> out;
-    for (const auto& entry : video::kStyles) out.push_back({entry.name, entry.description});
+    for (const auto& entry : video::kStyles)
+      out.push_back({entry.name, entry.description, entry.needs_pictures});
     return out;
   }();
   return styles;

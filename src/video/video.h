@@ -44,6 +44,7 @@ struct VideoOptions {
 struct VideoStyleInfo {
   std::string_view name;
   std::string_view description;
+  bool needs_pictures = false;  // shows --images or clips, which it needs
 };
 const std::vector<VideoStyleInfo>& video_styles();
 

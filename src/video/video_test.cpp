@@ -378,7 +378,7 @@ TEST(RenderFrame, EveryStyleDrawsSomethingDifferent) {
   VideoOptions o = small_options();
   const auto reference = render_frame_rgb(audio, cues, Score{}, o, 1.0);
   for (const auto& style : video_styles()) {
-    if (style.name == "spectrum" || style.name == "storybook") continue;  // storybook: Images
+    if (style.name == "spectrum" || style.needs_pictures) continue;  // pictures: Images
     o.style = std::string(style.name);
     EXPECT_GT(
         region_diff(reference, render_frame_rgb(audio, cues, Score{}, o, 1.0), 320, 0, 0, 320, 180),
@@ -447,6 +447,39 @@ fs::path write_picture(const fs::path& path, int width, int height, Rgb a, Rgb b
   cairo_destroy(cr);
   cairo_surface_write_to_png(s.get(), path.c_str());
   return path;
+}
+
+TEST(Images, BeatLightFlashesThePicturesOnTheBeats) {
+  // One flat grey picture at 120 bpm: a downbeat every 2 s. beatlight lights the frame on the
+  // downbeat and lets it fall back within the beat; storybook does not change it.
+  const fs::path dir = temp_dir();
+  fs::create_directories(dir / "pics");
+  const fs::path grey =
+      write_picture(dir / "pics" / "grey.png", 640, 360, {0.4, 0.4, 0.4}, {0.4, 0.4, 0.4});
+  const AudioBuffer audio = make_audio(12.0);
+  const CueSheet cues = make_cues(12.0);  // calm, then danger from 6 s
+  Score score;
+  score.tempo.push_back({0, 120.0});
+  score.meters.push_back({0, 4, 4});
+  score.end_tick = score.ppq * 4 * 6;
+  const auto luma_at_centre = [&](const std::string& style, double t) {
+    VideoOptions o = small_options();
+    o.style = style;
+    o.images = {grey};
+    const auto rgb = render_frame_rgb(audio, cues, score, o, t);
+    const std::size_t i = (static_cast<std::size_t>(90) * 320 + 160) * 3;
+    return 0.299 * rgb[i] + 0.587 * rgb[i + 1] + 0.114 * rgb[i + 2];
+  };
+  for (const double downbeat : {4.0, 8.0}) {
+    const double lit = luma_at_centre("beatlight", downbeat);
+    const double after = luma_at_centre("beatlight", downbeat + 0.4);  // before the next beat
+    EXPECT_GT(lit, after + 20) << downbeat << " s";
+    EXPECT_NEAR(luma_at_centre("storybook", downbeat), luma_at_centre("storybook", downbeat + 0.4),
+                3.0)
+        << downbeat << " s";
+    EXPECT_NEAR(after, luma_at_centre("storybook", downbeat + 0.4), 6.0) << downbeat << " s";
+  }
+  fs::remove_all(dir);
 }
 
 TEST(Images, ListCheckAndStorybookCutsOnSectionsAndPhrases) {
@@ -715,7 +748,7 @@ TEST(RenderVideo, YuvFramesMatchConvertedRgbFrames) {
            "Word by word.", 5.0, 6.5, emotion(-0.5, 0.6), {{"Word", 5.0, 5.4}, {"by", 5.4, 5.8}}}});
   cues.title = "Both Ways";
   for (const auto& style : video_styles()) {
-    if (style.name == "storybook") continue;  // drawn whole either way; needs pictures
+    if (style.needs_pictures) continue;  // drawn whole either way
     VideoOptions o = small_options();
     o.style = style.name;
     const auto fast = drawn_yuv_frames(audio, cues, o);

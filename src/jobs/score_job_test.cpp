@@ -541,10 +541,12 @@ double loudness_density(const Score& score, double t0, double t1) {
   return sum / (t1 - t0);
 }
 
-// `film` scored on its picture (and sound) alone into `out`.
-ScoreResult score_picture(const fs::path& film, std::uint64_t seed, const fs::path& out) {
+// `film` scored into `out`, with `subtitles` when given, else on its picture and sound alone.
+ScoreResult score_film(const fs::path& film, std::uint64_t seed, const fs::path& out,
+                       const fs::path& subtitles = {}) {
   ScoreOptions options;
   options.video = film;
+  options.subtitles = subtitles;
   options.soundfont = kTestSoundFont;
   options.seed = seed;
   SilentProgress progress;
@@ -564,7 +566,7 @@ TEST(ScoreJob, InsideACueTheMusicFollowsTheShots) {
                          {200, {200, 40, 40}, L::pan},
                          {450, {40, 60, 220}, L::pattern}},
                         {.width = 320, .height = 180, .fps = kFps});
-  const ScoreResult r = score_picture(film, 3, dir / "out");
+  const ScoreResult r = score_film(film, 3, dir / "out");
   ASSERT_EQ(r.cues.cues.size(), 2u);
   EXPECT_DOUBLE_EQ(r.cues.cues[0].end_s, 22.0) << "the first cue holds the calm shot and the pan";
   const CueSheet written = load_cue_sheet(dir / "out" / "cues.json");
@@ -610,7 +612,7 @@ TEST(ScoreJob, WithoutDialogueTheScenesAreRunsOfConsistentShots) {
   // 36 s, the second starting in the middle of the pans), and the pans' cue is the fastest.
   const fs::path dir = fresh_dir("runs");
   const fs::path film = slow_pans_slow(dir, 3);
-  const ScoreResult r = score_picture(film, 4, dir / "out");
+  const ScoreResult r = score_film(film, 4, dir / "out");
   ASSERT_EQ(r.cues.cues.size(), 3u);
   EXPECT_NEAR(r.cues.cues[1].start_s, 24.0, 0.5 / kFps);
   EXPECT_NEAR(r.cues.cues[2].start_s, 48.0, 0.5 / kFps);
@@ -637,14 +639,7 @@ TEST(ScoreJob, WithDialogueACueIsSplitWhereItsShotsTurn) {
       << "1\n00:00:01,000 --> 00:00:04,000\nThe morning was quiet and still.\n\n"
          "2\n00:00:07,000 --> 00:00:10,000\nWe walked slowly along the river.\n\n"
          "3\n00:00:14,000 --> 00:00:18,000\nNothing moved on the water.\n";
-  ScoreOptions options;
-  options.video = film;
-  options.subtitles = dir / "film.srt";
-  options.soundfont = kTestSoundFont;
-  SilentProgress progress;
-  FolderSink sink(dir / "out");
-  JobContext context(progress, CancelToken(), sink);
-  const ScoreResult r = run_score(options, context);
+  const ScoreResult r = score_film(film, ScoreOptions{}.seed, dir / "out", dir / "film.srt");
   ASSERT_TRUE(r.dialogue);
   EXPECT_GE(r.arc_splits, 1);
   const auto pans = std::find_if(r.cues.cues.begin(), r.cues.cues.end(), [](const Cue& c) {
